@@ -1,0 +1,415 @@
+//! Blocks: the frame around each compressed block, the block's contents, and decoding.
+//!
+//! A block is self-contained (decision 2 of DESIGN.md): its string table and record tables hold
+//! everything its events refer to, so any complete block decodes alone, in any order, on any
+//! thread.
+
+use bincode::de::{Decode, Decoder};
+use bincode::enc::{Encode, Encoder};
+use bincode::error::{DecodeError, EncodeError};
+
+use crate::args::Args;
+use crate::error::FormatError;
+use crate::kind::Kind;
+use crate::meta::Losses;
+use crate::strings::StringTable;
+use crate::wire::{Container, Event, Fd, Group, Process, Ref, StrId, User};
+
+/// Magic bytes at the start of every block frame (lets a salvaging reader resynchronize).
+pub const BLOCK_MAGIC: [u8; 4] = *b"RTSB";
+/// Size of the fixed frame header before each block's compressed payload.
+pub const FRAME_HEADER_LEN: usize = 52;
+/// Refuse frames claiming more than this (a corrupt length must not make us allocate gigabytes).
+pub const MAX_BLOCK_BYTES: u32 = 256 << 20;
+
+pub(crate) fn bincode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<{ 1 << 30 }>()
+}
+
+/// The fixed-size header in front of each block's compressed payload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameHeader {
+    /// Compressed payload bytes following the header.
+    pub payload_len: u32,
+    /// Payload bytes after decompression.
+    pub raw_len: u32,
+    pub events: u32,
+    /// `evt.num` of the block's first event (numbers start at 1 and run across blocks).
+    pub first_event_num: u64,
+    pub ts_min: u64,
+    pub ts_max: u64,
+    /// CRC-32 of the compressed payload.
+    pub payload_crc: u32,
+    pub flags: u32,
+}
+
+impl FrameHeader {
+    pub fn to_bytes(&self) -> [u8; FRAME_HEADER_LEN] {
+        let mut b = [0u8; FRAME_HEADER_LEN];
+        b[0..4].copy_from_slice(&BLOCK_MAGIC);
+        b[4..8].copy_from_slice(&self.payload_len.to_le_bytes());
+        b[8..12].copy_from_slice(&self.raw_len.to_le_bytes());
+        b[12..16].copy_from_slice(&self.events.to_le_bytes());
+        b[16..24].copy_from_slice(&self.first_event_num.to_le_bytes());
+        b[24..32].copy_from_slice(&self.ts_min.to_le_bytes());
+        b[32..40].copy_from_slice(&self.ts_max.to_le_bytes());
+        b[40..44].copy_from_slice(&self.payload_crc.to_le_bytes());
+        b[44..48].copy_from_slice(&self.flags.to_le_bytes());
+        let crc = crc32fast::hash(&b[..48]);
+        b[48..52].copy_from_slice(&crc.to_le_bytes());
+        b
+    }
+
+    /// Parses a frame header; `None` if the magic or the header's own checksum is wrong.
+    pub fn from_bytes(b: &[u8; FRAME_HEADER_LEN]) -> Option<FrameHeader> {
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        if b[0..4] != BLOCK_MAGIC || crc32fast::hash(&b[..48]) != u32_at(48) {
+            return None;
+        }
+        Some(FrameHeader {
+            payload_len: u32_at(4),
+            raw_len: u32_at(8),
+            events: u32_at(12),
+            first_event_num: u64_at(16),
+            ts_min: u64_at(24),
+            ts_max: u64_at(32),
+            payload_crc: u32_at(40),
+            flags: u32_at(44),
+        })
+    }
+}
+
+/// A decoded block: its records, its events, and the losses known when it was cut.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Block {
+    /// Position of the block in its file (0-based) and the file offset of its frame.
+    pub index: u32,
+    pub offset: u64,
+    pub first_event_num: u64,
+    pub strings: StringTable,
+    pub containers: Vec<Container>,
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    /// Ordered so that a parent always comes before its children.
+    pub processes: Vec<Process>,
+    pub fds: Vec<Fd>,
+    pub events: Vec<Event>,
+    /// Cumulative losses of the source when this block was cut: a trace without a footer still
+    /// reports its drops.
+    pub losses: Losses,
+}
+
+/// One event with everything needed to look up its records.
+#[derive(Clone, Copy, Debug)]
+pub struct EventView<'a> {
+    pub block: &'a Block,
+    pub event: &'a Event,
+    /// Falco's `evt.num`.
+    pub num: u64,
+}
+
+impl Block {
+    #[inline]
+    pub fn str(&self, id: StrId) -> &[u8] {
+        self.strings.get(id)
+    }
+    #[inline]
+    pub fn process(&self, r: Ref) -> Option<&Process> {
+        self.processes.get(r as usize)
+    }
+    #[inline]
+    pub fn fd(&self, r: Ref) -> Option<&Fd> {
+        self.fds.get(r as usize)
+    }
+    #[inline]
+    pub fn container(&self, r: Ref) -> Option<&Container> {
+        self.containers.get(r as usize)
+    }
+    #[inline]
+    pub fn user(&self, r: Ref) -> Option<&User> {
+        self.users.get(r as usize)
+    }
+    #[inline]
+    pub fn group(&self, r: Ref) -> Option<&Group> {
+        self.groups.get(r as usize)
+    }
+
+    /// The parent record of `p`, if it is known.
+    #[inline]
+    pub fn parent(&self, p: &Process) -> Option<&Process> {
+        p.parent.and_then(|r| self.process(r))
+    }
+
+    /// The `i`-th event of the block.
+    pub fn event(&self, i: usize) -> Option<EventView<'_>> {
+        self.events.get(i).map(|event| EventView {
+            block: self,
+            event,
+            num: self.first_event_num + i as u64,
+        })
+    }
+
+    /// All events in order.
+    pub fn events(&self) -> impl ExactSizeIterator<Item = EventView<'_>> + '_ {
+        self.events
+            .iter()
+            .enumerate()
+            .map(move |(i, event)| EventView {
+                block: self,
+                event,
+                num: self.first_event_num + i as u64,
+            })
+    }
+
+    /// Encodes the block's contents (everything but the frame fields).
+    pub(crate) fn encode_body(&self) -> Result<Vec<u8>, EncodeError> {
+        bincode::encode_to_vec(BodyRef(self), bincode_config())
+    }
+
+    /// Decodes and checks a block's contents.
+    pub(crate) fn decode_body(raw: &[u8], frame: &FrameHeader) -> Result<Block, String> {
+        let (body, _): (Body, usize) =
+            bincode::decode_from_slice(raw, bincode_config()).map_err(|e| e.to_string())?;
+        let b = Block {
+            index: 0,
+            offset: 0,
+            first_event_num: frame.first_event_num,
+            strings: body.strings,
+            containers: body.containers,
+            users: body.users,
+            groups: body.groups,
+            processes: body.processes,
+            fds: body.fds,
+            events: body.events,
+            losses: body.losses,
+        };
+        if b.events.len() != frame.events as usize {
+            return Err(format!(
+                "frame says {} events, block holds {}",
+                frame.events,
+                b.events.len()
+            ));
+        }
+        b.check_refs()?;
+        Ok(b)
+    }
+
+    /// Every link points inside the block and parents come before children (so ancestor
+    /// walks always end). Strings need no check: `StringTable::get` is total.
+    fn check_refs(&self) -> Result<(), String> {
+        let within = |r: Option<Ref>, len: usize, what: &str| match r {
+            Some(r) if r as usize >= len => Err(format!("{what} reference {r} out of range")),
+            _ => Ok(()),
+        };
+        for u in &self.users {
+            within(u.container, self.containers.len(), "user container")?;
+        }
+        for g in &self.groups {
+            within(g.container, self.containers.len(), "group container")?;
+        }
+        for (i, p) in self.processes.iter().enumerate() {
+            within(p.parent, i, "parent")?;
+            within(p.container, self.containers.len(), "container")?;
+            within(p.user, self.users.len(), "user")?;
+            within(p.loginuser, self.users.len(), "login user")?;
+            within(p.group, self.groups.len(), "group")?;
+        }
+        for e in &self.events {
+            within(e.proc, self.processes.len(), "event process")?;
+            within(e.fd, self.fds.len(), "event fd")?;
+        }
+        Ok(())
+    }
+}
+
+impl<'a> EventView<'a> {
+    #[inline]
+    pub fn str(&self, id: StrId) -> &'a [u8] {
+        self.block.strings.get(id)
+    }
+    #[inline]
+    pub fn process(&self) -> Option<&'a Process> {
+        self.event.proc.and_then(|r| self.block.process(r))
+    }
+    #[inline]
+    pub fn fd(&self) -> Option<&'a Fd> {
+        self.event.fd.and_then(|r| self.block.fd(r))
+    }
+    /// The container of the event's process (`None` on the host or if unknown).
+    #[inline]
+    pub fn container(&self) -> Option<&'a Container> {
+        self.process()
+            .and_then(|p| p.container)
+            .and_then(|r| self.block.container(r))
+    }
+    #[inline]
+    pub fn kind(&self) -> Kind {
+        self.event.kind
+    }
+    #[inline]
+    pub fn args(&self) -> &'a Args<StrId> {
+        &self.event.args
+    }
+    /// Falco's `evt.type`.
+    pub fn type_name(&self) -> &'static str {
+        self.event.type_name()
+    }
+}
+
+// ---- body codec ----------------------------------------------------------------------------
+
+struct BodyRef<'a>(&'a Block);
+
+struct Body {
+    strings: StringTable,
+    containers: Vec<Container>,
+    users: Vec<User>,
+    groups: Vec<Group>,
+    processes: Vec<Process>,
+    fds: Vec<Fd>,
+    events: Vec<Event>,
+    losses: Losses,
+}
+
+impl Encode for BodyRef<'_> {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        let b = self.0;
+        b.strings.encode(e)?;
+        b.containers.encode(e)?;
+        b.users.encode(e)?;
+        b.groups.encode(e)?;
+        b.processes.encode(e)?;
+        b.fds.encode(e)?;
+        (b.events.len() as u64).encode(e)?;
+        // Timestamps as signed deltas: events arrive nearly in order, so these are small.
+        let mut prev = b.events.first().map_or(0, |e| e.ts);
+        prev.encode(e)?;
+        for ev in &b.events {
+            (ev.ts.wrapping_sub(prev) as i64).encode(e)?;
+            prev = ev.ts;
+            ev.tid.encode(e)?;
+            ev.cpu.encode(e)?;
+            (ev.kind as u16).encode(e)?;
+            ev.flags.encode(e)?;
+            ev.res.encode(e)?;
+            encode_ref(ev.proc, e)?;
+            encode_ref(ev.fd, e)?;
+            ev.args.encode(e)?;
+        }
+        b.losses.encode(e)
+    }
+}
+
+impl<C> Decode<C> for Body {
+    fn decode<D: Decoder<Context = C>>(d: &mut D) -> Result<Self, DecodeError> {
+        let strings = StringTable::decode(d)?;
+        let containers = Vec::decode(d)?;
+        let users = Vec::decode(d)?;
+        let groups = Vec::decode(d)?;
+        let processes = Vec::decode(d)?;
+        let fds = Vec::decode(d)?;
+        let n = u64::decode(d)? as usize;
+        // Each event takes at least 8 bytes, which bounds `n` by the input size.
+        d.claim_container_read::<u64>(n)?;
+        let mut events = Vec::with_capacity(n);
+        let mut prev = u64::decode(d)?;
+        for _ in 0..n {
+            let ts = prev.wrapping_add(i64::decode(d)? as u64);
+            prev = ts;
+            let tid = i64::decode(d)?;
+            let cpu = u16::decode(d)?;
+            let code = u16::decode(d)?;
+            let kind = Kind::from_code(code).ok_or(DecodeError::Other("unknown event kind"))?;
+            let flags = u8::decode(d)?;
+            let res = i64::decode(d)?;
+            let proc = decode_ref(d)?;
+            let fd = decode_ref(d)?;
+            let args = Args::<StrId>::decode(d)?;
+            if !args.fits(kind) {
+                return Err(DecodeError::Other("event arguments do not fit its kind"));
+            }
+            events.push(Event {
+                ts,
+                tid,
+                cpu,
+                kind,
+                flags,
+                res,
+                proc,
+                fd,
+                args,
+            });
+        }
+        let losses = Losses::decode(d)?;
+        Ok(Body {
+            strings,
+            containers,
+            users,
+            groups,
+            processes,
+            fds,
+            events,
+            losses,
+        })
+    }
+}
+
+// An optional reference as one varint: 0 = none, i + 1 = Some(i).
+fn encode_ref<E: Encoder>(r: Option<Ref>, e: &mut E) -> Result<(), EncodeError> {
+    r.map_or(0u64, |r| r as u64 + 1).encode(e)
+}
+
+fn decode_ref<C, D: Decoder<Context = C>>(d: &mut D) -> Result<Option<Ref>, DecodeError> {
+    match u64::decode(d)? {
+        0 => Ok(None),
+        n if n <= u32::MAX as u64 => Ok(Some((n - 1) as u32)),
+        _ => Err(DecodeError::Other("record reference out of range")),
+    }
+}
+
+/// Decompresses and decodes a block payload, checking its checksum first.
+pub(crate) fn decode_payload(
+    frame: &FrameHeader,
+    payload: &[u8],
+    index: u32,
+    offset: u64,
+) -> Result<Block, FormatError> {
+    let corrupt = |reason: String| FormatError::CorruptBlock {
+        block: index,
+        offset,
+        reason,
+    };
+    if crc32fast::hash(payload) != frame.payload_crc {
+        return Err(corrupt("checksum mismatch".into()));
+    }
+    if frame.raw_len > MAX_BLOCK_BYTES {
+        return Err(corrupt(format!("claims {} bytes uncompressed", frame.raw_len)));
+    }
+    let raw = zstd::bulk::decompress(payload, frame.raw_len as usize)
+        .map_err(|e| corrupt(format!("zstd: {e}")))?;
+    if raw.len() != frame.raw_len as usize {
+        return Err(corrupt(format!(
+            "decompressed to {} bytes, frame says {}",
+            raw.len(),
+            frame.raw_len
+        )));
+    }
+    let mut b = Block::decode_body(&raw, frame).map_err(corrupt)?;
+    b.index = index;
+    b.offset = offset;
+    Ok(b)
+}
+
+/// Kind encodes as its stable code, not its declaration index.
+impl Encode for Kind {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        (*self as u16).encode(e)
+    }
+}
+
+impl<C> Decode<C> for Kind {
+    fn decode<D: Decoder<Context = C>>(d: &mut D) -> Result<Self, DecodeError> {
+        Kind::from_code(u16::decode(d)?).ok_or(DecodeError::Other("unknown event kind"))
+    }
+}

@@ -1,0 +1,34 @@
+//! rtsec's trace format: the event model, the resolved records next to the events, and the
+//! `.rts` file they are stored in.
+//!
+//! A trace is a header, then self-contained zstd-compressed blocks, then a footer (see
+//! [`file`] for the byte layout). Writers hand events over with their records
+//! ([`TraceWriter::push`]); readers get blocks that decode independently ([`TraceReader::blocks`],
+//! [`RawBlock::decode`]) and look at events through [`EventView`].
+
+pub mod args;
+pub mod block;
+pub mod builder;
+pub mod error;
+pub mod file;
+pub mod kind;
+pub mod meta;
+pub mod record;
+pub mod strings;
+pub mod syscalls;
+pub mod wire;
+pub mod writer;
+
+pub use args::{AT_FDCWD, Args, PathArg, SockAddr};
+pub use block::{Block, EventView};
+pub use builder::NewEvent;
+pub use error::FormatError;
+pub use file::{Notice, RawBlock, RawBlocks, TraceReader};
+pub use kind::Kind;
+pub use meta::{CaptureSettings, Footer, Header, Losses};
+pub use record::{
+    Bytes, ContainerInfo, FdInfo, FdType, GroupInfo, IdGen, L4Proto, LocalSide, MountInfo,
+    ProcessInfo, UserInfo,
+};
+pub use wire::{Container, Event, Fd, Group, Process, Ref, StrId, User};
+pub use writer::{TraceWriter, WriteSummary, WriterOptions};

@@ -1,0 +1,104 @@
+//! What a trace says about itself: the header at the start, losses, and the footer at the end.
+//!
+//! Compatibility rule: a newer *minor* format version may only append fields at the end of these
+//! structs (they are length-prefixed on disk and readers ignore trailing bytes); anything else
+//! bumps the major version, which older readers refuse.
+
+use bincode::{Decode, Encode};
+use serde::Serialize;
+
+/// Written once at the start of a trace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct Header {
+    /// The program that wrote the trace, e.g. `rtsec 0.1.0`.
+    pub created_by: String,
+    /// How the events were obtained: `capture`, `import`, `synthetic`, …
+    pub source: String,
+    pub hostname: String,
+    pub kernel_release: String,
+    /// Wall-clock time of the machine's boot, ns since the epoch (0 if unknown).
+    pub boot_time_ns: u64,
+    /// Wall-clock time when recording started, ns since the epoch.
+    pub start_ns: u64,
+    pub settings: CaptureSettings,
+}
+
+/// How the recording was made.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct CaptureSettings {
+    /// Names of the syscalls recorded (empty: not applicable, e.g. an import).
+    pub syscalls: Vec<String>,
+    /// Kernel ring buffer size in bytes.
+    pub buffer_bytes: u64,
+    /// Filters applied while recording (`--pid`, `--container`, …), as `key=value`.
+    pub filters: Vec<String>,
+    /// Longest string argument kept, in bytes; longer ones are cut and flagged.
+    pub max_string: u32,
+    /// Most argv entries kept per exec.
+    pub max_args: u32,
+    /// Anything else worth knowing, as `key=value`.
+    pub extra: Vec<String>,
+}
+
+/// Everything a source knows it lost. Cumulative: the last value written wins.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct Losses {
+    /// Events the kernel could not hand over (ring buffer full), per CPU.
+    pub kernel_drops_per_cpu: Vec<u64>,
+    /// The same drops by event type name.
+    pub kernel_drops_by_type: Vec<(String, u64)>,
+    /// Records a source read but could not convert, by reason (e.g. an import's unknown events).
+    pub skipped: Vec<(String, u64)>,
+    /// Values that were cut to fit (strings, argv, data), by what was cut.
+    pub truncated: Vec<(String, u64)>,
+}
+
+impl Losses {
+    /// Total events dropped by the kernel.
+    pub fn kernel_drops(&self) -> u64 {
+        self.kernel_drops_per_cpu.iter().sum()
+    }
+
+    /// Total records skipped by the source.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.iter().map(|(_, n)| n).sum()
+    }
+
+    /// True if nothing was lost, skipped or cut.
+    pub fn is_empty(&self) -> bool {
+        self.kernel_drops() == 0
+            && self.kernel_drops_by_type.iter().all(|(_, n)| *n == 0)
+            && self.skipped_total() == 0
+            && self.truncated.iter().all(|(_, n)| *n == 0)
+    }
+}
+
+/// Where one block is and what it holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct BlockIndexEntry {
+    /// File offset of the block's frame header.
+    pub offset: u64,
+    /// Frame header plus compressed payload, in bytes.
+    pub len: u32,
+    pub events: u32,
+    pub first_event_num: u64,
+    pub ts_min: u64,
+    pub ts_max: u64,
+}
+
+/// Written by `TraceWriter::finish`: a summary that saves readers a scan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
+pub struct Footer {
+    pub blocks: Vec<BlockIndexEntry>,
+    pub events: u64,
+    /// Events per `evt.type` name, sorted by name.
+    pub events_by_type: Vec<(String, u64)>,
+    /// Distinct process versions and containers the events refer to.
+    pub processes: u64,
+    pub containers: u64,
+    pub ts_min: u64,
+    pub ts_max: u64,
+    pub losses: Losses,
+    /// Wall-clock time when the trace was finished, ns since the epoch.
+    pub end_ns: u64,
+}

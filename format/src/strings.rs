@@ -1,0 +1,149 @@
+//! A block's string table: every string of a block stored once, referred to by [`StrId`].
+
+use bincode::de::{Decode, Decoder};
+use bincode::enc::{Encode, Encoder};
+use bincode::error::{DecodeError, EncodeError};
+use rustc_hash::FxHashMap;
+
+use crate::wire::StrId;
+
+/// The decoded table: one byte buffer and the start of each string in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringTable {
+    bytes: Vec<u8>,
+    /// `starts[i]..starts[i + 1]` is string `i`; the last entry is `bytes.len()`.
+    starts: Vec<u32>,
+}
+
+impl Default for StringTable {
+    fn default() -> Self {
+        StringTable {
+            bytes: Vec::new(),
+            starts: vec![0, 0],
+        }
+    }
+}
+
+impl StringTable {
+    /// The string `id`; an id outside the table (only possible in a damaged block) reads as empty.
+    #[inline]
+    pub fn get(&self, id: StrId) -> &[u8] {
+        let i = id.0 as usize;
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.bytes.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Number of strings, the empty string included.
+    pub fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() <= 1
+    }
+
+    /// Total bytes of string data.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// Builds a string table, storing each distinct string once.
+#[derive(Default)]
+pub struct Interner {
+    table: StringTable,
+    index: FxHashMap<Box<[u8]>, StrId>,
+}
+
+impl Interner {
+    /// The id of `s`, adding it if it is new.
+    #[inline]
+    pub fn intern(&mut self, s: &[u8]) -> StrId {
+        if s.is_empty() {
+            return StrId::EMPTY;
+        }
+        if let Some(&id) = self.index.get(s) {
+            return id;
+        }
+        let id = StrId(self.table.len() as u32);
+        self.table.bytes.extend_from_slice(s);
+        self.table.starts.push(self.table.bytes.len() as u32);
+        self.index.insert(s.into(), id);
+        id
+    }
+
+    /// Bytes of string data so far.
+    pub fn byte_len(&self) -> usize {
+        self.table.bytes.len()
+    }
+
+    /// The finished table; the interner starts over empty.
+    pub fn take(&mut self) -> StringTable {
+        self.index.clear();
+        std::mem::take(&mut self.table)
+    }
+}
+
+// On disk: the number of strings after the empty one, their lengths, then all bytes at once.
+impl Encode for StringTable {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        let n = self.len() - 1;
+        (n as u64).encode(e)?;
+        for w in self.starts[1..].windows(2) {
+            (w[1] - w[0]).encode(e)?;
+        }
+        self.bytes.encode(e)
+    }
+}
+
+impl<C> Decode<C> for StringTable {
+    fn decode<D: Decoder<Context = C>>(d: &mut D) -> Result<Self, DecodeError> {
+        let n = u64::decode(d)?;
+        if n > u32::MAX as u64 / 2 {
+            return Err(DecodeError::Other("string table too large"));
+        }
+        // Each length takes at least one byte, which bounds `n` by the input size.
+        d.claim_container_read::<u8>(n as usize)?;
+        let mut starts = Vec::with_capacity(n as usize + 2);
+        starts.push(0u32);
+        starts.push(0u32);
+        let mut end = 0u64;
+        for _ in 0..n {
+            end += u64::from(u32::decode(d)?);
+            if end > u32::MAX as u64 {
+                return Err(DecodeError::Other("string table too large"));
+            }
+            starts.push(end as u32);
+        }
+        let bytes = Vec::<u8>::decode(d)?;
+        if bytes.len() as u64 != end {
+            return Err(DecodeError::Other("string table lengths do not match its data"));
+        }
+        Ok(StringTable { bytes, starts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_dedupes_and_round_trips() {
+        let mut i = Interner::default();
+        let a = i.intern(b"/etc/passwd");
+        let b = i.intern(b"/etc/shadow");
+        assert_eq!(i.intern(b"/etc/passwd"), a);
+        assert_eq!(i.intern(b""), StrId::EMPTY);
+        let t = i.take();
+        assert_eq!(t.get(a), b"/etc/passwd");
+        assert_eq!(t.get(b), b"/etc/shadow");
+        assert_eq!(t.get(StrId::EMPTY), b"");
+        assert_eq!(t.get(StrId(999)), b"");
+        let cfg = bincode::config::standard();
+        let enc = bincode::encode_to_vec(&t, cfg).unwrap();
+        let (dec, _): (StringTable, _) = bincode::decode_from_slice(&enc, cfg).unwrap();
+        assert_eq!(dec, t);
+    }
+}
