@@ -1,1 +1,47 @@
-fn main() {}
+//! `rtsec`: record syscalls with eBPF, judge the recordings later with Falco-compatible rules.
+//!
+//! This binary only parses arguments and wires the library crates together; each subcommand
+//! lives in `cmd/`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod output;
+
+#[derive(Parser)]
+#[command(
+    name = "rtsec",
+    version,
+    about = "Record syscalls with eBPF; judge recordings with Falco-compatible rules",
+    long_about = "rtsec records what processes do at the syscall level, with the process tree and \
+                  the container of each event, into compressed, crash-safe .rts traces, and \
+                  judges those traces later against Falco rules, as often as you like.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Inspect(cmd::inspect::Args),
+    Events(cmd::events::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Events(a) => cmd::events::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            output::print_error(&e);
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Reader for .scap files (placeholder: being written).

@@ -1,0 +1,234 @@
+//! `rtsec inspect TRACE`: what a trace holds and whether it is whole.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use rtsec_format::{Header, Losses, Notice, TraceReader};
+use serde::Serialize;
+
+use crate::output::{human_bytes, iso8601, lossless};
+
+/// Show a trace's header, time span, events by type, processes, containers, drops and
+/// integrity notices.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The .rts trace to inspect.
+    pub trace: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Read past damaged blocks instead of stopping at the first one.
+    #[arg(long)]
+    pub salvage: bool,
+    /// Trust the footer's summary instead of decoding (and checking) every block.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    path: String,
+    format_version: String,
+    header: Header,
+    file_bytes: u64,
+    blocks: u64,
+    events: u64,
+    bytes_per_event: f64,
+    first_event: Option<String>,
+    last_event: Option<String>,
+    duration_s: f64,
+    events_by_type: BTreeMap<String, u64>,
+    processes: u64,
+    containers: u64,
+    container_ids: Vec<String>,
+    losses: Losses,
+    footer: bool,
+    verified: bool,
+    notices: Vec<Notice>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let reader = TraceReader::open(&args.trace)?;
+    let report = if args.quick && reader.footer().is_some() {
+        from_footer(&reader)
+    } else {
+        scan(&reader, args.salvage)?
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn base(reader: &TraceReader) -> Report {
+    let (maj, min) = reader.version();
+    Report {
+        path: reader.path().display().to_string(),
+        format_version: format!("{maj}.{min}"),
+        header: reader.header().clone(),
+        file_bytes: reader.file_len(),
+        blocks: 0,
+        events: 0,
+        bytes_per_event: 0.0,
+        first_event: None,
+        last_event: None,
+        duration_s: 0.0,
+        events_by_type: BTreeMap::new(),
+        processes: 0,
+        containers: 0,
+        container_ids: Vec::new(),
+        losses: Losses::default(),
+        footer: reader.footer().is_some(),
+        verified: false,
+        notices: Vec::new(),
+    }
+}
+
+fn finish(mut r: Report, ts_min: u64, ts_max: u64) -> Report {
+    if r.events > 0 {
+        r.first_event = Some(iso8601(ts_min));
+        r.last_event = Some(iso8601(ts_max));
+        r.duration_s = (ts_max - ts_min) as f64 / 1e9;
+        r.bytes_per_event = r.file_bytes as f64 / r.events as f64;
+    }
+    r
+}
+
+fn from_footer(reader: &TraceReader) -> Report {
+    let f = reader.footer().expect("checked by caller");
+    let mut r = base(reader);
+    r.blocks = f.blocks.len() as u64;
+    r.events = f.events;
+    r.events_by_type = f.events_by_type.iter().cloned().collect();
+    r.processes = f.processes;
+    r.containers = f.containers;
+    r.losses = f.losses.clone();
+    finish(r, f.ts_min, f.ts_max)
+}
+
+fn scan(reader: &TraceReader, salvage: bool) -> Result<Report> {
+    let mut r = base(reader);
+    let mut procs = HashSet::new();
+    let mut containers = BTreeMap::new();
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    let mut losses = None;
+    let notices = reader.for_each_block(salvage, |b| {
+        r.blocks += 1;
+        r.events += b.events.len() as u64;
+        for e in &b.events {
+            *r.events_by_type.entry(e.type_name().to_string()).or_insert(0) += 1;
+            lo = lo.min(e.ts);
+            hi = hi.max(e.ts);
+            if let Some(p) = e.proc.and_then(|p| b.process(p)) {
+                procs.insert(p.id);
+            }
+        }
+        for c in &b.containers {
+            containers.insert(c.id, lossless(b.str(c.container_id)));
+        }
+        losses = Some(b.losses.clone());
+    })?;
+    r.processes = procs.len() as u64;
+    r.containers = containers.len() as u64;
+    let mut ids: Vec<String> = containers.into_values().collect();
+    ids.sort();
+    ids.dedup();
+    r.container_ids = ids;
+    // The footer has the final counters; without one, the last block's snapshot is the best.
+    r.losses = match reader.footer() {
+        Some(f) => f.losses.clone(),
+        None => losses.unwrap_or_default(),
+    };
+    r.verified = true;
+    r.notices = notices;
+    Ok(finish(r, lo, hi))
+}
+
+fn print_text(r: &Report) {
+    let h = &r.header;
+    println!("trace:       {}", r.path);
+    println!(
+        "format:      rtsec trace {} written by {} ({})",
+        r.format_version, h.created_by, h.source
+    );
+    println!("host:        {} (kernel {})", h.hostname, h.kernel_release);
+    if h.start_ns > 0 {
+        println!("recorded:    {}", iso8601(h.start_ns));
+    }
+    let s = &h.settings;
+    if !s.syscalls.is_empty() {
+        println!("syscalls:    {} recorded", s.syscalls.len());
+    }
+    if s.buffer_bytes > 0 {
+        println!("buffer:      {}", human_bytes(s.buffer_bytes));
+    }
+    if !s.filters.is_empty() {
+        println!("filters:     {}", s.filters.join(", "));
+    }
+    match (&r.first_event, &r.last_event) {
+        (Some(a), Some(b)) => {
+            println!("time span:   {a} .. {b}");
+            println!("duration:    {:.3} s", r.duration_s);
+        }
+        _ => println!("time span:   (no events)"),
+    }
+    println!(
+        "size:        {} in {} blocks, {:.1} bytes/event",
+        human_bytes(r.file_bytes),
+        r.blocks,
+        r.bytes_per_event
+    );
+    println!("events:      {}", r.events);
+    let mut by: Vec<_> = r.events_by_type.iter().collect();
+    by.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (name, n) in by {
+        println!("  {name:<20} {n:>12}");
+    }
+    println!("processes:   {} (process versions referenced by events)", r.processes);
+    if r.container_ids.is_empty() {
+        println!("containers:  {}", r.containers);
+    } else {
+        println!("containers:  {} ({})", r.containers, r.container_ids.join(", "));
+    }
+    let l = &r.losses;
+    if l.kernel_drops() > 0 {
+        let per_cpu: Vec<String> = l
+            .kernel_drops_per_cpu
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| format!("cpu{c}={n}"))
+            .collect();
+        println!(
+            "DROPS:       {} events dropped by the kernel ({})",
+            l.kernel_drops(),
+            per_cpu.join(" ")
+        );
+        for (t, n) in l.kernel_drops_by_type.iter().filter(|(_, n)| *n > 0) {
+            println!("  {t:<20} {n:>12}");
+        }
+    } else {
+        println!("drops:       0");
+    }
+    if l.skipped_total() > 0 {
+        println!("SKIPPED:     {} records the source could not convert", l.skipped_total());
+        for (why, n) in &l.skipped {
+            println!("  {why}: {n}");
+        }
+    }
+    for (what, n) in l.truncated.iter().filter(|(_, n)| *n > 0) {
+        println!("truncated:   {n} {what}");
+    }
+    if !r.verified {
+        println!("integrity:   not checked (--quick: summary from the footer)");
+    } else if r.notices.is_empty() {
+        println!("integrity:   ok (every block checked)");
+    }
+    for n in &r.notices {
+        println!("NOTICE:      {n}");
+    }
+}

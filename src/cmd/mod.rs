@@ -1,0 +1,4 @@
+//! One module per subcommand: its arguments (`Args`) and `run`.
+
+pub mod events;
+pub mod inspect;
