@@ -164,3 +164,70 @@ fn section_header_options_are_skipped() {
         sysdig_exit_counts(&original).unwrap()
     );
 }
+
+/// The fd of I/O exit events comes from the enter event in old captures (the converter merges
+/// it into the exit); sysdig 0.29.3 associates the enter's fd with the exit itself. Both must
+/// agree, event by event, in file order.
+#[test]
+fn merged_enter_arguments_match_sysdig() {
+    const TYPES: [&str; 19] = [
+        "read",
+        "write",
+        "close",
+        "fstat",
+        "lseek",
+        "readv",
+        "writev",
+        "getdents",
+        "getdents64",
+        "shutdown",
+        "listen",
+        "bind",
+        "pread",
+        "pwrite",
+        "sendto",
+        "recvfrom",
+        "sendmsg",
+        "recvmsg",
+        "flock",
+    ];
+    let comments = capture(
+        "falcosecurity-libs/test/libsinsp_e2e/resources/captures/curl_google_comments.scap",
+    );
+    let mut checked = 0;
+    for path in all_captures() {
+        if path == comments {
+            continue;
+        }
+        let out = Command::new("sysdig")
+            .arg("-r")
+            .arg(&path)
+            .args(["-p", "%evt.type %thread.tid %fd.num"])
+            .arg(format!("evt.dir=< and evt.type in ({})", TYPES.join(",")))
+            .output()
+            .expect("sysdig");
+        assert!(out.status.success());
+        let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let mut ours = Vec::new();
+        let mut reader = ScapReader::open(&path).unwrap();
+        while let Some(item) = reader.next_item() {
+            if let rtsec_scap::Item::Event(e) = item.unwrap()
+                && e.direction() == rtsec_scap::Direction::Exit
+                && TYPES.contains(&e.type_name())
+            {
+                ours.push(format!(
+                    "{} {} {}",
+                    e.type_name(),
+                    e.tid,
+                    e.param_by_name("fd")
+                ));
+            }
+        }
+        assert_eq!(ours, theirs, "{}", rel(&path));
+        checked += ours.len();
+    }
+    assert!(checked > 10_000, "{checked} events compared");
+}

@@ -358,7 +358,7 @@ fn json_string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::{EventFlags, all_events};
+    use crate::table::{EventFlags, all_events, ids};
 
     /// Every rule must fit the event table: keys on managed events, instructions producing no
     /// more parameters than the target has, `Old` indices within the key's count.
@@ -423,5 +423,164 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// An event of `event_type` whose parameters are `params`, laid out in its own block buffer.
+    fn work(event_type: u16, params: &[&[u8]]) -> (Vec<u8>, Work) {
+        let mut block = Vec::new();
+        let mut slots = Vec::new();
+        for p in params {
+            slots.push(Slot {
+                src: Src::Block,
+                off: block.len() as u32,
+                len: p.len() as u32,
+            });
+            block.extend_from_slice(p);
+        }
+        (
+            block,
+            Work {
+                event_type,
+                slots,
+                scratch: Vec::new(),
+                converted: false,
+            },
+        )
+    }
+
+    fn param<'a>(c: &'a Converter, tid: i64, w: &'a Work, block: &'a [u8], i: usize) -> &'a [u8] {
+        slot_bytes(w.slots[i], block, c.enter_bytes(tid), &w.scratch)
+    }
+
+    #[test]
+    fn old_openat_exit_gets_its_arguments_from_the_enter_event() {
+        let (mut c, mut stats) = (Converter::default(), Stats::default());
+        let dirfd = (-100i64).to_le_bytes();
+        let (b, mut enter) = work(
+            ids::PPME_SYSCALL_OPENAT_E,
+            &[
+                &dirfd,
+                b"/etc/passwd\0",
+                &1u32.to_le_bytes(),
+                &0u32.to_le_bytes(),
+            ],
+        );
+        assert_eq!(
+            c.normalize(7, &mut enter, &b, &mut stats),
+            Outcome::Drop(Skip::EnterMerged {
+                event_type: ids::PPME_SYSCALL_OPENAT_E
+            })
+        );
+        let (b, mut exit) = work(ids::PPME_SYSCALL_OPENAT_X, &[&3i64.to_le_bytes()]);
+        assert_eq!(c.normalize(7, &mut exit, &b, &mut stats), Outcome::Yield);
+        assert_eq!(exit.event_type, ids::PPME_SYSCALL_OPENAT_2_X);
+        assert_eq!(exit.slots.len(), 7);
+        assert_eq!(param(&c, 7, &exit, &b, 0), 3i64.to_le_bytes());
+        assert_eq!(param(&c, 7, &exit, &b, 1), dirfd);
+        assert_eq!(param(&c, 7, &exit, &b, 2), b"/etc/passwd\0");
+        assert_eq!(param(&c, 7, &exit, &b, 3), 1u32.to_le_bytes());
+        assert!(param(&c, 7, &exit, &b, 5).is_empty(), "dev is absent");
+        assert!(exit.converted);
+        assert!(stats.degraded().is_empty());
+        // The enter event was used up: a second exit on the thread finds none.
+        let (b, mut again) = work(ids::PPME_SYSCALL_OPENAT_X, &[&4i64.to_le_bytes()]);
+        c.normalize(7, &mut again, &b, &mut stats);
+        assert!(param(&c, 7, &again, &b, 2).is_empty());
+        assert_eq!(
+            stats.degraded(),
+            vec![(
+                Degraded::EnterMissing {
+                    event_type: ids::PPME_SYSCALL_OPENAT_X
+                },
+                1
+            )]
+        );
+    }
+
+    #[test]
+    fn missing_enter_gives_defaults_or_empties_as_libs() {
+        let (mut c, mut stats) = (Converter::default(), Stats::default());
+        // close_X: fd from the enter without the fallback flag: the FD default, 8 zero bytes.
+        let (b, mut close) = work(ids::PPME_SYSCALL_CLOSE_X, &[&0i64.to_le_bytes()]);
+        c.normalize(1, &mut close, &b, &mut stats);
+        assert_eq!(param(&c, 1, &close, &b, 1), [0u8; 8]);
+        // setuid_X: uid with the fallback flag: empty.
+        let (b, mut setuid) = work(ids::PPME_SYSCALL_SETUID_X, &[&0i64.to_le_bytes()]);
+        c.normalize(1, &mut setuid, &b, &mut stats);
+        assert!(param(&c, 1, &setuid, &b, 1).is_empty());
+    }
+
+    #[test]
+    fn enter_of_another_syscall_is_not_merged() {
+        let (mut c, mut stats) = (Converter::default(), Stats::default());
+        let (b, mut read_e) = work(
+            ids::PPME_SYSCALL_READ_E,
+            &[&5i64.to_le_bytes(), &100u32.to_le_bytes()],
+        );
+        c.normalize(9, &mut read_e, &b, &mut stats);
+        let (b, mut close) = work(ids::PPME_SYSCALL_CLOSE_X, &[&0i64.to_le_bytes()]);
+        assert_eq!(c.normalize(9, &mut close, &b, &mut stats), Outcome::Yield);
+        assert_eq!(param(&c, 9, &close, &b, 1), [0u8; 8]);
+        assert_eq!(
+            stats.degraded(),
+            vec![(
+                Degraded::EnterMismatch {
+                    event_type: ids::PPME_SYSCALL_CLOSE_X
+                },
+                1
+            )]
+        );
+    }
+
+    #[test]
+    fn oldest_execve_reaches_the_current_version() {
+        let (mut c, mut stats) = (Converter::default(), Stats::default());
+        let (b, mut enter) = work(ids::PPME_SYSCALL_EXECVE_8_E, &[]);
+        assert_eq!(
+            c.normalize(2, &mut enter, &b, &mut stats),
+            Outcome::Yield,
+            "the current enter is stored and passed"
+        );
+        assert_eq!(enter.event_type, ids::PPME_SYSCALL_EXECVE_19_E);
+        let res = 0i64.to_le_bytes();
+        let fields: [&[u8]; 8] = [&res, b"ls\0", b"-l\0", &res, &res, &res, b"/\0", &res];
+        let (b, mut exit) = work(ids::PPME_SYSCALL_EXECVE_8_X, &fields);
+        assert_eq!(c.normalize(2, &mut exit, &b, &mut stats), Outcome::Yield);
+        assert_eq!(exit.event_type, ids::PPME_SYSCALL_EXECVE_19_X);
+        assert_eq!(
+            exit.slots.len(),
+            event_info(ids::PPME_SYSCALL_EXECVE_19_X)
+                .unwrap()
+                .params
+                .len()
+        );
+        assert_eq!(param(&c, 2, &exit, &b, 1), b"ls\0");
+        assert_eq!(param(&c, 2, &exit, &b, 6), b"/\0");
+        assert!(
+            param(&c, 2, &exit, &b, 13).is_empty(),
+            "comm did not exist yet"
+        );
+        assert!(stats.degraded().is_empty(), "{:?}", stats.degraded());
+    }
+
+    #[test]
+    fn four_field_container_event_becomes_json() {
+        let (mut c, mut stats) = (Converter::default(), Stats::default());
+        let (b, mut ev) = work(
+            ids::PPME_CONTAINER_E,
+            &[
+                b"3ad7b26ded6d\0",
+                &0u32.to_le_bytes(),
+                b"my \"app\"\0",
+                b"nginx:latest\0",
+            ],
+        );
+        assert_eq!(c.normalize(-1, &mut ev, &b, &mut stats), Outcome::Yield);
+        assert_eq!(ev.event_type, ids::PPME_CONTAINER_JSON_2_E);
+        let json = param(&c, -1, &ev, &b, 0);
+        assert_eq!(
+            std::str::from_utf8(json).unwrap(),
+            "{\"id\":\"3ad7b26ded6d\",\"type\":0,\"name\":\"my \\\"app\\\"\",\"image\":\"nginx:latest\"}\0"
+        );
     }
 }
