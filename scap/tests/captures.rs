@@ -231,3 +231,65 @@ fn merged_enter_arguments_match_sysdig() {
     }
     assert!(checked > 10_000, "{checked} events compared");
 }
+
+/// The tables at the head of each capture hold what a Linux host holds: misparsed process or fd
+/// lists would not.
+#[test]
+fn process_fd_user_and_interface_tables_are_plausible() {
+    use rtsec_scap::Item;
+    for path in all_captures() {
+        let name = rel(&path);
+        let mut reader = ScapReader::open(&path).unwrap();
+        let (mut tids, mut fd_tids, mut users, mut ifaces) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut machine = None;
+        while let Some(item) = reader.next_item() {
+            match item.unwrap() {
+                Item::Machine(m) => machine = Some(m),
+                Item::Thread(t) => {
+                    assert!(t.tid > 0 && t.pid > 0 && t.ptid >= 0, "{name}: {t:?}");
+                    assert!(
+                        !t.comm.is_empty() && t.comm.len() <= 16,
+                        "{name}: comm {:?}",
+                        t.comm
+                    );
+                    assert!(
+                        t.cwd.is_empty() || t.cwd.starts_with(b"/"),
+                        "{name}: cwd {:?}",
+                        t.cwd
+                    );
+                    assert!(t.vtid >= -1 && t.vpid >= -1, "{name}: {t:?}");
+                    tids.push(t.tid);
+                }
+                Item::Fd(f) => {
+                    assert!(f.fd >= 0, "{name}: {f:?}");
+                    fd_tids.push(f.tid);
+                }
+                Item::User(u) => users.push(u),
+                Item::Interface(i) => ifaces.push(i),
+                _ => {}
+            }
+        }
+        let machine = machine.unwrap_or_else(|| panic!("{name}: no machine info"));
+        assert!(
+            machine.num_cpus >= 1 && !machine.hostname.is_empty(),
+            "{name}: {machine:?}"
+        );
+        assert!(tids.contains(&1), "{name}: no init thread");
+        assert!(
+            fd_tids.iter().all(|t| tids.contains(t)),
+            "{name}: fds of unknown threads"
+        );
+        assert!(
+            ifaces.iter().any(|i| i.name == b"lo"),
+            "{name}: no loopback interface"
+        );
+        // sf-collector's rename.scap has no user list (SOURCE.txt); every other has root.
+        if !name.ends_with("rename/rename.scap") {
+            assert!(
+                users.iter().any(|u| u.uid == 0 && u.name == b"root"),
+                "{name}: no root user"
+            );
+        }
+    }
+}

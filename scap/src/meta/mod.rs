@@ -152,20 +152,4 @@ pub(crate) fn split_nul_list(raw: &[u8]) -> Vec<Bytes> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::split_nul_list;
-
-    #[test]
-    fn nul_lists() {
-        assert!(split_nul_list(b"").is_empty());
-        assert!(split_nul_list(b"\0").is_empty());
-        assert_eq!(
-            split_nul_list(b"a\0b\0"),
-            vec![b"a".to_vec(), b"b".to_vec()]
-        );
-        assert_eq!(
-            split_nul_list(b"a\0\0b"),
-            vec![b"a".to_vec(), vec![], b"b".to_vec()]
-        );
-    }
-}
+mod tests;
