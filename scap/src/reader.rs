@@ -153,7 +153,12 @@ impl ScapReader {
             info,
             slots: &self.work.slots,
             block: &self.block,
-            enter: self.converter.enter_bytes(self.header.tid),
+            // Only converted events point into a stored enter event.
+            enter: if self.work.converted {
+                self.converter.enter_bytes(self.header.tid)
+            } else {
+                &[]
+            },
             scratch: &self.work.scratch,
         })))
     }
