@@ -1,1 +1,86 @@
-//! placeholder
+//! rtsec's Falco-compatible rules engine: loads Falco rules files, compiles their conditions and
+//! outputs, and evaluates them on events of rtsec traces.
+//!
+//! The specification is `../shared/reference/falco-rules-language.md` (Falco rules language and
+//! libsinsp semantics); differences from Falco are bugs or the documented choices below.
+//!
+//! # API
+//!
+//! **Load** — [`load`] takes [`RuleSource`]s in order (files via [`RuleSource::from_file`] or
+//! [`load_files`]; [`RuleSource::bundled`] is rtsec's default ruleset) and gives a [`RuleSet`]
+//! with its [`RuleSet::warnings`], or a [`LoadFailure`] with the first error. Errors
+//! ([`RulesError`]) carry a [`Diagnostic`]: file, line, column, the item (rule / macro / list
+//! name) and, for conditions, a caret snippet of the YAML line.
+//!
+//! **Evaluate** — [`Engine::new`]`(&set, `[`EngineOptions`]`)` indexes the enabled rules (and
+//! those at least as severe as `min_priority`) by the event types their conditions can match.
+//! An `Engine` is `Send + Sync`; each thread keeps a [`Scratch`] (from [`Engine::scratch`]) and
+//! calls [`Engine::matches`]`(&event, &mut scratch)`, which returns the matching [`RuleId`]s in
+//! definition order — at most one under [`RuleMatching::First`] (Falco's default), all of them
+//! under [`RuleMatching::All`]. Evaluation allocates and formats nothing for events that match
+//! nothing (once the scratch buffers have grown).
+//!
+//! **Alerts** — for each hit, [`Engine::alert`] gives an [`Alert`]: the rule's [`RuleInfo`]
+//! (name, priority, tags, source, desc, file), the formatted output, the typed
+//! `output_fields` ([`OutputValue`]: string, int, uint, bool or null, plus `evt.time` in ns),
+//! [`Alert::text_line`] (`HH:MM:SS.nnnnnnnnn: Priority output`, local time, like Falco) and
+//! [`Alert::json_line`] (Falco's JSON: `hostname`, `output`, `output_fields`, `priority`,
+//! `rule`, `source`, `tags`, `time`). The hostname comes from [`Scratch::set_hostname`]
+//! (replay passes the trace header's).
+//!
+//! **Filters** — [`RuleSet::filter`] compiles a condition using the set's lists and macros into
+//! a [`Filter`] (`rtsec events --filter`, import checks); [`RuleSet::empty`] for none.
+//!
+//! # Documented choices
+//!
+//! - Events are rtsec's exit-only events; `evt.dir` is always `<`.
+//! - `fd.sip.name` and the other `fd.*.name` fields never use live DNS: comparisons use the
+//!   answers in [`EngineOptions::hosts`] ([`HostTable`]), recorded at capture time or given by
+//!   the caller; a name that is not in the table matches nothing. Outputs print the table's name
+//!   for the address, else `<NA>`.
+//! - `proc.cwd` ends with `/` (libsinsp keeps it so); `proc.aname` without an index matches any
+//!   ancestor in conditions and prints all ancestors (parent first) in outputs.
+//! - User and group names come from the records the capture resolved; without one, `root` for
+//!   id 0 and `<NA>` otherwise (§6.7). `evt.arg.uid` resolves only uids the event's process
+//!   records name.
+//! - `evt.type` of generic syscalls uses Falco's names where they differ from the kernel's
+//!   (`pread`, `pwrite`, `prlimit`). Event types Falco knows but rtsec never records
+//!   (`container`, `signaldeliver`, …) are accepted and match nothing.
+//! - Loading compiles after every file, as Falco does: a file may only use lists and macros of
+//!   itself and earlier files. Warnings are those of the final compile plus each file's reading.
+//! - The container plugin's fields are built in (`required_plugin_versions` for `container` is
+//!   satisfied up to 0.7.1); other plugins are not available and requiring them is an error.
+//! - Transformers `tolower`, `toupper`, `b64`, `basename`, `len` and `val()` are supported;
+//!   `join`, `concat` and `getopt` are rejected with an error naming them.
+//! - Text output escapes control characters the way a JSON encoder does; invalid UTF-8 is
+//!   replaced (U+FFFD).
+
+mod condition;
+mod dns;
+mod engine;
+mod error;
+mod evttype;
+mod evttype_names;
+mod fields;
+mod filter;
+mod glob;
+mod loader;
+mod output;
+mod priority;
+mod render;
+mod source;
+mod yaml;
+
+pub use dns::HostTable;
+pub use engine::{
+    Alert, Engine, EngineOptions, Filter, RuleId, RuleMatching, Scratch, event_args, event_type,
+};
+pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
+pub use loader::{
+    Counts, ENGINE_VERSION, FILTER_NAME, LoadFailure, PROVIDED_PLUGINS, RuleInfo, RuleSet, load,
+    load_files,
+};
+pub use output::OutputValue;
+pub use output::time::{clock_text, iso8601_text};
+pub use priority::Priority;
+pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource};

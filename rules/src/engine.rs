@@ -1,0 +1,288 @@
+//! The engine: enabled rules indexed by event type, evaluated per event in definition order.
+
+use std::sync::Arc;
+
+use rtsec_format::EventView;
+
+use crate::dns::HostTable;
+use crate::evttype::{self, KeySet, NUM_KEYS};
+use crate::fields::extract::Env;
+use crate::filter::{Bufs, Node};
+use crate::loader::{Inner, RuleInfo, RuleSet};
+use crate::output::{OutputValue, time};
+use crate::priority::Priority;
+
+/// Falco's `rule_matching`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RuleMatching {
+    /// Stop at the first matching rule: at most one alert per event (Falco's default).
+    #[default]
+    First,
+    /// Every matching rule fires.
+    All,
+}
+
+/// How an [`Engine`] is built from a [`RuleSet`].
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    pub rule_matching: RuleMatching,
+    /// Rules less severe than this are not enabled (Falco's `priority`, default `debug`).
+    pub min_priority: Priority,
+    /// Recorded DNS answers for `fd.*.name` (see [`HostTable`]).
+    pub hosts: HostTable,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            rule_matching: RuleMatching::First,
+            min_priority: Priority::Debug,
+            hosts: HostTable::new(),
+        }
+    }
+}
+
+/// Index of a rule in its [`RuleSet`] (its position in [`RuleSet::rules`]).
+pub type RuleId = u32;
+
+/// Compiled, enabled rules ready to evaluate. `Send + Sync`: share one engine across threads,
+/// give each thread its own [`Scratch`].
+#[derive(Debug)]
+pub struct Engine {
+    set: Arc<Inner>,
+    /// Per event key, the enabled rules to run, in definition order.
+    index: Vec<Box<[RuleId]>>,
+    enabled: Vec<RuleId>,
+    options: EngineOptions,
+}
+
+/// Per-thread working memory for evaluation: buffers fields are read into, the rules matched
+/// by the last event, and the hostname for `evt.hostname` and alerts.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub(crate) bufs: Bufs,
+    hits: Vec<RuleId>,
+    hostname: String,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The hostname of the machine the events come from (`evt.hostname`): replay passes the
+    /// trace header's.
+    pub fn set_hostname(&mut self, hostname: &str) {
+        self.hostname.clear();
+        self.hostname.push_str(hostname);
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+}
+
+/// One rule firing on one event, ready to print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert<'e> {
+    pub rule: &'e RuleInfo,
+    /// The event's timestamp (ns since the epoch).
+    pub ts: u64,
+    /// The rule's output with fields substituted (without the time and priority prefix).
+    pub output: String,
+    /// Every field of the output as written (`proc.aname[2]`) with its typed value, plus
+    /// `evt.time` (ns), sorted by key. Transformer tokens are left out, as in Falco.
+    pub output_fields: Vec<(String, OutputValue)>,
+    /// Falco's `hostname` for the JSON line.
+    pub hostname: String,
+}
+
+impl Alert<'_> {
+    /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output` (local time).
+    pub fn text_line(&self) -> String {
+        format!(
+            "{}: {} {}",
+            time::clock_text(self.ts),
+            self.rule.priority.as_str(),
+            self.output
+        )
+    }
+
+    /// The event time as Falco's JSON `time` (UTC, ISO-8601 with ns).
+    pub fn time_iso8601(&self) -> String {
+        time::iso8601_text(self.ts)
+    }
+
+    /// Falco's JSON alert (`json_output: true`), keys in alphabetical order.
+    pub fn json(&self) -> serde_json::Value {
+        // Insert in sorted order so the result is sorted whatever map serde_json uses.
+        let mut fields = serde_json::Map::new();
+        for (k, v) in &self.output_fields {
+            fields.insert(k.clone(), v.to_json());
+        }
+        let mut m = serde_json::Map::new();
+        m.insert("hostname".into(), self.hostname.clone().into());
+        m.insert("output".into(), self.text_line().into());
+        m.insert("output_fields".into(), serde_json::Value::Object(fields));
+        m.insert("priority".into(), self.rule.priority.as_str().into());
+        m.insert("rule".into(), self.rule.name.clone().into());
+        m.insert("source".into(), self.rule.source.clone().into());
+        m.insert(
+            "tags".into(),
+            serde_json::Value::Array(self.rule.tags.iter().map(|t| t.clone().into()).collect()),
+        );
+        m.insert("time".into(), self.time_iso8601().into());
+        serde_json::Value::Object(m)
+    }
+
+    /// [`Alert::json`] on one line.
+    pub fn json_line(&self) -> String {
+        self.json().to_string()
+    }
+}
+
+impl Engine {
+    pub fn new(set: &RuleSet, options: EngineOptions) -> Engine {
+        let inner = set.inner.clone();
+        let mut index: Vec<Vec<RuleId>> = vec![Vec::new(); NUM_KEYS];
+        let mut enabled = Vec::new();
+        for (i, r) in inner.rules.iter().enumerate() {
+            if !r.info.enabled || r.info.priority > options.min_priority {
+                continue;
+            }
+            enabled.push(i as RuleId);
+            for k in r.keys.iter() {
+                index[k].push(i as RuleId);
+            }
+        }
+        Engine {
+            set: inner,
+            index: index.into_iter().map(Vec::into_boxed_slice).collect(),
+            enabled,
+            options,
+        }
+    }
+
+    /// A scratch value for one thread.
+    pub fn scratch(&self) -> Scratch {
+        Scratch::default()
+    }
+
+    /// The enabled rules, in evaluation order.
+    pub fn enabled(&self) -> &[RuleId] {
+        &self.enabled
+    }
+
+    pub fn rule(&self, id: RuleId) -> &RuleInfo {
+        &self.set.rules[id as usize].info
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// The rules matching `ev`, in definition order (at most one with
+    /// [`RuleMatching::First`]). Nothing is allocated or formatted for an event that matches
+    /// nothing once the scratch buffers have grown.
+    #[inline]
+    pub fn matches<'s>(&self, ev: &EventView<'_>, scratch: &'s mut Scratch) -> &'s [RuleId] {
+        scratch.hits.clear();
+        let key = evttype::key(ev);
+        let Some(rules) = self.index.get(key) else {
+            return &scratch.hits;
+        };
+        if rules.is_empty() {
+            return &scratch.hits;
+        }
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts: &self.options.hosts,
+        };
+        for &id in rules.iter() {
+            if self.set.rules[id as usize]
+                .filter
+                .eval(ev, &env, &mut scratch.bufs)
+            {
+                scratch.hits.push(id);
+                if self.options.rule_matching == RuleMatching::First {
+                    break;
+                }
+            }
+        }
+        &scratch.hits
+    }
+
+    /// Formats the alert of rule `id` for `ev` (call it for the ids [`Engine::matches`] gave).
+    pub fn alert<'e>(&'e self, id: RuleId, ev: &EventView<'_>, scratch: &mut Scratch) -> Alert<'e> {
+        let r = &self.set.rules[id as usize];
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts: &self.options.hosts,
+        };
+        let mut output = String::new();
+        let mut fields = Vec::new();
+        r.format
+            .render(ev, &env, &mut scratch.bufs, &mut output, &mut fields);
+        fields.push(("evt.time".to_string(), OutputValue::UInt(ev.event.ts)));
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        fields.dedup_by(|a, b| a.0 == b.0);
+        Alert {
+            rule: &r.info,
+            ts: ev.event.ts,
+            output,
+            output_fields: fields,
+            hostname: scratch.hostname.clone(),
+        }
+    }
+
+    /// Evaluates `ev` and formats an alert for every match (convenience over
+    /// [`Engine::matches`] + [`Engine::alert`]).
+    pub fn alerts<'e>(&'e self, ev: &EventView<'_>, scratch: &mut Scratch) -> Vec<Alert<'e>> {
+        let ids = self.matches(ev, scratch).to_vec();
+        ids.into_iter()
+            .map(|id| self.alert(id, ev, scratch))
+            .collect()
+    }
+}
+
+/// A compiled condition on its own (`rtsec events --filter`, checks of imports).
+#[derive(Debug)]
+pub struct Filter {
+    pub(crate) node: Node,
+    pub(crate) keys: KeySet,
+}
+
+impl Filter {
+    /// True if `ev` satisfies the condition. `hosts` answers `fd.*.name` comparisons.
+    pub fn matches(&self, ev: &EventView<'_>, scratch: &mut Scratch, hosts: &HostTable) -> bool {
+        if !self.keys.contains(evttype::key(ev)) {
+            return false;
+        }
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts,
+        };
+        self.node.eval(ev, &env, &mut scratch.bufs)
+    }
+
+    /// The event types the condition can match (Falco names), or `None` for all.
+    pub fn event_types(&self) -> Option<Vec<String>> {
+        if self.keys.is_all() {
+            None
+        } else {
+            Some(self.keys.iter().map(evttype::key_name).collect())
+        }
+    }
+}
+
+/// Renders `evt.args` of an event (Falco's `name=value(resolved)` list), for `rtsec events`.
+pub fn event_args(ev: &EventView<'_>) -> String {
+    let mut v = Vec::new();
+    crate::render::params::write_all(ev, &mut v);
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+/// Falco's `evt.type` of an event (Falco's names for generic syscalls like `pread`).
+pub fn event_type(ev: &EventView<'_>) -> &'static str {
+    evttype::type_name(ev)
+}

@@ -1,0 +1,265 @@
+//! Event types: the key every event is indexed under, names ↔ keys, and Falco's inference of
+//! the event types a condition can match (libsinsp `filter/ppm_codes.cpp`).
+
+use rtsec_format::{Args, EventView, Kind, syscalls};
+
+use crate::condition::{Expr, FieldExpr, Op, Rhs};
+
+pub(crate) use crate::evttype_names::{FALCO_EVENT_NAMES, FALCO_PARAM_NAMES};
+
+const NUM_KINDS: usize = Kind::ALL.len();
+/// Keys: one per kind, then one per generic syscall number, then one for out-of-range numbers.
+pub(crate) const NUM_KEYS: usize = NUM_KINDS + syscalls::MAX_NR + 1;
+
+/// The index key of an event.
+#[inline]
+pub(crate) fn key(ev: &EventView<'_>) -> usize {
+    match (ev.kind(), ev.args()) {
+        (Kind::Generic, Args::Generic { nr, .. }) => {
+            NUM_KINDS + (*nr as usize).min(syscalls::MAX_NR)
+        }
+        (k, _) => k as usize,
+    }
+}
+
+/// Falco's names for x86_64 syscalls whose kernel name differs.
+const ALIASES: &[(&str, &str)] = &[
+    ("pread", "pread64"),
+    ("pwrite", "pwrite64"),
+    ("prlimit", "prlimit64"),
+];
+
+/// Falco's `evt.type` of an event.
+#[inline]
+pub(crate) fn type_name(ev: &EventView<'_>) -> &'static str {
+    let n = ev.type_name();
+    if ev.kind() == Kind::Generic {
+        for &(falco, kernel) in ALIASES {
+            if n == kernel {
+                return falco;
+            }
+        }
+    }
+    n
+}
+
+/// The keys an event-type name stands for; `None` if Falco does not know the name.
+pub(crate) fn keys_for_name(name: &str) -> Option<Vec<usize>> {
+    if name == "syscall" {
+        let all = KeySet::all();
+        return Some((NUM_KINDS..NUM_KEYS).filter(|&k| all.contains(k)).collect());
+    }
+    if let Some(k) = Kind::from_name(name) {
+        return Some(vec![k as usize]);
+    }
+    let kernel = ALIASES
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map_or(name, |(_, k)| *k);
+    if let Some(nr) = syscalls::number(kernel) {
+        let k = Kind::from_syscall(nr);
+        return Some(vec![if k == Kind::Generic {
+            NUM_KINDS + nr as usize
+        } else {
+            k as usize
+        }]);
+    }
+    if FALCO_EVENT_NAMES.contains(&name) {
+        // A Falco event rtsec never records (container, signaldeliver, …): matches nothing.
+        return Some(Vec::new());
+    }
+    None
+}
+
+/// The `evt.type` name of a key.
+pub(crate) fn key_name(key: usize) -> String {
+    if key < NUM_KINDS {
+        return Kind::ALL[key].name().to_string();
+    }
+    let nr = key - NUM_KINDS;
+    let n = syscalls::name(nr as u16).unwrap_or("syscall");
+    ALIASES
+        .iter()
+        .find(|(_, k)| *k == n)
+        .map_or(n, |(f, _)| *f)
+        .to_string()
+}
+
+/// A set of event keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KeySet(Vec<u64>);
+
+impl KeySet {
+    const WORDS: usize = NUM_KEYS.div_ceil(64);
+
+    pub fn empty() -> Self {
+        KeySet(vec![0; Self::WORDS])
+    }
+    /// Every key an event can have: the kinds, and the generic keys of syscalls that have no
+    /// kind of their own.
+    pub fn all() -> Self {
+        static ALL: std::sync::OnceLock<KeySet> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| {
+            let mut s = KeySet::empty();
+            for k in 0..NUM_KEYS {
+                let reachable = if k < NUM_KINDS {
+                    k != Kind::Generic as usize
+                } else {
+                    k == NUM_KEYS - 1 || Kind::from_syscall((k - NUM_KINDS) as u16) == Kind::Generic
+                };
+                if reachable {
+                    s.insert(k);
+                }
+            }
+            s
+        })
+        .clone()
+    }
+    fn trim(&mut self) {
+        let all = KeySet::all();
+        self.intersect(&all);
+    }
+    pub fn insert(&mut self, k: usize) {
+        self.0[k / 64] |= 1 << (k % 64);
+    }
+    pub fn contains(&self, k: usize) -> bool {
+        self.0[k / 64] & (1 << (k % 64)) != 0
+    }
+    pub fn union(&mut self, o: &KeySet) {
+        for (a, b) in self.0.iter_mut().zip(&o.0) {
+            *a |= b;
+        }
+    }
+    pub fn intersect(&mut self, o: &KeySet) {
+        for (a, b) in self.0.iter_mut().zip(&o.0) {
+            *a &= b;
+        }
+    }
+    pub fn complement(&mut self) {
+        for a in &mut self.0 {
+            *a = !*a;
+        }
+        self.trim();
+    }
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+    pub fn is_all(&self) -> bool {
+        *self == KeySet::all()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..NUM_KEYS).filter(|&k| self.contains(k))
+    }
+}
+
+/// The event types a (macro-free) condition can match: negations pushed to the leaves, `and`
+/// intersects, `or` unites, `evt.type` leaves give explicit sets, everything else all types.
+pub(crate) fn infer(e: &Expr) -> KeySet {
+    infer_neg(e, false)
+}
+
+fn infer_neg(e: &Expr, neg: bool) -> KeySet {
+    match e {
+        Expr::And(v) | Expr::Or(v) => {
+            let conj = matches!(e, Expr::And(_)) != neg;
+            let mut it = v.iter().map(|c| infer_neg(c, neg));
+            let mut acc = it.next().unwrap_or_else(KeySet::all);
+            for s in it {
+                if conj {
+                    acc.intersect(&s);
+                } else {
+                    acc.union(&s);
+                }
+            }
+            acc
+        }
+        Expr::Not(x) => infer_neg(x, !neg),
+        Expr::Macro { .. } => KeySet::all(),
+        Expr::Check(c) => {
+            let FieldExpr::Field {
+                name, arg: None, ..
+            } = &c.lhs
+            else {
+                return KeySet::all();
+            };
+            if c.modifier.is_some() {
+                return KeySet::all();
+            }
+            if name == "evt.num" && c.op == Op::Eq && matches!(&c.rhs, Rhs::Value(v, _) if v == "0")
+            {
+                let mut s = KeySet::empty();
+                if neg {
+                    s.complement();
+                }
+                return s;
+            }
+            if name != "evt.type" && name != "syscall.type" {
+                return KeySet::all();
+            }
+            let values: Vec<&str> = match (&c.op, &c.rhs) {
+                (Op::Eq | Op::Ne, Rhs::Value(v, _)) => vec![v.as_str()],
+                (Op::In | Op::Intersects, Rhs::List(v, _)) => {
+                    v.iter().map(|(s, _)| s.as_str()).collect()
+                }
+                _ => return KeySet::all(),
+            };
+            let mut s = KeySet::empty();
+            for v in values {
+                for k in keys_for_name(v).unwrap_or_default() {
+                    s.insert(k);
+                }
+            }
+            if (c.op == Op::Ne) != neg {
+                s.complement();
+            }
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::condition::parse;
+
+    fn names(s: &str) -> Vec<String> {
+        let e = parse(s, 0).unwrap();
+        let set = infer(&e);
+        if set.is_all() {
+            return vec!["*".into()];
+        }
+        set.iter().map(key_name).collect()
+    }
+
+    #[test]
+    fn inference_follows_de_morgan() {
+        assert_eq!(
+            names("evt.type in (open, openat) and proc.name = x"),
+            ["open", "openat"]
+        );
+        assert_eq!(
+            names("evt.type = open or evt.type = connect"),
+            ["open", "connect"]
+        );
+        assert_eq!(names("proc.name = x"), ["*"]);
+        assert_eq!(names("not (evt.type != open)"), ["open"]);
+        assert_eq!(
+            names("evt.type=execve and not evt.type=execve"),
+            Vec::<String>::new()
+        );
+        assert_eq!(names("evt.num = 0"), Vec::<String>::new());
+        assert_eq!(names("evt.type = open and not evt.num = 0"), ["open"]);
+        assert_eq!(names("evt.type = getpid"), ["getpid"]);
+        assert_eq!(names("evt.type = pread"), ["pread"]);
+        assert_eq!(names("evt.type = signaldeliver"), Vec::<String>::new());
+        let n = names("evt.type != open");
+        assert!(n.len() > 100 && !n.contains(&"open".to_string()));
+    }
+
+    #[test]
+    fn names_resolve() {
+        assert!(keys_for_name("execve").is_some());
+        assert!(keys_for_name("container").unwrap().is_empty());
+        assert!(keys_for_name("nosuchevent").is_none());
+    }
+}

@@ -1,0 +1,674 @@
+//! Reading a field's value out of an event: libsinsp's extraction semantics over rtsec's
+//! resolved records. `None` means the value is missing (every comparison is false; outputs
+//! print `<NA>`).
+
+use std::net::IpAddr;
+
+use rtsec_format::{Args, EventView, Kind, L4Proto, LocalSide, wire::Process};
+
+use super::container::{self, Ctr, MountPart};
+use super::fd;
+use super::proc::{self, ancestor};
+use super::{Field, FieldArg, FieldId as F};
+use crate::dns::HostTable;
+use crate::render::{caps, errno, flags, params};
+
+/// What an evaluation needs besides the event.
+#[derive(Clone, Copy)]
+pub(crate) struct Env<'a> {
+    pub hostname: &'a str,
+    pub hosts: &'a HostTable,
+}
+
+/// An extracted value. `Buf` means: the bytes written to the buffer passed in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Val<'e> {
+    Str(&'e [u8]),
+    Buf,
+    I64(i64),
+    U64(u64),
+    Bool(bool),
+    Ip(IpAddr),
+}
+
+fn s<'e>(b: &'e [u8]) -> Option<Val<'e>> {
+    Some(Val::Str(b))
+}
+
+fn nonempty<'e>(b: &'e [u8]) -> Option<Val<'e>> {
+    if b.is_empty() {
+        None
+    } else {
+        Some(Val::Str(b))
+    }
+}
+
+fn opt_buf<'e>(ok: bool) -> Option<Val<'e>> {
+    if ok { Some(Val::Buf) } else { None }
+}
+
+/// Extracts `f` from `ev`. `buf` must be empty; computed strings are written to it.
+pub(crate) fn extract<'e>(
+    f: &Field,
+    ev: &EventView<'e>,
+    env: &Env<'_>,
+    buf: &mut Vec<u8>,
+) -> Option<Val<'e>> {
+    let e = ev.event;
+    let p = ev.process();
+    match f.id {
+        F::EvtNum => Some(Val::U64(ev.num)),
+        F::EvtTime | F::EvtRawtime | F::EvtRawtimeNs => Some(Val::U64(e.ts)),
+        F::EvtRawtimeS => Some(Val::U64(e.ts / 1_000_000_000)),
+        F::EvtTimeS => {
+            crate::output::time::write_clock(e.ts, false, buf);
+            Some(Val::Buf)
+        }
+        F::EvtTimeIso => {
+            crate::output::time::write_iso8601_utc(e.ts, buf);
+            Some(Val::Buf)
+        }
+        F::EvtDatetime | F::EvtDatetimeS => {
+            crate::output::time::write_datetime(e.ts, f.id == F::EvtDatetime, buf);
+            Some(Val::Buf)
+        }
+        F::EvtType => s(crate::evttype::type_name(ev).as_bytes()),
+        F::EvtDir => s(b"<"),
+        F::EvtCpu => Some(Val::U64(e.cpu as u64)),
+        F::EvtArgs | F::EvtInfo => {
+            params::write_all(ev, buf);
+            Some(Val::Buf)
+        }
+        F::EvtArg | F::EvtRawarg => {
+            let idx = match &f.arg {
+                FieldArg::Param(by_kind) => {
+                    let i = by_kind[ev.kind() as usize];
+                    if i == u8::MAX {
+                        return None;
+                    }
+                    i as usize
+                }
+                FieldArg::ParamIndex(i) => *i,
+                _ => return None,
+            };
+            let prm = params::get(ev, idx)?;
+            if f.id == F::EvtRawarg {
+                return Some(raw_param(ev, &prm, buf));
+            }
+            params::write(ev, &prm, params::Style::Value, buf);
+            Some(Val::Buf)
+        }
+        F::EvtRes => {
+            if ev.kind() == Kind::ProcExit {
+                return None;
+            }
+            errno::write_res(e.res, buf);
+            Some(Val::Buf)
+        }
+        F::EvtRawres => {
+            if ev.kind() == Kind::ProcExit {
+                return None;
+            }
+            Some(Val::I64(e.res))
+        }
+        F::EvtFailed => Some(Val::Bool(ev.kind() != Kind::ProcExit && e.res < 0)),
+        F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec | F::EvtIsOpenCreate => {
+            let fl = match (ev.kind(), ev.args()) {
+                (
+                    Kind::Open | Kind::Openat | Kind::Openat2 | Kind::OpenByHandleAt,
+                    Args::Open { flags: fl, .. },
+                ) => flags::open_flags(*fl),
+                _ => return Some(Val::Bool(false)),
+            };
+            let v = match f.id {
+                F::EvtIsOpenRead => fl & flags::PPM_O_RDONLY != 0,
+                F::EvtIsOpenWrite => fl & flags::PPM_O_WRONLY != 0,
+                F::EvtIsOpenCreate => fl & flags::PPM_O_CREAT != 0,
+                // Exec permission is not recorded in open flags (O_EXEC does not exist on Linux).
+                _ => false,
+            };
+            Some(Val::Bool(v))
+        }
+        F::EvtBuffer => match ev.args() {
+            Args::Io { data, .. } => s(ev.str(*data)),
+            Args::InitModule { .. } => None,
+            _ => None,
+        },
+        F::EvtBuflen => match ev.args() {
+            Args::Io { .. } if e.res >= 0 => Some(Val::U64(e.res as u64)),
+            _ => None,
+        },
+        F::EvtHostname => {
+            buf.extend_from_slice(env.hostname.as_bytes());
+            opt_buf(!env.hostname.is_empty())
+        }
+        F::EvtSource => s(b"syscall"),
+        F::EvtIsAsync => Some(Val::Bool(false)),
+        F::SyscallType => {
+            if ev.kind() == Kind::ProcExit {
+                None
+            } else {
+                s(crate::evttype::type_name(ev).as_bytes())
+            }
+        }
+        F::ThreadTid => p.map(|_| Val::I64(e.tid)),
+        F::ThreadVtid => {
+            let p = p?;
+            if e.tid == p.pid {
+                Some(Val::I64(p.vpid))
+            } else {
+                None
+            }
+        }
+        F::UserUid => p.map(|p| Val::U64(p.uid as u64)),
+        F::UserName => {
+            let p = p?;
+            match p.user.and_then(|r| ev.block.user(r)) {
+                Some(u) if !ev.str(u.name).is_empty() => s(ev.str(u.name)),
+                _ => s(if p.uid == 0 { b"root" } else { b"<NA>" }),
+            }
+        }
+        F::UserHomedir | F::UserShell => {
+            let p = p?;
+            match p.user.and_then(|r| ev.block.user(r)) {
+                Some(u) => s(ev.str(if f.id == F::UserHomedir {
+                    u.home
+                } else {
+                    u.shell
+                })),
+                None => s(b"<NA>"),
+            }
+        }
+        F::UserLoginuid => p.map(|p| Val::I64(loginuid(p))),
+        F::UserLoginname => {
+            let p = p?;
+            match p.loginuser.and_then(|r| ev.block.user(r)) {
+                Some(u) if !ev.str(u.name).is_empty() => s(ev.str(u.name)),
+                _ => s(if p.loginuid == 0 { b"root" } else { b"<NA>" }),
+            }
+        }
+        F::GroupGid => p.map(|p| Val::U64(p.gid as u64)),
+        F::GroupName => {
+            let p = p?;
+            match p.group.and_then(|r| ev.block.group(r)) {
+                Some(g) if !ev.str(g.name).is_empty() => s(ev.str(g.name)),
+                _ => s(if p.gid == 0 { b"root" } else { b"<NA>" }),
+            }
+        }
+        F::ThreadCapEffective | F::ThreadCapPermitted | F::ThreadCapInheritable => {
+            let p = p?;
+            let v = match f.id {
+                F::ThreadCapEffective => p.cap_effective,
+                F::ThreadCapPermitted => p.cap_permitted,
+                _ => p.cap_inheritable,
+            };
+            caps::write(v, buf);
+            Some(Val::Buf)
+        }
+        id if is_proc(id) => extract_proc(f, ev, p?, buf),
+        id if is_fd(id) => extract_fd(f, ev, env, buf),
+        _ => extract_container(f, ev, buf),
+    }
+}
+
+fn loginuid(p: &Process) -> i64 {
+    if p.loginuid == u32::MAX {
+        -1
+    } else {
+        p.loginuid as i64
+    }
+}
+
+fn raw_param<'e>(ev: &EventView<'e>, prm: &params::P<'e>, buf: &mut Vec<u8>) -> Val<'e> {
+    use params::P;
+    match *prm {
+        P::Errno(v) | P::Fd(v) | P::Pid(v) | P::Int(v) => Val::I64(v),
+        P::UInt(v) | P::Hex(v) | P::Oct(v) | P::Flags(v, _) | P::Enum(v, _) => Val::U64(v),
+        P::Uid(v) | P::Gid(v) | P::Sig(v) => Val::U64(v as u64),
+        P::SyscallId(v) => Val::U64(v as u64),
+        P::Str(b) | P::Bytes(b) => Val::Str(b),
+        P::Path(raw, _) => Val::Str(raw),
+        _ => {
+            params::write(ev, prm, params::Style::Value, buf);
+            Val::Buf
+        }
+    }
+}
+
+fn is_proc(id: F) -> bool {
+    matches!(
+        id,
+        F::ProcPid
+            | F::ProcPpid
+            | F::ProcVpid
+            | F::ProcSid
+            | F::ProcVpgid
+            | F::ProcPgid
+            | F::ProcName
+            | F::ProcPname
+            | F::ProcAname
+            | F::ProcArgs
+            | F::ProcCmdline
+            | F::ProcPcmdline
+            | F::ProcExe
+            | F::ProcPexe
+            | F::ProcAexe
+            | F::ProcExepath
+            | F::ProcPexepath
+            | F::ProcAexepath
+            | F::ProcApid
+            | F::ProcCwd
+            | F::ProcTty
+            | F::ProcDuration
+            | F::ProcPpidDuration
+            | F::ProcStartTs
+            | F::ProcIsExeUpperLayer
+            | F::ProcIsExeLowerLayer
+            | F::ProcIsExeFromMemfd
+            | F::ProcIsExeWritable
+            | F::ProcSname
+            | F::ProcVpgidName
+            | F::ProcVpgidExe
+            | F::ProcIsVpgidLeader
+            | F::ProcIsSidLeader
+            | F::ProcEnv
+            | F::ProcExeIno
+            | F::ProcExeInoCtime
+            | F::ProcExeInoMtime
+            | F::ProcExeInoCtimeDurationProcStart
+            | F::ProcExeInoCtimeDurationPidnsStart
+            | F::ProcCmdnargs
+            | F::ProcCmdlenargs
+            | F::ProcFdlimit
+    )
+}
+
+fn is_fd(id: F) -> bool {
+    matches!(
+        id,
+        F::FdNum
+            | F::FdType
+            | F::FdTypechar
+            | F::FdName
+            | F::FdNameraw
+            | F::FdDirectory
+            | F::FdFilename
+            | F::FdL4proto
+            | F::FdConnected
+            | F::FdNameChanged
+            | F::FdSip
+            | F::FdCip
+            | F::FdLip
+            | F::FdRip
+            | F::FdIp
+            | F::FdSport
+            | F::FdCport
+            | F::FdLport
+            | F::FdRport
+            | F::FdPort
+            | F::FdSnet
+            | F::FdCnet
+            | F::FdLnet
+            | F::FdRnet
+            | F::FdNet
+            | F::FdSipName
+            | F::FdCipName
+            | F::FdLipName
+            | F::FdRipName
+            | F::FdSockfamily
+            | F::FdIsServer
+            | F::FdDev
+            | F::FdIno
+    )
+}
+
+/// The process for `proc.aname[N]`-style fields: the N-th ancestor (N given), or the parent for
+/// the `p*` fields.
+fn index_arg(f: &Field) -> Option<usize> {
+    match f.arg {
+        FieldArg::Index(i) => Some(i),
+        _ => None,
+    }
+}
+
+fn extract_proc<'e>(
+    f: &Field,
+    ev: &EventView<'e>,
+    p: &'e Process,
+    buf: &mut Vec<u8>,
+) -> Option<Val<'e>> {
+    let parent = || ev.block.parent(p);
+    let ts = ev.event.ts;
+    match f.id {
+        F::ProcPid => Some(Val::I64(p.pid)),
+        F::ProcPpid => Some(Val::I64(p.ppid)),
+        F::ProcVpid => Some(Val::I64(p.vpid)),
+        F::ProcSid => Some(Val::I64(p.sid)),
+        F::ProcVpgid => Some(Val::I64(p.vpgid)),
+        F::ProcPgid => Some(Val::I64(p.pgid)),
+        F::ProcName => s(ev.str(p.comm)),
+        F::ProcPname => s(ev.str(parent()?.comm)),
+        F::ProcExe => s(ev.str(p.exe)),
+        F::ProcPexe => s(ev.str(parent()?.exe)),
+        F::ProcExepath => s(ev.str(p.exepath)),
+        F::ProcPexepath => s(ev.str(parent()?.exepath)),
+        F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcApid => {
+            let pick = |a: &'e Process| match f.id {
+                F::ProcAname => Val::Str(ev.str(a.comm)),
+                F::ProcAexe => Val::Str(ev.str(a.exe)),
+                F::ProcAexepath => Val::Str(ev.str(a.exepath)),
+                _ => Val::I64(a.pid),
+            };
+            match index_arg(f) {
+                Some(n) => ancestor(ev, n).map(pick),
+                None => {
+                    // In outputs: every ancestor, parent first, space-separated.
+                    let mut first = true;
+                    proc::any_ancestor(ev, |a| {
+                        if !first {
+                            buf.push(b' ');
+                        }
+                        first = false;
+                        match pick(a) {
+                            Val::Str(b) => buf.extend_from_slice(b),
+                            Val::I64(v) => buf.extend_from_slice(v.to_string().as_bytes()),
+                            _ => {}
+                        }
+                        false
+                    });
+                    opt_buf(!first)
+                }
+            }
+        }
+        F::ProcArgs => {
+            proc::write_args(ev, p, buf);
+            Some(Val::Buf)
+        }
+        F::ProcCmdline => {
+            proc::write_cmdline(ev, p, buf);
+            Some(Val::Buf)
+        }
+        F::ProcPcmdline => {
+            proc::write_cmdline(ev, parent()?, buf);
+            Some(Val::Buf)
+        }
+        F::ProcCwd => opt_buf(proc::write_cwd(ev, p, buf)),
+        F::ProcTty => Some(Val::U64(p.tty as u64)),
+        F::ProcDuration => (p.start_ts != 0).then(|| Val::U64(ts.saturating_sub(p.start_ts))),
+        F::ProcPpidDuration => {
+            let pp = parent()?;
+            (pp.start_ts != 0).then(|| Val::U64(ts.saturating_sub(pp.start_ts)))
+        }
+        F::ProcStartTs => (p.start_ts != 0).then_some(Val::U64(p.start_ts)),
+        F::ProcIsExeUpperLayer => Some(Val::Bool(p.exe_flags & 2 != 0)),
+        F::ProcIsExeFromMemfd => Some(Val::Bool(p.exe_flags & 4 != 0)),
+        F::ProcIsExeLowerLayer => Some(Val::Bool(p.exe_flags & 8 != 0)),
+        F::ProcIsExeWritable => Some(Val::Bool(p.exe_flags & 1 != 0)),
+        F::ProcSname => nonempty(ev.str(p.sname)),
+        F::ProcVpgidName => nonempty(ev.str(p.vpgid_name)),
+        F::ProcVpgidExe => nonempty(ev.str(p.vpgid_exe)),
+        F::ProcIsVpgidLeader => Some(Val::Bool(p.vpid == p.vpgid)),
+        F::ProcIsSidLeader => Some(Val::Bool(p.pid == p.sid)),
+        F::ProcEnv => {
+            let key = match &f.arg {
+                FieldArg::Key(k) => Some(&**k),
+                _ => None,
+            };
+            opt_buf(proc::write_env(ev, p, key, buf))
+        }
+        F::ProcExeIno => (p.exe_ino != 0).then_some(Val::U64(p.exe_ino)),
+        F::ProcExeInoCtime => (p.exe_ino_ctime != 0).then_some(Val::U64(p.exe_ino_ctime)),
+        F::ProcExeInoMtime => (p.exe_ino_mtime != 0).then_some(Val::U64(p.exe_ino_mtime)),
+        F::ProcExeInoCtimeDurationProcStart => (p.exe_ino_ctime != 0 && p.start_ts != 0)
+            .then(|| Val::U64(p.start_ts.saturating_sub(p.exe_ino_ctime))),
+        F::ProcExeInoCtimeDurationPidnsStart => (p.exe_ino_ctime != 0
+            && p.pidns_init_start_ts != 0)
+            .then(|| Val::U64(p.pidns_init_start_ts.saturating_sub(p.exe_ino_ctime))),
+        F::ProcCmdnargs => Some(Val::U64(p.args.len() as u64)),
+        F::ProcCmdlenargs => Some(Val::U64(
+            p.args.iter().map(|a| ev.str(*a).len() as u64).sum::<u64>(),
+        )),
+        F::ProcFdlimit => Some(Val::U64(p.fdlimit)),
+        _ => None,
+    }
+}
+
+fn extract_fd<'e>(
+    f: &Field,
+    ev: &EventView<'e>,
+    env: &Env<'_>,
+    buf: &mut Vec<u8>,
+) -> Option<Val<'e>> {
+    let v = fd::view(ev)?;
+    match f.id {
+        F::FdNum => return Some(Val::I64(v.num())),
+        F::FdName => return s(v.name(ev)),
+        F::FdNameraw => return s(v.nameraw(ev)),
+        F::FdTypechar => {
+            buf.push(v.typechar());
+            return Some(Val::Buf);
+        }
+        F::FdDirectory => {
+            let name = v.name(ev);
+            if v.is_dir() {
+                return s(name);
+            }
+            if !v.is_file() {
+                return None;
+            }
+            return fd::dirname(name).map(Val::Str);
+        }
+        F::FdFilename => {
+            if !v.is_file() {
+                return None;
+            }
+            return s(fd::basename(v.name(ev)));
+        }
+        _ => {}
+    }
+    let r = v.rec()?;
+    let ip = matches!(
+        r.ty,
+        rtsec_format::FdType::Ipv4 | rtsec_format::FdType::Ipv6
+    );
+    let local = || match r.local {
+        LocalSide::Client => Some((r.client?, r.server?)),
+        LocalSide::Server => Some((r.server?, r.client?)),
+        LocalSide::Unknown => None,
+    };
+    match f.id {
+        F::FdType => s(fd::type_name(r.ty).as_bytes()),
+        F::FdL4proto => {
+            if !ip {
+                return None;
+            }
+            match r.l4proto {
+                L4Proto::Tcp => s(b"tcp"),
+                L4Proto::Udp => s(b"udp"),
+                L4Proto::Icmp => s(b"icmp"),
+                L4Proto::Raw => s(b"raw"),
+                L4Proto::Unknown => None,
+            }
+        }
+        F::FdConnected => Some(Val::Bool(
+            r.flags & rtsec_format::record::fd_flags::CONNECTED != 0,
+        )),
+        F::FdNameChanged => Some(Val::Bool(
+            r.flags & rtsec_format::record::fd_flags::NAME_CHANGED != 0,
+        )),
+        F::FdSockfamily => match r.ty {
+            rtsec_format::FdType::Ipv4 | rtsec_format::FdType::Ipv6 => s(b"ip"),
+            rtsec_format::FdType::Unix => s(b"unix"),
+            _ => None,
+        },
+        F::FdIsServer => Some(Val::Bool(r.local == LocalSide::Server)),
+        F::FdDev => Some(Val::U64(r.dev as u64)),
+        F::FdIno => Some(Val::U64(r.ino)),
+        F::FdSip | F::FdSnet => Some(Val::Ip(r.server?.ip())),
+        F::FdCip | F::FdCnet => Some(Val::Ip(r.client?.ip())),
+        F::FdLip | F::FdLnet => Some(Val::Ip(local()?.0.ip())),
+        F::FdRip | F::FdRnet => Some(Val::Ip(local()?.1.ip())),
+        F::FdSport => Some(Val::U64(r.server?.port() as u64)),
+        F::FdCport => Some(Val::U64(r.client?.port() as u64)),
+        F::FdLport => Some(Val::U64(local()?.0.port() as u64)),
+        F::FdRport => Some(Val::U64(local()?.1.port() as u64)),
+        // Either endpoint: the comparison looks at both; a plain read gives the server's.
+        F::FdIp | F::FdNet => Some(Val::Ip(r.server.or(r.client)?.ip())),
+        F::FdPort => Some(Val::U64(r.server.or(r.client)?.port() as u64)),
+        F::FdSipName | F::FdCipName | F::FdLipName | F::FdRipName => {
+            let addr = match f.id {
+                F::FdSipName => r.server?,
+                F::FdCipName => r.client?,
+                F::FdLipName => local()?.0,
+                _ => local()?.1,
+            };
+            let name = env.hosts.reverse(addr.ip())?;
+            buf.extend_from_slice(name.as_bytes());
+            Some(Val::Buf)
+        }
+        _ => None,
+    }
+}
+
+/// Both endpoints' values of `fd.ip`/`fd.port`/`fd.net` (client, server).
+pub(crate) fn endpoints<'e>(f: &Field, ev: &EventView<'e>) -> [Option<Val<'e>>; 2] {
+    let Some(r) = fd::view(ev).and_then(|v| v.rec()) else {
+        return [None, None];
+    };
+    let get = |a: Option<std::net::SocketAddr>| {
+        a.map(|a| match f.id {
+            F::FdPort => Val::U64(a.port() as u64),
+            _ => Val::Ip(a.ip()),
+        })
+    };
+    [get(r.client), get(r.server)]
+}
+
+/// The address a `fd.*.name` field compares (server, client, local or remote).
+pub(crate) fn dns_addr(f: &Field, ev: &EventView<'_>) -> Option<IpAddr> {
+    let r = fd::view(ev)?.rec()?;
+    let local = || match r.local {
+        LocalSide::Client => Some((r.client?, r.server?)),
+        LocalSide::Server => Some((r.server?, r.client?)),
+        LocalSide::Unknown => None,
+    };
+    Some(match f.id {
+        F::FdSipName => r.server?.ip(),
+        F::FdCipName => r.client?.ip(),
+        F::FdLipName => local()?.0.ip(),
+        _ => local()?.1.ip(),
+    })
+}
+
+fn extract_container<'e>(f: &Field, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Option<Val<'e>> {
+    let c = container::of(ev)?;
+    let key = || match &f.arg {
+        FieldArg::Key(k) => Some(&**k),
+        _ => None,
+    };
+    let meta = |get: fn(&'e rtsec_format::wire::Container) -> Option<rtsec_format::StrId>| match c {
+        Ctr::Host => s(b""),
+        Ctr::Known(k) => get(k).map(|id| Val::Str(ev.str(id))),
+    };
+    let k8s_label = |name: &str| match c {
+        Ctr::Host => None,
+        Ctr::Known(k) => container::label(ev, k, name).map(Val::Str),
+    };
+    match f.id {
+        F::ContainerId => match c {
+            Ctr::Host => s(b"host"),
+            Ctr::Known(k) => s(ev.str(k.container_id)),
+        },
+        F::ContainerFullId => match c {
+            Ctr::Host => s(b"host"),
+            Ctr::Known(k) => {
+                let full = ev.str(k.full_id);
+                s(if full.is_empty() {
+                    ev.str(k.container_id)
+                } else {
+                    full
+                })
+            }
+        },
+        F::ContainerName => match c {
+            Ctr::Host => s(b"host"),
+            Ctr::Known(k) => k.name.map(|id| Val::Str(ev.str(id))),
+        },
+        F::ContainerType => match c {
+            Ctr::Host => s(b"host"),
+            Ctr::Known(k) => nonempty(ev.str(k.runtime)),
+        },
+        F::ContainerImage => meta(|k| k.image),
+        F::ContainerImageRepository => meta(|k| k.image_repository),
+        F::ContainerImageTag => meta(|k| k.image_tag),
+        F::ContainerImageId => meta(|k| k.image_id),
+        F::ContainerImageDigest => meta(|k| k.image_digest),
+        F::ContainerPrivileged => match c {
+            Ctr::Host => Some(Val::Bool(false)),
+            Ctr::Known(k) => k.privileged.map(Val::Bool),
+        },
+        F::ContainerMounts => match c {
+            Ctr::Host => s(b""),
+            Ctr::Known(k) => {
+                container::write_mounts(ev, k, buf);
+                Some(Val::Buf)
+            }
+        },
+        F::ContainerMount
+        | F::ContainerMountSource
+        | F::ContainerMountDest
+        | F::ContainerMountMode
+        | F::ContainerMountRdwr
+        | F::ContainerMountPropagation => {
+            let Ctr::Known(k) = c else { return None };
+            let m = container::find_mount(ev, k, key()?)?;
+            let part = match f.id {
+                F::ContainerMount => MountPart::All,
+                F::ContainerMountSource => MountPart::Source,
+                F::ContainerMountDest => MountPart::Dest,
+                F::ContainerMountMode => MountPart::Mode,
+                F::ContainerMountRdwr => MountPart::Rdwr,
+                _ => MountPart::Propagation,
+            };
+            container::write_mount(ev, m, part, buf);
+            Some(Val::Buf)
+        }
+        F::ContainerStartTs => {
+            let p = ev.process()?;
+            (p.pidns_init_start_ts != 0).then_some(Val::U64(p.pidns_init_start_ts))
+        }
+        F::ContainerDuration => {
+            let p = ev.process()?;
+            (p.pidns_init_start_ts != 0)
+                .then(|| Val::U64(ev.event.ts.saturating_sub(p.pidns_init_start_ts)))
+        }
+        F::ContainerIp | F::K8sPodIp => match c {
+            Ctr::Host => None,
+            Ctr::Known(k) => {
+                container::write_ip(k.ip?, buf);
+                Some(Val::Buf)
+            }
+        },
+        F::ContainerUser => match c {
+            Ctr::Host => None,
+            Ctr::Known(k) => k.user.map(|id| Val::Str(ev.str(id))),
+        },
+        F::ContainerLabel | F::K8sPodLabel => match c {
+            Ctr::Host => None,
+            Ctr::Known(k) => container::label(ev, k, key()?).map(Val::Str),
+        },
+        F::ContainerLabels | F::K8sPodLabels => match c {
+            Ctr::Host => None,
+            Ctr::Known(k) => {
+                container::write_labels(ev, k, buf);
+                Some(Val::Buf)
+            }
+        },
+        F::ContainerInfo => s(b""),
+        F::K8sNsName => k8s_label("io.kubernetes.pod.namespace"),
+        F::K8sPodName => k8s_label("io.kubernetes.pod.name"),
+        F::K8sPodUid | F::K8sPodId => k8s_label("io.kubernetes.pod.uid"),
+        F::K8sContainerName => k8s_label("io.kubernetes.container.name"),
+        _ => None,
+    }
+}

@@ -1,0 +1,204 @@
+//! File-descriptor fields: the event's fd record, or what a failed open tells (§6.4).
+
+use rtsec_format::{Args, EventView, FdType, Kind, wire::Fd};
+
+/// Events Falco gives fd fields to (`EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD` on their
+/// exit event). execve, link, symlink, ptrace, … have none: `fd.name` is `<NA>` there.
+pub(crate) fn kind_has_fd(kind: Kind) -> bool {
+    use Kind as K;
+    matches!(
+        kind,
+        K::Open
+            | K::Openat
+            | K::Openat2
+            | K::Creat
+            | K::OpenByHandleAt
+            | K::Close
+            | K::Connect
+            | K::Accept
+            | K::Accept4
+            | K::Bind
+            | K::Listen
+            | K::Socket
+            | K::Socketpair
+            | K::Sendto
+            | K::Sendmsg
+            | K::Recvfrom
+            | K::Recvmsg
+            | K::Read
+            | K::Write
+            | K::Dup
+            | K::Dup2
+            | K::Dup3
+            | K::Fchdir
+            | K::Fchmod
+            | K::Fchmodat
+            | K::Fchown
+            | K::Fchownat
+            | K::Unlinkat
+            | K::Mkdirat
+            | K::Symlinkat
+            | K::Mmap
+            | K::FinitModule
+            | K::Setns
+            | K::Fcntl
+            | K::MemfdCreate
+            | K::Pipe
+            | K::Pipe2
+            | K::Bpf
+            | K::Userfaultfd
+            | K::IoUringSetup
+    )
+}
+
+/// What fd fields are read from.
+pub(crate) enum FdView<'e> {
+    Rec(&'e Fd),
+    /// An open without an fd record (it failed): name from the path argument.
+    Derived {
+        name: &'e [u8],
+        nameraw: &'e [u8],
+        typechar: u8,
+        num: i64,
+    },
+}
+
+pub(crate) fn view<'e>(ev: &EventView<'e>) -> Option<FdView<'e>> {
+    let kind = ev.kind();
+    if !kind_has_fd(kind) {
+        return None;
+    }
+    if let Some(fd) = ev.fd() {
+        return Some(FdView::Rec(fd));
+    }
+    if let Args::Open { path, .. } = ev.args() {
+        // libsinsp's typechar-from-event knows openat, openat2 and creat, not plain open.
+        let typechar = match kind {
+            Kind::Openat | Kind::Openat2 | Kind::Creat => b'f',
+            _ => b'o',
+        };
+        let res = ev.event.res;
+        return Some(FdView::Derived {
+            name: ev.str(path.resolved),
+            nameraw: ev.str(path.raw),
+            typechar,
+            num: if res < 0 { -1 } else { res },
+        });
+    }
+    None
+}
+
+impl<'e> FdView<'e> {
+    pub fn name(&self, ev: &EventView<'e>) -> &'e [u8] {
+        match self {
+            FdView::Rec(fd) => ev.str(fd.name),
+            FdView::Derived { name, .. } => name,
+        }
+    }
+    pub fn nameraw(&self, ev: &EventView<'e>) -> &'e [u8] {
+        match self {
+            FdView::Rec(fd) => ev.str(fd.nameraw),
+            FdView::Derived { nameraw, .. } => nameraw,
+        }
+    }
+    pub fn typechar(&self) -> u8 {
+        match self {
+            FdView::Rec(fd) => typechar(fd.ty),
+            FdView::Derived { typechar, .. } => *typechar,
+        }
+    }
+    pub fn num(&self) -> i64 {
+        match self {
+            FdView::Rec(fd) => fd.num,
+            FdView::Derived { num, .. } => *num,
+        }
+    }
+    /// True for regular files (and derived open paths, which name files).
+    pub fn is_file(&self) -> bool {
+        match self {
+            FdView::Rec(fd) => fd.ty == FdType::File,
+            FdView::Derived { .. } => true,
+        }
+    }
+    pub fn is_dir(&self) -> bool {
+        matches!(self, FdView::Rec(fd) if fd.ty == FdType::Directory)
+    }
+    pub fn rec(&self) -> Option<&'e Fd> {
+        match self {
+            FdView::Rec(fd) => Some(fd),
+            FdView::Derived { .. } => None,
+        }
+    }
+}
+
+/// libsinsp's fd type characters.
+pub(crate) fn typechar(t: FdType) -> u8 {
+    match t {
+        FdType::Unknown => b'o',
+        FdType::File => b'f',
+        FdType::Directory => b'd',
+        FdType::Ipv4 => b'4',
+        FdType::Ipv6 => b'6',
+        FdType::Unix => b'u',
+        FdType::Pipe => b'p',
+        FdType::Event => b'e',
+        FdType::Signalfd => b's',
+        FdType::EventPoll => b'l',
+        FdType::Inotify => b'i',
+        FdType::Timerfd => b't',
+        FdType::Netlink => b'n',
+        FdType::Bpf => b'b',
+        FdType::Userfaultfd => b'u',
+        FdType::IoUring => b'r',
+        FdType::Memfd => b'm',
+        FdType::Pidfd => b'P',
+    }
+}
+
+/// libsinsp's fd type names (`fd.type`).
+pub(crate) fn type_name(t: FdType) -> &'static str {
+    match t {
+        FdType::Unknown => "unknown",
+        FdType::File => "file",
+        FdType::Directory => "directory",
+        FdType::Ipv4 => "ipv4",
+        FdType::Ipv6 => "ipv6",
+        FdType::Unix => "unix",
+        FdType::Pipe => "pipe",
+        FdType::Event => "event",
+        FdType::Signalfd => "signalfd",
+        FdType::EventPoll => "eventpoll",
+        FdType::Inotify => "inotify",
+        FdType::Timerfd => "timerfd",
+        FdType::Netlink => "netlink",
+        FdType::Bpf => "bpf",
+        FdType::Userfaultfd => "userfaultfd",
+        FdType::IoUring => "io_uring",
+        FdType::Memfd => "memfd",
+        FdType::Pidfd => "pidfd",
+    }
+}
+
+/// `fd.directory` of a path: everything before the last `/` (`/` for top-level files).
+pub(crate) fn dirname(name: &[u8]) -> Option<&[u8]> {
+    let i = memchr::memrchr(b'/', name)?;
+    Some(if i == 0 { b"/" } else { &name[..i] })
+}
+
+/// `fd.filename`: everything after the last `/`.
+pub(crate) fn basename(name: &[u8]) -> &[u8] {
+    match memchr::memrchr(b'/', name) {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dir_and_base() {
+        assert_eq!(super::dirname(b"/etc/shadow"), Some(&b"/etc"[..]));
+        assert_eq!(super::dirname(b"/shadow"), Some(&b"/"[..]));
+        assert_eq!(super::basename(b"/etc/shadow"), b"shadow");
+    }
+}

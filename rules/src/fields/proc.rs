@@ -1,0 +1,97 @@
+//! Process fields: the event's process record and its ancestors.
+
+use rtsec_format::{EventView, wire::Process};
+
+/// Ancestor walks stop here even on a (malformed) cyclic chain. Parents always have a lower
+/// index in a decoded block, so real chains end long before.
+pub(crate) const MAX_ANCESTORS: usize = 1024;
+
+/// The `n`-th ancestor of the event's process (0 = itself).
+pub(crate) fn ancestor<'e>(ev: &EventView<'e>, n: usize) -> Option<&'e Process> {
+    let mut p = ev.process()?;
+    for _ in 0..n.min(MAX_ANCESTORS) {
+        p = ev.block.parent(p)?;
+    }
+    Some(p)
+}
+
+/// Calls `f` on each ancestor, parent first, until it returns true; true if it did.
+pub(crate) fn any_ancestor<'e>(ev: &EventView<'e>, mut f: impl FnMut(&'e Process) -> bool) -> bool {
+    let Some(mut p) = ev.process() else {
+        return false;
+    };
+    for _ in 0..MAX_ANCESTORS {
+        match ev.block.parent(p) {
+            Some(a) => {
+                if f(a) {
+                    return true;
+                }
+                p = a;
+            }
+            None => return false,
+        }
+    }
+    false
+}
+
+/// `proc.args`: argv[1..] joined by single spaces.
+pub(crate) fn write_args(ev: &EventView<'_>, p: &Process, out: &mut Vec<u8>) {
+    for (i, a) in p.args.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(ev.str(*a));
+    }
+}
+
+/// `proc.cmdline`: comm, then each argument after a space.
+pub(crate) fn write_cmdline(ev: &EventView<'_>, p: &Process, out: &mut Vec<u8>) {
+    out.extend_from_slice(ev.str(p.comm));
+    for a in &p.args {
+        out.push(b' ');
+        out.extend_from_slice(ev.str(*a));
+    }
+}
+
+/// `proc.cwd`: libsinsp keeps the working directory with a trailing `/`.
+pub(crate) fn write_cwd(ev: &EventView<'_>, p: &Process, out: &mut Vec<u8>) -> bool {
+    let cwd = ev.str(p.cwd);
+    if cwd.is_empty() {
+        return false;
+    }
+    out.extend_from_slice(cwd);
+    if !cwd.ends_with(b"/") {
+        out.push(b'/');
+    }
+    true
+}
+
+/// `proc.env` (all variables, space-separated) or one variable's value.
+pub(crate) fn write_env(
+    ev: &EventView<'_>,
+    p: &Process,
+    key: Option<&str>,
+    out: &mut Vec<u8>,
+) -> bool {
+    match key {
+        None => {
+            for (i, e) in p.env.iter().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                out.extend_from_slice(ev.str(*e));
+            }
+            true
+        }
+        Some(k) => {
+            for e in &p.env {
+                let s = ev.str(*e);
+                if s.len() > k.len() && s.starts_with(k.as_bytes()) && s[k.len()] == b'=' {
+                    out.extend_from_slice(&s[k.len() + 1..]);
+                    return true;
+                }
+            }
+            false
+        }
+    }
+}

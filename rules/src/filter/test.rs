@@ -1,0 +1,342 @@
+//! The typed tests of compiled checks and how values are compared (libsinsp's
+//! `compare_rhs`): strings byte-wise, numbers numerically, IPs against addresses or networks.
+
+use std::net::IpAddr;
+
+use aho_corasick::AhoCorasick;
+use memchr::memmem::Finder;
+use rtsec_format::EventView;
+use rustc_hash::FxHashSet;
+
+use crate::condition::Op;
+use crate::condition::Transformer;
+use crate::condition::ast::Modifier;
+use crate::fields::extract::{self, Env, Val};
+use crate::fields::{Field, Ty};
+
+#[derive(Debug)]
+pub(crate) enum Test {
+    Exists,
+    Str(StrTest),
+    /// `op oneof/anyof/allof (…)`.
+    Mod(Modifier, Box<[StrTest]>),
+    Num(NumTest),
+    Bool {
+        want: Box<[bool]>,
+        ne: bool,
+    },
+    Ip {
+        nets: Box<[(IpAddr, u8)]>,
+        ne: bool,
+    },
+    /// `val(field)` or a transformer on the right-hand side.
+    Field {
+        op: Op,
+        rhs: Field,
+        transforms: Box<[Transformer]>,
+        numeric: bool,
+    },
+    /// `fd.sip.name = NAME`: through the recorded DNS table.
+    Dns {
+        names: Box<[Box<str>]>,
+        ne: bool,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) enum StrTest {
+    Eq(Box<[u8]>),
+    Ne(Box<[u8]>),
+    Cmp(Op, Box<[u8]>),
+    Contains(Finder<'static>),
+    IContains(AhoCorasick),
+    StartsWith(Box<[u8]>),
+    EndsWith(Box<[u8]>),
+    Glob(Box<[u8]>, bool),
+    Regex(regex::bytes::Regex),
+    In(StrSet),
+    /// Path prefixes on `/` boundaries.
+    PMatch(Box<[Box<[u8]>]>),
+}
+
+#[derive(Debug)]
+pub(crate) enum StrSet {
+    Small(Box<[Box<[u8]>]>),
+    Hash(FxHashSet<Box<[u8]>>),
+}
+
+impl StrSet {
+    pub fn new(items: Vec<Box<[u8]>>) -> Self {
+        if items.len() <= 6 {
+            StrSet::Small(items.into_boxed_slice())
+        } else {
+            StrSet::Hash(items.into_iter().collect())
+        }
+    }
+    #[inline]
+    pub fn contains(&self, v: &[u8]) -> bool {
+        match self {
+            StrSet::Small(s) => s.iter().any(|x| **x == *v),
+            StrSet::Hash(h) => h.contains(v),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum NumTest {
+    Cmp(Op, i128),
+    In(Box<[i128]>),
+}
+
+impl StrTest {
+    #[inline]
+    pub fn eval(&self, v: &[u8]) -> bool {
+        match self {
+            StrTest::Eq(x) => v == &**x,
+            StrTest::Ne(x) => v != &**x,
+            StrTest::Cmp(op, x) => {
+                let o = v.cmp(x);
+                match op {
+                    Op::Lt => o.is_lt(),
+                    Op::Le => o.is_le(),
+                    Op::Gt => o.is_gt(),
+                    _ => o.is_ge(),
+                }
+            }
+            StrTest::Contains(f) => f.find(v).is_some(),
+            StrTest::IContains(ac) => ac.is_match(v),
+            StrTest::StartsWith(x) => v.starts_with(x),
+            StrTest::EndsWith(x) => v.ends_with(x),
+            StrTest::Glob(p, fold) => crate::glob::fnmatch(p, v, *fold),
+            StrTest::Regex(r) => r.is_match(v),
+            StrTest::In(set) => set.contains(v),
+            StrTest::PMatch(ps) => ps.iter().any(|p| path_prefix(p, v)),
+        }
+    }
+}
+
+/// `prefix` is `value` or one of its parent directories.
+fn path_prefix(prefix: &[u8], value: &[u8]) -> bool {
+    if prefix == b"/" {
+        return value.starts_with(b"/");
+    }
+    value.starts_with(prefix) && (value.len() == prefix.len() || value[prefix.len()] == b'/')
+}
+
+fn num_of(v: Val<'_>, buf: &[u8]) -> Option<i128> {
+    match v {
+        Val::I64(x) => Some(x as i128),
+        Val::U64(x) => Some(x as i128),
+        Val::Bool(b) => Some(b as i128),
+        Val::Str(s) => std::str::from_utf8(s).ok()?.trim().parse().ok(),
+        Val::Buf => std::str::from_utf8(buf).ok()?.trim().parse().ok(),
+        Val::Ip(_) => None,
+    }
+}
+
+/// The bytes of a string value (numbers are printed into `tmp`).
+fn bytes_of<'a>(v: Val<'a>, buf: &'a [u8], tmp: &'a mut Vec<u8>) -> &'a [u8] {
+    use std::io::Write;
+    match v {
+        Val::Str(s) => s,
+        Val::Buf => buf,
+        Val::I64(x) => {
+            tmp.clear();
+            let _ = write!(tmp, "{x}");
+            tmp
+        }
+        Val::U64(x) => {
+            tmp.clear();
+            let _ = write!(tmp, "{x}");
+            tmp
+        }
+        Val::Bool(b) => {
+            if b {
+                b"true"
+            } else {
+                b"false"
+            }
+        }
+        Val::Ip(ip) => {
+            tmp.clear();
+            let _ = write!(tmp, "{ip}");
+            tmp
+        }
+    }
+}
+
+fn num_cmp(op: Op, a: i128, b: i128) -> bool {
+    match op {
+        Op::Eq => a == b,
+        Op::Ne => a != b,
+        Op::Lt => a < b,
+        Op::Le => a <= b,
+        Op::Gt => a > b,
+        Op::Ge => a >= b,
+        _ => false,
+    }
+}
+
+pub(crate) fn net_contains(net: IpAddr, prefix: u8, ip: IpAddr) -> bool {
+    match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(i)) => {
+            let p = prefix.min(32) as u32;
+            let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
+            (u32::from(n) & mask) == (u32::from(i) & mask)
+        }
+        (IpAddr::V6(n), IpAddr::V6(i)) => {
+            let p = prefix.min(128) as u32;
+            let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+            (u128::from(n) & mask) == (u128::from(i) & mask)
+        }
+        _ => false,
+    }
+}
+
+impl Test {
+    /// True for the tests whose meaning flips for either-endpoint fields (`!=`).
+    pub fn is_ne(&self) -> bool {
+        matches!(
+            self,
+            Test::Ip { ne: true, .. } | Test::Num(NumTest::Cmp(Op::Ne, _))
+        )
+    }
+
+    /// Tests a value read from an event. `vbuf` holds the bytes of a `Buf` value; `rb` and
+    /// `rb2` are free for the right-hand side.
+    #[inline]
+    pub fn eval(
+        &self,
+        v: Val<'_>,
+        vbuf: &[u8],
+        ev: &EventView<'_>,
+        env: &Env<'_>,
+        rb: &mut Vec<u8>,
+        rb2: &mut Vec<u8>,
+    ) -> bool {
+        match self {
+            Test::Exists => true,
+            Test::Str(t) => t.eval(bytes_of(v, vbuf, rb)),
+            Test::Mod(m, tests) => {
+                let s = bytes_of(v, vbuf, rb);
+                match m {
+                    Modifier::AnyOf => tests.iter().any(|t| t.eval(s)),
+                    Modifier::AllOf => tests.iter().all(|t| t.eval(s)),
+                    Modifier::OneOf => tests.iter().filter(|t| t.eval(s)).count() == 1,
+                }
+            }
+            Test::Num(t) => {
+                let Some(x) = num_of(v, vbuf) else {
+                    return false;
+                };
+                match t {
+                    NumTest::Cmp(op, r) => num_cmp(*op, x, *r),
+                    NumTest::In(set) => set.contains(&x),
+                }
+            }
+            Test::Bool { want, ne } => {
+                let b = match v {
+                    Val::Bool(b) => b,
+                    _ => return false,
+                };
+                want.contains(&b) != *ne
+            }
+            Test::Ip { nets, ne } => {
+                let Val::Ip(ip) = v else { return false };
+                nets.iter().any(|&(n, p)| net_contains(n, p, ip)) != *ne
+            }
+            Test::Field {
+                op,
+                rhs,
+                transforms,
+                numeric,
+            } => {
+                rb.clear();
+                let Some(r) = extract::extract(rhs, ev, env, rb) else {
+                    return false;
+                };
+                let r = if transforms.is_empty() {
+                    r
+                } else {
+                    match super::apply_transforms(transforms, r, rb, rb2, &mut Vec::new()) {
+                        Some(Val::Buf) => {
+                            std::mem::swap(rb, rb2);
+                            Val::Buf
+                        }
+                        Some(x) => x,
+                        None => return false,
+                    }
+                };
+                if *numeric {
+                    match (num_of(v, vbuf), num_of(r, rb)) {
+                        (Some(a), Some(b)) => num_cmp(*op, a, b),
+                        _ => false,
+                    }
+                } else {
+                    let mut t1 = Vec::new();
+                    let mut t2 = Vec::new();
+                    let a = bytes_of(v, vbuf, &mut t1);
+                    let b = bytes_of(r, rb, &mut t2);
+                    str_op(*op, a, b)
+                }
+            }
+            Test::Dns { .. } => false,
+        }
+    }
+
+    /// For either-endpoint fields: the `=` meaning of the test on one endpoint.
+    pub fn eval_either(&self, v: Val<'_>, _bufs: &mut super::Bufs) -> bool {
+        match self {
+            Test::Ip { nets, .. } => {
+                let Val::Ip(ip) = v else { return false };
+                nets.iter().any(|&(n, p)| net_contains(n, p, ip))
+            }
+            Test::Num(NumTest::Cmp(Op::Ne, r)) => num_of(v, &[]) == Some(*r),
+            Test::Num(NumTest::Cmp(op, r)) => num_of(v, &[]).is_some_and(|x| num_cmp(*op, x, *r)),
+            Test::Num(NumTest::In(set)) => num_of(v, &[]).is_some_and(|x| set.contains(&x)),
+            Test::Exists => true,
+            _ => false,
+        }
+    }
+
+    /// `fd.sip.name = NAME`: the address is one the table recorded for a name.
+    pub fn eval_dns(&self, ip: IpAddr, env: &Env<'_>) -> bool {
+        match self {
+            Test::Dns { names, ne } => {
+                let hit = names.iter().any(|n| env.hosts.resolve(n).contains(&ip));
+                hit != *ne
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A string operator between two field values (`val()`).
+fn str_op(op: Op, a: &[u8], b: &[u8]) -> bool {
+    match op {
+        Op::Eq => a == b,
+        Op::Ne => a != b,
+        Op::Lt => a < b,
+        Op::Le => a <= b,
+        Op::Gt => a > b,
+        Op::Ge => a >= b,
+        Op::Contains | Op::BContains => memchr::memmem::find(a, b).is_some(),
+        Op::IContains => {
+            let la = a.to_ascii_lowercase();
+            let lb = b.to_ascii_lowercase();
+            memchr::memmem::find(&la, &lb).is_some()
+        }
+        Op::StartsWith | Op::BStartsWith => a.starts_with(b),
+        Op::EndsWith => a.ends_with(b),
+        Op::Glob => crate::glob::fnmatch(b, a, false),
+        Op::IGlob => crate::glob::fnmatch(b, a, true),
+        Op::PMatch => path_prefix(b, a),
+        Op::In | Op::Intersects => a == b,
+        Op::Regex | Op::Exists => false,
+    }
+}
+
+/// Whether `ty` is compared as a number.
+pub(crate) fn is_numeric(ty: Ty) -> bool {
+    matches!(ty, Ty::I64 | Ty::U64)
+}
