@@ -7,8 +7,6 @@
 
 use std::net::IpAddr;
 
-use bincode::{Decode, Encode};
-
 use crate::kind::Kind;
 
 /// `AT_FDCWD`: the dirfd of path arguments that are relative to the working directory.
@@ -16,14 +14,14 @@ pub const AT_FDCWD: i64 = -100;
 
 /// A path argument: as passed by the process, and resolved to an absolute, normalized path the
 /// way Falco resolves it (against the cwd or the dirfd's path, `.`/`..` removed).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PathArg<S> {
     pub raw: S,
     pub resolved: S,
 }
 
 /// A socket address argument.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SockAddr<S> {
     /// No address was passed or it could not be read.
     #[default]
@@ -37,7 +35,7 @@ pub enum SockAddr<S> {
 }
 
 /// The arguments of one event. Each variant names the kinds that use it; `fits` checks the pair.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Args<S> {
     /// No arguments worth keeping: setsid, and the child side of clone/fork.
     None,
@@ -200,7 +198,7 @@ impl<S> Args<S> {
     }
 
     /// The same arguments with every string passed through `f`.
-    pub fn map<T>(&self, mut f: impl FnMut(&S) -> T) -> Args<T> {
+    pub fn map<'a, T>(&'a self, mut f: impl FnMut(&'a S) -> T) -> Args<T> {
         match self {
             Args::None => Args::None,
             &Args::Generic { nr, args } => Args::Generic { nr, args },
@@ -430,7 +428,7 @@ impl<S> Args<S> {
     }
 }
 
-fn path_map<S, T>(f: &mut impl FnMut(&S) -> T, p: &PathArg<S>) -> PathArg<T> {
+fn path_map<'a, S, T>(f: &mut impl FnMut(&'a S) -> T, p: &'a PathArg<S>) -> PathArg<T> {
     PathArg {
         raw: f(&p.raw),
         resolved: f(&p.resolved),
@@ -439,7 +437,7 @@ fn path_map<S, T>(f: &mut impl FnMut(&S) -> T, p: &PathArg<S>) -> PathArg<T> {
 
 impl<S> SockAddr<S> {
     /// The same address with its string (a unix path) passed through `f`.
-    pub fn map<T>(&self, mut f: impl FnMut(&S) -> T) -> SockAddr<T> {
+    pub fn map<'a, T>(&'a self, mut f: impl FnMut(&'a S) -> T) -> SockAddr<T> {
         match self {
             SockAddr::None => SockAddr::None,
             &SockAddr::Inet { ip, port } => SockAddr::Inet { ip, port },

@@ -4,9 +4,7 @@
 //! everything its events refer to, so any complete block decodes alone, in any order, on any
 //! thread.
 
-use bincode::de::{Decode, Decoder};
-use bincode::enc::{Encode, Encoder};
-use bincode::error::{DecodeError, EncodeError};
+use bincode::error::EncodeError;
 
 use crate::args::Args;
 use crate::error::FormatError;
@@ -164,33 +162,13 @@ impl Block {
 
     /// Encodes the block's contents (everything but the frame fields).
     pub(crate) fn encode_body(&self) -> Result<Vec<u8>, EncodeError> {
-        bincode::encode_to_vec(BodyRef(self), bincode_config())
+        crate::body::encode(self)
     }
 
     /// Decodes and checks a block's contents.
     pub(crate) fn decode_body(raw: &[u8], frame: &FrameHeader) -> Result<Block, String> {
-        let (body, _): (Body, usize) =
-            bincode::decode_from_slice(raw, bincode_config()).map_err(|e| e.to_string())?;
-        let b = Block {
-            index: 0,
-            offset: 0,
-            first_event_num: frame.first_event_num,
-            strings: body.strings,
-            containers: body.containers,
-            users: body.users,
-            groups: body.groups,
-            processes: body.processes,
-            fds: body.fds,
-            events: body.events,
-            losses: body.losses,
-        };
-        if b.events.len() != frame.events as usize {
-            return Err(format!(
-                "frame says {} events, block holds {}",
-                frame.events,
-                b.events.len()
-            ));
-        }
+        let mut b = crate::body::decode(raw, frame.events as usize)?;
+        b.first_event_num = frame.first_event_num;
         b.check_refs()?;
         Ok(b)
     }
@@ -257,117 +235,6 @@ impl<'a> EventView<'a> {
     }
 }
 
-// ---- body codec ----------------------------------------------------------------------------
-
-struct BodyRef<'a>(&'a Block);
-
-struct Body {
-    strings: StringTable,
-    containers: Vec<Container>,
-    users: Vec<User>,
-    groups: Vec<Group>,
-    processes: Vec<Process>,
-    fds: Vec<Fd>,
-    events: Vec<Event>,
-    losses: Losses,
-}
-
-impl Encode for BodyRef<'_> {
-    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
-        let b = self.0;
-        b.strings.encode(e)?;
-        b.containers.encode(e)?;
-        b.users.encode(e)?;
-        b.groups.encode(e)?;
-        b.processes.encode(e)?;
-        b.fds.encode(e)?;
-        (b.events.len() as u64).encode(e)?;
-        // Timestamps as signed deltas: events arrive nearly in order, so these are small.
-        let mut prev = b.events.first().map_or(0, |e| e.ts);
-        prev.encode(e)?;
-        for ev in &b.events {
-            (ev.ts.wrapping_sub(prev) as i64).encode(e)?;
-            prev = ev.ts;
-            ev.tid.encode(e)?;
-            ev.cpu.encode(e)?;
-            (ev.kind as u16).encode(e)?;
-            ev.flags.encode(e)?;
-            ev.res.encode(e)?;
-            encode_ref(ev.proc, e)?;
-            encode_ref(ev.fd, e)?;
-            ev.args.encode(e)?;
-        }
-        b.losses.encode(e)
-    }
-}
-
-impl<C> Decode<C> for Body {
-    fn decode<D: Decoder<Context = C>>(d: &mut D) -> Result<Self, DecodeError> {
-        let strings = StringTable::decode(d)?;
-        let containers = Vec::decode(d)?;
-        let users = Vec::decode(d)?;
-        let groups = Vec::decode(d)?;
-        let processes = Vec::decode(d)?;
-        let fds = Vec::decode(d)?;
-        let n = u64::decode(d)? as usize;
-        // Each event takes at least 8 bytes, which bounds `n` by the input size.
-        d.claim_container_read::<u64>(n)?;
-        let mut events = Vec::with_capacity(n);
-        let mut prev = u64::decode(d)?;
-        for _ in 0..n {
-            let ts = prev.wrapping_add(i64::decode(d)? as u64);
-            prev = ts;
-            let tid = i64::decode(d)?;
-            let cpu = u16::decode(d)?;
-            let code = u16::decode(d)?;
-            let kind = Kind::from_code(code).ok_or(DecodeError::Other("unknown event kind"))?;
-            let flags = u8::decode(d)?;
-            let res = i64::decode(d)?;
-            let proc = decode_ref(d)?;
-            let fd = decode_ref(d)?;
-            let args = Args::<StrId>::decode(d)?;
-            if !args.fits(kind) {
-                return Err(DecodeError::Other("event arguments do not fit its kind"));
-            }
-            events.push(Event {
-                ts,
-                tid,
-                cpu,
-                kind,
-                flags,
-                res,
-                proc,
-                fd,
-                args,
-            });
-        }
-        let losses = Losses::decode(d)?;
-        Ok(Body {
-            strings,
-            containers,
-            users,
-            groups,
-            processes,
-            fds,
-            events,
-            losses,
-        })
-    }
-}
-
-// An optional reference as one varint: 0 = none, i + 1 = Some(i).
-fn encode_ref<E: Encoder>(r: Option<Ref>, e: &mut E) -> Result<(), EncodeError> {
-    r.map_or(0u64, |r| r as u64 + 1).encode(e)
-}
-
-fn decode_ref<C, D: Decoder<Context = C>>(d: &mut D) -> Result<Option<Ref>, DecodeError> {
-    match u64::decode(d)? {
-        0 => Ok(None),
-        n if n <= u32::MAX as u64 => Ok(Some((n - 1) as u32)),
-        _ => Err(DecodeError::Other("record reference out of range")),
-    }
-}
-
 /// Decompresses and decodes a block payload, checking its checksum first.
 pub(crate) fn decode_payload(
     frame: &FrameHeader,
@@ -401,15 +268,3 @@ pub(crate) fn decode_payload(
     Ok(b)
 }
 
-/// Kind encodes as its stable code, not its declaration index.
-impl Encode for Kind {
-    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
-        (*self as u16).encode(e)
-    }
-}
-
-impl<C> Decode<C> for Kind {
-    fn decode<D: Decoder<Context = C>>(d: &mut D) -> Result<Self, DecodeError> {
-        Kind::from_code(u16::decode(d)?).ok_or(DecodeError::Other("unknown event kind"))
-    }
-}

@@ -8,13 +8,16 @@
 
 pub mod args;
 pub mod block;
+mod body;
 pub mod builder;
+mod columns;
 pub mod error;
 pub mod file;
 pub mod kind;
 pub mod meta;
 pub mod record;
 pub mod strings;
+pub mod synth;
 pub mod syscalls;
 pub mod wire;
 pub mod writer;
@@ -31,4 +34,4 @@ pub use record::{
     ProcessInfo, UserInfo,
 };
 pub use wire::{Container, Event, Fd, Group, Process, Ref, StrId, User};
-pub use writer::{TraceWriter, WriteSummary, WriterOptions};
+pub use writer::{TraceWriter, WriteSummary, WriterOptions, encode_block};

@@ -191,6 +191,29 @@ pub enum FdType {
     Pidfd,
 }
 
+impl FdType {
+    pub const ALL: [FdType; 18] = [
+        FdType::Unknown,
+        FdType::File,
+        FdType::Directory,
+        FdType::Ipv4,
+        FdType::Ipv6,
+        FdType::Unix,
+        FdType::Pipe,
+        FdType::Event,
+        FdType::Signalfd,
+        FdType::EventPoll,
+        FdType::Inotify,
+        FdType::Timerfd,
+        FdType::Netlink,
+        FdType::Bpf,
+        FdType::Userfaultfd,
+        FdType::IoUring,
+        FdType::Memfd,
+        FdType::Pidfd,
+    ];
+}
+
 /// Layer-4 protocol of a socket fd.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
 pub enum L4Proto {
@@ -202,6 +225,16 @@ pub enum L4Proto {
     Raw,
 }
 
+impl L4Proto {
+    pub const ALL: [L4Proto; 5] = [
+        L4Proto::Unknown,
+        L4Proto::Tcp,
+        L4Proto::Udp,
+        L4Proto::Icmp,
+        L4Proto::Raw,
+    ];
+}
+
 /// Which end of a socket tuple is this host's (for `fd.lport`/`fd.rport`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
 pub enum LocalSide {
@@ -209,6 +242,10 @@ pub enum LocalSide {
     Unknown,
     Client,
     Server,
+}
+
+impl LocalSide {
+    pub const ALL: [LocalSide; 3] = [LocalSide::Unknown, LocalSide::Client, LocalSide::Server];
 }
 
 /// Fd flags (`FdInfo::flags`).

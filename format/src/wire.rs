@@ -55,7 +55,7 @@ pub struct Event {
 }
 
 /// A process version as stored (see `record::ProcessInfo` for the meaning of each field).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Process {
     pub id: u64,
     pub pid: i64,
@@ -142,7 +142,7 @@ pub struct Group {
 }
 
 /// An fd version as stored.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fd {
     pub id: u64,
     pub num: i64,

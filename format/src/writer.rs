@@ -290,24 +290,7 @@ fn write_blocks<W: Write>(
         zstd::bulk::Compressor::new(level).map_err(|e| FormatError::Writer(e.to_string()))?;
     let mut index = Vec::new();
     for block in rx {
-        let raw = block.encode_body()?;
-        let payload = zstd
-            .compress(&raw)
-            .map_err(|e| FormatError::Writer(format!("zstd: {e}")))?;
-        let (ts_min, ts_max) = block
-            .events
-            .iter()
-            .fold((u64::MAX, 0), |(lo, hi), e| (lo.min(e.ts), hi.max(e.ts)));
-        let frame = FrameHeader {
-            payload_len: payload.len() as u32,
-            raw_len: raw.len() as u32,
-            events: block.events.len() as u32,
-            first_event_num: block.first_event_num,
-            ts_min,
-            ts_max,
-            payload_crc: crc32fast::hash(&payload),
-            flags: 0,
-        };
+        let (frame, payload) = encode_block(&block, &mut zstd)?;
         // A block must reach the disk whole and in one go: a crash then loses at most the
         // blocks still in memory.
         out.write_all(&frame.to_bytes())
@@ -320,12 +303,38 @@ fn write_blocks<W: Write>(
             len,
             events: frame.events,
             first_event_num: frame.first_event_num,
-            ts_min,
-            ts_max,
+            ts_min: frame.ts_min,
+            ts_max: frame.ts_max,
         });
         offset += len as u64;
     }
     Ok(WorkerDone { out, index, offset })
+}
+
+/// Encodes and compresses a block: its frame header and payload, ready to be written.
+pub fn encode_block(
+    block: &Block,
+    zstd: &mut zstd::bulk::Compressor<'_>,
+) -> Result<(FrameHeader, Vec<u8>), FormatError> {
+    let raw = block.encode_body()?;
+    let payload = zstd
+        .compress(&raw)
+        .map_err(|e| FormatError::Writer(format!("zstd: {e}")))?;
+    let (ts_min, ts_max) = block
+        .events
+        .iter()
+        .fold((u64::MAX, 0), |(lo, hi), e| (lo.min(e.ts), hi.max(e.ts)));
+    let frame = FrameHeader {
+        payload_len: payload.len() as u32,
+        raw_len: raw.len() as u32,
+        events: block.events.len() as u32,
+        first_event_num: block.first_event_num,
+        ts_min: if block.events.is_empty() { 0 } else { ts_min },
+        ts_max,
+        payload_crc: crc32fast::hash(&payload),
+        flags: 0,
+    };
+    Ok((frame, payload))
 }
 
 pub(crate) fn now_ns() -> u64 {

@@ -1,0 +1,67 @@
+//! Encode and decode throughput (events/s, one core) and bytes/event on the synthetic mix
+//! (`rtsec_format::synth`: 70 % opens/closes, 15 % execs, 10 % connects/accepts, 5 % other).
+//!
+//! `cargo bench -p rtsec-format --bench codec`; the compressed size per event is printed first.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rtsec_format::builder::BlockBuilder;
+use rtsec_format::{RawBlock, WriterOptions, encode_block, synth};
+
+const EVENTS: usize = 200_000;
+
+fn blocks(level: i32) -> Vec<RawBlock> {
+    // Cut exactly as the writer would, by its default block size.
+    let target = WriterOptions::default().block_bytes;
+    let mut b = BlockBuilder::default();
+    let mut raws = Vec::new();
+    let mut z = zstd::bulk::Compressor::new(level).unwrap();
+    let mut flush = |b: &mut BlockBuilder, raws: &mut Vec<RawBlock>| {
+        let block = b.take();
+        let (frame, payload) = encode_block(&block, &mut z).unwrap();
+        raws.push(RawBlock {
+            index: raws.len() as u32,
+            offset: 0,
+            frame,
+            payload,
+        });
+    };
+    synth::generate(EVENTS, 1, |ev| {
+        b.push(ev).unwrap();
+        if b.approx_bytes() >= target {
+            flush(&mut b, &mut raws);
+        }
+    });
+    flush(&mut b, &mut raws);
+    raws
+}
+
+fn codec(c: &mut Criterion) {
+    let level = WriterOptions::default().zstd_level;
+    let raws = blocks(level);
+    let bytes: usize = raws.iter().map(|r| r.payload.len() + 52).sum();
+    let raw: u32 = raws.iter().map(|r| r.frame.raw_len).sum();
+    eprintln!(
+        "synthetic mix, zstd level {level}: {} blocks, {:.2} bytes/event compressed, {:.1} bytes/event before zstd",
+        raws.len(),
+        bytes as f64 / EVENTS as f64,
+        raw as f64 / EVENTS as f64
+    );
+
+    let mut g = c.benchmark_group("codec");
+    g.throughput(Throughput::Elements(EVENTS as u64));
+    g.sample_size(10);
+    g.bench_function("encode (build + bincode + zstd)", |bench| {
+        bench.iter(|| blocks(level).len())
+    });
+    g.bench_function("decode (crc + zstd + bincode)", |bench| {
+        bench.iter(|| {
+            raws.iter()
+                .map(|r| r.decode().unwrap().events.len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, codec);
+criterion_main!(benches);
