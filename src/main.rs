@@ -27,6 +27,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Capture(cmd::capture::Args),
     Inspect(cmd::inspect::Args),
     Events(cmd::events::Args),
 }
@@ -34,6 +35,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Capture(a) => cmd::capture::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Events(a) => cmd::events::run(a),
     };

@@ -1,1 +1,19 @@
-//! placeholder
+//! Live capture for rtsec: loads the eBPF probe, drains its ring buffer, runs the events through
+//! the state engine and writes an `.rts` trace.
+//!
+//! - [`probe`]: BTF offsets, loading and attaching the kernel programs, drop counters.
+//! - [`state`]: the source-neutral state engine (processes, fds, paths, containers, users),
+//!   shared with other sources such as the `.scap` importer.
+//! - [`live`]: what is specific to the eBPF source: the ring consumer, decoding kernel records
+//!   into state-engine input, the `/proc` scan, cgroup ids to paths.
+//! - [`session`]: a whole capture run, from `CaptureOptions` to a finished file.
+
+pub mod error;
+pub mod live;
+pub mod probe;
+pub mod session;
+pub mod state;
+pub mod syscall_set;
+
+pub use error::CaptureError;
+pub use session::{Capture, CaptureOptions, Status, Summary};

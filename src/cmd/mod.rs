@@ -1,4 +1,5 @@
 //! One module per subcommand: its arguments (`Args`) and `run`.
 
+pub mod capture;
 pub mod events;
 pub mod inspect;

@@ -1,0 +1,349 @@
+//! Kernel records → state-engine input → events.
+
+use rtsec_ebpf_common::{
+    EXE_SLOT, ExitRec, Header, MAX_ARGS, SyscallRec, TaskRec,
+    record::{decode, flags, kind},
+};
+use rtsec_format::{Kind, NewEvent, wire::event_flags};
+use rustc_hash::FxHashMap;
+
+use super::args::{self, RecBlobs};
+use super::cgroups::CgroupFs;
+use super::scan::{self, ScanContext};
+use crate::state::{Cgroup, Exec, Exit, Fork, State, Syscall, TaskFacts};
+
+/// What the decoder counted while turning records into events.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecodeStats {
+    pub records: u64,
+    /// Records too short or of an unknown kind.
+    pub malformed: u64,
+    pub strings_truncated: u64,
+    pub argv_truncated: u64,
+    pub exepath_truncated: u64,
+    pub unreadable_args: u64,
+    /// Records that ran out of probe scratch space (later blobs missing).
+    pub records_full: u64,
+    /// Processes looked up in `/proc` because an event came from a pid the engine did not know.
+    pub late_scans: u64,
+}
+
+/// Turns the probe's records into state-engine calls; keeps what only the live source needs.
+pub struct Decoder {
+    /// `CLOCK_REALTIME - CLOCK_BOOTTIME` at start: boot-time ns → epoch ns.
+    boot_epoch_ns: u64,
+    cgroups: CgroupFs,
+    scan: ScanContext,
+    /// Per process: the cgroup ids (v2, v1) its current cgroups were derived from.
+    ids: FxHashMap<i64, (u64, u64)>,
+    /// Per thread: the filename of its last successful exec, for the execve event that follows.
+    exec_filename: FxHashMap<i64, Vec<u8>>,
+    cg_buf: Vec<Cgroup>,
+    argv: Vec<u8>,
+    path: Vec<u8>,
+    pub stats: DecodeStats,
+}
+
+impl Decoder {
+    pub fn new(boot_epoch_ns: u64, cgroups: CgroupFs) -> Decoder {
+        Decoder {
+            boot_epoch_ns,
+            cgroups,
+            scan: ScanContext::new(boot_epoch_ns),
+            ids: FxHashMap::default(),
+            exec_filename: FxHashMap::default(),
+            cg_buf: Vec::new(),
+            argv: Vec::new(),
+            path: Vec::new(),
+            stats: DecodeStats::default(),
+        }
+    }
+
+    pub fn cgroups(&self) -> &CgroupFs {
+        &self.cgroups
+    }
+
+    /// The scan context and cgroup hierarchies, for the initial `/proc` scan.
+    pub fn scan_parts(&mut self) -> (&mut ScanContext, &CgroupFs) {
+        (&mut self.scan, &self.cgroups)
+    }
+
+    fn count_flags(&mut self, f: u16) {
+        if f & flags::STR_TRUNCATED != 0 {
+            self.stats.strings_truncated += 1;
+        }
+        if f & flags::ARGV_TRUNCATED != 0 {
+            self.stats.argv_truncated += 1;
+        }
+        if f & flags::EXEPATH_TRUNCATED != 0 {
+            self.stats.exepath_truncated += 1;
+        }
+        if f & flags::UNREADABLE != 0 {
+            self.stats.unreadable_args += 1;
+        }
+        if f & flags::RECORD_FULL != 0 {
+            self.stats.records_full += 1;
+        }
+    }
+
+    /// Seeds a process the engine does not know from `/proc` (if it still exists).
+    fn ensure_known(&mut self, state: &mut State, pid: i64) {
+        if state.knows(pid) {
+            return;
+        }
+        if let Some((seed, fds)) = scan::scan_one(&mut self.scan, &self.cgroups, pid, true) {
+            self.stats.late_scans += 1;
+            state.seed_process(seed);
+            for fd in fds {
+                state.seed_fd(pid, fd);
+            }
+            state.finish_seeding();
+        }
+    }
+
+    /// Updates the cgroups of `pid` when the task's ids changed.
+    fn track_cgroups(&mut self, state: &mut State, ts: u64, pid: i64, v2: u64, v1: Option<u64>) {
+        let known = self.ids.get(&pid).copied();
+        let v1 = v1.or(known.map(|k| k.1)).unwrap_or(0);
+        if known == Some((v2, v1)) {
+            return;
+        }
+        self.ids.insert(pid, (v2, v1));
+        let mut buf = std::mem::take(&mut self.cg_buf);
+        self.cgroups.entries(v1, v2, pid, &mut buf);
+        if !buf.is_empty() {
+            state.set_cgroups(ts, pid, &buf);
+        }
+        self.cg_buf = buf;
+    }
+
+    /// Handles one record; events go to `sink`.
+    pub fn record(&mut self, rec: &[u8], state: &mut State, sink: &mut dyn FnMut(&NewEvent<'_>)) {
+        self.stats.records += 1;
+        let Some(h) = decode::header(rec) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let rec = &rec[..(h.len as usize).clamp(size_of::<Header>(), rec.len())];
+        self.count_flags(h.flags);
+        match h.kind {
+            kind::SYSCALL => self.syscall(&h, rec, state, sink),
+            kind::FORK => self.fork(&h, rec, state),
+            kind::EXEC => self.exec(&h, rec, state),
+            kind::EXIT => self.exit(&h, rec, state, sink),
+            _ => self.stats.malformed += 1,
+        }
+    }
+
+    fn ts(&self, h: &Header) -> u64 {
+        self.boot_epoch_ns + h.ts
+    }
+
+    fn syscall(
+        &mut self,
+        h: &Header,
+        rec: &[u8],
+        state: &mut State,
+        sink: &mut dyn FnMut(&NewEvent<'_>),
+    ) {
+        let Some(r) = decode::read::<SyscallRec>(rec) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let pid = h.pid as i64;
+        let ts = self.ts(h);
+        self.ensure_known(state, pid);
+        self.track_cgroups(state, ts, pid, h.cgroup, None);
+        let nr = h.nr;
+        let kind = Kind::from_syscall(nr);
+        let blobs: RecBlobs<'_> = args::split(nr, &rec[size_of::<SyscallRec>()..]);
+        let mut a = args::typed(kind, nr, &r.args, &blobs, r.res);
+        let filename;
+        if kind.is_exec() && r.res == 0 {
+            filename = self
+                .exec_filename
+                .remove(&(h.tid as i64))
+                .unwrap_or_default();
+            if let rtsec_format::Args::Exec { filename: f, .. } = &mut a {
+                f.raw = &filename;
+            }
+        }
+        let sock = blobs.tuple.as_ref().and_then(args::sock_info);
+        let mut ev_flags = 0;
+        if h.flags & flags::STR_TRUNCATED != 0 {
+            ev_flags |= event_flags::STRING_TRUNCATED;
+        }
+        if h.flags & (flags::UNREADABLE | flags::RECORD_FULL) != 0 {
+            ev_flags |= event_flags::ARG_UNREADABLE;
+        }
+        let input = Syscall {
+            ts,
+            tid: h.tid as i64,
+            pid,
+            cpu: h.cpu as u16,
+            kind,
+            flags: ev_flags,
+            res: r.res,
+            args: a,
+            sock,
+        };
+        let ev = state.syscall(&input);
+        sink(&ev);
+    }
+
+    fn facts<'a>(r: &'a TaskRec, cgroups: &'a [Cgroup]) -> TaskFacts<'a> {
+        let comm_len = r.comm.iter().position(|&b| b == 0).unwrap_or(r.comm.len());
+        TaskFacts {
+            comm: &r.comm[..comm_len],
+            uid: r.uid,
+            gid: r.gid,
+            euid: r.euid,
+            egid: r.egid,
+            loginuid: r.loginuid,
+            vpid: r.vpid as i64,
+            sid: r.sid as i64,
+            pgid: r.pgid as i64,
+            vpgid: if r.pidns_level == 0 { r.pgid as i64 } else { 0 },
+            tty: r.tty,
+            cap_inheritable: r.cap_inheritable,
+            cap_permitted: r.cap_permitted,
+            cap_effective: r.cap_effective,
+            fdlimit: r.fdlimit,
+            cgroups: if cgroups.is_empty() {
+                None
+            } else {
+                Some(cgroups)
+            },
+            pidns_init_start_ts: 0,
+        }
+    }
+
+    fn task_cgroups(&mut self, h: &Header, r: &TaskRec) -> Vec<Cgroup> {
+        let pid = h.pid as i64;
+        self.ids.insert(pid, (h.cgroup, r.cgroup_v1));
+        let mut buf = Vec::new();
+        self.cgroups.entries(r.cgroup_v1, h.cgroup, pid, &mut buf);
+        buf
+    }
+
+    fn fork(&mut self, h: &Header, rec: &[u8], state: &mut State) {
+        let Some(r) = decode::read::<TaskRec>(rec) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let parent_pid = state.pid_of(r.parent_tid as i64);
+        if parent_pid.is_none() {
+            // The parent predates the scan and is unknown: fetch it first so the child
+            // inherits its cwd and fds.
+            self.ensure_known(state, r.ppid as i64);
+        }
+        let cgroups = self.task_cgroups(h, &r);
+        let ts = self.ts(h);
+        state.fork(&Fork {
+            ts,
+            parent_tid: r.parent_tid as i64,
+            tid: h.tid as i64,
+            pid: h.pid as i64,
+            ppid: r.ppid as i64,
+            facts: Some(Self::facts(&r, &cgroups)),
+        });
+    }
+
+    fn exec(&mut self, h: &Header, rec: &[u8], state: &mut State) {
+        let Some(r) = decode::read::<TaskRec>(rec) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let pid = h.pid as i64;
+        self.ensure_known(state, pid);
+        let body = &rec[size_of::<TaskRec>()..];
+        let slots = (r.exepath_parts as usize).min(body.len() / EXE_SLOT);
+        // Executable path: fixed-size slots, leaf first; empty slots are mount crossings.
+        self.path.clear();
+        for i in (0..slots).rev() {
+            let s = &body[i * EXE_SLOT..(i + 1) * EXE_SLOT];
+            let len = (u16::from_ne_bytes([s[0], s[1]]) as usize).min(EXE_SLOT - 2);
+            if len > 0 {
+                self.path.push(b'/');
+                self.path.extend_from_slice(&s[2..2 + len]);
+            }
+        }
+        let mut blobs = decode::Blobs::new(&body[slots * EXE_SLOT..]);
+        let filename = blobs.next().unwrap_or(&[]);
+        let argv = blobs.next().unwrap_or(&[]);
+        if self.path.is_empty() && r.exepath_parts > 0 {
+            self.path.push(b'/');
+        }
+        // argv: argv[0] is exe, the rest are args; keep at most MAX_ARGS entries.
+        self.argv.clear();
+        let mut truncated = h.flags & flags::ARGV_TRUNCATED != 0;
+        let body = argv.strip_suffix(&[0]).unwrap_or(argv);
+        let mut it = body.split(|&b| b == 0);
+        let exe = if argv.is_empty() {
+            &[][..]
+        } else {
+            it.next().unwrap_or(&[])
+        };
+        for (i, a) in it.enumerate() {
+            if i + 1 >= MAX_ARGS {
+                truncated = true;
+                self.stats.argv_truncated += u64::from(h.flags & flags::ARGV_TRUNCATED == 0);
+                break;
+            }
+            self.argv.extend_from_slice(a);
+            self.argv.push(0);
+        }
+        self.exec_filename.insert(h.tid as i64, filename.to_vec());
+        let cgroups = self.task_cgroups(h, &r);
+        let ts = self.ts(h);
+        state.exec(&Exec {
+            ts,
+            tid: h.tid as i64,
+            pid,
+            ppid: Some(r.ppid as i64),
+            facts: Self::facts(&r, &cgroups),
+            exe,
+            args: &self.argv,
+            args_truncated: truncated,
+            env: &[],
+            exepath: &self.path,
+            filename,
+            exe_flags: r.exe_flags,
+            exe_ino: r.exe_ino,
+            exe_ino_ctime: r.exe_ctime,
+            exe_ino_mtime: r.exe_mtime,
+            cwd: None,
+        });
+    }
+
+    fn exit(
+        &mut self,
+        h: &Header,
+        rec: &[u8],
+        state: &mut State,
+        sink: &mut dyn FnMut(&NewEvent<'_>),
+    ) {
+        let Some(r) = decode::read::<ExitRec>(rec) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let pid = h.pid as i64;
+        let group_dead = r.group_dead != 0;
+        if group_dead {
+            self.ids.remove(&pid);
+        }
+        self.exec_filename.remove(&(h.tid as i64));
+        let code = r.exit_code;
+        let ev = state.exit(&Exit {
+            ts: self.ts(h),
+            tid: h.tid as i64,
+            pid,
+            cpu: h.cpu as u16,
+            code: ((code >> 8) & 0xff) as i64,
+            sig: code & 0x7f,
+            core: code & 0x80 != 0,
+            group_dead: Some(group_dead),
+        });
+        sink(&ev);
+    }
+}

@@ -1,0 +1,9 @@
+//! What is specific to the live eBPF source: draining the ring, decoding kernel records into
+//! state-engine input, the `/proc` scan, cgroup ids to paths, users from `/etc/passwd`.
+
+pub mod args;
+pub mod cgroups;
+pub mod decode;
+pub mod ring;
+pub mod scan;
+pub mod users;

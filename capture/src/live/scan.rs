@@ -1,0 +1,379 @@
+//! The initial scan of `/proc`: every process that exists when capture starts, with its fds,
+//! as seeds for the state engine. Also used to look up one process first seen mid-capture.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::unix::fs::MetadataExt;
+
+use rtsec_format::{FdType, L4Proto};
+use rustc_hash::FxHashMap;
+
+use super::cgroups::CgroupFs;
+use crate::state::{FdSeed, ProcessSeed, SockInfo};
+
+/// Facts the scan needs about the machine.
+pub struct ScanContext {
+    /// Wall-clock time of boot, ns since the epoch.
+    pub boot_epoch_ns: u64,
+    pub clk_tck: u64,
+    /// Socket inode → endpoints, per network namespace (by its inode).
+    sockets: FxHashMap<u64, FxHashMap<u64, SockInfo<Vec<u8>>>>,
+}
+
+impl ScanContext {
+    pub fn new(boot_epoch_ns: u64) -> ScanContext {
+        // SAFETY: sysconf has no preconditions.
+        let tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        ScanContext {
+            boot_epoch_ns,
+            clk_tck: if tck > 0 { tck as u64 } else { 100 },
+            sockets: FxHashMap::default(),
+        }
+    }
+}
+
+/// Every process in `/proc` (with its threads and fds), skipping kernel threads and `skip`.
+pub fn scan_all(
+    ctx: &mut ScanContext,
+    cgroups: &CgroupFs,
+    skip: u32,
+) -> Vec<(ProcessSeed, Vec<FdSeed>)> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i64>().ok()) else {
+            continue;
+        };
+        if pid as u32 == skip {
+            continue;
+        }
+        if let Some(p) = scan_one(ctx, cgroups, pid, true) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn read(path: &str) -> Option<Vec<u8>> {
+    std::fs::read(path).ok()
+}
+
+fn link(path: &str) -> Option<Vec<u8>> {
+    std::fs::read_link(path)
+        .ok()
+        .map(|p| p.into_os_string().into_encoded_bytes())
+}
+
+fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix(':')))
+        .map(str::trim)
+}
+
+fn nums<T: std::str::FromStr>(s: Option<&str>) -> Vec<T> {
+    s.map(|s| {
+        s.split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn hex64(s: Option<&str>) -> u64 {
+    s.and_then(|s| u64::from_str_radix(s, 16).ok()).unwrap_or(0)
+}
+
+/// One process from `/proc/PID` (kernel threads: `None`). `with_fds`: also read its fds.
+pub fn scan_one(
+    ctx: &mut ScanContext,
+    cgroups: &CgroupFs,
+    pid: i64,
+    with_fds: bool,
+) -> Option<(ProcessSeed, Vec<FdSeed>)> {
+    let dir = format!("/proc/{pid}");
+    let stat = String::from_utf8(read(&format!("{dir}/stat"))?).ok()?;
+    // comm may contain spaces and parentheses: the fields start after the last ')'.
+    let close = stat.rfind(')')?;
+    let comm = stat.get(stat.find('(')? + 1..close)?.as_bytes().to_vec();
+    let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+    let field = |i: usize| -> i64 { f.get(i).and_then(|s| s.parse().ok()).unwrap_or(0) };
+    // f[0] is state (field 3); field n of stat(5) is f[n - 3].
+    let flags = field(9) as u64;
+    if flags & 0x0020_0000 != 0 {
+        return None; // PF_KTHREAD
+    }
+    let status = String::from_utf8(read(&format!("{dir}/status"))?).ok()?;
+    let uids: Vec<u32> = nums(status_field(&status, "Uid"));
+    let gids: Vec<u32> = nums(status_field(&status, "Gid"));
+    let nspid: Vec<i64> = nums(status_field(&status, "NSpid"));
+    let nspgid: Vec<i64> = nums(status_field(&status, "NSpgid"));
+    let cmdline = read(&format!("{dir}/cmdline")).unwrap_or_default();
+    let mut argv: Vec<Vec<u8>> = cmdline
+        .strip_suffix(&[0])
+        .unwrap_or(&cmdline)
+        .split(|&b| b == 0)
+        .map(<[u8]>::to_vec)
+        .collect();
+    if cmdline.is_empty() {
+        argv.clear();
+    }
+    let exe = if argv.is_empty() {
+        Vec::new()
+    } else {
+        argv.remove(0)
+    };
+    let start_ticks = field(19) as u64;
+    let start_ts = ctx.boot_epoch_ns + start_ticks * 1_000_000_000 / ctx.clk_tck;
+    let exe_meta = std::fs::metadata(format!("{dir}/exe")).ok();
+    let threads: Vec<i64> = std::fs::read_dir(format!("{dir}/task"))
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .filter(|&t| t != pid)
+                .collect()
+        })
+        .unwrap_or_default();
+    let cg = read(&format!("{dir}/cgroup")).unwrap_or_default();
+    let seed = ProcessSeed {
+        pid,
+        ppid: field(1),
+        threads,
+        vpid: nspid.last().copied().unwrap_or(pid),
+        sid: field(3),
+        pgid: field(2),
+        vpgid: nspgid.last().copied().unwrap_or(field(2)),
+        comm,
+        exe,
+        exepath: link(&format!("{dir}/exe")).unwrap_or_default(),
+        args: argv,
+        env: Vec::new(),
+        cwd: link(&format!("{dir}/cwd")).unwrap_or_default(),
+        tty: field(4) as u32,
+        uid: uids.first().copied().unwrap_or(0),
+        euid: uids.get(1).copied().unwrap_or(0),
+        gid: gids.first().copied().unwrap_or(0),
+        egid: gids.get(1).copied().unwrap_or(0),
+        loginuid: std::fs::read_to_string(format!("{dir}/loginuid"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(u32::MAX),
+        cap_inheritable: hex64(status_field(&status, "CapInh")),
+        cap_permitted: hex64(status_field(&status, "CapPrm")),
+        cap_effective: hex64(status_field(&status, "CapEff")),
+        exe_ino: exe_meta.as_ref().map_or(0, |m| m.ino()),
+        exe_ino_ctime: exe_meta
+            .as_ref()
+            .map_or(0, |m| m.ctime() as u64 * 1_000_000_000),
+        exe_ino_mtime: exe_meta
+            .as_ref()
+            .map_or(0, |m| m.mtime() as u64 * 1_000_000_000),
+        start_ts,
+        fdlimit: fd_limit(&dir),
+        cgroups: cgroups.entries_from_proc(&cg),
+        ..ProcessSeed::default()
+    };
+    let fds = if with_fds {
+        scan_fds(ctx, &dir)
+    } else {
+        Vec::new()
+    };
+    Some((seed, fds))
+}
+
+fn fd_limit(dir: &str) -> u64 {
+    let Ok(t) = std::fs::read_to_string(format!("{dir}/limits")) else {
+        return 0;
+    };
+    t.lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn scan_fds(ctx: &mut ScanContext, dir: &str) -> Vec<FdSeed> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(format!("{dir}/fd")) else {
+        return out;
+    };
+    let netns = std::fs::metadata(format!("{dir}/ns/net")).map_or(0, |m| m.ino());
+    for e in rd.flatten() {
+        let Some(num) = e.file_name().to_str().and_then(|s| s.parse::<i64>().ok()) else {
+            continue;
+        };
+        let Some(target) = link(&format!("{dir}/fd/{num}")) else {
+            continue;
+        };
+        let open_flags = std::fs::read_to_string(format!("{dir}/fdinfo/{num}"))
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            })
+            .unwrap_or(0);
+        let mut fd = FdSeed {
+            num,
+            open_flags,
+            ..FdSeed::default()
+        };
+        if target.starts_with(b"/") {
+            let meta = std::fs::metadata(format!("{dir}/fd/{num}")).ok();
+            fd.ty = if meta.as_ref().is_some_and(|m| m.is_dir()) {
+                FdType::Directory
+            } else {
+                FdType::File
+            };
+            fd.ino = meta.as_ref().map_or(0, |m| m.ino());
+            fd.dev = meta.as_ref().map_or(0, |m| m.dev() as u32);
+            fd.name = target;
+        } else if let Some(ino) = bracket_num(&target, b"socket:[") {
+            let socks = ctx
+                .sockets
+                .entry(netns)
+                .or_insert_with(|| read_sockets(dir));
+            fd.ino = ino;
+            match socks.get(&ino) {
+                Some(s @ SockInfo::Inet { local, .. }) => {
+                    fd.ty = if local.is_ipv4() {
+                        FdType::Ipv4
+                    } else {
+                        FdType::Ipv6
+                    };
+                    fd.sock = Some(s.clone());
+                }
+                Some(s @ SockInfo::Unix { .. }) => {
+                    fd.ty = FdType::Unix;
+                    fd.sock = Some(s.clone());
+                }
+                None => fd.ty = FdType::Unknown,
+            }
+        } else if bracket_num(&target, b"pipe:[").is_some() {
+            fd.ty = FdType::Pipe;
+        } else if let Some(kind) = target.strip_prefix(b"anon_inode:") {
+            fd.ty = match kind {
+                b"[eventfd]" => FdType::Event,
+                b"[eventpoll]" => FdType::EventPoll,
+                b"[signalfd]" => FdType::Signalfd,
+                b"[timerfd]" => FdType::Timerfd,
+                b"inotify" => FdType::Inotify,
+                b"[userfaultfd]" => FdType::Userfaultfd,
+                b"[io_uring]" => FdType::IoUring,
+                b"[pidfd]" => FdType::Pidfd,
+                k if k.starts_with(b"bpf") => FdType::Bpf,
+                _ => FdType::Unknown,
+            };
+        }
+        out.push(fd);
+    }
+    out
+}
+
+fn bracket_num(s: &[u8], prefix: &[u8]) -> Option<u64> {
+    let rest = s.strip_prefix(prefix)?.strip_suffix(b"]")?;
+    std::str::from_utf8(rest).ok()?.parse().ok()
+}
+
+/// Socket endpoints of a network namespace from `/proc/PID/net/{tcp,tcp6,udp,udp6,unix}`.
+fn read_sockets(dir: &str) -> FxHashMap<u64, SockInfo<Vec<u8>>> {
+    let mut m = FxHashMap::default();
+    for (file, proto, v6) in [
+        ("tcp", L4Proto::Tcp, false),
+        ("tcp6", L4Proto::Tcp, true),
+        ("udp", L4Proto::Udp, false),
+        ("udp6", L4Proto::Udp, true),
+        ("raw", L4Proto::Raw, false),
+        ("raw6", L4Proto::Raw, true),
+    ] {
+        let Ok(t) = std::fs::read_to_string(format!("{dir}/net/{file}")) else {
+            continue;
+        };
+        for line in t.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let (Some(l), Some(r), Some(ino)) = (f.get(1), f.get(2), f.get(9)) else {
+                continue;
+            };
+            let (Some(local), Some(remote), Ok(ino)) =
+                (proc_addr(l, v6), proc_addr(r, v6), ino.parse::<u64>())
+            else {
+                continue;
+            };
+            m.insert(
+                ino,
+                SockInfo::Inet {
+                    proto,
+                    local,
+                    remote,
+                },
+            );
+        }
+    }
+    if let Ok(t) = std::fs::read_to_string(format!("{dir}/net/unix")) {
+        for line in t.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let (Some(sk), Some(ino)) = (f.first(), f.get(6)) else {
+                continue;
+            };
+            let sk = u64::from_str_radix(sk.trim_end_matches(':'), 16).unwrap_or(0);
+            let Ok(ino) = ino.parse::<u64>() else {
+                continue;
+            };
+            let path = f.get(7).map_or_else(Vec::new, |p| p.as_bytes().to_vec());
+            m.insert(ino, SockInfo::Unix { sk, peer: 0, path });
+        }
+    }
+    m
+}
+
+/// `0100007F:1F90` (IPv4) or 32 hex digits + port (IPv6), as `/proc/net/tcp` writes them.
+fn proc_addr(s: &str, v6: bool) -> Option<SocketAddr> {
+    let (a, p) = s.split_once(':')?;
+    let port = u16::from_str_radix(p, 16).ok()?;
+    let ip = if v6 {
+        if a.len() != 32 {
+            return None;
+        }
+        let mut b = [0u8; 16];
+        for (i, chunk) in b.chunks_mut(4).enumerate() {
+            let w = u32::from_str_radix(&a[i * 8..i * 8 + 8], 16).ok()?;
+            chunk.copy_from_slice(&w.to_ne_bytes());
+        }
+        IpAddr::V6(Ipv6Addr::from(b))
+    } else {
+        let w = u32::from_str_radix(a, 16).ok()?;
+        IpAddr::V4(Ipv4Addr::from(w.to_ne_bytes()))
+    };
+    Some(SocketAddr::new(ip, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_proc_net_addresses() {
+        assert_eq!(
+            proc_addr("0100007F:1F90", false),
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(
+            proc_addr("00000000000000000000000001000000:0016", true),
+            Some("[::1]:22".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn scans_this_process() {
+        let mut ctx = ScanContext::new(0);
+        let cg = CgroupFs::detect();
+        let me = std::process::id() as i64;
+        let (seed, fds) = scan_one(&mut ctx, &cg, me, true).unwrap();
+        assert_eq!(seed.pid, me);
+        assert_eq!(seed.ppid, nix::unistd::getppid().as_raw() as i64);
+        assert!(!seed.exepath.is_empty());
+        assert!(seed.cwd.starts_with(b"/"));
+        assert!(fds.iter().any(|f| f.num == 0 || f.num == 1 || f.num == 2));
+    }
+}

@@ -1,0 +1,322 @@
+//! Loading the eBPF probe: BTF offsets and settings in, programs attached, ring and drop
+//! counters out.
+
+pub mod btf;
+pub mod offsets;
+
+use std::os::fd::AsRawFd;
+
+use aya::maps::{HashMap as BpfHashMap, MapData, PerCpuArray, RingBuf};
+use aya::programs::{BtfTracePoint, Program, ProgramError, RawTracePoint};
+use aya::{Ebpf, EbpfLoader};
+use rtsec_ebpf_common::{BITMAP_WORDS, Config, DROP_SLOTS, MAX_SYSCALLS};
+
+use crate::error::CaptureError;
+pub use offsets::MissingField;
+
+/// The probe object, built by `build.rs`.
+static PROBE: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/rtsec-probe"));
+
+/// Every program of the probe that capture attaches.
+const PROGRAMS: &[&str] = &[
+    "rtsec_sys_exit",
+    "rtsec_sys_exit_raw",
+    "rtsec_fork",
+    "rtsec_exec",
+    "rtsec_exit",
+];
+
+/// How the probe is set up.
+#[derive(Clone, Debug)]
+pub struct ProbeOptions {
+    /// Syscall numbers to record.
+    pub syscalls: Vec<u16>,
+    /// Ring buffer size in bytes (rounded up to a power of two, at least one page).
+    pub ring_bytes: u32,
+    /// Only these thread groups (and their descendants) are recorded; empty = all.
+    pub pids: Vec<u32>,
+    /// The v1 cgroup controller whose cgroup the probe reports (`None`: v2 only).
+    pub v1_controller: Option<String>,
+}
+
+/// Which `sys_exit` program is attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitHook {
+    /// BTF-typed tracepoint: the syscall number is a direct load.
+    BtfTracepoint,
+    /// Plain raw tracepoint: one helper call to read the syscall number.
+    RawTracepoint,
+}
+
+/// A loaded, attached probe. Dropping it detaches everything.
+pub struct Probe {
+    ebpf: Ebpf,
+    /// Kernel fields the probe could not find, and what that loses.
+    pub missing: Vec<MissingField>,
+    pub exit_hook: ExitHook,
+    /// Size of the ring as created.
+    pub ring_bytes: u32,
+}
+
+/// True if we may load eBPF (root; capabilities alone are not checked).
+pub fn have_privileges() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Rounds a requested ring size to what the kernel accepts: a power of two ≥ one page.
+pub fn ring_size(bytes: u64) -> u32 {
+    let page = 4096u64;
+    bytes.max(page).min(1 << 30).next_power_of_two() as u32
+}
+
+impl Probe {
+    /// Loads and attaches the probe.
+    pub fn load(opts: &ProbeOptions) -> Result<Probe, CaptureError> {
+        if !have_privileges() {
+            return Err(CaptureError::NotRoot);
+        }
+        let btf = btf::Btf::from_kernel()?;
+        let resolved = offsets::resolve(&btf);
+        let mut config = Config::INIT;
+        config.self_tgid = std::process::id();
+        config.filter_pids = u32::from(!opts.pids.is_empty());
+        config.v1_subsys = opts
+            .v1_controller
+            .as_deref()
+            .and_then(|c| offsets::subsys_id(&btf, c))
+            .unwrap_or(rtsec_ebpf_common::MISSING);
+        config.off = resolved.offsets;
+        let mut bitmap = [0u64; BITMAP_WORDS];
+        for &nr in &opts.syscalls {
+            if (nr as usize) < MAX_SYSCALLS {
+                bitmap[nr as usize / 64] |= 1 << (nr % 64);
+            }
+        }
+        config.syscalls = bitmap;
+        raise_memlock();
+        let ring_bytes = ring_size(opts.ring_bytes as u64);
+        let mut ebpf = EbpfLoader::new()
+            .override_global("RTSEC_CONFIG", &config, true)
+            .map_max_entries("EVENTS", ring_bytes)
+            .load(PROBE)
+            .map_err(|e| CaptureError::Load(error_chain(&e)))?;
+
+        if !opts.pids.is_empty() {
+            let mut pids: BpfHashMap<_, u32, u8> =
+                BpfHashMap::try_from(ebpf.map_mut("PIDS").ok_or_else(|| map_missing("PIDS"))?)
+                    .map_err(|e| map_err("PIDS", e))?;
+            for &p in &opts.pids {
+                pids.insert(p, 1, 0).map_err(|e| map_err("PIDS", e))?;
+            }
+        }
+
+        // Lifecycle first, so that no process the syscall hook sees is born unannounced.
+        attach_raw(&mut ebpf, "rtsec_fork", "sched_process_fork")?;
+        attach_raw(&mut ebpf, "rtsec_exec", "sched_process_exec")?;
+        attach_raw(&mut ebpf, "rtsec_exit", "sched_process_exit")?;
+        let exit_hook = attach_sys_exit(&mut ebpf, "rtsec_sys_exit", "rtsec_sys_exit_raw")?;
+        Ok(Probe {
+            ebpf,
+            missing: resolved.missing,
+            exit_hook,
+            ring_bytes,
+        })
+    }
+
+    /// Takes the ring buffer out of the probe (once).
+    pub fn take_ring(&mut self) -> Result<RingBuf<MapData>, CaptureError> {
+        let map = self
+            .ebpf
+            .take_map("EVENTS")
+            .ok_or_else(|| map_missing("EVENTS"))?;
+        RingBuf::try_from(map).map_err(|e| map_err("EVENTS", e))
+    }
+
+    /// Detaches and unloads every program (maps stay readable): nothing new enters the ring.
+    pub fn detach(&mut self) {
+        for name in PROGRAMS {
+            match self.ebpf.program_mut(name) {
+                Some(Program::RawTracePoint(p)) => {
+                    let _ = p.unload();
+                }
+                Some(Program::BtfTracePoint(p)) => {
+                    let _ = p.unload();
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Drop counters: `[slot][cpu]` summed into per-CPU totals and per-slot totals.
+    pub fn drops(&self) -> Result<Drops, CaptureError> {
+        let map = self.ebpf.map("DROPS").ok_or_else(|| map_missing("DROPS"))?;
+        let arr: PerCpuArray<_, u64> =
+            PerCpuArray::try_from(map).map_err(|e| map_err("DROPS", e))?;
+        let mut d = Drops::default();
+        for slot in 0..DROP_SLOTS {
+            let vals = arr.get(&slot, 0).map_err(|e| map_err("DROPS", e))?;
+            if d.per_cpu.len() < vals.len() {
+                d.per_cpu.resize(vals.len(), 0);
+            }
+            let mut total = 0;
+            for (cpu, v) in vals.iter().enumerate() {
+                d.per_cpu[cpu] += v;
+                total += v;
+            }
+            if total > 0 {
+                d.per_slot.push((slot, total));
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// Kernel drop counters, cumulative.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drops {
+    pub per_cpu: Vec<u64>,
+    /// (slot, count) for slots with drops: a syscall number, or `MAX_SYSCALLS + record kind`.
+    pub per_slot: Vec<(u32, u64)>,
+}
+
+impl Drops {
+    pub fn total(&self) -> u64 {
+        self.per_cpu.iter().sum()
+    }
+}
+
+/// A do-nothing probe on `sys_exit` (the benchmark floor). Dropping it detaches it.
+pub struct NoopProbe {
+    _ebpf: Ebpf,
+    pub exit_hook: ExitHook,
+}
+
+impl NoopProbe {
+    pub fn attach() -> Result<NoopProbe, CaptureError> {
+        if !have_privileges() {
+            return Err(CaptureError::NotRoot);
+        }
+        raise_memlock();
+        let mut ebpf = EbpfLoader::new()
+            .map_max_entries("EVENTS", 4096)
+            .load(PROBE)
+            .map_err(|e| CaptureError::Load(error_chain(&e)))?;
+        let exit_hook =
+            attach_sys_exit(&mut ebpf, "rtsec_noop_sys_exit", "rtsec_noop_sys_exit_raw")?;
+        Ok(NoopProbe {
+            _ebpf: ebpf,
+            exit_hook,
+        })
+    }
+}
+
+fn attach_raw(ebpf: &mut Ebpf, name: &str, hook: &str) -> Result<(), CaptureError> {
+    let prog: &mut RawTracePoint = ebpf
+        .program_mut(name)
+        .ok_or_else(|| CaptureError::Load(format!("program {name} missing from the object")))?
+        .try_into()
+        .map_err(|e: ProgramError| CaptureError::Load(e.to_string()))?;
+    prog.load().map_err(|e| verifier(name, e))?;
+    prog.attach(hook).map_err(|e| CaptureError::Attach {
+        program: name.into(),
+        hook: hook.into(),
+        reason: error_chain(&e),
+    })?;
+    Ok(())
+}
+
+/// Attaches the BTF-typed `sys_exit` program, or the raw one if the kernel refuses it.
+fn attach_sys_exit(
+    ebpf: &mut Ebpf,
+    btf_name: &str,
+    raw_name: &str,
+) -> Result<ExitHook, CaptureError> {
+    let tried: Result<(), CaptureError> = (|| {
+        let btf = aya::Btf::from_sys_fs().map_err(|e| CaptureError::Btf {
+            path: "/sys/kernel/btf/vmlinux".into(),
+            reason: e.to_string(),
+        })?;
+        let prog: &mut BtfTracePoint = ebpf
+            .program_mut(btf_name)
+            .ok_or_else(|| CaptureError::Load(format!("program {btf_name} missing")))?
+            .try_into()
+            .map_err(|e: ProgramError| CaptureError::Load(e.to_string()))?;
+        prog.load("sys_exit", &btf)
+            .map_err(|e| verifier(btf_name, e))?;
+        prog.attach().map_err(|e| CaptureError::Attach {
+            program: btf_name.into(),
+            hook: "tp_btf/sys_exit".into(),
+            reason: error_chain(&e),
+        })?;
+        Ok(())
+    })();
+    match tried {
+        Ok(()) => Ok(ExitHook::BtfTracepoint),
+        Err(_) => {
+            attach_raw(ebpf, raw_name, "sys_exit")?;
+            Ok(ExitHook::RawTracepoint)
+        }
+    }
+}
+
+fn verifier(name: &str, e: ProgramError) -> CaptureError {
+    let reason = match &e {
+        ProgramError::LoadError {
+            io_error,
+            verifier_log,
+        } => {
+            let log = verifier_log.to_string();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            format!(
+                "{io_error}\nverifier log (last lines):\n{}",
+                tail.join("\n")
+            )
+        }
+        other => error_chain(other),
+    };
+    CaptureError::Verifier {
+        program: name.into(),
+        reason,
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+fn map_missing(name: &str) -> CaptureError {
+    CaptureError::Map {
+        map: name.into(),
+        reason: "missing from the probe object".into(),
+    }
+}
+
+fn map_err(name: &str, e: aya::maps::MapError) -> CaptureError {
+    CaptureError::Map {
+        map: name.into(),
+        reason: error_chain(&e),
+    }
+}
+
+/// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; lift it (harmless elsewhere).
+fn raise_memlock() {
+    let lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: plain syscall with a valid struct.
+    unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &lim) };
+}
+
+/// The ring's fd, for epoll.
+pub fn ring_fd(ring: &RingBuf<MapData>) -> i32 {
+    ring.as_raw_fd()
+}

@@ -1,0 +1,449 @@
+//! One capture run: probe loaded, `/proc` scanned, ring drained through the state engine into a
+//! trace file until told to stop.
+//!
+//! Threads: the ring consumer only copies records out of the kernel (`live::ring`); the caller's
+//! thread decodes, runs the state engine and builds blocks; the trace writer's own thread
+//! compresses and writes. Blocks are cut at least every `cut_every` of wall time, and the loss
+//! counters are refreshed then, so a killed capture loses at most that much.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
+use rtsec_ebpf_common::MAX_SYSCALLS;
+use rtsec_format::{
+    CaptureSettings, Header, Kind, Losses, NewEvent, TraceWriter, WriterOptions, syscalls,
+};
+
+use crate::error::CaptureError;
+use crate::live::cgroups::CgroupFs;
+use crate::live::decode::{DecodeStats, Decoder};
+use crate::live::ring::{self, Batch};
+use crate::live::{scan, users};
+use crate::probe::{Drops, ExitHook, MissingField, Probe, ProbeOptions};
+use crate::state::{self, State};
+use crate::syscall_set;
+
+/// How to capture.
+#[derive(Clone, Debug)]
+pub struct CaptureOptions {
+    pub output: PathBuf,
+    /// Replace an existing output file.
+    pub force: bool,
+    /// Syscall numbers to record.
+    pub syscalls: Vec<u16>,
+    /// Kernel ring buffer size in bytes (rounded up to a power of two).
+    pub buffer_bytes: u64,
+    /// Record only these processes and their descendants (empty: everything).
+    pub pids: Vec<u32>,
+    /// Record only events of processes in this container (short or full id, or `host`).
+    pub container: Option<String>,
+    /// Cut a block at least this often.
+    pub cut_every: Duration,
+    /// `Header::created_by`.
+    pub created_by: String,
+}
+
+impl CaptureOptions {
+    pub fn new(output: impl Into<PathBuf>) -> CaptureOptions {
+        CaptureOptions {
+            output: output.into(),
+            force: false,
+            syscalls: syscall_set::default_set(),
+            buffer_bytes: DEFAULT_BUFFER,
+            pids: Vec::new(),
+            container: None,
+            cut_every: Duration::from_secs(1),
+            created_by: concat!("rtsec-capture ", env!("CARGO_PKG_VERSION")).into(),
+        }
+    }
+}
+
+/// Default ring size: 8 MiB, about 40k records — a second of a busy 2-core machine.
+pub const DEFAULT_BUFFER: u64 = 8 << 20;
+
+/// A progress snapshot, about once per `cut_every`.
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    pub elapsed: Duration,
+    pub events: u64,
+    pub events_per_s: f64,
+    /// Bytes in the output file so far.
+    pub bytes: u64,
+    pub drops: u64,
+}
+
+/// What a finished capture did.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub path: PathBuf,
+    pub events: u64,
+    pub blocks: u64,
+    pub bytes: u64,
+    pub duration: Duration,
+    pub drops: Drops,
+    pub losses: Losses,
+    pub decode: DecodeStats,
+    pub state: state::Stats,
+    pub containers: usize,
+    /// Events not written because of `--container`.
+    pub filtered: u64,
+    pub exit_hook: ExitHook,
+    pub missing: Vec<MissingField>,
+}
+
+/// A running capture (see the module docs).
+pub struct Capture {
+    opts: CaptureOptions,
+    probe: Probe,
+    writer: TraceWriter,
+    state: State,
+    decoder: Decoder,
+    consumer: Option<JoinHandle<u64>>,
+    rx: Receiver<Batch>,
+    free: Sender<Batch>,
+    stop_ring: Arc<AtomicBool>,
+    started: Instant,
+    filtered: u64,
+}
+
+/// `CLOCK_REALTIME - CLOCK_BOOTTIME`: the wall-clock time of boot, ns since the epoch.
+pub fn boot_epoch_ns() -> u64 {
+    let now = |c| {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: valid clock id and out pointer.
+        unsafe { libc::clock_gettime(c, &mut ts) };
+        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    };
+    now(libc::CLOCK_REALTIME).saturating_sub(now(libc::CLOCK_BOOTTIME))
+}
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+impl Capture {
+    /// Loads the probe, scans `/proc` and opens the output: events are being recorded when this
+    /// returns (buffered until [`Capture::run`]).
+    pub fn start(opts: CaptureOptions) -> Result<Capture, CaptureError> {
+        if !opts.force && opts.output.exists() {
+            return Err(CaptureError::Format(rtsec_format::FormatError::Exists {
+                path: opts.output.clone(),
+            }));
+        }
+        let cgroups = CgroupFs::detect();
+        let boot = boot_epoch_ns();
+        let mut probe = Probe::load(&ProbeOptions {
+            syscalls: opts.syscalls.clone(),
+            ring_bytes: opts.buffer_bytes.min(1 << 30) as u32,
+            pids: opts.pids.clone(),
+            v1_controller: cgroups.v1_controller().map(str::to_string),
+        })?;
+        let ring = probe.take_ring()?;
+        let (tx, rx) = bounded::<Batch>(64);
+        let (free, free_rx) = bounded::<Batch>(64);
+        let stop_ring = Arc::new(AtomicBool::new(false));
+        let consumer = ring::spawn(ring, tx, free_rx, stop_ring.clone())
+            .map_err(|e| CaptureError::Thread(e.to_string()))?;
+
+        let header = header(&opts, &probe, &cgroups, boot);
+        let writer = TraceWriter::create(
+            &opts.output,
+            &header,
+            WriterOptions {
+                overwrite: opts.force,
+                ..WriterOptions::default()
+            },
+        )?;
+
+        let mut decoder = Decoder::new(boot, cgroups);
+        let mut state = State::new();
+        state.set_user_loader(Box::new(users::loader));
+        let (ctx, cg) = decoder.scan_parts();
+        let seeds = scan::scan_all(ctx, cg, std::process::id());
+        for (seed, fds) in seeds {
+            let pid = seed.pid;
+            state.seed_process(seed);
+            for fd in fds {
+                state.seed_fd(pid, fd);
+            }
+        }
+        state.finish_seeding();
+        Ok(Capture {
+            opts,
+            probe,
+            writer,
+            state,
+            decoder,
+            consumer: Some(consumer),
+            rx,
+            free,
+            stop_ring,
+            started: Instant::now(),
+            filtered: 0,
+        })
+    }
+
+    /// Kernel fields the probe could not find on this kernel, and what that loses.
+    pub fn missing(&self) -> &[MissingField] {
+        &self.probe.missing
+    }
+
+    /// Records until `stop` is set, then finishes the file. `on_status` is called about once
+    /// per `cut_every`.
+    pub fn run(
+        mut self,
+        stop: &AtomicBool,
+        on_status: &mut dyn FnMut(&Status),
+    ) -> Result<Summary, CaptureError> {
+        let mut last_cut = Instant::now();
+        let mut last_events = 0u64;
+        let mut drops = Drops::default();
+        let mut failed: Option<CaptureError> = None;
+        loop {
+            match self.rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(batch) => {
+                    if let Err(e) = self.process(&batch) {
+                        failed = Some(e);
+                        break;
+                    }
+                    let _ = self.free.try_send(batch);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if last_cut.elapsed() >= self.opts.cut_every {
+                drops = self.probe.drops().unwrap_or(drops);
+                self.writer.set_losses(self.losses(&drops));
+                if let Err(e) = self.writer.cut() {
+                    failed = Some(e.into());
+                    break;
+                }
+                let events = self.writer.events();
+                let dt = last_cut.elapsed().as_secs_f64();
+                on_status(&Status {
+                    elapsed: self.started.elapsed(),
+                    events,
+                    events_per_s: (events - last_events) as f64 / dt.max(1e-3),
+                    bytes: std::fs::metadata(&self.opts.output).map_or(0, |m| m.len()),
+                    drops: drops.total(),
+                });
+                last_events = events;
+                last_cut = Instant::now();
+            }
+            if stop.load(Ordering::Acquire) {
+                break;
+            }
+        }
+        // Nothing new after this point: detach, read the final counters, drain what is left.
+        self.probe.detach();
+        drops = self.probe.drops().unwrap_or(drops);
+        self.stop_ring.store(true, Ordering::Release);
+        let consumer = self.consumer.take();
+        if failed.is_none() {
+            while let Ok(batch) = self.rx.recv() {
+                if let Err(e) = self.process(&batch) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(std::mem::replace(&mut self.rx, crossbeam_channel::never()));
+        if let Some(c) = consumer {
+            c.join()
+                .map_err(|_| CaptureError::Thread("ring consumer panicked".into()))?;
+        }
+        let losses = self.losses(&drops);
+        self.writer.set_losses(losses.clone());
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let Capture {
+            opts,
+            probe,
+            writer,
+            state,
+            decoder,
+            started,
+            filtered,
+            ..
+        } = self;
+        let (w, _) = writer.finish()?;
+        Ok(Summary {
+            path: opts.output,
+            events: w.events,
+            blocks: w.blocks,
+            bytes: w.bytes,
+            duration: started.elapsed(),
+            drops,
+            losses,
+            decode: decoder.stats,
+            state: state.stats(),
+            containers: state.containers(),
+            filtered,
+            exit_hook: probe.exit_hook,
+            missing: probe.missing.clone(),
+        })
+    }
+
+    fn process(&mut self, batch: &[u8]) -> Result<(), CaptureError> {
+        let Capture {
+            writer,
+            state,
+            decoder,
+            opts,
+            filtered,
+            ..
+        } = self;
+        let mut err = None;
+        let want = opts.container.as_deref();
+        let mut sink = |ev: &NewEvent<'_>| {
+            if let Some(w) = want
+                && !container_matches(ev, w)
+            {
+                *filtered += 1;
+                return;
+            }
+            if err.is_none()
+                && let Err(e) = writer.push(ev)
+            {
+                err = Some(e);
+            }
+        };
+        for rec in ring::records(batch) {
+            decoder.record(rec, state, &mut sink);
+        }
+        match err {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    fn losses(&self, drops: &Drops) -> Losses {
+        let d = &self.decoder.stats;
+        let mut by_type: Vec<(String, u64)> = drops
+            .per_slot
+            .iter()
+            .map(|&(slot, n)| (slot_name(slot), n))
+            .collect();
+        by_type.sort();
+        let mut truncated = Vec::new();
+        for (what, n) in [
+            ("strings", d.strings_truncated),
+            ("argv", d.argv_truncated),
+            ("exepath", d.exepath_truncated),
+            ("unreadable arguments", d.unreadable_args),
+            ("records out of probe scratch space", d.records_full),
+        ] {
+            if n > 0 {
+                truncated.push((what.to_string(), n));
+            }
+        }
+        let mut skipped = Vec::new();
+        if d.malformed > 0 {
+            skipped.push(("malformed kernel records".to_string(), d.malformed));
+        }
+        Losses {
+            kernel_drops_per_cpu: drops.per_cpu.clone(),
+            kernel_drops_by_type: by_type,
+            skipped,
+            truncated,
+        }
+    }
+}
+
+/// The event type name a drop-counter slot stands for.
+pub fn slot_name(slot: u32) -> String {
+    if (slot as usize) < MAX_SYSCALLS {
+        let nr = slot as u16;
+        match Kind::from_syscall(nr) {
+            Kind::Generic => {
+                syscalls::name(nr).map_or_else(|| format!("syscall_{nr}"), str::to_string)
+            }
+            k => k.name().to_string(),
+        }
+    } else {
+        match (slot as usize - MAX_SYSCALLS) as u16 {
+            rtsec_ebpf_common::record::kind::FORK => "fork (lifecycle)".into(),
+            rtsec_ebpf_common::record::kind::EXEC => "exec (lifecycle)".into(),
+            rtsec_ebpf_common::record::kind::EXIT => "procexit".into(),
+            k => format!("record kind {k}"),
+        }
+    }
+}
+
+fn container_matches(ev: &NewEvent<'_>, want: &str) -> bool {
+    let c = ev.proc.and_then(|p| p.container.as_ref());
+    match c {
+        None => want == "host",
+        Some(c) => {
+            let w = want.as_bytes();
+            c.container_id == w || (!w.is_empty() && c.full_id.starts_with(w))
+        }
+    }
+}
+
+fn uname_release() -> String {
+    // SAFETY: uname fills a zeroed struct; release is NUL-terminated.
+    unsafe {
+        let mut u: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut u) != 0 {
+            return String::new();
+        }
+        std::ffi::CStr::from_ptr(u.release.as_ptr())
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+fn header(opts: &CaptureOptions, probe: &Probe, cgroups: &CgroupFs, boot: u64) -> Header {
+    let mut filters = Vec::new();
+    for p in &opts.pids {
+        filters.push(format!("pid={p}"));
+    }
+    if let Some(c) = &opts.container {
+        filters.push(format!("container={c}"));
+    }
+    let mut extra = vec![format!(
+        "exit_hook={}",
+        match probe.exit_hook {
+            ExitHook::BtfTracepoint => "tp_btf",
+            ExitHook::RawTracepoint => "raw_tp",
+        }
+    )];
+    if let Some(c) = cgroups.v1_controller() {
+        extra.push(format!("cgroup_v1={c}"));
+    }
+    for m in &probe.missing {
+        extra.push(format!(
+            "missing_kernel_field={} (loses {})",
+            m.field, m.loses
+        ));
+    }
+    Header {
+        created_by: opts.created_by.clone(),
+        source: "capture".into(),
+        hostname: nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        kernel_release: uname_release(),
+        boot_time_ns: boot,
+        start_ns: now_ns(),
+        settings: CaptureSettings {
+            syscalls: syscall_set::names(&opts.syscalls),
+            buffer_bytes: probe.ring_bytes as u64,
+            filters,
+            max_string: rtsec_ebpf_common::MAX_STR as u32,
+            max_args: rtsec_ebpf_common::MAX_ARGS as u32,
+            extra,
+        },
+    }
+}

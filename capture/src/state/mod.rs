@@ -1,0 +1,302 @@
+//! The state engine: what was true about every process, fd, container and user at the moment of
+//! each event (DESIGN.md decision 1). It is a library piece with a source-neutral input API —
+//! live capture feeds it from the eBPF ring, the `.scap` importer from a capture file — so both
+//! share one implementation of the process tree, fd tables, cwd tracking, Falco's path joining,
+//! cgroup → container matching and uid → user names.
+//!
+//! # Using it
+//!
+//! 1. **Create** a [`State`]; optionally [`State::set_user_loader`] so that user and group tables
+//!    of containers are loaded on first sight (live capture reads `/proc/PID/root/etc/passwd`).
+//! 2. **Seed** what existed before the first event, in any order:
+//!    - processes: [`State::seed_process`] with a [`ProcessSeed`] (pid, ppid, threads, comm,
+//!      exe, args, cwd, ids, caps, tty, cgroups as `subsys=path` entries, …);
+//!    - their fds: [`State::seed_fd`] with an [`FdSeed`] (path or socket endpoints);
+//!    - users and groups per container: [`State::seed_users`], [`State::seed_groups`]
+//!      (`None` = host; a container by its short id);
+//!    - container metadata: [`State::seed_container`] (name, image, labels, … from a runtime or
+//!      an import's container events).
+//!
+//!    Then [`State::finish_seeding`] links parents (it also runs by itself before the first
+//!    event). Seeding can continue later for a process first seen mid-stream
+//!    ([`State::knows`] says whether that is needed).
+//! 3. **Feed** events in time order:
+//!    - [`State::fork`] when a task is created ([`Fork`]: parent tid, new tid/pid, optional
+//!      identity facts) — no event is produced; the clone/fork syscall exits are events;
+//!    - [`State::exec`] when an exec succeeds ([`Exec`]: argv, exepath, ids, caps, tty,
+//!      cgroups, exe flags) — before the execve syscall event itself;
+//!    - [`State::syscall`] for each completed syscall ([`Syscall`]: kind, result and typed
+//!      `Args` with *raw* paths): returns the [`NewEvent`] to write, with resolved paths, the
+//!      process version and the fd record as they were right after the call;
+//!    - [`State::exit`] when a task ends: returns the `procexit` event;
+//!    - [`State::set_cgroups`] when a source learns that a process moved to other cgroups.
+//!
+//! Every change (exec, chdir, set*id, setsid, cgroup move, …) makes a new immutable
+//! `ProcessInfo` version with a fresh id; events keep referring to the version that was true when
+//! they happened. Unknown processes become placeholders (`proc_flags::PLACEHOLDER`) and are
+//! counted in [`Stats`].
+//!
+//! Semantics follow Falco's libsinsp (`../shared/reference/falco-rules-language.md` §5–6):
+//! `cwd` always ends in `/`; relative paths are joined with the cwd or the dirfd's name and
+//! normalized by [`paths::concatenate`]; a failed open gets a transient fd record with
+//! `num = -1` named after its path; `close`/`dup` events carry the fd they used; exec closes
+//! `O_CLOEXEC` fds. The process `user` is the effective uid's user (Falco's `user.uid`).
+
+pub mod containers;
+pub mod fds;
+pub mod input;
+pub mod paths;
+mod process;
+mod syscall;
+pub mod users;
+
+use std::sync::Arc;
+
+use rtsec_format::{ContainerInfo, FdInfo, IdGen, NewEvent, ProcessInfo, record::proc_flags};
+use rustc_hash::FxHashMap;
+
+pub use containers::{Cgroup, Containers};
+pub use input::{Exec, Exit, FdSeed, Fork, ProcessSeed, SockInfo, Syscall, TaskFacts};
+pub use users::{GroupEntry, PasswdEntry, TableLoader, Users};
+
+/// Counters of what the engine had to guess.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Processes first seen through an event, with no seed or fork before (placeholders).
+    pub placeholders: u64,
+    /// Events that used an fd the table did not have.
+    pub unknown_fds: u64,
+    /// Relative paths whose dirfd was unknown (resolved against `<UNKNOWN>`).
+    pub unknown_dirfds: u64,
+    pub processes: u64,
+    pub exits: u64,
+}
+
+/// One process (thread group) as the engine tracks it.
+pub(crate) struct Proc {
+    pub info: Arc<ProcessInfo>,
+    pub fds: FxHashMap<i64, Arc<FdInfo>>,
+    pub cgroups: Vec<Cgroup>,
+    pub threads: u32,
+}
+
+/// The state engine (see the module docs).
+pub struct State {
+    ids: IdGen,
+    procs: FxHashMap<i64, Proc>,
+    /// tid → pid for every live thread, leaders included.
+    threads: FxHashMap<i64, i64>,
+    containers: Containers,
+    users: Users,
+    pending: Vec<ProcessSeed>,
+    pending_fds: Vec<(i64, FdSeed)>,
+    // Scratch for resolved paths, reused between events.
+    path_a: Vec<u8>,
+    path_b: Vec<u8>,
+    base: Vec<u8>,
+    clean: Vec<u8>,
+    /// Records that events refer to after the engine dropped them (a process that exited, an fd
+    /// that closed, the transient fd of a failed open).
+    keep_proc: Option<Arc<ProcessInfo>>,
+    keep_fd: Option<Arc<FdInfo>>,
+    stats: Stats,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+impl State {
+    pub fn new() -> State {
+        State {
+            ids: IdGen::new(),
+            procs: FxHashMap::default(),
+            threads: FxHashMap::default(),
+            containers: Containers::default(),
+            users: Users::default(),
+            pending: Vec::new(),
+            pending_fds: Vec::new(),
+            path_a: Vec::new(),
+            path_b: Vec::new(),
+            base: Vec::new(),
+            clean: Vec::new(),
+            keep_proc: None,
+            keep_fd: None,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Loads user and group tables of containers (and the host) the first time they are needed.
+    pub fn set_user_loader(&mut self, loader: TableLoader) {
+        self.users.set_loader(loader);
+    }
+
+    pub fn seed_process(&mut self, seed: ProcessSeed) {
+        self.pending.push(seed);
+    }
+
+    pub fn seed_fd(&mut self, pid: i64, fd: FdSeed) {
+        self.pending_fds.push((pid, fd));
+    }
+
+    /// Users of a container (`None`: the host; otherwise its short id).
+    pub fn seed_users(&mut self, container: Option<&[u8]>, entries: &[PasswdEntry]) {
+        let c = self.container_for_seed(container);
+        self.users.seed_users(c.as_ref(), entries, &self.ids);
+    }
+
+    pub fn seed_groups(&mut self, container: Option<&[u8]>, entries: &[GroupEntry]) {
+        let c = self.container_for_seed(container);
+        self.users.seed_groups(c.as_ref(), entries, &self.ids);
+    }
+
+    /// Adds or replaces a container record (matched by `container_id`, the short id).
+    pub fn seed_container(&mut self, info: ContainerInfo) -> Arc<ContainerInfo> {
+        self.containers.seed(info, &self.ids)
+    }
+
+    fn container_for_seed(&mut self, id: Option<&[u8]>) -> Option<Arc<ContainerInfo>> {
+        let id = id?;
+        if let Some(c) = self.containers.get(id) {
+            return Some(c.clone());
+        }
+        Some(self.containers.seed(
+            ContainerInfo {
+                container_id: id.to_vec(),
+                full_id: id.to_vec(),
+                ..ContainerInfo::default()
+            },
+            &self.ids,
+        ))
+    }
+
+    /// Builds the seeded processes (parents first) and their fds.
+    pub fn finish_seeding(&mut self) {
+        if self.pending.is_empty() && self.pending_fds.is_empty() {
+            return;
+        }
+        let seeds = std::mem::take(&mut self.pending);
+        let index: FxHashMap<i64, usize> =
+            seeds.iter().enumerate().map(|(i, s)| (s.pid, i)).collect();
+        let mut done = vec![false; seeds.len()];
+        for i in 0..seeds.len() {
+            // Walk up to the oldest ancestor not built yet, then build downwards.
+            let mut chain = vec![i];
+            let mut cur = i;
+            while let Some(&p) = index.get(&seeds[cur].ppid) {
+                if done[p] || chain.contains(&p) {
+                    break;
+                }
+                chain.push(p);
+                cur = p;
+            }
+            for &j in chain.iter().rev() {
+                if !done[j] {
+                    self.build_seed(&seeds[j]);
+                    done[j] = true;
+                }
+            }
+        }
+        for (pid, fd) in std::mem::take(&mut self.pending_fds) {
+            self.add_seed_fd(pid, fd);
+        }
+    }
+
+    /// True if the engine has process `pid` (seeded, forked or already seen).
+    pub fn knows(&self, pid: i64) -> bool {
+        self.procs.contains_key(&pid) || self.pending.iter().any(|s| s.pid == pid)
+    }
+
+    /// True if thread `tid` is known.
+    pub fn knows_tid(&self, tid: i64) -> bool {
+        self.threads.contains_key(&tid)
+    }
+
+    /// The current version of process `pid`.
+    pub fn process(&self, pid: i64) -> Option<&Arc<ProcessInfo>> {
+        self.procs.get(&pid).map(|p| &p.info)
+    }
+
+    /// The pid of thread `tid`, if known.
+    pub fn pid_of(&self, tid: i64) -> Option<i64> {
+        self.threads.get(&tid).copied()
+    }
+
+    /// The current record of fd `num` of process `pid`.
+    pub fn fd(&self, pid: i64, num: i64) -> Option<&Arc<FdInfo>> {
+        self.procs.get(&pid)?.fds.get(&num)
+    }
+
+    /// The cgroups process `pid` is known to be in.
+    pub fn cgroups(&self, pid: i64) -> Option<&[Cgroup]> {
+        self.procs.get(&pid).map(|p| p.cgroups.as_slice())
+    }
+
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats.clone();
+        s.processes = self.procs.len() as u64;
+        s
+    }
+
+    /// Number of containers seen.
+    pub fn containers(&self) -> usize {
+        self.containers.len()
+    }
+
+    /// Records a move of process `pid` to other cgroups (a new version if its container or
+    /// cgroup path changes).
+    pub fn set_cgroups(&mut self, ts: u64, pid: i64, cgroups: &[Cgroup]) {
+        let Some(p) = self.procs.get_mut(&pid) else {
+            return;
+        };
+        if p.cgroups == cgroups {
+            return;
+        }
+        p.cgroups = cgroups.to_vec();
+        self.new_version(pid, ts, |_| {});
+    }
+
+    /// Keeps `info` alive for the event being returned, and returns a reference to it.
+    fn kept_proc(&mut self, info: Arc<ProcessInfo>) -> &Arc<ProcessInfo> {
+        self.keep_proc.insert(info)
+    }
+
+    fn placeholder(&mut self, pid: i64, tid: i64) {
+        self.stats.placeholders += 1;
+        let info = ProcessInfo {
+            id: self.ids.next(),
+            pid,
+            vpid: pid,
+            loginuid: u32::MAX,
+            cwd: Vec::new(),
+            flags: proc_flags::PLACEHOLDER,
+            ..ProcessInfo::default()
+        };
+        self.procs.insert(
+            pid,
+            Proc {
+                info: Arc::new(info),
+                fds: FxHashMap::default(),
+                cgroups: Vec::new(),
+                threads: 1,
+            },
+        );
+        self.threads.insert(pid, pid);
+        if tid != pid {
+            self.threads.insert(tid, pid);
+        }
+    }
+}
+
+/// Returns `events` with the engine's resolved records, for tests and tools: a convenience to
+/// feed a whole list of syscalls and collect `(kind, res, proc pid)` triples.
+#[cfg(test)]
+pub(crate) fn _assert_send() {
+    fn is_send<T: Send>() {}
+    is_send::<State>();
+}
+
+/// What a caller gets back for one syscall or exit: the event ready for `TraceWriter::push`.
+pub type Event<'a> = NewEvent<'a>;

@@ -1,0 +1,388 @@
+//! The process table: seeds, fork, exec, exit, and making new process versions.
+
+use std::sync::Arc;
+
+use rtsec_format::{
+    Args, FdInfo, FdType, Kind, NewEvent, ProcessInfo,
+    record::{fd_flags, proc_flags},
+};
+use rustc_hash::FxHashMap;
+
+use super::fds::{self, O_CLOEXEC};
+use super::input::{Exec, Exit, FdSeed, Fork, ProcessSeed, SockInfo, TaskFacts};
+use super::{Proc, State};
+
+/// `cwd` as Falco keeps it: with a trailing `/`.
+pub(super) fn dir_with_slash(mut d: Vec<u8>) -> Vec<u8> {
+    if d.last() != Some(&b'/') {
+        d.push(b'/');
+    }
+    d
+}
+
+fn split_nul(b: &[u8]) -> Vec<Vec<u8>> {
+    if b.is_empty() {
+        return Vec::new();
+    }
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    b.split(|&c| c == 0).map(<[u8]>::to_vec).collect()
+}
+
+impl State {
+    /// Re-resolves the links of `info` that depend on ids and cgroups: container, user, login
+    /// user, group, and the parent's current version.
+    fn relink(&mut self, info: &mut ProcessInfo, cgroups: &[super::Cgroup], ts: u64) {
+        let (container, from) = self.containers.resolve(cgroups, &self.ids, ts);
+        info.cgroup = from.to_vec();
+        let pid = info.pid;
+        info.user = self
+            .users
+            .user(container.as_ref(), info.euid, pid, &self.ids);
+        info.loginuser = if info.loginuid == u32::MAX {
+            None
+        } else {
+            self.users
+                .user(container.as_ref(), info.loginuid, pid, &self.ids)
+        };
+        info.group = self
+            .users
+            .group(container.as_ref(), info.egid, pid, &self.ids);
+        info.container = container;
+        info.parent = self
+            .procs
+            .get(&info.ppid)
+            .filter(|_| info.ppid != info.pid)
+            .map(|p| p.info.clone());
+    }
+
+    /// Replaces the current version of `pid` with a changed copy.
+    pub(super) fn new_version(&mut self, pid: i64, ts: u64, change: impl FnOnce(&mut ProcessInfo)) {
+        let Some(p) = self.procs.get(&pid) else {
+            return;
+        };
+        let mut info = (*p.info).clone();
+        let cgroups = std::mem::take(&mut self.procs.get_mut(&pid).expect("checked").cgroups);
+        change(&mut info);
+        info.id = self.ids.next();
+        self.relink(&mut info, &cgroups, ts);
+        let p = self.procs.get_mut(&pid).expect("checked");
+        p.cgroups = cgroups;
+        p.info = Arc::new(info);
+    }
+
+    pub(super) fn build_seed(&mut self, s: &ProcessSeed) {
+        let mut info = ProcessInfo {
+            id: self.ids.next(),
+            pid: s.pid,
+            ppid: s.ppid,
+            parent: None,
+            vpid: if s.vpid == 0 { s.pid } else { s.vpid },
+            sid: s.sid,
+            pgid: s.pgid,
+            vpgid: s.vpgid,
+            comm: s.comm.clone(),
+            exe: s.exe.clone(),
+            exepath: s.exepath.clone(),
+            args: s.args.clone(),
+            env: s.env.clone(),
+            cwd: if s.cwd.is_empty() {
+                Vec::new()
+            } else {
+                dir_with_slash(s.cwd.clone())
+            },
+            tty: s.tty,
+            uid: s.uid,
+            gid: s.gid,
+            euid: s.euid,
+            egid: s.egid,
+            loginuid: s.loginuid,
+            cap_inheritable: s.cap_inheritable,
+            cap_permitted: s.cap_permitted,
+            cap_effective: s.cap_effective,
+            exe_flags: s.exe_flags,
+            exe_ino: s.exe_ino,
+            exe_ino_ctime: s.exe_ino_ctime,
+            exe_ino_mtime: s.exe_ino_mtime,
+            start_ts: s.start_ts,
+            exec_ts: s.exec_ts,
+            pidns_init_start_ts: s.pidns_init_start_ts,
+            fdlimit: s.fdlimit,
+            flags: s.flags | proc_flags::FROM_SCAN,
+            ..ProcessInfo::default()
+        };
+        self.relink(&mut info, &s.cgroups, s.start_ts);
+        if let Some(old) = self.procs.remove(&s.pid) {
+            self.forget_threads(s.pid, &old);
+        }
+        self.threads.insert(s.pid, s.pid);
+        for &t in &s.threads {
+            self.threads.insert(t, s.pid);
+        }
+        self.procs.insert(
+            s.pid,
+            Proc {
+                info: Arc::new(info),
+                fds: FxHashMap::default(),
+                cgroups: s.cgroups.clone(),
+                threads: 1 + s.threads.len() as u32,
+            },
+        );
+    }
+
+    fn forget_threads(&mut self, pid: i64, _old: &Proc) {
+        self.threads.retain(|_, p| *p != pid);
+    }
+
+    pub(super) fn add_seed_fd(&mut self, pid: i64, s: FdSeed) {
+        let id = self.ids.next();
+        let Some(p) = self.procs.get_mut(&pid) else {
+            return;
+        };
+        let mut fd = FdInfo {
+            id,
+            num: s.num,
+            ty: s.ty,
+            name: s.name.clone(),
+            nameraw: s.name,
+            open_flags: s.open_flags,
+            dev: s.dev,
+            ino: s.ino,
+            flags: fd_flags::FROM_SCAN,
+            ..FdInfo::default()
+        };
+        if let Some(sock) = &s.sock {
+            let view = match sock {
+                SockInfo::Inet {
+                    proto,
+                    local,
+                    remote,
+                } => SockInfo::Inet {
+                    proto: *proto,
+                    local: *local,
+                    remote: *remote,
+                },
+                SockInfo::Unix { sk, peer, path } => SockInfo::Unix {
+                    sk: *sk,
+                    peer: *peer,
+                    path: path.as_slice(),
+                },
+            };
+            match &view {
+                SockInfo::Inet { remote, local, .. } if remote.port() == 0 => {
+                    // Not connected: a listening or bound socket.
+                    fd.name = fds::server_name(*local);
+                    fd.server = Some(*local);
+                    fd.ty = if local.is_ipv4() {
+                        FdType::Ipv4
+                    } else {
+                        FdType::Ipv6
+                    };
+                    fd.flags |= fd_flags::LISTENING;
+                }
+                _ => fds::apply_sock(&mut fd, &view, rtsec_format::LocalSide::Unknown),
+            }
+        }
+        p.fds.insert(s.num, Arc::new(fd));
+    }
+
+    fn apply_facts(info: &mut ProcessInfo, f: &TaskFacts<'_>) {
+        if !f.comm.is_empty() {
+            info.comm = f.comm.to_vec();
+        }
+        info.uid = f.uid;
+        info.gid = f.gid;
+        info.euid = f.euid;
+        info.egid = f.egid;
+        info.loginuid = f.loginuid;
+        if f.vpid != 0 {
+            info.vpid = f.vpid;
+        }
+        if f.sid != 0 {
+            info.sid = f.sid;
+        }
+        if f.pgid != 0 {
+            info.pgid = f.pgid;
+        }
+        if f.vpgid != 0 {
+            info.vpgid = f.vpgid;
+        }
+        info.tty = f.tty;
+        info.cap_inheritable = f.cap_inheritable;
+        info.cap_permitted = f.cap_permitted;
+        info.cap_effective = f.cap_effective;
+        if f.fdlimit != 0 {
+            info.fdlimit = f.fdlimit;
+        }
+        if f.pidns_init_start_ts != 0 {
+            info.pidns_init_start_ts = f.pidns_init_start_ts;
+        }
+    }
+
+    /// A new task. A thread joins its process; a process gets a copy of its parent (ids, cwd,
+    /// fds without `CLOEXEC` filtering — that happens at exec) overlaid with the source's facts.
+    pub fn fork(&mut self, f: &Fork<'_>) {
+        self.finish_seeding();
+        if f.pid == 0 || f.tid == 0 {
+            return;
+        }
+        let caller_pid = self
+            .threads
+            .get(&f.parent_tid)
+            .copied()
+            .unwrap_or(if f.ppid != 0 { f.ppid } else { f.parent_tid });
+        if f.pid == caller_pid && self.procs.contains_key(&f.pid) {
+            // A new thread of an existing process.
+            self.threads.insert(f.tid, f.pid);
+            if let Some(p) = self.procs.get_mut(&f.pid) {
+                p.threads += 1;
+            }
+            return;
+        }
+        if let Some(old) = self.procs.remove(&f.pid) {
+            self.forget_threads(f.pid, &old); // a stale entry whose exit we missed
+        }
+        let ppid = if f.ppid != 0 { f.ppid } else { caller_pid };
+        let (mut info, fds, cgroups) = match self.procs.get(&caller_pid) {
+            Some(parent) => (
+                (*parent.info).clone(),
+                parent.fds.clone(),
+                parent.cgroups.clone(),
+            ),
+            None => (
+                ProcessInfo {
+                    loginuid: u32::MAX,
+                    flags: proc_flags::PLACEHOLDER,
+                    ..ProcessInfo::default()
+                },
+                FxHashMap::default(),
+                Vec::new(),
+            ),
+        };
+        info.id = self.ids.next();
+        info.pid = f.pid;
+        info.ppid = ppid;
+        info.vpid = f.pid;
+        info.start_ts = f.ts;
+        info.flags &= !proc_flags::FROM_SCAN;
+        let cgroups = match &f.facts {
+            Some(facts) => {
+                Self::apply_facts(&mut info, facts);
+                facts.cgroups.map_or(cgroups, <[_]>::to_vec)
+            }
+            None => cgroups,
+        };
+        self.relink(&mut info, &cgroups, f.ts);
+        self.threads.insert(f.pid, f.pid);
+        if f.tid != f.pid {
+            self.threads.insert(f.tid, f.pid);
+        }
+        self.procs.insert(
+            f.pid,
+            Proc {
+                info: Arc::new(info),
+                fds,
+                cgroups,
+                threads: 1,
+            },
+        );
+    }
+
+    /// A successful exec: the process gets its new image; `O_CLOEXEC` fds close.
+    pub fn exec(&mut self, e: &Exec<'_>) {
+        self.finish_seeding();
+        if !self.procs.contains_key(&e.pid) {
+            self.placeholder(e.pid, e.tid);
+        }
+        // The exec'ing thread becomes the leader; the others are gone.
+        if e.tid != e.pid {
+            self.threads.remove(&e.tid);
+        }
+        self.threads.retain(|t, p| *p != e.pid || *t == e.pid);
+        self.threads.insert(e.pid, e.pid);
+        let cwd = e.cwd.map(|c| dir_with_slash(c.to_vec()));
+        let p = self.procs.get_mut(&e.pid).expect("ensured above");
+        p.threads = 1;
+        p.fds.retain(|_, fd| fd.open_flags & O_CLOEXEC == 0);
+        if let Some(cg) = e.facts.cgroups {
+            p.cgroups = cg.to_vec();
+        }
+        let exepath = if e.exepath.is_empty() {
+            // No kernel-resolved path: rebuild it from the filename as libsinsp does for old
+            // captures (relative to the cwd).
+            let mut out = Vec::new();
+            let mut clean = Vec::new();
+            super::paths::concatenate(&p.info.cwd, e.filename, &mut out, &mut clean);
+            out
+        } else {
+            e.exepath.to_vec()
+        };
+        self.new_version(e.pid, e.ts, |info| {
+            Self::apply_facts(info, &e.facts);
+            if let Some(pp) = e.ppid {
+                info.ppid = pp;
+            }
+            info.exe = e.exe.to_vec();
+            info.args = split_nul(e.args);
+            info.env = split_nul(e.env);
+            info.exepath = exepath;
+            info.exe_flags = e.exe_flags;
+            info.exe_ino = e.exe_ino;
+            info.exe_ino_ctime = e.exe_ino_ctime;
+            info.exe_ino_mtime = e.exe_ino_mtime;
+            info.exec_ts = e.ts;
+            if let Some(c) = cwd {
+                info.cwd = c;
+            }
+            info.flags &=
+                !(proc_flags::PLACEHOLDER | proc_flags::FROM_SCAN | proc_flags::ARGS_TRUNCATED);
+            if e.args_truncated {
+                info.flags |= proc_flags::ARGS_TRUNCATED;
+            }
+        });
+    }
+
+    /// A task ended: the `procexit` event, with the process version it ended in. The process
+    /// leaves the table when its last thread exits.
+    pub fn exit(&mut self, x: &Exit) -> NewEvent<'_> {
+        self.finish_seeding();
+        self.stats.exits += 1;
+        let pid = if x.pid != 0 {
+            x.pid
+        } else {
+            self.threads.get(&x.tid).copied().unwrap_or(x.tid)
+        };
+        if !self.procs.contains_key(&pid) {
+            self.placeholder(pid, x.tid);
+        }
+        self.threads.remove(&x.tid);
+        let last = match x.group_dead {
+            Some(g) => g,
+            None => x.tid == pid,
+        };
+        let info = if last {
+            let p = self.procs.remove(&pid).expect("ensured above");
+            self.threads.retain(|_, q| *q != pid);
+            p.info
+        } else {
+            let p = self.procs.get_mut(&pid).expect("ensured above");
+            p.threads = p.threads.saturating_sub(1);
+            p.info.clone()
+        };
+        let proc = self.kept_proc(info);
+        NewEvent {
+            ts: x.ts,
+            tid: x.tid,
+            cpu: x.cpu,
+            kind: Kind::ProcExit,
+            flags: 0,
+            res: 0,
+            proc: Some(proc),
+            fd: None,
+            args: Args::Exit {
+                code: x.code,
+                sig: x.sig,
+                core: x.core,
+            },
+        }
+    }
+}

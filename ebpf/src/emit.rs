@@ -1,0 +1,216 @@
+//! Building one record in per-CPU scratch, then copying it into the ring.
+//!
+//! Offsets are masked below `SCRATCH_HALF` before every variable-length write and every write is
+//! at most `MAX_STR + 2` bytes, so the verifier can prove each access stays inside the scratch
+//! area. A record that would grow past `LIMIT` stops taking blobs and says so in its flags.
+
+use aya_ebpf::helpers::generated::{
+    bpf_get_smp_processor_id, bpf_probe_read_kernel_str, bpf_probe_read_user,
+    bpf_probe_read_user_str, bpf_ringbuf_output,
+};
+use rtsec_ebpf_common::{MAX_STR, SCRATCH_BYTES, SCRATCH_HALF, record::flags};
+
+use crate::maps::{DROPS, EVENTS, SCRATCH};
+
+const HALF_MASK: u32 = SCRATCH_HALF as u32 - 1;
+/// Past this offset a record takes no more blobs.
+const LIMIT: u32 = SCRATCH_HALF as u32 - 1;
+/// Offset of `Header::len` and `Header::flags`.
+const LEN_AT: usize = 24;
+/// Bytes at the end of the scratch area no record reaches (see [`Rec::spare`]).
+const SPARE_BYTES: usize = 512;
+const FLAGS_AT: usize = 30;
+const CPU_AT: usize = 32;
+
+pub struct Rec {
+    buf: *mut u8,
+    off: u32,
+    flags: u16,
+}
+
+impl Rec {
+    /// Starts a record whose fixed part is a `T`, zeroed, to be filled in place (the BPF stack
+    /// is too small to build it there).
+    #[inline(always)]
+    pub fn begin<T>() -> Option<(Rec, *mut T)> {
+        let buf = SCRATCH.get_ptr_mut(0)?.cast::<u8>();
+        // SAFETY: the scratch value is SCRATCH_BYTES long, far more than any fixed part.
+        unsafe { core::ptr::write_bytes(buf, 0, core::mem::size_of::<T>()) };
+        // SAFETY: every record starts with a Header; `cpu` is at CPU_AT.
+        unsafe {
+            let cpu = bpf_get_smp_processor_id();
+            core::ptr::write_unaligned(buf.add(CPU_AT).cast::<u32>(), cpu);
+        }
+        let rec = Rec {
+            buf,
+            off: core::mem::size_of::<T>() as u32,
+            flags: 0,
+        };
+        Some((rec, buf.cast::<T>()))
+    }
+
+    /// Scratch space past every record, for temporaries too big for the stack.
+    #[inline(always)]
+    pub fn spare(&self) -> *mut u8 {
+        // SAFETY: records end below 2 * SCRATCH_HALF - SPARE_BYTES.
+        unsafe { self.buf.add(SCRATCH_BYTES - SPARE_BYTES) }
+    }
+
+    /// A zeroed blob of a `T`, to be filled in place.
+    #[inline(always)]
+    pub fn alloc<T>(&mut self) -> Option<*mut T> {
+        let at = self.slot()?;
+        let size = core::mem::size_of::<T>();
+        // SAFETY: `at` < SCRATCH_HALF and T is small.
+        let p = unsafe { self.buf.add(at as usize + 2) };
+        unsafe { core::ptr::write_bytes(p, 0, size) };
+        self.close(at, size as u32);
+        Some(p.cast::<T>())
+    }
+
+    #[inline(always)]
+    pub fn flag(&mut self, f: u16) {
+        self.flags |= f;
+    }
+
+    /// Where the next blob starts, or `None` (and the record marked full) if out of room.
+    #[inline(always)]
+    fn slot(&mut self) -> Option<u32> {
+        if self.off > LIMIT - (MAX_STR as u32 + 2) {
+            self.flags |= flags::RECORD_FULL;
+            return None;
+        }
+        Some(self.off & HALF_MASK)
+    }
+
+    #[inline(always)]
+    fn close(&mut self, at: u32, len: u32) {
+        let len = len & (MAX_STR as u32 - 1);
+        // SAFETY: `at` < SCRATCH_HALF.
+        unsafe {
+            core::ptr::write_unaligned(self.buf.add(at as usize).cast::<u16>(), len as u16);
+        }
+        self.off = at + 2 + len;
+    }
+
+    /// A pointer `at` bytes into the record, for fixed-offset writes (`at` must be a constant
+    /// below `SCRATCH_HALF`).
+    #[inline(always)]
+    pub fn raw(&mut self, at: usize) -> *mut u8 {
+        // SAFETY: callers pass constant offsets inside the scratch area.
+        unsafe { self.buf.add(at) }
+    }
+
+    /// Continues the record at `off` (after fixed-offset writes).
+    #[inline(always)]
+    pub fn skip_to(&mut self, off: u32) {
+        self.off = off;
+    }
+
+    /// An empty blob (the argument was not read).
+    #[inline(always)]
+    pub fn empty(&mut self) {
+        if let Some(at) = self.slot() {
+            self.close(at, 0);
+        }
+    }
+
+    /// A NUL-terminated string from user memory, at most `max` bytes (NUL included).
+    #[inline(always)]
+    pub fn user_str(&mut self, src: u64, max: u32) {
+        let Some(at) = self.slot() else { return };
+        let max = max & (MAX_STR as u32 * 2 - 1);
+        let max = if max > MAX_STR as u32 {
+            MAX_STR as u32
+        } else {
+            max
+        };
+        // SAFETY: destination bounded as described in the module docs.
+        let n = unsafe {
+            bpf_probe_read_user_str(self.buf.add(at as usize + 2).cast(), max, src as *const _)
+        };
+        self.str_done(at, n, max);
+    }
+
+    /// A NUL-terminated string from kernel memory, at most `max` bytes (NUL included).
+    #[inline(always)]
+    pub fn kernel_str(&mut self, src: u64, max: u32) {
+        let Some(at) = self.slot() else { return };
+        let max = if max > MAX_STR as u32 {
+            MAX_STR as u32
+        } else {
+            max
+        };
+        // SAFETY: as above.
+        let n = unsafe {
+            bpf_probe_read_kernel_str(self.buf.add(at as usize + 2).cast(), max, src as *const _)
+        };
+        self.str_done(at, n, max);
+    }
+
+    #[inline(always)]
+    fn str_done(&mut self, at: u32, n: i64, max: u32) {
+        if n <= 0 {
+            self.flags |= flags::UNREADABLE;
+            self.close(at, 0);
+            return;
+        }
+        // A string that filled the whole buffer was (almost certainly) cut.
+        if n as u32 >= max {
+            self.flags |= flags::STR_TRUNCATED;
+        }
+        self.close(at, n as u32 - 1);
+    }
+
+    /// `len` bytes of user memory (`len` is clamped to `MAX_STR - 1`).
+    #[inline(always)]
+    pub fn user_bytes(&mut self, src: u64, len: u32) -> bool {
+        let Some(at) = self.slot() else { return false };
+        let len = len & (MAX_STR as u32 - 1);
+        // SAFETY: as above.
+        let r = unsafe {
+            bpf_probe_read_user(self.buf.add(at as usize + 2).cast(), len, src as *const _)
+        };
+        if r < 0 {
+            self.flags |= flags::UNREADABLE;
+            self.close(at, 0);
+            return false;
+        }
+        self.close(at, len);
+        true
+    }
+
+    /// Writes the length and flags and hands the record to the ring; a full ring counts a drop
+    /// in `slot`.
+    #[inline(always)]
+    pub fn send(self, slot: u32) {
+        let len = self.off & (SCRATCH_HALF as u32 * 2 - 1);
+        // SAFETY: header fields inside the fixed part.
+        unsafe {
+            core::ptr::write_unaligned(self.buf.add(LEN_AT).cast::<u16>(), len as u16);
+            let f = core::ptr::read_unaligned(self.buf.add(FLAGS_AT).cast::<u16>());
+            core::ptr::write_unaligned(self.buf.add(FLAGS_AT).cast::<u16>(), f | self.flags);
+        }
+        // SAFETY: buf is valid for `len` bytes.
+        let r = unsafe {
+            bpf_ringbuf_output(
+                (&raw const EVENTS).cast_mut().cast(),
+                self.buf.cast(),
+                len as u64,
+                0,
+            )
+        };
+        if r < 0 {
+            count_drop(slot);
+        }
+    }
+}
+
+/// Counts one record the ring had no room for.
+#[inline(always)]
+pub fn count_drop(slot: u32) {
+    if let Some(p) = DROPS.get_ptr_mut(slot) {
+        // SAFETY: per-CPU value, only this CPU writes it while we run.
+        unsafe { *p += 1 };
+    }
+}

@@ -1,0 +1,230 @@
+//! `sys_exit`: one record per completed syscall in the recorded set.
+//!
+//! Arguments are read at exit from the saved user registers, so one hook per syscall is enough
+//! (exit-only events, DESIGN.md decision 3). The first instructions test the syscall bitmap:
+//! anything outside the set returns at once.
+
+use aya_ebpf::{
+    helpers::generated::{
+        bpf_get_current_cgroup_id, bpf_get_current_pid_tgid, bpf_ktime_get_boot_ns,
+        bpf_probe_read_kernel, bpf_probe_read_user,
+    },
+    macros::{btf_tracepoint, raw_tracepoint},
+    programs::{BtfTracePointContext, RawTracePointContext},
+};
+use rtsec_ebpf_common::{
+    FileId, MAX_STR, SockTuple, SyscallRec,
+    record::kind,
+    spec::{self, arg, extra},
+};
+
+use crate::config::{cfg, recorded};
+use crate::emit::Rec;
+use crate::maps::PIDS;
+use crate::sock;
+
+/// Index of `orig_ax` (the syscall number) in x86_64 `struct pt_regs`, in u64 words.
+const ORIG_AX: usize = 15;
+/// Offsets of the argument registers di, si, dx, r10, r8, r9 in `struct pt_regs`.
+const ARG_REGS: [usize; 6] = [14, 13, 12, 7, 9, 8];
+/// Longest socket address read (`sizeof(struct sockaddr_storage)`).
+const MAX_SOCKADDR: u32 = 128;
+
+/// BTF-typed variant: the syscall number is a direct load from `regs`, no helper call.
+#[btf_tracepoint(function = "sys_exit")]
+pub fn rtsec_sys_exit(ctx: BtfTracePointContext) -> i32 {
+    let regs: *const u64 = ctx.arg(0);
+    // SAFETY: the verifier turns loads from a BTF pointer into checked loads.
+    let nr = unsafe { *regs.add(ORIG_AX) };
+    if !recorded(nr) {
+        return 0;
+    }
+    let ret: i64 = ctx.arg(1);
+    on_exit(nr as u16, regs as u64, ret);
+    0
+}
+
+/// Plain raw-tracepoint variant, for kernels where `tp_btf` cannot attach.
+#[raw_tracepoint(tracepoint = "sys_exit")]
+pub fn rtsec_sys_exit_raw(ctx: RawTracePointContext) -> i32 {
+    let regs: u64 = ctx.arg(0);
+    let mut nr: u64 = u64::MAX;
+    // SAFETY: reads 8 bytes of the saved registers into the stack.
+    unsafe {
+        bpf_probe_read_kernel(
+            (&raw mut nr).cast(),
+            8,
+            (regs + (ORIG_AX * 8) as u64) as *const _,
+        )
+    };
+    if !recorded(nr) {
+        return 0;
+    }
+    let ret: i64 = ctx.arg(1);
+    on_exit(nr as u16, regs, ret);
+    0
+}
+
+/// True if the current thread group is one we record.
+#[inline(always)]
+pub fn wanted(tgid: u32) -> bool {
+    let c = cfg();
+    if tgid == c.self_tgid {
+        return false;
+    }
+    // SAFETY: lookup only.
+    c.filter_pids == 0 || unsafe { PIDS.get(tgid).is_some() }
+}
+
+#[inline(always)]
+fn on_exit(nr: u16, regs: u64, ret: i64) {
+    // SAFETY: plain helper calls.
+    let pid_tgid = unsafe { bpf_get_current_pid_tgid() };
+    let tgid = (pid_tgid >> 32) as u32;
+    if !wanted(tgid) {
+        return;
+    }
+    let Some((mut rec, fixed)) = Rec::begin::<SyscallRec>() else {
+        return;
+    };
+    // SAFETY: `fixed` points at the zeroed fixed part in scratch; the saved registers (168
+    // bytes) are copied to the spare end of scratch, out of the small BPF stack.
+    let args = unsafe {
+        let f = &mut *fixed;
+        // SAFETY: plain helper calls.
+        f.hdr.ts = bpf_ktime_get_boot_ns();
+        f.hdr.tid = pid_tgid as u32;
+        f.hdr.pid = tgid;
+        f.hdr.cgroup = bpf_get_current_cgroup_id();
+        f.hdr.kind = kind::SYSCALL;
+        f.hdr.nr = nr;
+        f.res = ret;
+        let saved = rec.spare().cast::<u64>();
+        bpf_probe_read_kernel(saved.cast(), 168, regs as *const _);
+        for (arg, &reg) in f.args.iter_mut().zip(ARG_REGS.iter()) {
+            *arg = *saved.add(reg);
+        }
+        &f.args
+    };
+    let sp = spec::SPECS[nr as usize & (rtsec_ebpf_common::MAX_SYSCALLS - 1)];
+    if sp != 0 {
+        let ex = spec::extras(sp);
+        let read_args = ex & extra::ONLY_ON_FAILURE == 0 || ret < 0;
+        for i in 0..6 {
+            let k = spec::arg_kind(sp, i);
+            if k == arg::NONE {
+                continue;
+            }
+            if !read_args {
+                rec.empty();
+                continue;
+            }
+            let next = if i < 5 { args[i + 1] } else { 0 };
+            read_arg(&mut rec, k, args[i], next, args[0], ret);
+        }
+        if ex & extra::TUPLE_ARG0 != 0 {
+            if ret >= 0 || ret == spec::EINPROGRESS {
+                if let Some(t) = rec.alloc::<SockTuple>() {
+                    sock::tuple(t, args[0] as i64);
+                }
+            } else {
+                rec.empty();
+            }
+        }
+        if ex & extra::TUPLE_RES != 0 {
+            if ret >= 0 {
+                if let Some(t) = rec.alloc::<SockTuple>() {
+                    sock::tuple(t, ret);
+                }
+            } else {
+                rec.empty();
+            }
+        }
+        if ex & extra::FILE_RES != 0 {
+            if ret >= 0 {
+                if let Some(f) = rec.alloc::<FileId>() {
+                    sock::file_id(f, ret);
+                }
+            } else {
+                rec.empty();
+            }
+        }
+    }
+    rec.send(nr as u32);
+}
+
+/// Reads one argument of kind `k` (`next` is the following argument, `a0` the first).
+#[inline(always)]
+fn read_arg(rec: &mut Rec, k: u8, v: u64, next: u64, a0: u64, ret: i64) {
+    match k {
+        arg::STR => rec.user_str(v, MAX_STR as u32),
+        arg::SOCKADDR => {
+            let len = if next > MAX_SOCKADDR as u64 {
+                MAX_SOCKADDR
+            } else {
+                next as u32
+            };
+            rec.user_bytes(v, len);
+        }
+        arg::SOCKADDR_OUT => {
+            if ret < 0 || v == 0 || next == 0 {
+                rec.empty();
+                return;
+            }
+            let len = read_user_u32(next);
+            let len = if len > MAX_SOCKADDR {
+                MAX_SOCKADDR
+            } else {
+                len
+            };
+            rec.user_bytes(v, len);
+        }
+        arg::FD_PAIR => {
+            if ret < 0 {
+                rec.empty();
+            } else {
+                rec.user_bytes(v, 8);
+            }
+        }
+        arg::MSGHDR => {
+            // struct user_msghdr { void *msg_name; int msg_namelen; ... }
+            let mut h = [0u64; 2];
+            // SAFETY: reads 16 bytes of user memory into the stack.
+            let r = unsafe { bpf_probe_read_user(h.as_mut_ptr().cast(), 16, v as *const _) };
+            if r < 0 || h[0] == 0 {
+                rec.empty();
+                return;
+            }
+            let len = h[1] as u32;
+            let len = if len > MAX_SOCKADDR {
+                MAX_SOCKADDR
+            } else {
+                len
+            };
+            rec.user_bytes(h[0], len);
+        }
+        arg::RAW32 => {
+            if v == 0 {
+                rec.empty();
+            } else {
+                rec.user_bytes(v, 32);
+            }
+        }
+        arg::PRCTL_NAME => {
+            if a0 == spec::PR_SET_NAME {
+                rec.user_str(v, 16);
+            } else {
+                rec.empty();
+            }
+        }
+        _ => rec.empty(),
+    }
+}
+
+#[inline(always)]
+fn read_user_u32(p: u64) -> u32 {
+    let mut v: u32 = 0;
+    // SAFETY: reads 4 bytes of user memory into the stack.
+    unsafe { bpf_probe_read_user((&raw mut v).cast(), 4, p as *const _) };
+    v
+}

@@ -1,0 +1,304 @@
+//! `rtsec capture -o FILE [-- CMD ARGS...]`: record syscalls with eBPF into a trace.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use rtsec_capture::{Capture, CaptureOptions, Status, Summary, syscall_set};
+
+use crate::output::human_bytes;
+
+/// Record what processes do (syscalls, process tree, containers) into an .rts trace.
+///
+/// Needs root. Stops after --duration, when CMD exits (its exit code is passed through), or on
+/// SIGINT/SIGTERM; the file is finished cleanly in every case.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The trace to write (created 0600; never replaced without --force).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Stop after this long (e.g. 30s, 5m, 1h, 500ms).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Syscalls to record: default, all, or a comma-separated list of names (may include
+    /// `default`, e.g. default,read,write).
+    #[arg(long, value_name = "SET", default_value = "default")]
+    pub syscalls: String,
+    /// Kernel ring buffer size (e.g. 8M, 512K; rounded up to a power of two).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8M")]
+    pub buffer_size: u64,
+    /// Record only this process and its descendants (repeatable).
+    #[arg(long, value_name = "PID")]
+    pub pid: Vec<u32>,
+    /// Record only events of this container (short or full id, or `host`).
+    #[arg(long, value_name = "ID")]
+    pub container: Option<String>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// A command to run while recording; capture stops when it exits.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    SIGNAL.store(sig, Ordering::Relaxed);
+    STOP.store(true, Ordering::Release);
+}
+
+fn install_handlers() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to atomics, which is async-signal-safe.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let syscalls = syscall_set::parse(&args.syscalls)?;
+    if !args.force && args.output.exists() {
+        bail!(
+            "{} exists; pass --force to replace it",
+            args.output.display()
+        );
+    }
+    install_handlers();
+    let mut opts = CaptureOptions::new(&args.output);
+    opts.force = args.force;
+    opts.syscalls = syscalls;
+    opts.buffer_bytes = args.buffer_size;
+    opts.pids = args.pid.clone();
+    opts.container = args.container.clone();
+    opts.created_by = format!("rtsec {}", env!("CARGO_PKG_VERSION"));
+    let capture = Capture::start(opts).context("cannot start capture")?;
+    for m in capture.missing() {
+        eprintln!(
+            "rtsec: warning: this kernel has no {}: capturing without {}",
+            m.field, m.loses
+        );
+    }
+    eprintln!(
+        "rtsec: capturing to {} ({}){}",
+        args.output.display(),
+        if args.command.is_empty() {
+            "Ctrl-C to stop".to_string()
+        } else {
+            format!("until {} exits", args.command[0])
+        },
+        args.duration
+            .map(|d| format!(", for at most {}", fmt_duration(d)))
+            .unwrap_or_default()
+    );
+
+    let child = if args.command.is_empty() {
+        None
+    } else {
+        let mut cmd = std::process::Command::new(&args.command[0]);
+        cmd.args(&args.command[1..]);
+        let child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                STOP.store(true, Ordering::Release);
+                let _ = capture.run(&STOP, &mut |_| {});
+                return Err(e).with_context(|| format!("cannot run {}", args.command[0]));
+            }
+        };
+        Some(std::thread::spawn(move || {
+            let mut child = child;
+            let status = child.wait();
+            STOP.store(true, Ordering::Release);
+            status
+        }))
+    };
+    if let Some(d) = args.duration {
+        std::thread::spawn(move || {
+            std::thread::sleep(d);
+            STOP.store(true, Ordering::Release);
+        });
+    }
+
+    let tty = std::io::stderr().is_terminal();
+    let mut status_line = |s: &Status| {
+        if tty {
+            eprint!(
+                "\r\x1b[K[{:>7}] {} events ({:.0}/s), {} written, {} drops",
+                fmt_duration(s.elapsed),
+                s.events,
+                s.events_per_s,
+                human_bytes(s.bytes),
+                s.drops
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let result = capture.run(&STOP, &mut status_line);
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    let summary = result.context("capture failed")?;
+    print_summary(&summary);
+    let sig = SIGNAL.load(Ordering::Relaxed);
+    if let Some(waiter) = child {
+        let status = waiter
+            .join()
+            .map_err(|_| anyhow::anyhow!("waiting for the command failed"))?
+            .context("waiting for the command")?;
+        return Ok(exit_code_of(status));
+    }
+    if sig != 0 {
+        eprintln!("rtsec: stopped by signal {sig}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn exit_code_of(status: std::process::ExitStatus) -> ExitCode {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => ExitCode::from(c as u8),
+        (None, Some(s)) => ExitCode::from(128u8.wrapping_add(s as u8)),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn print_summary(s: &Summary) {
+    let secs = s.duration.as_secs_f64();
+    eprintln!(
+        "rtsec: wrote {} events in {} blocks to {} ({}, {:.1} bytes/event) in {:.1} s",
+        s.events,
+        s.blocks,
+        s.path.display(),
+        human_bytes(s.bytes),
+        if s.events > 0 {
+            s.bytes as f64 / s.events as f64
+        } else {
+            0.0
+        },
+        secs
+    );
+    let drops = s.drops.total();
+    if drops > 0 {
+        eprintln!(
+            "rtsec: DROPPED {drops} events: the kernel ring buffer was full (try a larger \
+             --buffer-size or fewer --syscalls)"
+        );
+        for (t, n) in &s.losses.kernel_drops_by_type {
+            eprintln!("rtsec:   {t:<20} {n:>10}");
+        }
+    } else {
+        eprintln!("rtsec: 0 events dropped");
+    }
+    for (what, n) in &s.losses.truncated {
+        eprintln!("rtsec: truncated: {n} {what}");
+    }
+    for (what, n) in &s.losses.skipped {
+        eprintln!("rtsec: skipped: {n} {what}");
+    }
+    if s.filtered > 0 {
+        eprintln!(
+            "rtsec: {} events of other containers not written (--container)",
+            s.filtered
+        );
+    }
+    if s.state.placeholders > 0 {
+        eprintln!(
+            "rtsec: {} processes were first seen mid-capture after they exited (fields unknown)",
+            s.state.placeholders
+        );
+    }
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}m{:02}s", s / 3600, (s / 60) % 60, s % 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// `30s`, `5m`, `1h`, `500ms`, or plain seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (try 30s, 5m, 1h, 500ms)"))?;
+    let secs = match unit {
+        "" | "s" => v,
+        "ms" => v / 1000.0,
+        "m" => v * 60.0,
+        "h" => v * 3600.0,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {s:?} (use ms, s, m or h)"
+            ));
+        }
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("{s:?}: the duration must be positive"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `8M`, `512K`, `1G`, `65536` (bytes); binary units.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let v: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (try 8M, 512K or a number of bytes)"))?;
+    let mult = match unit
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return Err(format!("unknown unit {unit:?} in {s:?} (use K, M or G)")),
+    };
+    let bytes = v
+        .checked_mul(mult)
+        .ok_or_else(|| format!("{s:?} is too large"))?;
+    if bytes == 0 || bytes > 1 << 30 {
+        return Err(format!("{s:?}: the buffer must be between 1 byte and 1G"));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_durations_and_sizes() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert_eq!(parse_size("8M").unwrap(), 8 << 20);
+        assert_eq!(parse_size("512k").unwrap(), 512 << 10);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert_eq!(parse_size("1MiB").unwrap(), 1 << 20);
+        assert!(parse_size("2T").is_err());
+        assert!(parse_size("0").is_err());
+    }
+}
