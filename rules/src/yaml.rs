@@ -92,9 +92,13 @@ fn clean_message(m: &str) -> String {
         && let Some(i) = rest.find(": ")
         && rest[..i].contains("column")
     {
-        return rest[i + 2..].to_string();
+        return clean_message(&rest[i + 2..]);
     }
-    m.to_string()
+    // The position is printed by us; drop the parser's own " at line L, column C".
+    match m.rfind(" at line ") {
+        Some(i) if m[i..].contains("column") => m[..i].to_string(),
+        _ => m.to_string(),
+    }
 }
 
 fn locate(file: &SourceFile, l: &serde_saphyr::Location, _err: bool) -> (usize, usize) {

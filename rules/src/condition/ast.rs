@@ -121,6 +121,7 @@ pub(crate) enum Rhs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(clippy::enum_variant_names)] // named as in the language: oneof, anyof, allof
 pub(crate) enum Modifier {
     OneOf,
     AnyOf,

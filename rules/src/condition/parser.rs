@@ -54,8 +54,9 @@ fn is_blank(c: u8) -> bool {
 }
 
 fn is_bare(c: u8) -> bool {
-    !(is_blank(c) || matches!(c, b'(' | b')' | b'"' | b'\'' | b'=' | b','))
-        && !c.is_ascii_whitespace()
+    !(is_blank(c)
+        || matches!(c, b'(' | b')' | b'"' | b'\'' | b'=' | b',')
+        || c.is_ascii_whitespace())
 }
 
 impl<'a> Parser<'a> {
@@ -207,9 +208,8 @@ impl<'a> Parser<'a> {
             self.blanks();
             if self.peek() != Some(b')') {
                 let what = self.peek_token();
-                return Err(self.err(format!(
-                    "expected ')' to close the '(' opened at offset {start}, found '{what}'"
-                )));
+                let _ = start;
+                return Err(self.err(format!("unclosed '(': expected ')' but found '{what}'")));
             }
             self.pos += 1;
             self.depth -= 1;
@@ -345,8 +345,12 @@ impl<'a> Parser<'a> {
                 _ => {
                     let from = self.pos;
                     while self.peek().is_some_and(|c| {
-                        !(c == b'[' || c == b']' || c == b'"' || c == b'\'' || is_blank(c))
-                            && !c.is_ascii_whitespace()
+                        !(c == b'['
+                            || c == b']'
+                            || c == b'"'
+                            || c == b'\''
+                            || is_blank(c)
+                            || c.is_ascii_whitespace())
                     }) {
                         self.pos += 1;
                     }
@@ -588,8 +592,7 @@ impl<'a> Parser<'a> {
                 _ => {
                     let what = self.peek_token();
                     return Err(self.err(format!(
-                        "expected ',' or ')' in the list opened at offset {start} but found \
-                         '{what}'"
+                        "expected ',' or ')' in the list but found '{what}'"
                     )));
                 }
             }
@@ -827,7 +830,7 @@ mod tests {
     fn errors_point_at_the_problem() {
         let x = e("proc.name = a and (proc.pname = b");
         assert_eq!(x.off, 33);
-        assert!(x.message.contains("expected ')'"), "{x:?}");
+        assert!(x.message.contains("unclosed '('"), "{x:?}");
         let x = e("proc.name");
         assert!(x.message.contains("expected an operator"), "{x:?}");
         let x = e("proc.name = a b");

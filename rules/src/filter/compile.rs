@@ -8,7 +8,6 @@ use memchr::memmem::Finder;
 
 use super::test::{NumTest, StrSet, StrTest, Test, is_numeric};
 use super::{Check, Mode, Node};
-use crate::condition::ast::Modifier;
 use crate::condition::{Expr, FieldExpr, Op, Rhs, Span, Transformer};
 use crate::fields::{self, Field, FieldId, Ty};
 
@@ -248,7 +247,7 @@ fn check_event_types(c: &crate::condition::Check) -> Result<(), CompileError> {
 
 fn hex(v: &str, at: Span) -> Result<Box<[u8]>, CompileError> {
     let s = v.trim();
-    if s.len() % 2 != 0 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
         return err(
             at,
             format!("'{v}' is not a hex byte string (bcontains/bstartswith take hex)"),
@@ -266,8 +265,8 @@ fn str_test(op: Op, v: &str, at: Span) -> Result<StrTest, CompileError> {
         Op::Eq => StrTest::Eq(b),
         Op::Ne => StrTest::Ne(b),
         Op::Lt | Op::Le | Op::Gt | Op::Ge => StrTest::Cmp(op, b),
-        Op::Contains => StrTest::Contains(Finder::new(v.as_bytes()).into_owned()),
-        Op::BContains => StrTest::Contains(Finder::new(&hex(v, at)?).into_owned()),
+        Op::Contains => StrTest::Contains(Box::new(Finder::new(v.as_bytes()).into_owned())),
+        Op::BContains => StrTest::Contains(Box::new(Finder::new(&hex(v, at)?).into_owned())),
         Op::IContains => StrTest::IContains(
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -297,8 +296,10 @@ fn str_test(op: Op, v: &str, at: Span) -> Result<StrTest, CompileError> {
     })
 }
 
+/// The last line of a regex error (the message, without the pattern echo).
 fn first_line(s: &str) -> String {
-    s.lines().last().unwrap_or(s).trim().to_string()
+    let l = s.lines().last().unwrap_or(s).trim();
+    l.strip_prefix("error: ").unwrap_or(l).to_string()
 }
 
 fn pmatch_item(v: &str) -> Box<[u8]> {
@@ -426,10 +427,4 @@ fn value_test(f: &Field, ty: Ty, op: Op, items: &[(String, Span)]) -> Result<Tes
             }
         }
     })
-}
-
-/// Every field a compiled tree reads (for tests and tooling).
-#[allow(dead_code)]
-pub(crate) fn modifiers_supported() -> [Modifier; 3] {
-    [Modifier::OneOf, Modifier::AnyOf, Modifier::AllOf]
 }

@@ -48,7 +48,7 @@ pub(crate) enum StrTest {
     Eq(Box<[u8]>),
     Ne(Box<[u8]>),
     Cmp(Op, Box<[u8]>),
-    Contains(Finder<'static>),
+    Contains(Box<Finder<'static>>),
     IContains(AhoCorasick),
     StartsWith(Box<[u8]>),
     EndsWith(Box<[u8]>),

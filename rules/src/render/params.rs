@@ -741,10 +741,8 @@ fn write_resolved(ev: &EventView<'_>, p: &P<'_>, out: &mut Vec<u8>) {
                 }
             }
         }
-        P::Path(raw, resolved) => {
-            if !raw.starts_with(b"/") && !resolved.is_empty() {
-                out.extend_from_slice(resolved);
-            }
+        P::Path(raw, resolved) if !raw.starts_with(b"/") && !resolved.is_empty() => {
+            out.extend_from_slice(resolved);
         }
         P::Flags(v, t) => flags::write_flags(t, v, out),
         P::Enum(v, t) => {

@@ -1,0 +1,136 @@
+//! `evt.args` and `evt.arg.*` rendered the way Falco prints them.
+
+mod common;
+
+use common::*;
+use rtsec_format::{Args, Kind, PathArg};
+use rtsec_rules::{HostTable, RuleSet, Scratch, event_args, event_type};
+
+fn s(x: &str) -> &'static [u8] {
+    Box::leak(x.as_bytes().to_vec().into_boxed_slice())
+}
+
+#[test]
+fn openat_args() {
+    let p = P::new("cat").cwd("/home/u").build();
+    let b = openat(&p, "/etc/ssh/sshd_config", 0o2000000, 5);
+    let ev = b.event(0).unwrap();
+    assert_eq!(
+        event_args(&ev),
+        "fd=5(<f>/etc/ssh/sshd_config) dirfd=-100(AT_FDCWD) name=/etc/ssh/sshd_config flags=4097(O_RDONLY|O_CLOEXEC) mode=0 dev=0 ino=0"
+    );
+    assert_eq!(event_type(&ev), "openat");
+    // A relative path shows its resolution; a failed open shows the errno.
+    let rel = block(
+        Kind::Openat,
+        &p,
+        None,
+        Args::Open {
+            dirfd: rtsec_format::AT_FDCWD,
+            path: PathArg {
+                raw: s("notes.txt"),
+                resolved: s("/home/u/notes.txt"),
+            },
+            flags: 0o101 | 0o1000,
+            mode: 0o644,
+            resolve: 0,
+            dev: 0,
+            ino: 0,
+        },
+        -13,
+    );
+    let ev = rel.event(0).unwrap();
+    assert_eq!(
+        event_args(&ev),
+        "fd=-13(EACCES) dirfd=-100(AT_FDCWD) name=notes.txt(/home/u/notes.txt) flags=262(O_TRUNC|O_CREAT|O_WRONLY) mode=0644 dev=0 ino=0"
+    );
+    let set = RuleSet::empty();
+    let f = set
+        .filter("evt.arg.name = /home/u/notes.txt and evt.arg.fd = EACCES")
+        .unwrap();
+    assert!(f.matches(&ev, &mut Scratch::new(), &HostTable::new()));
+}
+
+#[test]
+fn ptrace_socket_and_generic_args() {
+    let p = P::new("gdb").build();
+    let b = block(
+        Kind::Ptrace,
+        &p,
+        None,
+        Args::Ptrace {
+            request: 16,
+            pid: 4242,
+            addr: 0,
+            data: 0,
+        },
+        0,
+    );
+    assert_eq!(
+        event_args(&b.event(0).unwrap()),
+        "res=0 addr=0 data=0 request=11(PTRACE_ATTACH) pid=4242"
+    );
+    let b = block(
+        Kind::Socket,
+        &p,
+        None,
+        Args::Socket {
+            domain: 1,
+            ty: 1,
+            proto: 0,
+        },
+        3,
+    );
+    assert_eq!(
+        event_args(&b.event(0).unwrap()),
+        "fd=3 domain=1(AF_LOCAL) type=1 proto=0"
+    );
+    let b = block(
+        Kind::Generic,
+        &p,
+        None,
+        Args::Generic {
+            nr: 17,
+            args: [0; 6],
+        },
+        0,
+    );
+    let ev = b.event(0).unwrap();
+    assert_eq!(event_type(&ev), "pread");
+    assert_eq!(event_args(&ev), "ID=17(pread64) nativeID=17");
+    let set = RuleSet::empty();
+    assert!(set.filter("evt.type = pread").unwrap().matches(
+        &ev,
+        &mut Scratch::new(),
+        &HostTable::new()
+    ));
+}
+
+#[test]
+fn execve_args_and_caps() {
+    let p = P::new("bash")
+        .args(&["-c", "id"])
+        .caps((1 << 21) | 1)
+        .upper_layer()
+        .build();
+    let b = exec(&p);
+    let ev = b.event(0).unwrap();
+    let a = event_args(&ev);
+    assert!(
+        a.starts_with("res=0 exe=/usr/bin/bash args=-c.id. tid="),
+        "{a}"
+    );
+    assert!(
+        a.contains(
+            " flags=2(EXE_UPPER_LAYER) cap_inheritable=0 cap_permitted=200001 cap_effective=200001 "
+        ),
+        "{a}"
+    );
+    let set = RuleSet::empty();
+    let f = set
+        .filter(
+            "thread.cap_effective = 'CAP_CHOWN CAP_SYS_ADMIN' and evt.arg.flags = EXE_UPPER_LAYER",
+        )
+        .unwrap();
+    assert!(f.matches(&ev, &mut Scratch::new(), &HostTable::new()));
+}
