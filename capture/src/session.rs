@@ -146,6 +146,7 @@ impl Capture {
             ring_bytes: opts.buffer_bytes.min(1 << 30) as u32,
             pids: opts.pids.clone(),
             v1_controller: cgroups.v1_controller().map(str::to_string),
+            raw_sys_exit: false,
         })?;
         let ring = probe.take_ring()?;
         let (tx, rx) = bounded::<Batch>(64);

@@ -37,6 +37,9 @@ pub struct ProbeOptions {
     pub pids: Vec<u32>,
     /// The v1 cgroup controller whose cgroup the probe reports (`None`: v2 only).
     pub v1_controller: Option<String>,
+    /// Attach the plain raw-tracepoint `sys_exit` program even if the BTF-typed one would work
+    /// (for tests and comparisons).
+    pub raw_sys_exit: bool,
 }
 
 /// Which `sys_exit` program is attached.
@@ -114,7 +117,12 @@ impl Probe {
         attach_raw(&mut ebpf, "rtsec_fork", "sched_process_fork")?;
         attach_raw(&mut ebpf, "rtsec_exec", "sched_process_exec")?;
         attach_raw(&mut ebpf, "rtsec_exit", "sched_process_exit")?;
-        let exit_hook = attach_sys_exit(&mut ebpf, "rtsec_sys_exit", "rtsec_sys_exit_raw")?;
+        let exit_hook = if opts.raw_sys_exit {
+            attach_raw(&mut ebpf, "rtsec_sys_exit_raw", "sys_exit")?;
+            ExitHook::RawTracepoint
+        } else {
+            attach_sys_exit(&mut ebpf, "rtsec_sys_exit", "rtsec_sys_exit_raw")?
+        };
         Ok(Probe {
             ebpf,
             missing: resolved.missing,
