@@ -140,12 +140,22 @@ impl Capture {
             }));
         }
         let cgroups = CgroupFs::detect();
+        let v1 = cgroups.v1_controller().map(str::to_string);
         let boot = boot_epoch_ns();
+        let mut decoder = Decoder::new(boot, cgroups);
+        // Scan before and after attaching: processes that exit while the probe loads (which
+        // takes a second or two) are still known from the first scan when their last events
+        // arrive; everything alive afterwards comes from the second, fresher one.
+        let me = std::process::id();
+        let early = {
+            let (ctx, cg) = decoder.scan_parts();
+            scan::scan_all(ctx, cg, me)
+        };
         let mut probe = Probe::load(&ProbeOptions {
             syscalls: opts.syscalls.clone(),
             ring_bytes: opts.buffer_bytes.min(1 << 30) as u32,
             pids: opts.pids.clone(),
-            v1_controller: cgroups.v1_controller().map(str::to_string),
+            v1_controller: v1,
             raw_sys_exit: false,
         })?;
         let ring = probe.take_ring()?;
@@ -155,7 +165,7 @@ impl Capture {
         let consumer = ring::spawn(ring, tx, free_rx, stop_ring.clone())
             .map_err(|e| CaptureError::Thread(e.to_string()))?;
 
-        let header = header(&opts, &probe, &cgroups, boot);
+        let header = header(&opts, &probe, decoder.cgroups(), boot);
         let writer = TraceWriter::create(
             &opts.output,
             &header,
@@ -165,12 +175,16 @@ impl Capture {
             },
         )?;
 
-        let mut decoder = Decoder::new(boot, cgroups);
         let mut state = State::new();
         state.set_user_loader(Box::new(users::loader));
-        let (ctx, cg) = decoder.scan_parts();
-        let seeds = scan::scan_all(ctx, cg, std::process::id());
-        for (seed, fds) in seeds {
+        let late = {
+            let (ctx, cg) = decoder.scan_parts();
+            ctx.forget_sockets();
+            scan::scan_all(ctx, cg, me)
+        };
+        let alive: std::collections::HashSet<i64> = late.iter().map(|s| s.0.pid).collect();
+        let gone = early.into_iter().filter(|s| !alive.contains(&s.0.pid));
+        for (seed, fds) in late.into_iter().chain(gone) {
             let pid = seed.pid;
             state.seed_process(seed);
             for fd in fds {

@@ -119,6 +119,11 @@ impl Rec {
     #[inline(always)]
     pub fn user_str(&mut self, src: u64, max: u32) {
         let Some(at) = self.slot() else { return };
+        if src == 0 {
+            // A NULL argument is absent, not unreadable.
+            self.close(at, 0);
+            return;
+        }
         let max = max & (MAX_STR as u32 * 2 - 1);
         let max = if max > MAX_STR as u32 {
             MAX_STR as u32
@@ -166,6 +171,10 @@ impl Rec {
     #[inline(always)]
     pub fn user_bytes(&mut self, src: u64, len: u32) -> bool {
         let Some(at) = self.slot() else { return false };
+        if src == 0 || len == 0 {
+            self.close(at, 0);
+            return false;
+        }
         let len = len & (MAX_STR as u32 - 1);
         // SAFETY: as above.
         let r = unsafe {

@@ -31,6 +31,13 @@ impl ScanContext {
     }
 }
 
+impl ScanContext {
+    /// Drops the cached socket tables (before a new scan: sockets come and go).
+    pub fn forget_sockets(&mut self) {
+        self.sockets.clear();
+    }
+}
+
 /// Every process in `/proc` (with its threads and fds), skipping kernel threads and `skip`.
 pub fn scan_all(
     ctx: &mut ScanContext,
