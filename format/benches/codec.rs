@@ -7,7 +7,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rtsec_format::builder::BlockBuilder;
 use rtsec_format::{RawBlock, WriterOptions, encode_block, synth};
 
-const EVENTS: usize = 200_000;
+const EVENTS: usize = 400_000;
 
 fn blocks(level: i32) -> Vec<RawBlock> {
     // Cut exactly as the writer would, by its default block size.
@@ -47,13 +47,32 @@ fn codec(c: &mut Criterion) {
         raw as f64 / EVENTS as f64
     );
 
+    for r in &raws {
+        eprintln!(
+            "  block {}: {} events, {:.2} bytes/event",
+            r.index,
+            r.frame.events,
+            (r.payload.len() + 52) as f64 / r.frame.events as f64
+        );
+    }
     let mut g = c.benchmark_group("codec");
     g.throughput(Throughput::Elements(EVENTS as u64));
     g.sample_size(10);
     g.bench_function("encode (build + bincode + zstd)", |bench| {
         bench.iter(|| blocks(level).len())
     });
-    g.bench_function("decode (crc + zstd + bincode)", |bench| {
+    g.bench_function("decompress only (zstd)", |bench| {
+        bench.iter(|| {
+            raws.iter()
+                .map(|r| {
+                    zstd::bulk::decompress(&r.payload, r.frame.raw_len as usize)
+                        .unwrap()
+                        .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("decode (crc + zstd + columns)", |bench| {
         bench.iter(|| {
             raws.iter()
                 .map(|r| r.decode().unwrap().events.len())

@@ -42,7 +42,11 @@ pub enum Args<S> {
     /// `Kind::Generic`: the syscall number and its six raw register arguments.
     Generic { nr: u16, args: [u64; 6] },
     /// execve/execveat: the program as passed. The new image itself is the event's process record.
-    Exec { dirfd: i64, filename: PathArg<S>, flags: u32 },
+    Exec {
+        dirfd: i64,
+        filename: PathArg<S>,
+        flags: u32,
+    },
     /// clone/clone3/fork/vfork; the event's result is the child's tid (0 in the child).
     Clone { flags: u64 },
     /// procexit: exit code, terminating signal (0 if none), core dumped.
@@ -50,40 +54,94 @@ pub enum Args<S> {
     /// open/openat/openat2/creat/open_by_handle_at; the result is the new fd.
     /// `flags` are the raw `O_*` flags (for creat: `O_CREAT|O_WRONLY|O_TRUNC`), `resolve` is
     /// openat2's `RESOLVE_*`, `dev`/`ino` identify the opened file when known.
-    Open { dirfd: i64, path: PathArg<S>, flags: u32, mode: u32, resolve: u64, dev: u32, ino: u64 },
+    Open {
+        dirfd: i64,
+        path: PathArg<S>,
+        flags: u32,
+        mode: u32,
+        resolve: u64,
+        dev: u32,
+        ino: u64,
+    },
     /// close, fchdir: the fd the call was about.
     Fd { fd: i64 },
     /// connect, bind: the socket and the address passed.
     Connect { fd: i64, addr: SockAddr<S> },
     /// accept/accept4: the listening fd, accept4 flags and the peer's address; result = new fd.
-    Accept { fd: i64, flags: u32, addr: SockAddr<S> },
+    Accept {
+        fd: i64,
+        flags: u32,
+        addr: SockAddr<S>,
+    },
     /// listen.
     Listen { fd: i64, backlog: i32 },
     /// socket: raw domain, type and protocol; result = new fd.
     Socket { domain: u32, ty: u32, proto: u32 },
     /// socketpair: raw domain, type, protocol and the two new fds.
-    Socketpair { domain: u32, ty: u32, proto: u32, fd1: i64, fd2: i64 },
+    Socketpair {
+        domain: u32,
+        ty: u32,
+        proto: u32,
+        fd1: i64,
+        fd2: i64,
+    },
     /// sendto/sendmsg/recvfrom/recvmsg/read/write: fd, size asked for, address (if any) and the
     /// first bytes of data when they were captured (empty otherwise).
-    Io { fd: i64, size: u64, addr: SockAddr<S>, data: S },
+    Io {
+        fd: i64,
+        size: u64,
+        addr: SockAddr<S>,
+        data: S,
+    },
     /// dup/dup2/dup3; for dup `newfd` is the result.
     Dup { oldfd: i64, newfd: i64, flags: u32 },
     /// unlink/unlinkat/mkdir/mkdirat/rmdir/chdir/chroot/chmod/fchmodat/fchmod:
     /// dirfd (or the fd, for fchmod), path (empty for fchmod), flags and mode as passed.
-    Path { dirfd: i64, path: PathArg<S>, flags: u32, mode: u32 },
+    Path {
+        dirfd: i64,
+        path: PathArg<S>,
+        flags: u32,
+        mode: u32,
+    },
     /// rename/renameat/renameat2/link/linkat.
-    TwoPaths { olddirfd: i64, oldpath: PathArg<S>, newdirfd: i64, newpath: PathArg<S>, flags: u32 },
+    TwoPaths {
+        olddirfd: i64,
+        oldpath: PathArg<S>,
+        newdirfd: i64,
+        newpath: PathArg<S>,
+        flags: u32,
+    },
     /// symlink/symlinkat: the link content as passed, and where the link is created.
-    Symlink { target: S, linkdirfd: i64, linkpath: PathArg<S> },
+    Symlink {
+        target: S,
+        linkdirfd: i64,
+        linkpath: PathArg<S>,
+    },
     /// chown/lchown/fchown/fchownat (`dirfd` is the fd for fchown; path empty then).
-    Chown { dirfd: i64, path: PathArg<S>, uid: u32, gid: u32, flags: u32 },
+    Chown {
+        dirfd: i64,
+        path: PathArg<S>,
+        uid: u32,
+        gid: u32,
+        flags: u32,
+    },
     /// setuid/setgid (`ids[0]`), setreuid/setregid (`ids[0..2]`), setresuid/setresgid (all
     /// three). Unused slots and "unchanged" (-1) are `u32::MAX`.
     SetIds { ids: [u32; 3] },
     /// ptrace.
-    Ptrace { request: u32, pid: i64, addr: u64, data: u64 },
+    Ptrace {
+        request: u32,
+        pid: i64,
+        addr: u64,
+        data: u64,
+    },
     /// mount.
-    Mount { source: S, target: PathArg<S>, fstype: S, flags: u64 },
+    Mount {
+        source: S,
+        target: PathArg<S>,
+        fstype: S,
+        flags: u64,
+    },
     /// umount2.
     Umount { target: PathArg<S>, flags: u32 },
     /// kill (`tid` = -1), tkill (`pid` = -1), tgkill.
@@ -99,13 +157,28 @@ pub enum Args<S> {
     /// memfd_create; result = new fd.
     MemfdCreate { name: S, flags: u32 },
     /// mmap/mprotect (`flags` 0 and `fd` -1 for mprotect).
-    Mmap { addr: u64, len: u64, prot: u32, flags: u32, fd: i64, offset: u64 },
+    Mmap {
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        fd: i64,
+        offset: u64,
+    },
     /// unshare (`fd` -1, `flags` = CLONE_* flags) and setns (`fd`, `flags` = nstype).
     Namespace { fd: i64, flags: u32 },
     /// capset.
-    Capset { inheritable: u64, permitted: u64, effective: u64 },
+    Capset {
+        inheritable: u64,
+        permitted: u64,
+        effective: u64,
+    },
     /// prctl: option, arg2 as a string (PR_SET_NAME) or as an integer.
-    Prctl { option: i32, arg2_str: S, arg2_int: i64 },
+    Prctl {
+        option: i32,
+        arg2_str: S,
+        arg2_int: i64,
+    },
     /// userfaultfd.
     Flags { flags: u32 },
     /// io_uring_setup.
@@ -269,7 +342,15 @@ impl<S> Args<S> {
                     data: f(data),
                 }
             }
-            &Args::Dup { oldfd, newfd, flags } => Args::Dup { oldfd, newfd, flags },
+            &Args::Dup {
+                oldfd,
+                newfd,
+                flags,
+            } => Args::Dup {
+                oldfd,
+                newfd,
+                flags,
+            },
             Args::Path {
                 dirfd,
                 path,

@@ -251,7 +251,10 @@ pub(crate) fn decode_payload(
         return Err(corrupt("checksum mismatch".into()));
     }
     if frame.raw_len > MAX_BLOCK_BYTES {
-        return Err(corrupt(format!("claims {} bytes uncompressed", frame.raw_len)));
+        return Err(corrupt(format!(
+            "claims {} bytes uncompressed",
+            frame.raw_len
+        )));
     }
     let raw = zstd::bulk::decompress(payload, frame.raw_len as usize)
         .map_err(|e| corrupt(format!("zstd: {e}")))?;
@@ -267,4 +270,3 @@ pub(crate) fn decode_payload(
     b.offset = offset;
     Ok(b)
 }
-

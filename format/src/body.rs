@@ -23,14 +23,14 @@ use crate::kind::Kind;
 use crate::meta::Losses;
 use crate::record::{FdType, L4Proto, LocalSide};
 use crate::strings::StringTable;
-use crate::wire::{Event, Fd, Process, Ref, StrId};
+use crate::wire::{Event, Fd, Process, Ref, StrId, StrList};
 
 type Res<T> = Result<T, String>;
 
 /// Encodes everything in `b` but the frame fields.
 pub(crate) fn encode(b: &Block) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(b.events.len() * 48 + b.strings.byte_len());
-    bin(&mut out, &b.strings)?;
+    b.strings.write(&mut out);
     bin(&mut out, &b.containers)?;
     bin(&mut out, &b.users)?;
     bin(&mut out, &b.groups)?;
@@ -46,7 +46,7 @@ pub(crate) fn encode(b: &Block) -> Result<Vec<u8>, EncodeError> {
 /// Decodes a body; `events` is the count the frame promises.
 pub(crate) fn decode(raw: &[u8], events: usize) -> Res<Block> {
     let mut input = raw;
-    let strings: StringTable = unbin(&mut input)?;
+    let strings = StringTable::read(&mut input)?;
     let containers = unbin(&mut input)?;
     let users = unbin(&mut input)?;
     let groups = unbin(&mut input)?;
@@ -97,6 +97,7 @@ fn opt_ref(r: Option<Ref>) -> u64 {
     r.map_or(0, |r| r as u64 + 1)
 }
 
+#[inline(always)]
 fn un_opt_ref(v: u64) -> Res<Option<Ref>> {
     match v {
         0 => Ok(None),
@@ -188,9 +189,10 @@ fn encode_processes(ps: &[Process], base: u64, out: &mut Vec<u8>) {
         w.u(P_EXE, p.exe_ino);
         w.u(P_EXE, p.exe_ino_ctime);
         w.u(P_EXE, p.exe_ino_mtime);
-        for t in [p.start_ts, p.exec_ts, p.pidns_init_start_ts] {
-            w.u(P_TIMES, rel_ts(t, base));
-        }
+        // exec usually follows start closely (fork + exec): store it relative to the start.
+        w.u(P_TIMES, rel_ts(p.start_ts, base));
+        w.u(P_TIMES, rel_ts(p.exec_ts, p.start_ts));
+        w.u(P_TIMES, rel_ts(p.pidns_init_start_ts, base));
         for r in [p.container, p.user, p.loginuser, p.group] {
             w.u(P_LINKS, opt_ref(r));
         }
@@ -205,57 +207,60 @@ fn decode_processes(input: &mut &[u8], base: u64) -> Res<Vec<Process>> {
     if n > input.len() {
         return Err("process count larger than the block".into());
     }
-    let mut r = ColumnReader::new(input, P_COLS)?;
+    let mut r = ColumnReader::<P_COLS>::new(input)?;
     let mut ps = Vec::with_capacity(n);
     let mut prev_id = 0u64;
     for i in 0..n {
-        let id = prev_id.wrapping_add(r.i(P_ID)? as u64);
+        let id = prev_id.wrapping_add(r.i(P_ID) as u64);
         prev_id = id;
-        let pid = r.i(P_PID)?;
-        let ppid = pid.wrapping_add(r.i(P_PPID)?);
-        let parent = match r.u(P_PARENT)? {
+        let pid = r.i(P_PID);
+        let ppid = pid.wrapping_add(r.i(P_PPID));
+        let parent = match r.u(P_PARENT) {
             0 => None,
             d if d <= i as u64 => Some((i as u64 - d) as Ref),
             _ => return Err("parent is not an earlier process".into()),
         };
         let mut v = [0i64; 4];
         for x in &mut v {
-            *x = pid.wrapping_add(r.i(P_VIDS)?);
+            *x = pid.wrapping_add(r.i(P_VIDS));
         }
         let mut s = [StrId::EMPTY; 8];
         for x in &mut s {
-            *x = StrId(r.u32(P_STR)?);
+            *x = StrId(r.u32(P_STR));
         }
-        let nargs = r.count(P_ARGS, P_NARGS)?;
-        let args = (0..nargs)
-            .map(|_| r.u32(P_ARGS).map(StrId))
-            .collect::<Result<Vec<_>, _>>()?;
-        let nenv = r.count(P_ARGS, P_NARGS)?;
-        let env = (0..nenv)
-            .map(|_| r.u32(P_ARGS).map(StrId))
-            .collect::<Result<Vec<_>, _>>()?;
-        let tty = r.u32(P_IDS)?;
-        let uid = (r.u(P_IDS)? as u32).wrapping_sub(1);
-        let gid = (uid as i64 + r.i(P_IDS)?) as u32;
-        let euid = (uid as i64 + r.i(P_IDS)?) as u32;
-        let egid = (gid as i64 + r.i(P_IDS)?) as u32;
-        let loginuid = (r.u(P_IDS)? as u32).wrapping_sub(1);
-        let cap_inheritable = r.u(P_CAPS)?;
-        let cap_permitted = r.u(P_CAPS)?;
-        let cap_effective = r.u(P_CAPS)?;
-        let exe_flags = r.u32(P_EXE)?;
-        let exe_ino = r.u(P_EXE)?;
-        let exe_ino_ctime = r.u(P_EXE)?;
-        let exe_ino_mtime = r.u(P_EXE)?;
-        let start_ts = un_rel_ts(r.u(P_TIMES)?, base);
-        let exec_ts = un_rel_ts(r.u(P_TIMES)?, base);
-        let pidns_init_start_ts = un_rel_ts(r.u(P_TIMES)?, base);
-        let container = un_opt_ref(r.u(P_LINKS)?)?;
-        let user = un_opt_ref(r.u(P_LINKS)?)?;
-        let loginuser = un_opt_ref(r.u(P_LINKS)?)?;
-        let group = un_opt_ref(r.u(P_LINKS)?)?;
-        let fdlimit = r.u(P_MISC)?;
-        let flags = r.u32(P_MISC)?;
+        let nargs = r.count(P_ARGS, P_NARGS);
+        let mut args = StrList::with_capacity(nargs);
+        for _ in 0..nargs {
+            args.push(StrId(r.u32(P_ARGS)));
+        }
+        let nenv = r.count(P_ARGS, P_NARGS);
+        let mut env = StrList::with_capacity(nenv);
+        for _ in 0..nenv {
+            env.push(StrId(r.u32(P_ARGS)));
+        }
+        let tty = r.u32(P_IDS);
+        let uid = (r.u(P_IDS) as u32).wrapping_sub(1);
+        let gid = (uid as i64 + r.i(P_IDS)) as u32;
+        let euid = (uid as i64 + r.i(P_IDS)) as u32;
+        let egid = (gid as i64 + r.i(P_IDS)) as u32;
+        let loginuid = (r.u(P_IDS) as u32).wrapping_sub(1);
+        let cap_inheritable = r.u(P_CAPS);
+        let cap_permitted = r.u(P_CAPS);
+        let cap_effective = r.u(P_CAPS);
+        let exe_flags = r.u32(P_EXE);
+        let exe_ino = r.u(P_EXE);
+        let exe_ino_ctime = r.u(P_EXE);
+        let exe_ino_mtime = r.u(P_EXE);
+        let start_ts = un_rel_ts(r.u(P_TIMES), base);
+        let exec_ts = un_rel_ts(r.u(P_TIMES), start_ts);
+        let pidns_init_start_ts = un_rel_ts(r.u(P_TIMES), base);
+        let container = un_opt_ref(r.u(P_LINKS))?;
+        let user = un_opt_ref(r.u(P_LINKS))?;
+        let loginuser = un_opt_ref(r.u(P_LINKS))?;
+        let group = un_opt_ref(r.u(P_LINKS))?;
+        let fdlimit = r.u(P_MISC);
+        let flags = r.u32(P_MISC);
+        r.check()?;
         ps.push(Process {
             id,
             pid,
@@ -306,7 +311,7 @@ fn decode_processes(input: &mut &[u8], base: u64) -> Res<Vec<Process>> {
 
 const F_ID: usize = 0;
 const F_NUM: usize = 1;
-const F_KIND: usize = 2; // type, l4proto, local side
+const F_KIND: usize = 2; // type | l4proto << 5 | local side << 8
 const F_NAME: usize = 3; // name, nameraw (0 = same as name, else id + 1)
 const F_OFLAGS: usize = 4;
 const F_ADDR: usize = 5;
@@ -325,9 +330,10 @@ fn encode_fds(fds: &[Fd], out: &mut Vec<u8>) {
         w.i(F_ID, f.id.wrapping_sub(prev_id) as i64);
         prev_id = f.id;
         w.i(F_NUM, f.num);
-        w.u(F_KIND, f.ty as u64);
-        w.u(F_KIND, f.l4proto as u64);
-        w.u(F_KIND, f.local as u64);
+        w.u(
+            F_KIND,
+            f.ty as u64 | (f.l4proto as u64) << 5 | (f.local as u64) << 8,
+        );
         w.u(F_NAME, f.name.0 as u64);
         w.u(
             F_NAME,
@@ -364,36 +370,38 @@ fn decode_fds(input: &mut &[u8], strings: usize) -> Res<Vec<Fd>> {
     if n > input.len() {
         return Err("fd count larger than the block".into());
     }
-    let mut r = ColumnReader::new(input, F_COLS)?;
+    let mut r = ColumnReader::<F_COLS>::new(input)?;
     let mut fds = Vec::with_capacity(n);
     let mut prev_id = 0u64;
     let mut inode_of: Vec<(u32, u64)> = vec![(0, 0); strings];
     for _ in 0..n {
-        let id = prev_id.wrapping_add(r.i(F_ID)? as u64);
+        let id = prev_id.wrapping_add(r.i(F_ID) as u64);
         prev_id = id;
-        let num = r.i(F_NUM)?;
-        let ty = small_enum(&FdType::ALL, r.u(F_KIND)?, "fd type")?;
-        let l4proto = small_enum(&L4Proto::ALL, r.u(F_KIND)?, "l4 protocol")?;
-        let local = small_enum(&LocalSide::ALL, r.u(F_KIND)?, "socket side")?;
-        let name = StrId(r.u32(F_NAME)?);
-        let nameraw = match r.u32(F_NAME)? {
+        let num = r.i(F_NUM);
+        let k = r.u(F_KIND);
+        let ty = small_enum(&FdType::ALL, k & 0x1f, "fd type")?;
+        let l4proto = small_enum(&L4Proto::ALL, (k >> 5) & 7, "l4 protocol")?;
+        let local = small_enum(&LocalSide::ALL, k >> 8, "socket side")?;
+        let name = StrId(r.u32(F_NAME));
+        let nameraw = match r.u32(F_NAME) {
             0 => name,
             v => StrId(v - 1),
         };
-        let open_flags = r.u32(F_OFLAGS)?;
+        let open_flags = r.u32(F_OFLAGS);
         let client = get_sockaddr(r.rest(F_ADDR))?;
         let server = get_sockaddr(r.rest(F_ADDR))?;
-        let unix_source = r.u(F_UNIX)?;
-        let unix_dest = r.u(F_UNIX)?;
+        let unix_source = r.u(F_UNIX);
+        let unix_dest = r.u(F_UNIX);
         let slot = inode_of
             .get_mut(name.0 as usize)
             .ok_or("fd name outside the string table")?;
-        let (dev, ino) = match r.u32(F_FILE)? {
+        let (dev, ino) = match r.u32(F_FILE) {
             0 => *slot,
-            d => (d - 1, r.u(F_FILE)?),
+            d => (d - 1, r.u(F_FILE)),
         };
         *slot = (dev, ino);
-        let flags = r.u32(F_FLAGS)?;
+        let flags = r.u32(F_FLAGS);
+        r.check()?;
         fds.push(Fd {
             id,
             num,
@@ -431,6 +439,7 @@ fn put_sockaddr(out: &mut Vec<u8>, a: Option<SocketAddr>) {
     }
 }
 
+#[inline(always)]
 fn take<'a>(input: &mut &'a [u8], n: usize) -> Res<&'a [u8]> {
     if input.len() < n {
         return Err(crate::columns::SHORT.into());
@@ -442,7 +451,9 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> Res<&'a [u8]> {
 
 fn get_ip(input: &mut &[u8], tag: u8) -> Res<IpAddr> {
     Ok(match tag {
-        4 => IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(take(input, 4)?).unwrap())),
+        4 => IpAddr::V4(Ipv4Addr::from(
+            <[u8; 4]>::try_from(take(input, 4)?).unwrap(),
+        )),
         6 => IpAddr::V6(Ipv6Addr::from(
             <[u8; 16]>::try_from(take(input, 16)?).unwrap(),
         )),
@@ -450,6 +461,7 @@ fn get_ip(input: &mut &[u8], tag: u8) -> Res<IpAddr> {
     })
 }
 
+#[inline]
 fn get_sockaddr(input: &mut &[u8]) -> Res<Option<SocketAddr>> {
     let tag = take(input, 1)?[0];
     if tag == 0 {
@@ -464,34 +476,44 @@ fn get_sockaddr(input: &mut &[u8]) -> Res<Option<SocketAddr>> {
 
 const E_TS: usize = 0;
 const E_TID: usize = 1;
-const E_CPU: usize = 2;
-const E_KIND: usize = 3;
-const E_FLAGS: usize = 4;
-const E_RES: usize = 5;
-const E_PROC: usize = 6;
-const E_FD: usize = 7;
-const A_TAG: usize = 8;
-const A_INT: usize = 9; // signed: fds, pids, dirfds
-const A_UINT: usize = 10; // flags, modes, sizes, numbers
-const A_STR: usize = 11;
-const A_ADDR: usize = 12;
-const E_COLS: usize = 13;
+const E_META: usize = 2; // kind | cpu << 8 | flags << 24
+const E_RES: usize = 3;
+const E_PROC: usize = 4;
+const E_FD: usize = 5;
+const A_TAG: usize = 6;
+const A_INT: usize = 7; // signed: fds, pids, dirfds
+const A_UINT: usize = 8; // flags, modes, sizes, numbers
+const A_STR: usize = 9;
+const A_ADDR: usize = 10;
+const E_COLS: usize = 11;
 
 fn encode_events(b: &Block, base: u64, out: &mut Vec<u8>) {
     crate::columns::put_u(out, b.events.len() as u64);
     let mut w = ColumnWriter::new(E_COLS);
     let mut prev_ts = base;
     let mut next_fd: i64 = 0;
+    let mut prev_proc = None;
     for e in &b.events {
         w.i(E_TS, e.ts.wrapping_sub(prev_ts) as i64);
         prev_ts = e.ts;
         let pid = e.proc.and_then(|r| b.process(r)).map_or(0, |p| p.pid);
         w.i(E_TID, e.tid.wrapping_sub(pid));
-        w.u(E_CPU, e.cpu as u64);
-        w.u(E_KIND, e.kind as u64);
-        w.u(E_FLAGS, e.flags as u64);
+        // kind, cpu and flags are all small and mostly repeat: one value.
+        w.u(
+            E_META,
+            e.kind as u64 | (e.cpu as u64) << 8 | (e.flags as u64) << 24,
+        );
         w.i(E_RES, e.res);
-        w.u(E_PROC, opt_ref(e.proc));
+        // Processes run in bursts: "the same as the event before" is the common case.
+        w.u(
+            E_PROC,
+            match e.proc {
+                p if p == prev_proc => 0,
+                None => 1,
+                Some(r) => r as u64 + 2,
+            },
+        );
+        prev_proc = e.proc;
         // Fds are usually referred to in the order they were added: store the surprise.
         match e.fd {
             None => w.u(E_FD, 0),
@@ -571,20 +593,28 @@ fn decode_events(
     if n > input.len() {
         return Err("event count larger than the block".into());
     }
-    let mut r = ColumnReader::new(input, E_COLS)?;
+    let mut r = ColumnReader::<E_COLS>::new(input)?;
     let mut events = Vec::with_capacity(n);
     let mut prev_ts = base;
     let mut next_fd: i64 = 0;
+    let mut prev_proc = None;
     for _ in 0..n {
-        let ts = prev_ts.wrapping_add(r.i(E_TS)? as u64);
+        let ts = prev_ts.wrapping_add(r.i(E_TS) as u64);
         prev_ts = ts;
-        let tid_delta = r.i(E_TID)?;
-        let cpu = r.u(E_CPU)? as u16;
-        let kind = Kind::from_code(r.u(E_KIND)? as u16).ok_or("unknown event kind")?;
-        let flags = r.u(E_FLAGS)? as u8;
-        let res = r.i(E_RES)?;
-        let proc = un_opt_ref(r.u(E_PROC)?)?;
-        let fd = match r.u(E_FD)? {
+        let tid_delta = r.i(E_TID);
+        let meta = r.u(E_META);
+        let kind = Kind::from_code((meta & 0xff) as u16).ok_or("unknown event kind")?;
+        let cpu = (meta >> 8) as u16;
+        let flags = (meta >> 24) as u8;
+        let res = r.i(E_RES);
+        let proc = match r.u(E_PROC) {
+            0 => prev_proc,
+            1 => None,
+            v if v - 2 <= u32::MAX as u64 => Some((v - 2) as Ref),
+            _ => return Err("process reference out of range".into()),
+        };
+        prev_proc = proc;
+        let fd = match r.u(E_FD) {
             0 => None,
             v => {
                 let x = next_fd.wrapping_add(crate::columns::unzigzag(v - 1));
@@ -599,6 +629,7 @@ fn decode_events(
             .and_then(|p| processes.get(p as usize))
             .map_or(0, |p| p.pid);
         let args = decode_args(&mut r, fd.and_then(|f| fds.get(f as usize)))?;
+        r.check()?;
         if !args.fits(kind) {
             return Err(format!("arguments do not fit event kind {}", kind.name()));
         }
@@ -766,7 +797,11 @@ fn encode_args(w: &mut ColumnWriter, a: &Args<StrId>) {
             put_addr(w, addr);
             put_str(w, *data);
         }
-        Args::Dup { oldfd, newfd, flags } => {
+        Args::Dup {
+            oldfd,
+            newfd,
+            flags,
+        } => {
             tag!(13);
             w.i(A_INT, *oldfd);
             w.i(A_INT, *newfd);
@@ -979,41 +1014,48 @@ fn encode_args(w: &mut ColumnWriter, a: &Args<StrId>) {
     }
 }
 
-struct ArgReader<'r, 'a>(&'r mut ColumnReader<'a>);
+struct ArgReader<'r, 'a>(&'r mut ColumnReader<'a, E_COLS>);
 
 impl ArgReader<'_, '_> {
-    fn int(&mut self) -> Res<i64> {
-        Ok(self.0.i(A_INT)?)
+    #[inline(always)]
+    fn int(&mut self) -> i64 {
+        self.0.i(A_INT)
     }
-    fn i32(&mut self) -> Res<i32> {
-        i32::try_from(self.int()?).map_err(|_| "value out of range".into())
+    #[inline(always)]
+    fn i32(&mut self) -> i32 {
+        self.int() as i32
     }
-    fn u64(&mut self) -> Res<u64> {
-        Ok(self.0.u(A_UINT)?)
+    #[inline(always)]
+    fn u64(&mut self) -> u64 {
+        self.0.u(A_UINT)
     }
-    fn u32(&mut self) -> Res<u32> {
-        Ok(self.0.u32(A_UINT)?)
+    #[inline(always)]
+    fn u32(&mut self) -> u32 {
+        self.0.u32(A_UINT)
     }
-    fn shifted(&mut self) -> Res<u32> {
-        Ok((self.u64()? as u32).wrapping_sub(1))
+    #[inline(always)]
+    fn shifted(&mut self) -> u32 {
+        (self.u64() as u32).wrapping_sub(1)
     }
-    fn str(&mut self) -> Res<StrId> {
-        Ok(StrId(self.0.u32(A_STR)?))
+    #[inline(always)]
+    fn str(&mut self) -> StrId {
+        StrId(self.0.u32(A_STR))
     }
-    fn path(&mut self) -> Res<PathArg<StrId>> {
-        let raw = self.str()?;
-        let resolved = match self.0.u32(A_STR)? {
+    #[inline(always)]
+    fn path(&mut self) -> PathArg<StrId> {
+        let raw = self.str();
+        let resolved = match self.0.u32(A_STR) {
             0 => raw,
             v => StrId(v - 1),
         };
-        Ok(PathArg { raw, resolved })
+        PathArg { raw, resolved }
     }
     fn addr(&mut self) -> Res<SockAddr<StrId>> {
         let buf = self.0.rest(A_ADDR);
         let tag = take(buf, 1)?[0];
         Ok(match tag {
             0 => SockAddr::None,
-            1 => SockAddr::Unix { path: self.str()? },
+            1 => SockAddr::Unix { path: self.str() },
             2 => SockAddr::Other {
                 family: u16::from_le_bytes(take(buf, 2)?.try_into().unwrap()),
             },
@@ -1026,22 +1068,22 @@ impl ArgReader<'_, '_> {
     }
 }
 
-fn decode_args(r: &mut ColumnReader<'_>, fd: Option<&Fd>) -> Res<Args<StrId>> {
-    let tag = r.u(A_TAG)?;
+fn decode_args(r: &mut ColumnReader<'_, E_COLS>, fd: Option<&Fd>) -> Res<Args<StrId>> {
+    let tag = r.u(A_TAG);
     let mut a = ArgReader(r);
     let from_fd = || fd.ok_or_else(|| "arguments refer to a missing fd record".to_string());
     Ok(match tag {
         TAG_OPEN_FROM_FD => {
             let f = from_fd()?;
             Args::Open {
-                dirfd: a.int()?,
+                dirfd: a.int(),
                 path: PathArg {
                     raw: f.nameraw,
                     resolved: f.name,
                 },
                 flags: f.open_flags,
-                mode: a.u32()?,
-                resolve: a.u64()?,
+                mode: a.u32(),
+                resolve: a.u64(),
                 dev: f.dev,
                 ino: f.ino,
             }
@@ -1049,7 +1091,7 @@ fn decode_args(r: &mut ColumnReader<'_>, fd: Option<&Fd>) -> Res<Args<StrId>> {
         TAG_CONNECT_FROM_FD => {
             let server = from_fd()?.server.ok_or("connect address missing")?;
             Args::Connect {
-                fd: a.int()?,
+                fd: a.int(),
                 addr: SockAddr::Inet {
                     ip: server.ip(),
                     port: server.port(),
@@ -1059,8 +1101,8 @@ fn decode_args(r: &mut ColumnReader<'_>, fd: Option<&Fd>) -> Res<Args<StrId>> {
         TAG_ACCEPT_FROM_FD => {
             let client = from_fd()?.client.ok_or("accept address missing")?;
             Args::Accept {
-                fd: a.int()?,
-                flags: a.u32()?,
+                fd: a.int(),
+                flags: a.u32(),
                 addr: SockAddr::Inet {
                     ip: client.ip(),
                     port: client.port(),
@@ -1069,217 +1111,184 @@ fn decode_args(r: &mut ColumnReader<'_>, fd: Option<&Fd>) -> Res<Args<StrId>> {
         }
         0 => Args::None,
         1 => {
-            let nr = u16::try_from(a.u64()?).map_err(|_| "syscall number out of range")?;
+            let nr = u16::try_from(a.u64()).map_err(|_| "syscall number out of range")?;
             let mut args = [0u64; 6];
             for x in &mut args {
-                *x = a.u64()?;
+                *x = a.u64();
             }
             Args::Generic { nr, args }
         }
         2 => Args::Exec {
-            dirfd: a.int()?,
-            filename: a.path()?,
-            flags: a.u32()?,
+            dirfd: a.int(),
+            filename: a.path(),
+            flags: a.u32(),
         },
-        3 => Args::Clone { flags: a.u64()? },
+        3 => Args::Clone { flags: a.u64() },
         4 => Args::Exit {
-            code: a.int()?,
-            sig: a.u32()?,
-            core: a.u64()? != 0,
+            code: a.int(),
+            sig: a.u32(),
+            core: a.u64() != 0,
         },
         5 => Args::Open {
-            dirfd: a.int()?,
-            path: a.path()?,
-            flags: a.u32()?,
-            mode: a.u32()?,
-            resolve: a.u64()?,
-            dev: a.u32()?,
-            ino: a.u64()?,
+            dirfd: a.int(),
+            path: a.path(),
+            flags: a.u32(),
+            mode: a.u32(),
+            resolve: a.u64(),
+            dev: a.u32(),
+            ino: a.u64(),
         },
-        6 => Args::Fd { fd: a.int()? },
+        6 => Args::Fd { fd: a.int() },
         7 => Args::Connect {
-            fd: a.int()?,
+            fd: a.int(),
             addr: a.addr()?,
         },
         8 => Args::Accept {
-            fd: a.int()?,
-            flags: a.u32()?,
+            fd: a.int(),
+            flags: a.u32(),
             addr: a.addr()?,
         },
         9 => Args::Listen {
-            fd: a.int()?,
-            backlog: a.i32()?,
+            fd: a.int(),
+            backlog: a.i32(),
         },
         10 => Args::Socket {
-            domain: a.u32()?,
-            ty: a.u32()?,
-            proto: a.u32()?,
+            domain: a.u32(),
+            ty: a.u32(),
+            proto: a.u32(),
         },
         11 => Args::Socketpair {
-            domain: a.u32()?,
-            ty: a.u32()?,
-            proto: a.u32()?,
-            fd1: a.int()?,
-            fd2: a.int()?,
+            domain: a.u32(),
+            ty: a.u32(),
+            proto: a.u32(),
+            fd1: a.int(),
+            fd2: a.int(),
         },
         12 => Args::Io {
-            fd: a.int()?,
-            size: a.u64()?,
+            fd: a.int(),
+            size: a.u64(),
             addr: a.addr()?,
-            data: a.str()?,
+            data: a.str(),
         },
         13 => Args::Dup {
-            oldfd: a.int()?,
-            newfd: a.int()?,
-            flags: a.u32()?,
+            oldfd: a.int(),
+            newfd: a.int(),
+            flags: a.u32(),
         },
         14 => Args::Path {
-            dirfd: a.int()?,
-            path: a.path()?,
-            flags: a.u32()?,
-            mode: a.u32()?,
+            dirfd: a.int(),
+            path: a.path(),
+            flags: a.u32(),
+            mode: a.u32(),
         },
         15 => Args::TwoPaths {
-            olddirfd: a.int()?,
-            oldpath: a.path()?,
-            newdirfd: a.int()?,
-            newpath: a.path()?,
-            flags: a.u32()?,
+            olddirfd: a.int(),
+            oldpath: a.path(),
+            newdirfd: a.int(),
+            newpath: a.path(),
+            flags: a.u32(),
         },
         16 => Args::Symlink {
-            target: a.str()?,
-            linkdirfd: a.int()?,
-            linkpath: a.path()?,
+            target: a.str(),
+            linkdirfd: a.int(),
+            linkpath: a.path(),
         },
         17 => Args::Chown {
-            dirfd: a.int()?,
-            path: a.path()?,
-            uid: a.shifted()?,
-            gid: a.shifted()?,
-            flags: a.u32()?,
+            dirfd: a.int(),
+            path: a.path(),
+            uid: a.shifted(),
+            gid: a.shifted(),
+            flags: a.u32(),
         },
         18 => Args::SetIds {
-            ids: [a.shifted()?, a.shifted()?, a.shifted()?],
+            ids: [a.shifted(), a.shifted(), a.shifted()],
         },
         19 => Args::Ptrace {
-            request: a.u32()?,
-            pid: a.int()?,
-            addr: a.u64()?,
-            data: a.u64()?,
+            request: a.u32(),
+            pid: a.int(),
+            addr: a.u64(),
+            data: a.u64(),
         },
         20 => Args::Mount {
-            source: a.str()?,
-            target: a.path()?,
-            fstype: a.str()?,
-            flags: a.u64()?,
+            source: a.str(),
+            target: a.path(),
+            fstype: a.str(),
+            flags: a.u64(),
         },
         21 => Args::Umount {
-            target: a.path()?,
-            flags: a.u32()?,
+            target: a.path(),
+            flags: a.u32(),
         },
         22 => Args::Kill {
-            pid: a.int()?,
-            tid: a.int()?,
-            sig: a.u32()?,
+            pid: a.int(),
+            tid: a.int(),
+            sig: a.u32(),
         },
         23 => Args::InitModule {
-            len: a.u64()?,
-            uargs: a.str()?,
+            len: a.u64(),
+            uargs: a.str(),
         },
         24 => Args::FinitModule {
-            fd: a.int()?,
-            uargs: a.str()?,
-            flags: a.u32()?,
+            fd: a.int(),
+            uargs: a.str(),
+            flags: a.u32(),
         },
         25 => Args::DeleteModule {
-            name: a.str()?,
-            flags: a.u32()?,
+            name: a.str(),
+            flags: a.u32(),
         },
-        26 => Args::Bpf { cmd: a.i32()? },
+        26 => Args::Bpf { cmd: a.i32() },
         27 => Args::MemfdCreate {
-            name: a.str()?,
-            flags: a.u32()?,
+            name: a.str(),
+            flags: a.u32(),
         },
         28 => Args::Mmap {
-            addr: a.u64()?,
-            len: a.u64()?,
-            prot: a.u32()?,
-            flags: a.u32()?,
-            fd: a.int()?,
-            offset: a.u64()?,
+            addr: a.u64(),
+            len: a.u64(),
+            prot: a.u32(),
+            flags: a.u32(),
+            fd: a.int(),
+            offset: a.u64(),
         },
         29 => Args::Namespace {
-            fd: a.int()?,
-            flags: a.u32()?,
+            fd: a.int(),
+            flags: a.u32(),
         },
         30 => Args::Capset {
-            inheritable: a.u64()?,
-            permitted: a.u64()?,
-            effective: a.u64()?,
+            inheritable: a.u64(),
+            permitted: a.u64(),
+            effective: a.u64(),
         },
         31 => Args::Prctl {
-            option: a.i32()?,
-            arg2_str: a.str()?,
-            arg2_int: a.int()?,
+            option: a.i32(),
+            arg2_str: a.str(),
+            arg2_int: a.int(),
         },
-        32 => Args::Flags { flags: a.u32()? },
+        32 => Args::Flags { flags: a.u32() },
         33 => Args::IoUringSetup {
-            entries: a.u32()?,
-            sq_entries: a.u32()?,
-            cq_entries: a.u32()?,
-            flags: a.u32()?,
-            sq_thread_cpu: a.u32()?,
-            sq_thread_idle: a.u32()?,
-            features: a.u32()?,
+            entries: a.u32(),
+            sq_entries: a.u32(),
+            cq_entries: a.u32(),
+            flags: a.u32(),
+            sq_thread_cpu: a.u32(),
+            sq_thread_idle: a.u32(),
+            features: a.u32(),
         },
-        34 => Args::ProcessVm { pid: a.int()? },
+        34 => Args::ProcessVm { pid: a.int() },
         35 => Args::Pipe {
-            fd1: a.int()?,
-            fd2: a.int()?,
-            flags: a.u32()?,
+            fd1: a.int(),
+            fd2: a.int(),
+            flags: a.u32(),
         },
         36 => Args::Setpgid {
-            pid: a.int()?,
-            pgid: a.int()?,
+            pid: a.int(),
+            pgid: a.int(),
         },
         37 => Args::Fcntl {
-            fd: a.int()?,
-            cmd: a.u32()?,
-            arg: a.u64()?,
+            fd: a.int(),
+            cmd: a.u32(),
+            arg: a.u64(),
         },
         t => return Err(format!("unknown argument shape {t}")),
     })
-}
-
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn probe() {
-        let b = crate::synth::block(22_000, 1);
-        let z = |v: &[u8]| zstd::bulk::compress(v, 6).unwrap().len();
-        let mut s = Vec::new();
-        super::bin(&mut s, &b.strings).unwrap();
-        let mut p = Vec::new();
-        super::encode_processes(&b.processes, 0, &mut p);
-        let mut f = Vec::new();
-        super::encode_fds(&b.fds, &mut f);
-        let mut e = Vec::new();
-        super::encode_events(&b, 0, &mut e);
-        let n = b.events.len() as f64;
-        eprintln!("events {} procs {} fds {} strings {} ({} bytes)", b.events.len(), b.processes.len(), b.fds.len(), b.strings.len(), b.strings.byte_len());
-        // per column of events
-        let mut input = &e[..];
-        let _ = crate::columns::get_u(&mut input).unwrap();
-        let mut lens = Vec::new();
-        for _ in 0..super::E_COLS { lens.push(crate::columns::get_u(&mut input).unwrap() as usize); }
-        for (i, l) in lens.iter().enumerate() { let (c, rest) = input.split_at(*l); input = rest; eprintln!("  ecol {i}: raw {:.2} zstd {:.2}", c.len() as f64 / n, z(c) as f64 / n); }
-        let mut input = &f[..];
-        let _ = crate::columns::get_u(&mut input).unwrap();
-        let mut lens = Vec::new();
-        for _ in 0..super::F_COLS { lens.push(crate::columns::get_u(&mut input).unwrap() as usize); }
-        for (i, l) in lens.iter().enumerate() { let (c, rest) = input.split_at(*l); input = rest; eprintln!("  fcol {i}: raw {:.2} zstd {:.2}", c.len() as f64 / n, z(c) as f64 / n); }
-        for (name, v) in [("strings", &s), ("procs", &p), ("fds", &f), ("events", &e)] {
-            eprintln!("{name}: raw {:.1} B/ev, zstd {:.1} B/ev", v.len() as f64 / n, z(v) as f64 / n);
-        }
-    }
 }

@@ -29,8 +29,8 @@ pub struct NewEvent<'a> {
 }
 
 // Rough per-item sizes once encoded, used only to decide when a block is big enough.
-const EVENT_COST: usize = 24;
-const RECORD_COST: usize = 48;
+const EVENT_COST: usize = 14;
+const RECORD_COST: usize = 40;
 
 /// Builds one block at a time.
 #[derive(Default)]

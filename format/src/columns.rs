@@ -47,46 +47,73 @@ impl ColumnWriter {
     }
 }
 
-/// Reads the columns written by [`ColumnWriter::finish`].
-pub(crate) struct ColumnReader<'a> {
-    cols: Vec<&'a [u8]>,
-}
-
 /// Why a column could not be read.
 pub(crate) const SHORT: &str = "column ends early";
 
-impl<'a> ColumnReader<'a> {
-    /// Splits `n` columns off the front of `input`.
-    pub fn new(input: &mut &'a [u8], n: usize) -> Result<Self, &'static str> {
-        let mut lens = Vec::with_capacity(n);
-        for _ in 0..n {
-            lens.push(get_u(input)? as usize);
+/// Reads the `N` columns written by [`ColumnWriter::finish`].
+///
+/// Reads never fail one by one: a read past the end of a column (or a value out of range)
+/// yields 0 and marks the reader bad; callers check [`ColumnReader::check`] once per record.
+/// This keeps the per-field path short: decoding is the hot loop of every replay.
+pub(crate) struct ColumnReader<'a, const N: usize> {
+    cols: [&'a [u8]; N],
+    bad: Option<&'static str>,
+}
+
+impl<'a, const N: usize> ColumnReader<'a, N> {
+    /// Splits the `N` columns off the front of `input`.
+    pub fn new(input: &mut &'a [u8]) -> Result<Self, &'static str> {
+        let mut lens = [0usize; N];
+        for l in &mut lens {
+            *l = get_u(input)? as usize;
         }
-        let mut cols = Vec::with_capacity(n);
-        for len in lens {
+        let mut cols = [&[][..]; N];
+        for (c, len) in cols.iter_mut().zip(lens) {
             if len > input.len() {
                 return Err(SHORT);
             }
-            let (c, rest) = input.split_at(len);
-            cols.push(c);
+            let (a, rest) = input.split_at(len);
+            *c = a;
             *input = rest;
         }
-        Ok(ColumnReader { cols })
+        Ok(ColumnReader { cols, bad: None })
     }
 
-    #[inline]
-    pub fn u(&mut self, col: usize) -> Result<u64, &'static str> {
-        get_u(&mut self.cols[col])
+    /// `Err` if any read so far went wrong.
+    #[inline(always)]
+    pub fn check(&self) -> Result<(), &'static str> {
+        match self.bad {
+            None => Ok(()),
+            Some(e) => Err(e),
+        }
     }
 
-    #[inline]
-    pub fn i(&mut self, col: usize) -> Result<i64, &'static str> {
-        Ok(unzigzag(self.u(col)?))
+    #[cold]
+    fn fail(&mut self, why: &'static str) -> u64 {
+        self.bad.get_or_insert(why);
+        0
     }
 
-    #[inline]
-    pub fn u32(&mut self, col: usize) -> Result<u32, &'static str> {
-        u32::try_from(self.u(col)?).map_err(|_| "value out of range")
+    #[inline(always)]
+    pub fn u(&mut self, col: usize) -> u64 {
+        match get_u(&mut self.cols[col]) {
+            Ok(v) => v,
+            Err(e) => self.fail(e),
+        }
+    }
+
+    #[inline(always)]
+    pub fn i(&mut self, col: usize) -> i64 {
+        unzigzag(self.u(col))
+    }
+
+    #[inline(always)]
+    pub fn u32(&mut self, col: usize) -> u32 {
+        let v = self.u(col);
+        if v > u32::MAX as u64 {
+            return self.fail("value out of range") as u32;
+        }
+        v as u32
     }
 
     /// The unread rest of a column.
@@ -96,12 +123,13 @@ impl<'a> ColumnReader<'a> {
 
     /// A count about to size an allocation: each counted item takes at least one byte of
     /// `col`, so a count larger than what is left there is damage, not a reason to allocate.
-    pub fn count(&mut self, col: usize, count_col: usize) -> Result<usize, &'static str> {
-        let n = self.u(count_col)? as usize;
+    #[inline(always)]
+    pub fn count(&mut self, col: usize, count_col: usize) -> usize {
+        let n = self.u(count_col) as usize;
         if n > self.cols[col].len() {
-            return Err(SHORT);
+            return self.fail(SHORT) as usize;
         }
-        Ok(n)
+        n
     }
 }
 
@@ -124,16 +152,36 @@ pub(crate) fn put_u(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn get_u(input: &mut &[u8]) -> Result<u64, &'static str> {
+    // Most values fit in one or two bytes.
+    if let [b0, rest @ ..] = *input {
+        if *b0 < 0x80 {
+            *input = rest;
+            return Ok(*b0 as u64);
+        }
+        if let [b1, rest2 @ ..] = rest
+            && *b1 < 0x80
+        {
+            *input = rest2;
+            return Ok((*b0 & 0x7f) as u64 | (*b1 as u64) << 7);
+        }
+    }
+    get_u_slow(input)
+}
+
+#[inline(never)]
+fn get_u_slow(input: &mut &[u8]) -> Result<u64, &'static str> {
     let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
+    let mut shift = 0;
+    while shift < 64 {
         let (&b, rest) = input.split_first().ok_or(SHORT)?;
         *input = rest;
         v |= ((b & 0x7f) as u64) << shift;
         if b < 0x80 {
             return Ok(v);
         }
+        shift += 7;
     }
     Err("varint too long")
 }
@@ -153,12 +201,14 @@ mod tests {
         let mut out = Vec::new();
         w.finish(&mut out);
         let mut input = &out[..];
-        let mut r = ColumnReader::new(&mut input, 2).unwrap();
+        let mut r = ColumnReader::<2>::new(&mut input).unwrap();
         for &v in &values {
-            assert_eq!(r.i(0).unwrap(), v);
-            assert_eq!(r.u(1).unwrap(), v as u64);
+            assert_eq!(r.i(0), v);
+            assert_eq!(r.u(1), v as u64);
         }
-        assert!(r.u(0).is_err());
+        assert!(r.check().is_ok());
+        assert_eq!(r.u(0), 0);
+        assert!(r.check().is_err());
         assert!(input.is_empty());
     }
 }

@@ -13,10 +13,14 @@ pub enum FormatError {
         source: std::io::Error,
     },
     /// The file does not start with the trace magic.
-    #[error("{path}: not an rtsec trace (no rtsec header at offset 0); record one with `rtsec capture` or convert a .scap with `rtsec import`")]
+    #[error(
+        "{path}: not an rtsec trace (no rtsec header at offset 0); record one with `rtsec capture` or convert a .scap with `rtsec import`"
+    )]
     NotATrace { path: PathBuf },
     /// The file was written by a newer, incompatible rtsec.
-    #[error("{path}: trace format {major}.{minor} is newer than this rtsec understands ({supported}.x); upgrade rtsec to read it")]
+    #[error(
+        "{path}: trace format {major}.{minor} is newer than this rtsec understands ({supported}.x); upgrade rtsec to read it"
+    )]
     NewerVersion {
         path: PathBuf,
         major: u16,

@@ -148,7 +148,10 @@ impl TraceReader {
             reason,
         };
         if major < FORMAT_MAJOR {
-            return Err(corrupt(8, format!("format version {major}.{minor} is unknown")));
+            return Err(corrupt(
+                8,
+                format!("format version {major}.{minor} is unknown"),
+            ));
         }
         let hlen = u32::from_le_bytes(prefix[12..16].try_into().unwrap());
         let data_start = 16 + hlen as u64 + 4;
@@ -204,7 +207,10 @@ impl TraceReader {
                 self.data_end = off;
             }
             Err(reason) => {
-                self.footer_notice = Some(Notice::FooterCorrupt { offset: off, reason });
+                self.footer_notice = Some(Notice::FooterCorrupt {
+                    offset: off,
+                    reason,
+                });
             }
         }
     }

@@ -33,5 +33,5 @@ pub use record::{
     Bytes, ContainerInfo, FdInfo, FdType, GroupInfo, IdGen, L4Proto, LocalSide, MountInfo,
     ProcessInfo, UserInfo,
 };
-pub use wire::{Container, Event, Fd, Group, Process, Ref, StrId, User};
+pub use wire::{Container, Event, Fd, Group, Process, Ref, StrId, StrList, User};
 pub use writer::{TraceWriter, WriteSummary, WriterOptions, encode_block};

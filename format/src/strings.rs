@@ -1,9 +1,8 @@
 //! A block's string table: every string of a block stored once, referred to by [`StrId`].
 
-use bincode::de::{Decode, Decoder};
-use bincode::enc::{Encode, Encoder};
-use bincode::error::{DecodeError, EncodeError};
 use rustc_hash::FxHashMap;
+
+use crate::columns::{get_u, put_u};
 
 use crate::wire::StrId;
 
@@ -86,42 +85,41 @@ impl Interner {
     }
 }
 
-// On disk: the number of strings after the empty one, their lengths, then all bytes at once.
-impl Encode for StringTable {
-    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
-        let n = self.len() - 1;
-        (n as u64).encode(e)?;
+impl StringTable {
+    /// Appends the table: the number of strings after the empty one, their lengths, then all
+    /// bytes at once.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        put_u(out, (self.len() - 1) as u64);
         for w in self.starts[1..].windows(2) {
-            (w[1] - w[0]).encode(e)?;
+            put_u(out, (w[1] - w[0]) as u64);
         }
-        self.bytes.encode(e)
+        out.extend_from_slice(&self.bytes);
     }
-}
 
-impl<C> Decode<C> for StringTable {
-    fn decode<D: Decoder<Context = C>>(d: &mut D) -> Result<Self, DecodeError> {
-        let n = u64::decode(d)?;
-        if n > u32::MAX as u64 / 2 {
-            return Err(DecodeError::Other("string table too large"));
-        }
+    /// Reads a table written by [`StringTable::write`] off the front of `input`.
+    pub(crate) fn read(input: &mut &[u8]) -> Result<StringTable, &'static str> {
+        let n = get_u(input)? as usize;
         // Each length takes at least one byte, which bounds `n` by the input size.
-        d.claim_container_read::<u8>(n as usize)?;
-        let mut starts = Vec::with_capacity(n as usize + 2);
+        if n > input.len() {
+            return Err("string table larger than the block");
+        }
+        let mut starts = Vec::with_capacity(n + 2);
         starts.push(0u32);
         starts.push(0u32);
         let mut end = 0u64;
         for _ in 0..n {
-            end += u64::from(u32::decode(d)?);
-            if end > u32::MAX as u64 {
-                return Err(DecodeError::Other("string table too large"));
+            end += get_u(input)?;
+            if end > input.len() as u64 {
+                return Err("string table larger than the block");
             }
             starts.push(end as u32);
         }
-        let bytes = Vec::<u8>::decode(d)?;
-        if bytes.len() as u64 != end {
-            return Err(DecodeError::Other("string table lengths do not match its data"));
-        }
-        Ok(StringTable { bytes, starts })
+        let (bytes, rest) = input.split_at(end as usize);
+        *input = rest;
+        Ok(StringTable {
+            bytes: bytes.to_vec(),
+            starts,
+        })
     }
 }
 
@@ -141,9 +139,11 @@ mod tests {
         assert_eq!(t.get(b), b"/etc/shadow");
         assert_eq!(t.get(StrId::EMPTY), b"");
         assert_eq!(t.get(StrId(999)), b"");
-        let cfg = bincode::config::standard();
-        let enc = bincode::encode_to_vec(&t, cfg).unwrap();
-        let (dec, _): (StringTable, _) = bincode::decode_from_slice(&enc, cfg).unwrap();
-        assert_eq!(dec, t);
+        let mut enc = Vec::new();
+        t.write(&mut enc);
+        enc.push(7);
+        let mut input = &enc[..];
+        assert_eq!(StringTable::read(&mut input).unwrap(), t);
+        assert_eq!(input, [7]);
     }
 }

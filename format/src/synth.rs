@@ -2,9 +2,11 @@
 //! truth about any machine, but shaped like a busy container host.
 //!
 //! The mix (by events): 70 % file opens and closes (paths of 30–80 bytes, drawn with a skew from a
-//! pool of a few thousand, as real workloads reopen the same files), 15 % execs with 3–10 args,
-//! 10 % connects and accepts, 5 % other (unlink, chmod, setuid, mmap, reads, ptrace, …).
-//! The same seed always gives the same events.
+//! pool of a few thousand, as real workloads reopen the same files), 15 % execs with 3–10 args
+//! (command lines drawn with a skew from a pool, as health checks, cron jobs and scripts repeat),
+//! 10 % connects and accepts (to and from a pool of peers, ephemeral ports random), 5 % other
+//! (unlink, chmod, setuid, mmap, reads, ptrace, …). Processes run in bursts of 1–16 syscalls, as
+//! scheduling makes them. The same seed always gives the same events.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -19,6 +21,8 @@ use crate::record::{
 
 const PROCESSES: usize = 64;
 const PATHS: usize = 4000;
+const COMMAND_LINES: usize = 80;
+const PEERS: usize = 48;
 const START_TS: u64 = 1_764_000_000_000_000_000;
 
 /// Generates `n` events from `seed` and hands each to `sink`.
@@ -32,7 +36,9 @@ pub fn generate(n: usize, seed: u64, mut sink: impl FnMut(&NewEvent<'_>)) {
 /// `n` synthetic events as one in-memory block.
 pub fn block(n: usize, seed: u64) -> Block {
     let mut b = BlockBuilder::default();
-    generate(n, seed, |ev| b.push(ev).expect("synthetic events fit their kinds"));
+    generate(n, seed, |ev| {
+        b.push(ev).expect("synthetic events fit their kinds")
+    });
     let mut block = b.take();
     block.first_event_num = 1;
     block
@@ -137,6 +143,11 @@ struct Synth {
     /// Open file fds, per process slot, waiting for their close.
     open: Vec<Vec<Arc<FdInfo>>>,
     next_fd: Vec<i64>,
+    /// (program index, argv) of the command lines execs choose from.
+    command_lines: Vec<(usize, Vec<Vec<u8>>)>,
+    peers: Vec<(IpAddr, u16)>,
+    slot: usize,
+    burst_left: usize,
 }
 
 impl Synth {
@@ -175,20 +186,24 @@ impl Synth {
                 ..Default::default()
             })));
         }
-        let users = [(0, "root", "/root"), (33, "www-data", "/var/www"), (1000, "app", "/home/app")]
-            .iter()
-            .map(|&(uid, name, home)| {
-                Arc::new(UserInfo {
-                    id: ids.next(),
-                    uid,
-                    gid: uid,
-                    name: name.into(),
-                    home: home.into(),
-                    shell: b"/bin/sh".to_vec(),
-                    container: None,
-                })
+        let users = [
+            (0, "root", "/root"),
+            (33, "www-data", "/var/www"),
+            (1000, "app", "/home/app"),
+        ]
+        .iter()
+        .map(|&(uid, name, home)| {
+            Arc::new(UserInfo {
+                id: ids.next(),
+                uid,
+                gid: uid,
+                name: name.into(),
+                home: home.into(),
+                shell: b"/bin/sh".to_vec(),
+                container: None,
             })
-            .collect();
+        })
+        .collect();
         let paths = (0..PATHS)
             .map(|i| {
                 let dir = DIRS[i % DIRS.len()];
@@ -203,8 +218,32 @@ impl Synth {
                 p.into_bytes()
             })
             .collect();
+        let command_lines = (0..COMMAND_LINES)
+            .map(|_| {
+                let nargs = 3 + rng.below(8);
+                let argv = (0..nargs)
+                    .map(|_| rng.pick(WORDS).as_bytes().to_vec())
+                    .collect();
+                (rng.below(PROGRAMS.len()), argv)
+            })
+            .collect();
+        let peers = (0..PEERS)
+            .map(|_| {
+                let ip = IpAddr::V4(Ipv4Addr::new(
+                    10,
+                    (rng.below(4) + 1) as u8,
+                    rng.below(256) as u8,
+                    rng.below(254) as u8 + 1,
+                ));
+                (ip, *rng.pick(&[443u16, 80, 5432, 8080, 53, 6379]))
+            })
+            .collect();
         let mut s = Synth {
             rng: Rng(0),
+            command_lines,
+            peers,
+            slot: 0,
+            burst_left: 0,
             ids,
             ts: START_TS,
             procs: Vec::new(),
@@ -226,8 +265,14 @@ impl Synth {
             loginuid: u32::MAX,
             ..Default::default()
         });
+        // A few long-lived parents (shells, container shims) under init; the working
+        // processes are their children, so process trees stay as shallow as real ones.
+        let mut shells = Vec::new();
+        for slot in 0..8 {
+            shells.push(s.exec_record(&mut rng, slot, Some(init.clone())));
+        }
         for slot in 0..PROCESSES {
-            let p = s.exec_record(&mut rng, slot, Some(init.clone()));
+            let p = s.exec_record(&mut rng, slot, Some(shells[slot % shells.len()].clone()));
             s.procs.push(p);
         }
         s.rng = rng;
@@ -240,11 +285,12 @@ impl Synth {
         slot: usize,
         parent: Option<Arc<ProcessInfo>>,
     ) -> Arc<ProcessInfo> {
-        let (comm, path) = *rng.pick(PROGRAMS);
-        let nargs = 3 + rng.below(8);
-        let args = (0..nargs)
-            .map(|_| rng.pick(WORDS).as_bytes().to_vec())
-            .collect();
+        let (prog, args) = if self.command_lines.is_empty() {
+            (rng.below(PROGRAMS.len()), vec![b"--version".to_vec(); 3])
+        } else {
+            self.command_lines[rng.skewed(COMMAND_LINES)].clone()
+        };
+        let (comm, path) = PROGRAMS[prog];
         let container = self.containers[slot % self.containers.len()].clone();
         let user = self.users[slot % self.users.len()].clone();
         let pid = 1000 + slot as i64 * 17 + (rng.below(1000) as i64) * 100;
@@ -252,7 +298,11 @@ impl Synth {
             id: self.ids.next(),
             pid,
             ppid: parent.as_ref().map_or(0, |p| p.pid),
-            vpid: if container.is_some() { 1 + slot as i64 } else { pid },
+            vpid: if container.is_some() {
+                1 + slot as i64
+            } else {
+                pid
+            },
             sid: pid,
             pgid: pid,
             vpgid: pid,
@@ -266,7 +316,11 @@ impl Synth {
             gid: user.gid,
             euid: user.uid,
             egid: user.gid,
-            loginuid: if slot % 5 == 0 { 1000 } else { u32::MAX },
+            loginuid: if slot.is_multiple_of(5) {
+                1000
+            } else {
+                u32::MAX
+            },
             cap_effective: if user.uid == 0 { 0x1ff_ffff_ffff } else { 0 },
             cap_permitted: if user.uid == 0 { 0x1ff_ffff_ffff } else { 0 },
             start_ts: self.ts,
@@ -274,19 +328,26 @@ impl Synth {
             container,
             user: Some(user),
             parent,
-            tty: if slot % 9 == 0 { 34816 } else { 0 },
+            tty: if slot.is_multiple_of(9) { 34816 } else { 0 },
             ..Default::default()
         })
     }
 
     fn step(&mut self, sink: &mut impl FnMut(&NewEvent<'_>)) {
-        self.ts += 200 + self.rng.below(1600) as u64;
-        let slot = self.rng.skewed(PROCESSES);
+        if self.burst_left == 0 {
+            self.slot = self.rng.skewed(PROCESSES);
+            self.burst_left = 1 + self.rng.below(16);
+            self.ts += 2_000 + self.rng.below(20_000) as u64;
+        } else {
+            self.ts += 300 + self.rng.below(1200) as u64;
+        }
+        self.burst_left -= 1;
+        let slot = self.slot;
         let roll = self.rng.below(100);
         match roll {
             0..70 => self.file(slot, sink),
             70..85 => self.exec(slot, sink),
-            85..95 => self.net(slot, roll % 2 == 0, sink),
+            85..95 => self.net(slot, roll.is_multiple_of(2), sink),
             _ => self.other(slot, sink),
         }
     }
@@ -313,9 +374,16 @@ impl Synth {
     }
 
     fn file(&mut self, slot: usize, sink: &mut impl FnMut(&NewEvent<'_>)) {
-        // Close half the time when something is open, so opens and closes balance.
-        if !self.open[slot].is_empty() && self.rng.below(2) == 0 {
-            let fd = self.open[slot].remove(0);
+        // Close half the time when something is open (always when many are), so opens and
+        // closes balance; mostly the newest fd, as open-read-close does.
+        let n_open = self.open[slot].len();
+        if n_open > 0 && (n_open >= 8 || self.rng.below(2) == 0) {
+            let i = if self.rng.below(4) == 0 {
+                0
+            } else {
+                n_open - 1
+            };
+            let fd = self.open[slot].remove(i);
             let mut ev = self.ev(slot, Kind::Close, 0, Some(&fd), Args::Fd { fd: fd.num });
             ev.proc = Some(&self.procs[slot]);
             sink(&ev);
@@ -370,10 +438,11 @@ impl Synth {
 
     fn exec(&mut self, slot: usize, sink: &mut impl FnMut(&NewEvent<'_>)) {
         let mut rng = Rng(self.rng.next());
-        let parent = self.procs[self.rng.below(PROCESSES)].clone();
-        // An exec starts a new image in this slot, parented by another process.
-        let p = self.exec_record(&mut rng, slot, Some(parent));
+        // A new program in this slot (fork + exec), started by the same parent as before.
+        let parent = self.procs[slot].parent.clone();
+        let p = self.exec_record(&mut rng, slot, parent);
         self.procs[slot] = p;
+        self.open[slot].clear();
         let exe = self.procs[slot].exepath.clone();
         let mut ev = self.ev(
             slot,
@@ -392,18 +461,21 @@ impl Synth {
 
     fn net(&mut self, slot: usize, accept: bool, sink: &mut impl FnMut(&NewEvent<'_>)) {
         let local = IpAddr::V4(Ipv4Addr::new(10, 0, 1, (slot % 250) as u8 + 2));
-        let remote = IpAddr::V4(Ipv4Addr::new(
-            10,
-            (self.rng.below(4) + 1) as u8,
-            self.rng.below(256) as u8,
-            self.rng.below(254) as u8 + 1,
-        ));
+        let (remote, peer_port) = self.peers[self.rng.skewed(PEERS)];
         let eph = 32768 + self.rng.below(28000) as u16;
-        let port = *self.rng.pick(&[443u16, 80, 5432, 8080, 53]);
+        let port = if accept { 8080 } else { peer_port };
         let (client, server, side) = if accept {
-            (SocketAddr::new(remote, eph), SocketAddr::new(local, port), LocalSide::Server)
+            (
+                SocketAddr::new(remote, eph),
+                SocketAddr::new(local, port),
+                LocalSide::Server,
+            )
         } else {
-            (SocketAddr::new(local, eph), SocketAddr::new(remote, port), LocalSide::Client)
+            (
+                SocketAddr::new(local, eph),
+                SocketAddr::new(remote, port),
+                LocalSide::Client,
+            )
         };
         let num = self.next_fd[slot];
         self.next_fd[slot] = 3 + (num - 2) % 60;
@@ -424,7 +496,15 @@ impl Synth {
                 ip: remote,
                 port: eph,
             };
-            (Kind::Accept4, num, Args::Accept { fd: 3, flags: 0o2000000, addr })
+            (
+                Kind::Accept4,
+                num,
+                Args::Accept {
+                    fd: 3,
+                    flags: 0o2000000,
+                    addr,
+                },
+            )
         } else {
             let addr = SockAddr::Inet { ip: remote, port };
             (Kind::Connect, 0, Args::Connect { fd: num, addr })

@@ -21,6 +21,9 @@ impl StrId {
     pub const EMPTY: StrId = StrId(0);
 }
 
+/// A list of strings (argv, env) of a record.
+pub type StrList = smallvec::SmallVec<[StrId; 8]>;
+
 /// An index into one of the block's record tables.
 pub type Ref = u32;
 
@@ -68,8 +71,9 @@ pub struct Process {
     pub comm: StrId,
     pub exe: StrId,
     pub exepath: StrId,
-    pub args: Vec<StrId>,
-    pub env: Vec<StrId>,
+    /// Inline for the common short argv: no allocation per process when decoding.
+    pub args: StrList,
+    pub env: StrList,
     pub cwd: StrId,
     pub sname: StrId,
     pub vpgid_name: StrId,

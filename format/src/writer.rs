@@ -34,7 +34,7 @@ pub struct WriterOptions {
 impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
-            block_bytes: 2 << 20,
+            block_bytes: 4 << 20,
             block_span_ns: 5_000_000_000,
             zstd_level: 6,
             overwrite: false,

@@ -74,7 +74,10 @@ fn args() -> impl Strategy<Value = (Kind, Args<Vec<u8>>)> {
                 }
             )
         ),
-        (kind_of(&[K::Clone, K::Clone3, K::Fork, K::Vfork]), any::<u64>())
+        (
+            kind_of(&[K::Clone, K::Clone3, K::Fork, K::Vfork]),
+            any::<u64>()
+        )
             .prop_map(|(k, flags)| (k, Args::Clone { flags })),
         (i(), u(), any::<bool>())
             .prop_map(|(code, sig, core)| (K::ProcExit, Args::Exit { code, sig, core })),
@@ -106,11 +109,8 @@ fn args() -> impl Strategy<Value = (Kind, Args<Vec<u8>>)> {
         (kind_of(&[K::Accept, K::Accept4]), i(), u(), sockaddr())
             .prop_map(|(k, fd, flags, addr)| (k, Args::Accept { fd, flags, addr })),
         (i(), any::<i32>()).prop_map(|(fd, backlog)| (K::Listen, Args::Listen { fd, backlog })),
-        (u(), u(), u()).prop_map(|(domain, ty, proto)| (K::Socket, Args::Socket {
-            domain,
-            ty,
-            proto
-        })),
+        (u(), u(), u())
+            .prop_map(|(domain, ty, proto)| (K::Socket, Args::Socket { domain, ty, proto })),
         (u(), u(), u(), i(), i()).prop_map(|(domain, ty, proto, fd1, fd2)| (
             K::Socketpair,
             Args::Socketpair {
@@ -122,7 +122,14 @@ fn args() -> impl Strategy<Value = (Kind, Args<Vec<u8>>)> {
             }
         )),
         (
-            kind_of(&[K::Sendto, K::Sendmsg, K::Recvfrom, K::Recvmsg, K::Read, K::Write]),
+            kind_of(&[
+                K::Sendto,
+                K::Sendmsg,
+                K::Recvfrom,
+                K::Recvmsg,
+                K::Read,
+                K::Write
+            ]),
             i(),
             any::<u64>(),
             sockaddr(),
@@ -137,8 +144,16 @@ fn args() -> impl Strategy<Value = (Kind, Args<Vec<u8>>)> {
                     data
                 }
             )),
-        (kind_of(&[K::Dup, K::Dup2, K::Dup3]), i(), i(), u())
-            .prop_map(|(k, oldfd, newfd, flags)| (k, Args::Dup { oldfd, newfd, flags })),
+        (kind_of(&[K::Dup, K::Dup2, K::Dup3]), i(), i(), u()).prop_map(
+            |(k, oldfd, newfd, flags)| (
+                k,
+                Args::Dup {
+                    oldfd,
+                    newfd,
+                    flags
+                }
+            )
+        ),
         (
             kind_of(&[
                 K::Unlink,
@@ -312,7 +327,8 @@ fn args() -> impl Strategy<Value = (Kind, Args<Vec<u8>>)> {
         (kind_of(&[K::Pipe, K::Pipe2]), i(), i(), u())
             .prop_map(|(k, fd1, fd2, flags)| (k, Args::Pipe { fd1, fd2, flags })),
         (i(), i()).prop_map(|(pid, pgid)| (K::Setpgid, Args::Setpgid { pid, pgid })),
-        (i(), u(), any::<u64>()).prop_map(|(fd, cmd, arg)| (K::Fcntl, Args::Fcntl { fd, cmd, arg })),
+        (i(), u(), any::<u64>())
+            .prop_map(|(fd, cmd, arg)| (K::Fcntl, Args::Fcntl { fd, cmd, arg })),
     ]
 }
 
@@ -327,32 +343,34 @@ fn container() -> impl Strategy<Value = Arc<ContainerInfo>> {
         proptest::option::of(ip()),
         any::<u64>(),
     )
-        .prop_map(|(id, cid, image, privileged, labels, mounts, ip, start_ts)| {
-            Arc::new(ContainerInfo {
-                id: id | 1 << 63, // never equal to another type's ids below
-                container_id: cid.clone(),
-                full_id: cid,
-                runtime: b"docker".to_vec(),
-                name: image.clone(),
-                image_repository: image.clone(),
-                image,
-                privileged,
-                labels,
-                mounts: mounts
-                    .into_iter()
-                    .map(|(source, dest, rw)| MountInfo {
-                        source,
-                        dest,
-                        mode: b"rw".to_vec(),
-                        rw,
-                        propagation: Vec::new(),
-                    })
-                    .collect(),
-                ip,
-                start_ts,
-                ..Default::default()
-            })
-        })
+        .prop_map(
+            |(id, cid, image, privileged, labels, mounts, ip, start_ts)| {
+                Arc::new(ContainerInfo {
+                    id: id | 1 << 63, // never equal to another type's ids below
+                    container_id: cid.clone(),
+                    full_id: cid,
+                    runtime: b"docker".to_vec(),
+                    name: image.clone(),
+                    image_repository: image.clone(),
+                    image,
+                    privileged,
+                    labels,
+                    mounts: mounts
+                        .into_iter()
+                        .map(|(source, dest, rw)| MountInfo {
+                            source,
+                            dest,
+                            mode: b"rw".to_vec(),
+                            rw,
+                            propagation: Vec::new(),
+                        })
+                        .collect(),
+                    ip,
+                    start_ts,
+                    ..Default::default()
+                })
+            },
+        )
 }
 
 fn process(depth: u32) -> BoxedStrategy<Arc<ProcessInfo>> {
@@ -527,17 +545,19 @@ fn round_trip(events: &[OwnedEvent], block_bytes: usize) -> Vec<OwnedEvent> {
 fn to_owned(input: Vec<Input>) -> Vec<OwnedEvent> {
     input
         .into_iter()
-        .map(|(ts, tid, cpu, flags, res, proc, fd, (kind, args))| OwnedEvent {
-            ts,
-            tid,
-            cpu,
-            kind,
-            flags,
-            res,
-            proc,
-            fd,
-            args,
-        })
+        .map(
+            |(ts, tid, cpu, flags, res, proc, fd, (kind, args))| OwnedEvent {
+                ts,
+                tid,
+                cpu,
+                kind,
+                flags,
+                res,
+                proc,
+                fd,
+                args,
+            },
+        )
         .collect()
 }
 

@@ -6,8 +6,7 @@
 use std::sync::Arc;
 
 use rtsec_format::{
-    Args, Block, ContainerInfo, EventView, FdInfo, GroupInfo, MountInfo, ProcessInfo, Ref,
-    UserInfo,
+    Args, Block, ContainerInfo, EventView, FdInfo, GroupInfo, MountInfo, ProcessInfo, Ref, UserInfo,
 };
 
 pub fn container(b: &Block, r: Ref) -> Arc<ContainerInfo> {
