@@ -9,6 +9,7 @@
 //! - [`session`]: a whole capture run, from `CaptureOptions` to a finished file.
 
 pub mod error;
+pub mod import;
 pub mod live;
 pub mod probe;
 pub mod session;
