@@ -30,6 +30,7 @@ enum Command {
     Capture(cmd::capture::Args),
     Inspect(cmd::inspect::Args),
     Events(cmd::events::Args),
+    Import(cmd::import::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Capture(a) => cmd::capture::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Events(a) => cmd::events::run(a),
+        Command::Import(a) => cmd::import::run(a),
     };
     match result {
         Ok(code) => code,
