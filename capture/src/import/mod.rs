@@ -17,6 +17,7 @@
 //! returned in the [`ImportSummary`]. A damaged capture is imported up to the damage; the
 //! reader's error is part of the summary, not a failure.
 
+mod args;
 mod events;
 mod ppm;
 mod seed;

@@ -307,11 +307,3 @@ fn damaged_capture_is_imported_up_to_the_damage() {
         "{err}"
     );
 }
-
-#[test]
-#[ignore]
-fn print_summary() {
-    let path = std::env::var("SCAP").unwrap();
-    let (_d, _o, s) = import_to_temp(Path::new(&path));
-    eprintln!("{s:#?}");
-}
