@@ -13,6 +13,8 @@ pub mod builder;
 mod columns;
 pub mod error;
 pub mod file;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kind;
 pub mod meta;
 pub mod record;

@@ -26,6 +26,10 @@ impl IdGen {
     pub const fn new() -> Self {
         IdGen(AtomicU64::new(1))
     }
+    /// A generator whose ids start at `first` (to keep two sources in one trace apart).
+    pub const fn starting_at(first: u64) -> Self {
+        IdGen(AtomicU64::new(first))
+    }
     pub fn next(&self) -> u64 {
         self.0.fetch_add(1, Ordering::Relaxed)
     }

@@ -279,6 +279,17 @@ impl<W: Write + Send + 'static> TraceWriter<W> {
     }
 }
 
+impl<W: Write + Send + 'static> Drop for TraceWriter<W> {
+    /// Without `finish`, the blocks already handed to the writer thread are still written (the
+    /// file is then like one whose writer was killed: readable, without a footer).
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
 fn write_blocks<W: Write>(
     rx: Receiver<Block>,
     mut out: W,
