@@ -277,7 +277,6 @@ fn main() {
             args: [0; 6],
         },
     );
-    drop(push);
     synth::generate(2000, 11, |ev| {
         let mut ev = ev.clone();
         ev.ts = ev.ts - 1_764_000_000_000_000_000 + T0 + 10_000_000;
