@@ -485,3 +485,59 @@ pub fn syscall_args<'a>(
     };
     Some(SyscallArgs { args, flags, sock })
 }
+
+/// Arguments for a syscall of `kind` that the capture recorded without them (as a generic
+/// event): values that mean "unknown" and change nothing in the engine's tables. `None` for
+/// kinds whose effects need their arguments (those stay generic events).
+pub fn unrecorded(kind: Kind) -> Option<(Kind, Args<&'static [u8]>)> {
+    let path: PathArg<&'static [u8]> = PathArg::default();
+    let args: Args<&'static [u8]> = match kind {
+        Kind::Mprotect => Args::Mmap {
+            addr: 0,
+            len: 0,
+            prot: 0,
+            flags: 0,
+            fd: -1,
+            offset: 0,
+        },
+        Kind::Chmod | Kind::Fchmodat => Args::Path {
+            dirfd: AT_FDCWD,
+            path,
+            flags: 0,
+            mode: 0,
+        },
+        Kind::Fchmod => Args::Path {
+            dirfd: -1,
+            path,
+            flags: 0,
+            mode: 0,
+        },
+        Kind::Chown | Kind::Lchown | Kind::Fchownat => Args::Chown {
+            dirfd: AT_FDCWD,
+            path,
+            uid: u32::MAX,
+            gid: u32::MAX,
+            flags: 0,
+        },
+        Kind::Fchown => Args::Chown {
+            dirfd: -1,
+            path,
+            uid: u32::MAX,
+            gid: u32::MAX,
+            flags: 0,
+        },
+        Kind::Prctl => Args::Prctl {
+            option: -1,
+            arg2_str: &[],
+            arg2_int: 0,
+        },
+        Kind::Kill | Kind::Tkill | Kind::Tgkill => Args::Kill {
+            pid: -1,
+            tid: -1,
+            sig: 0,
+        },
+        Kind::ProcessVmReadv | Kind::ProcessVmWritev => Args::ProcessVm { pid: -1 },
+        _ => return None,
+    };
+    Some((kind, args))
+}

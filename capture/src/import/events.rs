@@ -14,7 +14,9 @@ use rustc_hash::FxHashSet;
 
 use super::args::{self, int, num, path, text, u32p, u64p};
 use super::{ppm, seed};
-use crate::state::{Cgroup, Exec, Exit, Fork, GroupEntry, PasswdEntry, State, Syscall, TaskFacts};
+use crate::state::{
+    Cgroup, Exec, Exit, Fork, GroupEntry, PasswdEntry, ProcessSeed, State, Syscall, TaskFacts,
+};
 
 /// What became of one scap event.
 pub enum Outcome {
@@ -38,6 +40,8 @@ pub struct Feeder {
     /// Processes the engine flags as placeholders (first seen mid-capture, or forked from one)
     /// whose identity an event has since told us.
     identified: FxHashSet<i64>,
+    /// Threads first seen in an event that neither the tables nor a clone introduced.
+    pub unknown_processes: u64,
 }
 
 impl Feeder {
@@ -110,6 +114,9 @@ impl Feeder {
         }
 
         let res = e.param(0).as_i64().unwrap_or(0);
+        if e.tid > 0 && !state.knows_tid(e.tid) && !state.knows(e.tid) && !creates_task(info.name) {
+            self.unknown_process(state, e.tid);
+        }
         let name = e.type_name();
         let kind = match name {
             _ if info.id == ids::PPME_GENERIC_X => None,
@@ -146,7 +153,15 @@ impl Feeder {
                 };
                 return Ok(Outcome::Skipped(why, name));
             };
-            let ev = base(Kind::Generic, Args::Generic { nr, args: [0; 6] });
+            // Older libs recorded some syscalls generically that rtsec has a kind for
+            // (mprotect, chmod, …): the kind, its arguments flagged as not recorded.
+            let ev = match args::unrecorded(Kind::from_syscall(nr)) {
+                Some((kind, args)) => Syscall {
+                    flags: rtsec_format::wire::event_flags::ARG_UNREADABLE,
+                    ..base(kind, args)
+                },
+                None => base(Kind::Generic, Args::Generic { nr, args: [0; 6] }),
+            };
             out.push(&state.syscall(&ev))?;
             return Ok(Outcome::Written);
         };
@@ -203,6 +218,35 @@ impl Feeder {
         };
         out.push(&state.syscall(&ev))?;
         Ok(Outcome::Written)
+    }
+}
+
+/// Events that create or re-identify their task themselves.
+fn creates_task(name: &str) -> bool {
+    matches!(
+        name,
+        "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat"
+    )
+}
+
+impl Feeder {
+    /// A thread the tables and events never introduced: a process of its own (the thread may
+    /// belong to another, but nothing says which), whose ids are unknown — as libsinsp shows
+    /// it — rather than root's.
+    fn unknown_process(&mut self, state: &mut State, tid: i64) {
+        self.unknown_processes += 1;
+        state.seed_process(ProcessSeed {
+            pid: tid,
+            vpid: tid,
+            uid: u32::MAX,
+            gid: u32::MAX,
+            euid: u32::MAX,
+            egid: u32::MAX,
+            loginuid: u32::MAX,
+            flags: PLACEHOLDER,
+            ..ProcessSeed::default()
+        });
+        state.finish_seeding();
     }
 }
 

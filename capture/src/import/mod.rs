@@ -73,6 +73,9 @@ pub struct ImportSummary {
     /// The reader's error if the capture is damaged (everything before it was imported).
     pub damage: Option<String>,
     pub state: state::Stats,
+    /// Processes first seen in an event with nothing said about them before (their ids are
+    /// unknown).
+    pub unknown_processes: u64,
     pub trace_bytes: u64,
     pub blocks: u64,
 }
@@ -207,6 +210,7 @@ pub fn import(
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     summary.skipped = reasons;
     summary.state = state.stats();
+    summary.unknown_processes = feeder.unknown_processes;
 
     // A capture with tables but no events still makes a (empty) trace.
     let mut out = match writer {
