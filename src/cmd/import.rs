@@ -99,10 +99,11 @@ fn print_summary(s: &ImportSummary) {
         s.seeded.groups,
         s.metadata_events
     );
-    if s.state.placeholders > 0 || s.state.unknown_fds > 0 {
+    let unknown = s.unknown_processes + s.state.placeholders;
+    if unknown > 0 || s.state.unknown_fds > 0 {
         println!(
-            "state: {} processes first seen mid-capture, {} events on fds the tables lacked",
-            s.state.placeholders, s.state.unknown_fds
+            "state: {unknown} processes first seen mid-capture, {} events on fds the tables lacked",
+            s.state.unknown_fds
         );
     }
     if !s.skipped.is_empty() {
