@@ -3,13 +3,47 @@
 //!
 //! `cargo bench -p rtsec-format --bench codec`; the compressed size per event is printed first.
 
+use std::sync::Arc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rtsec_format::builder::BlockBuilder;
-use rtsec_format::{RawBlock, WriterOptions, encode_block, synth};
+use rtsec_format::{
+    Args, FdInfo, Kind, NewEvent, ProcessInfo, RawBlock, WriterOptions, encode_block, synth,
+};
 
 const EVENTS: usize = 400_000;
 
-fn blocks(level: i32) -> Vec<RawBlock> {
+/// A synthetic event held as owned values, so that generating the mix is not timed.
+struct Owned {
+    ts: u64,
+    tid: i64,
+    cpu: u16,
+    kind: Kind,
+    res: i64,
+    proc: Option<Arc<ProcessInfo>>,
+    fd: Option<Arc<FdInfo>>,
+    args: Args<Vec<u8>>,
+}
+
+fn mix() -> Vec<Owned> {
+    let mut v = Vec::with_capacity(EVENTS);
+    synth::generate(EVENTS, 1, |ev| {
+        v.push(Owned {
+            ts: ev.ts,
+            tid: ev.tid,
+            cpu: ev.cpu,
+            kind: ev.kind,
+            res: ev.res,
+            proc: ev.proc.cloned(),
+            fd: ev.fd.cloned(),
+            args: ev.args.map(|s| s.to_vec()),
+        })
+    });
+    v
+}
+
+/// What `TraceWriter` does per block, on one thread: build, encode, compress.
+fn blocks(events: &[Owned], level: i32) -> Vec<RawBlock> {
     // Cut exactly as the writer would, by its default block size.
     let target = WriterOptions::default().block_bytes;
     let mut b = BlockBuilder::default();
@@ -25,19 +59,31 @@ fn blocks(level: i32) -> Vec<RawBlock> {
             payload,
         });
     };
-    synth::generate(EVENTS, 1, |ev| {
-        b.push(ev).unwrap();
+    for e in events {
+        b.push(&NewEvent {
+            ts: e.ts,
+            tid: e.tid,
+            cpu: e.cpu,
+            kind: e.kind,
+            flags: 0,
+            res: e.res,
+            proc: e.proc.as_ref(),
+            fd: e.fd.as_ref(),
+            args: e.args.map(|s| &s[..]),
+        })
+        .unwrap();
         if b.approx_bytes() >= target {
             flush(&mut b, &mut raws);
         }
-    });
+    }
     flush(&mut b, &mut raws);
     raws
 }
 
 fn codec(c: &mut Criterion) {
     let level = WriterOptions::default().zstd_level;
-    let raws = blocks(level);
+    let events = mix();
+    let raws = blocks(&events, level);
     let bytes: usize = raws.iter().map(|r| r.payload.len() + 52).sum();
     let raw: u32 = raws.iter().map(|r| r.frame.raw_len).sum();
     eprintln!(
@@ -59,7 +105,7 @@ fn codec(c: &mut Criterion) {
     g.throughput(Throughput::Elements(EVENTS as u64));
     g.sample_size(10);
     g.bench_function("encode (build + bincode + zstd)", |bench| {
-        bench.iter(|| blocks(level).len())
+        bench.iter(|| blocks(&events, level).len())
     });
     g.bench_function("decompress only (zstd)", |bench| {
         bench.iter(|| {
