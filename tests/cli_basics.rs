@@ -1,0 +1,175 @@
+//! The CLI on the sample trace: inspect, events, help, and what bad input gets.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+fn rtsec(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+        .args(args)
+        .output()
+        .expect("run rtsec")
+}
+
+fn sample() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/sample.rts")
+        .display()
+        .to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn inspect_summarises_the_sample() {
+    let o = rtsec(&["inspect", &sample()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for want in [
+        "host:        sample-host (kernel 6.18.0-sample)",
+        "events:      2012",
+        "openat",
+        "procexit",
+        "containers:  4 (",
+        "3f9a0c1d2e4b",
+        "drops:       0",
+        "integrity:   ok (every block checked)",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn inspect_json_is_machine_readable() {
+    let o = rtsec(&["inspect", "--json", &sample()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["events"], 2012);
+    assert_eq!(v["header"]["hostname"], "sample-host");
+    assert_eq!(v["events_by_type"]["ptrace"], 12);
+    assert_eq!(v["footer"], true);
+    assert_eq!(v["notices"].as_array().unwrap().len(), 0);
+    let by_type: u64 = v["events_by_type"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_type, 2012);
+    // --quick trusts the footer and must agree with the full scan on the counts.
+    let q = rtsec(&["inspect", "--json", "--quick", &sample()]);
+    let q: serde_json::Value = serde_json::from_slice(&q.stdout).unwrap();
+    assert_eq!(q["events_by_type"], v["events_by_type"]);
+    assert_eq!(q["processes"], v["processes"]);
+    assert_eq!(q["verified"], false);
+}
+
+#[test]
+fn events_prints_one_line_per_event() {
+    let o = rtsec(&["events", &sample(), "--limit", "7"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 7, "{out}");
+    assert!(lines[0].starts_with("1 "), "{}", lines[0]);
+    assert!(
+        lines[3].contains("cat") && lines[3].contains("openat"),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[3].contains("/etc/shadow"), "{}", lines[3]);
+    let j = rtsec(&["events", &sample(), "--limit", "3", "--json"]);
+    assert!(j.status.success(), "{}", stderr(&j));
+    let rows: Vec<serde_json::Value> = stdout(&j)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(rows.len(), 3);
+}
+
+#[test]
+fn a_file_that_is_not_a_trace_is_refused_with_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("picture.png");
+    std::fs::write(
+        &png,
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0",
+    )
+    .unwrap();
+    let empty = dir.path().join("empty.rts");
+    std::fs::write(&empty, b"").unwrap();
+    let random = dir.path().join("random.bin");
+    std::fs::write(
+        &random,
+        (0..999u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    for p in [&png, &empty, &random] {
+        for cmd in ["inspect", "events"] {
+            let o = rtsec(&[cmd, p.to_str().unwrap()]);
+            assert_eq!(o.status.code(), Some(1), "{cmd} {}", p.display());
+            let err = stderr(&o);
+            assert!(err.contains("not an rtsec trace"), "{err}");
+            assert!(err.contains(p.to_str().unwrap()), "names the file: {err}");
+            assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        }
+    }
+    let o = rtsec(&["inspect", "/nonexistent/trace.rts"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent/trace.rts"));
+}
+
+#[test]
+fn a_truncated_trace_is_read_up_to_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(sample()).unwrap();
+    let cut = dir.path().join("cut.rts");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let o = rtsec(&["inspect", cut.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("NOTICE:") && out.contains("truncated"),
+        "{out}"
+    );
+    let o = rtsec(&["events", cut.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("truncated"), "{}", stderr(&o));
+    assert!(stdout(&o).lines().count() > 100);
+}
+
+#[test]
+fn usage_errors_exit_with_2_and_help_explains_every_command() {
+    let o = rtsec(&["inspect"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = rtsec(&["no-such-command"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = rtsec(&["--help"]);
+    assert!(o.status.success());
+    let help = stdout(&o);
+    let commands: Vec<String> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        // Continuation lines of a wrapped description are indented further.
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 2, "{help}");
+    for c in &commands {
+        let o = rtsec(&[c, "--help"]);
+        assert!(o.status.success(), "{c} --help");
+        let h = stdout(&o);
+        assert!(h.lines().count() > 3, "{c} --help says too little:\n{h}");
+        assert!(h.contains("Usage: rtsec"), "{c}: {h}");
+    }
+}
