@@ -41,6 +41,8 @@ pub struct CaptureOptions {
     pub pids: Vec<u32>,
     /// Record only events of processes in this container (short or full id, or `host`).
     pub container: Option<String>,
+    /// Record device and inode numbers of opened files (about 0.3 µs more per open).
+    pub file_ids: bool,
     /// Cut a block at least this often.
     pub cut_every: Duration,
     /// `Header::created_by`.
@@ -56,6 +58,7 @@ impl CaptureOptions {
             buffer_bytes: DEFAULT_BUFFER,
             pids: Vec::new(),
             container: None,
+            file_ids: false,
             cut_every: Duration::from_secs(1),
             created_by: concat!("rtsec-capture ", env!("CARGO_PKG_VERSION")).into(),
         }
@@ -157,6 +160,7 @@ impl Capture {
             pids: opts.pids.clone(),
             v1_controller: v1,
             raw_sys_exit: false,
+            file_ids: opts.file_ids,
         })?;
         let ring = probe.take_ring()?;
         let (tx, rx) = bounded::<Batch>(64);
@@ -437,6 +441,7 @@ fn header(opts: &CaptureOptions, probe: &Probe, cgroups: &CgroupFs, boot: u64) -
     if let Some(c) = cgroups.v1_controller() {
         extra.push(format!("cgroup_v1={c}"));
     }
+    extra.push(format!("file_ids={}", opts.file_ids));
     for m in &probe.missing {
         extra.push(format!(
             "missing_kernel_field={} (loses {})",

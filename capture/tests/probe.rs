@@ -26,6 +26,7 @@ fn opts(raw: bool) -> ProbeOptions {
         pids: vec![std::process::id()],
         v1_controller: Some("cpuset".into()),
         raw_sys_exit: raw,
+        file_ids: true,
     }
 }
 

@@ -40,7 +40,7 @@ pub fn rtsec_sys_exit(ctx: BtfTracePointContext) -> i32 {
         return 0;
     }
     let ret: i64 = ctx.arg(1);
-    on_exit(nr as u16, regs as u64, ret);
+    on_exit(nr as u16, Regs::Btf(regs), ret);
     0
 }
 
@@ -61,8 +61,39 @@ pub fn rtsec_sys_exit_raw(ctx: RawTracePointContext) -> i32 {
         return 0;
     }
     let ret: i64 = ctx.arg(1);
-    on_exit(nr as u16, regs, ret);
+    on_exit(nr as u16, Regs::Raw(regs), ret);
     0
+}
+
+/// Where the saved user registers are, and how they may be read.
+#[derive(Clone, Copy)]
+enum Regs {
+    /// A BTF-typed pointer: direct (verifier-checked) loads.
+    Btf(*const u64),
+    /// An untyped address: `bpf_probe_read_kernel`.
+    Raw(u64),
+}
+
+/// Copies the six argument registers into `out`; `spare` is scratch space for the raw case.
+#[inline(always)]
+fn load_args(regs: Regs, out: &mut [u64; 6], spare: *mut u64) {
+    match regs {
+        Regs::Btf(p) => {
+            for (arg, &reg) in out.iter_mut().zip(ARG_REGS.iter()) {
+                // SAFETY: a checked load from the BTF pointer.
+                *arg = unsafe { *p.add(reg) };
+            }
+        }
+        Regs::Raw(p) => {
+            // SAFETY: 168 bytes of saved registers into scratch, then copied out.
+            unsafe {
+                bpf_probe_read_kernel(spare.cast(), 168, p as *const _);
+                for (arg, &reg) in out.iter_mut().zip(ARG_REGS.iter()) {
+                    *arg = *spare.add(reg);
+                }
+            }
+        }
+    }
 }
 
 /// True if the current thread group is one we record.
@@ -77,7 +108,7 @@ pub fn wanted(tgid: u32) -> bool {
 }
 
 #[inline(always)]
-fn on_exit(nr: u16, regs: u64, ret: i64) {
+fn on_exit(nr: u16, regs: Regs, ret: i64) {
     // SAFETY: plain helper calls.
     let pid_tgid = unsafe { bpf_get_current_pid_tgid() };
     let tgid = (pid_tgid >> 32) as u32;
@@ -87,8 +118,7 @@ fn on_exit(nr: u16, regs: u64, ret: i64) {
     let Some((mut rec, fixed)) = Rec::begin::<SyscallRec>() else {
         return;
     };
-    // SAFETY: `fixed` points at the zeroed fixed part in scratch; the saved registers (168
-    // bytes) are copied to the spare end of scratch, out of the small BPF stack.
+    // SAFETY: `fixed` points at the zeroed fixed part in scratch.
     let args = unsafe {
         let f = &mut *fixed;
         // SAFETY: plain helper calls.
@@ -99,11 +129,7 @@ fn on_exit(nr: u16, regs: u64, ret: i64) {
         f.hdr.kind = kind::SYSCALL;
         f.hdr.nr = nr;
         f.res = ret;
-        let saved = rec.spare().cast::<u64>();
-        bpf_probe_read_kernel(saved.cast(), 168, regs as *const _);
-        for (arg, &reg) in f.args.iter_mut().zip(ARG_REGS.iter()) {
-            *arg = *saved.add(reg);
-        }
+        load_args(regs, &mut f.args, rec.spare().cast::<u64>());
         &f.args
     };
     let sp = spec::SPECS[nr as usize & (rtsec_ebpf_common::MAX_SYSCALLS - 1)];
@@ -141,7 +167,7 @@ fn on_exit(nr: u16, regs: u64, ret: i64) {
             }
         }
         if ex & extra::FILE_RES != 0 {
-            if ret >= 0 {
+            if ret >= 0 && cfg().file_ids != 0 {
                 if let Some(f) = rec.alloc::<FileId>() {
                     sock::file_id(f, ret);
                 }

@@ -36,6 +36,10 @@ pub struct Args {
     /// Record only events of this container (short or full id, or `host`).
     #[arg(long, value_name = "ID")]
     pub container: Option<String>,
+    /// Also record the device and inode of every opened file (fd.dev, fd.ino; about 0.3 µs
+    /// more per open).
+    #[arg(long)]
+    pub file_ids: bool,
     /// Replace FILE if it exists.
     #[arg(long)]
     pub force: bool,
@@ -79,6 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.buffer_bytes = args.buffer_size;
     opts.pids = args.pid.clone();
     opts.container = args.container.clone();
+    opts.file_ids = args.file_ids;
     opts.created_by = format!("rtsec {}", env!("CARGO_PKG_VERSION"));
     let capture = Capture::start(opts).context("cannot start capture")?;
     for m in capture.missing() {

@@ -12,10 +12,12 @@ use crossbeam_channel::{Receiver, Sender};
 /// Records as `[u32 length][record bytes]`, back to back.
 pub type Batch = Vec<u8>;
 
-/// Hand a batch on when it reaches this size (or when the ring is empty).
+/// Hand a batch on when it reaches this size, or when the ring is empty.
 const BATCH_BYTES: usize = 256 << 10;
-/// How long to sleep in poll when the ring is empty (bounds shutdown latency).
-const POLL_MS: i32 = 50;
+/// How long to wait between drains. The probe does not wake us for every record (that would
+/// cost the traced processes an interrupt each); it wakes us early only when the ring is a
+/// quarter full. This also bounds shutdown latency.
+const POLL_MS: i32 = 10;
 
 /// Iterates over the records of a batch.
 pub fn records(batch: &[u8]) -> impl Iterator<Item = &[u8]> {

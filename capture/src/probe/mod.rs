@@ -37,6 +37,8 @@ pub struct ProbeOptions {
     pub pids: Vec<u32>,
     /// The v1 cgroup controller whose cgroup the probe reports (`None`: v2 only).
     pub v1_controller: Option<String>,
+    /// Read device and inode numbers of opened files (costs a walk of the fd table per open).
+    pub file_ids: bool,
     /// Attach the plain raw-tracepoint `sys_exit` program even if the BTF-typed one would work
     /// (for tests and comparisons).
     pub raw_sys_exit: bool,
@@ -98,6 +100,8 @@ impl Probe {
         config.syscalls = bitmap;
         raise_memlock();
         let ring_bytes = ring_size(opts.ring_bytes as u64);
+        config.ring_bytes = ring_bytes;
+        config.file_ids = u32::from(opts.file_ids);
         let mut ebpf = EbpfLoader::new()
             .override_global("RTSEC_CONFIG", &config, true)
             .map_max_entries("EVENTS", ring_bytes)

@@ -48,6 +48,8 @@ pub mod input;
 pub mod paths;
 mod process;
 mod syscall;
+#[cfg(test)]
+mod tests;
 pub mod users;
 
 use std::sync::Arc;
@@ -288,14 +290,6 @@ impl State {
             self.threads.insert(tid, pid);
         }
     }
-}
-
-/// Returns `events` with the engine's resolved records, for tests and tools: a convenience to
-/// feed a whole list of syscalls and collect `(kind, res, proc pid)` triples.
-#[cfg(test)]
-pub(crate) fn _assert_send() {
-    fn is_send<T: Send>() {}
-    is_send::<State>();
 }
 
 /// What a caller gets back for one syscall or exit: the event ready for `TraceWriter::push`.

@@ -81,6 +81,10 @@ fn rewind(out: &mut Vec<u8>) {
 /// Replaces every byte sequence that is not printable UTF-8 with U+FFFD.
 pub fn sanitize(s: &[u8], out: &mut Vec<u8>) {
     out.clear();
+    if s.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        out.extend_from_slice(s); // printable ASCII: the common case
+        return;
+    }
     for chunk in s.utf8_chunks() {
         for ch in chunk.valid().chars() {
             if printable(ch) {

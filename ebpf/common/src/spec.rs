@@ -33,7 +33,8 @@ pub mod extra {
     pub const TUPLE_ARG0: u8 = 1;
     /// A [`crate::SockTuple`] of the socket the call returned (on success).
     pub const TUPLE_RES: u8 = 2;
-    /// A [`crate::FileId`] of the fd the call returned (on success).
+    /// A [`crate::FileId`] of the fd the call returned (on success, and only with
+    /// `Config::file_ids`; an empty blob otherwise).
     pub const FILE_RES: u8 = 4;
     /// Arguments are read only when the call failed (a successful exec has replaced the memory
     /// they pointed at; the exec record carries them instead).

@@ -1,0 +1,319 @@
+//! The engine driven the way any source drives it: seeds, then fork/exec/syscall/exit.
+
+use std::sync::Arc;
+
+use rtsec_format::{AT_FDCWD, Args, FdType, Kind, L4Proto, PathArg, SockAddr, record::proc_flags};
+
+use super::*;
+
+const HEX: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn path(raw: &[u8]) -> PathArg<&[u8]> {
+    PathArg {
+        raw,
+        resolved: b"ignored: the engine resolves",
+    }
+}
+
+fn call<'a>(tid: i64, kind: Kind, res: i64, args: Args<&'a [u8]>) -> Syscall<'a> {
+    Syscall {
+        ts: 1_000 + tid as u64,
+        tid,
+        pid: 0,
+        cpu: 0,
+        kind,
+        flags: 0,
+        res,
+        args,
+        sock: None,
+    }
+}
+
+fn seeded() -> State {
+    let mut s = State::new();
+    s.seed_users(
+        None,
+        &[PasswdEntry {
+            name: b"root".to_vec(),
+            uid: 0,
+            ..Default::default()
+        }],
+    );
+    s.seed_process(ProcessSeed {
+        pid: 1,
+        ppid: 0,
+        comm: b"init".to_vec(),
+        cwd: b"/".to_vec(),
+        loginuid: u32::MAX,
+        cgroups: vec![Cgroup {
+            subsys: Vec::new(),
+            path: b"/".to_vec(),
+        }],
+        ..Default::default()
+    });
+    s.seed_process(ProcessSeed {
+        pid: 100,
+        ppid: 1,
+        threads: vec![101],
+        comm: b"bash".to_vec(),
+        exe: b"-bash".to_vec(),
+        cwd: b"/home/u".to_vec(),
+        loginuid: 1000,
+        uid: 1000,
+        euid: 1000,
+        cgroups: vec![Cgroup {
+            subsys: Vec::new(),
+            path: b"/user.slice".to_vec(),
+        }],
+        ..Default::default()
+    });
+    s.seed_fd(
+        100,
+        FdSeed {
+            num: 3,
+            ty: FdType::Directory,
+            name: b"/etc".to_vec(),
+            ..Default::default()
+        },
+    );
+    s.finish_seeding();
+    s
+}
+
+#[test]
+fn seeds_link_parents_and_threads() {
+    let s = seeded();
+    let bash = s.process(100).unwrap();
+    assert_eq!(bash.parent.as_ref().unwrap().comm, b"init");
+    assert_eq!(bash.cwd, b"/home/u/", "cwd gets its trailing slash");
+    assert_eq!(bash.flags & proc_flags::FROM_SCAN, proc_flags::FROM_SCAN);
+    assert_eq!(s.pid_of(101), Some(100));
+    assert_eq!(s.process(1).unwrap().user.as_ref().unwrap().name, b"root");
+    assert!(bash.user.is_none(), "uid 1000 has no passwd entry here");
+    assert!(bash.container.is_none());
+}
+
+#[test]
+fn fork_exec_syscalls_exit() {
+    let mut s = seeded();
+    // bash forks a child into a docker cgroup, which execs cat.
+    let cg = [Cgroup {
+        subsys: Vec::new(),
+        path: format!("/docker/{HEX}").into_bytes(),
+    }];
+    s.seed_users(
+        Some(&HEX.as_bytes()[..12]),
+        &[PasswdEntry {
+            name: b"app".to_vec(),
+            uid: 1000,
+            ..Default::default()
+        }],
+    );
+    s.fork(&Fork {
+        ts: 10,
+        parent_tid: 101,
+        tid: 200,
+        pid: 200,
+        ppid: 100,
+        facts: None,
+    });
+    let child = s.process(200).unwrap().clone();
+    assert_eq!(child.comm, b"bash");
+    assert_eq!(child.cwd, b"/home/u/");
+    assert_eq!(s.fd(200, 3).unwrap().name, b"/etc", "fds are inherited");
+    let facts = TaskFacts {
+        comm: b"cat",
+        uid: 1000,
+        euid: 1000,
+        loginuid: 1000,
+        cgroups: Some(&cg),
+        ..Default::default()
+    };
+    s.exec(&Exec {
+        ts: 20,
+        tid: 200,
+        pid: 200,
+        facts,
+        exe: b"cat",
+        args: b"../x\0passwd\0",
+        exepath: b"/usr/bin/cat",
+        ..Default::default()
+    });
+    let cat = s.process(200).unwrap().clone();
+    assert_ne!(cat.id, child.id, "exec makes a new version");
+    assert_eq!(cat.args, vec![b"../x".to_vec(), b"passwd".to_vec()]);
+    assert_eq!(
+        cat.container.as_ref().unwrap().container_id,
+        &HEX.as_bytes()[..12]
+    );
+    assert_eq!(
+        cat.user.as_ref().unwrap().name,
+        b"app",
+        "the container's own passwd"
+    );
+    assert_eq!(cat.parent.as_ref().unwrap().pid, 100);
+
+    // openat relative to the cwd, and relative to a dirfd.
+    let ev = s.syscall(&call(
+        200,
+        Kind::Openat,
+        4,
+        Args::Open {
+            dirfd: AT_FDCWD,
+            path: path(b"../x"),
+            flags: 0,
+            mode: 0,
+            resolve: 0,
+            dev: 0,
+            ino: 0,
+        },
+    ));
+    match &ev.args {
+        Args::Open { path, .. } => assert_eq!(path.resolved, b"/home/x"),
+        a => panic!("{a:?}"),
+    }
+    assert_eq!(ev.fd.unwrap().name, b"/home/x");
+    assert!(Arc::ptr_eq(ev.proc.unwrap(), &cat));
+    let ev = s.syscall(&call(
+        200,
+        Kind::Openat,
+        -2,
+        Args::Open {
+            dirfd: 3,
+            path: path(b"./passwd"),
+            flags: 0,
+            mode: 0,
+            resolve: 0,
+            dev: 0,
+            ino: 0,
+        },
+    ));
+    let fd = ev.fd.unwrap();
+    assert_eq!(
+        (fd.num, fd.name.as_slice()),
+        (-1, &b"/etc/passwd"[..]),
+        "failed open"
+    );
+    assert!(
+        s.fd(200, -1).is_none(),
+        "a failed open adds nothing to the table"
+    );
+
+    // dup2 copies, close removes (and the event still shows the closed fd).
+    let ev = s.syscall(&call(
+        200,
+        Kind::Dup2,
+        7,
+        Args::Dup {
+            oldfd: 4,
+            newfd: 7,
+            flags: 0,
+        },
+    ));
+    assert_eq!(ev.fd.unwrap().num, 4, "dup events carry the old fd");
+    assert_eq!(s.fd(200, 7).unwrap().name, b"/home/x");
+    let ev = s.syscall(&call(200, Kind::Close, 0, Args::Fd { fd: 7 }));
+    assert_eq!(ev.fd.unwrap().name, b"/home/x");
+    assert!(s.fd(200, 7).is_none());
+
+    // chdir makes a new version; later relative paths use it.
+    s.syscall(&call(
+        200,
+        Kind::Chdir,
+        0,
+        Args::Path {
+            dirfd: AT_FDCWD,
+            path: path(b"/var//tmp/"),
+            flags: 0,
+            mode: 0,
+        },
+    ));
+    assert_eq!(s.process(200).unwrap().cwd, b"/var/tmp/");
+
+    // A connect with the kernel's view of the socket.
+    s.syscall(&call(
+        200,
+        Kind::Socket,
+        5,
+        Args::Socket {
+            domain: 2,
+            ty: 1,
+            proto: 0,
+        },
+    ));
+    let mut c = call(
+        200,
+        Kind::Connect,
+        0,
+        Args::Connect {
+            fd: 5,
+            addr: SockAddr::Inet {
+                ip: "10.0.0.9".parse().unwrap(),
+                port: 443,
+            },
+        },
+    );
+    c.sock = Some(SockInfo::Inet {
+        proto: L4Proto::Tcp,
+        local: "10.0.0.2:40000".parse().unwrap(),
+        remote: "10.0.0.9:443".parse().unwrap(),
+    });
+    let ev = s.syscall(&c);
+    assert_eq!(ev.fd.unwrap().name, b"10.0.0.2:40000->10.0.0.9:443");
+
+    // Exit: the procexit event has the last version; the process is gone afterwards.
+    let ev = s.exit(&Exit {
+        ts: 99,
+        tid: 200,
+        pid: 200,
+        code: 3,
+        group_dead: Some(true),
+        ..Default::default()
+    });
+    assert_eq!(ev.kind, Kind::ProcExit);
+    assert_eq!(ev.proc.unwrap().comm, b"cat");
+    assert!(!s.knows(200));
+}
+
+#[test]
+fn unknown_processes_become_placeholders() {
+    let mut s = State::new();
+    let ev = s.syscall(&call(4242, Kind::Close, 0, Args::Fd { fd: 9 }));
+    let p = ev.proc.unwrap();
+    assert_eq!(p.pid, 4242);
+    assert_eq!(p.flags & proc_flags::PLACEHOLDER, proc_flags::PLACEHOLDER);
+    assert!(ev.fd.is_none());
+    let st = s.stats();
+    assert_eq!((st.placeholders, st.unknown_fds), (1, 1));
+}
+
+#[test]
+fn cgroup_moves_and_setuid_make_new_versions() {
+    let mut s = seeded();
+    let before = s.process(100).unwrap().clone();
+    s.set_cgroups(
+        5,
+        100,
+        &[Cgroup {
+            subsys: Vec::new(),
+            path: format!("/system.slice/docker-{HEX}.scope").into_bytes(),
+        }],
+    );
+    let moved = s.process(100).unwrap().clone();
+    assert_ne!(moved.id, before.id);
+    assert_eq!(moved.container.as_ref().unwrap().runtime, b"docker");
+    s.syscall(&call(
+        100,
+        Kind::Setuid,
+        0,
+        Args::SetIds {
+            ids: [0, u32::MAX, u32::MAX],
+        },
+    ));
+    let p = s.process(100).unwrap();
+    assert_eq!(p.euid, 0);
+    assert_eq!(
+        p.uid, 1000,
+        "an unprivileged setuid only changes the effective uid"
+    );
+}
