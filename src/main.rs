@@ -31,6 +31,9 @@ enum Command {
     Inspect(cmd::inspect::Args),
     Events(cmd::events::Args),
     Import(cmd::import::Args),
+    Replay(cmd::replay::Args),
+    Export(cmd::export::Args),
+    Test(cmd::test::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,9 @@ fn main() -> ExitCode {
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Events(a) => cmd::events::run(a),
         Command::Import(a) => cmd::import::run(a),
+        Command::Replay(a) => cmd::replay::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::Test(a) => cmd::test::run(a),
     };
     match result {
         Ok(code) => code,

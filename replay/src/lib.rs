@@ -1,1 +1,49 @@
-//! placeholder
+//! rtsec's replay side: judging recorded traces against Falco rules, fast and reproducibly.
+//!
+//! # Replay
+//!
+//! [`replay`] takes a compiled [`rtsec_rules::Engine`], the traces ([`inputs::expand`] turns
+//! files and directories into [`Input`]s) and [`ReplayOptions`]. Blocks of all inputs are
+//! judged in parallel on a rayon pool (each worker decodes a block and runs the rules on its
+//! events with its own [`rtsec_rules::Scratch`]); results come back to the caller's `on_block`
+//! in input order, then block order, so every output is byte-identical for every thread
+//! count. At most `max_in_flight` blocks are alive at once: memory does not grow with the
+//! inputs. What each hit produces is chosen with [`Produce`]: Falco's text or JSON lines
+//! ([`LineFormat`]), Parquet rows ([`HitsBatch`], written with [`ParquetFile`]), or [`Hit`]s
+//! kept in memory.
+//!
+//! The [`Summary`] counts events, hits by rule and by priority, and says for every trace
+//! whether it was judged whole: kernel drops, skipped records, truncation and damaged blocks
+//! are never silent ([`Summary::exit_code`]: [`EXIT_OK`], [`EXIT_FAILED`], [`EXIT_INCOMPLETE`]).
+//!
+//! # Parquet
+//!
+//! Hits: one row per alert, schema in [`hits`]. Events: [`export::export`] writes every event
+//! with its resolved fields, schema in [`export`]. Both are zstd-compressed and written in row
+//! groups as rows arrive; the file appears under its name only when complete.
+//!
+//! # Regression tests of rule sets
+//!
+//! [`harness`] runs YAML case files (traces + rules + expected hits) and reports pass/fail with
+//! a readable diff, JUnit XML, and `--update` for the golden-file workflow.
+
+pub mod error;
+pub mod export;
+pub mod fields;
+pub mod harness;
+pub mod hits;
+pub mod inputs;
+mod judge;
+pub mod parquet_file;
+mod pipeline;
+pub mod rules;
+pub mod summary;
+
+pub use error::ReplayError;
+pub use fields::FieldReader;
+pub use hits::{HitsBatch, hits_schema};
+pub use inputs::Input;
+pub use judge::{BlockResult, Hit, LineFormat, Produce};
+pub use parquet_file::{ParquetFile, ParquetStats};
+pub use pipeline::{Progress, ReplayOptions, replay};
+pub use summary::{EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, RuleHits, Summary, TraceReport};

@@ -2,5 +2,8 @@
 
 pub mod capture;
 pub mod events;
+pub mod export;
 pub mod import;
 pub mod inspect;
+pub mod replay;
+pub mod test;

@@ -1,0 +1,412 @@
+//! Case files: what to replay and what to expect, in YAML.
+//!
+//! ```yaml
+//! description: cat reads /etc/shadow in a fake container   # optional
+//! traces: [../../scenarios/sensitive-read/trace.rts]        # relative to this file
+//! rules: ['<bundled>']            # files relative to this file; default: the bundled set
+//! rule_matching: first            # first (default) | all
+//! min_priority: debug             # rules less severe are not loaded (default: debug)
+//! allow_incomplete: false         # pass even if a trace has drops or is truncated
+//! expect:
+//!   counts:                       # hits per rule; rules not named are not checked...
+//!     Sensitive file read: 1
+//!   hits:                         # ...specific hits, each matching a different actual hit
+//!     - rule: Sensitive file read
+//!       trace: ../../scenarios/sensitive-read/trace.rts  # optional, as written in traces
+//!       event: 1234               # optional evt.num
+//!       time: 2026-11-29T19:50:43.123456789Z            # optional (or ns since the epoch)
+//!       fields: {proc.name: cat, fd.name: /etc/shadow}   # optional output_fields values
+//!   no_other_hits: true           # ...unless this is set: then every hit must be expected
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rtsec_rules::{OutputValue, Priority, RuleMatching};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::ReplayError;
+
+/// A parsed case file.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub path: PathBuf,
+    pub description: Option<String>,
+    /// As written in the file, and resolved against the file's directory.
+    pub traces: Vec<(String, PathBuf)>,
+    /// Rules files resolved against the file's directory (`<bundled>` kept as is).
+    pub rules: Vec<PathBuf>,
+    pub rule_matching: RuleMatching,
+    pub min_priority: Priority,
+    pub allow_incomplete: bool,
+    pub expect: Expect,
+    /// Whether the file has an `expect:` section (`--update` adds one if not).
+    pub has_expect: bool,
+}
+
+/// What a case expects.
+#[derive(Clone, Debug, Default)]
+pub struct Expect {
+    /// Hits per rule name, in file order.
+    pub counts: Vec<(String, u64)>,
+    pub hits: Vec<ExpectedHit>,
+    pub no_other_hits: bool,
+}
+
+/// A hit that must be among the actual ones.
+#[derive(Clone, Debug, Default)]
+pub struct ExpectedHit {
+    pub rule: String,
+    pub trace: Option<String>,
+    pub event: Option<u64>,
+    pub time: Option<TimeSpec>,
+    pub fields: Vec<(String, FieldValue)>,
+    /// Line of the entry in the case file.
+    pub line: usize,
+}
+
+/// An expected time: ns since the epoch, or Falco's JSON `time` text.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum TimeSpec {
+    Ns(u64),
+    Iso(String),
+}
+
+/// An expected field value.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Str(String),
+    Null(()),
+}
+
+impl FieldValue {
+    /// True if the actual value is this one. Numbers also match their text and text also
+    /// matches a number printed the same way (YAML may or may not quote `80`); `null` matches a
+    /// missing value.
+    pub fn matches(&self, v: &OutputValue) -> bool {
+        match (self, v) {
+            (FieldValue::Null(()), OutputValue::Null) => true,
+            (FieldValue::Bool(a), OutputValue::Bool(b)) => a == b,
+            (FieldValue::Str(a), b) => b.to_text().as_deref() == Some(a.as_str()),
+            (FieldValue::Int(a), b) => b.to_text() == Some(a.to_string()),
+            (FieldValue::UInt(a), b) => b.to_text() == Some(a.to_string()),
+            _ => false,
+        }
+    }
+
+    /// The value as YAML.
+    pub fn to_yaml(&self) -> String {
+        match self {
+            FieldValue::Bool(b) => b.to_string(),
+            FieldValue::Int(x) => x.to_string(),
+            FieldValue::UInt(x) => x.to_string(),
+            FieldValue::Str(s) => yaml_string(s),
+            FieldValue::Null(()) => "null".into(),
+        }
+    }
+}
+
+/// Text of a value as rule outputs print it (`None` for a missing value).
+pub(crate) trait ValueText {
+    fn to_text(&self) -> Option<String>;
+}
+
+impl ValueText for OutputValue {
+    fn to_text(&self) -> Option<String> {
+        match self {
+            OutputValue::Null => None,
+            OutputValue::String(s) => Some(s.clone()),
+            OutputValue::Int(x) => Some(x.to_string()),
+            OutputValue::UInt(x) => Some(x.to_string()),
+            OutputValue::Bool(b) => Some(b.to_string()),
+        }
+    }
+}
+
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+pub(crate) fn yaml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    #[serde(default)]
+    description: Option<String>,
+    traces: Vec<String>,
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default)]
+    rule_matching: Option<Spanned<String>>,
+    #[serde(default)]
+    min_priority: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_incomplete: bool,
+    #[serde(default)]
+    expect: Option<RawExpect>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    #[serde(default)]
+    counts: BTreeMap<String, u64>,
+    #[serde(default)]
+    hits: Vec<Spanned<RawHit>>,
+    #[serde(default)]
+    no_other_hits: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHit {
+    rule: String,
+    #[serde(default)]
+    trace: Option<String>,
+    #[serde(default)]
+    event: Option<u64>,
+    #[serde(default)]
+    time: Option<TimeSpec>,
+    #[serde(default)]
+    fields: BTreeMap<String, FieldValue>,
+}
+
+impl Case {
+    /// Reads and checks a case file.
+    pub fn load(path: &Path) -> Result<Case, ReplayError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ReplayError::io(path, e))?;
+        Case::parse(path, &text)
+    }
+
+    /// Parses case text; `path` names it in errors and anchors relative paths.
+    pub fn parse(path: &Path, text: &str) -> Result<Case, ReplayError> {
+        let err = |line: usize, column: usize, message: String| ReplayError::Case {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        };
+        let raw: RawCase = serde_saphyr::from_str(text).map_err(|e| {
+            let (l, c) = e
+                .location()
+                .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+            err(l, c, clean_message(&e.without_snippet().to_string()))
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        if raw.traces.is_empty() {
+            return Err(err(
+                line_of(text, "traces:"),
+                1,
+                "`traces` is empty: name at least one trace (relative to this file)".into(),
+            ));
+        }
+        let rule_matching = match &raw.rule_matching {
+            None => RuleMatching::First,
+            Some(s) => match s.value.as_str() {
+                "first" => RuleMatching::First,
+                "all" => RuleMatching::All,
+                other => {
+                    return Err(err(
+                        s.referenced.line() as usize,
+                        s.referenced.column() as usize,
+                        format!("rule_matching must be `first` or `all`, not `{other}`"),
+                    ));
+                }
+            },
+        };
+        let min_priority = match &raw.min_priority {
+            None => Priority::Debug,
+            Some(s) => Priority::parse(&s.value).ok_or_else(|| {
+                err(
+                    s.referenced.line() as usize,
+                    s.referenced.column() as usize,
+                    format!(
+                        "unknown min_priority `{}` (one of: emergency, alert, critical, error, \
+                         warning, notice, informational, debug)",
+                        s.value
+                    ),
+                )
+            })?,
+        };
+        let has_expect = raw.expect.is_some();
+        let rx = raw.expect.unwrap_or_default();
+        let hits = rx
+            .hits
+            .into_iter()
+            .map(|h| ExpectedHit {
+                line: h.referenced.line() as usize,
+                rule: h.value.rule,
+                trace: h.value.trace,
+                event: h.value.event,
+                time: h.value.time,
+                fields: h.value.fields.into_iter().collect(),
+            })
+            .collect::<Vec<_>>();
+        for h in &hits {
+            if let Some(t) = &h.trace
+                && !raw.traces.contains(t)
+            {
+                return Err(err(
+                    h.line,
+                    1,
+                    format!("expected hit names trace `{t}`, which is not in `traces`"),
+                ));
+            }
+        }
+        // Keep the counts in file order (the map sorted them): order by first appearance.
+        let mut counts: Vec<(String, u64)> = rx.counts.into_iter().collect();
+        counts.sort_by_key(|(rule, _)| find_key(text, rule));
+        Ok(Case {
+            path: path.to_path_buf(),
+            description: raw.description,
+            traces: raw
+                .traces
+                .iter()
+                .map(|t| (t.clone(), dir.join(t)))
+                .collect(),
+            rules: raw
+                .rules
+                .iter()
+                .map(|r| {
+                    if r == crate::rules::BUNDLED {
+                        PathBuf::from(r)
+                    } else {
+                        dir.join(r)
+                    }
+                })
+                .collect(),
+            rule_matching,
+            min_priority,
+            allow_incomplete: raw.allow_incomplete,
+            expect: Expect {
+                counts,
+                hits,
+                no_other_hits: rx.no_other_hits,
+            },
+            has_expect,
+        })
+    }
+}
+
+/// 1-based line of the first line starting with `prefix` (1 if none).
+fn line_of(text: &str, prefix: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(prefix))
+        .map_or(1, |i| i + 1)
+}
+
+/// Where a counts key first appears in the text (for file order).
+fn find_key(text: &str, key: &str) -> usize {
+    [
+        format!("{key}:"),
+        yaml_string(key) + ":",
+        format!("'{}':", key.replace('\'', "''")),
+    ]
+    .iter()
+    .filter_map(|k| text.find(k.as_str()))
+    .min()
+    .unwrap_or(usize::MAX)
+}
+
+// serde-saphyr prefixes messages with a position we print ourselves.
+fn clean_message(m: &str) -> String {
+    let m = m.lines().next().unwrap_or(m);
+    let m = m.strip_prefix("error: ").unwrap_or(m);
+    if let Some(rest) = m.strip_prefix("line ")
+        && let Some(i) = rest.find(": ")
+        && rest[..i].contains("column")
+    {
+        return clean_message(&rest[i + 2..]);
+    }
+    match m.rfind(" at line ") {
+        Some(i) if m[i..].contains("column") => m[..i].to_string(),
+        _ => m.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CASE: &str = r#"
+description: demo
+traces: [a.rts, sub/b.rts]
+rules: ['<bundled>', extra.yaml]
+rule_matching: all
+min_priority: warning
+expect:
+  counts:
+    Zeta rule: 2
+    "Alpha: rule": 0
+  hits:
+    - rule: Zeta rule
+      trace: a.rts
+      event: 12
+      time: 2026-01-01T00:00:00.000000001Z
+      fields: {proc.name: cat, fd.num: 3, evt.failed: false, proc.pname: null}
+  no_other_hits: true
+"#;
+
+    #[test]
+    fn parses_every_key_and_resolves_paths() {
+        let c = Case::parse(Path::new("cases/x.case.yaml"), CASE).unwrap();
+        assert_eq!(c.traces[1].1, PathBuf::from("cases/sub/b.rts"));
+        assert_eq!(c.rules[0], PathBuf::from("<bundled>"));
+        assert_eq!(c.rules[1], PathBuf::from("cases/extra.yaml"));
+        assert_eq!(c.rule_matching, RuleMatching::All);
+        assert_eq!(c.min_priority, Priority::Warning);
+        // File order, not sorted order.
+        assert_eq!(c.expect.counts[0], ("Zeta rule".to_string(), 2));
+        assert_eq!(c.expect.counts[1], ("Alpha: rule".to_string(), 0));
+        let h = &c.expect.hits[0];
+        assert_eq!(h.line, 12);
+        assert_eq!(h.event, Some(12));
+        assert_eq!(
+            h.time,
+            Some(TimeSpec::Iso("2026-01-01T00:00:00.000000001Z".into()))
+        );
+        let f: BTreeMap<_, _> = h.fields.iter().cloned().collect();
+        assert!(f["proc.name"].matches(&OutputValue::String("cat".into())));
+        assert!(f["fd.num"].matches(&OutputValue::Int(3)));
+        assert!(f["evt.failed"].matches(&OutputValue::Bool(false)));
+        assert!(f["proc.pname"].matches(&OutputValue::Null));
+        assert!(!f["proc.name"].matches(&OutputValue::Null));
+        assert!(c.expect.no_other_hits);
+    }
+
+    #[test]
+    fn mistakes_name_the_line_and_what_to_do() {
+        let e = Case::parse(Path::new("c.yaml"), "traces: [a.rts]\nrule_matchng: all\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.yaml:2:"), "{e}");
+        assert!(e.contains("rule_matchng"), "{e}");
+        let e = Case::parse(
+            Path::new("c.yaml"),
+            "traces: [a.rts]\nrule_matching: some\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("c.yaml:2:") && e.contains("`first` or `all`"),
+            "{e}"
+        );
+        let e = Case::parse(Path::new("c.yaml"), "traces: []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`traces` is empty"), "{e}");
+        let e = Case::parse(
+            Path::new("c.yaml"),
+            "traces: [a.rts]\nexpect:\n  hits:\n    - rule: r\n      trace: b.rts\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("c.yaml:4:") && e.contains("`b.rts`"), "{e}");
+    }
+}

@@ -1,0 +1,256 @@
+//! Comparing what a case expects with what the replay found, and writing the difference so a
+//! person can see at once what changed.
+
+use std::fmt::Write;
+
+use rtsec_rules::{Engine, iso8601_text};
+
+use super::case::{Case, ExpectedHit, TimeSpec, ValueText};
+use crate::judge::Hit;
+use crate::summary::Summary;
+
+/// Most unexpected hits listed in a report (the rest are counted).
+const MAX_LISTED: usize = 20;
+
+/// The comparison of one case.
+#[derive(Debug, Default)]
+pub struct Comparison {
+    /// Readable lines explaining every difference (empty if the case passes).
+    pub report: Vec<String>,
+    /// For each expected hit, the actual hit it matched.
+    pub matched: Vec<Option<usize>>,
+    /// Hits per rule that fired, in rule order.
+    pub counts: Vec<(String, u64)>,
+}
+
+impl Comparison {
+    pub fn passed(&self) -> bool {
+        self.report.is_empty()
+    }
+}
+
+/// Compares. `traces` are the case's traces as written (index = the hits' `input`).
+pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) -> Comparison {
+    let mut c = Comparison {
+        counts: summary
+            .rules
+            .iter()
+            .map(|r| (r.rule.clone(), r.hits))
+            .collect(),
+        ..Default::default()
+    };
+    let trace_name = |i: usize| case.traces.get(i).map_or("?", |(t, _)| t.as_str());
+    if !case.allow_incomplete {
+        for (i, t) in summary.traces.iter().enumerate() {
+            let why = t.incompleteness();
+            if !why.is_empty() {
+                c.report.push(format!(
+                    "trace {} is incomplete (set `allow_incomplete: true` if that is expected):",
+                    trace_name(i)
+                ));
+                c.report.extend(why.into_iter().map(|w| format!("    {w}")));
+            }
+        }
+    }
+    let rule_name = |id| engine.rule(id).name.as_str();
+    let actual = |name: &str| {
+        c.counts
+            .iter()
+            .find(|(r, _)| r == name)
+            .map_or(0, |(_, n)| *n)
+    };
+    let known = |name: &str| engine.enabled().iter().any(|&id| rule_name(id) == name);
+
+    // Expected hits claim actual hits in order.
+    let mut claimed = vec![false; hits.len()];
+    let mut missing = Vec::new();
+    for (ei, e) in case.expect.hits.iter().enumerate() {
+        let found = hits.iter().enumerate().position(|(i, h)| {
+            !claimed[i] && rule_name(h.rule) == e.rule && hit_matches(e, h, case).is_empty()
+        });
+        match found {
+            Some(i) => {
+                claimed[i] = true;
+                c.matched.push(Some(i));
+            }
+            None => {
+                c.matched.push(None);
+                missing.push(ei);
+            }
+        }
+    }
+
+    // Counts: the expected ones, plus every other rule that fired under no_other_hits.
+    let expected: Vec<&(String, u64)> = case.expect.counts.iter().collect();
+    let mut rows: Vec<(String, Option<u64>, u64)> = expected
+        .iter()
+        .map(|(r, n)| (r.clone(), Some(*n), actual(r)))
+        .collect();
+    let mut unexpected: Vec<usize> = Vec::new();
+    if case.expect.no_other_hits {
+        for (i, h) in hits.iter().enumerate() {
+            let name = rule_name(h.rule);
+            if !claimed[i] && !expected.iter().any(|(r, _)| r == name) {
+                unexpected.push(i);
+            }
+        }
+        for (rule, n) in &c.counts {
+            if !rows.iter().any(|(r, ..)| r == rule)
+                && unexpected.iter().any(|&i| rule_name(hits[i].rule) == rule)
+            {
+                rows.push((rule.clone(), None, *n));
+            }
+        }
+    }
+    let bad_rows = rows.iter().any(|(r, e, a)| match e {
+        Some(e) => e != a || !known(r),
+        None => true,
+    });
+    if bad_rows {
+        let w = rows
+            .iter()
+            .map(|(r, ..)| r.len())
+            .max()
+            .unwrap_or(0)
+            .max(13);
+        c.report
+            .push(format!("  {:<w$}  expected  actual", "hits per rule"));
+        for (r, e, a) in &rows {
+            let ok = e.is_some_and(|e| e == *a) && known(r);
+            let note = if !known(r) {
+                "   (no such rule in the loaded rules: a typo, or a rule that is disabled or below min_priority?)"
+            } else if e.is_none() {
+                "   (not expected: no_other_hits)"
+            } else {
+                ""
+            };
+            c.report.push(format!(
+                "{} {:<w$}  {:>8}  {:>6}{note}",
+                if ok { " " } else { "!" },
+                r,
+                e.map_or("-".to_string(), |e| e.to_string()),
+                a
+            ));
+        }
+    }
+    for ei in missing {
+        let e = &case.expect.hits[ei];
+        c.report.push(format!(
+            "expected hit not found (line {}): {}",
+            e.line,
+            describe(e)
+        ));
+        let same_rule: Vec<(usize, &Hit)> = hits
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| rule_name(h.rule) == e.rule)
+            .collect();
+        if same_rule.is_empty() {
+            c.report.push("    no hit of that rule at all".into());
+        }
+        let mut ranked: Vec<(usize, Vec<String>, &Hit)> = same_rule
+            .into_iter()
+            .map(|(i, h)| (i, hit_matches(e, h, case), h))
+            .collect();
+        ranked.sort_by_key(|(i, d, _)| (d.len(), *i));
+        for (i, diffs, h) in ranked.into_iter().take(3) {
+            c.report.push(format!(
+                "    closest: {} event {}{}: {}",
+                trace_name(h.input),
+                h.num,
+                if claimed[i] {
+                    " (already matched another expected hit)"
+                } else {
+                    ""
+                },
+                diffs.join(", ")
+            ));
+        }
+    }
+    if !unexpected.is_empty() {
+        c.report.push(format!(
+            "unexpected hits ({}; no_other_hits is set):",
+            unexpected.len()
+        ));
+        for &i in unexpected.iter().take(MAX_LISTED) {
+            let h = &hits[i];
+            c.report.push(format!(
+                "  + {} event {}: {}",
+                trace_name(h.input),
+                h.num,
+                h.line
+            ));
+        }
+        if unexpected.len() > MAX_LISTED {
+            c.report
+                .push(format!("  … and {} more", unexpected.len() - MAX_LISTED));
+        }
+    }
+    c
+}
+
+/// The ways `h` differs from `e` (empty: it matches). The rule is compared by the caller.
+fn hit_matches(e: &ExpectedHit, h: &Hit, case: &Case) -> Vec<String> {
+    let mut d = Vec::new();
+    if let Some(t) = &e.trace {
+        let actual = case.traces.get(h.input).map_or("?", |(t, _)| t.as_str());
+        if actual != t {
+            d.push(format!("trace {actual} (expected {t})"));
+        }
+    }
+    if let Some(n) = e.event
+        && h.num != n
+    {
+        d.push(format!("event {} (expected {n})", h.num));
+    }
+    match &e.time {
+        Some(TimeSpec::Ns(t)) if h.ts != *t => d.push(format!("time {} (expected {t})", h.ts)),
+        Some(TimeSpec::Iso(t)) if iso8601_text(h.ts) != *t => {
+            d.push(format!("time {} (expected {t})", iso8601_text(h.ts)))
+        }
+        _ => {}
+    }
+    for (k, want) in &e.fields {
+        match h.output_fields.binary_search_by(|(f, _)| f.as_str().cmp(k)) {
+            Ok(i) => {
+                let got = &h.output_fields[i].1;
+                if !want.matches(got) {
+                    d.push(format!(
+                        "{k}={} (expected {})",
+                        got.to_text()
+                            .map_or("<NA>".into(), |s| super::case::yaml_string(&s)),
+                        want.to_yaml()
+                    ));
+                }
+            }
+            Err(_) => d.push(format!(
+                "{k} is not in the rule's output fields (expected {})",
+                want.to_yaml()
+            )),
+        }
+    }
+    d
+}
+
+fn describe(e: &ExpectedHit) -> String {
+    let mut s = format!("rule {:?}", e.rule);
+    if let Some(t) = &e.trace {
+        let _ = write!(s, ", trace {t}");
+    }
+    if let Some(n) = e.event {
+        let _ = write!(s, ", event {n}");
+    }
+    match &e.time {
+        Some(TimeSpec::Ns(t)) => {
+            let _ = write!(s, ", time {t}");
+        }
+        Some(TimeSpec::Iso(t)) => {
+            let _ = write!(s, ", time {t}");
+        }
+        None => {}
+    }
+    for (k, v) in &e.fields {
+        let _ = write!(s, ", {k}={}", v.to_yaml());
+    }
+    s
+}

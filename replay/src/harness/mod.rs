@@ -1,0 +1,288 @@
+//! `rtsec test`: regression tests of rule sets. A case file (see [`case`]) names traces, rules
+//! and options, and what the replay must find; [`run_cases`] runs cases in parallel and gives
+//! pass/fail per case with a readable diff ([`check`]), JUnit XML ([`junit`]) and, with
+//! `update`, rewrites expectations from the actual results ([`update`]).
+//!
+//! Case files are found by name: a directory is searched recursively for `*.case.yaml` (and
+//! `*.case.yml`), so rules files and scenario scripts can live next to them. Traces may live
+//! anywhere (a path relative to the case file); traces that are not rtsec traces (`.scap`)
+//! are handed to a converter the caller provides (`rtsec test` imports them).
+
+pub mod case;
+pub mod check;
+pub mod junit;
+pub mod update;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use rtsec_rules::{Engine, EngineOptions};
+
+use crate::error::ReplayError;
+use crate::inputs::Input;
+use crate::judge::Produce;
+use crate::pipeline::{ReplayOptions, replay};
+pub use case::Case;
+pub use junit::junit_xml;
+
+/// Suffixes of case files in directories.
+pub const CASE_SUFFIXES: [&str; 2] = [".case.yaml", ".case.yml"];
+
+/// Turns a trace that is not an rtsec trace (e.g. `.scap`) into one; returns its path.
+pub type Converter<'a> = dyn Fn(&Path) -> Result<PathBuf, String> + Sync + 'a;
+
+/// The outcome of a case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verdict {
+    #[default]
+    Pass,
+    /// The results differ from the expectations.
+    Fail,
+    /// The case could not run: a malformed case file, rules that do not load, a missing or
+    /// unreadable trace.
+    Error,
+}
+
+/// One case's result.
+#[derive(Clone, Debug, Default)]
+pub struct CaseResult {
+    pub path: PathBuf,
+    pub verdict: Verdict,
+    pub elapsed: Duration,
+    /// Why it failed or errored: the diff or the error (empty when passing).
+    pub report: String,
+    pub events: u64,
+    pub hits: u64,
+    /// With `update`: the case file was rewritten; what changed.
+    pub updated: Option<Vec<String>>,
+}
+
+impl CaseResult {
+    /// `PASS path (…)`, or `FAIL path` / `ERROR path` followed by the indented report.
+    pub fn render(&self) -> String {
+        let head = match (self.verdict, &self.updated) {
+            (_, Some(_)) => "UPDATED",
+            (Verdict::Pass, None) => "PASS",
+            (Verdict::Fail, None) => "FAIL",
+            (Verdict::Error, None) => "ERROR",
+        };
+        let mut s = format!(
+            "{head} {} ({} events, {} hits, {:.2} s)\n",
+            self.path.display(),
+            self.events,
+            self.hits,
+            self.elapsed.as_secs_f64()
+        );
+        if let Some(notes) = &self.updated {
+            for n in notes {
+                s.push_str("    ");
+                s.push_str(n);
+                s.push('\n');
+            }
+        }
+        for l in self.report.lines() {
+            s.push_str("    ");
+            s.push_str(l);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// How cases run.
+#[derive(Clone, Debug)]
+pub struct HarnessOptions {
+    /// Cases run in parallel on this many threads (each case's replay uses one).
+    pub threads: usize,
+    /// Rewrite each case's expectations from its results.
+    pub update: bool,
+}
+
+/// The case files under `paths`: files as given, directories searched recursively for
+/// [`CASE_SUFFIXES`], sorted. A path that does not exist, or a directory without cases, is an
+/// error naming it.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReplayError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found).map_err(|e| ReplayError::io(p, e))?;
+            if found.is_empty() {
+                return Err(ReplayError::io(
+                    p,
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no case files (*.case.yaml) in this directory or below",
+                    ),
+                ));
+            }
+            found.sort();
+            out.extend(found);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(ReplayError::io(
+                p,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(&path, out)?;
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str())
+            && CASE_SUFFIXES.iter().any(|s| name.ends_with(s))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs `cases` in parallel; results are in the order of `cases`.
+pub fn run_cases(
+    cases: &[PathBuf],
+    opts: &HarnessOptions,
+    convert: Option<&Converter<'_>>,
+) -> Vec<CaseResult> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        .thread_name(|i| format!("rtsec-test-{i}"))
+        .build();
+    let run = || {
+        cases
+            .par_iter()
+            .map(|p| run_case(p, opts.update, convert))
+            .collect()
+    };
+    match pool {
+        Ok(pool) => pool.install(run),
+        Err(_) => cases
+            .iter()
+            .map(|p| run_case(p, opts.update, convert))
+            .collect(),
+    }
+}
+
+/// Runs one case (and rewrites it with `update`).
+pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> CaseResult {
+    let start = Instant::now();
+    let mut r = CaseResult {
+        path: path.to_path_buf(),
+        ..Default::default()
+    };
+    let error = |mut r: CaseResult, msg: String| {
+        r.verdict = Verdict::Error;
+        r.report = msg;
+        r.elapsed = start.elapsed();
+        r
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return error(r, format!("cannot read the case file: {e}")),
+    };
+    let case = match Case::parse(path, &text) {
+        Ok(c) => c,
+        Err(e) => return error(r, e.to_string()),
+    };
+    let set = match crate::rules::load(&case.rules, None) {
+        Ok(s) => s,
+        Err(e) => return error(r, format!("rules: {e}")),
+    };
+    let engine = Engine::new(
+        &set,
+        EngineOptions {
+            rule_matching: case.rule_matching,
+            min_priority: case.min_priority,
+            ..Default::default()
+        },
+    );
+    let mut inputs = Vec::with_capacity(case.traces.len());
+    for (written, resolved) in &case.traces {
+        if !resolved.exists() {
+            return error(
+                r,
+                format!(
+                    "trace {written} not found (looked for {}); record it with the scenario's \
+                     script, or fix the path (relative to the case file)",
+                    resolved.display()
+                ),
+            );
+        }
+        let is_scap = written.ends_with(".scap") || written.ends_with(".scap.gz");
+        let path = match (is_scap, convert) {
+            (true, Some(conv)) => match conv(resolved) {
+                Ok(p) => p,
+                Err(e) => return error(r, format!("trace {written}: cannot import: {e}")),
+            },
+            _ => resolved.clone(),
+        };
+        inputs.push(Input {
+            path,
+            problem: None,
+        });
+    }
+    let opts = ReplayOptions {
+        threads: 1,
+        max_in_flight: 0,
+        produce: Produce {
+            collect: true,
+            ..Default::default()
+        },
+    };
+    let mut hits = Vec::new();
+    let summary = match replay(
+        &engine,
+        &inputs,
+        &opts,
+        &mut |b| {
+            hits.extend(b.hits);
+            Ok(())
+        },
+        &mut |_| {},
+    ) {
+        Ok(s) => s,
+        Err(e) => return error(r, e.to_string()),
+    };
+    r.events = summary.events;
+    r.hits = summary.hits;
+    for (i, t) in summary.traces.iter().enumerate() {
+        if let Some(e) = &t.error {
+            return error(r, format!("trace {}: {e}", case.traces[i].0));
+        }
+    }
+    let cmp = check::compare(&case, &engine, &summary, &hits);
+    if update {
+        let (block, notes) = update::new_expect_block(&case, &engine, &cmp);
+        let new_text = update::replace_expect(&text, &block);
+        if new_text != text {
+            if let Err(e) = std::fs::write(path, &new_text) {
+                return error(r, format!("cannot rewrite the case file: {e}"));
+            }
+            let mut notes = notes;
+            notes.insert(0, "expectations rewritten from the actual results".into());
+            r.updated = Some(notes);
+        }
+        // The case now expects what happened, except for incompleteness, which no rewrite
+        // of expectations fixes.
+        let after = Case::parse(path, &new_text)
+            .map(|c| check::compare(&c, &engine, &summary, &hits))
+            .unwrap_or(cmp);
+        if !after.passed() {
+            r.verdict = Verdict::Fail;
+            r.report = after.report.join("\n");
+        }
+    } else if !cmp.passed() {
+        r.verdict = Verdict::Fail;
+        r.report = cmp.report.join("\n");
+    }
+    r.elapsed = start.elapsed();
+    r
+}

@@ -1,0 +1,179 @@
+//! Judging one block: decode it, run the rules on each event, and render what the run asked
+//! for (alert lines, Parquet rows, collected hits). Runs on any worker thread; everything it
+//! produces depends only on the block, so outputs are the same for every thread count.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow_array::RecordBatch;
+use rtsec_format::{Losses, RawBlock};
+use rtsec_rules::{Engine, OutputValue, RuleId, Scratch};
+use smallvec::SmallVec;
+
+use crate::fields::FieldReader;
+use crate::hits::HitsBatch;
+
+/// How alerts are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineFormat {
+    /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output` (local time).
+    Text,
+    /// Falco's JSON alert, one object per line.
+    Json,
+}
+
+/// One hit kept in memory (for the test harness and library users).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// Index of the trace in the run's inputs.
+    pub input: usize,
+    pub rule: RuleId,
+    /// Falco's `evt.num` within its trace.
+    pub num: u64,
+    pub ts: u64,
+    /// Falco's text line.
+    pub line: String,
+    /// The rule's `output_fields` (sorted by key, `evt.time` included).
+    pub output_fields: Vec<(String, OutputValue)>,
+}
+
+/// What a block produced, handed to the caller in input order, then block order.
+#[derive(Debug, Default)]
+pub struct BlockResult {
+    /// Index of the trace in the run's inputs.
+    pub input: usize,
+    /// Position of the block in its trace.
+    pub block: u32,
+    pub events: u64,
+    /// Alert lines (each ending in `\n`), if a [`LineFormat`] was asked for.
+    pub lines: Vec<u8>,
+    /// Hit rows, if Parquet was asked for and the block has hits.
+    pub batch: Option<RecordBatch>,
+    /// Hits, if collecting was asked for.
+    pub hits: Vec<Hit>,
+    /// Hits per rule in this block, in first-hit order.
+    pub rule_hits: Vec<(RuleId, u64)>,
+    /// The source's cumulative losses when this block was cut.
+    pub losses: Losses,
+    /// Why the block could not be decoded (it was skipped).
+    pub damage: Option<String>,
+    /// Time spent decoding and evaluating, in ns (for `--stats`).
+    pub decode_ns: u64,
+    pub eval_ns: u64,
+}
+
+impl BlockResult {
+    pub fn hit_count(&self) -> u64 {
+        self.rule_hits.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// What a run produces for each hit.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Produce {
+    pub lines: Option<LineFormat>,
+    pub parquet: bool,
+    pub collect: bool,
+}
+
+/// Shared, read-only state of a run.
+pub(crate) struct Judge<'a> {
+    pub engine: &'a Engine,
+    pub produce: Produce,
+    /// Present when Parquet rows are produced.
+    pub fields: Option<&'a FieldReader>,
+}
+
+/// A block to judge and where it comes from.
+pub(crate) struct Job {
+    pub input: usize,
+    pub raw: RawBlock,
+    pub hostname: Arc<str>,
+    pub trace: Arc<str>,
+}
+
+impl Judge<'_> {
+    pub fn run(&self, job: Job, scratch: &mut Scratch) -> BlockResult {
+        let t0 = Instant::now();
+        let mut out = BlockResult {
+            input: job.input,
+            block: job.raw.index,
+            ..Default::default()
+        };
+        let block = match job.raw.decode() {
+            Ok(b) => b,
+            Err(e) => {
+                out.damage = Some(e.to_string());
+                out.decode_ns = t0.elapsed().as_nanos() as u64;
+                return out;
+            }
+        };
+        drop(job.raw);
+        let t1 = Instant::now();
+        out.decode_ns = (t1 - t0).as_nanos() as u64;
+        out.events = block.events.len() as u64;
+        scratch.set_hostname(&job.hostname);
+        let mut batch = self.produce.parquet.then(HitsBatch::new);
+        let mut values = Vec::new();
+        for ev in block.events() {
+            let ids = self.engine.matches(&ev, scratch);
+            if ids.is_empty() {
+                continue;
+            }
+            // At most a few ids; copy them so the scratch can be reused for the alerts.
+            let ids: SmallVec<[RuleId; 8]> = ids.iter().copied().collect();
+            for id in ids {
+                count(&mut out.rule_hits, id);
+                let needs_alert =
+                    self.produce.lines.is_some() || self.produce.parquet || self.produce.collect;
+                if !needs_alert {
+                    continue;
+                }
+                let alert = self.engine.alert(id, &ev, scratch);
+                let line = alert.text_line();
+                match self.produce.lines {
+                    Some(LineFormat::Text) => {
+                        out.lines.extend_from_slice(line.as_bytes());
+                        out.lines.push(b'\n');
+                    }
+                    Some(LineFormat::Json) => {
+                        let _ = serde_json::to_writer(&mut out.lines, &alert.json());
+                        out.lines.push(b'\n');
+                    }
+                    None => {}
+                }
+                if let (Some(b), Some(fields)) = (batch.as_mut(), self.fields) {
+                    fields.read(&ev, scratch, &mut values);
+                    b.push(&alert, &line, &job.hostname, &job.trace, ev.num, &values);
+                }
+                if self.produce.collect {
+                    out.hits.push(Hit {
+                        input: job.input,
+                        rule: id,
+                        num: ev.num,
+                        ts: ev.event.ts,
+                        line,
+                        output_fields: alert.output_fields,
+                    });
+                }
+            }
+        }
+        let _ = out.lines.flush();
+        if let Some(mut b) = batch
+            && !b.is_empty()
+        {
+            out.batch = Some(b.finish());
+        }
+        out.losses = block.losses.clone();
+        out.eval_ns = t1.elapsed().as_nanos() as u64;
+        out
+    }
+}
+
+fn count(v: &mut Vec<(RuleId, u64)>, id: RuleId) {
+    match v.iter_mut().find(|(r, _)| *r == id) {
+        Some((_, n)) => *n += 1,
+        None => v.push((id, 1)),
+    }
+}

@@ -1,0 +1,374 @@
+//! The parallel replay: blocks of all inputs are judged on a rayon pool and handed back in
+//! input order, then block order, whatever thread finished first.
+//!
+//! The calling thread reads compressed blocks (cheap I/O), hands each to the pool, and puts
+//! finished blocks back in order. At most `max_in_flight` blocks exist at a time (being
+//! judged, or finished and waiting for an earlier one), so memory does not grow with the size
+//! of the inputs. Everything a block produces depends only on that block, so the outputs are
+//! byte-identical for every thread count.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rtsec_format::{Losses, TraceReader};
+use rtsec_rules::{Engine, Scratch};
+
+use crate::error::ReplayError;
+use crate::fields::FieldReader;
+use crate::hits::HIT_EVENT_FIELDS;
+use crate::inputs::Input;
+use crate::judge::{BlockResult, Job, Judge, Produce};
+use crate::summary::{RuleHits, Summary, TraceReport};
+
+/// How a replay runs.
+#[derive(Clone, Debug)]
+pub struct ReplayOptions {
+    /// Worker threads. With 1, everything runs on the calling thread.
+    pub threads: usize,
+    /// Most blocks alive at once; 0 picks `2 × threads + 2`.
+    pub max_in_flight: usize,
+    pub produce: Produce,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_in_flight: 0,
+            produce: Produce::default(),
+        }
+    }
+}
+
+/// Progress so far, reported after each block.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    pub blocks: u64,
+    pub events: u64,
+    pub hits: u64,
+    /// Compressed bytes read so far, and in all inputs (for a progress bar).
+    pub bytes: u64,
+    pub total_bytes: u64,
+}
+
+/// Judges `inputs` with `engine`. `on_block` receives every block's result in input order,
+/// then block order; if it fails, reading stops and its error is returned. Inputs that cannot
+/// be opened, and damage inside traces, do not stop the run: they are in the summary.
+pub fn replay(
+    engine: &Engine,
+    inputs: &[Input],
+    opts: &ReplayOptions,
+    on_block: &mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary, ReplayError> {
+    let fields = if opts.produce.parquet {
+        Some(FieldReader::new(&HIT_EVENT_FIELDS)?)
+    } else {
+        None
+    };
+    let judge = Judge {
+        engine,
+        produce: opts.produce,
+        fields: fields.as_ref(),
+    };
+    run_blocks(&judge, Some(engine), inputs, opts, on_block, on_progress)
+}
+
+/// What runs on each block: judging (replay) or reading fields (export).
+pub(crate) trait BlockWork: Sync {
+    fn run(&self, job: Job, scratch: &mut Scratch) -> BlockResult;
+}
+
+impl BlockWork for Judge<'_> {
+    fn run(&self, job: Job, scratch: &mut Scratch) -> BlockResult {
+        Judge::run(self, job, scratch)
+    }
+}
+
+/// Runs `work` on every block of `inputs` (see [`replay`]); `engine` names the rules in the
+/// summary's counts.
+pub(crate) fn run_blocks(
+    work: &dyn BlockWork,
+    engine: Option<&Engine>,
+    inputs: &[Input],
+    opts: &ReplayOptions,
+    on_block: &mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary, ReplayError> {
+    let start = Instant::now();
+    let threads = opts.threads.max(1);
+    let max_in_flight = if opts.max_in_flight == 0 {
+        2 * threads + 2
+    } else {
+        opts.max_in_flight
+    };
+    let total_bytes = inputs
+        .iter()
+        .filter_map(|i| std::fs::metadata(&i.path).ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    let mut col = Collector::new(engine, inputs, on_block, on_progress, total_bytes);
+    if threads == 1 {
+        let mut scratch = Scratch::new();
+        drive(inputs, &mut col, &mut |seq, job, col| {
+            let r = work.run(job, &mut scratch);
+            col.in_flight += 1;
+            col.accept(seq, r);
+        });
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("rtsec-replay-{i}"))
+            .build()
+            .map_err(|e| ReplayError::Output(format!("cannot start worker threads: {e}")))?;
+        let scratches: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
+        let (tx, rx) = mpsc::channel::<(u64, BlockResult)>();
+        let scratches = &scratches;
+        pool.in_place_scope_fifo(|s| {
+            let mut submit = |seq: u64, job: Job, col: &mut Collector<'_>| {
+                let tx = tx.clone();
+                s.spawn_fifo(move |_| {
+                    let mut scratch = scratches
+                        .lock()
+                        .map(|mut v| v.pop())
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default();
+                    let r = work.run(job, &mut scratch);
+                    if let Ok(mut v) = scratches.lock() {
+                        v.push(scratch);
+                    }
+                    let _ = tx.send((seq, r));
+                });
+                col.in_flight += 1;
+                // Wait while the window is full: results come back in any order.
+                while col.in_flight >= max_in_flight {
+                    match rx.recv() {
+                        Ok((seq, r)) => col.accept(seq, r),
+                        Err(_) => break,
+                    }
+                }
+            };
+            drive(inputs, &mut col, &mut submit);
+            while col.in_flight > 0 {
+                match rx.recv() {
+                    Ok((seq, r)) => col.accept(seq, r),
+                    Err(_) => break,
+                }
+            }
+        });
+    }
+    col.finish(threads, start)
+}
+
+/// Reads every input's blocks in order and submits them with consecutive sequence numbers.
+fn drive(
+    inputs: &[Input],
+    col: &mut Collector<'_>,
+    submit: &mut dyn FnMut(u64, Job, &mut Collector<'_>),
+) {
+    let mut seq = 0u64;
+    for (i, input) in inputs.iter().enumerate() {
+        if col.error.is_some() {
+            break;
+        }
+        if let Some(p) = &input.problem {
+            col.reports[i].error = Some(p.clone());
+            continue;
+        }
+        let reader = match TraceReader::open(&input.path) {
+            Ok(r) => r,
+            Err(e) => {
+                col.reports[i].error = Some(e.to_string());
+                continue;
+            }
+        };
+        let hostname: Arc<str> = Arc::from(reader.header().hostname.as_str());
+        let trace: Arc<str> = Arc::from(input.path.display().to_string().as_str());
+        {
+            let r = &mut col.reports[i];
+            r.hostname = reader.header().hostname.clone();
+            r.finished = reader.footer().is_some();
+            r.footer_events = reader.footer().map(|f| f.events);
+        }
+        if let Some(f) = reader.footer() {
+            col.footer_losses[i] = Some(f.losses.clone());
+        }
+        let mut blocks = reader.blocks(true);
+        for raw in &mut blocks {
+            if col.error.is_some() {
+                break;
+            }
+            match raw {
+                Ok(raw) => {
+                    col.bytes_read += raw.payload.len() as u64;
+                    let job = Job {
+                        input: i,
+                        raw,
+                        hostname: hostname.clone(),
+                        trace: trace.clone(),
+                    };
+                    submit(seq, job, col);
+                    seq += 1;
+                }
+                Err(e) => {
+                    col.reports[i]
+                        .damaged_blocks
+                        .push(format!("reading stopped: {e}"));
+                    break;
+                }
+            }
+        }
+        col.reports[i].notices = blocks.into_notices();
+    }
+}
+
+/// Puts finished blocks back in order and keeps the tallies.
+struct Collector<'a> {
+    engine: Option<&'a Engine>,
+    on_block: &'a mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
+    on_progress: &'a mut dyn FnMut(&Progress),
+    reports: Vec<TraceReport>,
+    footer_losses: Vec<Option<Losses>>,
+    /// Per input: the losses of the last block read (its index and losses).
+    block_losses: Vec<Option<(u32, Losses)>>,
+    rule_hits: Vec<u64>,
+    waiting: BTreeMap<u64, BlockResult>,
+    next: u64,
+    in_flight: usize,
+    progress: Progress,
+    bytes_read: u64,
+    decode_ns: u64,
+    eval_ns: u64,
+    error: Option<ReplayError>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(
+        engine: Option<&'a Engine>,
+        inputs: &[Input],
+        on_block: &'a mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
+        on_progress: &'a mut dyn FnMut(&Progress),
+        total_bytes: u64,
+    ) -> Self {
+        let n_rules = engine
+            .and_then(|e| e.enabled().iter().map(|&i| i as usize + 1).max())
+            .unwrap_or(0);
+        Collector {
+            engine,
+            on_block,
+            on_progress,
+            reports: inputs
+                .iter()
+                .map(|i| TraceReport {
+                    path: i.path.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+            footer_losses: vec![None; inputs.len()],
+            block_losses: vec![None; inputs.len()],
+            rule_hits: vec![0; n_rules],
+            waiting: BTreeMap::new(),
+            next: 0,
+            in_flight: 0,
+            progress: Progress {
+                total_bytes,
+                ..Default::default()
+            },
+            bytes_read: 0,
+            decode_ns: 0,
+            eval_ns: 0,
+            error: None,
+        }
+    }
+
+    /// Takes block `seq`'s result and emits every result that is now next in order.
+    fn accept(&mut self, seq: u64, r: BlockResult) {
+        self.waiting.insert(seq, r);
+        while let Some(r) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            self.in_flight -= 1;
+            self.emit(r);
+        }
+    }
+
+    fn emit(&mut self, mut r: BlockResult) {
+        let i = r.input;
+        let hits = r.hit_count();
+        {
+            let rep = &mut self.reports[i];
+            rep.blocks += 1;
+            rep.events += r.events;
+            rep.hits += hits;
+            if let Some(d) = r.damage.take() {
+                rep.damaged_blocks.push(d);
+            }
+        }
+        if r.events > 0 {
+            let newer = self.block_losses[i]
+                .as_ref()
+                .is_none_or(|(b, _)| r.block >= *b);
+            if newer {
+                self.block_losses[i] = Some((r.block, std::mem::take(&mut r.losses)));
+            }
+        }
+        for &(id, n) in &r.rule_hits {
+            if let Some(c) = self.rule_hits.get_mut(id as usize) {
+                *c += n;
+            }
+        }
+        self.decode_ns += r.decode_ns;
+        self.eval_ns += r.eval_ns;
+        self.progress.blocks += 1;
+        self.progress.events += r.events;
+        self.progress.hits += hits;
+        self.progress.bytes = self.bytes_read;
+        if self.error.is_none()
+            && let Err(e) = (self.on_block)(r)
+        {
+            self.error = Some(e);
+        }
+        (self.on_progress)(&self.progress);
+    }
+
+    fn finish(mut self, threads: usize, start: Instant) -> Result<Summary, ReplayError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        for (i, rep) in self.reports.iter_mut().enumerate() {
+            rep.losses = match (self.footer_losses[i].take(), self.block_losses[i].take()) {
+                (Some(f), _) => f,
+                (None, Some((_, b))) => b,
+                (None, None) => Losses::default(),
+            };
+        }
+        let enabled = self.engine.map_or(&[][..], |e| e.enabled());
+        let rules = enabled
+            .iter()
+            .filter_map(|&id| {
+                let n = self.rule_hits.get(id as usize).copied().unwrap_or(0);
+                let info = self.engine?.rule(id);
+                (n > 0).then(|| RuleHits {
+                    rule: info.name.clone(),
+                    priority: info.priority,
+                    hits: n,
+                })
+            })
+            .collect();
+        Ok(Summary {
+            events: self.reports.iter().map(|r| r.events).sum(),
+            hits: self.reports.iter().map(|r| r.hits).sum(),
+            blocks: self.reports.iter().map(|r| r.blocks).sum(),
+            traces: self.reports,
+            rules,
+            threads,
+            elapsed: start.elapsed(),
+            decode_ns: self.decode_ns,
+            eval_ns: self.eval_ns,
+            bytes_read: self.bytes_read,
+        })
+    }
+}

@@ -1,0 +1,33 @@
+//! Choosing the rules of a run: files in order, the bundled default set by name, or the bundled
+//! set when nothing is given.
+
+use std::path::{Path, PathBuf};
+
+use rtsec_rules::{BUNDLED_NAME, RuleSet, RuleSource};
+
+use crate::error::ReplayError;
+
+/// The name that stands for rtsec's bundled ruleset among rules files (`--rules '<bundled>'`,
+/// `rules: ['<bundled>']` in test cases), e.g. to load it before a file that extends its lists.
+pub const BUNDLED: &str = BUNDLED_NAME;
+
+/// Loads rules files in order (`<bundled>` is the bundled set); none at all means the bundled
+/// set. Paths are used as given; `base` (a case file's directory) resolves relative ones.
+pub fn load(paths: &[PathBuf], base: Option<&Path>) -> Result<RuleSet, ReplayError> {
+    if paths.is_empty() {
+        return RuleSet::bundled().map_err(|e| ReplayError::Rules(e.error.to_string()));
+    }
+    let mut sources = Vec::with_capacity(paths.len());
+    for p in paths {
+        if p.as_os_str() == BUNDLED {
+            sources.push(RuleSource::bundled());
+            continue;
+        }
+        let full = match base {
+            Some(b) if p.is_relative() => b.join(p),
+            _ => p.clone(),
+        };
+        sources.push(RuleSource::from_file(&full).map_err(|e| ReplayError::Rules(e.to_string()))?);
+    }
+    rtsec_rules::load(&sources).map_err(|e| ReplayError::Rules(e.error.to_string()))
+}

@@ -1,0 +1,394 @@
+//! What a replay saw: events, hits by rule and priority, and for every trace whether it was
+//! judged whole. A verdict on a lossy trace must say so: drops, skipped records, truncation and
+//! damage are always part of the summary and of the exit code.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rtsec_format::{Losses, Notice};
+use rtsec_rules::Priority;
+
+/// Exit code: every trace was judged whole.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: at least one input could not be judged at all (missing, not a trace, unreadable).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: everything was judged, but at least one trace is incomplete (kernel drops,
+/// skipped records, truncated or damaged file, no footer): verdicts may miss what was lost.
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// One trace of a run.
+#[derive(Clone, Debug, Default)]
+pub struct TraceReport {
+    pub path: PathBuf,
+    pub hostname: String,
+    /// Why the trace could not be judged at all (nothing else is meaningful then).
+    pub error: Option<String>,
+    pub blocks: u64,
+    pub events: u64,
+    pub hits: u64,
+    /// Blocks that could not be decoded and were skipped: why.
+    pub damaged_blocks: Vec<String>,
+    /// What the reader noticed: truncation, no footer, skipped damage, a damaged footer.
+    pub notices: Vec<Notice>,
+    /// The trace's own record of what it lost (from the footer, or the last block read).
+    pub losses: Losses,
+    /// Whether the trace has its footer (a finished recording).
+    pub finished: bool,
+    /// Events the footer says the trace holds (absent without a footer).
+    pub footer_events: Option<u64>,
+}
+
+impl TraceReport {
+    /// Reasons the verdict on this trace may be incomplete (empty if it was judged whole).
+    pub fn incompleteness(&self) -> Vec<String> {
+        let mut r = Vec::new();
+        if self.error.is_some() {
+            return r;
+        }
+        let drops = self.losses.kernel_drops();
+        if drops > 0 {
+            let per_cpu: Vec<String> = self
+                .losses
+                .kernel_drops_per_cpu
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(cpu, n)| format!("cpu{cpu} {n}"))
+                .collect();
+            r.push(format!(
+                "the kernel dropped {drops} events ({})",
+                per_cpu.join(", ")
+            ));
+        } else {
+            let by_type: u64 = self
+                .losses
+                .kernel_drops_by_type
+                .iter()
+                .map(|(_, n)| n)
+                .sum();
+            if by_type > 0 {
+                r.push(format!("the kernel dropped {by_type} events"));
+            }
+        }
+        let skipped = self.losses.skipped_total();
+        if skipped > 0 {
+            let what: Vec<String> = self
+                .losses
+                .skipped
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(why, n)| format!("{n} {why}"))
+                .collect();
+            r.push(format!(
+                "{skipped} source records were skipped ({})",
+                what.join(", ")
+            ));
+        }
+        for n in &self.notices {
+            r.push(n.to_string());
+        }
+        for d in &self.damaged_blocks {
+            r.push(format!("damaged block skipped: {d}"));
+        }
+        if let Some(f) = self.footer_events
+            && f > self.events
+            && self.damaged_blocks.is_empty()
+            && self.notices.is_empty()
+        {
+            r.push(format!(
+                "the footer counts {f} events but {} were read",
+                self.events
+            ));
+        }
+        r
+    }
+
+    /// Values the capture cut to fit (long strings, argv): shown, not counted as incomplete.
+    pub fn values_cut(&self) -> u64 {
+        self.losses.truncated.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Hits of one rule.
+#[derive(Clone, Debug)]
+pub struct RuleHits {
+    pub rule: String,
+    pub priority: Priority,
+    pub hits: u64,
+}
+
+/// Everything a replay reports at the end.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub traces: Vec<TraceReport>,
+    /// Rules that fired, in rule (evaluation) order.
+    pub rules: Vec<RuleHits>,
+    pub events: u64,
+    pub hits: u64,
+    pub blocks: u64,
+    pub threads: usize,
+    pub elapsed: Duration,
+    /// Sum over blocks of the time spent decoding and evaluating (all threads).
+    pub decode_ns: u64,
+    pub eval_ns: u64,
+    /// Bytes of compressed blocks read.
+    pub bytes_read: u64,
+}
+
+impl Summary {
+    /// Hits per priority, most severe first (priorities without hits left out).
+    pub fn by_priority(&self) -> Vec<(Priority, u64)> {
+        Priority::ALL
+            .iter()
+            .map(|&p| {
+                (
+                    p,
+                    self.rules
+                        .iter()
+                        .filter(|r| r.priority == p)
+                        .map(|r| r.hits)
+                        .sum(),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// Inputs that could not be judged at all.
+    pub fn failed(&self) -> impl Iterator<Item = &TraceReport> {
+        self.traces.iter().filter(|t| t.error.is_some())
+    }
+
+    /// Traces judged only in part.
+    pub fn incomplete(&self) -> impl Iterator<Item = &TraceReport> {
+        self.traces
+            .iter()
+            .filter(|t| !t.incompleteness().is_empty())
+    }
+
+    /// [`EXIT_FAILED`] if an input could not be judged, else [`EXIT_INCOMPLETE`] if a trace is
+    /// incomplete, else [`EXIT_OK`].
+    pub fn exit_code(&self) -> u8 {
+        if self.failed().next().is_some() {
+            EXIT_FAILED
+        } else if self.incomplete().next().is_some() {
+            EXIT_INCOMPLETE
+        } else {
+            EXIT_OK
+        }
+    }
+
+    pub fn events_per_sec(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 { self.events as f64 / s } else { 0.0 }
+    }
+
+    /// The human summary. `detailed` adds every trace and the time split (`--stats`).
+    pub fn render(&self, detailed: bool) -> String {
+        let mut s = String::new();
+        let n = self.traces.len();
+        let _ = writeln!(
+            s,
+            "Summary: {} {} judged, {} events in {:.2} s ({}/s, {} {})",
+            n - self.failed().count(),
+            plural(n - self.failed().count(), "trace", "traces"),
+            group(self.events),
+            self.elapsed.as_secs_f64(),
+            human_rate(self.events_per_sec()),
+            self.threads,
+            plural(self.threads, "thread", "threads"),
+        );
+        let _ = writeln!(s, "Hits: {}", group(self.hits));
+        if self.hits > 0 {
+            let pr: Vec<String> = self
+                .by_priority()
+                .iter()
+                .map(|(p, n)| format!("{p}: {}", group(*n)))
+                .collect();
+            let _ = writeln!(s, "  by priority: {}", pr.join(", "));
+            let _ = writeln!(s, "  by rule:");
+            let w = self
+                .rules
+                .iter()
+                .map(|r| group(r.hits).len())
+                .max()
+                .unwrap_or(1);
+            for r in &self.rules {
+                let _ = writeln!(
+                    s,
+                    "    {:>w$}  {:<13} {}",
+                    group(r.hits),
+                    r.priority.as_str(),
+                    r.rule
+                );
+            }
+        }
+        let troubled = self
+            .traces
+            .iter()
+            .any(|t| t.error.is_some() || !t.incompleteness().is_empty() || t.values_cut() > 0);
+        if detailed || troubled || n > 1 {
+            let _ = writeln!(s, "Traces:");
+            for t in &self.traces {
+                let p = t.path.display();
+                if let Some(e) = &t.error {
+                    let _ = writeln!(s, "  {p}: NOT JUDGED: {e}");
+                    continue;
+                }
+                let inc = t.incompleteness();
+                let state = if inc.is_empty() {
+                    "complete"
+                } else {
+                    "INCOMPLETE"
+                };
+                let _ = writeln!(
+                    s,
+                    "  {p}: {} events, {} hits, {}{}",
+                    group(t.events),
+                    group(t.hits),
+                    state,
+                    if detailed {
+                        format!(
+                            " ({} blocks, host {})",
+                            t.blocks,
+                            if t.hostname.is_empty() {
+                                "?"
+                            } else {
+                                &t.hostname
+                            }
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+                for why in inc {
+                    let _ = writeln!(s, "      {why}");
+                }
+                let cut = t.values_cut();
+                if cut > 0 {
+                    let what: Vec<String> = t
+                        .losses
+                        .truncated
+                        .iter()
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(w, n)| format!("{n} {w}"))
+                        .collect();
+                    let _ = writeln!(
+                        s,
+                        "      {cut} values were cut to fit by the capture ({})",
+                        what.join(", ")
+                    );
+                }
+            }
+        }
+        if detailed {
+            let _ = writeln!(
+                s,
+                "Work: {} blocks, {} compressed bytes read; decode {:.2} s, rules {:.2} s (CPU time over all threads)",
+                group(self.blocks),
+                group(self.bytes_read),
+                self.decode_ns as f64 / 1e9,
+                self.eval_ns as f64 / 1e9
+            );
+        }
+        let failed = self.failed().count();
+        let incomplete = self.incomplete().count();
+        if failed > 0 {
+            let _ = writeln!(
+                s,
+                "ERROR: {failed} of {n} inputs could not be judged (see above)"
+            );
+        }
+        if incomplete > 0 {
+            let _ = writeln!(
+                s,
+                "WARNING: {incomplete} of {n} {} incomplete: the verdict may miss what was lost (see above)",
+                if incomplete == 1 {
+                    "trace is"
+                } else {
+                    "traces are"
+                }
+            );
+        }
+        s
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `12345678.0` → `12.3M`.
+pub fn human_rate(x: f64) -> String {
+    if x >= 1e9 {
+        format!("{:.2}G", x / 1e9)
+    } else if x >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.1}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(1234567), "1,234,567");
+        assert_eq!(human_rate(12_345_678.0), "12.35M");
+    }
+
+    #[test]
+    fn drops_and_truncation_make_a_trace_incomplete_and_set_the_exit_code() {
+        let mut s = Summary {
+            traces: vec![TraceReport {
+                path: "a.rts".into(),
+                events: 10,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(s.exit_code(), EXIT_OK);
+        s.traces[0].losses.kernel_drops_per_cpu = vec![0, 7];
+        assert_eq!(s.exit_code(), EXIT_INCOMPLETE);
+        let text = s.render(false);
+        assert!(
+            text.contains("the kernel dropped 7 events (cpu1 7)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("WARNING: 1 of 1 trace is incomplete"),
+            "{text}"
+        );
+        s.traces.push(TraceReport {
+            path: "b.rts".into(),
+            error: Some("not an rtsec trace".into()),
+            ..Default::default()
+        });
+        assert_eq!(s.exit_code(), EXIT_FAILED);
+        assert!(
+            s.render(false)
+                .contains("b.rts: NOT JUDGED: not an rtsec trace")
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! `rtsec replay [--rules F]... TRACE|DIR...`: Falco verdicts over recorded traces, in parallel.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rtsec_replay::summary::{group, human_rate};
+use rtsec_replay::{
+    LineFormat, ParquetFile, Produce, ReplayError, ReplayOptions, hits_schema, inputs,
+};
+use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching};
+
+/// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
+///
+/// Blocks of all traces are judged in parallel; the output order (input order, then event
+/// order) and bytes are the same for every -j. Directories are searched for *.rts.
+///
+/// Exit codes: 0 every trace judged whole; 1 an input could not be judged (missing, not a
+/// trace, unreadable) or another error; 3 judged, but a trace is incomplete (kernel drops,
+/// skipped records, truncated or damaged file): the verdict may miss what was lost.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Traces (.rts) or directories of traces, judged in the order given.
+    #[arg(required = true, value_name = "TRACE|DIR")]
+    pub traces: Vec<PathBuf>,
+    /// Rules file, repeatable, loaded in order (default: the bundled rules; `<bundled>` names
+    /// them, e.g. before a file that extends their lists).
+    #[arg(long = "rules", short = 'r', value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Alert format on stdout: Falco's text line or Falco's JSON (one object per line).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Also write every hit as a row of this Parquet file (zstd).
+    #[arg(long, value_name = "FILE")]
+    pub parquet: Option<PathBuf>,
+    /// Replace the Parquet file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Falco's rule_matching: stop at the first matching rule per event, or fire them all.
+    #[arg(long, value_enum, default_value = "first")]
+    pub rule_matching: Matching,
+    /// Load only rules at least this severe (emergency … debug).
+    #[arg(long, value_name = "PRIORITY", default_value = "debug")]
+    pub min_priority: Priority,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print no alerts (the summary and --parquet still are).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Detailed summary: every trace, blocks, decode and rule time.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Matching {
+    First,
+    All,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let set = rtsec_replay::rules::load(&args.rules, None)?;
+    let engine = Engine::new(
+        &set,
+        EngineOptions {
+            rule_matching: match args.rule_matching {
+                Matching::First => RuleMatching::First,
+                Matching::All => RuleMatching::All,
+            },
+            min_priority: args.min_priority,
+            ..Default::default()
+        },
+    );
+    let inputs = inputs::expand(&args.traces);
+    let mut parquet = match &args.parquet {
+        Some(p) => {
+            if p.exists() && !args.force {
+                anyhow::bail!("{} exists; pass --force to replace it", p.display());
+            }
+            Some(ParquetFile::create(
+                p,
+                hits_schema(),
+                "hits",
+                rtsec_replay::hits::HITS_SCHEMA_VERSION,
+            )?)
+        }
+        None => None,
+    };
+    let opts = ReplayOptions {
+        threads: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1),
+        max_in_flight: 0,
+        produce: Produce {
+            lines: (!args.quiet).then_some(match args.format {
+                Format::Text => LineFormat::Text,
+                Format::Json => LineFormat::Json,
+            }),
+            parquet: parquet.is_some(),
+            collect: false,
+        },
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed} {bar:30} {bytes}/{total_bytes} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let start = std::time::Instant::now();
+    let result = rtsec_replay::replay(
+        &engine,
+        &inputs,
+        &opts,
+        &mut |r| {
+            if !r.lines.is_empty() {
+                out.write_all(&r.lines)
+                    .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
+            }
+            if let (Some(b), Some(p)) = (&r.batch, parquet.as_mut()) {
+                p.write(b)?;
+            }
+            Ok(())
+        },
+        &mut |p| {
+            if let Some(bar) = &bar {
+                bar.set_length(p.total_bytes);
+                bar.set_position(p.bytes);
+                let secs = start.elapsed().as_secs_f64().max(1e-9);
+                bar.set_message(format!(
+                    "{} events ({}/s), {} hits",
+                    group(p.events),
+                    human_rate(p.events as f64 / secs),
+                    group(p.hits)
+                ));
+            }
+        },
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let flushed = out.flush();
+    drop(out);
+    let summary = match result {
+        Ok(s) => s,
+        Err(ReplayError::Output(m)) if m.contains("Broken pipe") => {
+            if let Some(p) = parquet {
+                p.abandon();
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => {
+            if let Some(p) = parquet {
+                p.abandon();
+            }
+            return Err(e.into());
+        }
+    };
+    if let Err(e) = flushed
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("stdout");
+    }
+    let mut text = summary.render(args.stats);
+    if let Some(p) = parquet {
+        let path = p.path().to_path_buf();
+        let stats = p.finish()?;
+        text.push_str(&format!(
+            "Parquet: {} hits in {} row groups → {} ({} bytes)\n",
+            group(stats.rows),
+            stats.row_groups,
+            path.display(),
+            group(stats.bytes)
+        ));
+    }
+    eprint!("{text}");
+    Ok(ExitCode::from(summary.exit_code()))
+}

@@ -1,0 +1,121 @@
+//! `rtsec test PATH...`: regression tests of rule sets (traces + rules + expected hits).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rtsec_capture::import::{ImportOptions, import};
+use rtsec_replay::harness::{self, HarnessOptions, Verdict};
+
+/// Run rule-set regression cases: every *.case.yaml under the paths (files as given).
+///
+/// A case names traces, rules files and options, and what the replay must find: hits per rule,
+/// specific hits (rule + event number or time + field values), no other hits. Prints PASS/FAIL
+/// per case with a diff; exits 1 if any case failed or could not run. `.scap` traces are
+/// imported on the fly. See the case format in `rtsec-replay`'s `harness::case`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Case files, or directories searched recursively for *.case.yaml.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Also write a JUnit XML report here (for CI systems).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Rewrite each case's expectations from its actual results (golden files).
+    #[arg(long)]
+    pub update: bool,
+    /// Cases run in parallel on this many threads (default: all cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let start = Instant::now();
+    let cases = harness::discover(&args.paths)?;
+    let scratch = ScapCache::new()?;
+    let convert = |p: &Path| scratch.convert(p);
+    let opts = HarnessOptions {
+        threads: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1),
+        update: args.update,
+    };
+    let results = harness::run_cases(&cases, &opts, Some(&convert));
+    for r in &results {
+        print!("{}", r.render());
+    }
+    let count = |v| results.iter().filter(|r| r.verdict == v).count();
+    let (pass, fail, err) = (
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Error),
+    );
+    let updated = results.iter().filter(|r| r.updated.is_some()).count();
+    println!(
+        "{} cases: {pass} passed, {fail} failed, {err} could not run{} ({:.2} s)",
+        results.len(),
+        if updated > 0 {
+            format!(", {updated} updated")
+        } else {
+            String::new()
+        },
+        start.elapsed().as_secs_f64()
+    );
+    if let Some(j) = &args.junit {
+        std::fs::write(j, harness::junit_xml(&results, start.elapsed()))
+            .with_context(|| format!("cannot write {}", j.display()))?;
+    }
+    Ok(if fail + err > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// .scap traces imported once per run into a private temporary directory.
+struct ScapCache {
+    dir: PathBuf,
+    done: Mutex<HashMap<PathBuf, PathBuf>>,
+}
+
+impl ScapCache {
+    fn new() -> Result<ScapCache> {
+        let dir = std::env::temp_dir().join(format!("rtsec-test-{}", std::process::id()));
+        Ok(ScapCache {
+            dir,
+            done: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn convert(&self, scap: &Path) -> Result<PathBuf, String> {
+        // One import at a time: two cases on the same capture wait for the first.
+        let mut done = self
+            .done
+            .lock()
+            .map_err(|_| "import lock poisoned".to_string())?;
+        if let Some(p) = done.get(scap) {
+            return Ok(p.clone());
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        let out = self.dir.join(format!("{}.rts", done.len()));
+        let opts = ImportOptions {
+            output: out.clone(),
+            force: true,
+            created_by: concat!("rtsec ", env!("CARGO_PKG_VERSION"), " (rtsec test)").into(),
+        };
+        // Damage in the capture is recorded in the trace's losses: the replay reports it.
+        import(scap, &opts, &mut |_| {}).map_err(|e| e.to_string())?;
+        done.insert(scap.to_path_buf(), out.clone());
+        Ok(out)
+    }
+}
+
+impl Drop for ScapCache {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
