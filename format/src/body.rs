@@ -240,9 +240,9 @@ fn decode_processes(input: &mut &[u8], base: u64) -> Res<Vec<Process>> {
         }
         let tty = r.u32(P_IDS);
         let uid = (r.u(P_IDS) as u32).wrapping_sub(1);
-        let gid = (uid as i64 + r.i(P_IDS)) as u32;
-        let euid = (uid as i64 + r.i(P_IDS)) as u32;
-        let egid = (gid as i64 + r.i(P_IDS)) as u32;
+        let gid = (uid as i64).wrapping_add(r.i(P_IDS)) as u32;
+        let euid = (uid as i64).wrapping_add(r.i(P_IDS)) as u32;
+        let egid = (gid as i64).wrapping_add(r.i(P_IDS)) as u32;
         let loginuid = (r.u(P_IDS) as u32).wrapping_sub(1);
         let cap_inheritable = r.u(P_CAPS);
         let cap_permitted = r.u(P_CAPS);

@@ -108,7 +108,7 @@ impl StringTable {
         starts.push(0u32);
         let mut end = 0u64;
         for _ in 0..n {
-            end += get_u(input)?;
+            end = end.saturating_add(get_u(input)?);
             if end > input.len() as u64 {
                 return Err("string table larger than the block");
             }
@@ -145,5 +145,16 @@ mod tests {
         let mut input = &enc[..];
         assert_eq!(StringTable::read(&mut input).unwrap(), t);
         assert_eq!(input, [7]);
+    }
+
+    #[test]
+    fn absurd_lengths_are_errors_not_overflows() {
+        // Found by the block_body fuzz target: two lengths near u64::MAX used to overflow.
+        let mut enc = Vec::new();
+        put_u(&mut enc, 2);
+        put_u(&mut enc, u64::MAX - 1);
+        put_u(&mut enc, u64::MAX - 1);
+        enc.extend_from_slice(b"abc");
+        assert!(StringTable::read(&mut &enc[..]).is_err());
     }
 }
