@@ -14,7 +14,8 @@ use crate::output::human_bytes;
 /// Record what processes do (syscalls, process tree, containers) into an .rts trace.
 ///
 /// Needs root. Stops after --duration, when CMD exits (its exit code is passed through), or on
-/// SIGINT/SIGTERM; the file is finished cleanly in every case.
+/// SIGINT/SIGTERM (passed on to CMD; --duration sends it SIGTERM); the file is finished
+/// cleanly in every case.
 #[derive(clap::Args)]
 pub struct Args {
     /// The trace to write (created 0600; never replaced without --force).
@@ -50,6 +51,7 @@ pub struct Args {
 
 static STOP: AtomicBool = AtomicBool::new(false);
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
+static CHILD_DONE: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(sig: libc::c_int) {
     SIGNAL.store(sig, Ordering::Relaxed);
@@ -118,12 +120,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 return Err(e).with_context(|| format!("cannot run {}", args.command[0]));
             }
         };
-        Some(std::thread::spawn(move || {
+        let pid = child.id() as i32;
+        let waiter = std::thread::spawn(move || {
             let mut child = child;
             let status = child.wait();
+            CHILD_DONE.store(true, Ordering::Release);
             STOP.store(true, Ordering::Release);
             status
-        }))
+        });
+        Some((pid, waiter))
     };
     if let Some(d) = args.duration {
         std::thread::spawn(move || {
@@ -153,7 +158,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let summary = result.context("capture failed")?;
     print_summary(&summary);
     let sig = SIGNAL.load(Ordering::Relaxed);
-    if let Some(waiter) = child {
+    if let Some((pid, waiter)) = child {
+        if !CHILD_DONE.load(Ordering::Acquire) {
+            // Stopped by a signal or --duration while the command runs: pass the signal on
+            // (SIGTERM for --duration) and wait for it, so its exit code can be returned.
+            let s = if sig != 0 { sig } else { libc::SIGTERM };
+            eprintln!("rtsec: stopping {} (signal {s})", args.command[0]);
+            // SAFETY: kill(2) on our own child, which has not been reaped yet.
+            unsafe { libc::kill(pid, s) };
+        }
         let status = waiter
             .join()
             .map_err(|_| anyhow::anyhow!("waiting for the command failed"))?
