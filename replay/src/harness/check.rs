@@ -11,6 +11,8 @@ use crate::summary::Summary;
 
 /// Most unexpected hits listed in a report (the rest are counted).
 const MAX_LISTED: usize = 20;
+/// Most hits listed under a rule whose count differs.
+const MAX_PER_RULE: usize = 5;
 
 /// The comparison of one case.
 #[derive(Debug, Default)]
@@ -40,10 +42,12 @@ pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) ->
         ..Default::default()
     };
     let trace_name = |i: usize| case.traces.get(i).map_or("?", |(t, _)| t.as_str());
+    let mut incomplete = 0;
     if !case.allow_incomplete {
         for (i, t) in summary.traces.iter().enumerate() {
             let why = t.incompleteness();
             if !why.is_empty() {
+                incomplete += 1;
                 c.report.push(format!(
                     "trace {} is incomplete (set `allow_incomplete: true` if that is expected):",
                     trace_name(i)
@@ -132,7 +136,32 @@ pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) ->
                 a
             ));
         }
+        // The hits behind each wrong count, so the diff shows what fired.
+        for (r, e, a) in &rows {
+            if e.is_none_or(|e| e == *a) || *a == 0 {
+                continue;
+            }
+            c.report.push(format!("hits of {r:?}:"));
+            let of_rule: Vec<&Hit> = hits.iter().filter(|h| rule_name(h.rule) == r).collect();
+            for h in of_rule.iter().take(MAX_PER_RULE) {
+                c.report.push(format!(
+                    "    {} event {}: {}",
+                    trace_name(h.input),
+                    h.num,
+                    h.line
+                ));
+            }
+            if of_rule.len() > MAX_PER_RULE {
+                c.report
+                    .push(format!("    … and {} more", of_rule.len() - MAX_PER_RULE));
+            }
+        }
     }
+    let bad_counts = rows
+        .iter()
+        .filter(|(r, e, a)| e.is_some_and(|e| e != *a) || (e.is_some() && !known(r)))
+        .count();
+    let n_missing = missing.len();
     for ei in missing {
         let e = &case.expect.hits[ei];
         c.report.push(format!(
@@ -145,7 +174,12 @@ pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) ->
             .enumerate()
             .filter(|(_, h)| rule_name(h.rule) == e.rule)
             .collect();
-        if same_rule.is_empty() {
+        if !known(&e.rule) {
+            c.report.push(
+                "    no such rule in the loaded rules (a typo, or a rule that is disabled or below min_priority?)"
+                    .into(),
+            );
+        } else if same_rule.is_empty() {
             c.report.push("    no hit of that rule at all".into());
         }
         let mut ranked: Vec<(usize, Vec<String>, &Hit)> = same_rule
@@ -185,6 +219,22 @@ pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) ->
             c.report
                 .push(format!("  … and {} more", unexpected.len() - MAX_LISTED));
         }
+    }
+    if !c.report.is_empty() {
+        let mut what = Vec::new();
+        if incomplete > 0 {
+            what.push(format!("{incomplete} incomplete trace(s)"));
+        }
+        if bad_counts > 0 {
+            what.push(format!("{bad_counts} rule count(s) differ"));
+        }
+        if n_missing > 0 {
+            what.push(format!("{n_missing} expected hit(s) not found"));
+        }
+        if !unexpected.is_empty() {
+            what.push(format!("{} unexpected hit(s)", unexpected.len()));
+        }
+        c.report.insert(0, what.join(", "));
     }
     c
 }
