@@ -85,7 +85,12 @@ struct Table {
 pub struct Users {
     tables: FxHashMap<Vec<u8>, Table>,
     loader: Option<TableLoader>,
+    /// Failed loads per container (the process we read through may already be gone): retried
+    /// with the next process, up to `MAX_LOAD_TRIES` times.
+    failed: FxHashMap<Vec<u8>, u32>,
 }
+
+const MAX_LOAD_TRIES: u32 = 20;
 
 fn key(c: Option<&Arc<ContainerInfo>>) -> Vec<u8> {
     c.map_or_else(Vec::new, |c| c.container_id.clone())
@@ -141,17 +146,25 @@ impl Users {
 
     fn ensure(&mut self, container: Option<&Arc<ContainerInfo>>, pid: i64, ids: &IdGen) {
         let k = key(container);
-        if self.tables.contains_key(&k) {
+        if self.tables.contains_key(&k) || self.loader.is_none() {
+            return;
+        }
+        let tries = self.failed.entry(k.clone()).or_default();
+        if *tries >= MAX_LOAD_TRIES {
             return;
         }
         let loaded = self
             .loader
             .as_mut()
             .and_then(|l| l(container.map(|c| &**c), pid));
-        self.tables.insert(k, Table::default());
-        if let Some((u, g)) = loaded {
-            self.seed_users(container, &u, ids);
-            self.seed_groups(container, &g, ids);
+        match loaded {
+            Some((u, g)) => {
+                self.failed.remove(&k);
+                self.tables.insert(k, Table::default());
+                self.seed_users(container, &u, ids);
+                self.seed_groups(container, &g, ids);
+            }
+            None => *self.failed.get_mut(&k).expect("inserted above") += 1,
         }
     }
 
@@ -244,5 +257,36 @@ mod tests {
             b"abc"
         );
         assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn failed_loads_are_retried_a_few_times() {
+        let ids = IdGen::new();
+        let mut u = Users::default();
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let c2 = calls.clone();
+        u.set_loader(Box::new(move |_, pid| {
+            c2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // The first process is gone before we read its /etc/passwd; the third is not.
+            (pid == 3).then(|| {
+                (
+                    vec![PasswdEntry {
+                        name: b"app".to_vec(),
+                        uid: 7,
+                        ..Default::default()
+                    }],
+                    vec![],
+                )
+            })
+        }));
+        let c = Arc::new(ContainerInfo {
+            container_id: b"box".to_vec(),
+            ..Default::default()
+        });
+        assert!(u.user(Some(&c), 7, 1, &ids).is_none());
+        assert!(u.user(Some(&c), 7, 2, &ids).is_none());
+        assert_eq!(u.user(Some(&c), 7, 3, &ids).unwrap().name, b"app");
+        assert_eq!(u.user(Some(&c), 7, 4, &ids).unwrap().name, b"app");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 3);
     }
 }
