@@ -16,7 +16,7 @@ const NOISY: &[Kind] = &[
 
 /// The default set: every syscall with an event kind of its own (which covers every event type
 /// the Falco stable, incubating and sandbox rules name, plus what the state engine needs to
-/// follow processes, fds and cwds), except the [`NOISY`] ones.
+/// follow processes, fds and cwds), except read, write, mmap, mprotect and fcntl.
 pub fn default_set() -> Vec<u16> {
     let mut v: Vec<u16> = Kind::ALL
         .iter()

@@ -21,10 +21,10 @@ pub struct ProcessSeed {
     pub pgid: i64,
     pub vpgid: i64,
     pub comm: Vec<u8>,
-    /// argv[0].
+    /// `argv[0]`.
     pub exe: Vec<u8>,
     pub exepath: Vec<u8>,
-    /// argv[1..].
+    /// `argv[1..]`.
     pub args: Vec<Vec<u8>>,
     pub env: Vec<Vec<u8>>,
     /// Working directory, with or without its trailing `/` (the engine adds it).
@@ -115,9 +115,9 @@ pub struct Exec<'a> {
     /// Parent pid if the source knows it.
     pub ppid: Option<i64>,
     pub facts: TaskFacts<'a>,
-    /// argv[0].
+    /// `argv[0]`.
     pub exe: &'a [u8],
-    /// argv[1..], NUL-separated (a trailing NUL is ignored).
+    /// `argv[1..]`, NUL-separated (a trailing NUL is ignored).
     pub args: &'a [u8],
     /// The source had to cut argv.
     pub args_truncated: bool,
