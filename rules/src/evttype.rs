@@ -71,6 +71,11 @@ pub(crate) fn keys_for_name(name: &str) -> Option<Vec<usize>> {
     None
 }
 
+/// True for the key of procexit events (which have no `syscall.type`).
+pub(crate) fn is_procexit(key: usize) -> bool {
+    key == Kind::ProcExit as usize
+}
+
 /// The `evt.type` name of a key.
 pub(crate) fn key_name(key: usize) -> String {
     if key < NUM_KINDS {

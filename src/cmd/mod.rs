@@ -6,4 +6,6 @@ pub mod export;
 pub mod import;
 pub mod inspect;
 pub mod replay;
+pub mod rules;
 pub mod test;
+pub mod validate;

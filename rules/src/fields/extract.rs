@@ -48,6 +48,7 @@ fn opt_buf<'e>(ok: bool) -> Option<Val<'e>> {
 }
 
 /// Extracts `f` from `ev`. `buf` must be empty; computed strings are written to it.
+#[inline(always)]
 pub(crate) fn extract<'e>(
     f: &Field,
     ev: &EventView<'e>,
@@ -101,6 +102,12 @@ pub(crate) fn extract<'e>(
         F::EvtRes => {
             if ev.kind() == Kind::ProcExit {
                 return None;
+            }
+            if e.res >= 0 {
+                return s(b"SUCCESS");
+            }
+            if let Some(n) = errno::name(-e.res) {
+                return s(n.as_bytes());
             }
             errno::write_res(e.res, buf);
             Some(Val::Buf)
@@ -331,6 +338,7 @@ fn index_arg(f: &Field) -> Option<usize> {
     }
 }
 
+#[inline(always)]
 fn extract_proc<'e>(
     f: &Field,
     ev: &EventView<'e>,
@@ -433,6 +441,7 @@ fn extract_proc<'e>(
     }
 }
 
+#[inline(always)]
 fn extract_fd<'e>(
     f: &Field,
     ev: &EventView<'e>,
@@ -444,10 +453,7 @@ fn extract_fd<'e>(
         F::FdNum => return Some(Val::I64(v.num())),
         F::FdName => return s(v.name(ev)),
         F::FdNameraw => return s(v.nameraw(ev)),
-        F::FdTypechar => {
-            buf.push(v.typechar());
-            return Some(Val::Buf);
-        }
+        F::FdTypechar => return s(fd::typechar_str(v.typechar())),
         F::FdDirectory => {
             let name = v.name(ev);
             if v.is_dir() {
@@ -560,6 +566,7 @@ pub(crate) fn dns_addr(f: &Field, ev: &EventView<'_>) -> Option<IpAddr> {
     })
 }
 
+#[inline(always)]
 fn extract_container<'e>(f: &Field, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Option<Val<'e>> {
     let c = container::of(ev)?;
     let key = || match &f.arg {

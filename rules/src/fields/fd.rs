@@ -4,6 +4,7 @@ use rtsec_format::{Args, EventView, FdType, Kind, wire::Fd};
 
 /// Events Falco gives fd fields to (`EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD` on their
 /// exit event). execve, link, symlink, ptrace, … have none: `fd.name` is `<NA>` there.
+#[inline(always)]
 pub(crate) fn kind_has_fd(kind: Kind) -> bool {
     use Kind as K;
     matches!(
@@ -63,6 +64,7 @@ pub(crate) enum FdView<'e> {
     },
 }
 
+#[inline(always)]
 pub(crate) fn view<'e>(ev: &EventView<'e>) -> Option<FdView<'e>> {
     let kind = ev.kind();
     if !kind_has_fd(kind) {
@@ -89,12 +91,14 @@ pub(crate) fn view<'e>(ev: &EventView<'e>) -> Option<FdView<'e>> {
 }
 
 impl<'e> FdView<'e> {
+    #[inline(always)]
     pub fn name(&self, ev: &EventView<'e>) -> &'e [u8] {
         match self {
             FdView::Rec(fd) => ev.str(fd.name),
             FdView::Derived { name, .. } => name,
         }
     }
+    #[inline(always)]
     pub fn nameraw(&self, ev: &EventView<'e>) -> &'e [u8] {
         match self {
             FdView::Rec(fd) => ev.str(fd.nameraw),
@@ -152,6 +156,15 @@ pub(crate) fn typechar(t: FdType) -> u8 {
         FdType::IoUring => b'r',
         FdType::Memfd => b'm',
         FdType::Pidfd => b'P',
+    }
+}
+
+/// A type character as a one-byte string.
+pub(crate) fn typechar_str(c: u8) -> &'static [u8] {
+    const ALL: &[u8] = b"ofd46upesltinbrmPX";
+    match ALL.iter().position(|&x| x == c) {
+        Some(i) => &ALL[i..i + 1],
+        None => b"o",
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod container;
 pub(crate) mod extract;
+pub(crate) mod fast;
 pub(crate) mod fd;
 pub(crate) mod proc;
 pub(crate) mod sock;

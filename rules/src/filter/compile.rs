@@ -3,7 +3,6 @@
 
 use std::net::IpAddr;
 
-use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
 
 use super::test::{NumTest, StrSet, StrTest, Test, is_numeric};
@@ -171,12 +170,12 @@ fn compile_check(c: &crate::condition::Check) -> Result<Node, CompileError> {
                     format!("'{}' cannot compare two fields", c.op.as_str()),
                 );
             }
-            Test::Field {
+            Test::Field(Box::new(super::test::FieldTest {
                 op: c.op,
                 rhs: rf,
                 transforms: rts.into_boxed_slice(),
                 numeric,
-            }
+            }))
         }
         Rhs::Value(v, at) => {
             if mode == Mode::Dns {
@@ -219,11 +218,25 @@ fn compile_check(c: &crate::condition::Check) -> Result<Node, CompileError> {
     if field.id == FieldId::EvtType && transforms.is_empty() {
         check_event_types(c)?;
     }
+    let cached = if mode == Mode::Plain {
+        super::cache_slot(&field)
+    } else {
+        None
+    };
+    let fast = if mode == Mode::Plain && transforms.is_empty() {
+        crate::fields::fast::compile(&field, &test).map(super::Fast)
+    } else {
+        None
+    };
     Ok(Node::Check(Box::new(Check {
-        field,
-        mode,
-        transforms: transforms.into_boxed_slice(),
+        fast,
         test,
+        cold: Box::new(super::CheckCold {
+            field,
+            mode,
+            transforms: transforms.into_boxed_slice(),
+            cached,
+        }),
     })))
 }
 
@@ -267,29 +280,21 @@ fn str_test(op: Op, v: &str, at: Span) -> Result<StrTest, CompileError> {
         Op::Lt | Op::Le | Op::Gt | Op::Ge => StrTest::Cmp(op, b),
         Op::Contains => StrTest::Contains(Box::new(Finder::new(v.as_bytes()).into_owned())),
         Op::BContains => StrTest::Contains(Box::new(Finder::new(&hex(v, at)?).into_owned())),
-        Op::IContains => StrTest::IContains(
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build([v.as_bytes()])
-                .map_err(|e| CompileError {
-                    at,
-                    message: e.to_string(),
-                })?,
-        ),
+        Op::IContains => StrTest::IContains(v.to_ascii_lowercase().into_bytes().into()),
         Op::StartsWith => StrTest::StartsWith(b),
         Op::BStartsWith => StrTest::StartsWith(hex(v, at)?),
         Op::EndsWith => StrTest::EndsWith(b),
         Op::Glob => StrTest::Glob(b, false),
         Op::IGlob => StrTest::Glob(b, true),
-        Op::Regex => StrTest::Regex(regex::bytes::Regex::new(&format!("^(?:{v})$")).map_err(
-            |e| CompileError {
+        Op::Regex => StrTest::Regex(Box::new(
+            regex::bytes::Regex::new(&format!("^(?:{v})$")).map_err(|e| CompileError {
                 at,
                 message: format!(
                     "invalid regular expression '{v}': {}",
                     first_line(&e.to_string())
                 ),
-            },
-        )?),
+            })?,
+        )),
         Op::In | Op::Intersects => StrTest::In(StrSet::new(vec![b])),
         Op::PMatch => StrTest::PMatch(vec![pmatch_item(v)].into_boxed_slice()),
         Op::Exists => unreachable!("exists has no value"),

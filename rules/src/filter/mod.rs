@@ -7,6 +7,7 @@
 //! buffers have grown.
 
 pub(crate) mod compile;
+pub(crate) mod program;
 pub(crate) mod test;
 
 use rtsec_format::EventView;
@@ -17,7 +18,7 @@ use crate::fields::{Field, proc};
 use test::Test;
 
 /// A compiled condition.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Node {
     And(Box<[Node]>),
     Or(Box<[Node]>),
@@ -39,23 +40,193 @@ pub(crate) enum Mode {
     Dns,
 }
 
-#[derive(Debug)]
+/// A compiled check closure (see `fields::fast`).
+#[derive(Clone)]
+pub(crate) struct Fast(pub crate::fields::fast::CheckFn);
+
+impl std::fmt::Debug for Fast {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fast")
+    }
+}
+
+/// A check, laid out for evaluation: what the common path reads first, the rest behind a box
+/// (a check fits a cache line).
+#[derive(Debug, Clone)]
 pub(crate) struct Check {
+    /// The check compiled to a closure, when the field has a direct reader.
+    pub fast: Option<Fast>,
+    pub test: Test,
+    pub cold: Box<CheckCold>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CheckCold {
     pub field: Field,
     pub mode: Mode,
     pub transforms: Box<[Transformer]>,
-    pub test: Test,
+    /// The per-event cache slot of the field, for costly string fields.
+    pub cached: Option<usize>,
 }
 
-/// Scratch space for one evaluation at a time (one per thread).
+/// Scratch space for one evaluation at a time (one per thread): buffers fields are read into,
+/// and the memo of check results for the current event.
 #[derive(Default, Debug)]
 pub(crate) struct Bufs {
     pub a: Vec<u8>,
     pub b: Vec<u8>,
     pub c: Vec<u8>,
+    /// `memo_gen[i] == generation` means `memo_val[i]` holds check `i`'s result for this event.
+    memo_gen: Vec<u32>,
+    memo_val: Vec<bool>,
+    generation: u32,
+    /// Computed string fields (`proc.cmdline`, `proc.args`, …) of the current event, built
+    /// once and read by every check on them.
+    cache: FieldCache,
+}
+
+/// Per-event values of the fields worth building once (see [`cache_slot`]).
+#[derive(Default, Debug)]
+struct FieldCache {
+    /// Per slot: the generation it was filled in, whether the field had a value, its bytes.
+    filled: [u32; CACHE_SLOTS],
+    present: [bool; CACHE_SLOTS],
+    bytes: [Vec<u8>; CACHE_SLOTS],
+}
+
+const CACHE_SLOTS: usize = 10;
+
+/// The cache slot of a field built per event (no argument, string result, costly).
+pub(crate) fn cache_slot(f: &Field) -> Option<usize> {
+    use crate::fields::{FieldArg, FieldId as F};
+    if !matches!(f.arg, FieldArg::None) {
+        return None;
+    }
+    Some(match f.id {
+        F::ProcCmdline => 0,
+        F::ProcPcmdline => 1,
+        F::ProcArgs => 2,
+        F::ProcEnv => 3,
+        F::ProcCwd => 4,
+        F::ThreadCapEffective => 5,
+        F::ThreadCapPermitted => 6,
+        F::EvtArgs => 7,
+        F::EvtInfo => 8,
+        F::ContainerMounts => 9,
+        _ => return None,
+    })
+}
+
+impl Bufs {
+    /// Starts a new event: forgets every memoized result, with room for `slots` of them.
+    #[inline]
+    pub(crate) fn begin_event(&mut self, slots: usize) {
+        if self.memo_gen.len() < slots {
+            self.memo_gen.resize(slots, 0);
+            self.memo_val.resize(slots, false);
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.memo_gen.fill(0);
+            self.cache.filled = [0; CACHE_SLOTS];
+            self.generation = 1;
+        }
+    }
+
+    /// The result of check `slot` for the current event, computed by `f` the first time.
+    #[inline(always)]
+    pub(crate) fn memoized(&mut self, slot: usize, f: impl FnOnce(&mut Bufs) -> bool) -> bool {
+        if self.memo_gen[slot] == self.generation {
+            return self.memo_val[slot];
+        }
+        let r = f(self);
+        self.memo_gen[slot] = self.generation;
+        self.memo_val[slot] = r;
+        r
+    }
 }
 
 impl Node {
+    /// The tree for events of one key (`type_name` is their `evt.type`): checks on `evt.type`
+    /// and `syscall.type` become constants, and constants fold away.
+    pub(crate) fn specialize(&self, type_name: &str, has_syscall_type: bool) -> Node {
+        match self {
+            Node::And(v) | Node::Or(v) => {
+                let is_and = matches!(self, Node::And(_));
+                let mut out = Vec::with_capacity(v.len());
+                for c in v.iter() {
+                    match c.specialize(type_name, has_syscall_type) {
+                        Node::Const(b) if b == is_and => {}
+                        Node::Const(b) => return Node::Const(b),
+                        n => out.push(n),
+                    }
+                }
+                match out.len() {
+                    0 => Node::Const(is_and),
+                    1 => out.pop().unwrap(),
+                    _ if is_and => Node::And(out.into_boxed_slice()),
+                    _ => Node::Or(out.into_boxed_slice()),
+                }
+            }
+            Node::Not(n) => match n.specialize(type_name, has_syscall_type) {
+                Node::Const(b) => Node::Const(!b),
+                n => Node::Not(Box::new(n)),
+            },
+            Node::Check(c) => match c.constant_for(type_name, has_syscall_type) {
+                Some(b) => Node::Const(b),
+                None => Node::Check(c.clone()),
+            },
+            Node::Const(b) => Node::Const(*b),
+        }
+    }
+
+    /// Reorders the children of `and`/`or` nodes so that cheap, decisive checks run first:
+    /// `and` by cost / P(false), `or` by cost / P(true), with static estimates (a positive
+    /// string match is rarely true, an exclusion `not …` rarely false). Conditions have no
+    /// side effects, so the verdict is the same in any order. Returns (expected cost, P(true)).
+    pub(crate) fn reorder(&mut self) -> (f64, f64) {
+        match self {
+            Node::Const(b) => (0.0, if *b { 1.0 } else { 0.0 }),
+            Node::Not(n) => {
+                let (c, p) = n.reorder();
+                (c, 1.0 - p)
+            }
+            Node::Check(c) => c.estimate(),
+            Node::And(_) | Node::Or(_) => {
+                let is_and = matches!(self, Node::And(_));
+                let (Node::And(v) | Node::Or(v)) = self else {
+                    unreachable!()
+                };
+                let mut scored: Vec<(f64, f64, Node)> = std::mem::take(v)
+                    .into_vec()
+                    .into_iter()
+                    .map(|mut n| {
+                        let (c, p) = n.reorder();
+                        (c, p, n)
+                    })
+                    .collect();
+                let rank = |c: f64, p: f64| {
+                    let decisive = if is_and { 1.0 - p } else { p };
+                    c / decisive.max(1e-3)
+                };
+                scored.sort_by(|a, b| rank(a.0, a.1).total_cmp(&rank(b.0, b.1)));
+                // Expected cost with short-circuiting, and the probability of the result.
+                let (mut cost, mut reach, mut p_all) = (0.0, 1.0, 1.0);
+                for (c, p, _) in &scored {
+                    cost += reach * c;
+                    let go_on = if is_and { *p } else { 1.0 - p };
+                    reach *= go_on;
+                    p_all *= go_on;
+                }
+                let p = if is_and { p_all } else { 1.0 - p_all };
+                *v = scored.into_iter().map(|(_, _, n)| n).collect();
+                (cost, p)
+            }
+        }
+    }
+
+    /// Evaluates the tree as written: the reference the engine's programs are tested against.
+    #[cfg(test)]
     pub(crate) fn eval(&self, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> bool {
         match self {
             Node::And(v) => v.iter().all(|n| n.eval(ev, env, bufs)),
@@ -68,18 +239,125 @@ impl Node {
 }
 
 impl Check {
-    #[inline]
-    fn eval(&self, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> bool {
-        match self.mode {
+    /// Static (cost, probability of being true) of a check, for [`Node::reorder`].
+    fn estimate(&self) -> (f64, f64) {
+        use crate::fields::FieldId as F;
+        let mut cost: f64 = match self.cold.field.id {
+            F::ProcCmdline
+            | F::ProcPcmdline
+            | F::ProcArgs
+            | F::ProcEnv
+            | F::EvtArgs
+            | F::EvtInfo
+            | F::ThreadCapEffective
+            | F::ThreadCapPermitted
+            | F::ThreadCapInheritable
+            | F::ContainerMounts
+            | F::ContainerLabels => 3.0,
+            F::EvtArg | F::EvtRawarg => 2.0,
+            F::ProcCwd => 2.0,
+            _ => 1.0,
+        };
+        match self.cold.mode {
+            Mode::Ancestors => cost *= 4.0,
+            Mode::Endpoints | Mode::Dns => cost *= 1.5,
+            Mode::Plain => {}
+        }
+        cost += self.cold.transforms.len() as f64;
+        // Fields with few distinct values: an equality on them is not selective.
+        let coarse = matches!(
+            self.cold.field.id,
+            F::FdTypechar
+                | F::FdType
+                | F::FdL4proto
+                | F::FdSockfamily
+                | F::EvtRes
+                | F::EvtDir
+                | F::EvtSource
+                | F::ContainerId
+                | F::ContainerType
+        );
+        let p = match &self.test {
+            Test::Exists => 0.9,
+            Test::Str(test::StrTest::Ne(_)) if coarse => 0.5,
+            Test::Str(_) if coarse => 0.5,
+            Test::Str(t) => match t {
+                test::StrTest::Ne(_) => 0.95,
+                test::StrTest::Cmp(..) => 0.5,
+                test::StrTest::Regex(_) => {
+                    cost += 1.0;
+                    0.05
+                }
+                test::StrTest::Glob(..) => {
+                    cost += 0.5;
+                    0.05
+                }
+                _ => 0.05,
+            },
+            Test::Mod(..) => 0.05,
+            Test::Num(test::NumTest::Cmp(crate::condition::Op::Ne, _)) => 0.9,
+            Test::Num(test::NumTest::Cmp(crate::condition::Op::Eq, _)) => 0.1,
+            Test::Num(test::NumTest::In(_)) => 0.1,
+            Test::Num(_) => 0.5,
+            Test::Bool { .. } => 0.5,
+            Test::Ip { ne: true, .. } => 0.9,
+            Test::Ip { .. } => 0.05,
+            Test::Field(_) => {
+                cost += 1.0;
+                0.5
+            }
+            Test::Dns { ne: true, .. } => 0.95,
+            Test::Dns { .. } => 0.05,
+        };
+        (cost, p)
+    }
+
+    /// The result of a check that only reads the event type, for events of that type.
+    fn constant_for(&self, type_name: &str, has_syscall_type: bool) -> Option<bool> {
+        use crate::fields::FieldId;
+        if self.cold.mode != Mode::Plain || !self.cold.transforms.is_empty() {
+            return None;
+        }
+        match self.cold.field.id {
+            FieldId::EvtType => {}
+            FieldId::SyscallType if !has_syscall_type => return Some(false),
+            FieldId::SyscallType => {}
+            _ => return None,
+        }
+        if matches!(self.test, Test::Field(_)) {
+            return None;
+        }
+        let mut bufs = Bufs::default();
+        let Bufs { a, b, c, .. } = &mut bufs;
+        Some(
+            self.test
+                .eval_const(Val::Str(type_name.as_bytes()), a, b, c),
+        )
+    }
+
+    #[inline(never)]
+    pub(crate) fn eval(&self, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> bool {
+        match &self.fast {
+            Some(f) => (f.0)(ev),
+            None => self.eval_general(ev, env, bufs),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_general(&self, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> bool {
+        match self.cold.mode {
             Mode::Plain => {
+                if let Some(slot) = self.cold.cached {
+                    return self.eval_cached(slot, ev, env, bufs);
+                }
                 bufs.a.clear();
-                let Some(v) = extract::extract(&self.field, ev, env, &mut bufs.a) else {
+                let Some(v) = extract::extract(&self.cold.field, ev, env, &mut bufs.a) else {
                     return false;
                 };
                 self.test_value(v, ev, env, bufs)
             }
             Mode::Ancestors => {
-                let field = &self.field;
+                let field = &self.cold.field;
                 proc::any_ancestor(ev, |a| {
                     let v = match field.id {
                         crate::fields::FieldId::ProcAname => Val::Str(ev.str(a.comm)),
@@ -91,7 +369,7 @@ impl Check {
                 })
             }
             Mode::Endpoints => {
-                let [c, s] = extract::endpoints(&self.field, ev);
+                let [c, s] = extract::endpoints(&self.cold.field, ev);
                 if c.is_none() && s.is_none() {
                     return false;
                 }
@@ -106,7 +384,7 @@ impl Check {
                 }
             }
             Mode::Dns => {
-                let Some(ip) = extract::dns_addr(&self.field, ev) else {
+                let Some(ip) = extract::dns_addr(&self.cold.field, ev) else {
                     return false;
                 };
                 self.test.eval_dns(ip, env)
@@ -114,13 +392,52 @@ impl Check {
         }
     }
 
+    /// A check on a field kept in the per-event cache (filled on first use). Outside an
+    /// engine (no `begin_event`), every read refills the slot.
+    fn eval_cached(&self, slot: usize, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> bool {
+        let Bufs {
+            a,
+            b,
+            c,
+            cache,
+            generation,
+            ..
+        } = bufs;
+        if cache.filled[slot] != *generation || *generation == 0 {
+            let buf = &mut cache.bytes[slot];
+            buf.clear();
+            let present = match extract::extract(&self.cold.field, ev, env, buf) {
+                None => false,
+                Some(Val::Buf) => true,
+                Some(Val::Str(s)) => {
+                    buf.extend_from_slice(s);
+                    true
+                }
+                Some(v) => return self.test.eval(v, &[], ev, env, b, c),
+            };
+            cache.present[slot] = present;
+            cache.filled[slot] = *generation;
+        }
+        if !cache.present[slot] {
+            return false;
+        }
+        let v = Val::Str(&cache.bytes[slot]);
+        if self.cold.transforms.is_empty() {
+            return self.test.eval(v, &[], ev, env, b, c);
+        }
+        match apply_transforms(&self.cold.transforms, v, &[], b, c) {
+            Some(t) => self.test.eval(t, b, ev, env, a, c),
+            None => false,
+        }
+    }
+
     #[inline]
     fn test_value(&self, v: Val<'_>, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> bool {
-        let Bufs { a, b, c } = bufs;
-        if self.transforms.is_empty() {
+        let Bufs { a, b, c, .. } = bufs;
+        if self.cold.transforms.is_empty() {
             return self.test.eval(v, a, ev, env, b, c);
         }
-        match apply_transforms(&self.transforms, v, a, b, c) {
+        match apply_transforms(&self.cold.transforms, v, a, b, c) {
             Some(t) => self.test.eval(t, b, ev, env, a, c),
             None => false,
         }

@@ -3,7 +3,6 @@
 
 use std::net::IpAddr;
 
-use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
 use rtsec_format::EventView;
 use rustc_hash::FxHashSet;
@@ -14,7 +13,7 @@ use crate::condition::ast::Modifier;
 use crate::fields::extract::{self, Env, Val};
 use crate::fields::{Field, Ty};
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Test {
     Exists,
     Str(StrTest),
@@ -30,12 +29,7 @@ pub(crate) enum Test {
         ne: bool,
     },
     /// `val(field)` or a transformer on the right-hand side.
-    Field {
-        op: Op,
-        rhs: Field,
-        transforms: Box<[Transformer]>,
-        numeric: bool,
-    },
+    Field(Box<FieldTest>),
     /// `fd.sip.name = NAME`: through the recorded DNS table.
     Dns {
         names: Box<[Box<str>]>,
@@ -43,53 +37,88 @@ pub(crate) enum Test {
     },
 }
 
-#[derive(Debug)]
+/// A comparison with another field of the same event.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldTest {
+    pub op: Op,
+    pub rhs: Field,
+    pub transforms: Box<[Transformer]>,
+    pub numeric: bool,
+}
+
+#[derive(Debug, Clone)]
 pub(crate) enum StrTest {
     Eq(Box<[u8]>),
     Ne(Box<[u8]>),
     Cmp(Op, Box<[u8]>),
     Contains(Box<Finder<'static>>),
-    IContains(AhoCorasick),
+    /// The needle, lowercased.
+    IContains(Box<[u8]>),
     StartsWith(Box<[u8]>),
     EndsWith(Box<[u8]>),
     Glob(Box<[u8]>, bool),
-    Regex(regex::bytes::Regex),
+    Regex(Box<regex::bytes::Regex>),
     In(StrSet),
     /// Path prefixes on `/` boundaries.
     PMatch(Box<[Box<[u8]>]>),
 }
 
-#[derive(Debug)]
-pub(crate) enum StrSet {
-    Small(Box<[Box<[u8]>]>),
-    Hash(FxHashSet<Box<[u8]>>),
+/// A set of strings for `in`: a length filter first, then a call-free scan of (length, first
+/// 8 bytes) keys for small sets, or a hash set for large ones.
+#[derive(Debug, Clone)]
+pub(crate) struct StrSet {
+    /// Bit `n` is set if some item is `n` bytes long (63: 63 or more).
+    lens: u64,
+    keys: Box<[(u64, u64)]>,
+    items: Box<[Box<[u8]>]>,
+    hash: Option<Box<FxHashSet<Box<[u8]>>>>,
+}
+
+#[inline(always)]
+fn prefix8(v: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = v.len().min(8);
+    b[..n].copy_from_slice(&v[..n]);
+    u64::from_le_bytes(b)
 }
 
 impl StrSet {
     pub fn new(items: Vec<Box<[u8]>>) -> Self {
-        if items.len() <= 6 {
-            StrSet::Small(items.into_boxed_slice())
-        } else {
-            StrSet::Hash(items.into_iter().collect())
+        let lens = items.iter().fold(0u64, |m, x| m | 1 << x.len().min(63));
+        let keys = items.iter().map(|x| (x.len() as u64, prefix8(x))).collect();
+        let hash = (items.len() > 16).then(|| Box::new(items.iter().cloned().collect()));
+        StrSet {
+            lens,
+            keys,
+            items: items.into_boxed_slice(),
+            hash,
         }
     }
+
     #[inline]
     pub fn contains(&self, v: &[u8]) -> bool {
-        match self {
-            StrSet::Small(s) => s.iter().any(|x| **x == *v),
-            StrSet::Hash(h) => h.contains(v),
+        if self.lens & (1 << v.len().min(63)) == 0 {
+            return false;
         }
+        if let Some(h) = &self.hash {
+            return h.contains(v);
+        }
+        let (l, p) = (v.len() as u64, prefix8(v));
+        self.keys
+            .iter()
+            .zip(self.items.iter())
+            .any(|(&(il, ip), x)| il == l && ip == p && (l <= 8 || x[8..] == v[8..]))
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum NumTest {
     Cmp(Op, i128),
     In(Box<[i128]>),
 }
 
 impl StrTest {
-    #[inline]
+    #[inline(always)]
     pub fn eval(&self, v: &[u8]) -> bool {
         match self {
             StrTest::Eq(x) => v == &**x,
@@ -104,7 +133,7 @@ impl StrTest {
                 }
             }
             StrTest::Contains(f) => f.find(v).is_some(),
-            StrTest::IContains(ac) => ac.is_match(v),
+            StrTest::IContains(n) => icontains(v, n),
             StrTest::StartsWith(x) => v.starts_with(x),
             StrTest::EndsWith(x) => v.ends_with(x),
             StrTest::Glob(p, fold) => crate::glob::fnmatch(p, v, *fold),
@@ -115,6 +144,35 @@ impl StrTest {
     }
 }
 
+/// ASCII case-insensitive substring search (`strcasestr`); `needle` is lowercase.
+#[inline]
+fn icontains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if hay.len() < needle.len() {
+        return false;
+    }
+    let last_start = hay.len() - needle.len();
+    let upper = first.to_ascii_uppercase();
+    let mut from = 0;
+    while from <= last_start {
+        let Some(i) = memchr::memchr2(first, upper, &hay[from..=last_start]) else {
+            return false;
+        };
+        let at = from + i;
+        if hay[at + 1..at + needle.len()]
+            .iter()
+            .zip(rest)
+            .all(|(h, n)| h.to_ascii_lowercase() == *n)
+        {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
 /// `prefix` is `value` or one of its parent directories.
 fn path_prefix(prefix: &[u8], value: &[u8]) -> bool {
     if prefix == b"/" {
@@ -123,6 +181,7 @@ fn path_prefix(prefix: &[u8], value: &[u8]) -> bool {
     value.starts_with(prefix) && (value.len() == prefix.len() || value[prefix.len()] == b'/')
 }
 
+#[inline(always)]
 fn num_of(v: Val<'_>, buf: &[u8]) -> Option<i128> {
     match v {
         Val::I64(x) => Some(x as i128),
@@ -135,6 +194,7 @@ fn num_of(v: Val<'_>, buf: &[u8]) -> Option<i128> {
 }
 
 /// The bytes of a string value (numbers are printed into `tmp`).
+#[inline(always)]
 fn bytes_of<'a>(v: Val<'a>, buf: &'a [u8], tmp: &'a mut Vec<u8>) -> &'a [u8] {
     use std::io::Write;
     match v {
@@ -165,7 +225,8 @@ fn bytes_of<'a>(v: Val<'a>, buf: &'a [u8], tmp: &'a mut Vec<u8>) -> &'a [u8] {
     }
 }
 
-fn num_cmp(op: Op, a: i128, b: i128) -> bool {
+#[inline(always)]
+pub(crate) fn num_cmp(op: Op, a: i128, b: i128) -> bool {
     match op {
         Op::Eq => a == b,
         Op::Ne => a != b,
@@ -245,12 +306,13 @@ impl Test {
                 let Val::Ip(ip) = v else { return false };
                 nets.iter().any(|&(n, p)| net_contains(n, p, ip)) != *ne
             }
-            Test::Field {
-                op,
-                rhs,
-                transforms,
-                numeric,
-            } => {
+            Test::Field(ft) => {
+                let FieldTest {
+                    op,
+                    rhs,
+                    transforms,
+                    numeric,
+                } = &**ft;
                 rb.clear();
                 let Some(r) = extract::extract(rhs, ev, env, rb) else {
                     return false;
@@ -281,6 +343,29 @@ impl Test {
                 }
             }
             Test::Dns { .. } => false,
+        }
+    }
+
+    /// Tests a value that does not depend on the event (no `val()` right-hand side).
+    pub fn eval_const(
+        &self,
+        v: Val<'_>,
+        vbuf: &[u8],
+        rb: &mut Vec<u8>,
+        _rb2: &mut Vec<u8>,
+    ) -> bool {
+        match self {
+            Test::Exists => true,
+            Test::Str(t) => t.eval(bytes_of(v, vbuf, rb)),
+            Test::Mod(m, tests) => {
+                let s = bytes_of(v, vbuf, rb);
+                match m {
+                    Modifier::AnyOf => tests.iter().any(|t| t.eval(s)),
+                    Modifier::AllOf => tests.iter().all(|t| t.eval(s)),
+                    Modifier::OneOf => tests.iter().filter(|t| t.eval(s)).count() == 1,
+                }
+            }
+            _ => false,
         }
     }
 

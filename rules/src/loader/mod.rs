@@ -277,10 +277,7 @@ impl RuleSet {
             .map_err(|(at, m)| RulesError::Compile(Box::new(diag(at, m))))?;
         let node =
             compile_node(&ast).map_err(|e| RulesError::Compile(Box::new(diag(e.at, e.message))))?;
-        Ok(Filter {
-            node,
-            keys: crate::evttype::infer(&ast),
-        })
+        Ok(Filter::new(node, crate::evttype::infer(&ast)))
     }
 }
 

@@ -636,27 +636,25 @@ pub(crate) enum Style {
     Args,
 }
 
-/// Appends a parameter in the given style.
+/// Appends a parameter in the given style (no allocation: the resolved text is written after
+/// the raw text, then moved).
 pub(crate) fn write(ev: &EventView<'_>, p: &P<'_>, style: Style, out: &mut Vec<u8>) {
     let start = out.len();
-    write_raw(ev, p, out);
-    let raw_end = out.len();
-    let mut resolved = Vec::new();
-    write_resolved(ev, p, &mut resolved);
-    if resolved.is_empty() {
+    if style == Style::Value {
+        write_resolved(ev, p, out);
+        if out.len() == start {
+            write_raw(ev, p, out);
+        }
         return;
     }
-    match style {
-        Style::Value => {
-            out.truncate(start);
-            out.extend_from_slice(&resolved);
-        }
-        Style::Args => {
-            debug_assert!(raw_end == out.len());
-            out.push(b'(');
-            out.extend_from_slice(&resolved);
-            out.push(b')');
-        }
+    write_raw(ev, p, out);
+    let raw_end = out.len();
+    out.push(b'(');
+    write_resolved(ev, p, out);
+    if out.len() == raw_end + 1 {
+        out.truncate(raw_end);
+    } else {
+        out.push(b')');
     }
 }
 

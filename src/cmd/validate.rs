@@ -1,0 +1,132 @@
+//! `rtsec validate`: load rules files like `falco -V` and report OK, warnings and errors with
+//! their positions. Exit status 1 if the rules do not load.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+/// Check rules files: syntax, fields, macros, lists, outputs.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rules files, loaded in order as Falco would (default: rtsec's bundled rules).
+    #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let names: Vec<String> = if args.rules.is_empty() {
+        vec![rtsec_rules::BUNDLED_NAME.to_string()]
+    } else {
+        args.rules.iter().map(|p| p.display().to_string()).collect()
+    };
+    let result = if args.rules.is_empty() {
+        rtsec_rules::RuleSet::bundled()
+    } else {
+        rtsec_rules::load_files(&args.rules)
+    };
+    let mut out = String::from("Validating rules file(s):\n");
+    for n in &names {
+        out.push_str(&format!("   {n}\n"));
+    }
+    let (warnings, code) = match &result {
+        Ok(set) => {
+            let c = set.counts();
+            out.push_str(&format!(
+                "{}: Ok{} ({} rules, {} macros, {} lists)\n",
+                names.join(", "),
+                if set.warnings().is_empty() {
+                    ""
+                } else {
+                    ", with warnings"
+                },
+                c.rules,
+                c.macros,
+                c.lists
+            ));
+            (set.warnings(), ExitCode::SUCCESS)
+        }
+        Err(f) => {
+            out.push_str(&format!("{}: Invalid\n", names.join(", ")));
+            out.push_str(&format!("1 Error:\n{}\n", indent(&f.error.to_string())));
+            (&f.warnings[..], ExitCode::from(1))
+        }
+    };
+    if !warnings.is_empty() {
+        out.push_str(&format!("{} Warning(s):\n", warnings.len()));
+        for w in warnings {
+            out.push_str(&format!("  {}\n", w.headline()));
+        }
+    }
+    print_stdout(&out)?;
+    Ok(code)
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(s: &str) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    match o.write_all(s.as_bytes()).and_then(|_| o.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(c: ExitCode) -> String {
+        format!("{c:?}")
+    }
+
+    #[test]
+    fn bundled_rules_validate_and_malformed_ones_do_not() {
+        let ok = run(Args { rules: vec![] }).unwrap();
+        assert_eq!(code(ok), code(ExitCode::SUCCESS));
+        let stable = PathBuf::from("../shared/falco-rules/falco_rules.yaml");
+        assert_eq!(
+            code(
+                run(Args {
+                    rules: vec![stable]
+                })
+                .unwrap()
+            ),
+            code(ExitCode::SUCCESS)
+        );
+        let bad = PathBuf::from("rules/tests/malformed/05_unclosed_parenthesis.yaml");
+        assert_eq!(
+            code(run(Args { rules: vec![bad] }).unwrap()),
+            code(ExitCode::from(1))
+        );
+    }
+
+    #[test]
+    fn rules_list_runs_on_falco_and_bundled_rules() {
+        use crate::cmd::rules::{Args as RArgs, Command, ListArgs, run as rules_run};
+        for rules in [
+            vec![],
+            vec![PathBuf::from("../shared/falco-rules/falco_rules.yaml")],
+        ] {
+            let a = RArgs {
+                command: Command::List(ListArgs { rules, json: false }),
+            };
+            assert_eq!(code(rules_run(a).unwrap()), code(ExitCode::SUCCESS));
+        }
+        let a = RArgs {
+            command: Command::List(ListArgs {
+                rules: vec![PathBuf::from("/nonexistent.yaml")],
+                json: true,
+            }),
+        };
+        let e = rules_run(a).unwrap_err().to_string();
+        assert!(e.contains("/nonexistent.yaml"), "{e}");
+    }
+}
