@@ -1,0 +1,152 @@
+//! Shared pieces of the replay tests (`tests/replay_*.rs`): running `rtsec`, the recorded
+//! scenario traces, multi-block traces written with the format crate, and the Python (pyarrow,
+//! DuckDB) that reads our Parquet back.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rtsec_format::{CaptureSettings, Header, Losses, TraceWriter, WriterOptions, synth};
+
+pub const RTSEC: &str = env!("CARGO_BIN_EXE_rtsec");
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Falco's stable rules (next to the repository, as the rules crate's tests use them).
+pub fn falco_rules() -> PathBuf {
+    root().join("../shared/falco-rules/falco_rules.yaml")
+}
+
+/// The recording of a scenario in `testdata/scenarios/NAME`.
+pub fn scenario(name: &str) -> PathBuf {
+    root()
+        .join("testdata/scenarios")
+        .join(name)
+        .join("trace.rts")
+}
+
+/// Every recorded scenario trace, sorted.
+pub fn scenarios() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("testdata/scenarios"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("trace.rts"))
+        .filter(|p| p.exists())
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("rtsec-replay-test-")
+        .tempdir()
+        .expect("temp dir")
+}
+
+/// Runs `rtsec ARGS...` in the repository root with a fixed time zone (text alert lines are
+/// local time, as Falco prints them).
+pub fn rtsec(args: &[&str]) -> Output {
+    Command::new(RTSEC)
+        .current_dir(root())
+        .env("TZ", "UTC")
+        .args(args)
+        .output()
+        .expect("run rtsec")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited, not killed")
+}
+
+/// Writes a synthetic trace (the format crate's realistic mix) of `events` events in small
+/// blocks, so that a replay has many blocks to spread over threads, with `losses` recorded.
+pub fn synthetic_trace(path: &Path, events: usize, seed: u64, losses: Losses) {
+    let header = Header {
+        created_by: "rtsec replay tests".into(),
+        source: "synthetic".into(),
+        hostname: "synth-host".into(),
+        kernel_release: "6.18.0-test".into(),
+        start_ns: 1_764_000_000_000_000_000,
+        settings: CaptureSettings::default(),
+        ..Default::default()
+    };
+    let opts = WriterOptions {
+        block_bytes: 24 << 10,
+        overwrite: true,
+        ..Default::default()
+    };
+    let mut w = TraceWriter::create(path, &header, opts).expect("create trace");
+    synth::generate(events, seed, |ev| w.push(ev).expect("push"));
+    w.set_losses(losses);
+    w.finish().expect("finish");
+}
+
+/// The Python with pyarrow and DuckDB that `.ci/setup` installs, or `None` outside CI when it
+/// is missing (the test then says so and passes; under `CI=true` it fails).
+pub fn python() -> Option<PathBuf> {
+    let venv = std::env::var("RTSEC_VENV").unwrap_or_else(|_| "/opt/rtsec-venv".into());
+    let py = PathBuf::from(venv).join("bin/python");
+    let ok = Command::new(&py)
+        .args(["-c", "import pyarrow, duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(py);
+    }
+    let msg = format!(
+        "{} with pyarrow and duckdb is missing (run .ci/setup)",
+        py.display()
+    );
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{msg} (CI=true: failing instead of skipping)");
+    }
+    eprintln!("SKIPPED: {msg}");
+    None
+}
+
+/// Runs a Python script with arguments; panics with its output if it fails.
+pub fn run_python(py: &Path, script: &str, args: &[&str]) -> String {
+    let o = Command::new(py)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        o.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `true` if live capture can run here (root and BTF). Outside CI a missing requirement skips
+/// the test with a message; under `CI=true` it fails it.
+pub fn can_capture() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let btf = Path::new("/sys/kernel/btf/vmlinux").exists();
+    if root && btf {
+        return true;
+    }
+    let msg = "live capture needs root and kernel BTF";
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{msg} (CI=true: failing instead of skipping)");
+    }
+    eprintln!("SKIPPED: {msg}");
+    false
+}

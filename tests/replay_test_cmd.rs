@@ -1,0 +1,250 @@
+//! `rtsec test`: a passing case, a failing case (the diff is checked), a case whose trace is
+//! missing, a malformed case, JUnit XML, and `--update` (golden files).
+
+mod replay_support;
+
+use std::path::Path;
+
+use replay_support::*;
+
+/// A case directory with the credentials recording copied next to the cases (traces are
+/// relative to the case file).
+fn setup() -> tempfile::TempDir {
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("traces")).unwrap();
+    std::fs::copy(
+        scenario("credentials"),
+        dir.path().join("traces/credentials.rts"),
+    )
+    .unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+const PASSING: &str = r#"
+traces: [../traces/credentials.rts]
+expect:
+  counts:
+    "Sensitive file read": 1
+  hits:
+    - rule: "Sensitive file read"
+      fields: {proc.name: cat, fd.name: /etc/shadow}
+  no_other_hits: true
+"#;
+
+#[test]
+fn a_passing_case_passes_and_exits_0() {
+    let dir = setup();
+    let case = write(dir.path(), "cases/pass.case.yaml", PASSING);
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("PASS "), "{out}");
+    assert!(
+        out.contains("1 cases: 1 passed, 0 failed, 0 could not run"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_failing_case_prints_a_readable_diff_and_exits_1() {
+    let dir = setup();
+    // Falco's stable rules: expects a count that is wrong, a hit that is not there, and leaves
+    // out rules that fire (no_other_hits).
+    let case = write(
+        dir.path(),
+        "cases/fail.case.yaml",
+        &format!(
+            r#"
+traces: [../traces/credentials.rts]
+rules: [{}]
+expect:
+  counts:
+    "Read sensitive file untrusted": 2
+    "Find AWS Credentials": 1
+  hits:
+    - rule: "Read sensitive file untrusted"
+      fields: {{proc.name: dog}}
+  no_other_hits: true
+"#,
+            falco_rules().display()
+        ),
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    // The table: the wrong count flagged, the right one not, unexpected rules listed.
+    for row in [
+        "! Read sensitive file untrusted 2 1",
+        "Find AWS Credentials 1 1",
+        "! Create Symlink Over Sensitive Files - 1 (not expected: no_other_hits)",
+        "! Search Private Keys or Passwords - 2 (not expected: no_other_hits)",
+    ] {
+        assert!(has_row(&out, row), "missing row {row:?} in:\n{out}");
+    }
+    let want = [
+        "FAIL ",
+        "1 rule count(s) differ, 1 expected hit(s) not found, 5 unexpected hit(s)",
+        // The hit behind the wrong count, with its alert line.
+        "hits of \"Read sensitive file untrusted\":\n        ../traces/credentials.rts event ",
+        "Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow",
+        // The expected hit that is missing, with the closest actual one.
+        "expected hit not found (line 9): rule \"Read sensitive file untrusted\", proc.name=\"dog\"",
+        "closest: ../traces/credentials.rts event ",
+        "proc.name=\"cat\" (expected \"dog\")",
+        "unexpected hits (5; no_other_hits is set):",
+        "+ ../traces/credentials.rts event ",
+        "Warning Grep private keys or passwords activities found",
+        "1 cases: 0 passed, 1 failed, 0 could not run",
+    ];
+    for w in want {
+        assert!(out.contains(w), "missing {w:?} in:\n{out}");
+    }
+}
+
+/// A line of `out` with the same words as `row` (column widths vary with rule names).
+fn has_row(out: &str, row: &str) -> bool {
+    let want: Vec<&str> = row.split_whitespace().collect();
+    out.lines()
+        .any(|l| l.split_whitespace().collect::<Vec<_>>() == want)
+}
+
+#[test]
+fn a_missing_trace_is_an_error_naming_it() {
+    let dir = setup();
+    let case = write(
+        dir.path(),
+        "cases/missing.case.yaml",
+        "traces: [../traces/not-recorded-yet.rts]\nexpect:\n  no_other_hits: true\n",
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("ERROR "), "{out}");
+    assert!(
+        out.contains("trace ../traces/not-recorded-yet.rts not found (looked for ")
+            && out.contains("traces/not-recorded-yet.rts)"),
+        "{out}"
+    );
+    assert!(out.contains("0 passed, 0 failed, 1 could not run"), "{out}");
+}
+
+#[test]
+fn a_malformed_case_names_file_line_and_key() {
+    let dir = setup();
+    let case = write(
+        dir.path(),
+        "cases/bad.case.yaml",
+        "traces: [../traces/credentials.rts]\nexpect:\n  count:\n    x: 1\n",
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.contains("bad.case.yaml:3:"), "{out}");
+    assert!(out.contains("count"), "{out}");
+}
+
+#[test]
+fn directories_run_every_case_in_parallel_and_junit_reports_them() {
+    let dir = setup();
+    write(
+        dir.path(),
+        "cases/a/pass.case.yaml",
+        &PASSING.replace("../traces", "../../traces"),
+    );
+    write(
+        dir.path(),
+        "cases/b/fail.case.yaml",
+        "traces: [../../traces/credentials.rts]\nexpect:\n  counts:\n    \"Sensitive file read\": 0\n",
+    );
+    write(
+        dir.path(),
+        "cases/c/missing.case.yaml",
+        "traces: [nowhere.rts]\n",
+    );
+    // Not a case file: ignored in directories.
+    write(dir.path(), "cases/rules.yaml", "- list: x\n  items: []\n");
+    let junit = dir.path().join("report.xml");
+    let cases = dir.path().join("cases");
+    let o = rtsec(&[
+        "test",
+        "-j",
+        "3",
+        "--junit",
+        junit.to_str().unwrap(),
+        cases.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(
+        out.contains("3 cases: 1 passed, 1 failed, 1 could not run"),
+        "{out}"
+    );
+    // Results in path order whatever finished first.
+    let a = out.find("a/pass.case.yaml").unwrap();
+    let b = out.find("b/fail.case.yaml").unwrap();
+    let c = out.find("c/missing.case.yaml").unwrap();
+    assert!(a < b && b < c, "{out}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("tests=\"3\" failures=\"1\" errors=\"1\""),
+        "{xml}"
+    );
+    assert!(xml.contains("name=\"fail.case.yaml\""), "{xml}");
+    assert!(
+        xml.contains("<failure message=\"1 rule count(s) differ\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<error message=\"trace nowhere.rts not found"),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
+}
+
+#[test]
+fn update_rewrites_the_expectations_and_keeps_the_rest() {
+    let dir = setup();
+    let text = format!(
+        "# Falco on the credentials recording.\ntraces: [../traces/credentials.rts]\nrules: [{}]\nexpect:\n  counts:\n    \"Read sensitive file untrusted\": 5\n    \"Clear Log Activities\": 0\n  hits:\n    - rule: \"Find AWS Credentials\"\n      fields: {{proc.name: grep}}\n    - rule: \"Find AWS Credentials\"\n      fields: {{proc.name: nope}}\n  no_other_hits: true\n",
+        falco_rules().display()
+    );
+    let case = write(dir.path(), "cases/golden.case.yaml", &text);
+    assert_eq!(code(&rtsec(&["test", &case])), 1);
+    let o = rtsec(&["test", "--update", &case]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("UPDATED "), "{out}");
+    assert!(
+        out.contains("dropped the expected hit of line 11 (rule \"Find AWS Credentials\")"),
+        "{out}"
+    );
+    let new = std::fs::read_to_string(&case).unwrap();
+    assert!(
+        new.starts_with("# Falco on the credentials recording.\n"),
+        "{new}"
+    );
+    for line in [
+        "    \"Directory traversal monitored file read\": 1\n",
+        "    \"Read sensitive file untrusted\": 1\n",
+        "    \"Search Private Keys or Passwords\": 2\n",
+        "    \"Clear Log Activities\": 0\n",
+        "    - rule: \"Find AWS Credentials\"\n      fields:\n        \"proc.name\": \"grep\"\n",
+        "  no_other_hits: true\n",
+    ] {
+        assert!(new.contains(line), "missing {line:?} in:\n{new}");
+    }
+    assert!(!new.contains("nope"), "{new}");
+    // Now it passes, and a second update changes nothing.
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let o = rtsec(&["test", "--update", &case]);
+    assert!(stdout(&o).starts_with("PASS "), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&case).unwrap(), new);
+}
