@@ -9,7 +9,8 @@ fn main() {
     let paths: Vec<String> = std::env::args().skip(1).collect();
     let set = rtsec_rules::load_files(&paths).unwrap_or_else(|e| panic!("{}", e.error));
     let e = rtsec_rules::Engine::new(&set, Default::default());
-    let block = rtsec_format::synth::block(20_000, 42);
+    let n: usize = std::env::var("N").map_or(20_000, |v| v.parse().unwrap());
+    let block = rtsec_format::synth::block(n, 42);
     let reps: u32 = std::env::var("REPS").map_or(100, |r| r.parse().unwrap());
     let only = std::env::var("ONLY").ok();
     let mut sc = e.scratch();
@@ -17,6 +18,14 @@ fn main() {
     for ev in block.events() {
         by.entry(rtsec_rules::event_type(&ev)).or_default().push(ev);
     }
+    let t = cpu_now();
+    for _ in 0..reps {
+        for ev in block.events() {
+            std::hint::black_box(e.matches(&ev, &mut sc).len());
+        }
+    }
+    let seq = (cpu_now() - t) as f64 / reps as f64 / n as f64;
+    println!("sequential {seq:.1} ns/event");
     let mut total = 0.0;
     for (ty, evs) in &by {
         if only.as_deref().is_some_and(|o| o != *ty) {
@@ -29,7 +38,7 @@ fn main() {
             }
         }
         let per = (cpu_now() - t) as f64 / reps as f64 / evs.len() as f64;
-        let share = per * evs.len() as f64 / 20_000.0;
+        let share = per * evs.len() as f64 / n as f64;
         total += share;
         println!(
             "{ty:12} {:6} events {per:8.1} ns/event {share:6.1} ns of the average",

@@ -2,8 +2,6 @@
 //! and the test are monomorphized together, so evaluating such a check is a single indirect
 //! call with no further dispatch (an interpreter's shared dispatch points mispredict).
 
-use std::sync::Arc;
-
 use rtsec_format::{EventView, record::fd_flags};
 
 use super::container::{self, Ctr};
@@ -15,7 +13,7 @@ use crate::filter::test::{NumTest, StrTest, Test, num_cmp};
 use crate::render::flags::{PPM_O_RDONLY, PPM_O_WRONLY};
 
 /// A compiled check: true if the event satisfies it.
-pub(crate) type CheckFn = Arc<dyn Fn(&EventView<'_>) -> bool + Send + Sync>;
+pub(crate) type CheckFn = Box<dyn Fn(&EventView<'_>) -> bool + Send + Sync>;
 
 trait StrGet: 'static {
     fn get<'e>(ev: &EventView<'e>) -> Option<&'e [u8]>;
@@ -92,6 +90,10 @@ getters! { NumGet, i64;
     ProcTty => |ev| Some(ev.process()?.tty as i64);
     EvtRawres => |ev| (ev.kind() != rtsec_format::Kind::ProcExit).then_some(ev.event.res);
     FdSport => |ev| Some(fd::view(ev)?.rec()?.server?.port() as i64);
+    ProcDuration => |ev| {
+        let p = ev.process()?;
+        (p.start_ts != 0).then(|| ev.event.ts.saturating_sub(p.start_ts) as i64)
+    };
 }
 
 /// PPM open flags of an open-family event (0 for other events), as `evt.is_open_*` read them.
@@ -148,6 +150,7 @@ pub(crate) fn compile(field: &Field, test: &Test) -> Option<CheckFn> {
         F::ProcTty => num_check::<ProcTty>(test),
         F::EvtRawres => num_check::<EvtRawres>(test),
         F::FdSport => num_check::<FdSport>(test),
+        F::ProcDuration => num_check::<ProcDuration>(test),
         F::EvtIsOpenRead => bool_check::<EvtIsOpenRead>(test),
         F::EvtIsOpenWrite => bool_check::<EvtIsOpenWrite>(test),
         F::ProcIsExeUpperLayer => bool_check::<ProcIsExeUpperLayer>(test),
@@ -161,8 +164,8 @@ pub(crate) fn compile(field: &Field, test: &Test) -> Option<CheckFn> {
 
 fn str_check<G: StrGet>(test: &Test) -> Option<CheckFn> {
     Some(match test.clone() {
-        Test::Exists => Arc::new(|ev| G::get(ev).is_some()),
-        Test::Mod(m, tests) => Arc::new(move |ev| {
+        Test::Exists => Box::new(|ev| G::get(ev).is_some()),
+        Test::Mod(m, tests) => Box::new(move |ev| {
             G::get(ev).is_some_and(|v| match m {
                 Modifier::AnyOf => tests.iter().any(|t| t.eval(v)),
                 Modifier::AllOf => tests.iter().all(|t| t.eval(v)),
@@ -170,14 +173,14 @@ fn str_check<G: StrGet>(test: &Test) -> Option<CheckFn> {
             })
         }),
         Test::Str(t) => match t {
-            StrTest::Eq(x) => Arc::new(move |ev| G::get(ev).is_some_and(|v| v == &*x)),
-            StrTest::Ne(x) => Arc::new(move |ev| G::get(ev).is_some_and(|v| v != &*x)),
+            StrTest::Eq(x) => Box::new(move |ev| G::get(ev).is_some_and(|v| v == &*x)),
+            StrTest::Ne(x) => Box::new(move |ev| G::get(ev).is_some_and(|v| v != &*x)),
             StrTest::StartsWith(x) => {
-                Arc::new(move |ev| G::get(ev).is_some_and(|v| v.starts_with(&x)))
+                Box::new(move |ev| G::get(ev).is_some_and(|v| v.starts_with(&x)))
             }
-            StrTest::EndsWith(x) => Arc::new(move |ev| G::get(ev).is_some_and(|v| v.ends_with(&x))),
-            StrTest::In(set) => Arc::new(move |ev| G::get(ev).is_some_and(|v| set.contains(v))),
-            t => Arc::new(move |ev| G::get(ev).is_some_and(|v| t.eval(v))),
+            StrTest::EndsWith(x) => Box::new(move |ev| G::get(ev).is_some_and(|v| v.ends_with(&x))),
+            StrTest::In(set) => Box::new(move |ev| G::get(ev).is_some_and(|v| set.contains(v))),
+            t => Box::new(move |ev| G::get(ev).is_some_and(|v| t.eval(v))),
         },
         _ => return None,
     })
@@ -185,15 +188,15 @@ fn str_check<G: StrGet>(test: &Test) -> Option<CheckFn> {
 
 fn num_check<G: NumGet>(test: &Test) -> Option<CheckFn> {
     Some(match test.clone() {
-        Test::Exists => Arc::new(|ev| G::get(ev).is_some()),
+        Test::Exists => Box::new(|ev| G::get(ev).is_some()),
         Test::Num(NumTest::Cmp(op, r)) => match op {
-            Op::Eq => Arc::new(move |ev| G::get(ev).is_some_and(|x| x as i128 == r)),
-            Op::Ne => Arc::new(move |ev| G::get(ev).is_some_and(|x| x as i128 != r)),
-            Op::Ge => Arc::new(move |ev| G::get(ev).is_some_and(|x| x as i128 >= r)),
-            op => Arc::new(move |ev| G::get(ev).is_some_and(|x| num_cmp(op, x as i128, r))),
+            Op::Eq => Box::new(move |ev| G::get(ev).is_some_and(|x| x as i128 == r)),
+            Op::Ne => Box::new(move |ev| G::get(ev).is_some_and(|x| x as i128 != r)),
+            Op::Ge => Box::new(move |ev| G::get(ev).is_some_and(|x| x as i128 >= r)),
+            op => Box::new(move |ev| G::get(ev).is_some_and(|x| num_cmp(op, x as i128, r))),
         },
         Test::Num(NumTest::In(set)) => {
-            Arc::new(move |ev| G::get(ev).is_some_and(|x| set.contains(&(x as i128))))
+            Box::new(move |ev| G::get(ev).is_some_and(|x| set.contains(&(x as i128))))
         }
         _ => return None,
     })
@@ -201,9 +204,9 @@ fn num_check<G: NumGet>(test: &Test) -> Option<CheckFn> {
 
 fn bool_check<G: BoolGet>(test: &Test) -> Option<CheckFn> {
     Some(match test.clone() {
-        Test::Exists => Arc::new(|ev| G::get(ev).is_some()),
+        Test::Exists => Box::new(|ev| G::get(ev).is_some()),
         Test::Bool { want, ne } => {
-            Arc::new(move |ev| G::get(ev).is_some_and(|b| want.contains(&b) != ne))
+            Box::new(move |ev| G::get(ev).is_some_and(|b| want.contains(&b) != ne))
         }
         _ => return None,
     })

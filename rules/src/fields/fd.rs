@@ -193,12 +193,14 @@ pub(crate) fn type_name(t: FdType) -> &'static str {
 }
 
 /// `fd.directory` of a path: everything before the last `/` (`/` for top-level files).
+#[inline]
 pub(crate) fn dirname(name: &[u8]) -> Option<&[u8]> {
     let i = memchr::memrchr(b'/', name)?;
     Some(if i == 0 { b"/" } else { &name[..i] })
 }
 
 /// `fd.filename`: everything after the last `/`.
+#[inline]
 pub(crate) fn basename(name: &[u8]) -> &[u8] {
     match memchr::memrchr(b'/', name) {
         Some(i) => &name[i + 1..],

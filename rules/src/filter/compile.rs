@@ -223,11 +223,9 @@ fn compile_check(c: &crate::condition::Check) -> Result<Node, CompileError> {
     } else {
         None
     };
-    let fast = if mode == Mode::Plain && transforms.is_empty() {
-        crate::fields::fast::compile(&field, &test).map(super::Fast)
-    } else {
-        None
-    };
+    let fast = mode == Mode::Plain
+        && transforms.is_empty()
+        && crate::fields::fast::compile(&field, &test).is_some();
     Ok(Node::Check(Box::new(Check {
         fast,
         test,

@@ -40,22 +40,12 @@ pub(crate) enum Mode {
     Dns,
 }
 
-/// A compiled check closure (see `fields::fast`).
-#[derive(Clone)]
-pub(crate) struct Fast(pub crate::fields::fast::CheckFn);
-
-impl std::fmt::Debug for Fast {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Fast")
-    }
-}
-
 /// A check, laid out for evaluation: what the common path reads first, the rest behind a box
 /// (a check fits a cache line).
 #[derive(Debug, Clone)]
 pub(crate) struct Check {
-    /// The check compiled to a closure, when the field has a direct reader.
-    pub fast: Option<Fast>,
+    /// The check has a compiled closure (`fields::fast`; built where the check is run).
+    pub fast: bool,
     pub test: Test,
     pub cold: Box<CheckCold>,
 }
@@ -254,7 +244,7 @@ impl Check {
             | F::ThreadCapInheritable
             | F::ContainerMounts
             | F::ContainerLabels => 3.0,
-            F::EvtArg | F::EvtRawarg => 2.0,
+            F::EvtArg | F::EvtRawarg => 4.0,
             F::ProcCwd => 2.0,
             _ => 1.0,
         };
@@ -319,6 +309,14 @@ impl Check {
             return None;
         }
         match self.cold.field.id {
+            // Event numbers start at 1: Falco's `never_true` (`evt.num=0`) is a constant.
+            FieldId::EvtNum => {
+                return match &self.test {
+                    Test::Num(test::NumTest::Cmp(crate::condition::Op::Eq, 0)) => Some(false),
+                    Test::Num(test::NumTest::Cmp(crate::condition::Op::Ne, 0)) => Some(true),
+                    _ => None,
+                };
+            }
             FieldId::EvtType => {}
             FieldId::SyscallType if !has_syscall_type => return Some(false),
             FieldId::SyscallType => {}
@@ -337,10 +335,7 @@ impl Check {
 
     #[inline(never)]
     pub(crate) fn eval(&self, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> bool {
-        match &self.fast {
-            Some(f) => (f.0)(ev),
-            None => self.eval_general(ev, env, bufs),
-        }
+        self.eval_general(ev, env, bufs)
     }
 
     #[inline(never)]

@@ -14,17 +14,24 @@ pub(crate) const FALSE: u32 = u32::MAX - 1;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Instr {
-    /// Index of the check in [`Checks`] (also its memo slot).
+    /// Index of the check in [`Checks`] (also its memo slot), with [`MEMO`] set when another
+    /// instruction run on the same events may ask for the same check.
     pub check: u32,
     pub on_true: u32,
     pub on_false: u32,
 }
 
+/// Flag in [`Instr::check`]: look the result up in (and store it to) the per-event memo.
+pub(crate) const MEMO: u32 = 1 << 31;
+
 /// Distinct checks of a set of programs. Identical checks (same field, mode and test) share
 /// an entry, so their result is computed once per event.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Checks {
     pub list: Vec<Check>,
+    /// The compiled closures of the checks that have one, by index: evaluation calls them
+    /// straight from this dense table.
+    fast: Vec<Option<crate::fields::fast::CheckFn>>,
     index: FxHashMap<String, u32>,
 }
 
@@ -36,6 +43,11 @@ impl Checks {
         }
         let i = self.list.len() as u32;
         self.list.push(c.clone());
+        self.fast.push(if c.fast {
+            crate::fields::fast::compile(&c.cold.field, &c.test)
+        } else {
+            None
+        });
         self.index.insert(key, i);
         i
     }
@@ -48,6 +60,38 @@ pub(crate) struct Code {
 }
 
 impl Code {
+    /// Keeps the memo only where it can pay: on instructions whose check another instruction
+    /// of the same event type (`groups`: per type, the instruction ranges of its programs) also
+    /// runs. A check asked once per event is just evaluated.
+    pub fn elide_memo(&mut self, groups: &[Vec<std::ops::Range<usize>>], n_checks: usize) {
+        let mut needed = vec![false; self.instrs.len()];
+        let mut count = vec![0u32; n_checks];
+        for ranges in groups {
+            for r in ranges {
+                for i in r.clone() {
+                    count[(self.instrs[i].check & !MEMO) as usize] += 1;
+                }
+            }
+            for r in ranges {
+                for i in r.clone() {
+                    if count[(self.instrs[i].check & !MEMO) as usize] > 1 {
+                        needed[i] = true;
+                    }
+                }
+            }
+            for r in ranges {
+                for i in r.clone() {
+                    count[(self.instrs[i].check & !MEMO) as usize] = 0;
+                }
+            }
+        }
+        for (ins, keep) in self.instrs.iter_mut().zip(needed) {
+            if !keep {
+                ins.check &= !MEMO;
+            }
+        }
+    }
+
     /// Compiles `n` so that it continues at `t` when true and `f` when false; returns the entry.
     pub fn emit(&mut self, n: &Node, checks: &mut Checks, t: u32, f: u32) -> u32 {
         match n {
@@ -63,7 +107,7 @@ impl Code {
                 .rev()
                 .fold(f, |next, c| self.emit(c, checks, t, next)),
             Node::Check(c) => {
-                let check = checks.add(c);
+                let check = checks.add(c) | MEMO;
                 self.instrs.push(Instr {
                     check,
                     on_true: t,
@@ -80,7 +124,7 @@ impl Code {
     pub fn run(
         &self,
         entry: u32,
-        checks: &[Check],
+        checks: &Checks,
         ev: &EventView<'_>,
         env: &Env<'_>,
         bufs: &mut Bufs,
@@ -94,10 +138,25 @@ impl Code {
                 return false;
             }
             let ins = self.instrs[pc as usize];
-            let r = bufs.memoized(ins.check as usize, |bufs| {
-                checks[ins.check as usize].eval(ev, env, bufs)
-            });
+            let slot = (ins.check & !MEMO) as usize;
+            let eval = |bufs: &mut Bufs| match &checks.fast[slot] {
+                Some(f) => f(ev),
+                None => checks.list[slot].eval(ev, env, bufs),
+            };
+            let r = if ins.check & MEMO != 0 {
+                bufs.memoized(slot, eval)
+            } else {
+                eval(bufs)
+            };
             pc = if r { ins.on_true } else { ins.on_false };
         }
+    }
+}
+
+impl std::fmt::Debug for Checks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checks")
+            .field("list", &self.list)
+            .finish_non_exhaustive()
     }
 }
