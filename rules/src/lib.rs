@@ -31,6 +31,19 @@
 //! **Filters** — [`RuleSet::filter`] compiles a condition using the set's lists and macros into
 //! a [`Filter`] (`rtsec events --filter`, import checks); [`RuleSet::empty`] for none.
 //!
+//! # How evaluation is made fast
+//!
+//! [`Engine::new`] compiles every enabled rule once per event type it can match: checks on
+//! `evt.type` (and Falco's `never_true`) fold to constants, `and`/`or` children are reordered by
+//! a static estimate of cost and selectivity (conditions have no side effects, so verdicts do
+//! not change), and the tree becomes a branch program (each check jumps to a true or a false
+//! successor; `not` is free). Identical checks of all rules share one table entry whose result
+//! is memoized per event where it can be asked twice. Checks on the hottest fields (`proc.name`,
+//! `fd.name`, `fd.num`, …) are closures that read the field and test it in one call; costly
+//! strings (`proc.cmdline`, `proc.args`, …) are built once per event into the [`Scratch`]. A unit
+//! test checks the engine against plain evaluation of every rule on the synthetic event mix.
+//! `cargo bench -p rtsec-rules` measures ns/event.
+//!
 //! # Documented choices
 //!
 //! - Events are rtsec's exit-only events; `evt.dir` is always `<`.

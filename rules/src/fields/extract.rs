@@ -167,12 +167,13 @@ pub(crate) fn extract<'e>(
                 None
             }
         }
-        F::UserUid => p.map(|p| Val::U64(p.uid as u64)),
+        // Falco's user is the effective one (the driver reports euid at clone and execve).
+        F::UserUid => p.map(|p| Val::U64(p.euid as u64)),
         F::UserName => {
             let p = p?;
             match p.user.and_then(|r| ev.block.user(r)) {
                 Some(u) if !ev.str(u.name).is_empty() => s(ev.str(u.name)),
-                _ => s(if p.uid == 0 { b"root" } else { b"<NA>" }),
+                _ => s(if p.euid == 0 { b"root" } else { b"<NA>" }),
             }
         }
         F::UserHomedir | F::UserShell => {
@@ -194,12 +195,12 @@ pub(crate) fn extract<'e>(
                 _ => s(if p.loginuid == 0 { b"root" } else { b"<NA>" }),
             }
         }
-        F::GroupGid => p.map(|p| Val::U64(p.gid as u64)),
+        F::GroupGid => p.map(|p| Val::U64(p.egid as u64)),
         F::GroupName => {
             let p = p?;
             match p.group.and_then(|r| ev.block.group(r)) {
                 Some(g) if !ev.str(g.name).is_empty() => s(ev.str(g.name)),
-                _ => s(if p.gid == 0 { b"root" } else { b"<NA>" }),
+                _ => s(if p.egid == 0 { b"root" } else { b"<NA>" }),
             }
         }
         F::ThreadCapEffective | F::ThreadCapPermitted | F::ThreadCapInheritable => {
@@ -448,12 +449,15 @@ fn extract_fd<'e>(
     env: &Env<'_>,
     buf: &mut Vec<u8>,
 ) -> Option<Val<'e>> {
+    match f.id {
+        F::FdNum => return fd::num(ev).map(Val::I64),
+        F::FdTypechar => return fd::typechar_of(ev).and_then(|c| s(fd::typechar_str(c))),
+        _ => {}
+    }
     let v = fd::view(ev)?;
     match f.id {
-        F::FdNum => return Some(Val::I64(v.num())),
         F::FdName => return s(v.name(ev)),
         F::FdNameraw => return s(v.nameraw(ev)),
-        F::FdTypechar => return s(fd::typechar_str(v.typechar())),
         F::FdDirectory => {
             let name = v.name(ev);
             if v.is_dir() {
@@ -465,7 +469,7 @@ fn extract_fd<'e>(
             return fd::dirname(name).map(Val::Str);
         }
         F::FdFilename => {
-            if !v.is_file() {
+            if !v.is_file() || v.failed_open() {
                 return None;
             }
             return s(fd::basename(v.name(ev)));
@@ -485,7 +489,9 @@ fn extract_fd<'e>(
     match f.id {
         F::FdType => s(fd::type_name(r.ty).as_bytes()),
         F::FdL4proto => {
-            if !ip {
+            // libsinsp has no protocol for an IP socket without a role yet (created, not
+            // connected, accepted or bound to a port).
+            if !ip || (r.client.is_none() && r.server.is_none()) {
                 return None;
             }
             match r.l4proto {

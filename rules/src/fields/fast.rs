@@ -48,7 +48,7 @@ getters! { StrGet, &'e [u8];
     ProcPexepath => |ev| Some(ev.str(ev.block.parent(ev.process()?)?.exepath));
     FdName => |ev| Some(fd::view(ev)?.name(ev));
     FdNameraw => |ev| Some(fd::view(ev)?.nameraw(ev));
-    FdTypechar => |ev| Some(fd::typechar_str(fd::view(ev)?.typechar()));
+    FdTypechar => |ev| Some(fd::typechar_str(fd::typechar_of(ev)?));
     FdType => |ev| Some(fd::type_name(fd::view(ev)?.rec()?.ty).as_bytes());
     FdDirectory => |ev| {
         let v = fd::view(ev)?;
@@ -63,7 +63,7 @@ getters! { StrGet, &'e [u8];
     };
     FdFilename => |ev| {
         let v = fd::view(ev)?;
-        if v.is_file() { Some(fd::basename(v.name(ev))) } else { None }
+        if v.is_file() && !v.failed_open() { Some(fd::basename(v.name(ev))) } else { None }
     };
     EvtType => |ev| Some(crate::evttype::type_name(ev).as_bytes());
     ContainerId => |ev| match container::of(ev)? {
@@ -78,15 +78,15 @@ getters! { StrGet, &'e [u8];
         let p = ev.process()?;
         Some(match p.user.and_then(|r| ev.block.user(r)) {
             Some(u) if !ev.str(u.name).is_empty() => ev.str(u.name),
-            _ if p.uid == 0 => b"root",
+            _ if p.euid == 0 => b"root",
             _ => b"<NA>",
         })
     };
 }
 
 getters! { NumGet, i64;
-    FdNum => |ev| Some(fd::view(ev)?.num());
-    UserUid => |ev| Some(ev.process()?.uid as i64);
+    FdNum => |ev| fd::num(ev);
+    UserUid => |ev| Some(ev.process()?.euid as i64);
     ProcTty => |ev| Some(ev.process()?.tty as i64);
     EvtRawres => |ev| (ev.kind() != rtsec_format::Kind::ProcExit).then_some(ev.event.res);
     FdSport => |ev| Some(fd::view(ev)?.rec()?.server?.port() as i64);

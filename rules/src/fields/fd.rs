@@ -67,6 +67,11 @@ pub(crate) enum FdView<'e> {
 #[inline(always)]
 pub(crate) fn view<'e>(ev: &EventView<'e>) -> Option<FdView<'e>> {
     let kind = ev.kind();
+    if kind == Kind::Generic {
+        // The capture attaches a record to the generically recorded syscalls libsinsp gives
+        // an fd (fstat, writev, ioctl, …).
+        return ev.fd().map(FdView::Rec);
+    }
     if !kind_has_fd(kind) {
         return None;
     }
@@ -90,7 +95,93 @@ pub(crate) fn view<'e>(ev: &EventView<'e>) -> Option<FdView<'e>> {
     None
 }
 
+/// `fd.num`: the fd of the event's record, else the fd argument it used (libsinsp reports the
+/// event's fd even when its table has no entry for it).
+#[inline(always)]
+pub(crate) fn num(ev: &EventView<'_>) -> Option<i64> {
+    if let Some(v) = view(ev) {
+        return Some(v.num());
+    }
+    let kind = ev.kind();
+    if kind == Kind::Generic {
+        return generic_fd(ev);
+    }
+    if !kind_has_fd(kind) {
+        return None;
+    }
+    match ev.args() {
+        Args::Io { fd, .. }
+        | Args::Fd { fd }
+        | Args::Connect { fd, .. }
+        | Args::Listen { fd, .. }
+        | Args::Fcntl { fd, .. }
+        | Args::FinitModule { fd, .. } => Some(*fd),
+        Args::Dup { oldfd, .. } => Some(*oldfd),
+        Args::Mmap { fd, .. } if kind == Kind::Mmap => Some(*fd),
+        Args::Namespace { fd, .. } if kind == Kind::Setns => Some(*fd),
+        Args::Path { dirfd, .. } | Args::Chown { dirfd, .. } => Some(*dirfd),
+        _ => None,
+    }
+}
+
+/// The fd argument of a generically recorded syscall that libsinsp gives an fd (its first
+/// argument; see the capture's `generic_uses_fd`), when the capture recorded the arguments.
+fn generic_fd(ev: &EventView<'_>) -> Option<i64> {
+    let Args::Generic { nr, args } = ev.args() else {
+        return None;
+    };
+    let uses_fd = matches!(
+        nr,
+        5 | 8
+            | 16
+            | 17
+            | 18
+            | 19
+            | 20
+            | 40
+            | 48
+            | 54
+            | 55
+            | 73
+            | 78
+            | 217
+            | 259
+            | 262
+            | 275
+            | 295
+            | 296
+            | 299
+            | 307
+            | 426
+            | 427
+            | 431
+    );
+    (uses_fd && ev.event.flags & rtsec_format::wire::event_flags::ARG_UNREADABLE == 0)
+        .then_some(args[0] as i64)
+}
+
+/// `fd.typechar`: the record's type, else what libsinsp guesses from an fd event without one
+/// (a failed accept or socket is `4`, a failed pipe `p`, anything else `o`).
+#[inline(always)]
+pub(crate) fn typechar_of(ev: &EventView<'_>) -> Option<u8> {
+    if let Some(v) = view(ev) {
+        return Some(v.typechar());
+    }
+    match ev.kind() {
+        Kind::Accept | Kind::Accept4 | Kind::Socket => Some(b'4'),
+        Kind::Pipe | Kind::Pipe2 => Some(b'p'),
+        _ => num(ev).map(|_| b'o'),
+    }
+}
+
 impl<'e> FdView<'e> {
+    /// An open that failed: libsinsp has no fd record for it (only its name and type).
+    pub fn failed_open(&self) -> bool {
+        match self {
+            FdView::Rec(fd) => fd.num < 0,
+            FdView::Derived { .. } => true,
+        }
+    }
     #[inline(always)]
     pub fn name(&self, ev: &EventView<'e>) -> &'e [u8] {
         match self {

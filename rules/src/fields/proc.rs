@@ -53,11 +53,12 @@ pub(crate) fn write_cmdline(ev: &EventView<'_>, p: &Process, out: &mut Vec<u8>) 
     }
 }
 
-/// `proc.cwd`: libsinsp keeps the working directory with a trailing `/`.
+/// `proc.cwd`: libsinsp keeps the working directory with a trailing `/`; an unknown one (a
+/// process first seen mid-capture) is the empty string, as libsinsp extracts it.
 pub(crate) fn write_cwd(ev: &EventView<'_>, p: &Process, out: &mut Vec<u8>) -> bool {
     let cwd = ev.str(p.cwd);
     if cwd.is_empty() {
-        return false;
+        return true;
     }
     out.extend_from_slice(cwd);
     if !cwd.ends_with(b"/") {

@@ -288,6 +288,15 @@ impl Check {
             Test::Num(test::NumTest::Cmp(crate::condition::Op::Ne, _)) => 0.9,
             Test::Num(test::NumTest::Cmp(crate::condition::Op::Eq, _)) => 0.1,
             Test::Num(test::NumTest::In(_)) => 0.1,
+            // `fd.num >= 0`, `evt.rawres >= 0`: almost always true (and the reverse).
+            Test::Num(test::NumTest::Cmp(
+                crate::condition::Op::Ge | crate::condition::Op::Gt,
+                r,
+            )) if *r <= 0 => 0.9,
+            Test::Num(test::NumTest::Cmp(
+                crate::condition::Op::Lt | crate::condition::Op::Le,
+                r,
+            )) if *r <= 0 => 0.1,
             Test::Num(_) => 0.5,
             Test::Bool { .. } => 0.5,
             Test::Ip { ne: true, .. } => 0.9,
