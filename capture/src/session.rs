@@ -155,6 +155,8 @@ impl Capture {
             let (ctx, cg) = decoder.scan_parts();
             scan::scan_all(ctx, cg, me)
         };
+        // Programs attach while the probe loads: recording starts no later than now.
+        let start_ns = now_ns();
         let mut probe = Probe::load(&ProbeOptions {
             syscalls: opts.syscalls.clone(),
             ring_bytes: opts.buffer_bytes.min(1 << 30) as u32,
@@ -170,7 +172,7 @@ impl Capture {
         let consumer = ring::spawn(ring, tx, free_rx, stop_ring.clone())
             .map_err(|e| CaptureError::Thread(e.to_string()))?;
 
-        let header = header(&opts, &probe, decoder.cgroups(), boot);
+        let header = header(&opts, &probe, decoder.cgroups(), boot, start_ns);
         let writer = TraceWriter::create(
             &opts.output,
             &header,
@@ -436,7 +438,13 @@ fn uname_release() -> String {
     }
 }
 
-fn header(opts: &CaptureOptions, probe: &Probe, cgroups: &CgroupFs, boot: u64) -> Header {
+fn header(
+    opts: &CaptureOptions,
+    probe: &Probe,
+    cgroups: &CgroupFs,
+    boot: u64,
+    start_ns: u64,
+) -> Header {
     let mut filters = Vec::new();
     for p in &opts.pids {
         filters.push(format!("pid={p}"));
@@ -469,7 +477,7 @@ fn header(opts: &CaptureOptions, probe: &Probe, cgroups: &CgroupFs, boot: u64) -
             .unwrap_or_default(),
         kernel_release: uname_release(),
         boot_time_ns: boot,
-        start_ns: now_ns(),
+        start_ns,
         settings: CaptureSettings {
             syscalls: syscall_set::names(&opts.syscalls),
             buffer_bytes: probe.ring_bytes as u64,
