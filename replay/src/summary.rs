@@ -129,7 +129,7 @@ pub struct Summary {
     pub blocks: u64,
     pub threads: usize,
     pub elapsed: Duration,
-    /// Sum over blocks of the time spent decoding and evaluating (all threads).
+    /// CPU time the workers spent decoding and evaluating, summed over blocks.
     pub decode_ns: u64,
     pub eval_ns: u64,
     /// Bytes of compressed blocks read.
@@ -285,7 +285,7 @@ impl Summary {
         if detailed {
             let _ = writeln!(
                 s,
-                "Work: {} blocks, {} compressed bytes read; decode {:.2} s, rules {:.2} s (CPU time over all threads)",
+                "Work: {} blocks, {} compressed bytes read; CPU time of the workers: decode {:.2} s, rules {:.2} s",
                 group(self.blocks),
                 group(self.bytes_read),
                 self.decode_ns as f64 / 1e9,

@@ -33,6 +33,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    crate::cmd::replay::keep_freed_memory();
     let start = Instant::now();
     let cases = harness::discover(&args.paths)?;
     let scratch = ScapCache::new()?;

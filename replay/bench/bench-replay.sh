@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Replay benchmarks (`just bench-replay`): events/s at -j 1 and -j 2 with Falco's stable rules
+# on a large synthetic trace (format crate's realistic mix), peak RSS, and Parquet hits/s.
+#
+#   EVENTS=6000000   events in the synthetic trace (generated once, kept in $OUT)
+#   BIG=5G           also build a trace of that size (its blocks repeated) and replay it at
+#                    -j 2, reporting peak RSS; removed afterwards
+#   RUNS=3           replays per setting (the best is reported: the machine is shared)
+#
+# Prints the machine's load first: numbers taken on a busy machine are not comparable.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-target/bench-replay}
+EVENTS=${EVENTS:-6000000}
+RUNS=${RUNS:-3}
+BIG=${BIG:-}
+FALCO=${FALCO_RULES:-../shared/falco-rules/falco_rules.yaml}
+RTSEC=target/release/rtsec
+GEN=target/release/examples/big_trace
+mkdir -p "$OUT"
+
+cargo build --release --bin rtsec -p rtsec --quiet
+cargo build --release -p rtsec-replay --example big_trace --quiet
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (before)"
+trace=$OUT/synth-$EVENTS.rts
+[ -f "$trace" ] || "$GEN" synth "$EVENTS" "$trace"
+
+# run LABEL ARGS...: best of $RUNS replays: events/s from the summary, wall time, peak RSS.
+run() {
+  local label=$1; shift
+  local best=0 line rss wall
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$RTSEC" replay -q --stats "$@" 2> "$OUT/err.txt" || true
+    line=$(grep '^Summary:' "$OUT/err.txt")
+    rate=$(sed -E 's/.* events in ([0-9.]+) s .*/\1/' <<< "$line")
+    read -r wall rss < "$OUT/time.txt"
+    ev=$(sed -E 's/.* judged, ([0-9,]+) events.*/\1/' <<< "$line" | tr -d ,)
+    eps=$(awk -v e="$ev" -v s="$rate" 'BEGIN { printf "%.0f", e / s }')
+    if [ "$eps" -gt "$best" ]; then
+      best=$eps; best_line="$label: $(printf "%'d" "$ev") events, $(awk -v x="$eps" 'BEGIN { printf "%.2f", x / 1e6 }')M events/s (replay $rate s, wall $wall s), peak RSS $((rss / 1024)) MiB"
+      work=$(grep '^Work:' "$OUT/err.txt" || true)
+    fi
+  done
+  echo "$best_line"
+  echo "    $work"
+}
+
+echo "== replay, Falco stable rules, $trace"
+run "-j 1" -j 1 --rules "$FALCO" "$trace"
+run "-j 2" -j 2 --rules "$FALCO" "$trace"
+run "-j 2, bundled rules" -j 2 "$trace"
+
+if [ -n "$BIG" ]; then
+  big=$OUT/big.rts
+  "$GEN" repeat "$trace" "$big" "$BIG"
+  RUNS=1 run "-j 2, $BIG trace" -j 2 --rules "$FALCO" "$big"
+  rm -f "$big"
+fi
+
+echo "== Parquet hits/s (criterion: time per iteration; thrpt = hits/s)"
+cargo bench -p rtsec-replay --bench hits_parquet 2>&1 | grep -E "hits from|^hits_parquet|thrpt" || true
+echo "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) (after)"

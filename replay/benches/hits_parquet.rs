@@ -1,0 +1,164 @@
+//! Parquet hits throughput (hits/s).
+//!
+//! - `build_only`: the same rows into Arrow batches (`HitsBatch`), not written: the share of
+//!   `write` that the replay does on its worker threads.
+//! - `write`: hit rows already judged and rendered (alerts with Falco-sized outputs and output
+//!   fields) go through `HitsBatch` into a zstd Parquet file: the writer's cost alone.
+//! - `replay`: `rtsec replay --parquet` end to end on 2 threads, with a rule that fires on
+//!   every open (about 70 % of the synthetic mix): decode, match, render the alert, read the
+//!   event columns, build rows, write them.
+//!
+//! `cargo bench -p rtsec-replay --bench hits_parquet`
+
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rtsec_replay::{
+    FieldReader, HitsBatch, Input, ParquetFile, Produce, ReplayOptions, hits::HIT_EVENT_FIELDS,
+    hits_schema, replay,
+};
+use rtsec_rules::{Engine, EngineOptions, RuleMatching, RuleSource};
+
+const EVENTS: usize = 150_000;
+
+/// A rule that fires on every open, with the output of Falco's "Read sensitive file untrusted".
+const RULES: &str = r#"
+- rule: Every open
+  desc: fires on every open, with a Falco-sized output
+  condition: evt.type in (open, openat, openat2)
+  output: >
+    Sensitive file opened for reading by non-trusted program | file=%fd.name
+    gparent=%proc.aname[2] ggparent=%proc.aname[3] gggparent=%proc.aname[4]
+    evt_type=%evt.type user=%user.name user_uid=%user.uid user_loginuid=%user.loginuid
+    process=%proc.name proc_exepath=%proc.exepath parent=%proc.pname command=%proc.cmdline
+    terminal=%proc.tty
+  priority: WARNING
+  tags: [maturity_stable, host, container, filesystem, mitre_credential_access, T1555]
+"#;
+
+fn engine() -> Engine {
+    let set = rtsec_rules::load(&[RuleSource::new("bench.yaml", RULES)]).unwrap();
+    Engine::new(
+        &set,
+        EngineOptions {
+            rule_matching: RuleMatching::All,
+            ..Default::default()
+        },
+    )
+}
+
+/// What `rtsec replay` does at start (see `keep_freed_memory` in src/cmd/replay.rs): freed
+/// memory is reused instead of being returned to the kernel after every batch.
+fn keep_freed_memory() {
+    // SAFETY: mallopt only changes allocator thresholds; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    keep_freed_memory();
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine();
+    let block = rtsec_format::synth::block(EVENTS, 9);
+    let fields = FieldReader::new(&HIT_EVENT_FIELDS).unwrap();
+    let mut scratch = engine.scratch();
+    scratch.set_hostname("bench-host");
+    // Judge and render once: the `write` bench measures rows → Parquet only.
+    let mut rendered = Vec::new();
+    for ev in block.events() {
+        let ids = engine.matches(&ev, &mut scratch).to_vec();
+        for id in ids {
+            let alert = engine.alert(id, &ev, &mut scratch);
+            let line = alert.text_line();
+            let mut values = Vec::new();
+            fields.read(&ev, &mut scratch, &mut values);
+            rendered.push((alert, line, ev.num, values));
+        }
+    }
+    let hits = rendered.len() as u64;
+    eprintln!("{hits} hits from {EVENTS} synthetic events");
+
+    let mut g = c.benchmark_group("hits_parquet");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.throughput(Throughput::Elements(hits));
+    let out = dir.path().join("write.parquet");
+    g.bench_function("write", |b| {
+        b.iter(|| {
+            let mut f = ParquetFile::create(&out, hits_schema(), "hits", 1).unwrap();
+            for chunk in rendered.chunks(8192) {
+                let mut batch = HitsBatch::new();
+                for (alert, line, num, values) in chunk {
+                    batch.push(alert, line, "bench-host", "bench.rts", *num, values);
+                }
+                f.write(&batch.finish()).unwrap();
+            }
+            f.finish().unwrap()
+        })
+    });
+
+    g.bench_function("build_only", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for chunk in rendered.chunks(8192) {
+                let mut batch = HitsBatch::new();
+                for (alert, line, num, values) in chunk {
+                    batch.push(alert, line, "bench-host", "bench.rts", *num, values);
+                }
+                n += batch.finish().num_rows();
+            }
+            n
+        })
+    });
+
+    // End to end through the replay pipeline on 2 threads.
+    let trace = dir.path().join("bench.rts");
+    let mut w = rtsec_format::TraceWriter::create(
+        &trace,
+        &rtsec_format::Header::default(),
+        rtsec_format::WriterOptions {
+            block_bytes: 1 << 20,
+            overwrite: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    rtsec_format::synth::generate(EVENTS, 9, |ev| w.push(ev).unwrap());
+    w.finish().unwrap();
+    let inputs = [Input {
+        path: trace,
+        problem: None,
+    }];
+    let opts = ReplayOptions {
+        threads: 2,
+        max_in_flight: 0,
+        produce: Produce {
+            parquet: true,
+            ..Default::default()
+        },
+    };
+    let out = dir.path().join("replay.parquet");
+    g.bench_function("replay_2_threads", |b| {
+        b.iter(|| {
+            let mut f = ParquetFile::create(&out, hits_schema(), "hits", 1).unwrap();
+            let s = replay(
+                &engine,
+                &inputs,
+                &opts,
+                &mut |r| match &r.batch {
+                    Some(batch) => f.write(batch),
+                    None => Ok(()),
+                },
+                &mut |_| {},
+            )
+            .unwrap();
+            assert_eq!(s.hits, hits);
+            f.finish().unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
