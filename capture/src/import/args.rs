@@ -45,6 +45,14 @@ pub fn path<'a>(e: &Event<'a>, name: &str) -> PathArg<&'a [u8]> {
     }
 }
 
+/// The fd a libs event for a generically recorded syscall uses: its `fd` parameter, else the
+/// one that is the syscall's first argument (`dirfd`, `out_fd`, `fd_in`).
+pub fn first_fd(e: &Event<'_>) -> Option<i64> {
+    ["fd", "dirfd", "out_fd", "fd_in"]
+        .iter()
+        .find_map(|name| int(e, name))
+}
+
 fn dyn_u64(e: &Event<'_>, name: &str) -> u64 {
     match e.param_by_name(name) {
         Value::Dyn { raw, .. } => {
@@ -223,11 +231,20 @@ pub fn syscall_args<'a>(
             if res > 0 && (data.len() as u64) < size.min(res as u64) {
                 flags |= event_flags::DATA_TRUNCATED;
             }
-            let addr = match (kind, tuple_ends(e.param_by_name("tuple"))) {
+            let tuple = e.param_by_name("tuple");
+            let send = matches!(kind, Kind::Sendto | Kind::Sendmsg);
+            let addr = match (kind, tuple_ends(tuple)) {
                 (Kind::Sendto | Kind::Sendmsg, Some((_, dst))) => dst,
                 (Kind::Recvfrom | Kind::Recvmsg, Some((src, _))) => src,
                 _ => SockAddr::None,
             };
+            // The datagram's endpoints (the sender is the tuple's source).
+            if matches!(
+                kind,
+                Kind::Sendto | Kind::Sendmsg | Kind::Recvfrom | Kind::Recvmsg
+            ) {
+                sock = sock_info(state, pid, fd, tuple, send);
+            }
             Args::Io {
                 fd,
                 size,
@@ -537,6 +554,12 @@ pub fn unrecorded(kind: Kind) -> Option<(Kind, Args<&'static [u8]>)> {
             sig: 0,
         },
         Kind::ProcessVmReadv | Kind::ProcessVmWritev => Args::ProcessVm { pid: -1 },
+        // The engine ignores capability sets it was not told (the event is flagged unreadable).
+        Kind::Capset => Args::Capset {
+            inheritable: 0,
+            permitted: 0,
+            effective: 0,
+        },
         _ => return None,
     };
     Some((kind, args))

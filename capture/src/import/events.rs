@@ -6,17 +6,13 @@
 //! events update the engine's tables. Everything else is counted with the reason it is not
 //! in the trace.
 
-use rtsec_format::record::proc_flags::PLACEHOLDER;
 use rtsec_format::{AT_FDCWD, Args, Kind, TraceWriter, syscalls};
 use rtsec_scap::table::ids;
 use rtsec_scap::{Direction, Event, Value};
-use rustc_hash::FxHashSet;
 
-use super::args::{self, int, num, path, text, u32p, u64p};
+use super::args::{self, int, num, path, text, u32p};
 use super::{ppm, seed};
-use crate::state::{
-    Cgroup, Exec, Exit, Fork, GroupEntry, PasswdEntry, ProcessSeed, State, Syscall, TaskFacts,
-};
+use crate::state::{Cgroup, Exit, GroupEntry, PasswdEntry, State, Syscall};
 
 /// What became of one scap event.
 pub enum Outcome {
@@ -36,10 +32,7 @@ fn pid_of(state: &State, tid: i64) -> i64 {
 /// Turns events into engine calls; keeps what only the importer needs between events.
 #[derive(Default)]
 pub struct Feeder {
-    cgroups: Vec<Cgroup>,
-    /// Processes the engine flags as placeholders (first seen mid-capture, or forked from one)
-    /// whose identity an event has since told us.
-    identified: FxHashSet<i64>,
+    pub(super) cgroups: Vec<Cgroup>,
     /// Threads first seen in an event that neither the tables nor a clone introduced.
     pub unknown_processes: u64,
 }
@@ -113,7 +106,12 @@ impl Feeder {
             return Ok(Outcome::Skipped(why, info.name));
         }
 
-        let res = e.param(0).as_i64().unwrap_or(0);
+        // libs' generic exits have no return value (their first parameter is the syscall id).
+        let res = if info.id == ids::PPME_GENERIC_X {
+            0
+        } else {
+            e.param(0).as_i64().unwrap_or(0)
+        };
         if e.tid > 0 && !state.knows_tid(e.tid) && !state.knows(e.tid) && !creates_task(info.name) {
             self.unknown_process(state, e.tid);
         }
@@ -141,9 +139,10 @@ impl Feeder {
         let Some(kind) = kind else {
             // Generic: by the native syscall number, or by name for syscalls libs gives their own
             // event but rtsec records generically (stat, futex, …).
+            let libs_generic = info.id == ids::PPME_GENERIC_X;
             let nr = match e.param_by_name("nativeID") {
-                Value::UInt(n) if info.id == ids::PPME_GENERIC_X => Some(n as u16),
-                _ => syscalls::number(name),
+                Value::UInt(n) if libs_generic => Some(n as u16),
+                _ => syscalls::number(kernel_name(name)),
             };
             let Some(nr) = nr else {
                 let why = if info.name == "drop" {
@@ -160,7 +159,25 @@ impl Feeder {
                     flags: rtsec_format::wire::event_flags::ARG_UNREADABLE,
                     ..base(kind, args)
                 },
-                None => base(Kind::Generic, Args::Generic { nr, args: [0; 6] }),
+                // libs' generic events carry no arguments; its own events for syscalls rtsec
+                // records generically (fstat, writev, ioctl, …) give at least the fd they use,
+                // which is the syscall's first argument.
+                None if libs_generic => Syscall {
+                    flags: rtsec_format::wire::event_flags::ARG_UNREADABLE,
+                    ..base(Kind::Generic, Args::Generic { nr, args: [0; 6] })
+                },
+                None => {
+                    if name == "getcwd" && res >= 0 {
+                        // libsinsp takes the working directory from getcwd's result.
+                        let cwd = text(e, "path");
+                        if cwd.starts_with(b"/") {
+                            state.set_cwd(e.ts, pid_of(state, tid), cwd);
+                        }
+                    }
+                    let mut raw = [0u64; 6];
+                    raw[0] = args::first_fd(e).unwrap_or(-1) as u64;
+                    base(Kind::Generic, Args::Generic { nr, args: raw })
+                }
             };
             out.push(&state.syscall(&ev))?;
             return Ok(Outcome::Written);
@@ -221,230 +238,20 @@ impl Feeder {
     }
 }
 
+/// The kernel's name of a syscall libs names differently (x86_64).
+pub(super) fn kernel_name(libs: &str) -> &str {
+    match libs {
+        "pread" => "pread64",
+        "pwrite" => "pwrite64",
+        "prlimit" => "prlimit64",
+        other => other,
+    }
+}
+
 /// Events that create or re-identify their task themselves.
 fn creates_task(name: &str) -> bool {
     matches!(
         name,
         "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat"
     )
-}
-
-impl Feeder {
-    /// A thread the tables and events never introduced: a process of its own (the thread may
-    /// belong to another, but nothing says which), whose ids are unknown — as libsinsp shows
-    /// it — rather than root's.
-    fn unknown_process(&mut self, state: &mut State, tid: i64) {
-        self.unknown_processes += 1;
-        state.seed_process(ProcessSeed {
-            pid: tid,
-            vpid: tid,
-            uid: u32::MAX,
-            gid: u32::MAX,
-            euid: u32::MAX,
-            egid: u32::MAX,
-            loginuid: u32::MAX,
-            flags: PLACEHOLDER,
-            ..ProcessSeed::default()
-        });
-        state.finish_seeding();
-    }
-}
-
-/// Identity facts a clone/execve exit reports, with the engine's current values for those an
-/// old capture lacks.
-fn facts<'a>(
-    state: &State,
-    identified: &FxHashSet<i64>,
-    pid: i64,
-    e: &Event<'a>,
-    cgroups: &'a [Cgroup],
-    has_cgroups: bool,
-) -> TaskFacts<'a> {
-    // What the event does not say is inherited from the process as the engine knows it, else
-    // from its parent (libsinsp does the same for a thread it first sees at execve); with
-    // neither, ids stay unknown (u32::MAX), as libsinsp shows them.
-    let known = |pid: i64| {
-        state
-            .process(pid)
-            .filter(|p| p.flags & PLACEHOLDER == 0 || identified.contains(&p.pid))
-            .cloned()
-    };
-    let parent = || {
-        int(e, "ptid")
-            .map(|t| state.pid_of(t).unwrap_or(t))
-            .and_then(known)
-    };
-    let current = known(pid).or_else(parent);
-    let cur = current.as_deref();
-    let unknown = cur.is_none();
-    let keep_u32 =
-        |name: &str, old: Option<u32>| int(e, name).map(|v| v as u32).or(old).unwrap_or(0);
-    let unset = unknown.then_some(u32::MAX);
-    let uid = keep_u32("uid", cur.map(|p| p.euid).or(unset));
-    let gid = keep_u32("gid", cur.map(|p| p.egid).or(unset));
-    TaskFacts {
-        comm: match text(e, "comm") {
-            b"" => text(e, "exe")
-                .rsplit(|b| *b == b'/')
-                .next()
-                .unwrap_or_default(),
-            c => c,
-        },
-        uid,
-        gid,
-        euid: uid,
-        egid: gid,
-        loginuid: keep_u32("loginuid", cur.map(|p| p.loginuid).or(Some(u32::MAX))),
-        vpid: int(e, "vpid").filter(|v| *v > 0).unwrap_or(pid),
-        sid: cur.map_or(0, |p| p.sid),
-        pgid: int(e, "pgid")
-            .filter(|v| *v > 0)
-            .or(cur.map(|p| p.pgid))
-            .unwrap_or(0),
-        vpgid: int(e, "vpgid")
-            .filter(|v| *v > 0)
-            .or(cur.map(|p| p.vpgid))
-            .unwrap_or(0),
-        tty: keep_u32("tty", cur.map(|p| p.tty)),
-        cap_inheritable: int(e, "cap_inheritable")
-            .map(|v| v as u64)
-            .or(cur.map(|p| p.cap_inheritable))
-            .unwrap_or(0),
-        cap_permitted: int(e, "cap_permitted")
-            .map(|v| v as u64)
-            .or(cur.map(|p| p.cap_permitted))
-            .unwrap_or(0),
-        cap_effective: int(e, "cap_effective")
-            .map(|v| v as u64)
-            .or(cur.map(|p| p.cap_effective))
-            .unwrap_or(0),
-        fdlimit: int(e, "fdlimit")
-            .map(|v| v as u64)
-            .or(cur.map(|p| p.fdlimit))
-            .unwrap_or(0),
-        cgroups: has_cgroups.then_some(cgroups),
-        pidns_init_start_ts: int(e, "pidns_init_start_ts")
-            .map(|v| v as u64)
-            .or(cur.map(|p| p.pidns_init_start_ts))
-            .unwrap_or(0),
-    }
-}
-
-/// Fills `cgroups` from the event's `cgroups` parameter; false if it has none.
-fn parse_cgroups(e: &Event<'_>, cgroups: &mut Vec<Cgroup>) -> bool {
-    let raw = text(e, "cgroups");
-    *cgroups = seed::cgroups(raw.split(|b| *b == 0).filter(|s| !s.is_empty()));
-    !raw.is_empty()
-}
-
-/// A clone/fork exit: creates the task the first time either side of the call is seen (the
-/// child's exit can come before the parent's).
-impl Feeder {
-    fn clone(&mut self, state: &mut State, e: &Event<'_>, res: i64) {
-        let clone_flags = u32p(e, "flags");
-        let thread = clone_flags & ppm::PPM_CL_CLONE_THREAD != 0;
-        if res > 0 {
-            if state.knows_tid(res) {
-                return;
-            }
-            let caller_pid = int(e, "pid")
-                .filter(|p| *p > 0)
-                .unwrap_or_else(|| pid_of(state, e.tid));
-            let pid = if thread { caller_pid } else { res };
-            let ppid = if thread || clone_flags & ppm::PPM_CL_CLONE_PARENT != 0 {
-                state.process(caller_pid).map_or(0, |p| p.ppid)
-            } else {
-                caller_pid
-            };
-            // The caller's identity is the child's. The engine copies it from the caller's record,
-            // unless that record is a placeholder: then the event's own fields are used.
-            let caller_known = state.process(caller_pid).is_some_and(|p| {
-                p.flags & PLACEHOLDER == 0 || self.identified.contains(&caller_pid)
-            });
-            let facts = if caller_known {
-                None
-            } else {
-                let has = parse_cgroups(e, &mut self.cgroups);
-                let f = facts(state, &self.identified, caller_pid, e, &self.cgroups, has);
-                // Namespace ids of the caller are not the child's.
-                Some(TaskFacts {
-                    vpid: 0,
-                    sid: 0,
-                    pgid: 0,
-                    vpgid: 0,
-                    ..f
-                })
-            };
-            let identified = facts.is_some_and(|f| f.uid != u32::MAX);
-            state.fork(&Fork {
-                ts: e.ts,
-                parent_tid: e.tid,
-                tid: res,
-                pid,
-                ppid,
-                facts,
-            });
-            if identified {
-                self.identified.insert(pid);
-            }
-        } else if res == 0 && !state.knows_tid(e.tid) {
-            let pid = int(e, "pid").filter(|p| *p > 0).unwrap_or(e.tid);
-            let ptid = num(e, "ptid", 0);
-            let ppid = if thread {
-                state.process(pid).map_or(0, |p| p.ppid)
-            } else {
-                state.pid_of(ptid).unwrap_or(ptid)
-            };
-            let has = parse_cgroups(e, &mut self.cgroups);
-            let f = facts(state, &self.identified, pid, e, &self.cgroups, has);
-            let identified = f.uid != u32::MAX;
-            state.fork(&Fork {
-                ts: e.ts,
-                parent_tid: ptid,
-                tid: e.tid,
-                pid,
-                ppid,
-                facts: Some(f),
-            });
-            if identified {
-                self.identified.insert(pid);
-            }
-        }
-    }
-
-    /// A successful execve/execveat exit: the process's new image.
-    fn exec(&mut self, state: &mut State, e: &Event<'_>) {
-        let pid = int(e, "pid")
-            .filter(|p| *p > 0)
-            .unwrap_or_else(|| state.pid_of(e.tid).unwrap_or(e.tid));
-        let ptid = int(e, "ptid");
-        let ppid = ptid.map(|t| state.pid_of(t).unwrap_or(t));
-        let has = parse_cgroups(e, &mut self.cgroups);
-        let f = facts(state, &self.identified, pid, e, &self.cgroups, has);
-        if f.uid != u32::MAX {
-            self.identified.insert(pid);
-        } else {
-            self.identified.remove(&pid);
-        }
-        let cwd = text(e, "cwd");
-        let exec = Exec {
-            ts: e.ts,
-            tid: e.tid,
-            pid,
-            ppid,
-            facts: f,
-            exe: text(e, "exe"),
-            args: text(e, "args"),
-            args_truncated: false,
-            env: text(e, "env"),
-            exepath: text(e, "trusted_exepath"),
-            filename: text(e, "filename"),
-            exe_flags: u32p(e, "flags"),
-            exe_ino: u64p(e, "exe_ino"),
-            exe_ino_ctime: u64p(e, "exe_ino_ctime"),
-            exe_ino_mtime: u64p(e, "exe_ino_mtime"),
-            cwd: (!cwd.is_empty()).then_some(cwd),
-        };
-        state.exec(&exec);
-    }
 }

@@ -21,6 +21,7 @@ mod args;
 mod events;
 mod ppm;
 mod seed;
+mod tasks;
 
 use std::fs::File;
 use std::io::{self, Read};

@@ -96,6 +96,21 @@ pub fn unix_name(sk: u64, peer: u64, path: &[u8]) -> Vec<u8> {
     name
 }
 
+/// Both ends as IPv4 when both are IPv4-mapped IPv6 addresses (a dual-stack socket talking
+/// IPv4): libsinsp stores such a socket as an IPv4 one, so its addresses compare as IPv4.
+pub fn unmapped(client: SocketAddr, server: SocketAddr) -> (SocketAddr, SocketAddr) {
+    if client.is_ipv4() && server.is_ipv4() {
+        return (client, server);
+    }
+    match (as_v4(client.ip()), as_v4(server.ip())) {
+        (Some(c), Some(s)) => (
+            SocketAddr::new(IpAddr::V4(c), client.port()),
+            SocketAddr::new(IpAddr::V4(s), server.port()),
+        ),
+        _ => (client, server),
+    }
+}
+
 /// Applies a socket's kernel view to `fd` (connect: we are the client; accept: the server).
 pub fn apply_sock(fd: &mut FdInfo, sock: &SockInfo<&[u8]>, side: LocalSide) {
     match sock {
@@ -105,8 +120,8 @@ pub fn apply_sock(fd: &mut FdInfo, sock: &SockInfo<&[u8]>, side: LocalSide) {
             remote,
         } => {
             let (client, server) = match side {
-                LocalSide::Server => (*remote, *local),
-                _ => (*local, *remote),
+                LocalSide::Server => unmapped(*remote, *local),
+                _ => unmapped(*local, *remote),
             };
             let (ty, name) = tuple_name(*proto, client, server);
             fd.ty = ty;
@@ -159,6 +174,40 @@ pub fn generic_fd_type(nr: u16) -> Option<FdType> {
         434 | 438 => FdType::Pidfd,     // pidfd_open, pidfd_getfd
         _ => return None,
     })
+}
+
+/// True for syscalls recorded generically whose first argument is the fd libsinsp attaches to
+/// their events (its event table flags them `EF_USES_FD`): fstat, lseek, ioctl, pread64,
+/// pwrite64, readv, writev, sendfile, shutdown, setsockopt, getsockopt, flock, getdents,
+/// getdents64, newfstatat, mknodat, splice, preadv, pwritev, recvmmsg, sendmmsg,
+/// io_uring_enter, io_uring_register, fsconfig.
+pub fn generic_uses_fd(nr: u16) -> bool {
+    matches!(
+        nr,
+        5 | 8
+            | 16
+            | 17
+            | 18
+            | 19
+            | 20
+            | 40
+            | 48
+            | 54
+            | 55
+            | 73
+            | 78
+            | 217
+            | 259
+            | 262
+            | 275
+            | 295
+            | 296
+            | 299
+            | 307
+            | 426
+            | 427
+            | 431
+    )
 }
 
 /// `AF_*` numbers the decoder uses for socket addresses.

@@ -29,7 +29,8 @@
 //!      `Args` with *raw* paths): returns the [`NewEvent`] to write, with resolved paths, the
 //!      process version and the fd record as they were right after the call;
 //!    - [`State::exit`] when a task ends: returns the `procexit` event;
-//!    - [`State::set_cgroups`] when a source learns that a process moved to other cgroups.
+//!    - [`State::set_cgroups`] when a source learns that a process moved to other cgroups;
+//!    - [`State::set_cwd`] when a source learns a process's working directory (getcwd).
 //!
 //! Every change (exec, chdir, set*id, setsid, cgroup move, …) makes a new immutable
 //! `ProcessInfo` version with a fresh id; events keep referring to the version that was true when
@@ -258,6 +259,16 @@ impl State {
         }
         p.cgroups = cgroups.to_vec();
         self.new_version(pid, ts, |_| {});
+    }
+
+    /// Records that process `pid` learnt its working directory (libs' getcwd events carry it;
+    /// libsinsp then trusts it over what it tracked). A new version if it changed.
+    pub fn set_cwd(&mut self, ts: u64, pid: i64, cwd: &[u8]) {
+        let cwd = process::dir_with_slash(cwd.to_vec());
+        match self.procs.get(&pid) {
+            Some(p) if p.info.cwd != cwd => self.new_version(pid, ts, |i| i.cwd = cwd),
+            _ => {}
+        }
     }
 
     /// Keeps `info` alive for the event being returned, and returns a reference to it.

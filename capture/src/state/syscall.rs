@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use rtsec_format::{
-    AT_FDCWD, Args, FdInfo, FdType, Kind, LocalSide, NewEvent, PathArg, SockAddr, record::fd_flags,
+    AT_FDCWD, Args, FdInfo, FdType, Kind, L4Proto, LocalSide, NewEvent, PathArg, SockAddr,
+    record::fd_flags, wire::event_flags,
 };
 
 use super::State;
@@ -203,6 +204,69 @@ impl State {
         self.procs.get(&pid)?.fds.get(&num).cloned()
     }
 
+    /// send/recv on an IP socket that is not a TCP connection (a datagram socket, or one whose
+    /// connection was missed): the socket takes the datagram's endpoints, as libsinsp's
+    /// `update_fd` does — UDP if its protocol was unknown, the sender as client when it had no
+    /// role yet.
+    fn datagram_tuple(
+        &mut self,
+        pid: i64,
+        fd: i64,
+        addr: &SockAddr<&[u8]>,
+        sock: Option<&SockInfo<&[u8]>>,
+        outgoing: bool,
+    ) {
+        let Some(rec) = self.fd_record(pid, fd) else {
+            return;
+        };
+        let ip = matches!(rec.ty, FdType::Ipv4 | FdType::Ipv6);
+        if !ip || (!rec.name.is_empty() && rec.l4proto == L4Proto::Tcp) {
+            return;
+        }
+        let (local, kernel_remote) = match sock {
+            Some(SockInfo::Inet { local, remote, .. }) => (Some(*local), Some(*remote)),
+            _ => (None, None),
+        };
+        let remote = match addr {
+            SockAddr::Inet { ip, port } => Some(SocketAddr::new(*ip, *port)),
+            _ => kernel_remote,
+        };
+        let Some(remote) = remote.filter(|r| r.port() != 0 || !r.ip().is_unspecified()) else {
+            return;
+        };
+        let local = local.unwrap_or_else(|| match remote {
+            SocketAddr::V4(_) => SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), 0),
+            SocketAddr::V6(_) => SocketAddr::new(std::net::Ipv6Addr::UNSPECIFIED.into(), 0),
+        });
+        let side = match rec.local {
+            LocalSide::Unknown if outgoing => LocalSide::Client,
+            // A bound socket receiving without a role is a server, else a client.
+            LocalSide::Unknown if rec.server.is_some() => LocalSide::Server,
+            LocalSide::Unknown => LocalSide::Client,
+            known => known,
+        };
+        let proto = if rec.l4proto == L4Proto::Unknown {
+            L4Proto::Udp
+        } else {
+            rec.l4proto
+        };
+        let view = SockInfo::Inet {
+            proto,
+            local,
+            remote,
+        };
+        if rec.client.is_some() && rec.server.is_some() && rec.l4proto == proto {
+            let (c, s) = match side {
+                LocalSide::Server => fds::unmapped(remote, local),
+                _ => fds::unmapped(local, remote),
+            };
+            if rec.client == Some(c) && rec.server == Some(s) {
+                return; // the same endpoints: no new version
+            }
+        }
+        self.change_fd(pid, fd, |f| fds::apply_sock(f, &view, side));
+    }
+
     /// Applies the syscall's effects; returns the fd the event refers to.
     fn apply(&mut self, pid: i64, ev: &Syscall<'_>) -> FdSel {
         let ok = ev.res >= 0;
@@ -367,7 +431,18 @@ impl State {
                 }
                 FdSel::Num(fd1)
             }
-            &Args::Io { fd, .. } => self.use_fd(pid, fd),
+            &Args::Io { fd, addr, .. } => {
+                let sel = self.use_fd(pid, fd);
+                let datagram = matches!(
+                    ev.kind,
+                    Kind::Sendto | Kind::Sendmsg | Kind::Recvfrom | Kind::Recvmsg
+                );
+                if ok && datagram {
+                    let outgoing = matches!(ev.kind, Kind::Sendto | Kind::Sendmsg);
+                    self.datagram_tuple(pid, fd, &addr, ev.sock.as_ref(), outgoing);
+                }
+                sel
+            }
             &Args::Dup {
                 oldfd,
                 newfd,
@@ -520,7 +595,8 @@ impl State {
                 permitted,
                 effective,
             } => {
-                if ok {
+                // Sets the capture could not read change nothing.
+                if ok && ev.flags & event_flags::ARG_UNREADABLE == 0 {
                     self.new_version(pid, ev.ts, |i| {
                         i.cap_inheritable = inheritable;
                         i.cap_permitted = permitted;
@@ -529,8 +605,14 @@ impl State {
                 }
                 FdSel::None
             }
-            &Args::Generic { nr, .. } => {
-                if ok && let Some(ty) = fds::generic_fd_type(nr) {
+            &Args::Generic { nr, args } => {
+                // A generic event recorded without its arguments and result (old captures)
+                // tells nothing about fds.
+                let recorded = ev.flags & event_flags::ARG_UNREADABLE == 0;
+                if ok
+                    && recorded
+                    && let Some(ty) = fds::generic_fd_type(nr)
+                {
                     self.add_fd(
                         pid,
                         FdInfo {
@@ -539,6 +621,8 @@ impl State {
                             ..FdInfo::default()
                         },
                     )
+                } else if recorded && fds::generic_uses_fd(nr) {
+                    self.use_fd(pid, args[0] as i64)
                 } else {
                     FdSel::None
                 }
@@ -548,11 +632,14 @@ impl State {
     }
 }
 
-/// bind: the socket's own address (its name, as Falco shows a server socket).
+/// bind: the socket's own address (its name, as Falco shows a server socket). An IP socket
+/// bound to port 0 (the kernel picks one, e.g. before a client connects) stays as it was, as
+/// in libsinsp.
 fn bind(f: &mut FdInfo, addr: &SockAddr<&[u8]>) {
     match addr {
-        SockAddr::Inet { ip, port } => {
+        SockAddr::Inet { ip, port } if *port > 0 => {
             let a = SocketAddr::new(*ip, *port);
+            let a = fds::unmapped(a, a).0;
             f.server = Some(a);
             f.name = fds::server_name(a);
         }
