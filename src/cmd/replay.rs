@@ -158,7 +158,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 bar.set_position(p.bytes);
                 let secs = start.elapsed().as_secs_f64().max(1e-9);
                 bar.set_message(format!(
-                    "{} events ({}/s), {} hits",
+                    "{} blocks, {} events ({}/s), {} hits",
+                    group(p.blocks),
                     group(p.events),
                     human_rate(p.events as f64 / secs),
                     group(p.hits)
