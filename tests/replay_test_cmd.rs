@@ -168,8 +168,9 @@ fn directories_run_every_case_in_parallel_and_junit_reports_them() {
         "cases/c/missing.case.yaml",
         "traces: [nowhere.rts]\n",
     );
-    // Not a case file: ignored in directories.
+    // Not a case file: ignored in directories; one that looks like a case gets a note.
     write(dir.path(), "cases/rules.yaml", "- list: x\n  items: []\n");
+    write(dir.path(), "cases/d/misnamed.yaml", "traces: [x.rts]\n");
     let junit = dir.path().join("report.xml");
     let cases = dir.path().join("cases");
     let o = rtsec(&[
@@ -181,6 +182,12 @@ fn directories_run_every_case_in_parallel_and_junit_reports_them() {
         cases.to_str().unwrap(),
     ]);
     assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("misnamed.yaml: has `traces:` but is not named *.case.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("rules.yaml"), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
         out.contains("3 cases: 1 passed, 1 failed, 1 could not run"),

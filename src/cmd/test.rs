@@ -35,7 +35,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::replay::keep_freed_memory();
     let start = Instant::now();
-    let cases = harness::discover(&args.paths)?;
+    let (cases, notes) = harness::discover(&args.paths)?;
+    for n in &notes {
+        eprintln!("rtsec test: note: {n}");
+    }
     let scratch = ScapCache::new()?;
     let convert = |p: &Path| scratch.convert(p);
     let opts = HarnessOptions {

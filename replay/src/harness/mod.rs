@@ -101,13 +101,24 @@ pub struct HarnessOptions {
 
 /// The case files under `paths`: files as given, directories searched recursively for
 /// [`CASE_SUFFIXES`], sorted. A path that does not exist, or a directory without cases, is an
-/// error naming it.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReplayError> {
+/// error naming it. Also returns notes about YAML files in those directories that look like
+/// cases (a top-level `traces:`) but are not named like one, so they are not run.
+pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), ReplayError> {
     let mut out = Vec::new();
+    let mut notes = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| ReplayError::io(p, e))?;
+            let mut lookalikes = Vec::new();
+            walk(p, &mut found, &mut lookalikes).map_err(|e| ReplayError::io(p, e))?;
+            lookalikes.sort();
+            notes.extend(lookalikes.iter().map(|l| {
+                format!(
+                    "{}: has `traces:` but is not named *.case.yaml, so it is not run; rename it \
+                     to run it",
+                    l.display()
+                )
+            }));
             if found.is_empty() {
                 return Err(ReplayError::io(
                     p,
@@ -128,19 +139,27 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReplayError> {
             ));
         }
     }
-    Ok(out)
+    Ok((out, notes))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, lookalikes: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
         if entry.file_type()?.is_dir() {
-            walk(&path, out)?;
-        } else if let Some(name) = path.file_name().and_then(|n| n.to_str())
-            && CASE_SUFFIXES.iter().any(|s| name.ends_with(s))
-        {
+            walk(&path, out, lookalikes)?;
+            continue;
+        }
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if CASE_SUFFIXES.iter().any(|s| name.ends_with(s)) {
             out.push(path);
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && std::fs::read_to_string(&path)
+                .is_ok_and(|t| t.lines().any(|l| l.starts_with("traces:")))
+        {
+            lookalikes.push(path);
         }
     }
     Ok(())
