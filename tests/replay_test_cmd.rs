@@ -68,6 +68,7 @@ expect:
   counts:
     "Read sensitive file untrusted": 2
     "Find AWS Credentials": 1
+    "Read sensitive file untrustd": 0
   hits:
     - rule: "Read sensitive file untrusted"
       fields: {{proc.name: dog}}
@@ -85,17 +86,18 @@ expect:
         "Find AWS Credentials 1 1",
         "! Create Symlink Over Sensitive Files - 1 (not expected: no_other_hits)",
         "! Search Private Keys or Passwords - 2 (not expected: no_other_hits)",
+        "! Read sensitive file untrustd 0 0 (no such rule in the loaded rules files: a typo?)",
     ] {
         assert!(has_row(&out, row), "missing row {row:?} in:\n{out}");
     }
     let want = [
         "FAIL ",
-        "1 rule count(s) differ, 1 expected hit(s) not found, 5 unexpected hit(s)",
+        "2 rule count(s) differ, 1 expected hit(s) not found, 5 unexpected hit(s)",
         // The hit behind the wrong count, with its alert line.
         "hits of \"Read sensitive file untrusted\":\n        ../traces/credentials.rts event ",
         "Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow",
         // The expected hit that is missing, with the closest actual one.
-        "expected hit not found (line 9): rule \"Read sensitive file untrusted\", proc.name=\"dog\"",
+        "expected hit not found (line 10): rule \"Read sensitive file untrusted\", proc.name=\"dog\"",
         "closest: ../traces/credentials.rts event ",
         "proc.name=\"cat\" (expected \"dog\")",
         "unexpected hits (5; no_other_hits is set):",

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use rtsec_rules::{Engine, iso8601_text};
+use rtsec_rules::{Engine, RuleSet, iso8601_text};
 
 use super::case::{Case, ExpectedHit, TimeSpec, ValueText};
 use crate::judge::Hit;
@@ -31,8 +31,15 @@ impl Comparison {
     }
 }
 
-/// Compares. `traces` are the case's traces as written (index = the hits' `input`).
-pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) -> Comparison {
+/// Compares. `set` is the loaded rules (disabled ones and those below `min_priority`
+/// included: a zero count for them is a valid assertion; a name in none of them is a typo).
+pub fn compare(
+    case: &Case,
+    set: &RuleSet,
+    engine: &Engine,
+    summary: &Summary,
+    hits: &[Hit],
+) -> Comparison {
     let mut c = Comparison {
         counts: summary
             .rules
@@ -63,7 +70,9 @@ pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) ->
             .find(|(r, _)| r == name)
             .map_or(0, |(_, n)| *n)
     };
-    let known = |name: &str| engine.enabled().iter().any(|&id| rule_name(id) == name);
+    // Rules that exist in the loaded files, whether or not they run.
+    let known = |name: &str| set.rules().any(|r| r.name == name);
+    let enabled = |name: &str| engine.enabled().iter().any(|&id| rule_name(id) == name);
 
     // Expected hits claim actual hits in order.
     let mut claimed = vec![false; hits.len()];
@@ -122,7 +131,9 @@ pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) ->
         for (r, e, a) in &rows {
             let ok = e.is_some_and(|e| e == *a) && known(r);
             let note = if !known(r) {
-                "   (no such rule in the loaded rules: a typo, or a rule that is disabled or below min_priority?)"
+                "   (no such rule in the loaded rules files: a typo?)"
+            } else if !enabled(r) {
+                "   (not run: disabled, or below min_priority)"
             } else if e.is_none() {
                 "   (not expected: no_other_hits)"
             } else {
@@ -175,10 +186,11 @@ pub fn compare(case: &Case, engine: &Engine, summary: &Summary, hits: &[Hit]) ->
             .filter(|(_, h)| rule_name(h.rule) == e.rule)
             .collect();
         if !known(&e.rule) {
-            c.report.push(
-                "    no such rule in the loaded rules (a typo, or a rule that is disabled or below min_priority?)"
-                    .into(),
-            );
+            c.report
+                .push("    no such rule in the loaded rules files (a typo?)".into());
+        } else if !enabled(&e.rule) {
+            c.report
+                .push("    that rule does not run (disabled, or below min_priority)".into());
         } else if same_rule.is_empty() {
             c.report.push("    no hit of that rule at all".into());
         }

@@ -277,7 +277,7 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
             return error(r, format!("trace {}: {e}", case.traces[i].0));
         }
     }
-    let cmp = check::compare(&case, &engine, &summary, &hits);
+    let cmp = check::compare(&case, &set, &engine, &summary, &hits);
     if update {
         let (block, notes) = update::new_expect_block(&case, &engine, &cmp);
         let new_text = update::replace_expect(&text, &block);
@@ -292,7 +292,7 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
         // The case now expects what happened, except for incompleteness, which no rewrite
         // of expectations fixes.
         let after = Case::parse(path, &new_text)
-            .map(|c| check::compare(&c, &engine, &summary, &hits))
+            .map(|c| check::compare(&c, &set, &engine, &summary, &hits))
             .unwrap_or(cmp);
         if !after.passed() {
             r.verdict = Verdict::Fail;
