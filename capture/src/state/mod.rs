@@ -156,8 +156,25 @@ impl State {
     }
 
     /// Adds or replaces a container record (matched by `container_id`, the short id).
+    /// Processes already in that container get a version that refers to it: libsinsp looks
+    /// container metadata up at every event, so metadata that arrives late (an import's
+    /// container events, a runtime's answer) holds from then on.
     pub fn seed_container(&mut self, info: ContainerInfo) -> Arc<ContainerInfo> {
-        self.containers.seed(info, &self.ids)
+        let c = self.containers.seed(info, &self.ids);
+        let stale: Vec<i64> =
+            self.procs
+                .iter()
+                .filter(|(_, p)| {
+                    p.info.container.as_ref().is_some_and(|old| {
+                        old.container_id == c.container_id && !Arc::ptr_eq(old, &c)
+                    })
+                })
+                .map(|(pid, _)| *pid)
+                .collect();
+        for pid in stale {
+            self.new_version(pid, 0, |_| {});
+        }
+        c
     }
 
     fn container_for_seed(&mut self, id: Option<&[u8]>) -> Option<Arc<ContainerInfo>> {

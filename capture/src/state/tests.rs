@@ -317,3 +317,162 @@ fn cgroup_moves_and_setuid_make_new_versions() {
         "an unprivileged setuid only changes the effective uid"
     );
 }
+
+#[test]
+fn generic_syscalls_libsinsp_gives_an_fd_carry_it() {
+    let mut s = seeded();
+    // fstat(3): generic, first argument the fd.
+    let fstat = Args::Generic {
+        nr: 5,
+        args: [3, 0, 0, 0, 0, 0],
+    };
+    let ev = s.syscall(&call(100, Kind::Generic, 0, fstat.clone()));
+    assert_eq!(ev.fd.map(|f| f.name.clone()), Some(b"/etc".to_vec()));
+    // The same without recorded arguments (an old capture's generic event): no fd.
+    let ev = s.syscall(&Syscall {
+        flags: rtsec_format::wire::event_flags::ARG_UNREADABLE,
+        ..call(100, Kind::Generic, 0, fstat)
+    });
+    assert!(ev.fd.is_none());
+    // futex takes no fd.
+    let futex = Args::Generic {
+        nr: 202,
+        args: [3, 0, 0, 0, 0, 0],
+    };
+    assert!(s.syscall(&call(100, Kind::Generic, 0, futex)).fd.is_none());
+}
+
+#[test]
+fn datagrams_give_a_socket_its_endpoints() {
+    let mut s = seeded();
+    let udp = Args::Socket {
+        domain: 2,
+        ty: 2,
+        proto: 0,
+    };
+    s.syscall(&call(100, Kind::Socket, 5, udp));
+    assert!(s.fd(100, 5).unwrap().client.is_none());
+    let server: std::net::SocketAddr = "10.0.0.53:53".parse().unwrap();
+    let sendto = Syscall {
+        sock: Some(SockInfo::Inet {
+            proto: L4Proto::Udp,
+            local: "10.0.0.7:40000".parse().unwrap(),
+            remote: "0.0.0.0:0".parse().unwrap(),
+        }),
+        ..call(
+            100,
+            Kind::Sendto,
+            12,
+            Args::Io {
+                fd: 5,
+                size: 12,
+                addr: SockAddr::Inet {
+                    ip: server.ip(),
+                    port: server.port(),
+                },
+                data: b"question",
+            },
+        )
+    };
+    let ev = s.syscall(&sendto);
+    let fd = ev.fd.unwrap();
+    assert_eq!(fd.server, Some(server));
+    assert_eq!(fd.client, Some("10.0.0.7:40000".parse().unwrap()));
+    assert_eq!(fd.name, b"10.0.0.7:40000->10.0.0.53:53");
+    assert_eq!(fd.l4proto, L4Proto::Udp);
+}
+
+#[test]
+fn ipv4_mapped_sockets_are_ipv4_and_port_0_binds_make_no_server() {
+    let mut s = seeded();
+    s.syscall(&call(
+        100,
+        Kind::Socket,
+        6,
+        Args::Socket {
+            domain: 10,
+            ty: 1,
+            proto: 0,
+        },
+    ));
+    let bind0 = Args::Connect {
+        fd: 6,
+        addr: SockAddr::Inet {
+            ip: "::".parse().unwrap(),
+            port: 0,
+        },
+    };
+    s.syscall(&call(100, Kind::Bind, 0, bind0));
+    assert!(s.fd(100, 6).unwrap().server.is_none());
+    let accept = Syscall {
+        sock: Some(SockInfo::Inet {
+            proto: L4Proto::Tcp,
+            local: "[::ffff:127.0.0.1]:9000".parse().unwrap(),
+            remote: "[::ffff:127.0.0.1]:44292".parse().unwrap(),
+        }),
+        ..call(
+            100,
+            Kind::Accept4,
+            7,
+            Args::Accept {
+                fd: 6,
+                flags: 0,
+                addr: SockAddr::None,
+            },
+        )
+    };
+    let ev = s.syscall(&accept);
+    let fd = ev.fd.unwrap();
+    assert_eq!(fd.ty, FdType::Ipv4);
+    assert_eq!(fd.client, Some("127.0.0.1:44292".parse().unwrap()));
+    assert_eq!(fd.server, Some("127.0.0.1:9000".parse().unwrap()));
+}
+
+#[test]
+fn late_container_metadata_and_getcwd_make_new_versions() {
+    let mut s = seeded();
+    s.set_cgroups(
+        5,
+        100,
+        &[Cgroup {
+            subsys: Vec::new(),
+            path: format!("/docker/{HEX}").into_bytes(),
+        }],
+    );
+    let bare = s.process(100).unwrap().clone();
+    assert!(bare.container.as_ref().unwrap().image.is_none());
+    s.seed_container(rtsec_format::ContainerInfo {
+        container_id: HEX.as_bytes()[..12].to_vec(),
+        full_id: HEX.as_bytes().to_vec(),
+        image: Some(b"nginx:latest".to_vec()),
+        ..Default::default()
+    });
+    let p = s.process(100).unwrap().clone();
+    assert_ne!(p.id, bare.id);
+    assert_eq!(
+        p.container.as_ref().unwrap().image.as_deref(),
+        Some(&b"nginx:latest"[..])
+    );
+    s.set_cwd(9, 100, b"/srv");
+    assert_eq!(s.process(100).unwrap().cwd, b"/srv/");
+}
+
+#[test]
+fn capabilities_the_source_could_not_read_change_nothing() {
+    let mut s = seeded();
+    let before = s.process(100).unwrap().clone();
+    s.syscall(&Syscall {
+        flags: rtsec_format::wire::event_flags::ARG_UNREADABLE,
+        ..call(
+            100,
+            Kind::Capset,
+            0,
+            Args::Capset {
+                inheritable: 0,
+                permitted: 0,
+                effective: 0,
+            },
+        )
+    });
+    assert_eq!(s.process(100).unwrap().id, before.id);
+}
