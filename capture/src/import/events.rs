@@ -1,10 +1,10 @@
 //! One normalised scap event → state-engine calls → at most one trace event.
 //!
 //! Exit events of syscalls become [`Syscall`]s with rtsec's typed arguments ([`args`]: raw
-//! Linux values, see [`ppm`]); clone/fork exits also create the task ([`Fork`]), successful execve exits
-//! first replace the process image ([`Exec`]); `procexit` ends a task. Container and user/group
-//! events update the engine's tables. Everything else is counted with the reason it is not
-//! in the trace.
+//! Linux values, see [`ppm`]); clone/fork exits also create the task and successful execve
+//! exits first replace the process image ([`super::tasks`]); `procexit` ends a task. Container
+//! and user/group events update the engine's tables. Everything else is counted with the reason
+//! it is not in the trace.
 
 use rtsec_format::{AT_FDCWD, Args, Kind, TraceWriter, syscalls};
 use rtsec_scap::table::ids;

@@ -5,12 +5,16 @@
 //! seed the same [`State`] live capture uses; then every exit event goes through it and comes
 //! out as an ordinary trace event with its process, fd, container and user records:
 //!
-//! - clone/fork/vfork/clone3 exits create the task ([`events`]), execve exits replace the
-//!   image, `procexit` ends the task;
+//! - clone/fork/vfork/clone3 exits create the task and execve exits replace the image the way
+//!   libsinsp's parser does (module `tasks`: which side of a clone creates the child, whose ids
+//!   it gets, what an execve without ids keeps), `procexit` ends the task;
+//! - syscalls libs records in events of their own but rtsec generically (fstat, writev, ioctl,
+//!   …) keep the fd they use as their first argument, so their events carry its record, and
+//!   getcwd results set the working directory, as in libsinsp;
 //! - container events (JSON, and the 2016-era 4-field form via the reader) become container
 //!   records, user/group events add users and groups;
 //! - syscalls without an rtsec kind are recorded as generic events by their x86_64 number;
-//! - libs' encodings of flags and commands are translated to raw Linux values ([`ppm`]).
+//! - libs' encodings of flags and commands are translated to raw Linux values (module `ppm`).
 //!
 //! Nothing is dropped silently: the reader's skips and caveats and the importer's own ("enter
 //! event", "meta event", …) are counted by reason, stored in the trace's `Losses.skipped` and
