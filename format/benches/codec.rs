@@ -118,6 +118,17 @@ fn codec(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    g.bench_function("decode_into a reused block", |bench| {
+        let mut block = rtsec_format::Block::default();
+        bench.iter(|| {
+            raws.iter()
+                .map(|r| {
+                    r.decode_into(&mut block).unwrap();
+                    block.events.len()
+                })
+                .sum::<usize>()
+        })
+    });
     g.bench_function("decode (crc + zstd + columns)", |bench| {
         bench.iter(|| {
             raws.iter()

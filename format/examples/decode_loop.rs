@@ -17,8 +17,10 @@ fn main() {
     };
     let n: usize = std::env::args().nth(1).map_or(3, |a| a.parse().unwrap());
     let mut total = 0;
+    let mut block = rtsec_format::Block::default();
     for _ in 0..n {
-        total += raw.decode().unwrap().events.len();
+        raw.decode_into(&mut block).unwrap();
+        total += block.events.len();
     }
     println!("{total}");
 }

@@ -167,14 +167,25 @@ impl Block {
 
     /// Decodes and checks a block's contents.
     pub(crate) fn decode_body(raw: &[u8], frame: &FrameHeader) -> Result<Block, String> {
-        let mut b = crate::body::decode(raw, frame.events as usize)?;
-        b.first_event_num = frame.first_event_num;
-        b.check_refs()?;
+        let mut b = Block::default();
+        b.decode_body_into(raw, frame)?;
         Ok(b)
     }
 
-    /// Every link points inside the block and parents come before children (so ancestor
-    /// walks always end). Strings need no check: `StringTable::get` is total.
+    /// Like [`Block::decode_body`], into this block's allocations.
+    pub(crate) fn decode_body_into(
+        &mut self,
+        raw: &[u8],
+        frame: &FrameHeader,
+    ) -> Result<(), String> {
+        crate::body::decode_into(raw, frame.events as usize, self)?;
+        self.first_event_num = frame.first_event_num;
+        self.check_refs()
+    }
+
+    /// Every record link points inside the block and parents come before children (so ancestor
+    /// walks always end). Event links are checked while decoding; strings need no check:
+    /// `StringTable::get` is total.
     fn check_refs(&self) -> Result<(), String> {
         let within = |r: Option<Ref>, len: usize, what: &str| match r {
             Some(r) if r as usize >= len => Err(format!("{what} reference {r} out of range")),
@@ -192,10 +203,6 @@ impl Block {
             within(p.user, self.users.len(), "user")?;
             within(p.loginuser, self.users.len(), "login user")?;
             within(p.group, self.groups.len(), "group")?;
-        }
-        for e in &self.events {
-            within(e.proc, self.processes.len(), "event process")?;
-            within(e.fd, self.fds.len(), "event fd")?;
         }
         Ok(())
     }
@@ -242,6 +249,19 @@ pub(crate) fn decode_payload(
     index: u32,
     offset: u64,
 ) -> Result<Block, FormatError> {
+    let mut b = Block::default();
+    decode_payload_into(frame, payload, index, offset, &mut b)?;
+    Ok(b)
+}
+
+/// Like [`decode_payload`], into `b`'s allocations.
+pub(crate) fn decode_payload_into(
+    frame: &FrameHeader,
+    payload: &[u8],
+    index: u32,
+    offset: u64,
+    b: &mut Block,
+) -> Result<(), FormatError> {
     let corrupt = |reason: String| FormatError::CorruptBlock {
         block: index,
         offset,
@@ -256,17 +276,40 @@ pub(crate) fn decode_payload(
             frame.raw_len
         )));
     }
-    let raw = zstd::bulk::decompress(payload, frame.raw_len as usize)
-        .map_err(|e| corrupt(format!("zstd: {e}")))?;
-    if raw.len() != frame.raw_len as usize {
-        return Err(corrupt(format!(
-            "decompressed to {} bytes, frame says {}",
-            raw.len(),
-            frame.raw_len
-        )));
+    // One decompression context and buffer per thread, reused block after block: replay
+    // decodes thousands of blocks, and fresh multi-megabyte buffers cost page faults.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(Option<zstd::bulk::Decompressor<'static>>, Vec<u8>)> =
+            const { std::cell::RefCell::new((None, Vec::new())) };
     }
-    let mut b = Block::decode_body(&raw, frame).map_err(corrupt)?;
+    SCRATCH
+        .with_borrow_mut(|(dctx, buf)| {
+            let dctx = match dctx {
+                Some(d) => d,
+                None => {
+                    dctx.insert(zstd::bulk::Decompressor::new().map_err(|e| format!("zstd: {e}"))?)
+                }
+            };
+            buf.clear();
+            buf.reserve(frame.raw_len as usize);
+            let n = dctx
+                .decompress_to_buffer(payload, buf)
+                .map_err(|e| format!("zstd: {e}"))?;
+            if n != frame.raw_len as usize {
+                return Err(format!(
+                    "decompressed to {n} bytes, frame says {}",
+                    frame.raw_len
+                ));
+            }
+            let r = b.decode_body_into(buf, frame);
+            // Keep the buffer for the next block unless it grew unusually large.
+            if buf.capacity() > 64 << 20 {
+                *buf = Vec::new();
+            }
+            r
+        })
+        .map_err(corrupt)?;
     b.index = index;
     b.offset = offset;
-    Ok(b)
+    Ok(())
 }

@@ -20,9 +20,7 @@ use crate::args::{Args, PathArg, SockAddr};
 use crate::block::{Block, bincode_config};
 use crate::columns::{ColumnReader, ColumnWriter};
 use crate::kind::Kind;
-use crate::meta::Losses;
 use crate::record::{FdType, L4Proto, LocalSide};
-use crate::strings::StringTable;
 use crate::wire::{Event, Fd, Process, Ref, StrId, StrList};
 
 type Res<T> = Result<T, String>;
@@ -44,28 +42,27 @@ pub(crate) fn encode(b: &Block) -> Result<Vec<u8>, EncodeError> {
 }
 
 /// Decodes a body; `events` is the count the frame promises.
-pub(crate) fn decode(raw: &[u8], events: usize) -> Res<Block> {
+/// Decodes into `b`, reusing its allocations (the tables of a block are megabytes: replay
+/// decodes thousands of blocks per thread). On error `b` holds partial contents.
+pub(crate) fn decode_into(raw: &[u8], events: usize, b: &mut Block) -> Res<()> {
     let mut input = raw;
-    let strings = StringTable::read(&mut input)?;
-    let containers = unbin(&mut input)?;
-    let users = unbin(&mut input)?;
-    let groups = unbin(&mut input)?;
+    b.strings.read_into(&mut input)?;
+    b.containers = unbin(&mut input)?;
+    b.users = unbin(&mut input)?;
+    b.groups = unbin(&mut input)?;
     let base_ts = crate::columns::get_u(&mut input)?;
-    let processes = decode_processes(&mut input, base_ts)?;
-    let fds = decode_fds(&mut input, strings.len())?;
-    let events = decode_events(&mut input, base_ts, events, &processes, &fds)?;
-    let losses: Losses = unbin(&mut input)?;
-    Ok(Block {
-        strings,
-        containers,
-        users,
-        groups,
-        processes,
-        fds,
+    decode_processes(&mut input, base_ts, &mut b.processes)?;
+    decode_fds(&mut input, b.strings.len(), &mut b.fds)?;
+    decode_events(
+        &mut input,
+        base_ts,
         events,
-        losses,
-        ..Block::default()
-    })
+        &b.processes,
+        &b.fds,
+        &mut b.events,
+    )?;
+    b.losses = unbin(&mut input)?;
+    Ok(())
 }
 
 struct VecWriter<'a>(&'a mut Vec<u8>);
@@ -202,13 +199,14 @@ fn encode_processes(ps: &[Process], base: u64, out: &mut Vec<u8>) {
     w.finish(out);
 }
 
-fn decode_processes(input: &mut &[u8], base: u64) -> Res<Vec<Process>> {
+fn decode_processes(input: &mut &[u8], base: u64, ps: &mut Vec<Process>) -> Res<()> {
     let n = crate::columns::get_u(input)? as usize;
     if n > input.len() {
         return Err("process count larger than the block".into());
     }
     let mut r = ColumnReader::<P_COLS>::new(input)?;
-    let mut ps = Vec::with_capacity(n);
+    ps.clear();
+    ps.reserve(n);
     let mut prev_id = 0u64;
     for i in 0..n {
         let id = prev_id.wrapping_add(r.i(P_ID) as u64);
@@ -304,7 +302,7 @@ fn decode_processes(input: &mut &[u8], base: u64) -> Res<Vec<Process>> {
             flags,
         });
     }
-    Ok(ps)
+    Ok(())
 }
 
 // ---- fds ---------------------------------------------------------------------------------
@@ -365,13 +363,14 @@ fn small_enum<T: Copy>(all: &[T], v: u64, what: &str) -> Res<T> {
         .ok_or_else(|| format!("unknown {what} {v}"))
 }
 
-fn decode_fds(input: &mut &[u8], strings: usize) -> Res<Vec<Fd>> {
+fn decode_fds(input: &mut &[u8], strings: usize, fds: &mut Vec<Fd>) -> Res<()> {
     let n = crate::columns::get_u(input)? as usize;
     if n > input.len() {
         return Err("fd count larger than the block".into());
     }
     let mut r = ColumnReader::<F_COLS>::new(input)?;
-    let mut fds = Vec::with_capacity(n);
+    fds.clear();
+    fds.reserve(n);
     let mut prev_id = 0u64;
     let mut inode_of: Vec<(u32, u64)> = vec![(0, 0); strings];
     for _ in 0..n {
@@ -420,7 +419,7 @@ fn decode_fds(input: &mut &[u8], strings: usize) -> Res<Vec<Fd>> {
             flags,
         });
     }
-    Ok(fds)
+    Ok(())
 }
 
 fn put_sockaddr(out: &mut Vec<u8>, a: Option<SocketAddr>) {
@@ -585,7 +584,8 @@ fn decode_events(
     expected: usize,
     processes: &[Process],
     fds: &[Fd],
-) -> Res<Vec<Event>> {
+    events: &mut Vec<Event>,
+) -> Res<()> {
     let n = crate::columns::get_u(input)? as usize;
     if n != expected {
         return Err(format!("frame says {expected} events, block holds {n}"));
@@ -594,7 +594,11 @@ fn decode_events(
         return Err("event count larger than the block".into());
     }
     let mut r = ColumnReader::<E_COLS>::new(input)?;
-    let mut events = Vec::with_capacity(n);
+    // The pids in a compact array: looking them up in the process records would touch a
+    // cache line of a large struct per event.
+    let pids: Vec<i64> = processes.iter().map(|p| p.pid).collect();
+    events.clear();
+    events.reserve(n);
     let mut prev_ts = base;
     let mut next_fd: i64 = 0;
     let mut prev_proc = None;
@@ -625,9 +629,18 @@ fn decode_events(
                 Some(x as Ref)
             }
         };
-        let pid = proc
-            .and_then(|p| processes.get(p as usize))
-            .map_or(0, |p| p.pid);
+        let pid = match proc {
+            None => 0,
+            Some(p) => match pids.get(p as usize) {
+                Some(&pid) => pid,
+                None => return Err("event process reference out of range".into()),
+            },
+        };
+        if let Some(f) = fd
+            && f as usize >= fds.len()
+        {
+            return Err("event fd reference out of range".into());
+        }
         let args = decode_args(&mut r, fd.and_then(|f| fds.get(f as usize)))?;
         r.check()?;
         if !args.fits(kind) {
@@ -645,7 +658,7 @@ fn decode_events(
             args,
         });
     }
-    Ok(events)
+    Ok(())
 }
 
 fn put_str(w: &mut ColumnWriter, s: StrId) {

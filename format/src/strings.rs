@@ -97,13 +97,23 @@ impl StringTable {
     }
 
     /// Reads a table written by [`StringTable::write`] off the front of `input`.
+    #[cfg(test)]
     pub(crate) fn read(input: &mut &[u8]) -> Result<StringTable, &'static str> {
+        let mut t = StringTable::default();
+        t.read_into(input)?;
+        Ok(t)
+    }
+
+    /// Like [`StringTable::read`], into this table's allocations.
+    pub(crate) fn read_into(&mut self, input: &mut &[u8]) -> Result<(), &'static str> {
         let n = get_u(input)? as usize;
         // Each length takes at least one byte, which bounds `n` by the input size.
         if n > input.len() {
             return Err("string table larger than the block");
         }
-        let mut starts = Vec::with_capacity(n + 2);
+        let starts = &mut self.starts;
+        starts.clear();
+        starts.reserve(n + 2);
         starts.push(0u32);
         starts.push(0u32);
         let mut end = 0u64;
@@ -116,10 +126,9 @@ impl StringTable {
         }
         let (bytes, rest) = input.split_at(end as usize);
         *input = rest;
-        Ok(StringTable {
-            bytes: bytes.to_vec(),
-            starts,
-        })
+        self.bytes.clear();
+        self.bytes.extend_from_slice(bytes);
+        Ok(())
     }
 }
 

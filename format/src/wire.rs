@@ -35,6 +35,8 @@ pub mod event_flags {
     pub const DATA_TRUNCATED: u8 = 2;
     /// An argument could not be read from the process's memory.
     pub const ARG_UNREADABLE: u8 = 4;
+    /// A path or address argument changed during the call (a racing thread); this is the entry copy.
+    pub const ARG_CHANGED: u8 = 8;
 }
 
 /// One completed syscall (or lifecycle event) as stored.
