@@ -15,9 +15,12 @@ pub(crate) const NUM_KEYS: usize = NUM_KINDS + syscalls::MAX_NR + 1;
 #[inline]
 pub(crate) fn key(ev: &EventView<'_>) -> usize {
     match (ev.kind(), ev.args()) {
-        (Kind::Generic, Args::Generic { nr, .. }) => {
-            NUM_KINDS + (*nr as usize).min(syscalls::MAX_NR)
-        }
+        (Kind::Generic, Args::Generic { nr, .. }) => match Kind::from_syscall(*nr) {
+            // A syscall that has a kind of its own but was recorded generically (an import of
+            // an old capture, arguments not captured) is still that event type.
+            Kind::Generic => NUM_KINDS + (*nr as usize).min(syscalls::MAX_NR),
+            k => k as usize,
+        },
         (k, _) => k as usize,
     }
 }

@@ -360,3 +360,34 @@ fn wrong_operand_types_are_compile_errors() {
         Some("1 | proc.name = x and fd.num = abc\n  |                            ^")
     );
 }
+
+#[test]
+fn a_syscall_recorded_generically_is_still_its_event_type() {
+    // An old capture's mprotect comes in as a generic event (no arguments recorded); it is
+    // still `evt.type = mprotect` for conditions and for the rule index.
+    let p = common::P::new("java").build();
+    let generic = common::block(
+        Kind::Generic,
+        &p,
+        None,
+        Args::Generic {
+            nr: 10,
+            args: [0; 6],
+        },
+        0,
+    );
+    assert!(eval("evt.type = mprotect", &generic));
+    assert!(eval("evt.type in (mprotect, mmap)", &generic));
+    assert!(!eval("evt.type = getpid", &generic));
+    let getpid = common::block(
+        Kind::Generic,
+        &p,
+        None,
+        Args::Generic {
+            nr: 39,
+            args: [0; 6],
+        },
+        0,
+    );
+    assert!(eval("evt.type = getpid", &getpid));
+}
