@@ -39,9 +39,15 @@ fn default_output(input: &Path) -> PathBuf {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let output = args.output.clone().unwrap_or_else(|| default_output(&args.input));
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&args.input));
     if output == args.input {
-        bail!("{}: the output would replace the input; name it with -o", args.input.display());
+        bail!(
+            "{}: the output would replace the input; name it with -o",
+            args.input.display()
+        );
     }
     let opts = ImportOptions {
         output,

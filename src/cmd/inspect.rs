@@ -120,7 +120,9 @@ fn scan(reader: &TraceReader, salvage: bool) -> Result<Report> {
         r.blocks += 1;
         r.events += b.events.len() as u64;
         for e in &b.events {
-            *r.events_by_type.entry(e.type_name().to_string()).or_insert(0) += 1;
+            *r.events_by_type
+                .entry(e.type_name().to_string())
+                .or_insert(0) += 1;
             lo = lo.min(e.ts);
             hi = hi.max(e.ts);
             if let Some(p) = e.proc.and_then(|p| b.process(p)) {
@@ -188,11 +190,18 @@ fn print_text(r: &Report) {
     for (name, n) in by {
         println!("  {name:<20} {n:>12}");
     }
-    println!("processes:   {} (process versions referenced by events)", r.processes);
+    println!(
+        "processes:   {} (process versions referenced by events)",
+        r.processes
+    );
     if r.container_ids.is_empty() {
         println!("containers:  {}", r.containers);
     } else {
-        println!("containers:  {} ({})", r.containers, r.container_ids.join(", "));
+        println!(
+            "containers:  {} ({})",
+            r.containers,
+            r.container_ids.join(", ")
+        );
     }
     let l = &r.losses;
     if l.kernel_drops() > 0 {
@@ -215,7 +224,10 @@ fn print_text(r: &Report) {
         println!("drops:       0");
     }
     if l.skipped_total() > 0 {
-        println!("SKIPPED:     {} records the source could not convert", l.skipped_total());
+        println!(
+            "SKIPPED:     {} records the source could not convert",
+            l.skipped_total()
+        );
         for (why, n) in &l.skipped {
             println!("  {why}: {n}");
         }
