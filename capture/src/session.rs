@@ -43,6 +43,9 @@ pub struct CaptureOptions {
     pub container: Option<String>,
     /// Record device and inode numbers of opened files (about 0.3 µs more per open).
     pub file_ids: bool,
+    /// Copy path and address arguments at syscall entry, so a racing thread cannot change what
+    /// the trace says (on by default; off saves the `sys_enter` hook on every syscall).
+    pub entry_copies: bool,
     /// Cut a block at least this often.
     pub cut_every: Duration,
     /// `Header::created_by`.
@@ -59,6 +62,7 @@ impl CaptureOptions {
             pids: Vec::new(),
             container: None,
             file_ids: false,
+            entry_copies: true,
             cut_every: Duration::from_secs(1),
             created_by: concat!("rtsec-capture ", env!("CARGO_PKG_VERSION")).into(),
         }
@@ -164,6 +168,7 @@ impl Capture {
             v1_controller: v1,
             raw_sys_exit: false,
             file_ids: opts.file_ids,
+            entry_copies: opts.entry_copies,
         })?;
         let ring = probe.take_ring()?;
         let (tx, rx) = bounded::<Batch>(64);
@@ -364,6 +369,7 @@ impl Capture {
             ("exepath", d.exepath_truncated),
             ("unreadable arguments", d.unreadable_args),
             ("records out of probe scratch space", d.records_full),
+            ("env", d.env_truncated),
         ] {
             if n > 0 {
                 truncated.push((what.to_string(), n));
@@ -463,6 +469,20 @@ fn header(
         extra.push(format!("cgroup_v1={c}"));
     }
     extra.push(format!("file_ids={}", opts.file_ids));
+    extra.push(format!(
+        "entry_copies={}",
+        match probe.enter_hook {
+            None => "off".to_string(),
+            Some(h) => format!(
+                "{} syscalls ({})",
+                probe.entry_syscalls.len(),
+                match h {
+                    ExitHook::BtfTracepoint => "tp_btf",
+                    ExitHook::RawTracepoint => "raw_tp",
+                }
+            ),
+        }
+    ));
     for m in &probe.missing {
         extra.push(format!(
             "missing_kernel_field={} (loses {})",

@@ -27,6 +27,7 @@ fn opts(raw: bool) -> ProbeOptions {
         v1_controller: Some("cpuset".into()),
         raw_sys_exit: raw,
         file_ids: true,
+        entry_copies: true,
     }
 }
 
@@ -37,6 +38,8 @@ fn probe_loads_and_passes_the_verifier() {
     }
     let mut p = Probe::load(&opts(false)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.exit_hook, ExitHook::BtfTracepoint);
+    assert_eq!(p.enter_hook, Some(ExitHook::BtfTracepoint));
+    assert!(p.entry_syscalls.contains(&257), "openat is copied at entry");
     let missing: Vec<_> = p
         .missing
         .iter()
@@ -52,8 +55,10 @@ fn probe_loads_and_passes_the_verifier() {
 
     let raw = Probe::load(&opts(true)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(raw.exit_hook, ExitHook::RawTracepoint);
+    assert_eq!(raw.enter_hook, Some(ExitHook::RawTracepoint));
     drop(raw);
 
-    let noop = NoopProbe::attach().unwrap_or_else(|e| panic!("{e}"));
+    let noop = NoopProbe::attach(true).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(noop.exit_hook, ExitHook::BtfTracepoint);
+    assert_eq!(noop.enter_hook, Some(ExitHook::BtfTracepoint));
 }

@@ -33,3 +33,13 @@ pub fn recorded(nr: u64) -> bool {
     let word = cfg().syscalls[(nr >> 6) as usize];
     word & (1u64 << (nr & 63)) != 0
 }
+
+/// True if syscall `nr` is recorded and its arguments are copied at entry.
+#[inline(always)]
+pub fn entry_copied(nr: u64) -> bool {
+    if nr >= rtsec_ebpf_common::MAX_SYSCALLS as u64 {
+        return false;
+    }
+    let word = cfg().entry_syscalls[(nr >> 6) as usize];
+    word & (1u64 << (nr & 63)) != 0
+}

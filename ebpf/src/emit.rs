@@ -1,20 +1,22 @@
 //! Building one record in per-CPU scratch, then copying it into the ring.
 //!
-//! Offsets are masked below `SCRATCH_HALF` before every variable-length write and every write is
-//! at most `MAX_STR + 2` bytes, so the verifier can prove each access stays inside the scratch
-//! area. A record that would grow past `LIMIT` stops taking blobs and says so in its flags.
+//! Blobs are written by a [`Writer`]: offsets are masked below its `HALF` before every
+//! variable-length write and every write is at most `MAX_STR + 2` bytes, so the verifier can
+//! prove each access stays inside the buffer. A writer whose next blob would start past its
+//! `LAST` offset stops taking blobs and says so in its flags. [`Rec`] writes a record in scratch
+//! (kept below `LIMIT` in total); the entry copies of syscall arguments use their own writer
+//! over a thread's [`rtsec_ebpf_common::EntrySlot`].
 
 use aya_ebpf::bindings::{BPF_RB_AVAIL_DATA, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP};
 use aya_ebpf::helpers::generated::{
     bpf_get_smp_processor_id, bpf_probe_read_kernel_str, bpf_probe_read_user,
     bpf_probe_read_user_str, bpf_ringbuf_output, bpf_ringbuf_query,
 };
-use rtsec_ebpf_common::{MAX_STR, SCRATCH_BYTES, SCRATCH_HALF, record::flags};
+use rtsec_ebpf_common::{ENTRY_HALF, MAX_STR, SCRATCH_BYTES, SCRATCH_HALF, record::flags};
 
 use crate::config::cfg;
 use crate::maps::{DROPS, EVENTS, SCRATCH};
 
-const HALF_MASK: u32 = SCRATCH_HALF as u32 - 1;
 /// Past this offset a record takes no more blobs.
 const LIMIT: u32 = SCRATCH_HALF as u32 - 1;
 /// Offset of `Header::len` and `Header::flags`.
@@ -24,10 +26,35 @@ const SPARE_BYTES: usize = 512;
 const FLAGS_AT: usize = 30;
 const CPU_AT: usize = 32;
 
-pub struct Rec {
+/// Writes blobs into `buf`: each starts below `HALF` (a power of two) and at or before `LAST`.
+pub struct Writer<const HALF: u32, const LAST: u32> {
     buf: *mut u8,
     off: u32,
     flags: u16,
+}
+
+/// A record being built in scratch: it stays below `LIMIT` bytes.
+pub type Rec = Writer<{ SCRATCH_HALF as u32 }, { LIMIT - (MAX_STR as u32 + 2) }>;
+
+/// Blobs copied at syscall entry into a thread's entry slot.
+pub type EntryWriter = Writer<{ ENTRY_HALF as u32 }, { ENTRY_HALF as u32 - 1 }>;
+
+impl EntryWriter {
+    /// Starts writing blobs at the beginning of `data`, which must hold `ENTRY_DATA` bytes.
+    #[inline(always)]
+    pub fn over(data: *mut u8) -> EntryWriter {
+        Writer {
+            buf: data,
+            off: 0,
+            flags: 0,
+        }
+    }
+
+    /// Bytes written so far, and the flags of the reads.
+    #[inline(always)]
+    pub fn done(&self) -> (u32, u16) {
+        (self.off, self.flags)
+    }
 }
 
 impl Rec {
@@ -51,7 +78,8 @@ impl Rec {
         Some((rec, buf.cast::<T>()))
     }
 
-    /// Scratch space past every record, for temporaries too big for the stack.
+    /// Scratch space past every record, for temporaries too big for the stack (its first 8
+    /// bytes are [`Writer::forget_state`]'s cell).
     #[inline(always)]
     pub fn spare(&self) -> *mut u8 {
         // SAFETY: records end below 2 * SCRATCH_HALF - SPARE_BYTES.
@@ -70,31 +98,6 @@ impl Rec {
         Some(p.cast::<T>())
     }
 
-    #[inline(always)]
-    pub fn flag(&mut self, f: u16) {
-        self.flags |= f;
-    }
-
-    /// Where the next blob starts, or `None` (and the record marked full) if out of room.
-    #[inline(always)]
-    fn slot(&mut self) -> Option<u32> {
-        if self.off > LIMIT - (MAX_STR as u32 + 2) {
-            self.flags |= flags::RECORD_FULL;
-            return None;
-        }
-        Some(self.off & HALF_MASK)
-    }
-
-    #[inline(always)]
-    fn close(&mut self, at: u32, len: u32) {
-        let len = len & (MAX_STR as u32 - 1);
-        // SAFETY: `at` < SCRATCH_HALF.
-        unsafe {
-            core::ptr::write_unaligned(self.buf.add(at as usize).cast::<u16>(), len as u16);
-        }
-        self.off = at + 2 + len;
-    }
-
     /// A pointer `at` bytes into the record, for fixed-offset writes (`at` must be a constant
     /// below `SCRATCH_HALF`).
     #[inline(always)]
@@ -107,6 +110,87 @@ impl Rec {
     #[inline(always)]
     pub fn skip_to(&mut self, off: u32) {
         self.off = off;
+    }
+
+    /// Where the next blob goes (the record's length so far).
+    #[inline(always)]
+    pub fn off(&self) -> u32 {
+        self.off
+    }
+
+    /// Replaces the flags set by the blob reads.
+    #[inline(always)]
+    pub fn set_flags(&mut self, f: u16) {
+        self.flags = f;
+    }
+
+    /// Writes the length and flags and hands the record to the ring; a full ring counts a drop
+    /// in `slot`.
+    #[inline(always)]
+    pub fn send(self, slot: u32) {
+        let len = self.off & (SCRATCH_HALF as u32 * 2 - 1);
+        // SAFETY: header fields inside the fixed part.
+        unsafe {
+            core::ptr::write_unaligned(self.buf.add(LEN_AT).cast::<u16>(), len as u16);
+            let f = core::ptr::read_unaligned(self.buf.add(FLAGS_AT).cast::<u16>());
+            core::ptr::write_unaligned(self.buf.add(FLAGS_AT).cast::<u16>(), f | self.flags);
+        }
+        let ring = (&raw const EVENTS).cast_mut().cast();
+        // Waking the reader costs the traced process an interrupt per record; the reader polls
+        // on a short timer instead and is only woken when the ring is a quarter full.
+        // SAFETY: plain helper call on our ring.
+        let avail = unsafe { bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA as u64) };
+        let wake = if avail > (cfg().ring_bytes / 4) as u64 {
+            BPF_RB_FORCE_WAKEUP
+        } else {
+            BPF_RB_NO_WAKEUP
+        };
+        // SAFETY: buf is valid for `len` bytes.
+        let r = unsafe { bpf_ringbuf_output(ring, self.buf.cast(), len as u64, wake as u64) };
+        if r < 0 {
+            count_drop(slot);
+        }
+    }
+}
+
+impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
+    /// Passes the offset and flags through `cell` (map memory) and back, so that the verifier
+    /// forgets their exact ranges: every path through the argument loop then reaches the next
+    /// argument in the same state, instead of one state per combination of argument kinds.
+    #[inline(always)]
+    pub fn forget_state(&mut self, cell: *mut [u32; 2]) {
+        // SAFETY: `cell` points at two u32s of the writer's map value.
+        unsafe {
+            core::ptr::write_volatile(cell, [self.off, self.flags as u32]);
+            let [off, flags] = core::ptr::read_volatile(cell);
+            self.off = off;
+            self.flags = flags as u16;
+        }
+    }
+
+    #[inline(always)]
+    pub fn flag(&mut self, f: u16) {
+        self.flags |= f;
+    }
+
+    /// Where the next blob starts, or `None` (and the record marked full) if out of room.
+    #[inline(always)]
+    fn slot(&mut self) -> Option<u32> {
+        if self.off > LAST {
+            self.flags |= flags::RECORD_FULL;
+            return None;
+        }
+        Some(self.off & (HALF - 1))
+    }
+
+    #[inline(always)]
+    fn close(&mut self, at: u32, len: u32) {
+        let len = len & (MAX_STR as u32 - 1);
+        // SAFETY: `at` < HALF.
+        unsafe {
+            core::ptr::write_unaligned(self.buf.add(at as usize).cast::<u16>(), len as u16);
+        }
+        self.off = at + 2 + len;
     }
 
     /// An empty blob (the argument was not read).
@@ -189,34 +273,6 @@ impl Rec {
         }
         self.close(at, len);
         true
-    }
-
-    /// Writes the length and flags and hands the record to the ring; a full ring counts a drop
-    /// in `slot`.
-    #[inline(always)]
-    pub fn send(self, slot: u32) {
-        let len = self.off & (SCRATCH_HALF as u32 * 2 - 1);
-        // SAFETY: header fields inside the fixed part.
-        unsafe {
-            core::ptr::write_unaligned(self.buf.add(LEN_AT).cast::<u16>(), len as u16);
-            let f = core::ptr::read_unaligned(self.buf.add(FLAGS_AT).cast::<u16>());
-            core::ptr::write_unaligned(self.buf.add(FLAGS_AT).cast::<u16>(), f | self.flags);
-        }
-        let ring = (&raw const EVENTS).cast_mut().cast();
-        // Waking the reader costs the traced process an interrupt per record; the reader polls
-        // on a short timer instead and is only woken when the ring is a quarter full.
-        // SAFETY: plain helper call on our ring.
-        let avail = unsafe { bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA as u64) };
-        let wake = if avail > (cfg().ring_bytes / 4) as u64 {
-            BPF_RB_FORCE_WAKEUP
-        } else {
-            BPF_RB_NO_WAKEUP
-        };
-        // SAFETY: buf is valid for `len` bytes.
-        let r = unsafe { bpf_ringbuf_output(ring, self.buf.cast(), len as u64, wake as u64) };
-        if r < 0 {
-            count_drop(slot);
-        }
     }
 }
 

@@ -65,6 +65,17 @@ fn pid_nr_at(p: u64, level: u32) -> u32 {
     rd::<u32>(p + at, 0)
 }
 
+/// The `struct pid_namespace *` of `struct pid *p` at namespace level `level`.
+#[inline(always)]
+fn pid_ns_at(p: u64, level: u32) -> u64 {
+    let o = off();
+    if p == 0 || !has(o.pid_numbers) || !has(o.upid_size) || !has(o.upid_ns) {
+        return 0;
+    }
+    let at = o.pid_numbers as u64 + (level as u64 & 31) * o.upid_size as u64;
+    ptr(p + at, o.upid_ns)
+}
+
 /// (level, number in the task's own namespace) of `struct pid *p`.
 #[inline(always)]
 fn pid_local(p: u64) -> (u32, u32) {
@@ -108,6 +119,9 @@ pub fn fill_task(task: u64, r: &mut TaskRec) {
     let (level, vtid) = pid_local(tpid);
     r.vtid = vtid;
     r.pidns_level = level as u16;
+    // The init of the task's pid namespace: its start is Falco's container.start_ts.
+    let reaper = ptr(pid_ns_at(tpid, level), o.pidns_child_reaper);
+    r.pidns_init_start = rd(reaper, o.task_start_boottime);
     let lpid = ptr(leader, o.task_thread_pid);
     r.vpid = pid_nr_at(lpid, level);
 

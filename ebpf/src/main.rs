@@ -1,6 +1,8 @@
 //! rtsec's eBPF probe: records completed syscalls and the process lifecycle into one ring buffer.
 //!
 //! - `syscalls.rs`: `sys_exit` — one record per completed syscall in the recorded set.
+//! - `entry.rs`: `sys_enter` — copies path and address arguments before the kernel reads them,
+//!   for `sys_exit` to use (a racing thread cannot make the record lie).
 //! - `sched.rs`: `sched_process_fork` / `exec` / `exit` — the process tree and exec facts.
 //! - `noop.rs`: do-nothing programs, attached only by benchmarks to measure the floor.
 //!
@@ -12,6 +14,7 @@
 
 mod config;
 mod emit;
+mod entry;
 mod kread;
 mod maps;
 mod noop;

@@ -15,3 +15,13 @@ pub fn rtsec_noop_sys_exit(_ctx: BtfTracePointContext) -> i32 {
 pub fn rtsec_noop_sys_exit_raw(_ctx: RawTracePointContext) -> i32 {
     0
 }
+
+#[btf_tracepoint(function = "sys_enter")]
+pub fn rtsec_noop_sys_enter(_ctx: BtfTracePointContext) -> i32 {
+    0
+}
+
+#[raw_tracepoint(tracepoint = "sys_enter")]
+pub fn rtsec_noop_sys_enter_raw(_ctx: RawTracePointContext) -> i32 {
+    0
+}

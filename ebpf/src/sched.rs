@@ -1,8 +1,9 @@
 //! The process lifecycle: `sched_process_fork`, `sched_process_exec`, `sched_process_exit`.
 //!
 //! Fork and exec records carry the task's identity (ids, credentials, capabilities, tty,
-//! cgroups, namespace pids); exec adds the filename, argv and the executable's path, which the
-//! probe builds by walking dentries and mounts up to the task's root (leaf first).
+//! cgroups, namespace pids); exec adds the filename, argv, the environment and the executable's
+//! path, which the probe builds by walking dentries and mounts up to the task's root (leaf
+//! first).
 
 use aya_ebpf::{
     helpers::generated::{
@@ -12,7 +13,7 @@ use aya_ebpf::{
     programs::RawTracePointContext,
 };
 use rtsec_ebpf_common::{
-    ExitRec, MAX_ARGV_BYTES, MAX_PATH_COMPONENTS, MAX_STR, MAX_SYSCALLS, TaskRec,
+    ExitRec, MAX_ARGV_BYTES, MAX_ENV_BYTES, MAX_PATH_COMPONENTS, MAX_STR, MAX_SYSCALLS, TaskRec,
     record::{flags, kind},
 };
 
@@ -23,6 +24,7 @@ use crate::maps::PIDS;
 use crate::syscalls::wanted;
 
 const OVERLAYFS_SUPER_MAGIC: u64 = 0x794c_7630;
+const EXE_WRITABLE: u32 = 1;
 const EXE_UPPER_LAYER: u32 = 2;
 const EXE_FROM_MEMFD: u32 = 4;
 const EXE_LOWER_LAYER: u32 = 8;
@@ -104,7 +106,7 @@ pub fn rtsec_exec(ctx: RawTracePointContext) -> i32 {
     r.exe_ino = rd(inode, o.inode_ino);
     r.exe_ctime = rd::<u64>(inode, o.inode_ctime_sec).wrapping_mul(1_000_000_000);
     r.exe_mtime = rd::<u64>(inode, o.inode_mtime_sec).wrapping_mul(1_000_000_000);
-    r.exe_flags = exe_flags(dentry, inode);
+    r.exe_flags = exe_flags(dentry, inode) | exe_writable(task, inode);
 
     let parts = exe_path(&mut rec, task, file);
     r.exepath_parts = parts;
@@ -118,6 +120,15 @@ pub fn rtsec_exec(ctx: RawTracePointContext) -> i32 {
     if len > MAX_ARGV_BYTES as u64 {
         rec.flag(flags::ARGV_TRUNCATED);
         len = MAX_ARGV_BYTES as u64 - 1;
+    }
+    rec.user_bytes(start, len as u32);
+
+    let start: u64 = rd(mm, o.mm_env_start);
+    let end: u64 = rd(mm, o.mm_env_end);
+    let mut len = end.wrapping_sub(start);
+    if len > MAX_ENV_BYTES as u64 {
+        rec.flag(flags::ENV_TRUNCATED);
+        len = MAX_ENV_BYTES as u64 - 1;
     }
     rec.user_bytes(start, len as u32);
 
@@ -153,6 +164,41 @@ pub fn rtsec_exit(ctx: RawTracePointContext) -> i32 {
         let _ = PIDS.remove(pid);
     }
     0
+}
+
+const SB_RDONLY: u64 = 1;
+const S_IMMUTABLE: u32 = 8;
+const CAP_DAC_OVERRIDE: u64 = 1 << 1;
+
+/// `EXE_WRITABLE` if the task may write its executable, as Falco decides it: not on a
+/// read-only filesystem nor immutable, and either the owner/group/other write bit that applies
+/// to the task's fsuid/fsgid, or `CAP_DAC_OVERRIDE`. (Supplementary groups and user namespaces
+/// are not looked at.)
+#[inline(always)]
+fn exe_writable(task: u64, inode: u64) -> u32 {
+    let o = off();
+    if inode == 0 || !has(o.inode_uid) || !has(o.cred_fsuid) {
+        return 0;
+    }
+    let sb = ptr(inode, o.inode_sb);
+    if rd::<u64>(sb, o.sb_flags) & SB_RDONLY != 0
+        || rd::<u32>(inode, o.inode_flags) & S_IMMUTABLE != 0
+    {
+        return 0;
+    }
+    let cred = ptr(task, o.task_cred);
+    if rd::<u64>(cred, o.cred_cap_effective) & CAP_DAC_OVERRIDE != 0 {
+        return EXE_WRITABLE;
+    }
+    let mode = rd::<u16>(inode, o.inode_mode) as u32;
+    let bit = if rd::<u32>(cred, o.cred_fsuid) == rd::<u32>(inode, o.inode_uid) {
+        0o200
+    } else if rd::<u32>(cred, o.cred_fsgid) == rd::<u32>(inode, o.inode_gid) {
+        0o020
+    } else {
+        0o002
+    };
+    if mode & bit != 0 { EXE_WRITABLE } else { 0 }
 }
 
 /// Overlay upper/lower layer and memfd flags of the executable.

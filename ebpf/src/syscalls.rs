@@ -1,8 +1,10 @@
 //! `sys_exit`: one record per completed syscall in the recorded set.
 //!
-//! Arguments are read at exit from the saved user registers, so one hook per syscall is enough
-//! (exit-only events, DESIGN.md decision 3). The first instructions test the syscall bitmap:
-//! anything outside the set returns at once.
+//! Arguments are read at exit from the saved user registers (exit-only events, DESIGN.md
+//! decision 3). For syscalls whose spec says `AT_ENTRY`, `entry.rs` has also copied them at
+//! `sys_enter`: the record then carries that copy, and says so when the exit-time read differs
+//! (another thread rewrote the buffer while the call ran). The first instructions test the
+//! syscall bitmap: anything outside the set returns at once.
 
 use aya_ebpf::{
     helpers::generated::{
@@ -13,20 +15,20 @@ use aya_ebpf::{
     programs::{BtfTracePointContext, RawTracePointContext},
 };
 use rtsec_ebpf_common::{
-    FileId, MAX_STR, SockTuple, SyscallRec,
-    record::kind,
+    ENTRY_MAX_LEN, EntrySlot, FileId, MAX_STR, SockTuple, SyscallRec,
+    record::{flags, kind},
     spec::{self, arg, extra},
 };
 
 use crate::config::{cfg, recorded};
-use crate::emit::Rec;
-use crate::maps::PIDS;
+use crate::emit::{Rec, Writer};
+use crate::maps::{ENTRY, PIDS};
 use crate::sock;
 
 /// Index of `orig_ax` (the syscall number) in x86_64 `struct pt_regs`, in u64 words.
 const ORIG_AX: usize = 15;
 /// Offsets of the argument registers di, si, dx, r10, r8, r9 in `struct pt_regs`.
-const ARG_REGS: [usize; 6] = [14, 13, 12, 7, 9, 8];
+pub const ARG_REGS: [usize; 6] = [14, 13, 12, 7, 9, 8];
 /// Longest socket address read (`sizeof(struct sockaddr_storage)`).
 const MAX_SOCKADDR: u32 = 128;
 
@@ -141,12 +143,17 @@ fn on_exit(nr: u16, regs: Regs, ret: i64) {
             if k == arg::NONE {
                 continue;
             }
-            if !read_args {
+            if read_args {
+                let next = if i < 5 { args[i + 1] } else { 0 };
+                read_arg(&mut rec, k, args[i], next, args[0], ret);
+            } else {
                 rec.empty();
-                continue;
             }
-            let next = if i < 5 { args[i + 1] } else { 0 };
-            read_arg(&mut rec, k, args[i], next, args[0], ret);
+            let cell = rec.spare().cast();
+            rec.forget_state(cell);
+        }
+        if ex & extra::AT_ENTRY != 0 {
+            use_entry_copy(&mut rec, nr, read_args);
         }
         if ex & extra::TUPLE_ARG0 != 0 {
             if ret >= 0 || ret == spec::EINPROGRESS {
@@ -179,9 +186,87 @@ fn on_exit(nr: u16, regs: Regs, ret: i64) {
     rec.send(nr as u32);
 }
 
+/// 8-byte words compared, at most, between an entry copy and the exit-time read.
+const MAX_WORDS: u32 = (ENTRY_MAX_LEN / 8) as u32;
+
+/// Swaps the exit-time argument blobs of `rec` (everything after the fixed part) for the
+/// thread's entry copy of syscall `nr`, when there is one: identical bytes stay as they are;
+/// different ones are replaced and the record flagged `ARG_CHANGED`. An entry copy that could
+/// not be read leaves the exit-time read in place, flagged `ENTRY_UNREADABLE`.
+#[inline(always)]
+fn use_entry_copy(rec: &mut Rec, nr: u16, read_args: bool) {
+    let slot = ENTRY.current(false);
+    if slot.is_null() {
+        return;
+    }
+    // SAFETY: the current task's storage value; see entry.rs.
+    let slot: &mut EntrySlot = unsafe { &mut *slot };
+    if slot.nr != nr as u32 + 1 {
+        return; // the call began before the probe was attached
+    }
+    slot.nr = 0;
+    if !read_args {
+        return; // a successful exec: its record carries the kernel's own copy
+    }
+    if slot.flags as u16 & flags::UNREADABLE != 0 {
+        rec.flag(flags::ENTRY_UNREADABLE);
+        return;
+    }
+    const START: u32 = core::mem::size_of::<SyscallRec>() as u32;
+    let n = rec.off().wrapping_sub(START);
+    let m = slot.len;
+    if m as usize > ENTRY_MAX_LEN {
+        return;
+    }
+    let buf = rec.raw(START as usize);
+    let data = slot.data.as_ptr();
+    if n == m && same(buf, data, m) {
+        return;
+    }
+    // SAFETY: `m` is bounded above; the record area after the fixed part holds it.
+    unsafe { bpf_probe_read_kernel(buf.cast(), m, data.cast()) };
+    rec.skip_to(START + m);
+    rec.set_flags(slot.flags as u16 | flags::ARG_CHANGED);
+}
+
+/// True if the first `len` bytes at `a` (the record) and `b` (an entry copy) are equal; both
+/// are 8-byte aligned and hold `ENTRY_MAX_LEN + 8` bytes, `len` is at most `ENTRY_MAX_LEN`.
+#[inline(always)]
+fn same(a: *const u8, b: *const u8, len: u32) -> bool {
+    let (a, b) = (a.cast::<u64>(), b.cast::<u64>());
+    let words = len >> 3;
+    let mut i = 0;
+    while i < MAX_WORDS {
+        if i >= words {
+            break;
+        }
+        // SAFETY: both buffers hold these words (see above).
+        if unsafe { *a.add(i as usize) != *b.add(i as usize) } {
+            return false;
+        }
+        i += 1;
+    }
+    let tail = len & 7;
+    if tail == 0 {
+        return true;
+    }
+    // The last partial word: compare only its first `tail` bytes (little-endian).
+    // SAFETY: as above.
+    let (x, y) = unsafe { (*a.add(words as usize), *b.add(words as usize)) };
+    let mask = (1u64 << (tail * 8)) - 1;
+    x & mask == y & mask
+}
+
 /// Reads one argument of kind `k` (`next` is the following argument, `a0` the first).
 #[inline(always)]
-fn read_arg(rec: &mut Rec, k: u8, v: u64, next: u64, a0: u64, ret: i64) {
+pub fn read_arg<const H: u32, const L: u32>(
+    rec: &mut Writer<H, L>,
+    k: u8,
+    v: u64,
+    next: u64,
+    a0: u64,
+    ret: i64,
+) {
     match k {
         arg::STR => rec.user_str(v, MAX_STR as u32),
         arg::SOCKADDR => {

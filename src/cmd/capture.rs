@@ -41,6 +41,11 @@ pub struct Args {
     /// more per open).
     #[arg(long)]
     pub file_ids: bool,
+    /// Read path and address arguments at syscall exit only, without copying them at entry.
+    /// Saves the sys_enter hook on every syscall, but a thread racing the call can then make
+    /// the trace name another file or peer than the one the kernel used.
+    #[arg(long)]
+    pub no_entry_copies: bool,
     /// Replace FILE if it exists.
     #[arg(long)]
     pub force: bool,
@@ -86,6 +91,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.pids = args.pid.clone();
     opts.container = args.container.clone();
     opts.file_ids = args.file_ids;
+    opts.entry_copies = !args.no_entry_copies;
     opts.created_by = format!("rtsec {}", env!("CARGO_PKG_VERSION"));
     let capture = Capture::start(opts).context("cannot start capture")?;
     for m in capture.missing() {
@@ -220,6 +226,21 @@ fn print_summary(s: &Summary) {
     }
     for (what, n) in &s.losses.skipped {
         eprintln!("rtsec: skipped: {n} {what}");
+    }
+    if s.decode.args_changed > 0 {
+        eprintln!(
+            "rtsec: RACE: {} syscalls had a path or address argument rewritten by another thread \
+             while they ran (events flagged arg_changed; they carry the argument as it was at \
+             entry)",
+            s.decode.args_changed
+        );
+    }
+    if s.decode.entry_unreadable > 0 {
+        eprintln!(
+            "rtsec: {} syscalls' arguments could not be read at entry (not yet in memory); \
+             they carry the exit-time read",
+            s.decode.entry_unreadable
+        );
     }
     if s.filtered > 0 {
         eprintln!(

@@ -4,7 +4,7 @@ use rtsec_ebpf_common::{
     EXE_SLOT, ExitRec, Header, MAX_ARGS, SyscallRec, TaskRec,
     record::{decode, flags, kind},
 };
-use rtsec_format::{Kind, NewEvent, wire::event_flags};
+use rtsec_format::{Kind, NewEvent, record::proc_flags, wire::event_flags};
 use rustc_hash::FxHashMap;
 
 use super::args::{self, RecBlobs};
@@ -24,6 +24,14 @@ pub struct DecodeStats {
     pub unreadable_args: u64,
     /// Records that ran out of probe scratch space (later blobs missing).
     pub records_full: u64,
+    /// Environments cut at `MAX_ENV_BYTES`.
+    pub env_truncated: u64,
+    /// Syscalls whose path or address argument another thread changed while the call ran
+    /// (the event carries the entry copy and `ARG_CHANGED`).
+    pub args_changed: u64,
+    /// Syscalls whose entry copy could not be read (the page was not in memory yet): their
+    /// arguments are the exit-time read.
+    pub entry_unreadable: u64,
     /// Processes looked up in `/proc` because an event came from a pid the engine did not know.
     pub late_scans: u64,
 }
@@ -83,6 +91,15 @@ impl Decoder {
         }
         if f & flags::RECORD_FULL != 0 {
             self.stats.records_full += 1;
+        }
+        if f & flags::ENV_TRUNCATED != 0 {
+            self.stats.env_truncated += 1;
+        }
+        if f & flags::ARG_CHANGED != 0 {
+            self.stats.args_changed += 1;
+        }
+        if f & flags::ENTRY_UNREADABLE != 0 {
+            self.stats.entry_unreadable += 1;
         }
     }
 
@@ -176,6 +193,9 @@ impl Decoder {
         if h.flags & (flags::UNREADABLE | flags::RECORD_FULL) != 0 {
             ev_flags |= event_flags::ARG_UNREADABLE;
         }
+        if h.flags & flags::ARG_CHANGED != 0 {
+            ev_flags |= event_flags::ARG_CHANGED;
+        }
         let input = Syscall {
             ts,
             tid: h.tid as i64,
@@ -191,7 +211,7 @@ impl Decoder {
         sink(&ev);
     }
 
-    fn facts<'a>(r: &'a TaskRec, cgroups: &'a [Cgroup]) -> TaskFacts<'a> {
+    fn facts<'a>(&self, r: &'a TaskRec, cgroups: &'a [Cgroup]) -> TaskFacts<'a> {
         let comm_len = r.comm.iter().position(|&b| b == 0).unwrap_or(r.comm.len());
         TaskFacts {
             comm: &r.comm[..comm_len],
@@ -214,7 +234,11 @@ impl Decoder {
             } else {
                 Some(cgroups)
             },
-            pidns_init_start_ts: 0,
+            pidns_init_start_ts: if r.pidns_init_start == 0 {
+                0
+            } else {
+                self.boot_epoch_ns + r.pidns_init_start
+            },
         }
     }
 
@@ -245,7 +269,7 @@ impl Decoder {
             tid: h.tid as i64,
             pid: h.pid as i64,
             ppid: r.ppid as i64,
-            facts: Some(Self::facts(&r, &cgroups)),
+            facts: Some(self.facts(&r, &cgroups)),
         });
     }
 
@@ -271,6 +295,7 @@ impl Decoder {
         let mut blobs = decode::Blobs::new(&body[slots * EXE_SLOT..]);
         let filename = blobs.next().unwrap_or(&[]);
         let argv = blobs.next().unwrap_or(&[]);
+        let env = blobs.next().unwrap_or(&[]);
         if self.path.is_empty() && r.exepath_parts > 0 {
             self.path.push(b'/');
         }
@@ -296,24 +321,33 @@ impl Decoder {
         self.exec_filename.insert(h.tid as i64, filename.to_vec());
         let cgroups = self.task_cgroups(h, &r);
         let ts = self.ts(h);
-        state.exec(&Exec {
-            ts,
-            tid: h.tid as i64,
-            pid,
-            ppid: Some(r.ppid as i64),
-            facts: Self::facts(&r, &cgroups),
-            exe,
-            args: &self.argv,
-            args_truncated: truncated,
-            env: &[],
-            exepath: &self.path,
-            filename,
-            exe_flags: r.exe_flags,
-            exe_ino: r.exe_ino,
-            exe_ino_ctime: r.exe_ctime,
-            exe_ino_mtime: r.exe_mtime,
-            cwd: None,
-        });
+        // env is cut like argv (at MAX_ENV_BYTES, the last entry partly kept) and flagged.
+        let env_flag = if h.flags & flags::ENV_TRUNCATED != 0 {
+            proc_flags::ENV_TRUNCATED
+        } else {
+            0
+        };
+        state.exec_flagged(
+            &Exec {
+                ts,
+                tid: h.tid as i64,
+                pid,
+                ppid: Some(r.ppid as i64),
+                facts: self.facts(&r, &cgroups),
+                exe,
+                args: &self.argv,
+                args_truncated: truncated,
+                env,
+                exepath: &self.path,
+                filename,
+                exe_flags: r.exe_flags,
+                exe_ino: r.exe_ino,
+                exe_ino_ctime: r.exe_ctime,
+                exe_ino_mtime: r.exe_mtime,
+                cwd: None,
+            },
+            env_flag,
+        );
     }
 
     fn exit(

@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use aya::maps::{HashMap as BpfHashMap, MapData, PerCpuArray, RingBuf};
 use aya::programs::{BtfTracePoint, Program, ProgramError, RawTracePoint};
 use aya::{Ebpf, EbpfLoader};
-use rtsec_ebpf_common::{BITMAP_WORDS, Config, DROP_SLOTS, MAX_SYSCALLS};
+use rtsec_ebpf_common::{BITMAP_WORDS, Config, DROP_SLOTS, MAX_SYSCALLS, spec};
 
 use crate::error::CaptureError;
 pub use offsets::MissingField;
@@ -19,6 +19,8 @@ static PROBE: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/rts
 
 /// Every program of the probe that capture attaches.
 const PROGRAMS: &[&str] = &[
+    "rtsec_sys_enter",
+    "rtsec_sys_enter_raw",
     "rtsec_sys_exit",
     "rtsec_sys_exit_raw",
     "rtsec_fork",
@@ -39,12 +41,15 @@ pub struct ProbeOptions {
     pub v1_controller: Option<String>,
     /// Read device and inode numbers of opened files (costs a walk of the fd table per open).
     pub file_ids: bool,
-    /// Attach the plain raw-tracepoint `sys_exit` program even if the BTF-typed one would work
-    /// (for tests and comparisons).
+    /// Attach the plain raw-tracepoint `sys_exit` (and `sys_enter`) programs even if the
+    /// BTF-typed ones would work (for tests and comparisons).
     pub raw_sys_exit: bool,
+    /// Copy path and address arguments at syscall entry (`sys_enter`) so that a racing thread
+    /// cannot change what the record says; off: read them at exit only (cheaper: no entry hook).
+    pub entry_copies: bool,
 }
 
-/// Which `sys_exit` program is attached.
+/// Which variant of a syscall-tracepoint program (`sys_exit`, `sys_enter`) is attached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitHook {
     /// BTF-typed tracepoint: the syscall number is a direct load.
@@ -59,6 +64,10 @@ pub struct Probe {
     /// Kernel fields the probe could not find, and what that loses.
     pub missing: Vec<MissingField>,
     pub exit_hook: ExitHook,
+    /// The `sys_enter` program copying arguments at entry (`None`: no entry copies).
+    pub enter_hook: Option<ExitHook>,
+    /// Syscalls whose arguments are copied at entry.
+    pub entry_syscalls: Vec<u16>,
     /// Size of the ring as created.
     pub ring_bytes: u32,
 }
@@ -98,11 +107,21 @@ impl Probe {
             }
         }
         config.syscalls = bitmap;
+        let entry_syscalls: Vec<u16> = if opts.entry_copies {
+            entry_set(&opts.syscalls)
+        } else {
+            Vec::new()
+        };
+        for &nr in &entry_syscalls {
+            config.entry_syscalls[nr as usize / 64] |= 1 << (nr % 64);
+        }
         raise_memlock();
         let ring_bytes = ring_size(opts.ring_bytes as u64);
         config.ring_bytes = ring_bytes;
         config.file_ids = u32::from(opts.file_ids);
         let mut ebpf = EbpfLoader::new()
+            // ENTRY is task-local storage, which aya creates but has no typed wrapper for.
+            .allow_unsupported_maps()
             .override_global("RTSEC_CONFIG", &config, true)
             .map_max_entries("EVENTS", ring_bytes)
             .load(PROBE)
@@ -121,16 +140,31 @@ impl Probe {
         attach_raw(&mut ebpf, "rtsec_fork", "sched_process_fork")?;
         attach_raw(&mut ebpf, "rtsec_exec", "sched_process_exec")?;
         attach_raw(&mut ebpf, "rtsec_exit", "sched_process_exit")?;
-        let exit_hook = if opts.raw_sys_exit {
-            attach_raw(&mut ebpf, "rtsec_sys_exit_raw", "sys_exit")?;
-            ExitHook::RawTracepoint
+        // Entry copies before the exit hook: an exit never looks for a copy that no entry made.
+        let enter_hook = if entry_syscalls.is_empty() {
+            None
         } else {
-            attach_sys_exit(&mut ebpf, "rtsec_sys_exit", "rtsec_sys_exit_raw")?
+            Some(attach_syscall_hook(
+                &mut ebpf,
+                "sys_enter",
+                "rtsec_sys_enter",
+                "rtsec_sys_enter_raw",
+                opts.raw_sys_exit,
+            )?)
         };
+        let exit_hook = attach_syscall_hook(
+            &mut ebpf,
+            "sys_exit",
+            "rtsec_sys_exit",
+            "rtsec_sys_exit_raw",
+            opts.raw_sys_exit,
+        )?;
         Ok(Probe {
             ebpf,
             missing: resolved.missing,
             exit_hook,
+            enter_hook,
+            entry_syscalls,
             ring_bytes,
         })
     }
@@ -197,27 +231,55 @@ impl Drops {
     }
 }
 
-/// A do-nothing probe on `sys_exit` (the benchmark floor). Dropping it detaches it.
+/// The syscalls of `set` whose arguments the probe copies at entry (`spec::extra::AT_ENTRY`).
+pub fn entry_set(set: &[u16]) -> Vec<u16> {
+    set.iter()
+        .copied()
+        .filter(|&nr| spec::extras(spec::spec(nr)) & spec::extra::AT_ENTRY != 0)
+        .collect()
+}
+
+/// A do-nothing probe on `sys_exit`, and on `sys_enter` too if asked (the benchmark floor of
+/// each probe layout). Dropping it detaches it.
 pub struct NoopProbe {
     _ebpf: Ebpf,
     pub exit_hook: ExitHook,
+    pub enter_hook: Option<ExitHook>,
 }
 
 impl NoopProbe {
-    pub fn attach() -> Result<NoopProbe, CaptureError> {
+    pub fn attach(enter: bool) -> Result<NoopProbe, CaptureError> {
         if !have_privileges() {
             return Err(CaptureError::NotRoot);
         }
         raise_memlock();
         let mut ebpf = EbpfLoader::new()
+            .allow_unsupported_maps()
             .map_max_entries("EVENTS", 4096)
             .load(PROBE)
             .map_err(|e| CaptureError::Load(error_chain(&e)))?;
-        let exit_hook =
-            attach_sys_exit(&mut ebpf, "rtsec_noop_sys_exit", "rtsec_noop_sys_exit_raw")?;
+        let enter_hook = if enter {
+            Some(attach_syscall_hook(
+                &mut ebpf,
+                "sys_enter",
+                "rtsec_noop_sys_enter",
+                "rtsec_noop_sys_enter_raw",
+                false,
+            )?)
+        } else {
+            None
+        };
+        let exit_hook = attach_syscall_hook(
+            &mut ebpf,
+            "sys_exit",
+            "rtsec_noop_sys_exit",
+            "rtsec_noop_sys_exit_raw",
+            false,
+        )?;
         Ok(NoopProbe {
             _ebpf: ebpf,
             exit_hook,
+            enter_hook,
         })
     }
 }
@@ -237,12 +299,19 @@ fn attach_raw(ebpf: &mut Ebpf, name: &str, hook: &str) -> Result<(), CaptureErro
     Ok(())
 }
 
-/// Attaches the BTF-typed `sys_exit` program, or the raw one if the kernel refuses it.
-fn attach_sys_exit(
+/// Attaches the BTF-typed program for the raw syscall tracepoint `hook` (`sys_enter` or
+/// `sys_exit`), or the plain raw one if the kernel refuses it (or `raw` asks for it).
+fn attach_syscall_hook(
     ebpf: &mut Ebpf,
+    hook: &str,
     btf_name: &str,
     raw_name: &str,
+    raw: bool,
 ) -> Result<ExitHook, CaptureError> {
+    if raw {
+        attach_raw(ebpf, raw_name, hook)?;
+        return Ok(ExitHook::RawTracepoint);
+    }
     let tried: Result<(), CaptureError> = (|| {
         let btf = aya::Btf::from_sys_fs().map_err(|e| CaptureError::Btf {
             path: "/sys/kernel/btf/vmlinux".into(),
@@ -253,11 +322,10 @@ fn attach_sys_exit(
             .ok_or_else(|| CaptureError::Load(format!("program {btf_name} missing")))?
             .try_into()
             .map_err(|e: ProgramError| CaptureError::Load(e.to_string()))?;
-        prog.load("sys_exit", &btf)
-            .map_err(|e| verifier(btf_name, e))?;
+        prog.load(hook, &btf).map_err(|e| verifier(btf_name, e))?;
         prog.attach().map_err(|e| CaptureError::Attach {
             program: btf_name.into(),
-            hook: "tp_btf/sys_exit".into(),
+            hook: format!("tp_btf/{hook}"),
             reason: error_chain(&e),
         })?;
         Ok(())
@@ -265,7 +333,7 @@ fn attach_sys_exit(
     match tried {
         Ok(()) => Ok(ExitHook::BtfTracepoint),
         Err(_) => {
-            attach_raw(ebpf, raw_name, "sys_exit")?;
+            attach_raw(ebpf, raw_name, hook)?;
             Ok(ExitHook::RawTracepoint)
         }
     }

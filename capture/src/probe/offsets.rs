@@ -111,6 +111,9 @@ pub fn resolve(btf: &Btf) -> Resolved {
     set!(cred_gid, "cred", ["gid"], IDS);
     set!(cred_euid, "cred", ["euid"], IDS);
     set!(cred_egid, "cred", ["egid"], IDS);
+    const WRITABLE: &str = "the exe-writable flag (proc.is_exe_writable)";
+    set!(cred_fsuid, "cred", ["fsuid"], WRITABLE);
+    set!(cred_fsgid, "cred", ["fsgid"], WRITABLE);
     set!(
         cred_cap_inheritable,
         "cred",
@@ -162,6 +165,20 @@ pub fn resolve(btf: &Btf) -> Resolved {
     }
     set!(mm_arg_start, "mm_struct", ["arg_start"], "argv at exec");
     set!(mm_arg_end, "mm_struct", ["arg_end"], "argv at exec");
+    set!(mm_env_start, "mm_struct", ["env_start"], "proc.env at exec");
+    set!(mm_env_end, "mm_struct", ["env_end"], "proc.env at exec");
+    set!(
+        upid_ns,
+        "upid",
+        ["ns"],
+        "container.start_ts (pid namespace init)"
+    );
+    set!(
+        pidns_child_reaper,
+        "pid_namespace",
+        ["child_reaper"],
+        "container.start_ts (pid namespace init)"
+    );
     set!(
         bprm_file,
         "linux_binprm",
@@ -245,8 +262,12 @@ pub fn resolve(btf: &Btf) -> Resolved {
         ["i_mtime_sec", "__i_mtime.tv_sec", "i_mtime.tv_sec"],
         "proc.exe_ino.mtime"
     );
+    set!(inode_uid, "inode", ["i_uid"], WRITABLE);
+    set!(inode_gid, "inode", ["i_gid"], WRITABLE);
+    set!(inode_flags, "inode", ["i_flags"], WRITABLE);
     set!(sb_dev, "super_block", ["s_dev"], "device numbers");
     set!(sb_magic, "super_block", ["s_magic"], "overlayfs detection");
+    set!(sb_flags, "super_block", ["s_flags"], WRITABLE);
     match (
         btf.offset("ovl_inode", "__upperdentry"),
         btf.offset("ovl_inode", "vfs_inode"),

@@ -289,6 +289,11 @@ impl State {
 
     /// A successful exec: the process gets its new image; `O_CLOEXEC` fds close.
     pub fn exec(&mut self, e: &Exec<'_>) {
+        self.exec_flagged(e, 0);
+    }
+
+    /// [`State::exec`], adding `proc_flags` bits to the new image (e.g. `ENV_TRUNCATED`).
+    pub fn exec_flagged(&mut self, e: &Exec<'_>, flags: u32) {
         self.finish_seeding();
         if !self.procs.contains_key(&e.pid) {
             self.placeholder(e.pid, e.tid);
@@ -333,11 +338,14 @@ impl State {
             if let Some(c) = cwd {
                 info.cwd = c;
             }
-            info.flags &=
-                !(proc_flags::PLACEHOLDER | proc_flags::FROM_SCAN | proc_flags::ARGS_TRUNCATED);
+            info.flags &= !(proc_flags::PLACEHOLDER
+                | proc_flags::FROM_SCAN
+                | proc_flags::ARGS_TRUNCATED
+                | proc_flags::ENV_TRUNCATED);
             if e.args_truncated {
                 info.flags |= proc_flags::ARGS_TRUNCATED;
             }
+            info.flags |= flags;
         });
     }
 

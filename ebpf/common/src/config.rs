@@ -33,6 +33,8 @@ pub struct Offsets {
     pub cred_gid: u32,
     pub cred_euid: u32,
     pub cred_egid: u32,
+    pub cred_fsuid: u32,
+    pub cred_fsgid: u32,
     pub cred_cap_inheritable: u32,
     pub cred_cap_permitted: u32,
     pub cred_cap_effective: u32,
@@ -49,9 +51,14 @@ pub struct Offsets {
     pub pid_numbers: u32,
     /// `sizeof(struct upid)`; `upid.nr` is at offset 0.
     pub upid_size: u32,
+    /// `upid.ns`: the pid namespace of that level.
+    pub upid_ns: u32,
+    pub pidns_child_reaper: u32,
 
     pub mm_arg_start: u32,
     pub mm_arg_end: u32,
+    pub mm_env_start: u32,
+    pub mm_env_end: u32,
 
     pub bprm_file: u32,
     pub bprm_filename: u32,
@@ -78,8 +85,12 @@ pub struct Offsets {
     pub inode_nlink: u32,
     pub inode_ctime_sec: u32,
     pub inode_mtime_sec: u32,
+    pub inode_uid: u32,
+    pub inode_gid: u32,
+    pub inode_flags: u32,
     pub sb_dev: u32,
     pub sb_magic: u32,
+    pub sb_flags: u32,
     /// `ovl_inode.__upperdentry` relative to `ovl_inode.vfs_inode` (overlayfs upper layer).
     pub ovl_upper_from_inode: u32,
 
@@ -125,6 +136,9 @@ pub struct Config {
     pub file_ids: u32,
     /// Bit `nr` set: syscall `nr` is recorded.
     pub syscalls: [u64; crate::BITMAP_WORDS],
+    /// Bit `nr` set: syscall `nr` is recorded and its arguments are copied at entry
+    /// (`spec::extra::AT_ENTRY`).
+    pub entry_syscalls: [u64; crate::BITMAP_WORDS],
     pub off: Offsets,
 }
 
@@ -154,6 +168,8 @@ impl Offsets {
         cred_gid: MISSING,
         cred_euid: MISSING,
         cred_egid: MISSING,
+        cred_fsuid: MISSING,
+        cred_fsgid: MISSING,
         cred_cap_inheritable: MISSING,
         cred_cap_permitted: MISSING,
         cred_cap_effective: MISSING,
@@ -167,8 +183,12 @@ impl Offsets {
         pid_level: MISSING,
         pid_numbers: MISSING,
         upid_size: MISSING,
+        upid_ns: MISSING,
+        pidns_child_reaper: MISSING,
         mm_arg_start: MISSING,
         mm_arg_end: MISSING,
+        mm_env_start: MISSING,
+        mm_env_end: MISSING,
         bprm_file: MISSING,
         bprm_filename: MISSING,
         file_path: MISSING,
@@ -192,8 +212,12 @@ impl Offsets {
         inode_nlink: MISSING,
         inode_ctime_sec: MISSING,
         inode_mtime_sec: MISSING,
+        inode_uid: MISSING,
+        inode_gid: MISSING,
+        inode_flags: MISSING,
         sb_dev: MISSING,
         sb_magic: MISSING,
+        sb_flags: MISSING,
         ovl_upper_from_inode: MISSING,
         files_fdt: MISSING,
         fdt_max_fds: MISSING,
@@ -226,6 +250,7 @@ impl Config {
         ring_bytes: 0,
         file_ids: 0,
         syscalls: [0; crate::BITMAP_WORDS],
+        entry_syscalls: [0; crate::BITMAP_WORDS],
         off: Offsets::NONE,
     };
 }

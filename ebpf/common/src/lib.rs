@@ -13,7 +13,7 @@ pub mod record;
 pub mod spec;
 
 pub use config::{Config, MISSING, Offsets};
-pub use record::{ExitRec, FileId, Header, SockTuple, SyscallRec, TaskRec};
+pub use record::{EntrySlot, ExitRec, FileId, Header, SockTuple, SyscallRec, TaskRec};
 
 /// Syscall numbers are below this (x86_64 is at 470 in 2026); the bitmap and tables use it.
 pub const MAX_SYSCALLS: usize = 512;
@@ -38,6 +38,18 @@ pub const EXE_SLOT: usize = 258;
 /// keeps every access provably in bounds for the verifier.
 pub const SCRATCH_BYTES: usize = 32768;
 pub const SCRATCH_HALF: usize = 16384;
+
+/// Blob writes into an entry copy start below this offset (a power of two: offsets are
+/// masked with it so the verifier can bound every write), and are at most `MAX_STR + 2` long.
+pub const ENTRY_HALF: usize = 8192;
+/// Most bytes of argument blobs an entry copy holds (two paths): `spec` checks every
+/// `AT_ENTRY` syscall against it.
+pub const ENTRY_MAX_LEN: usize = 2 * (MAX_STR + 2);
+/// Size of [`record::EntrySlot::data`]: room for a maximal write at the last start offset.
+pub const ENTRY_DATA: usize = ENTRY_HALF + MAX_STR + 8;
+
+/// Most env bytes kept per exec.
+pub const MAX_ENV_BYTES: usize = 4096;
 
 /// Slots of the per-CPU drop counter array: one per syscall number, then one per lifecycle
 /// record kind (`MAX_SYSCALLS + kind`).

@@ -34,6 +34,14 @@ pub mod flags {
     pub const EXEPATH_TRUNCATED: u16 = 8;
     /// The record ran out of scratch space: later blobs are missing.
     pub const RECORD_FULL: u16 = 16;
+    /// The environment was longer than `MAX_ENV_BYTES` and holds the first part (exec).
+    pub const ENV_TRUNCATED: u16 = 32;
+    /// The arguments copied at syscall entry differ from what the process's memory held at
+    /// exit: another thread changed them while the call ran. The record carries the entry copy.
+    pub const ARG_CHANGED: u16 = 64;
+    /// The entry copy could not be read (e.g. the page was not yet in memory): the record
+    /// carries the exit-time read, which a racing thread could have changed.
+    pub const ENTRY_UNREADABLE: u16 = 128;
 }
 
 /// Common first 40 bytes of every record.
@@ -75,8 +83,8 @@ pub struct SyscallRec {
 /// Facts about a task, gathered at fork (the new task) and at exec (after the new image is in
 /// place). For exec, followed by `exepath_parts` fixed-size slots (`EXE_SLOT` bytes: a `u16`
 /// length and the name) holding the executable's path components, leaf first (a slot may be
-/// empty where the walk crossed a mount), then two blobs: the filename passed to exec and argv
-/// (raw, NUL-separated).
+/// empty where the walk crossed a mount), then three blobs: the filename passed to exec, argv
+/// and the environment (raw, NUL-separated).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TaskRec {
@@ -118,6 +126,9 @@ pub struct TaskRec {
     pub exe_ino: u64,
     pub exe_ctime: u64,
     pub exe_mtime: u64,
+    /// `start_boottime` of the init process of the task's pid namespace (ns since boot; 0 if
+    /// unknown): Falco's `container.start_ts`.
+    pub pidns_init_start: u64,
     pub comm: [u8; 16],
 }
 
@@ -130,6 +141,20 @@ pub struct ExitRec {
     pub exit_code: u32,
     /// 1 if this was the last thread of its thread group.
     pub group_dead: u32,
+}
+
+/// A thread's copy of its syscall arguments, made at `sys_enter` for syscalls whose spec says
+/// `AT_ENTRY` and used by `sys_exit` (task-local storage: one per thread, freed with it).
+#[repr(C)]
+pub struct EntrySlot {
+    /// Syscall number + 1 of the call the copy belongs to; 0 once used (or never armed).
+    pub nr: u32,
+    /// Bytes of blobs in `data`, laid out as in the syscall record.
+    pub len: u32,
+    /// [`flags`] bits of the entry reads.
+    pub flags: u32,
+    pub _pad: u32,
+    pub data: [u8; crate::ENTRY_DATA],
 }
 
 /// A socket's endpoints as the kernel holds them, read through the fd table (extra blob).
@@ -166,7 +191,8 @@ pub struct FileId {
 
 const _: () = assert!(size_of::<Header>() == 40);
 const _: () = assert!(size_of::<SyscallRec>() == 96);
-const _: () = assert!(size_of::<TaskRec>() == 184);
+const _: () = assert!(size_of::<TaskRec>() == 192);
+const _: () = assert!(size_of::<EntrySlot>() == 16 + crate::ENTRY_DATA);
 const _: () = assert!(size_of::<ExitRec>() == 48);
 const _: () = assert!(size_of::<SockTuple>() == 64);
 const _: () = assert!(size_of::<FileId>() == 16);

@@ -39,6 +39,12 @@ pub mod extra {
     /// Arguments are read only when the call failed (a successful exec has replaced the memory
     /// they pointed at; the exec record carries them instead).
     pub const ONLY_ON_FAILURE: u8 = 8;
+    /// The arguments are also copied at syscall entry (`sys_enter`), and the record carries that
+    /// copy: a thread racing the call cannot swap the path or address the kernel used for
+    /// another one before the exit-time read (TOCTOU). Where the exit-time read differs, the
+    /// record says so (`record::flags::ARG_CHANGED`). Only for argument kinds the process
+    /// passes in (never `*_OUT` or `FD_PAIR`), and at most [`crate::ENTRY_BYTES`] of blobs.
+    pub const AT_ENTRY: u8 = 16;
 }
 
 /// One syscall's spec: argument `i`'s kind in bits `4i..4i+4`, extra flags in bits 24..32.
@@ -71,53 +77,53 @@ const N: u8 = NONE;
 
 /// `(syscall number, spec)` for every syscall with arguments worth dereferencing.
 const ENTRIES: &[(u16, Spec)] = &[
-    (2, s([STR, N, N, N, N, N], FILE_RES)),             // open
-    (22, s([FD_PAIR, N, N, N, N, N], 0)),               // pipe
-    (42, s([N, SOCKADDR, N, N, N, N], TUPLE_ARG0)),     // connect
-    (43, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)),  // accept
-    (44, s([N, N, N, N, SOCKADDR, N], 0)),              // sendto
-    (45, s([N, N, N, N, SOCKADDR_OUT, N], 0)),          // recvfrom
-    (46, s([N, MSGHDR, N, N, N, N], 0)),                // sendmsg
-    (47, s([N, MSGHDR, N, N, N, N], 0)),                // recvmsg
-    (49, s([N, SOCKADDR, N, N, N, N], 0)),              // bind
-    (53, s([N, N, N, FD_PAIR, N, N], 0)),               // socketpair
-    (59, s([STR, N, N, N, N, N], ONLY_ON_FAILURE)),     // execve
-    (80, s([STR, N, N, N, N, N], 0)),                   // chdir
-    (82, s([STR, STR, N, N, N, N], 0)),                 // rename
-    (83, s([STR, N, N, N, N, N], 0)),                   // mkdir
-    (84, s([STR, N, N, N, N, N], 0)),                   // rmdir
-    (85, s([STR, N, N, N, N, N], FILE_RES)),            // creat
-    (86, s([STR, STR, N, N, N, N], 0)),                 // link
-    (87, s([STR, N, N, N, N, N], 0)),                   // unlink
-    (88, s([STR, STR, N, N, N, N], 0)),                 // symlink
-    (90, s([STR, N, N, N, N, N], 0)),                   // chmod
-    (92, s([STR, N, N, N, N, N], 0)),                   // chown
-    (94, s([STR, N, N, N, N, N], 0)),                   // lchown
-    (126, s([N, RAW32, N, N, N, N], 0)),                // capset
-    (157, s([N, PRCTL_NAME, N, N, N, N], 0)),           // prctl
-    (161, s([STR, N, N, N, N, N], 0)),                  // chroot
-    (165, s([STR, STR, STR, N, N, N], 0)),              // mount
-    (166, s([STR, N, N, N, N, N], 0)),                  // umount2
-    (175, s([N, N, STR, N, N, N], 0)),                  // init_module
-    (176, s([STR, N, N, N, N, N], 0)),                  // delete_module
-    (257, s([N, STR, N, N, N, N], FILE_RES)),           // openat
-    (258, s([N, STR, N, N, N, N], 0)),                  // mkdirat
-    (260, s([N, STR, N, N, N, N], 0)),                  // fchownat
-    (263, s([N, STR, N, N, N, N], 0)),                  // unlinkat
-    (264, s([N, STR, N, STR, N, N], 0)),                // renameat
-    (265, s([N, STR, N, STR, N, N], 0)),                // linkat
-    (266, s([STR, N, STR, N, N, N], 0)),                // symlinkat
-    (268, s([N, STR, N, N, N, N], 0)),                  // fchmodat
+    (2, s([STR, N, N, N, N, N], FILE_RES | AT_ENTRY)), // open
+    (22, s([FD_PAIR, N, N, N, N, N], 0)),              // pipe
+    (42, s([N, SOCKADDR, N, N, N, N], TUPLE_ARG0 | AT_ENTRY)), // connect
+    (43, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)), // accept
+    (44, s([N, N, N, N, SOCKADDR, N], AT_ENTRY)),      // sendto
+    (45, s([N, N, N, N, SOCKADDR_OUT, N], 0)),         // recvfrom
+    (46, s([N, MSGHDR, N, N, N, N], AT_ENTRY)),        // sendmsg
+    (47, s([N, MSGHDR, N, N, N, N], 0)),               // recvmsg
+    (49, s([N, SOCKADDR, N, N, N, N], AT_ENTRY)),      // bind
+    (53, s([N, N, N, FD_PAIR, N, N], 0)),              // socketpair
+    (59, s([STR, N, N, N, N, N], ONLY_ON_FAILURE | AT_ENTRY)), // execve
+    (80, s([STR, N, N, N, N, N], AT_ENTRY)),           // chdir
+    (82, s([STR, STR, N, N, N, N], AT_ENTRY)),         // rename
+    (83, s([STR, N, N, N, N, N], AT_ENTRY)),           // mkdir
+    (84, s([STR, N, N, N, N, N], AT_ENTRY)),           // rmdir
+    (85, s([STR, N, N, N, N, N], FILE_RES | AT_ENTRY)), // creat
+    (86, s([STR, STR, N, N, N, N], AT_ENTRY)),         // link
+    (87, s([STR, N, N, N, N, N], AT_ENTRY)),           // unlink
+    (88, s([STR, STR, N, N, N, N], AT_ENTRY)),         // symlink
+    (90, s([STR, N, N, N, N, N], AT_ENTRY)),           // chmod
+    (92, s([STR, N, N, N, N, N], AT_ENTRY)),           // chown
+    (94, s([STR, N, N, N, N, N], AT_ENTRY)),           // lchown
+    (126, s([N, RAW32, N, N, N, N], AT_ENTRY)),        // capset
+    (157, s([N, PRCTL_NAME, N, N, N, N], AT_ENTRY)),   // prctl
+    (161, s([STR, N, N, N, N, N], AT_ENTRY)),          // chroot
+    (165, s([STR, STR, STR, N, N, N], 0)),             // mount
+    (166, s([STR, N, N, N, N, N], AT_ENTRY)),          // umount2
+    (175, s([N, N, STR, N, N, N], AT_ENTRY)),          // init_module
+    (176, s([STR, N, N, N, N, N], AT_ENTRY)),          // delete_module
+    (257, s([N, STR, N, N, N, N], FILE_RES | AT_ENTRY)), // openat
+    (258, s([N, STR, N, N, N, N], AT_ENTRY)),          // mkdirat
+    (260, s([N, STR, N, N, N, N], AT_ENTRY)),          // fchownat
+    (263, s([N, STR, N, N, N, N], AT_ENTRY)),          // unlinkat
+    (264, s([N, STR, N, STR, N, N], AT_ENTRY)),        // renameat
+    (265, s([N, STR, N, STR, N, N], AT_ENTRY)),        // linkat
+    (266, s([STR, N, STR, N, N, N], AT_ENTRY)),        // symlinkat
+    (268, s([N, STR, N, N, N, N], AT_ENTRY)),          // fchmodat
     (288, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)), // accept4
-    (293, s([FD_PAIR, N, N, N, N, N], 0)),              // pipe2
-    (313, s([N, STR, N, N, N, N], 0)),                  // finit_module
-    (316, s([N, STR, N, STR, N, N], 0)),                // renameat2
-    (319, s([STR, N, N, N, N, N], 0)),                  // memfd_create
-    (322, s([N, STR, N, N, N, N], ONLY_ON_FAILURE)),    // execveat
-    (425, s([N, RAW32, N, N, N, N], 0)),                // io_uring_setup
-    (435, s([RAW32, N, N, N, N, N], 0)),                // clone3
-    (437, s([N, STR, RAW32, N, N, N], FILE_RES)),       // openat2
-    (452, s([N, STR, N, N, N, N], 0)),                  // fchmodat2
+    (293, s([FD_PAIR, N, N, N, N, N], 0)),             // pipe2
+    (313, s([N, STR, N, N, N, N], AT_ENTRY)),          // finit_module
+    (316, s([N, STR, N, STR, N, N], AT_ENTRY)),        // renameat2
+    (319, s([STR, N, N, N, N, N], AT_ENTRY)),          // memfd_create
+    (322, s([N, STR, N, N, N, N], ONLY_ON_FAILURE | AT_ENTRY)), // execveat
+    (425, s([N, RAW32, N, N, N, N], 0)),               // io_uring_setup
+    (435, s([RAW32, N, N, N, N, N], AT_ENTRY)),        // clone3
+    (437, s([N, STR, RAW32, N, N, N], FILE_RES | AT_ENTRY)), // openat2
+    (452, s([N, STR, N, N, N, N], AT_ENTRY)),          // fchmodat2
 ];
 
 const fn build() -> [Spec; MAX_SYSCALLS] {
@@ -129,6 +135,56 @@ const fn build() -> [Spec; MAX_SYSCALLS] {
     }
     t
 }
+
+/// Most bytes the argument blobs of `spec` can take (length prefixes included).
+pub const fn max_arg_bytes(spec: Spec) -> usize {
+    let mut total = 0;
+    let mut i = 0;
+    while i < 6 {
+        total += match arg_kind(spec, i) {
+            NONE => 0,
+            STR => crate::MAX_STR + 2,
+            SOCKADDR | SOCKADDR_OUT | MSGHDR => 128 + 2,
+            FD_PAIR => 8 + 2,
+            RAW32 => 32 + 2,
+            _ => 16 + 2, // PRCTL_NAME
+        };
+        i += 1;
+    }
+    total
+}
+
+/// True if every `AT_ENTRY` spec only has arguments the process passes in, and each of its
+/// blobs starts below `ENTRY_HALF` in the entry copy (so the copy can hold them all).
+const fn entry_specs_fit() -> bool {
+    let mut i = 0;
+    while i < ENTRIES.len() {
+        let sp = ENTRIES[i].1;
+        if extras(sp) & AT_ENTRY != 0 {
+            if max_arg_bytes(sp) > crate::ENTRY_MAX_LEN {
+                return false;
+            }
+            let mut start = 0;
+            let mut a = 0;
+            while a < 6 {
+                let k = arg_kind(sp, a);
+                if k == SOCKADDR_OUT || k == FD_PAIR {
+                    return false;
+                }
+                if k != NONE {
+                    if start >= crate::ENTRY_HALF {
+                        return false;
+                    }
+                    start += max_arg_bytes(s([k, NONE, NONE, NONE, NONE, NONE], 0));
+                }
+                a += 1;
+            }
+        }
+        i += 1;
+    }
+    true
+}
+const _: () = assert!(entry_specs_fit());
 
 /// The spec of every syscall number (0 = nothing to dereference).
 pub static SPECS: [Spec; MAX_SYSCALLS] = build();
