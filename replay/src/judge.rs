@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use rtsec_format::{Losses, RawBlock};
+use rtsec_format::{Block, Losses, RawBlock};
 use rtsec_rules::{Engine, OutputValue, RuleId, Scratch};
 use smallvec::SmallVec;
 
@@ -95,19 +95,31 @@ pub(crate) struct Job {
 impl Judge<'_> {
     pub fn run(&self, job: Job, scratch: &mut Scratch) -> BlockResult {
         let t0 = thread_cpu_ns();
-        let mut out = BlockResult {
+        let out = BlockResult {
             input: job.input,
             block: job.raw.index,
             ..Default::default()
         };
-        let block = match job.raw.decode() {
-            Ok(b) => b,
-            Err(e) => {
-                out.damage = Some(e.to_string());
-                out.decode_ns = thread_cpu_ns() - t0;
-                return out;
-            }
-        };
+        // Each worker decodes into the same block again and again: no fresh megabytes per block.
+        thread_local! {
+            static BLOCK: std::cell::RefCell<Block> = std::cell::RefCell::new(Block::default());
+        }
+        BLOCK.with_borrow_mut(|block| self.judge(job, block, scratch, t0, out))
+    }
+
+    fn judge(
+        &self,
+        job: Job,
+        block: &mut Block,
+        scratch: &mut Scratch,
+        t0: u64,
+        mut out: BlockResult,
+    ) -> BlockResult {
+        if let Err(e) = job.raw.decode_into(block) {
+            out.damage = Some(e.to_string());
+            out.decode_ns = thread_cpu_ns() - t0;
+            return out;
+        }
         drop(job.raw);
         let t1 = thread_cpu_ns();
         out.decode_ns = t1 - t0;
