@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use rtsec_format::{EventView, TraceReader};
-use rtsec_rules::{Filter, HostTable, Scratch, event_args, event_type};
+use rtsec_rules::{Filter, HostTable, Scratch, clock_text, event_args, event_type};
 
-use crate::output::{clock, lossless};
+use crate::output::lossless;
 
 /// Print the events of a trace, one per line (or as JSON lines).
 #[derive(clap::Args)]
@@ -100,7 +100,7 @@ fn text(ev: &EventView<'_>) -> String {
     format!(
         "{} {} {} {} ({}) {} < {} {}",
         ev.num,
-        clock(e.ts),
+        clock_text(e.ts),
         e.cpu,
         comm,
         e.tid,

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use rtsec_format::{Header, Losses, Notice, TraceReader};
+use rtsec_rules::iso8601_text;
 use serde::Serialize;
 
-use crate::output::{human_bytes, iso8601, lossless};
+use crate::output::{human_bytes, lossless};
 
 /// Show a trace's header, time span, events by type, processes, containers, drops and
 /// integrity notices.
@@ -90,8 +91,8 @@ fn base(reader: &TraceReader) -> Report {
 
 fn finish(mut r: Report, ts_min: u64, ts_max: u64) -> Report {
     if r.events > 0 {
-        r.first_event = Some(iso8601(ts_min));
-        r.last_event = Some(iso8601(ts_max));
+        r.first_event = Some(iso8601_text(ts_min));
+        r.last_event = Some(iso8601_text(ts_max));
         r.duration_s = (ts_max - ts_min) as f64 / 1e9;
         r.bytes_per_event = r.file_bytes as f64 / r.events as f64;
     }
@@ -159,7 +160,7 @@ fn print_text(r: &Report) {
     );
     println!("host:        {} (kernel {})", h.hostname, h.kernel_release);
     if h.start_ns > 0 {
-        println!("recorded:    {}", iso8601(h.start_ns));
+        println!("recorded:    {}", iso8601_text(h.start_ns));
     }
     let s = &h.settings;
     if !s.syscalls.is_empty() {
