@@ -402,6 +402,40 @@ pub fn number(name: &str) -> Option<u16> {
     X86_64.iter().find(|&&(_, n)| n == name).map(|&(nr, _)| nr)
 }
 
+/// True for the syscalls without a kind of their own whose first argument is an fd that Falco
+/// resolves for them (its event table flags them `EF_USES_FD`): fstat, lseek, ioctl, pread64,
+/// pwrite64, readv, writev, sendfile, shutdown, setsockopt, getsockopt, flock, getdents,
+/// getdents64, newfstatat, mknodat, splice, preadv, pwritev, recvmmsg, sendmmsg,
+/// io_uring_enter, io_uring_register, fsconfig.
+pub fn first_arg_is_fd(nr: u16) -> bool {
+    matches!(
+        nr,
+        5 | 8
+            | 16
+            | 17
+            | 18
+            | 19
+            | 20
+            | 40
+            | 48
+            | 54
+            | 55
+            | 73
+            | 78
+            | 217
+            | 259
+            | 262
+            | 275
+            | 295
+            | 296
+            | 299
+            | 307
+            | 426
+            | 427
+            | 431
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -176,40 +176,6 @@ pub fn generic_fd_type(nr: u16) -> Option<FdType> {
     })
 }
 
-/// True for syscalls recorded generically whose first argument is the fd libsinsp attaches to
-/// their events (its event table flags them `EF_USES_FD`): fstat, lseek, ioctl, pread64,
-/// pwrite64, readv, writev, sendfile, shutdown, setsockopt, getsockopt, flock, getdents,
-/// getdents64, newfstatat, mknodat, splice, preadv, pwritev, recvmmsg, sendmmsg,
-/// io_uring_enter, io_uring_register, fsconfig.
-pub fn generic_uses_fd(nr: u16) -> bool {
-    matches!(
-        nr,
-        5 | 8
-            | 16
-            | 17
-            | 18
-            | 19
-            | 20
-            | 40
-            | 48
-            | 54
-            | 55
-            | 73
-            | 78
-            | 217
-            | 259
-            | 262
-            | 275
-            | 295
-            | 296
-            | 299
-            | 307
-            | 426
-            | 427
-            | 431
-    )
-}
-
 /// `AF_*` numbers the decoder uses for socket addresses.
 pub mod family {
     pub const UNIX: u16 = super::AF_UNIX as u16;

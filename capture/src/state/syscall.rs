@@ -621,7 +621,7 @@ impl State {
                             ..FdInfo::default()
                         },
                     )
-                } else if recorded && fds::generic_uses_fd(nr) {
+                } else if recorded && rtsec_format::syscalls::first_arg_is_fd(nr) {
                     self.use_fd(pid, args[0] as i64)
                 } else {
                     FdSel::None

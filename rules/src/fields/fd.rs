@@ -125,37 +125,12 @@ pub(crate) fn num(ev: &EventView<'_>) -> Option<i64> {
 }
 
 /// The fd argument of a generically recorded syscall that libsinsp gives an fd (its first
-/// argument; see the capture's `generic_uses_fd`), when the capture recorded the arguments.
+/// argument; `rtsec_format::syscalls::first_arg_is_fd`), when the capture recorded the arguments.
 fn generic_fd(ev: &EventView<'_>) -> Option<i64> {
     let Args::Generic { nr, args } = ev.args() else {
         return None;
     };
-    let uses_fd = matches!(
-        nr,
-        5 | 8
-            | 16
-            | 17
-            | 18
-            | 19
-            | 20
-            | 40
-            | 48
-            | 54
-            | 55
-            | 73
-            | 78
-            | 217
-            | 259
-            | 262
-            | 275
-            | 295
-            | 296
-            | 299
-            | 307
-            | 426
-            | 427
-            | 431
-    );
+    let uses_fd = rtsec_format::syscalls::first_arg_is_fd(*nr);
     (uses_fd && ev.event.flags & rtsec_format::wire::event_flags::ARG_UNREADABLE == 0)
         .then_some(args[0] as i64)
 }
