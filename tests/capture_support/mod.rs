@@ -166,6 +166,11 @@ pub struct Ev {
     pub exe: String,
     pub exepath: String,
     pub args: Vec<String>,
+    pub env: Vec<String>,
+    /// `rtsec_format::record::proc_flags` of the process version.
+    pub proc_flags: u32,
+    pub exe_flags: u32,
+    pub pidns_init_start_ts: u64,
     pub cwd: String,
     pub uid: u32,
     pub euid: u32,
@@ -225,6 +230,10 @@ pub fn read(path: &Path) -> Trace {
                     ev.exe = s(e.str(p.exe));
                     ev.exepath = s(e.str(p.exepath));
                     ev.args = p.args.iter().map(|a| s(e.str(*a))).collect();
+                    ev.env = p.env.iter().map(|a| s(e.str(*a))).collect();
+                    ev.proc_flags = p.flags;
+                    ev.exe_flags = p.exe_flags;
+                    ev.pidns_init_start_ts = p.pidns_init_start_ts;
                     ev.cwd = s(e.str(p.cwd));
                     ev.uid = p.uid;
                     ev.euid = p.euid;

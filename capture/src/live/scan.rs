@@ -4,7 +4,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::unix::fs::MetadataExt;
 
-use rtsec_format::{FdType, L4Proto};
+use rtsec_ebpf_common::MAX_ENV_BYTES;
+use rtsec_format::{FdType, L4Proto, record::proc_flags};
 use rustc_hash::FxHashMap;
 
 use super::cgroups::CgroupFs;
@@ -143,6 +144,7 @@ pub fn scan_one(
         })
         .unwrap_or_default();
     let cg = read(&format!("{dir}/cgroup")).unwrap_or_default();
+    let (env, env_cut) = environ(&dir);
     let seed = ProcessSeed {
         pid,
         ppid: field(1),
@@ -155,7 +157,12 @@ pub fn scan_one(
         exe,
         exepath: link(&format!("{dir}/exe")).unwrap_or_default(),
         args: argv,
-        env: Vec::new(),
+        env,
+        flags: if env_cut {
+            proc_flags::ENV_TRUNCATED
+        } else {
+            0
+        },
         cwd: link(&format!("{dir}/cwd")).unwrap_or_default(),
         tty: field(4) as u32,
         uid: uids.first().copied().unwrap_or(0),
@@ -187,6 +194,21 @@ pub fn scan_one(
         Vec::new()
     };
     Some((seed, fds))
+}
+
+/// The environment from `/proc/PID/environ`, cut at `MAX_ENV_BYTES` as the probe cuts it at
+/// exec (true if cut).
+fn environ(dir: &str) -> (Vec<Vec<u8>>, bool) {
+    let Some(mut raw) = read(&format!("{dir}/environ")) else {
+        return (Vec::new(), false);
+    };
+    let cut = raw.len() >= MAX_ENV_BYTES;
+    raw.truncate(MAX_ENV_BYTES - 1);
+    let body = raw.strip_suffix(&[0]).unwrap_or(&raw);
+    if body.is_empty() {
+        return (Vec::new(), cut);
+    }
+    (body.split(|&b| b == 0).map(<[u8]>::to_vec).collect(), cut)
 }
 
 fn fd_limit(dir: &str) -> u64 {
@@ -381,6 +403,16 @@ mod tests {
         assert_eq!(seed.ppid, nix::unistd::getppid().as_raw() as i64);
         assert!(!seed.exepath.is_empty());
         assert!(seed.cwd.starts_with(b"/"));
+        let path = std::env::var_os("PATH").expect("PATH is set");
+        let mut want = b"PATH=".to_vec();
+        want.extend_from_slice(path.as_encoded_bytes());
+        if std::env::vars_os()
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum::<usize>()
+            < 4000
+        {
+            assert!(seed.env.contains(&want), "the scan reads the environment");
+        }
         assert!(fds.iter().any(|f| f.num == 0 || f.num == 1 || f.num == 2));
     }
 }
