@@ -22,7 +22,8 @@ use crate::error::CaptureError;
 use crate::live::cgroups::CgroupFs;
 use crate::live::decode::{DecodeStats, Decoder};
 use crate::live::ring::{self, Batch};
-use crate::live::{scan, users};
+use crate::live::runtime::{RuntimeStats, Runtimes};
+use crate::live::{runtime, scan, users};
 use crate::probe::{Drops, ExitHook, MissingField, Probe, ProbeOptions};
 use crate::state::{self, State};
 use crate::syscall_set;
@@ -46,6 +47,8 @@ pub struct CaptureOptions {
     /// Copy path and address arguments at syscall entry, so a racing thread cannot change what
     /// the trace says (on by default; off saves the `sys_enter` hook on every syscall).
     pub entry_copies: bool,
+    /// Docker-API sockets asked for container metadata (those that exist).
+    pub runtime_sockets: Vec<PathBuf>,
     /// Cut a block at least this often.
     pub cut_every: Duration,
     /// `Header::created_by`.
@@ -63,6 +66,7 @@ impl CaptureOptions {
             container: None,
             file_ids: false,
             entry_copies: true,
+            runtime_sockets: runtime::DEFAULT_SOCKETS.iter().map(PathBuf::from).collect(),
             cut_every: Duration::from_secs(1),
             created_by: concat!("rtsec-capture ", env!("CARGO_PKG_VERSION")).into(),
         }
@@ -100,6 +104,8 @@ pub struct Summary {
     pub filtered: u64,
     pub exit_hook: ExitHook,
     pub missing: Vec<MissingField>,
+    /// What the container runtimes were asked and answered (`None`: no runtime socket).
+    pub runtimes: Option<RuntimeStats>,
 }
 
 /// A running capture (see the module docs).
@@ -115,6 +121,9 @@ pub struct Capture {
     stop_ring: Arc<AtomicBool>,
     started: Instant,
     filtered: u64,
+    runtimes: Option<Runtimes>,
+    /// The container record the last event referred to (to ask about each one once, cheaply).
+    last_container: usize,
 }
 
 /// `CLOCK_REALTIME - CLOCK_BOOTTIME`: the wall-clock time of boot, ns since the epoch.
@@ -177,7 +186,15 @@ impl Capture {
         let consumer = ring::spawn(ring, tx, free_rx, stop_ring.clone())
             .map_err(|e| CaptureError::Thread(e.to_string()))?;
 
-        let header = header(&opts, &probe, decoder.cgroups(), boot, start_ns);
+        let runtimes = Runtimes::start(&opts.runtime_sockets);
+        let header = header(
+            &opts,
+            &probe,
+            decoder.cgroups(),
+            runtimes.as_ref(),
+            boot,
+            start_ns,
+        );
         let writer = TraceWriter::create(
             &opts.output,
             &header,
@@ -216,6 +233,8 @@ impl Capture {
             stop_ring,
             started: Instant::now(),
             filtered: 0,
+            runtimes,
+            last_container: 0,
         })
     }
 
@@ -247,6 +266,7 @@ impl Capture {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
+            self.take_metadata();
             if last_cut.elapsed() >= self.opts.cut_every {
                 drops = self.probe.drops().unwrap_or(drops);
                 self.writer.set_losses(self.losses(&drops));
@@ -293,6 +313,7 @@ impl Capture {
         if let Some(e) = failed {
             return Err(e);
         }
+        self.take_metadata();
         let Capture {
             opts,
             probe,
@@ -301,6 +322,7 @@ impl Capture {
             decoder,
             started,
             filtered,
+            runtimes,
             ..
         } = self;
         let (w, _) = writer.finish()?;
@@ -318,7 +340,18 @@ impl Capture {
             filtered,
             exit_hook: probe.exit_hook,
             missing: probe.missing.clone(),
+            runtimes: runtimes.map(|r| r.stats),
         })
+    }
+
+    /// Hands the container metadata that arrived to the state engine: the containers' events
+    /// from now on carry it.
+    fn take_metadata(&mut self) {
+        if let Some(r) = &mut self.runtimes {
+            for info in r.arrived() {
+                self.state.seed_container(info);
+            }
+        }
     }
 
     fn process(&mut self, batch: &[u8]) -> Result<(), CaptureError> {
@@ -328,11 +361,20 @@ impl Capture {
             decoder,
             opts,
             filtered,
+            runtimes,
+            last_container,
             ..
         } = self;
         let mut err = None;
         let want = opts.container.as_deref();
         let mut sink = |ev: &NewEvent<'_>| {
+            if let Some(r) = runtimes.as_mut()
+                && let Some(c) = ev.proc.and_then(|p| p.container.as_ref())
+                && Arc::as_ptr(c) as usize != *last_container
+            {
+                *last_container = Arc::as_ptr(c) as usize;
+                r.ask(c);
+            }
             if let Some(w) = want
                 && !container_matches(ev, w)
             {
@@ -350,7 +392,10 @@ impl Capture {
         }
         match err {
             Some(e) => Err(e.into()),
-            None => Ok(()),
+            None => {
+                self.take_metadata();
+                Ok(())
+            }
         }
     }
 
@@ -448,6 +493,7 @@ fn header(
     opts: &CaptureOptions,
     probe: &Probe,
     cgroups: &CgroupFs,
+    runtimes: Option<&Runtimes>,
     boot: u64,
     start_ns: u64,
 ) -> Header {
@@ -483,6 +529,11 @@ fn header(
             ),
         }
     ));
+    if let Some(r) = runtimes {
+        for s in r.sockets() {
+            extra.push(format!("container_runtime={}", s.display()));
+        }
+    }
     for m in &probe.missing {
         extra.push(format!(
             "missing_kernel_field={} (loses {})",

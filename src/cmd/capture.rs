@@ -46,6 +46,10 @@ pub struct Args {
     /// the trace name another file or peer than the one the kernel used.
     #[arg(long)]
     pub no_entry_copies: bool,
+    /// A Docker-API socket to ask for container metadata (repeatable; default
+    /// /var/run/docker.sock and /run/podman/podman.sock, those that exist).
+    #[arg(long, value_name = "PATH")]
+    pub runtime_socket: Vec<PathBuf>,
     /// Replace FILE if it exists.
     #[arg(long)]
     pub force: bool,
@@ -92,6 +96,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.container = args.container.clone();
     opts.file_ids = args.file_ids;
     opts.entry_copies = !args.no_entry_copies;
+    if !args.runtime_socket.is_empty() {
+        opts.runtime_sockets = args.runtime_socket.clone();
+    }
     opts.created_by = format!("rtsec {}", env!("CARGO_PKG_VERSION"));
     let capture = Capture::start(opts).context("cannot start capture")?;
     for m in capture.missing() {
@@ -240,6 +247,21 @@ fn print_summary(s: &Summary) {
             "rtsec: {} syscalls' arguments could not be read at entry (not yet in memory); \
              they carry the exit-time read",
             s.decode.entry_unreadable
+        );
+    }
+    if let Some(r) = &s.runtimes {
+        let pending = r.asked.saturating_sub(r.answered + r.unknown);
+        eprintln!(
+            "rtsec: container metadata: {} containers asked, {} described, {} unknown to the \
+             runtimes, {} unanswered when capture ended{}",
+            r.asked,
+            r.answered,
+            r.unknown,
+            pending,
+            r.last_error
+                .as_ref()
+                .map(|e| format!(" (last error: {e})"))
+                .unwrap_or_default()
         );
     }
     if s.filtered > 0 {

@@ -180,6 +180,8 @@ pub struct Ev {
     pub parent_comm: Option<String>,
     pub container: Option<String>,
     pub container_runtime: Option<String>,
+    /// Runtime metadata of the container (`None` until it arrived, or on the host).
+    pub container_meta: Option<ContainerMeta>,
     pub fd_num: Option<i64>,
     pub fd_name: Option<String>,
     pub fd_client: Option<SocketAddr>,
@@ -192,6 +194,23 @@ pub struct Ev {
 
 fn s(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// A container's runtime metadata as recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerMeta {
+    pub name: String,
+    pub image: String,
+    pub repository: String,
+    pub tag: String,
+    pub image_id: String,
+    pub digest: String,
+    pub privileged: Option<bool>,
+    pub user: String,
+    pub ip: Option<std::net::IpAddr>,
+    pub labels: Vec<(String, String)>,
+    /// (source, dest, mode, rw, propagation)
+    pub mounts: Vec<(String, String, String, bool, String)>,
 }
 
 /// Everything a trace holds, and what the reader noticed.
@@ -244,6 +263,36 @@ pub fn read(path: &Path) -> Trace {
                 if let Some(c) = e.container() {
                     ev.container = Some(s(e.str(c.container_id)));
                     ev.container_runtime = Some(s(e.str(c.runtime)));
+                    let o = |id: Option<StrId>| id.map(|i| s(e.str(i))).unwrap_or_default();
+                    ev.container_meta = c.name.map(|n| ContainerMeta {
+                        name: s(e.str(n)),
+                        image: o(c.image),
+                        repository: o(c.image_repository),
+                        tag: o(c.image_tag),
+                        image_id: o(c.image_id),
+                        digest: o(c.image_digest),
+                        privileged: c.privileged,
+                        user: o(c.user),
+                        ip: c.ip,
+                        labels: c
+                            .labels
+                            .iter()
+                            .map(|(k, v)| (s(e.str(*k)), s(e.str(*v))))
+                            .collect(),
+                        mounts: c
+                            .mounts
+                            .iter()
+                            .map(|m| {
+                                (
+                                    s(e.str(m.source)),
+                                    s(e.str(m.dest)),
+                                    s(e.str(m.mode)),
+                                    m.rw,
+                                    s(e.str(m.propagation)),
+                                )
+                            })
+                            .collect(),
+                    });
                 }
                 if let Some(f) = e.fd() {
                     ev.fd_num = Some(f.num);
@@ -347,6 +396,72 @@ impl Drop for FakeCgroup {
         }
         let mut d = self.dir.clone();
         while d != root && std::fs::remove_dir(&d).is_ok() {
+            if !d.pop() {
+                break;
+            }
+        }
+    }
+}
+
+/// A cgroup in the v1 `controller` hierarchy, below this process's own cgroup there (so it
+/// stays inside whatever limits apply to us); removed on drop. `None` if the controller has no
+/// v1 hierarchy here.
+pub struct FakeCgroupV1 {
+    pub dir: PathBuf,
+    /// The cgroup path as `/proc/PID/cgroup` shows it.
+    pub path: String,
+    root: PathBuf,
+    parent: PathBuf,
+}
+
+impl FakeCgroupV1 {
+    pub fn create(controller: &str, rel: &str) -> Option<FakeCgroupV1> {
+        let mi = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        let root = mi.lines().find_map(|line| {
+            let (pre, post) = line.split_once(" - ")?;
+            let opts = post.split(' ').nth(2)?;
+            (post.starts_with("cgroup ") && opts.split(',').any(|o| o == controller))
+                .then(|| pre.split(' ').nth(4).map(PathBuf::from))
+                .flatten()
+        })?;
+        let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let own = own.lines().find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, ctl, path) = (f.next()?, f.next()?, f.next()?);
+            ctl.split(',')
+                .any(|c| c == controller)
+                .then(|| path.to_string())
+        })?;
+        let parent = root.join(own.trim_start_matches('/'));
+        let dir = parent.join(rel.trim_start_matches('/'));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir {dir:?}: {e}"));
+        let path = format!(
+            "{}/{}",
+            own.trim_end_matches('/'),
+            rel.trim_start_matches('/')
+        );
+        Some(FakeCgroupV1 {
+            dir,
+            path,
+            root,
+            parent,
+        })
+    }
+
+    pub fn procs(&self) -> PathBuf {
+        self.dir.join("cgroup.procs")
+    }
+}
+
+impl Drop for FakeCgroupV1 {
+    fn drop(&mut self) {
+        if let Ok(p) = std::fs::read_to_string(self.procs()) {
+            for pid in p.lines() {
+                let _ = std::fs::write(self.parent.join("cgroup.procs"), pid);
+            }
+        }
+        let mut d = self.dir.clone();
+        while d != self.parent && d != self.root && std::fs::remove_dir(&d).is_ok() {
             if !d.pop() {
                 break;
             }

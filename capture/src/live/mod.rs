@@ -1,9 +1,11 @@
 //! What is specific to the live eBPF source: draining the ring, decoding kernel records into
-//! state-engine input, the `/proc` scan, cgroup ids to paths, users from `/etc/passwd`.
+//! state-engine input, the `/proc` scan, cgroup ids to paths, users from `/etc/passwd`,
+//! container metadata from the runtimes.
 
 pub mod args;
 pub mod cgroups;
 pub mod decode;
 pub mod ring;
+pub mod runtime;
 pub mod scan;
 pub mod users;

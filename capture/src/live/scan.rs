@@ -18,6 +18,8 @@ pub struct ScanContext {
     pub clk_tck: u64,
     /// Socket inode → endpoints, per network namespace (by its inode).
     sockets: FxHashMap<u64, FxHashMap<u64, SockInfo<Vec<u8>>>>,
+    /// pid namespace (inode) → start of its init process (ns since the epoch).
+    pidns_init: FxHashMap<u64, u64>,
 }
 
 impl ScanContext {
@@ -28,6 +30,7 @@ impl ScanContext {
             boot_epoch_ns,
             clk_tck: if tck > 0 { tck as u64 } else { 100 },
             sockets: FxHashMap::default(),
+            pidns_init: FxHashMap::default(),
         }
     }
 }
@@ -60,7 +63,41 @@ pub fn scan_all(
             out.push(p);
         }
     }
+    // A namespace's init may come after its other processes in /proc order.
+    for (seed, _) in &mut out {
+        if seed.pidns_init_start_ts == 0 {
+            let ns = pid_ns(&format!("/proc/{}", seed.pid));
+            if ns == 0 {
+                continue;
+            }
+            seed.pidns_init_start_ts = ctx.pidns_init.get(&ns).copied().unwrap_or(0);
+        }
+    }
     out
+}
+
+/// Key of the host's pid namespace in `ScanContext::pidns_init`.
+const HOST_PIDNS: u64 = u64::MAX;
+
+/// The inode of the pid namespace of `/proc/PID` (0 if gone or not readable).
+fn pid_ns(dir: &str) -> u64 {
+    std::fs::metadata(format!("{dir}/ns/pid")).map_or(0, |m| m.ino())
+}
+
+/// Start time of `/proc/PID` in ns since the epoch (0 if unknown).
+fn start_of(ctx: &ScanContext, dir: &str) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("{dir}/stat")) else {
+        return 0;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0;
+    };
+    let ticks: u64 = rest
+        .split_whitespace()
+        .nth(19)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    ctx.boot_epoch_ns + ticks * 1_000_000_000 / ctx.clk_tck
 }
 
 fn read(path: &str) -> Option<Vec<u8>> {
@@ -145,6 +182,20 @@ pub fn scan_one(
         .unwrap_or_default();
     let cg = read(&format!("{dir}/cgroup")).unwrap_or_default();
     let (env, env_cut) = environ(&dir);
+    // container.start_ts: the start of the init of the process's pid namespace (the host's
+    // init for the host namespace, whose ns link may not be readable).
+    let ns = if nspid.len() <= 1 {
+        HOST_PIDNS
+    } else {
+        pid_ns(&dir)
+    };
+    if nspid.last() == Some(&1) {
+        ctx.pidns_init.insert(ns, start_ts);
+    } else if ns == HOST_PIDNS && !ctx.pidns_init.contains_key(&ns) {
+        let init = start_of(ctx, "/proc/1");
+        ctx.pidns_init.insert(ns, init);
+    }
+    let pidns_init_start_ts = ctx.pidns_init.get(&ns).copied().unwrap_or(0);
     let seed = ProcessSeed {
         pid,
         ppid: field(1),
@@ -184,6 +235,7 @@ pub fn scan_one(
             .as_ref()
             .map_or(0, |m| m.mtime() as u64 * 1_000_000_000),
         start_ts,
+        pidns_init_start_ts,
         fdlimit: fd_limit(&dir),
         cgroups: cgroups.entries_from_proc(&cg),
         ..ProcessSeed::default()
@@ -395,7 +447,7 @@ mod tests {
 
     #[test]
     fn scans_this_process() {
-        let mut ctx = ScanContext::new(0);
+        let mut ctx = ScanContext::new(crate::session::boot_epoch_ns());
         let cg = CgroupFs::detect();
         let me = std::process::id() as i64;
         let (seed, fds) = scan_one(&mut ctx, &cg, me, true).unwrap();
@@ -414,5 +466,10 @@ mod tests {
             assert!(seed.env.contains(&want), "the scan reads the environment");
         }
         assert!(fds.iter().any(|f| f.num == 0 || f.num == 1 || f.num == 2));
+        // Our pid namespace's init (pid 1 here, or a container's init) started before us.
+        let all = scan_all(&mut ctx, &cg, 0);
+        let me = all.iter().find(|(s, _)| s.pid == me).unwrap();
+        assert!(me.0.pidns_init_start_ts > 0);
+        assert!(me.0.pidns_init_start_ts <= me.0.start_ts);
     }
 }
