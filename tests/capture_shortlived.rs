@@ -13,20 +13,21 @@ fn short_lived_process_is_fully_attributed() {
     let dir = tempdir();
     let out = dir.path().join("t.rts");
     let id = container_id(7);
-    let cg = FakeCgroup::create(&format!("docker/{id}"));
+    let cg = FakeContainer::create(&format!("docker/{id}"));
     let truebin = which("true");
     // Ten quick programs in a (fake) container, ten on the host.
     let cmd = format!(
         "for i in 1 2 3 4 5 6 7 8 9 10; do {t} quick $i; done; \
-         sh -c 'echo $$ > {procs} && for i in 1 2 3 4 5 6 7 8 9 10; do {t} boxed $i; done'",
+         sh -c '{join} && for i in 1 2 3 4 5 6 7 8 9 10; do {t} boxed $i; done'",
         t = truebin.display(),
-        procs = cg.procs().display()
+        join = cg.join_cmd()
     );
     let o = capture(&out, &[], &["sh", "-c", &cmd]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let t = read(&out);
     let mut lifetimes = Vec::new();
-    for (label, container) in [("quick", None), ("boxed", Some(&id[..12]))] {
+    let host = host_container_id();
+    for (label, container) in [("quick", host.as_deref()), ("boxed", Some(&id[..12]))] {
         let execs: Vec<&Ev> = t
             .events
             .iter()

@@ -157,7 +157,11 @@ impl Capture {
             }));
         }
         let cgroups = CgroupFs::detect();
-        let v1 = cgroups.v1_controller().map(str::to_string);
+        let v1: Vec<String> = cgroups
+            .v1_controllers()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         let boot = boot_epoch_ns();
         let mut decoder = Decoder::new(boot, cgroups);
         // Scan before and after attaching: processes that exit while the probe loads (which
@@ -174,11 +178,12 @@ impl Capture {
             syscalls: opts.syscalls.clone(),
             ring_bytes: opts.buffer_bytes.min(1 << 30) as u32,
             pids: opts.pids.clone(),
-            v1_controller: v1,
+            v1_controllers: v1,
             raw_sys_exit: false,
             file_ids: opts.file_ids,
             entry_copies: opts.entry_copies,
         })?;
+        decoder.cgroups_mut().set_ssids(&probe.v1_ssids);
         let ring = probe.take_ring()?;
         let (tx, rx) = bounded::<Batch>(64);
         let (free, free_rx) = bounded::<Batch>(64);
@@ -511,8 +516,9 @@ fn header(
             ExitHook::RawTracepoint => "raw_tp",
         }
     )];
-    if let Some(c) = cgroups.v1_controller() {
-        extra.push(format!("cgroup_v1={c}"));
+    let v1 = cgroups.v1_controllers();
+    if !v1.is_empty() {
+        extra.push(format!("cgroup_v1={}", v1.join(",")));
     }
     extra.push(format!("file_ids={}", opts.file_ids));
     extra.push(format!(

@@ -24,7 +24,7 @@ fn opts(raw: bool) -> ProbeOptions {
         syscalls: syscall_set::all(),
         ring_bytes: 1 << 16,
         pids: vec![std::process::id()],
-        v1_controller: Some("cpuset".into()),
+        v1_controllers: vec!["cpuset".into(), "memory".into(), "pids".into()],
         raw_sys_exit: raw,
         file_ids: true,
         entry_copies: true,

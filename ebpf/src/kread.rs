@@ -4,7 +4,7 @@
 //! type's default; the loader has already told the user what that loses.
 
 use aya_ebpf::helpers::generated::bpf_probe_read_kernel;
-use rtsec_ebpf_common::{Offsets, TaskRec};
+use rtsec_ebpf_common::{CGROUP_SUBSYS, Offsets, TaskRec};
 
 use crate::config::{cfg, has, off};
 
@@ -83,19 +83,25 @@ fn pid_local(p: u64) -> (u32, u32) {
     (level, pid_nr_at(p, level))
 }
 
-/// The kernfs id of the cgroup `css_set->subsys[ssid]` or `css_set->dfl_cgrp` points at.
+/// The kernfs ids of the cgroups `css_set->subsys[ssid]` points at, for every subsystem the
+/// loader asked for (the v1 hierarchies).
 #[inline(always)]
-pub fn cgroup_v1_id(task: u64) -> u64 {
+pub fn cgroup_v1_ids(task: u64, out: &mut [u64; CGROUP_SUBSYS]) {
     let o = off();
-    let ssid = cfg().v1_subsys;
-    if !has(ssid) || !has(o.css_set_subsys) {
-        return 0;
+    let mask = cfg().v1_subsys;
+    if mask == 0 || !has(o.css_set_subsys) {
+        return;
     }
     let cset = ptr(task, o.task_cgroups);
-    let css = ptr(cset, o.css_set_subsys + (ssid & 63) * 8);
-    let cgrp = ptr(css, o.css_cgroup);
-    let kn = ptr(cgrp, o.cgroup_kn);
-    rd::<u64>(kn, o.kn_id)
+    for (ssid, id) in out.iter_mut().enumerate() {
+        if mask & (1 << ssid) == 0 {
+            continue;
+        }
+        let css = ptr(cset, o.css_set_subsys + ssid as u32 * 8);
+        let cgrp = ptr(css, o.css_cgroup);
+        let kn = ptr(cgrp, o.cgroup_kn);
+        *id = rd::<u64>(kn, o.kn_id);
+    }
 }
 
 #[inline(always)]
@@ -160,7 +166,7 @@ pub fn fill_task(task: u64, r: &mut TaskRec) {
         r.tty = (minor & 0xff) | ((major as u32 & 0xfff) << 8) | ((minor & !0xff) << 12);
     }
     r.start_boottime = rd(task, o.task_start_boottime);
-    r.cgroup_v1 = cgroup_v1_id(task);
+    cgroup_v1_ids(task, &mut r.cgroup_v1);
     if has(o.task_comm) {
         r.comm = rd(task, o.task_comm);
     }

@@ -483,6 +483,63 @@ pub fn cgroup2_root() -> PathBuf {
     panic!("no cgroup2 mount on this machine");
 }
 
+/// A fake container's cgroups: `rel` under cgroup v2 and, where there is a v1 memory
+/// hierarchy, under this process's own memory cgroup too (Falco takes the first cgroup entry
+/// any matcher accepts, and the v1 entries come before the v2 one, so a container must look
+/// like one in v1 as well). Removed on drop.
+pub struct FakeContainer {
+    pub v2: FakeCgroup,
+    pub v1: Option<FakeCgroupV1>,
+}
+
+impl FakeContainer {
+    pub fn create(rel: &str) -> FakeContainer {
+        FakeContainer {
+            v2: FakeCgroup::create(rel),
+            v1: FakeCgroupV1::create("memory", rel),
+        }
+    }
+
+    /// A shell command that moves the shell running it (`$$`) into the container's cgroups.
+    pub fn join_cmd(&self) -> String {
+        // No quotes: callers put this inside quotes of their own (cgroup paths have no spaces).
+        let mut s = format!("echo $$ > {}", self.v2.procs().display());
+        if let Some(v1) = &self.v1 {
+            s.push_str(&format!(" && echo $$ > {}", v1.procs().display()));
+        }
+        s
+    }
+
+    /// The cgroup path the container id is taken from (the first entry that matches: the v1
+    /// memory one if there is one, else the v2 one).
+    pub fn matched_path(&self) -> &str {
+        self.v1.as_ref().map_or(&self.v2.path, |v1| &v1.path)
+    }
+}
+
+/// What capture reports as the container of a process in this test's own cgroups, and its
+/// runtime (`None`: the host): the first entry of `/proc/self/cgroup`, in the order capture
+/// lists them, that one of Falco's matchers accepts. On the machines rtsec is developed on,
+/// the v1 memory cgroup `/process_api/<32 hex>` is accepted by the containerd matcher, so
+/// "host" processes there are in a container as Falco sees them.
+pub fn host_container() -> Option<(String, String)> {
+    let text = std::fs::read("/proc/self/cgroup").expect("/proc/self/cgroup");
+    let cg = rtsec_capture::live::cgroups::CgroupFs::detect();
+    cg.entries_from_proc(&text).iter().find_map(|c| {
+        rtsec_capture::state::containers::match_cgroup(&c.path).map(|m| {
+            (
+                String::from_utf8_lossy(&m.short).into_owned(),
+                m.runtime.to_string(),
+            )
+        })
+    })
+}
+
+/// The container id capture reports for this test's own processes (`None`: the host).
+pub fn host_container_id() -> Option<String> {
+    host_container().map(|c| c.0)
+}
+
 /// 64 hex digits that differ per call (a container id).
 pub fn container_id(seed: u64) -> String {
     let mut x = seed ^ std::process::id() as u64 ^ 0x9e37_79b9_7f4a_7c15;

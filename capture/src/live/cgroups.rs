@@ -1,18 +1,27 @@
 //! cgroup ids (what the probe reports) to cgroup paths (what the container matchers read).
 //!
-//! The probe reports each task's cgroup v2 id and, on hybrid hosts, its cgroup id in one v1
-//! hierarchy. A cgroup's id is the inode number of its directory in the cgroup filesystem, so
-//! the paths come from there: first `/proc/PID/cgroup` of the task (checked against the id),
-//! else a walk of the hierarchy (at most every 100 ms). Results are cached.
+//! The probe reports each task's cgroup v2 id and, on hosts with v1 hierarchies, its cgroup id
+//! in every one of them. A cgroup's id is the inode number of its directory in the cgroup
+//! filesystem, so the paths come from there: first `/proc/PID/cgroup` of the task (checked
+//! against the id), else a walk of the hierarchy (at most every 100 ms). Results are cached,
+//! and a process's entries are only rebuilt when one of its ids changes (fork, exec, a move of
+//! its v2 cgroup), never per event.
 //!
-//! The same two entries, in the same order (v1 first, as Falco's drivers list them, then v2),
-//! are what the `/proc` scan reports, so a process looks the same whichever way it was found.
+//! Falco's container plugin takes the first entry of a thread's cgroups that any matcher
+//! accepts. The entries are listed as Falco's drivers list them: the v1 controllers in
+//! subsystem id order (cpuset, cpu, cpuacct, blkio, memory, devices, freezer, …, pids), then
+//! the v2 path; the `/proc` scan reports the same entries in the same order, so a process looks
+//! the same whichever way it was found. (The drivers list a controller bound to v2 at its own
+//! subsystem position, rtsec lists the v2 path once at the end: the same container unless a v1
+//! controller after it, such as pids, sits in a container-like path of its own.)
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
+
+use rtsec_ebpf_common::CGROUP_SUBSYS;
 
 use crate::state::Cgroup;
 
@@ -39,6 +48,8 @@ const RESCAN_EVERY: Duration = Duration::from_millis(100);
 struct Hierarchy {
     /// Controller name for v1 (the `subsys` of its entries); empty for v2.
     subsys: String,
+    /// Its `enum cgroup_subsys_id` (v1; set once the probe has looked it up).
+    ssid: Option<u32>,
     root: PathBuf,
     paths: FxHashMap<u64, Vec<u8>>,
     last_scan: Option<Instant>,
@@ -48,6 +59,7 @@ impl Hierarchy {
     fn new(subsys: &str, root: PathBuf) -> Hierarchy {
         Hierarchy {
             subsys: subsys.into(),
+            ssid: None,
             root,
             paths: FxHashMap::default(),
             last_scan: None,
@@ -100,12 +112,13 @@ impl Hierarchy {
 
 /// The host's cgroup hierarchies as capture uses them.
 pub struct CgroupFs {
-    v1: Option<Hierarchy>,
+    /// Every v1 controller mounted as (part of) a hierarchy, in subsystem id order.
+    v1: Vec<Hierarchy>,
     v2: Option<Hierarchy>,
 }
 
 impl CgroupFs {
-    /// Finds the cgroup2 mount and the first mounted v1 controller in `/proc/self/mountinfo`.
+    /// Finds the cgroup2 mount and every mounted v1 controller in `/proc/self/mountinfo`.
     pub fn detect() -> CgroupFs {
         let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         let mut v2 = None;
@@ -124,7 +137,9 @@ impl CgroupFs {
                 "cgroup" => {
                     let opts = post.get(2).copied().unwrap_or("");
                     for o in opts.split(',') {
-                        if let Some(i) = V1_ORDER.iter().position(|c| *c == o) {
+                        if let Some(i) = V1_ORDER.iter().position(|c| *c == o)
+                            && !v1.iter().any(|x| x.0 == i)
+                        {
                             v1.push((i, o.to_string(), PathBuf::from(mount)));
                         }
                     }
@@ -136,15 +151,23 @@ impl CgroupFs {
         CgroupFs {
             v1: v1
                 .into_iter()
-                .next()
-                .map(|(_, name, root)| Hierarchy::new(&name, root)),
+                .map(|(_, name, root)| Hierarchy::new(&name, root))
+                .collect(),
             v2: v2.map(|root| Hierarchy::new("", root)),
         }
     }
 
-    /// The v1 controller whose cgroup the probe should report (hybrid hosts only).
-    pub fn v1_controller(&self) -> Option<&str> {
-        self.v1.as_ref().map(|h| h.subsys.as_str())
+    /// The v1 controllers whose cgroups the probe should report, in order.
+    pub fn v1_controllers(&self) -> Vec<&str> {
+        self.v1.iter().map(|h| h.subsys.as_str()).collect()
+    }
+
+    /// The subsystem ids of [`CgroupFs::v1_controllers`], as the probe found them (`None`: the
+    /// kernel has no such subsystem; its entries are left out).
+    pub fn set_ssids(&mut self, ssids: &[Option<u32>]) {
+        for (h, id) in self.v1.iter_mut().zip(ssids) {
+            h.ssid = *id;
+        }
     }
 
     /// Where the cgroup2 hierarchy is mounted.
@@ -152,114 +175,153 @@ impl CgroupFs {
         self.v2.as_ref().map(|h| h.root.as_path())
     }
 
-    /// The cgroup entries of a task with these ids (0 = not reported), `pid` giving a hint.
-    pub fn entries(&mut self, v1: u64, v2: u64, pid: i64, out: &mut Vec<Cgroup>) {
+    /// The cgroup entries of a task with these ids (by subsystem id for v1; 0 = not
+    /// reported), `pid` giving a hint.
+    pub fn entries(&mut self, v1: &[u64; CGROUP_SUBSYS], v2: u64, pid: i64, out: &mut Vec<Cgroup>) {
         out.clear();
-        let unknown = |h: &Option<Hierarchy>, id: u64| {
-            id != 0 && h.as_ref().is_some_and(|h| !h.paths.contains_key(&id))
+        let id_of = |h: &Hierarchy| {
+            h.ssid
+                .and_then(|s| v1.get(s as usize).copied())
+                .unwrap_or(0)
         };
-        let sub = self
-            .v1
-            .as_ref()
-            .map(|h| h.subsys.clone())
-            .unwrap_or_default();
-        let (hint1, hint2) = if unknown(&self.v1, v1) || unknown(&self.v2, v2) {
-            proc_hints(pid, &sub)
+        let unknown = |h: &Hierarchy, id: u64| id != 0 && !h.paths.contains_key(&id);
+        let need_hints = self.v1.iter().any(|h| unknown(h, id_of(h)))
+            || self.v2.as_ref().is_some_and(|h| unknown(h, v2));
+        let hints = if need_hints {
+            std::fs::read(format!("/proc/{pid}/cgroup")).unwrap_or_default()
         } else {
-            (None, None)
+            Vec::new()
         };
-        if v1 != 0
-            && let Some(h) = self.v1.as_mut()
-            && let Some(p) = h.path(v1, hint1.as_deref())
-        {
-            out.push(Cgroup {
-                subsys: sub.into_bytes(),
-                path: p.to_vec(),
-            });
+        let lines = proc_lines(&hints);
+        for h in &mut self.v1 {
+            let id = id_of(h);
+            if id == 0 {
+                continue;
+            }
+            let hint = lines
+                .iter()
+                .find(|l| l.has(h.subsys.as_bytes()))
+                .map(|l| l.path);
+            if let Some(p) = h.path(id, hint).map(<[u8]>::to_vec) {
+                out.push(Cgroup {
+                    subsys: h.subsys.as_bytes().to_vec(),
+                    path: p,
+                });
+            }
         }
         if v2 != 0
             && let Some(h) = self.v2.as_mut()
-            && let Some(p) = h.path(v2, hint2.as_deref())
         {
-            out.push(Cgroup {
-                subsys: Vec::new(),
-                path: p.to_vec(),
-            });
+            let hint = lines.iter().find(|l| l.is_v2()).map(|l| l.path);
+            if let Some(p) = h.path(v2, hint) {
+                out.push(Cgroup {
+                    subsys: Vec::new(),
+                    path: p.to_vec(),
+                });
+            }
         }
     }
 
-    /// The entries for a process as `/proc/PID/cgroup` lists them (for the initial scan).
+    /// The entries for a process as `/proc/PID/cgroup` lists them (for the initial scan), in
+    /// the same order as [`CgroupFs::entries`].
     pub fn entries_from_proc(&self, text: &[u8]) -> Vec<Cgroup> {
-        let sub = self.v1.as_ref().map(|h| h.subsys.as_str()).unwrap_or("");
-        let (v1, v2) = parse_proc_cgroup(text, sub);
+        let lines = proc_lines(text);
         let mut out = Vec::new();
-        if let (Some(h), Some(p)) = (&self.v1, v1) {
-            out.push(Cgroup {
-                subsys: h.subsys.as_bytes().to_vec(),
-                path: p,
-            });
+        for h in &self.v1 {
+            if let Some(l) = lines.iter().find(|l| l.has(h.subsys.as_bytes())) {
+                out.push(Cgroup {
+                    subsys: h.subsys.as_bytes().to_vec(),
+                    path: l.path.to_vec(),
+                });
+            }
         }
-        if let (Some(_), Some(p)) = (&self.v2, v2) {
+        if self.v2.is_some()
+            && let Some(l) = lines.iter().find(|l| l.is_v2())
+        {
             out.push(Cgroup {
                 subsys: Vec::new(),
-                path: p,
+                path: l.path.to_vec(),
             });
         }
         out
     }
 }
 
-fn proc_hints(pid: i64, v1_subsys: &str) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
-    match std::fs::read(format!("/proc/{pid}/cgroup")) {
-        Ok(t) => parse_proc_cgroup(&t, v1_subsys),
-        Err(_) => (None, None),
+/// One line of `/proc/PID/cgroup`: `id:controllers:path`.
+struct ProcLine<'a> {
+    id: &'a [u8],
+    controllers: &'a [u8],
+    path: &'a [u8],
+}
+
+impl ProcLine<'_> {
+    fn has(&self, controller: &[u8]) -> bool {
+        self.controllers
+            .split(|&b| b == b',')
+            .any(|c| c == controller)
+    }
+
+    fn is_v2(&self) -> bool {
+        self.id == b"0" && self.controllers.is_empty()
     }
 }
 
-/// (path in the `v1_subsys` hierarchy, v2 path) from `/proc/PID/cgroup` content.
-pub fn parse_proc_cgroup(text: &[u8], v1_subsys: &str) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
-    let (mut v1, mut v2) = (None, None);
-    for line in text.split(|&b| b == b'\n') {
-        let mut parts = line.splitn(3, |&b| b == b':');
-        let (Some(id), Some(ctl), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        if id == b"0" && ctl.is_empty() {
-            v2 = Some(path.to_vec());
-        } else if !v1_subsys.is_empty()
-            && ctl.split(|&b| b == b',').any(|c| c == v1_subsys.as_bytes())
-        {
-            v1 = Some(path.to_vec());
-        }
-    }
-    (v1, v2)
+fn proc_lines(text: &[u8]) -> Vec<ProcLine<'_>> {
+    text.split(|&b| b == b'\n')
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, |&b| b == b':');
+            Some(ProcLine {
+                id: parts.next()?,
+                controllers: parts.next()?,
+                path: parts.next()?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn fs(v1: &[&str]) -> CgroupFs {
+        CgroupFs {
+            v1: v1
+                .iter()
+                .map(|c| Hierarchy::new(c, PathBuf::from("/nonexistent")))
+                .collect(),
+            v2: Some(Hierarchy::new("", PathBuf::from("/nonexistent"))),
+        }
+    }
+
     #[test]
-    fn parses_proc_cgroup() {
-        let t = b"12:cpu,cpuacct:/a\n3:cpuset:/docker/x\n0::/system.slice/foo.service\n";
+    fn lists_every_v1_hierarchy_in_subsystem_order_then_v2() {
+        let t = b"9:name=systemd:/\n5:pids:/\n4:memory:/process_api/7a9a\n2:cpu,cpuacct:/a\n\
+                  1:cpuset:/docker/x\n0::/system.slice/foo.service\n";
+        let e = fs(&["cpuset", "cpu", "cpuacct", "memory", "pids"]).entries_from_proc(t);
+        let got: Vec<(String, String)> = e
+            .iter()
+            .map(|c| {
+                (
+                    String::from_utf8(c.subsys.clone()).unwrap(),
+                    String::from_utf8(c.path.clone()).unwrap(),
+                )
+            })
+            .collect();
+        let want = [
+            ("cpuset", "/docker/x"),
+            ("cpu", "/a"),
+            ("cpuacct", "/a"),
+            ("memory", "/process_api/7a9a"),
+            ("pids", "/"),
+            ("", "/system.slice/foo.service"),
+        ];
         assert_eq!(
-            parse_proc_cgroup(t, "cpuset"),
-            (
-                Some(b"/docker/x".to_vec()),
-                Some(b"/system.slice/foo.service".to_vec())
-            )
+            got,
+            want.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>()
         );
-        assert_eq!(
-            parse_proc_cgroup(t, "cpu"),
-            (
-                Some(b"/a".to_vec()),
-                Some(b"/system.slice/foo.service".to_vec())
-            )
-        );
-        assert_eq!(
-            parse_proc_cgroup(b"0::/\n", ""),
-            (None, Some(b"/".to_vec()))
-        );
+        assert_eq!(fs(&[]).entries_from_proc(b"0::/\n").len(), 1);
     }
 
     #[test]
@@ -270,14 +332,32 @@ mod tests {
         };
         let me = std::process::id() as i64;
         let text = std::fs::read(format!("/proc/{me}/cgroup")).unwrap();
-        let (_, v2) = parse_proc_cgroup(&text, "");
-        let v2 = v2.unwrap();
+        let v2 = proc_lines(&text)
+            .iter()
+            .find(|l| l.is_v2())
+            .unwrap()
+            .path
+            .to_vec();
         let rel = String::from_utf8(v2.clone()).unwrap();
         let ino = std::fs::metadata(root.join(rel.trim_start_matches('/')))
             .unwrap()
             .ino();
         let mut out = Vec::new();
-        fs.entries(0, ino, me, &mut out);
+        fs.entries(&[0; CGROUP_SUBSYS], ino, me, &mut out);
         assert_eq!(out.last().unwrap().path, v2);
+        // Every v1 hierarchy, found by its id, gives the path /proc shows.
+        let n = fs.v1.len();
+        fs.set_ssids(&(0..n as u32).map(Some).collect::<Vec<_>>());
+        let mut ids = [0; CGROUP_SUBSYS];
+        for (i, h) in fs.v1.iter().enumerate() {
+            let l = proc_lines(&text);
+            let p = l.iter().find(|l| l.has(h.subsys.as_bytes())).unwrap().path;
+            let rel = String::from_utf8_lossy(p).into_owned();
+            ids[i] = std::fs::metadata(h.root.join(rel.trim_start_matches('/')))
+                .unwrap()
+                .ino();
+        }
+        fs.entries(&ids, ino, me, &mut out);
+        assert_eq!(out, fs.entries_from_proc(&text));
     }
 }

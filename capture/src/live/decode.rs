@@ -1,7 +1,7 @@
 //! Kernel records → state-engine input → events.
 
 use rtsec_ebpf_common::{
-    EXE_SLOT, ExitRec, Header, MAX_ARGS, SyscallRec, TaskRec,
+    CGROUP_SUBSYS, EXE_SLOT, ExitRec, Header, MAX_ARGS, SyscallRec, TaskRec,
     record::{decode, flags, kind},
 };
 use rtsec_format::{Kind, NewEvent, record::proc_flags, wire::event_flags};
@@ -42,8 +42,9 @@ pub struct Decoder {
     boot_epoch_ns: u64,
     cgroups: CgroupFs,
     scan: ScanContext,
-    /// Per process: the cgroup ids (v2, v1) its current cgroups were derived from.
-    ids: FxHashMap<i64, (u64, u64)>,
+    /// Per process: the cgroup ids (v2, v1 by subsystem) its current cgroups were derived
+    /// from.
+    ids: FxHashMap<i64, (u64, [u64; CGROUP_SUBSYS])>,
     /// Per thread: the filename of its last successful exec, for the execve event that follows.
     exec_filename: FxHashMap<i64, Vec<u8>>,
     cg_buf: Vec<Cgroup>,
@@ -69,6 +70,10 @@ impl Decoder {
 
     pub fn cgroups(&self) -> &CgroupFs {
         &self.cgroups
+    }
+
+    pub fn cgroups_mut(&mut self) -> &mut CgroupFs {
+        &mut self.cgroups
     }
 
     /// The scan context and cgroup hierarchies, for the initial `/proc` scan.
@@ -118,16 +123,23 @@ impl Decoder {
         }
     }
 
-    /// Updates the cgroups of `pid` when the task's ids changed.
-    fn track_cgroups(&mut self, state: &mut State, ts: u64, pid: i64, v2: u64, v1: Option<u64>) {
-        let known = self.ids.get(&pid).copied();
-        let v1 = v1.or(known.map(|k| k.1)).unwrap_or(0);
-        if known == Some((v2, v1)) {
-            return;
-        }
-        self.ids.insert(pid, (v2, v1));
+    /// Updates the cgroups of `pid` when its v2 cgroup changed (syscall records carry only
+    /// that id; the v1 ones come with fork and exec).
+    fn track_cgroups(&mut self, state: &mut State, ts: u64, pid: i64, v2: u64) {
+        let v1 = match self.ids.get_mut(&pid) {
+            Some((known, _)) if *known == v2 => return,
+            Some((known, v1)) => {
+                *known = v2;
+                *v1
+            }
+            None => {
+                let v1 = [0; CGROUP_SUBSYS];
+                self.ids.insert(pid, (v2, v1));
+                v1
+            }
+        };
         let mut buf = std::mem::take(&mut self.cg_buf);
-        self.cgroups.entries(v1, v2, pid, &mut buf);
+        self.cgroups.entries(&v1, v2, pid, &mut buf);
         if !buf.is_empty() {
             state.set_cgroups(ts, pid, &buf);
         }
@@ -170,7 +182,7 @@ impl Decoder {
         let pid = h.pid as i64;
         let ts = self.ts(h);
         self.ensure_known(state, pid);
-        self.track_cgroups(state, ts, pid, h.cgroup, None);
+        self.track_cgroups(state, ts, pid, h.cgroup);
         let nr = h.nr;
         let kind = Kind::from_syscall(nr);
         let blobs: RecBlobs<'_> = args::split(nr, &rec[size_of::<SyscallRec>()..]);
@@ -246,7 +258,7 @@ impl Decoder {
         let pid = h.pid as i64;
         self.ids.insert(pid, (h.cgroup, r.cgroup_v1));
         let mut buf = Vec::new();
-        self.cgroups.entries(r.cgroup_v1, h.cgroup, pid, &mut buf);
+        self.cgroups.entries(&r.cgroup_v1, h.cgroup, pid, &mut buf);
         buf
     }
 

@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use aya::maps::{HashMap as BpfHashMap, MapData, PerCpuArray, RingBuf};
 use aya::programs::{BtfTracePoint, Program, ProgramError, RawTracePoint};
 use aya::{Ebpf, EbpfLoader};
-use rtsec_ebpf_common::{BITMAP_WORDS, Config, DROP_SLOTS, MAX_SYSCALLS, spec};
+use rtsec_ebpf_common::{BITMAP_WORDS, CGROUP_SUBSYS, Config, DROP_SLOTS, MAX_SYSCALLS, spec};
 
 use crate::error::CaptureError;
 pub use offsets::MissingField;
@@ -37,8 +37,8 @@ pub struct ProbeOptions {
     pub ring_bytes: u32,
     /// Only these thread groups (and their descendants) are recorded; empty = all.
     pub pids: Vec<u32>,
-    /// The v1 cgroup controller whose cgroup the probe reports (`None`: v2 only).
-    pub v1_controller: Option<String>,
+    /// The v1 cgroup controllers whose cgroups the probe reports (empty: v2 only).
+    pub v1_controllers: Vec<String>,
     /// Read device and inode numbers of opened files (costs a walk of the fd table per open).
     pub file_ids: bool,
     /// Attach the plain raw-tracepoint `sys_exit` (and `sys_enter`) programs even if the
@@ -70,6 +70,8 @@ pub struct Probe {
     pub entry_syscalls: Vec<u16>,
     /// Size of the ring as created.
     pub ring_bytes: u32,
+    /// The subsystem id of each of `ProbeOptions::v1_controllers` (`None`: not in this kernel).
+    pub v1_ssids: Vec<Option<u32>>,
 }
 
 /// True if we may load eBPF (root; capabilities alone are not checked).
@@ -94,11 +96,12 @@ impl Probe {
         let mut config = Config::INIT;
         config.self_tgid = std::process::id();
         config.filter_pids = u32::from(!opts.pids.is_empty());
-        config.v1_subsys = opts
-            .v1_controller
-            .as_deref()
-            .and_then(|c| offsets::subsys_id(&btf, c))
-            .unwrap_or(rtsec_ebpf_common::MISSING);
+        let v1_ssids: Vec<Option<u32>> = opts
+            .v1_controllers
+            .iter()
+            .map(|c| offsets::subsys_id(&btf, c).filter(|&i| (i as usize) < CGROUP_SUBSYS))
+            .collect();
+        config.v1_subsys = v1_ssids.iter().flatten().fold(0, |m, &i| m | 1 << i);
         config.off = resolved.offsets;
         let mut bitmap = [0u64; BITMAP_WORDS];
         for &nr in &opts.syscalls {
@@ -166,6 +169,7 @@ impl Probe {
             enter_hook,
             entry_syscalls,
             ring_bytes,
+            v1_ssids,
         })
     }
 

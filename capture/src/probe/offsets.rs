@@ -348,8 +348,10 @@ pub fn resolve(btf: &Btf) -> Resolved {
     }
 }
 
-/// The index of the v1 controller `name` (`enum cgroup_subsys_id`), if the kernel has it.
+/// The index of the v1 controller `name` (`enum cgroup_subsys_id`), if the kernel has it. The
+/// v1 name `blkio` is the subsystem `io`.
 pub fn subsys_id(btf: &Btf, name: &str) -> Option<u32> {
+    let name = if name == "blkio" { "io" } else { name };
     let v = btf.enum_value("cgroup_subsys_id", &format!("{name}_cgrp_id"))?;
     u32::try_from(v).ok().filter(|&v| v != MISSING)
 }
@@ -377,5 +379,7 @@ mod tests {
         assert!(missing.is_empty(), "missing on this kernel: {missing:?}");
         assert_eq!(r.offsets.qstr_name, 8);
         assert_eq!(subsys_id(&btf, "cpuset"), Some(0));
+        assert!(subsys_id(&btf, "blkio").is_some());
+        assert!(subsys_id(&btf, "memory").is_some());
     }
 }

@@ -127,7 +127,8 @@ pub struct Config {
     pub self_tgid: u32,
     /// 1: only processes in the `PIDS` map (and their descendants) are recorded.
     pub filter_pids: u32,
-    /// Index of the v1 cgroup hierarchy to report (`enum cgroup_subsys_id`); `MISSING` for none.
+    /// Bit `i` set: report the task's cgroup of subsystem `i` (`enum cgroup_subsys_id`): the
+    /// controllers mounted as v1 hierarchies.
     pub v1_subsys: u32,
     /// Size of the ring buffer in bytes (for the wake-up threshold).
     pub ring_bytes: u32,
@@ -246,7 +247,7 @@ impl Config {
         magic: CONFIG_MAGIC,
         self_tgid: 0,
         filter_pids: 0,
-        v1_subsys: MISSING,
+        v1_subsys: 0,
         ring_bytes: 0,
         file_ids: 0,
         syscalls: [0; crate::BITMAP_WORDS],

@@ -51,6 +51,9 @@ pub const ENTRY_DATA: usize = ENTRY_HALF + MAX_STR + 8;
 /// Most env bytes kept per exec.
 pub const MAX_ENV_BYTES: usize = 4096;
 
+/// cgroup subsystems whose cgroup a task record can carry (`enum cgroup_subsys_id` < this).
+pub const CGROUP_SUBSYS: usize = 16;
+
 /// Slots of the per-CPU drop counter array: one per syscall number, then one per lifecycle
 /// record kind (`MAX_SYSCALLS + kind`).
 pub const DROP_SLOTS: u32 = MAX_SYSCALLS as u32 + 8;

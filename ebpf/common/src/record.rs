@@ -118,8 +118,9 @@ pub struct TaskRec {
     pub cap_effective: u64,
     /// `task->start_boottime`: ns since boot.
     pub start_boottime: u64,
-    /// The task's cgroup id in the chosen v1 hierarchy (0 if none).
-    pub cgroup_v1: u64,
+    /// The task's cgroup id in each v1 hierarchy the loader asked for, by subsystem id
+    /// (`enum cgroup_subsys_id`; 0 where not asked).
+    pub cgroup_v1: [u64; crate::CGROUP_SUBSYS],
     /// `RLIMIT_NOFILE` soft limit.
     pub fdlimit: u64,
     /// The executable's inode number and its ctime/mtime in ns (exec only).
@@ -191,7 +192,7 @@ pub struct FileId {
 
 const _: () = assert!(size_of::<Header>() == 40);
 const _: () = assert!(size_of::<SyscallRec>() == 96);
-const _: () = assert!(size_of::<TaskRec>() == 192);
+const _: () = assert!(size_of::<TaskRec>() == 192 - 8 + 8 * crate::CGROUP_SUBSYS);
 const _: () = assert!(size_of::<EntrySlot>() == 16 + crate::ENTRY_DATA);
 const _: () = assert!(size_of::<ExitRec>() == 48);
 const _: () = assert!(size_of::<SockTuple>() == 64);
