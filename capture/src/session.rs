@@ -23,7 +23,7 @@ use crate::live::cgroups::CgroupFs;
 use crate::live::decode::{DecodeStats, Decoder};
 use crate::live::ring::{self, Batch};
 use crate::live::runtime::{RuntimeStats, Runtimes};
-use crate::live::{runtime, scan, users};
+use crate::live::{dns, runtime, scan, users};
 use crate::probe::{Drops, ExitHook, MissingField, Probe, ProbeOptions};
 use crate::state::{self, State};
 use crate::syscall_set;
@@ -47,6 +47,9 @@ pub struct CaptureOptions {
     /// Copy path and address arguments at syscall entry, so a racing thread cannot change what
     /// the trace says (on by default; off saves the `sys_enter` hook on every syscall).
     pub entry_copies: bool,
+    /// Host names to resolve at start and record in the trace (besides
+    /// `kubernetes.default.svc.cluster.local`), for rules on `fd.*.name` fields.
+    pub resolve: Vec<String>,
     /// Docker-API sockets asked for container metadata (those that exist).
     pub runtime_sockets: Vec<PathBuf>,
     /// Cut a block at least this often.
@@ -66,12 +69,16 @@ impl CaptureOptions {
             container: None,
             file_ids: false,
             entry_copies: true,
+            resolve: Vec::new(),
             runtime_sockets: runtime::DEFAULT_SOCKETS.iter().map(PathBuf::from).collect(),
             cut_every: Duration::from_secs(1),
             created_by: concat!("rtsec-capture ", env!("CARGO_PKG_VERSION")).into(),
         }
     }
 }
+
+/// How long capture start waits for DNS answers (they resolve while the probe loads).
+const DNS_WAIT: Duration = Duration::from_secs(2);
 
 /// Default ring size: 8 MiB, about 40k records — a second of a busy 2-core machine.
 pub const DEFAULT_BUFFER: u64 = 8 << 20;
@@ -124,6 +131,7 @@ pub struct Capture {
     runtimes: Option<Runtimes>,
     /// The container record the last event referred to (to ask about each one once, cheaply).
     last_container: usize,
+    unresolved: Vec<String>,
 }
 
 /// `CLOCK_REALTIME - CLOCK_BOOTTIME`: the wall-clock time of boot, ns since the epoch.
@@ -156,6 +164,8 @@ impl Capture {
                 path: opts.output.clone(),
             }));
         }
+        // Names resolve while the probe loads.
+        let lookups = dns::start(&opts.resolve);
         let cgroups = CgroupFs::detect();
         let v1: Vec<String> = cgroups
             .v1_controllers()
@@ -192,7 +202,8 @@ impl Capture {
             .map_err(|e| CaptureError::Thread(e.to_string()))?;
 
         let runtimes = Runtimes::start(&opts.runtime_sockets);
-        let header = header(
+        let resolved = lookups.finish(DNS_WAIT);
+        let mut header = header(
             &opts,
             &probe,
             decoder.cgroups(),
@@ -200,6 +211,7 @@ impl Capture {
             boot,
             start_ns,
         );
+        header.hosts = resolved.hosts;
         let writer = TraceWriter::create(
             &opts.output,
             &header,
@@ -240,7 +252,14 @@ impl Capture {
             filtered: 0,
             runtimes,
             last_container: 0,
+            unresolved: resolved.timed_out,
         })
+    }
+
+    /// Names that had not resolved when the trace header was written (recorded without
+    /// addresses).
+    pub fn unresolved(&self) -> &[String] {
+        &self.unresolved
     }
 
     /// Kernel fields the probe could not find on this kernel, and what that loses.
@@ -563,5 +582,6 @@ fn header(
             max_args: rtsec_ebpf_common::MAX_ARGS as u32,
             extra,
         },
+        hosts: Default::default(),
     }
 }

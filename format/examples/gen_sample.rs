@@ -32,6 +32,7 @@ fn main() {
             buffer_bytes: 8 << 20,
             ..Default::default()
         },
+        ..Default::default()
     };
     let opts = WriterOptions {
         block_bytes: 32 << 10,

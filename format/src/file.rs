@@ -26,7 +26,7 @@ pub const FOOTER_MAGIC: [u8; 4] = *b"RTSF";
 pub const TRAILER_MAGIC: [u8; 8] = *b"RTSTRAIL";
 /// Format version written; readers refuse a newer major.
 pub const FORMAT_MAJOR: u16 = 1;
-pub const FORMAT_MINOR: u16 = 0;
+pub const FORMAT_MINOR: u16 = 1;
 
 const TRAILER_LEN: u64 = 16;
 const MAX_HEADER_BYTES: u32 = 16 << 20;

@@ -13,6 +13,7 @@ pub mod builder;
 mod columns;
 pub mod error;
 pub mod file;
+pub mod hosts;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod kind;

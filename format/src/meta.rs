@@ -21,6 +21,8 @@ pub struct Header {
     /// Wall-clock time when recording started, ns since the epoch.
     pub start_ns: u64,
     pub settings: CaptureSettings,
+    /// DNS answers recorded at capture start (format 1.1; empty in 1.0 traces).
+    pub hosts: crate::hosts::HostAnswers,
 }
 
 /// How the recording was made.

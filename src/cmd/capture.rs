@@ -46,6 +46,11 @@ pub struct Args {
     /// the trace name another file or peer than the one the kernel used.
     #[arg(long)]
     pub no_entry_copies: bool,
+    /// A host name to resolve at start and record in the trace, for rules that compare
+    /// fd.sip.name and the like with names (repeatable; kubernetes.default.svc.cluster.local
+    /// always is).
+    #[arg(long, value_name = "NAME")]
+    pub resolve: Vec<String>,
     /// A Docker-API socket to ask for container metadata (repeatable; default
     /// /var/run/docker.sock and /run/podman/podman.sock, those that exist).
     #[arg(long, value_name = "PATH")]
@@ -96,11 +101,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.container = args.container.clone();
     opts.file_ids = args.file_ids;
     opts.entry_copies = !args.no_entry_copies;
+    opts.resolve = args.resolve.clone();
     if !args.runtime_socket.is_empty() {
         opts.runtime_sockets = args.runtime_socket.clone();
     }
     opts.created_by = format!("rtsec {}", env!("CARGO_PKG_VERSION"));
     let capture = Capture::start(opts).context("cannot start capture")?;
+    for n in capture.unresolved() {
+        eprintln!("rtsec: warning: {n} did not resolve in time: recorded without addresses");
+    }
     for m in capture.missing() {
         eprintln!(
             "rtsec: warning: this kernel has no {}: capturing without {}",

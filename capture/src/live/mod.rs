@@ -1,10 +1,11 @@
 //! What is specific to the live eBPF source: draining the ring, decoding kernel records into
 //! state-engine input, the `/proc` scan, cgroup ids to paths, users from `/etc/passwd`,
-//! container metadata from the runtimes.
+//! container metadata from the runtimes, DNS answers recorded at start.
 
 pub mod args;
 pub mod cgroups;
 pub mod decode;
+pub mod dns;
 pub mod ring;
 pub mod runtime;
 pub mod scan;

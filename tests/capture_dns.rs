@@ -1,0 +1,55 @@
+//! DNS answers recorded at capture start (format 1.1 header field `hosts`): the names given with
+//! `--resolve` and `kubernetes.default.svc.cluster.local`, each with the addresses it resolved
+//! to (none if it did not), ready for the rules engine's host table.
+
+mod capture_support;
+
+use std::net::IpAddr;
+
+use capture_support::*;
+
+#[test]
+fn resolve_names_are_recorded_in_the_trace_for_replay() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let o = capture(
+        &out,
+        &[
+            "--resolve",
+            "localhost",
+            "--resolve",
+            "nothing-here.invalid",
+        ],
+        &["true"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = rtsec_format::TraceReader::open(&out).unwrap();
+    assert_eq!(r.version(), (1, 1));
+    let hosts = &r.header().hosts;
+    let names: Vec<&str> = hosts.0.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "kubernetes.default.svc.cluster.local",
+            "localhost",
+            "nothing-here.invalid"
+        ]
+    );
+    let localhost: IpAddr = "127.0.0.1".parse().unwrap();
+    assert!(hosts.0[1].addrs.contains(&localhost), "{:?}", hosts.0[1]);
+    assert!(hosts.0[2].addrs.is_empty());
+    // What replay does with them: the rules engine's host table answers fd.*.name fields.
+    let mut table = rtsec_rules::HostTable::new();
+    for (name, ip) in hosts.pairs() {
+        table.insert(name, ip);
+    }
+    assert!(table.resolve("localhost").contains(&localhost));
+    assert_eq!(table.reverse(localhost), Some("localhost"));
+    assert!(table.resolve("nothing-here.invalid").is_empty());
+    // inspect shows them.
+    let json = inspect(&out, true);
+    assert!(json.contains("nothing-here.invalid"), "{json}");
+}
