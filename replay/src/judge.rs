@@ -127,8 +127,10 @@ impl Judge<'_> {
         scratch.set_hostname(&job.hostname);
         let mut batch = self.produce.parquet.then(HitsBatch::new);
         let mut values = Vec::new();
+        // Verdicts of costly string checks are kept per string of this block.
+        let mut matcher = self.engine.block_matcher(block, scratch);
         for ev in block.events() {
-            let ids = self.engine.matches(&ev, scratch);
+            let ids = matcher.matches(&ev);
             if ids.is_empty() {
                 continue;
             }
@@ -141,6 +143,7 @@ impl Judge<'_> {
                 if !needs_alert {
                     continue;
                 }
+                let scratch = matcher.scratch();
                 let alert = self.engine.alert(id, &ev, scratch);
                 let line = alert.text_line();
                 match self.produce.lines {

@@ -1,7 +1,10 @@
-//! Developer aid: CPU ns per event, by event type, of rules files over the synthetic mix.
+//! Developer aid: CPU ns per event, by event type, of rules files over the synthetic mix
+//! (sequentially with [`Engine::matches`] and with a block matcher, then per type with a
+//! block matcher).
 //!
 //! `cargo run --release -p rtsec-rules --example by_event_type -- RULES.yaml [MORE.yaml…]`
-//! (`ONLY=openat` restricts to one event type, `REPS=N` sets the repetitions).
+//! (`ONLY=openat` restricts to one event type and skips the sequential runs, `PASS=plain` or
+//! `PASS=matcher` runs only that sequential pass, `REPS` sets the repetitions, `N` the events).
 
 use std::collections::BTreeMap;
 
@@ -18,23 +21,37 @@ fn main() {
     for ev in block.events() {
         by.entry(rtsec_rules::event_type(&ev)).or_default().push(ev);
     }
+    // PASS=plain or PASS=matcher: only that sequential pass (for profilers).
+    let pass = std::env::var("PASS").ok();
+    let run = |p: &str| only.is_none() && pass.as_deref().is_none_or(|x| x == p);
     let t = cpu_now();
-    for _ in 0..reps {
+    for _ in 0..reps * run("plain") as u32 {
         for ev in block.events() {
             std::hint::black_box(e.matches(&ev, &mut sc).len());
         }
     }
     let seq = (cpu_now() - t) as f64 / reps as f64 / n as f64;
     println!("sequential {seq:.1} ns/event");
+    // As replay runs: one block matcher per pass over the block (its caches start empty).
+    let t = cpu_now();
+    for _ in 0..reps * run("matcher") as u32 {
+        let mut m = e.block_matcher(&block, &mut sc);
+        for ev in block.events() {
+            std::hint::black_box(m.matches(&ev).len());
+        }
+    }
+    let seq = (cpu_now() - t) as f64 / reps as f64 / n as f64;
+    println!("sequential, block matcher {seq:.1} ns/event");
     let mut total = 0.0;
     for (ty, evs) in &by {
-        if only.as_deref().is_some_and(|o| o != *ty) {
+        if pass.is_some() || only.as_deref().is_some_and(|o| o != *ty) {
             continue;
         }
         let t = cpu_now();
         for _ in 0..reps {
+            let mut m = e.block_matcher(&block, &mut sc);
             for ev in evs {
-                std::hint::black_box(e.matches(ev, &mut sc).len());
+                std::hint::black_box(m.matches(ev).len());
             }
         }
         let per = (cpu_now() - t) as f64 / reps as f64 / evs.len() as f64;

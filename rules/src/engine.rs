@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use rtsec_format::EventView;
+use rtsec_format::{Block, EventView};
 
 use crate::dns::HostTable;
 use crate::evttype::{self, KeySet, NUM_KEYS};
@@ -275,6 +275,28 @@ impl Engine {
         }
     }
 
+    /// Evaluation of the events of `block` with caches that hold for that block only: a costly
+    /// string check (`fd.name in (…)`, `proc.name in (…)`, `fd.nameraw contains …`, …) is
+    /// computed once per distinct string of the block and looked up for every other event
+    /// with the same string. The verdicts are exactly those of [`Engine::matches`]; events of
+    /// another block are evaluated without the caches. The block cannot change while the
+    /// matcher borrows it.
+    pub fn block_matcher<'a>(
+        &'a self,
+        block: &'a Block,
+        scratch: &'a mut Scratch,
+    ) -> BlockMatcher<'a> {
+        scratch
+            .bufs
+            .verdicts
+            .begin_block(block.strings.len(), self.checks.columns as usize);
+        BlockMatcher {
+            engine: self,
+            block,
+            scratch,
+        }
+    }
+
     /// Evaluates `ev` and formats an alert for every match (convenience over
     /// [`Engine::matches`] + [`Engine::alert`]).
     pub fn alerts<'e>(&'e self, ev: &EventView<'_>, scratch: &mut Scratch) -> Vec<Alert<'e>> {
@@ -282,6 +304,35 @@ impl Engine {
         ids.into_iter()
             .map(|id| self.alert(id, ev, scratch))
             .collect()
+    }
+}
+
+/// An [`Engine`] evaluating the events of one block (from [`Engine::block_matcher`]).
+pub struct BlockMatcher<'a> {
+    engine: &'a Engine,
+    block: &'a Block,
+    scratch: &'a mut Scratch,
+}
+
+impl<'a> BlockMatcher<'a> {
+    /// The rules matching `ev`, as [`Engine::matches`] gives them.
+    #[inline]
+    pub fn matches(&mut self, ev: &EventView<'_>) -> &[RuleId] {
+        let verdicts = &mut self.scratch.bufs.verdicts;
+        verdicts.set_active(std::ptr::eq(ev.block, self.block));
+        self.engine.matches(ev, self.scratch);
+        self.scratch.bufs.verdicts.set_active(false);
+        &self.scratch.hits
+    }
+
+    /// The scratch, for alerts ([`Engine::alert`]) and other reads of the event.
+    pub fn scratch(&mut self) -> &mut Scratch {
+        self.scratch
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &'a Engine {
+        self.engine
     }
 }
 
@@ -425,6 +476,50 @@ mod tests {
                         .collect();
                     assert_eq!(got, want, "event {} ({})", ev.num, evttype::type_name(&ev));
                     hits += got.len();
+                }
+            }
+            assert!(hits > 0, "the mix should fire some rules");
+        }
+    }
+
+    /// Per-block verdict caches change no verdict: the block matcher agrees with plain
+    /// evaluation on every event of several blocks judged one after the other with one
+    /// scratch, and on events of another block than the one it was made for.
+    #[test]
+    fn block_matcher_matches_plain_evaluation() {
+        let sets = [
+            crate::load(&[
+                falco("falco_rules.yaml"),
+                falco("falco-incubating_rules.yaml"),
+                falco("falco-sandbox_rules.yaml"),
+            ])
+            .unwrap(),
+            RuleSet::bundled().unwrap(),
+        ];
+        let blocks: Vec<_> = [4, 5, 6]
+            .iter()
+            .map(|&seed| rtsec_format::synth::block(20_000, seed))
+            .collect();
+        for set in &sets {
+            let engine = Engine::new(
+                set,
+                EngineOptions {
+                    rule_matching: RuleMatching::All,
+                    ..Default::default()
+                },
+            );
+            let mut plain = engine.scratch();
+            let mut sc = engine.scratch();
+            let mut hits = 0;
+            for (i, block) in blocks.iter().enumerate() {
+                let other = &blocks[(i + 1) % blocks.len()];
+                let mut m = engine.block_matcher(block, &mut sc);
+                for (ev, foreign) in block.events().zip(other.events()) {
+                    let want = engine.matches(&ev, &mut plain).to_vec();
+                    assert_eq!(m.matches(&ev), want, "event {}", ev.num);
+                    hits += want.len();
+                    let want = engine.matches(&foreign, &mut plain).to_vec();
+                    assert_eq!(m.matches(&foreign), want, "foreign event {}", foreign.num);
                 }
             }
             assert!(hits > 0, "the mix should fire some rules");

@@ -1,8 +1,12 @@
 //! Checks on the fields conditions use most, compiled to one closure each: the field reader
 //! and the test are monomorphized together, so evaluating such a check is a single indirect
 //! call with no further dispatch (an interpreter's shared dispatch points mispredict).
+//!
+//! String fields that are a record's string (`proc.name`, `fd.name`, …) or a fixed part of one
+//! (`fd.directory`, `fd.filename` of a file) are read as the string's id where the test is
+//! costly: within a block the verdict for an id is computed once ([`Verdicts`]).
 
-use rtsec_format::{EventView, record::fd_flags};
+use rtsec_format::{EventView, StrId, record::fd_flags};
 
 use super::container::{self, Ctr};
 use super::fd;
@@ -10,10 +14,12 @@ use super::{Field, FieldArg, FieldId as F};
 use crate::condition::Op;
 use crate::condition::ast::Modifier;
 use crate::filter::test::{NumTest, StrTest, Test, num_cmp};
+use crate::filter::verdicts::Verdicts;
 use crate::render::flags::{PPM_O_RDONLY, PPM_O_WRONLY};
 
-/// A compiled check: true if the event satisfies it.
-pub(crate) type CheckFn = Box<dyn Fn(&EventView<'_>) -> bool + Send + Sync>;
+/// A compiled check: true if the event satisfies it. The verdict cache is the evaluating
+/// thread's (see [`Verdicts`]).
+pub(crate) type CheckFn = Box<dyn Fn(&EventView<'_>, &mut Verdicts) -> bool + Send + Sync>;
 
 trait StrGet: 'static {
     fn get<'e>(ev: &EventView<'e>) -> Option<&'e [u8]>;
@@ -23,6 +29,105 @@ trait NumGet: 'static {
 }
 trait BoolGet: 'static {
     fn get(ev: &EventView<'_>) -> Option<bool>;
+}
+
+/// A string field's value as a string id of the block, when it is one.
+enum Src<'e> {
+    /// The value is `map(str(id))` (`None` from `map`: the value is missing).
+    Id(StrId),
+    /// The value itself (not a block string, or not in the form `map` expects).
+    Bytes(&'e [u8]),
+}
+
+/// A string field read as a string id where possible.
+trait SidGet: 'static {
+    fn get<'e>(ev: &EventView<'e>) -> Option<Src<'e>>;
+    /// The field's value for a string id's bytes (the same function for every id).
+    #[inline(always)]
+    fn map(s: &[u8]) -> Option<&[u8]> {
+        Some(s)
+    }
+    /// The value, read directly.
+    #[inline(always)]
+    fn value<'e>(ev: &EventView<'e>) -> Option<&'e [u8]> {
+        match Self::get(ev)? {
+            Src::Id(id) => Self::map(ev.str(id)),
+            Src::Bytes(b) => Some(b),
+        }
+    }
+}
+
+macro_rules! sid_getters {
+    ($($name:ident => |$ev:ident| $body:expr $(, map |$s:ident| $map:expr)?;)*) => {
+        $(
+            struct $name;
+            impl SidGet for $name {
+                #[inline(always)]
+                fn get<'e>($ev: &EventView<'e>) -> Option<Src<'e>> {
+                    $body
+                }
+                $(
+                    #[inline(always)]
+                    fn map($s: &[u8]) -> Option<&[u8]> {
+                        $map
+                    }
+                )?
+            }
+        )*
+    };
+}
+
+sid_getters! {
+    ProcName => |ev| Some(Src::Id(ev.process()?.comm));
+    ProcPname => |ev| Some(Src::Id(ev.block.parent(ev.process()?)?.comm));
+    ProcExe => |ev| Some(Src::Id(ev.process()?.exe));
+    ProcPexe => |ev| Some(Src::Id(ev.block.parent(ev.process()?)?.exe));
+    ProcExepath => |ev| Some(Src::Id(ev.process()?.exepath));
+    ProcPexepath => |ev| Some(Src::Id(ev.block.parent(ev.process()?)?.exepath));
+    FdName => |ev| Some(match fd::view(ev)? {
+        fd::FdView::Rec(r) => Src::Id(r.name),
+        fd::FdView::Derived { name, .. } => Src::Bytes(name),
+    });
+    FdNameraw => |ev| Some(match fd::view(ev)? {
+        fd::FdView::Rec(r) => Src::Id(r.nameraw),
+        fd::FdView::Derived { nameraw, .. } => Src::Bytes(nameraw),
+    });
+    // A file's directory is its name's dirname; a directory's is its name (read directly).
+    FdDirectory => |ev| {
+        let v = fd::view(ev)?;
+        match v {
+            fd::FdView::Rec(r) if v.is_file() => Some(Src::Id(r.name)),
+            _ if v.is_dir() => Some(Src::Bytes(v.name(ev))),
+            _ if v.is_file() => fd::dirname(v.name(ev)).map(Src::Bytes),
+            _ => None,
+        }
+    }, map |s| fd::dirname(s);
+    FdFilename => |ev| {
+        let v = fd::view(ev)?;
+        if !v.is_file() || v.failed_open() {
+            return None;
+        }
+        match v {
+            fd::FdView::Rec(r) => Some(Src::Id(r.name)),
+            _ => Some(Src::Bytes(fd::basename(v.name(ev)))),
+        }
+    }, map |s| Some(fd::basename(s));
+    ContainerId => |ev| match container::of(ev)? {
+        Ctr::Host => Some(Src::Bytes(b"host")),
+        Ctr::Known(c) => Some(Src::Id(c.container_id)),
+    };
+    ContainerImageRepository => |ev| match container::of(ev)? {
+        Ctr::Host => Some(Src::Bytes(b"")),
+        Ctr::Known(c) => c.image_repository.map(Src::Id),
+    };
+    UserName => |ev| {
+        let p = ev.process()?;
+        Some(match p.user.and_then(|r| ev.block.user(r)) {
+            Some(u) if !ev.str(u.name).is_empty() => Src::Id(u.name),
+            _ if p.euid == 0 => Src::Bytes(b"root"),
+            _ => Src::Bytes(b"<NA>"),
+        })
+    };
 }
 
 macro_rules! getters {
@@ -40,48 +145,9 @@ macro_rules! getters {
 }
 
 getters! { StrGet, &'e [u8];
-    ProcName => |ev| Some(ev.str(ev.process()?.comm));
-    ProcPname => |ev| Some(ev.str(ev.block.parent(ev.process()?)?.comm));
-    ProcExe => |ev| Some(ev.str(ev.process()?.exe));
-    ProcPexe => |ev| Some(ev.str(ev.block.parent(ev.process()?)?.exe));
-    ProcExepath => |ev| Some(ev.str(ev.process()?.exepath));
-    ProcPexepath => |ev| Some(ev.str(ev.block.parent(ev.process()?)?.exepath));
-    FdName => |ev| Some(fd::view(ev)?.name(ev));
-    FdNameraw => |ev| Some(fd::view(ev)?.nameraw(ev));
     FdTypechar => |ev| Some(fd::typechar_str(fd::typechar_of(ev)?));
     FdType => |ev| Some(fd::type_name(fd::view(ev)?.rec()?.ty).as_bytes());
-    FdDirectory => |ev| {
-        let v = fd::view(ev)?;
-        let name = v.name(ev);
-        if v.is_dir() {
-            Some(name)
-        } else if v.is_file() {
-            fd::dirname(name)
-        } else {
-            None
-        }
-    };
-    FdFilename => |ev| {
-        let v = fd::view(ev)?;
-        if v.is_file() && !v.failed_open() { Some(fd::basename(v.name(ev))) } else { None }
-    };
     EvtType => |ev| Some(crate::evttype::type_name(ev).as_bytes());
-    ContainerId => |ev| match container::of(ev)? {
-        Ctr::Host => Some(b"host"),
-        Ctr::Known(c) => Some(ev.str(c.container_id)),
-    };
-    ContainerImageRepository => |ev| match container::of(ev)? {
-        Ctr::Host => Some(b""),
-        Ctr::Known(c) => c.image_repository.map(|id| ev.str(id)),
-    };
-    UserName => |ev| {
-        let p = ev.process()?;
-        Some(match p.user.and_then(|r| ev.block.user(r)) {
-            Some(u) if !ev.str(u.name).is_empty() => ev.str(u.name),
-            _ if p.euid == 0 => b"root",
-            _ => b"<NA>",
-        })
-    };
 }
 
 getters! { NumGet, i64;
@@ -124,27 +190,30 @@ getters! { BoolGet, bool;
 
 /// The compiled form of a check on `field` with `test`, when there is one. It returns exactly
 /// what the general evaluation returns (a missing value makes it false).
-pub(crate) fn compile(field: &Field, test: &Test) -> Option<CheckFn> {
+/// The compiled form of a check on `field` with `test`, when there is one. It returns exactly
+/// what the general evaluation returns (a missing value makes it false). `col` is the check's
+/// verdict column (see [`wants_column`]).
+pub(crate) fn compile(field: &Field, test: &Test, col: Option<u32>) -> Option<CheckFn> {
     if !matches!(field.arg, FieldArg::None) {
         return None;
     }
     match field.id {
-        F::ProcName => str_check::<ProcName>(test),
-        F::ProcPname => str_check::<ProcPname>(test),
-        F::ProcExe => str_check::<ProcExe>(test),
-        F::ProcPexe => str_check::<ProcPexe>(test),
-        F::ProcExepath => str_check::<ProcExepath>(test),
-        F::ProcPexepath => str_check::<ProcPexepath>(test),
-        F::FdName => str_check::<FdName>(test),
-        F::FdNameraw => str_check::<FdNameraw>(test),
+        F::ProcName => sid_check::<ProcName>(test, col),
+        F::ProcPname => sid_check::<ProcPname>(test, col),
+        F::ProcExe => sid_check::<ProcExe>(test, col),
+        F::ProcPexe => sid_check::<ProcPexe>(test, col),
+        F::ProcExepath => sid_check::<ProcExepath>(test, col),
+        F::ProcPexepath => sid_check::<ProcPexepath>(test, col),
+        F::FdName => sid_check::<FdName>(test, col),
+        F::FdNameraw => sid_check::<FdNameraw>(test, col),
+        F::FdDirectory => sid_check::<FdDirectory>(test, col),
+        F::FdFilename => sid_check::<FdFilename>(test, col),
+        F::ContainerId => sid_check::<ContainerId>(test, col),
+        F::ContainerImageRepository => sid_check::<ContainerImageRepository>(test, col),
+        F::UserName => sid_check::<UserName>(test, col),
         F::FdTypechar => str_check::<FdTypechar>(test),
         F::FdType => str_check::<FdType>(test),
-        F::FdDirectory => str_check::<FdDirectory>(test),
-        F::FdFilename => str_check::<FdFilename>(test),
         F::EvtType => str_check::<EvtType>(test),
-        F::ContainerId => str_check::<ContainerId>(test),
-        F::ContainerImageRepository => str_check::<ContainerImageRepository>(test),
-        F::UserName => str_check::<UserName>(test),
         F::FdNum => num_check::<FdNum>(test),
         F::UserUid => num_check::<UserUid>(test),
         F::ProcTty => num_check::<ProcTty>(test),
@@ -162,10 +231,78 @@ pub(crate) fn compile(field: &Field, test: &Test) -> Option<CheckFn> {
     }
 }
 
+/// True if a compiled check on `field` with `test` should remember its verdicts per string id:
+/// the field is read as a string id and the test costs more than a lookup (not `=`/`!=`, which
+/// usually stop at the length).
+pub(crate) fn wants_column(field: &Field, test: &Test) -> bool {
+    let by_id = matches!(
+        field.id,
+        F::ProcName
+            | F::ProcPname
+            | F::ProcExe
+            | F::ProcPexe
+            | F::ProcExepath
+            | F::ProcPexepath
+            | F::FdName
+            | F::FdNameraw
+            | F::FdDirectory
+            | F::FdFilename
+            | F::ContainerId
+            | F::ContainerImageRepository
+            | F::UserName
+    );
+    by_id && matches!(field.arg, FieldArg::None) && costly_str_test(test)
+}
+
+/// A string test worth remembering per string (see [`wants_column`]).
+pub(crate) fn costly_str_test(test: &Test) -> bool {
+    match test {
+        Test::Str(StrTest::Eq(_) | StrTest::Ne(_)) => false,
+        Test::Str(_) | Test::Mod(..) => true,
+        _ => false,
+    }
+}
+
+/// A check on a field read as a string id: with a column, the verdict of an id is computed
+/// once per block.
+fn sid_check<G: SidGet>(test: &Test, col: Option<u32>) -> Option<CheckFn> {
+    Some(match test.clone() {
+        Test::Exists => Box::new(|ev, _| G::value(ev).is_some()),
+        Test::Mod(m, tests) => sid_fn::<G, _>(col, move |v| match m {
+            Modifier::AnyOf => tests.iter().any(|t| t.eval(v)),
+            Modifier::AllOf => tests.iter().all(|t| t.eval(v)),
+            Modifier::OneOf => tests.iter().filter(|t| t.eval(v)).count() == 1,
+        }),
+        Test::Str(t) => match t {
+            StrTest::Eq(x) => sid_fn::<G, _>(col, move |v| v == &*x),
+            StrTest::Ne(x) => sid_fn::<G, _>(col, move |v| v != &*x),
+            StrTest::StartsWith(x) => sid_fn::<G, _>(col, move |v| v.starts_with(&x)),
+            StrTest::EndsWith(x) => sid_fn::<G, _>(col, move |v| v.ends_with(&x)),
+            StrTest::In(set) => sid_fn::<G, _>(col, move |v| set.contains(v)),
+            t => sid_fn::<G, _>(col, move |v| t.eval(v)),
+        },
+        _ => return None,
+    })
+}
+
+fn sid_fn<G: SidGet, T>(col: Option<u32>, test: T) -> CheckFn
+where
+    T: Fn(&[u8]) -> bool + Send + Sync + 'static,
+{
+    let Some(col) = col else {
+        return Box::new(move |ev, _| G::value(ev).is_some_and(&test));
+    };
+    Box::new(move |ev, verdicts| match G::get(ev) {
+        None => false,
+        Some(Src::Bytes(v)) => test(v),
+        Some(Src::Id(id)) => verdicts.get(col, id, || G::map(ev.str(id)).is_some_and(&test)),
+    })
+}
+
 fn str_check<G: StrGet>(test: &Test) -> Option<CheckFn> {
     Some(match test.clone() {
-        Test::Exists => Box::new(|ev| G::get(ev).is_some()),
-        Test::Mod(m, tests) => Box::new(move |ev| {
+        Test::Exists => Box::new(|ev, _| G::get(ev).is_some()),
+        Test::Mod(m, tests) => Box::new(move |ev, _| {
             G::get(ev).is_some_and(|v| match m {
                 Modifier::AnyOf => tests.iter().any(|t| t.eval(v)),
                 Modifier::AllOf => tests.iter().all(|t| t.eval(v)),
@@ -173,14 +310,16 @@ fn str_check<G: StrGet>(test: &Test) -> Option<CheckFn> {
             })
         }),
         Test::Str(t) => match t {
-            StrTest::Eq(x) => Box::new(move |ev| G::get(ev).is_some_and(|v| v == &*x)),
-            StrTest::Ne(x) => Box::new(move |ev| G::get(ev).is_some_and(|v| v != &*x)),
+            StrTest::Eq(x) => Box::new(move |ev, _| G::get(ev).is_some_and(|v| v == &*x)),
+            StrTest::Ne(x) => Box::new(move |ev, _| G::get(ev).is_some_and(|v| v != &*x)),
             StrTest::StartsWith(x) => {
-                Box::new(move |ev| G::get(ev).is_some_and(|v| v.starts_with(&x)))
+                Box::new(move |ev, _| G::get(ev).is_some_and(|v| v.starts_with(&x)))
             }
-            StrTest::EndsWith(x) => Box::new(move |ev| G::get(ev).is_some_and(|v| v.ends_with(&x))),
-            StrTest::In(set) => Box::new(move |ev| G::get(ev).is_some_and(|v| set.contains(v))),
-            t => Box::new(move |ev| G::get(ev).is_some_and(|v| t.eval(v))),
+            StrTest::EndsWith(x) => {
+                Box::new(move |ev, _| G::get(ev).is_some_and(|v| v.ends_with(&x)))
+            }
+            StrTest::In(set) => Box::new(move |ev, _| G::get(ev).is_some_and(|v| set.contains(v))),
+            t => Box::new(move |ev, _| G::get(ev).is_some_and(|v| t.eval(v))),
         },
         _ => return None,
     })
@@ -188,15 +327,15 @@ fn str_check<G: StrGet>(test: &Test) -> Option<CheckFn> {
 
 fn num_check<G: NumGet>(test: &Test) -> Option<CheckFn> {
     Some(match test.clone() {
-        Test::Exists => Box::new(|ev| G::get(ev).is_some()),
+        Test::Exists => Box::new(|ev, _| G::get(ev).is_some()),
         Test::Num(NumTest::Cmp(op, r)) => match op {
-            Op::Eq => Box::new(move |ev| G::get(ev).is_some_and(|x| x as i128 == r)),
-            Op::Ne => Box::new(move |ev| G::get(ev).is_some_and(|x| x as i128 != r)),
-            Op::Ge => Box::new(move |ev| G::get(ev).is_some_and(|x| x as i128 >= r)),
-            op => Box::new(move |ev| G::get(ev).is_some_and(|x| num_cmp(op, x as i128, r))),
+            Op::Eq => Box::new(move |ev, _| G::get(ev).is_some_and(|x| x as i128 == r)),
+            Op::Ne => Box::new(move |ev, _| G::get(ev).is_some_and(|x| x as i128 != r)),
+            Op::Ge => Box::new(move |ev, _| G::get(ev).is_some_and(|x| x as i128 >= r)),
+            op => Box::new(move |ev, _| G::get(ev).is_some_and(|x| num_cmp(op, x as i128, r))),
         },
         Test::Num(NumTest::In(set)) => {
-            Box::new(move |ev| G::get(ev).is_some_and(|x| set.contains(&(x as i128))))
+            Box::new(move |ev, _| G::get(ev).is_some_and(|x| set.contains(&(x as i128))))
         }
         _ => return None,
     })
@@ -204,9 +343,9 @@ fn num_check<G: NumGet>(test: &Test) -> Option<CheckFn> {
 
 fn bool_check<G: BoolGet>(test: &Test) -> Option<CheckFn> {
     Some(match test.clone() {
-        Test::Exists => Box::new(|ev| G::get(ev).is_some()),
+        Test::Exists => Box::new(|ev, _| G::get(ev).is_some()),
         Test::Bool { want, ne } => {
-            Box::new(move |ev| G::get(ev).is_some_and(|b| want.contains(&b) != ne))
+            Box::new(move |ev, _| G::get(ev).is_some_and(|b| want.contains(&b) != ne))
         }
         _ => return None,
     })

@@ -225,7 +225,7 @@ fn compile_check(c: &crate::condition::Check) -> Result<Node, CompileError> {
     };
     let fast = mode == Mode::Plain
         && transforms.is_empty()
-        && crate::fields::fast::compile(&field, &test).is_some();
+        && crate::fields::fast::compile(&field, &test, None).is_some();
     Ok(Node::Check(Box::new(Check {
         fast,
         test,
@@ -234,6 +234,7 @@ fn compile_check(c: &crate::condition::Check) -> Result<Node, CompileError> {
             mode,
             transforms: transforms.into_boxed_slice(),
             cached,
+            col: None,
         }),
     })))
 }

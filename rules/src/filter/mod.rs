@@ -9,6 +9,7 @@
 pub(crate) mod compile;
 pub(crate) mod program;
 pub(crate) mod test;
+pub(crate) mod verdicts;
 
 use rtsec_format::EventView;
 
@@ -57,6 +58,8 @@ pub(crate) struct CheckCold {
     pub transforms: Box<[Transformer]>,
     /// The per-event cache slot of the field, for costly string fields.
     pub cached: Option<usize>,
+    /// The check's verdict column (per string id of a block), set when an engine adds it.
+    pub col: Option<u32>,
 }
 
 /// Scratch space for one evaluation at a time (one per thread): buffers fields are read into,
@@ -73,6 +76,8 @@ pub(crate) struct Bufs {
     /// Computed string fields (`proc.cmdline`, `proc.args`, …) of the current event, built
     /// once and read by every check on them.
     cache: FieldCache,
+    /// Verdicts of string checks per string id of the current block.
+    pub verdicts: verdicts::Verdicts,
 }
 
 /// Per-event values of the fields worth building once (see [`cache_slot`]).
@@ -229,6 +234,24 @@ impl Node {
 }
 
 impl Check {
+    /// True if the check's verdicts are worth remembering per string id of a block
+    /// (`filter::verdicts`): a costly string test on a field read as a record's string.
+    pub(crate) fn wants_column(&self) -> bool {
+        use crate::fields::FieldId as F;
+        match self.cold.mode {
+            Mode::Plain => {
+                self.fast && crate::fields::fast::wants_column(&self.cold.field, &self.test)
+            }
+            Mode::Ancestors => {
+                matches!(
+                    self.cold.field.id,
+                    F::ProcAname | F::ProcAexe | F::ProcAexepath
+                ) && crate::fields::fast::costly_str_test(&self.test)
+            }
+            Mode::Endpoints | Mode::Dns => false,
+        }
+    }
+
     /// Static (cost, probability of being true) of a check, for [`Node::reorder`].
     fn estimate(&self) -> (f64, f64) {
         use crate::fields::FieldId as F;
@@ -361,15 +384,30 @@ impl Check {
                 self.test_value(v, ev, env, bufs)
             }
             Mode::Ancestors => {
+                use crate::fields::FieldId as F;
                 let field = &self.cold.field;
                 proc::any_ancestor(ev, |a| {
-                    let v = match field.id {
-                        crate::fields::FieldId::ProcAname => Val::Str(ev.str(a.comm)),
-                        crate::fields::FieldId::ProcAexe => Val::Str(ev.str(a.exe)),
-                        crate::fields::FieldId::ProcAexepath => Val::Str(ev.str(a.exepath)),
-                        _ => Val::I64(a.pid),
+                    let id = match field.id {
+                        F::ProcAname => a.comm,
+                        F::ProcAexe => a.exe,
+                        F::ProcAexepath => a.exepath,
+                        _ => return self.test_value(Val::I64(a.pid), ev, env, bufs),
                     };
-                    self.test_value(v, ev, env, bufs)
+                    match self.cold.col {
+                        Some(col) => {
+                            let Bufs {
+                                a: vbuf,
+                                b: rb,
+                                c: rb2,
+                                verdicts,
+                                ..
+                            } = bufs;
+                            verdicts.get(col, id, || {
+                                self.test.eval(Val::Str(ev.str(id)), vbuf, ev, env, rb, rb2)
+                            })
+                        }
+                        None => self.test_value(Val::Str(ev.str(id)), ev, env, bufs),
+                    }
                 })
             }
             Mode::Endpoints => {

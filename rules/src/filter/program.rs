@@ -32,7 +32,12 @@ pub(crate) struct Checks {
     /// The compiled closures of the checks that have one, by index: evaluation calls them
     /// straight from this dense table.
     fast: Vec<Option<crate::fields::fast::CheckFn>>,
+    /// The same, using the check's verdict column if it has one (for events of a block
+    /// evaluated with `filter::verdicts` on).
+    by_block: Vec<Option<crate::fields::fast::CheckFn>>,
     index: FxHashMap<String, u32>,
+    /// Verdict columns handed out (see `filter::verdicts`).
+    pub columns: u32,
 }
 
 impl Checks {
@@ -42,12 +47,19 @@ impl Checks {
             return i;
         }
         let i = self.list.len() as u32;
-        self.list.push(c.clone());
-        self.fast.push(if c.fast {
-            crate::fields::fast::compile(&c.cold.field, &c.test)
-        } else {
-            None
-        });
+        let mut c = c.clone();
+        if c.wants_column() {
+            c.cold.col = Some(self.columns);
+            self.columns += 1;
+        }
+        let compile = |col| {
+            c.fast
+                .then(|| crate::fields::fast::compile(&c.cold.field, &c.test, col))
+                .flatten()
+        };
+        self.fast.push(compile(None));
+        self.by_block.push(compile(c.cold.col));
+        self.list.push(c);
         self.index.insert(key, i);
         i
     }
@@ -129,18 +141,17 @@ impl Code {
         env: &Env<'_>,
         bufs: &mut Bufs,
     ) -> bool {
+        let fast = if bufs.verdicts.is_active() {
+            &checks.by_block
+        } else {
+            &checks.fast
+        };
         let mut pc = entry;
-        loop {
-            if pc == TRUE {
-                return true;
-            }
-            if pc == FALSE {
-                return false;
-            }
+        while pc < FALSE {
             let ins = self.instrs[pc as usize];
             let slot = (ins.check & !MEMO) as usize;
-            let eval = |bufs: &mut Bufs| match &checks.fast[slot] {
-                Some(f) => f(ev),
+            let eval = |bufs: &mut Bufs| match &fast[slot] {
+                Some(f) => f(ev, &mut bufs.verdicts),
                 None => checks.list[slot].eval(ev, env, bufs),
             };
             let r = if ins.check & MEMO != 0 {
@@ -150,6 +161,7 @@ impl Code {
             };
             pc = if r { ins.on_true } else { ins.on_false };
         }
+        pc == TRUE
     }
 }
 

@@ -331,13 +331,14 @@ pub fn openat(proc: &Arc<ProcessInfo>, path: &str, flags: u32, res: i64) -> Bloc
     )
 }
 
-/// The names of the rules an engine fires on the block's first event.
+/// The names of the rules an engine fires on the block's first event (checked to be the same
+/// with a block matcher, which replay uses).
 pub fn fired(engine: &Engine, b: &Block) -> Vec<String> {
     let mut sc = engine.scratch();
     let ev = b.event(0).unwrap();
-    engine
-        .matches(&ev, &mut sc)
-        .iter()
-        .map(|&id| engine.rule(id).name.clone())
-        .collect()
+    let ids = engine.matches(&ev, &mut sc).to_vec();
+    let mut sc2 = engine.scratch();
+    let mut m = engine.block_matcher(b, &mut sc2);
+    assert_eq!(m.matches(&ev), ids, "block matcher and matches disagree");
+    ids.iter().map(|&id| engine.rule(id).name.clone()).collect()
 }

@@ -1,0 +1,188 @@
+//! A block matcher remembers the verdicts of string checks per string of the block: the same
+//! string in different roles (a file's name, a directory's name, a failed open's path, a
+//! program name) must still give each check its own answer, exactly as `Engine::matches`.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use rtsec_format::builder::BlockBuilder;
+use rtsec_format::{Args, FdInfo, FdType, Kind, NewEvent, PathArg, ProcessInfo};
+use rtsec_rules::{RuleMatching, RuleSource};
+
+const RULES: &str = r#"
+- rule: dir_is_etc
+  desc: d
+  condition: evt.type = openat and fd.directory in (/etc)
+  output: "%fd.name"
+  priority: WARNING
+- rule: dir_starts_etc_ssh
+  desc: d
+  condition: evt.type = openat and fd.directory startswith /etc/ssh
+  output: "%fd.name"
+  priority: WARNING
+- rule: file_is_ssh
+  desc: d
+  condition: evt.type = openat and fd.filename in (ssh, sshd_config)
+  output: "%fd.name"
+  priority: WARNING
+- rule: name_pmatch
+  desc: d
+  condition: evt.type = openat and fd.name pmatch (/etc/ssh)
+  output: "%fd.name"
+  priority: WARNING
+- rule: raw_has_dots
+  desc: d
+  condition: evt.type = openat and fd.nameraw contains ".."
+  output: "%fd.name"
+  priority: WARNING
+- rule: prog_in
+  desc: d
+  condition: evt.type = openat and proc.name in (/etc/ssh, cat)
+  output: "%proc.name"
+  priority: WARNING
+- rule: ancestor_in
+  desc: d
+  condition: evt.type = openat and proc.aname in (/etc/ssh)
+  output: "%proc.name"
+  priority: WARNING
+- rule: exe_glob
+  desc: d
+  condition: evt.type = openat and proc.exe glob "/etc/*"
+  output: "%proc.name"
+  priority: WARNING
+"#;
+
+fn fd(num: i64, ty: FdType, name: &str, raw: &str) -> Arc<FdInfo> {
+    Arc::new(FdInfo {
+        id: IDS.next(),
+        num,
+        ty,
+        name: name.into(),
+        nameraw: raw.into(),
+        ..Default::default()
+    })
+}
+
+fn push(
+    b: &mut BlockBuilder,
+    p: &Arc<ProcessInfo>,
+    fd: Option<&Arc<FdInfo>>,
+    path: &'static str,
+    res: i64,
+) {
+    b.push(&NewEvent {
+        ts: TS,
+        tid: p.pid,
+        cpu: 0,
+        kind: Kind::Openat,
+        flags: 0,
+        res,
+        proc: Some(p),
+        fd,
+        args: Args::Open {
+            dirfd: rtsec_format::AT_FDCWD,
+            path: PathArg::same(path.as_bytes()),
+            flags: 0,
+            mode: 0,
+            resolve: 0,
+            dev: 0,
+            ino: 0,
+        },
+    })
+    .unwrap();
+}
+
+#[test]
+fn one_string_in_many_roles() {
+    let set = rtsec_rules::load(&[RuleSource::new("roles.yaml", RULES)]).unwrap();
+    let e = engine(&set, RuleMatching::All);
+    // "/etc/ssh" is a directory, then a file (a different fd), a failed open's path, a
+    // program name and its parent's name: each role asks different questions of the string.
+    let parent = P::new("/etc/ssh").exe("/usr/bin/x").build();
+    let strange = P::new("/etc/ssh").exe("/etc/ssh").parent(&parent).build();
+    let cat = P::new("cat").parent(&strange).build();
+    let mut b = BlockBuilder::default();
+    let dir = fd(3, FdType::Directory, "/etc/ssh", "/etc/ssh");
+    let file = fd(4, FdType::File, "/etc/ssh", "/etc/../etc/ssh");
+    let conf = fd(5, FdType::File, "/etc/ssh/sshd_config", "/etc/ssh");
+    for _ in 0..2 {
+        push(&mut b, &cat, Some(&dir), "/etc/ssh", 3);
+        push(&mut b, &cat, Some(&file), "/etc/../etc/ssh", 4);
+        push(&mut b, &cat, None, "/etc/ssh", -2);
+        push(&mut b, &strange, Some(&conf), "/etc/ssh", 5);
+        push(&mut b, &parent, Some(&file), "/etc/ssh", 4);
+    }
+    let mut block = b.take();
+    block.first_event_num = 1;
+
+    let mut plain = e.scratch();
+    let names =
+        |ids: &[u32]| -> Vec<String> { ids.iter().map(|&i| e.rule(i).name.clone()).collect() };
+    let want: Vec<Vec<String>> = block
+        .events()
+        .map(|ev| names(e.matches(&ev, &mut plain)))
+        .collect();
+    let mut sc = e.scratch();
+    let mut m = e.block_matcher(&block, &mut sc);
+    let got: Vec<Vec<String>> = block.events().map(|ev| names(m.matches(&ev))).collect();
+    assert_eq!(got, want);
+    // The roles really differ (the expectations follow libsinsp's field definitions).
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        want[0],
+        s(&[
+            "dir_starts_etc_ssh",
+            "name_pmatch",
+            "prog_in",
+            "ancestor_in"
+        ]),
+        "directory fd"
+    );
+    assert_eq!(
+        want[1],
+        s(&[
+            "dir_is_etc",
+            "file_is_ssh",
+            "name_pmatch",
+            "raw_has_dots",
+            "prog_in",
+            "ancestor_in"
+        ]),
+        "file fd"
+    );
+    assert_eq!(
+        want[2],
+        s(&["dir_is_etc", "name_pmatch", "prog_in", "ancestor_in"]),
+        "failed open: no fd.filename"
+    );
+    assert_eq!(
+        want[3],
+        s(&[
+            "dir_starts_etc_ssh",
+            "file_is_ssh",
+            "name_pmatch",
+            "prog_in",
+            "ancestor_in",
+            "exe_glob"
+        ]),
+        "program named like the path"
+    );
+    assert_eq!(
+        want[4],
+        s(&[
+            "dir_is_etc",
+            "file_is_ssh",
+            "name_pmatch",
+            "raw_has_dots",
+            "prog_in"
+        ]),
+        "no ancestor named so"
+    );
+    assert_eq!(
+        &want[5..],
+        &want[..5],
+        "the same again (cached) gives the same"
+    );
+}
