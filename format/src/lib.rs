@@ -13,9 +13,9 @@ pub mod builder;
 mod columns;
 pub mod error;
 pub mod file;
-pub mod hosts;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hosts;
 pub mod kind;
 pub mod meta;
 pub mod record;
