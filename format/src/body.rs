@@ -448,6 +448,7 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> Res<&'a [u8]> {
     Ok(a)
 }
 
+#[inline(always)]
 fn get_ip(input: &mut &[u8], tag: u8) -> Res<IpAddr> {
     Ok(match tag {
         4 => IpAddr::V4(Ipv4Addr::from(
@@ -460,7 +461,9 @@ fn get_ip(input: &mut &[u8], tag: u8) -> Res<IpAddr> {
     })
 }
 
-#[inline]
+// Inlined: returned through memory, the address was written in small pieces and read back
+// whole, a store-forwarding stall per fd.
+#[inline(always)]
 fn get_sockaddr(input: &mut &[u8]) -> Res<Option<SocketAddr>> {
     let tag = take(input, 1)?[0];
     if tag == 0 {
@@ -641,11 +644,8 @@ fn decode_events(
         {
             return Err("event fd reference out of range".into());
         }
-        let args = decode_args(&mut r, fd.and_then(|f| fds.get(f as usize)))?;
-        r.check()?;
-        if !args.fits(kind) {
-            return Err(format!("arguments do not fit event kind {}", kind.name()));
-        }
+        // The arguments are decoded straight into the event's slot: returning them (56 bytes
+        // in a Result) and copying them in stalled on store forwarding.
         events.push(Event {
             ts,
             tid: pid.wrapping_add(tid_delta),
@@ -655,8 +655,16 @@ fn decode_events(
             res,
             proc,
             fd,
-            args,
+            args: Args::None,
         });
+        let Some(e) = events.last_mut() else {
+            unreachable!("an event was just pushed")
+        };
+        decode_args(&mut r, fd.and_then(|f| fds.get(f as usize)), &mut e.args)?;
+        r.check()?;
+        if !e.args.fits(kind) {
+            return Err(format!("arguments do not fit event kind {}", kind.name()));
+        }
     }
     Ok(())
 }
@@ -1081,11 +1089,15 @@ impl ArgReader<'_, '_> {
     }
 }
 
-fn decode_args(r: &mut ColumnReader<'_, E_COLS>, fd: Option<&Fd>) -> Res<Args<StrId>> {
+fn decode_args(
+    r: &mut ColumnReader<'_, E_COLS>,
+    fd: Option<&Fd>,
+    out: &mut Args<StrId>,
+) -> Res<()> {
     let tag = r.u(A_TAG);
     let mut a = ArgReader(r);
     let from_fd = || fd.ok_or_else(|| "arguments refer to a missing fd record".to_string());
-    Ok(match tag {
+    *out = match tag {
         TAG_OPEN_FROM_FD => {
             let f = from_fd()?;
             Args::Open {
@@ -1303,5 +1315,6 @@ fn decode_args(r: &mut ColumnReader<'_, E_COLS>, fd: Option<&Fd>) -> Res<Args<St
             arg: a.u64(),
         },
         t => return Err(format!("unknown argument shape {t}")),
-    })
+    };
+    Ok(())
 }
