@@ -3,11 +3,13 @@
 use std::sync::Arc;
 
 use rtsec_format::{Block, EventView};
+use rustc_hash::FxHashMap;
 
 use crate::dns::HostTable;
 use crate::evttype::{self, KeySet, NUM_KEYS};
 use crate::fields::extract::Env;
 use crate::filter::program::{self, Checks, Code};
+use crate::filter::refuted::{Dim, MAX_RULES};
 use crate::filter::{Bufs, Node};
 use crate::loader::{Inner, RuleInfo, RuleSet};
 use crate::output::{OutputValue, time};
@@ -59,6 +61,10 @@ pub struct Engine {
     code: Code,
     /// The distinct checks of all programs (one memo slot each per event).
     checks: Checks,
+    /// Per event key: the string its rules are refuted by in a block matcher, and the key's
+    /// slot in `filter::refuted`.
+    key_dims: Vec<Option<(Dim, u32)>>,
+    dim_slots: u32,
     enabled: Vec<RuleId>,
     options: EngineOptions,
 }
@@ -158,13 +164,16 @@ impl Engine {
         let mut checks = Checks::default();
         // Per key, the instruction ranges of its programs (for memo elision).
         let mut ranges: Vec<Vec<std::ops::Range<usize>>> = vec![Vec::new(); NUM_KEYS];
-        let mut compile = |mut n: Node| {
-            n.reorder();
+        let mut compile = |mut n: Node, dim: Option<Dim>| {
+            n.reorder(dim);
             let start = code.instrs.len();
             let entry = code.emit(&n, &mut checks, program::TRUE, program::FALSE);
             (entry, start..code.instrs.len())
         };
         let mut enabled = Vec::new();
+        // Per key, its rules' conditions specialized for it (`None`: the rule's shared program).
+        let mut by_key: Vec<Vec<(RuleId, Option<Node>)>> = vec![Vec::new(); NUM_KEYS];
+        let mut shared: FxHashMap<RuleId, (u32, std::ops::Range<usize>)> = Default::default();
         for (i, r) in inner.rules.iter().enumerate() {
             if !r.info.enabled || r.info.priority > options.min_priority {
                 continue;
@@ -172,20 +181,33 @@ impl Engine {
             let id = i as RuleId;
             enabled.push(id);
             if r.keys.len() > SPECIALIZE_MAX {
-                let (entry, range) = compile(r.filter.clone());
+                shared.insert(id, compile(r.filter.clone(), None));
                 for k in r.keys.iter() {
-                    index[k].push((id, entry));
-                    ranges[k].push(range.clone());
+                    by_key[k].push((id, None));
                 }
                 continue;
             }
             for k in r.keys.iter() {
                 let name = evttype::key_name(k);
                 let node = r.filter.specialize(&name, !evttype::is_procexit(k));
-                if matches!(node, Node::Const(false)) {
-                    continue;
+                if !matches!(node, Node::Const(false)) {
+                    by_key[k].push((id, Some(node)));
                 }
-                let (entry, range) = compile(node);
+            }
+        }
+        let mut key_dims = vec![None; NUM_KEYS];
+        let mut dim_slots = 0;
+        for (k, rules) in by_key.into_iter().enumerate() {
+            let dim = choose_dim(&rules);
+            if dim.is_some() {
+                key_dims[k] = dim.map(|d| (d, dim_slots));
+                dim_slots += 1;
+            }
+            for (id, node) in rules {
+                let (entry, range) = match node {
+                    Some(n) => compile(n, dim),
+                    None => shared[&id].clone(),
+                };
                 index[k].push((id, entry));
                 ranges[k].push(range);
             }
@@ -196,6 +218,8 @@ impl Engine {
             index: index.into_iter().map(Vec::into_boxed_slice).collect(),
             code,
             checks,
+            key_dims,
+            dim_slots,
             enabled,
             options,
         }
@@ -252,6 +276,61 @@ impl Engine {
         &scratch.hits
     }
 
+    /// [`Engine::matches`] for an event of the block a [`BlockMatcher`] was made for: skips
+    /// the rules already refuted by the event's string (`filter::refuted`) and records those
+    /// it refutes.
+    #[inline]
+    fn matches_in_block<'s>(&self, ev: &EventView<'_>, scratch: &'s mut Scratch) -> &'s [RuleId] {
+        scratch.hits.clear();
+        let key = evttype::key(ev);
+        let Some(rules) = self.index.get(key) else {
+            return &scratch.hits;
+        };
+        if rules.is_empty() {
+            return &scratch.hits;
+        }
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts: &self.options.hosts,
+        };
+        prefetch_records(ev);
+        let bufs = &mut scratch.bufs;
+        bufs.begin_event(self.checks.list.len());
+        let keyed = self.key_dims[key].and_then(|(d, slot)| Some((d.sid(ev)?, slot, d.bit())));
+        let refuted = keyed.map_or(0, |(sid, slot, _)| bufs.refuted.get(slot, sid));
+        let mut newly = 0u64;
+        for (i, &(id, entry)) in rules.iter().enumerate() {
+            let bit = if i < MAX_RULES { 1u64 << i } else { 0 };
+            if refuted & bit != 0 {
+                continue;
+            }
+            let hit = match keyed {
+                Some((_, _, dim)) if bit != 0 => {
+                    let (hit, pure) =
+                        self.code
+                            .run_tracked(entry, &self.checks, ev, &env, bufs, dim);
+                    if !hit && pure {
+                        newly |= bit;
+                    }
+                    hit
+                }
+                _ => self.code.run(entry, &self.checks, ev, &env, bufs),
+            };
+            if hit {
+                scratch.hits.push(id);
+                if self.options.rule_matching == RuleMatching::First {
+                    break;
+                }
+            }
+        }
+        if let Some((sid, slot, _)) = keyed
+            && newly != 0
+        {
+            bufs.refuted.add(slot, sid, newly);
+        }
+        &scratch.hits
+    }
+
     /// Formats the alert of rule `id` for `ev` (call it for the ids [`Engine::matches`] gave).
     pub fn alert<'e>(&'e self, id: RuleId, ev: &EventView<'_>, scratch: &mut Scratch) -> Alert<'e> {
         let r = &self.set.rules[id as usize];
@@ -286,10 +365,11 @@ impl Engine {
         block: &'a Block,
         scratch: &'a mut Scratch,
     ) -> BlockMatcher<'a> {
-        scratch
-            .bufs
-            .verdicts
+        let bufs = &mut scratch.bufs;
+        bufs.verdicts
             .begin_block(block.strings.len(), self.checks.columns as usize);
+        bufs.refuted
+            .begin_block(block.strings.len(), self.dim_slots as usize);
         BlockMatcher {
             engine: self,
             block,
@@ -307,6 +387,23 @@ impl Engine {
     }
 }
 
+/// The dimension the rules of one event key are most often refuted by (`filter::refuted`):
+/// the one by which the most of its first [`MAX_RULES`] rules can come out false.
+fn choose_dim(rules: &[(RuleId, Option<Node>)]) -> Option<Dim> {
+    let (n, dim) = Dim::ALL
+        .iter()
+        .map(|&d| {
+            let n = rules
+                .iter()
+                .take(MAX_RULES)
+                .filter(|(_, node)| node.as_ref().is_some_and(|n| n.decided_by(d).0))
+                .count();
+            (n, d)
+        })
+        .max_by_key(|&(n, d)| (n, std::cmp::Reverse(d as u8)))?;
+    (n > 0).then_some(dim)
+}
+
 /// An [`Engine`] evaluating the events of one block (from [`Engine::block_matcher`]).
 pub struct BlockMatcher<'a> {
     engine: &'a Engine,
@@ -318,9 +415,11 @@ impl<'a> BlockMatcher<'a> {
     /// The rules matching `ev`, as [`Engine::matches`] gives them.
     #[inline]
     pub fn matches(&mut self, ev: &EventView<'_>) -> &[RuleId] {
-        let verdicts = &mut self.scratch.bufs.verdicts;
-        verdicts.set_active(std::ptr::eq(ev.block, self.block));
-        self.engine.matches(ev, self.scratch);
+        if !std::ptr::eq(ev.block, self.block) {
+            return self.engine.matches(ev, self.scratch);
+        }
+        self.scratch.bufs.verdicts.set_active(true);
+        self.engine.matches_in_block(ev, self.scratch);
         self.scratch.bufs.verdicts.set_active(false);
         &self.scratch.hits
     }
@@ -383,7 +482,7 @@ impl Filter {
     }
 
     pub(crate) fn new(mut node: Node, keys: KeySet) -> Filter {
-        node.reorder();
+        node.reorder(None);
         let mut code = Code::default();
         let mut checks = Checks::default();
         let entry = code.emit(&node, &mut checks, program::TRUE, program::FALSE);

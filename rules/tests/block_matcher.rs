@@ -186,3 +186,91 @@ fn one_string_in_many_roles() {
         "the same again (cached) gives the same"
     );
 }
+
+const REFUTE_RULES: &str = r#"
+- rule: passwd_by_bash
+  desc: d
+  condition: evt.type = openat and fd.name = /etc/passwd and proc.name = bash
+  output: "%fd.name"
+  priority: WARNING
+- rule: shadow_in_etc
+  desc: d
+  condition: evt.type = openat and fd.directory = /etc and fd.filename = shadow
+  output: "%fd.name"
+  priority: WARNING
+- rule: etc_not_by_cat
+  desc: d
+  condition: evt.type = openat and fd.name startswith /etc/ and not proc.name in (cat)
+  output: "%fd.name"
+  priority: WARNING
+- rule: shells
+  desc: d
+  condition: evt.type = execve and proc.name in (bash, sh) and proc.tty != 0
+  output: "%proc.name"
+  priority: WARNING
+"#;
+
+/// Rules refuted by an event's file name or program name alone are skipped for later events
+/// with the same string, and only then: a rule that also read another field is evaluated
+/// again.
+#[test]
+fn refuted_rules_are_skipped_only_for_the_same_string() {
+    let set = rtsec_rules::load(&[RuleSource::new("refute.yaml", REFUTE_RULES)]).unwrap();
+    let e = engine(&set, RuleMatching::All);
+    let cat = P::new("cat").build();
+    let bash = P::new("bash").tty(34816).build();
+    let bash_notty = P::new("bash").build();
+    let passwd = fd(3, FdType::File, "/etc/passwd", "/etc/passwd");
+    let shadow = fd(4, FdType::File, "/etc/shadow", "/etc/shadow");
+    let mut b = BlockBuilder::default();
+    push(&mut b, &cat, Some(&passwd), "/etc/passwd", 3);
+    push(&mut b, &bash, Some(&passwd), "/etc/passwd", 3);
+    push(&mut b, &cat, Some(&shadow), "/etc/shadow", 4);
+    push(&mut b, &bash, Some(&shadow), "/etc/shadow", 4);
+    for p in [&bash_notty, &bash, &cat, &bash] {
+        let exe: &'static [u8] = Box::leak(p.exepath.clone().into_boxed_slice());
+        b.push(&NewEvent {
+            ts: TS,
+            tid: p.pid,
+            cpu: 0,
+            kind: Kind::Execve,
+            flags: 0,
+            res: 0,
+            proc: Some(p),
+            fd: None,
+            args: Args::Exec {
+                dirfd: rtsec_format::AT_FDCWD,
+                filename: PathArg::same(exe),
+                flags: 0,
+            },
+        })
+        .unwrap();
+    }
+    let mut block = b.take();
+    block.first_event_num = 1;
+    let names =
+        |ids: &[u32]| -> Vec<String> { ids.iter().map(|&i| e.rule(i).name.clone()).collect() };
+    let mut plain = e.scratch();
+    let want: Vec<Vec<String>> = block
+        .events()
+        .map(|ev| names(e.matches(&ev, &mut plain)))
+        .collect();
+    let mut sc = e.scratch();
+    let mut m = e.block_matcher(&block, &mut sc);
+    let got: Vec<Vec<String>> = block.events().map(|ev| names(m.matches(&ev))).collect();
+    assert_eq!(got, want);
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        want,
+        vec![
+            s(&[]),
+            s(&["passwd_by_bash", "etc_not_by_cat"]),
+            s(&["shadow_in_etc"]),
+            s(&["shadow_in_etc", "etc_not_by_cat"]),
+            s(&[]),
+            s(&["shells"]),
+            s(&[]),
+            s(&["shells"]),
+        ]
+    );
+}

@@ -8,6 +8,7 @@
 
 pub(crate) mod compile;
 pub(crate) mod program;
+pub(crate) mod refuted;
 pub(crate) mod test;
 pub(crate) mod verdicts;
 
@@ -78,6 +79,8 @@ pub(crate) struct Bufs {
     cache: FieldCache,
     /// Verdicts of string checks per string id of the current block.
     pub verdicts: verdicts::Verdicts,
+    /// Rules refuted per string id of the current block.
+    pub refuted: refuted::Refuted,
 }
 
 /// Per-event values of the fields worth building once (see [`cache_slot`]).
@@ -178,15 +181,24 @@ impl Node {
     /// Reorders the children of `and`/`or` nodes so that cheap, decisive checks run first:
     /// `and` by cost / P(false), `or` by cost / P(true), with static estimates (a positive
     /// string match is rarely true, an exclusion `not …` rarely false). Conditions have no
-    /// side effects, so the verdict is the same in any order. Returns (expected cost, P(true)).
-    pub(crate) fn reorder(&mut self) -> (f64, f64) {
+    /// side effects, so the verdict is the same in any order. Checks decided by the string of
+    /// dimension `dim` count as nearly free: a block matcher remembers their verdicts, and a
+    /// rule refuted by them alone is skipped for the rest of the block (`refuted`). Returns
+    /// (expected cost, P(true)).
+    pub(crate) fn reorder(&mut self, dim: Option<refuted::Dim>) -> (f64, f64) {
         match self {
             Node::Const(b) => (0.0, if *b { 1.0 } else { 0.0 }),
             Node::Not(n) => {
-                let (c, p) = n.reorder();
+                let (c, p) = n.reorder(dim);
                 (c, 1.0 - p)
             }
-            Node::Check(c) => c.estimate(),
+            Node::Check(c) => {
+                let (cost, p) = c.estimate();
+                match dim {
+                    Some(d) if d.covers(c) => (cost * 0.25, p),
+                    _ => (cost, p),
+                }
+            }
             Node::And(_) | Node::Or(_) => {
                 let is_and = matches!(self, Node::And(_));
                 let (Node::And(v) | Node::Or(v)) = self else {
@@ -196,7 +208,7 @@ impl Node {
                     .into_vec()
                     .into_iter()
                     .map(|mut n| {
-                        let (c, p) = n.reorder();
+                        let (c, p) = n.reorder(dim);
                         (c, p, n)
                     })
                     .collect();
@@ -217,6 +229,31 @@ impl Node {
                 *v = scored.into_iter().map(|(_, _, n)| n).collect();
                 (cost, p)
             }
+        }
+    }
+
+    /// Whether the tree can come out false (`.0`) or true (`.1`) by checks decided by the
+    /// string of dimension `dim` alone (an estimate per child: it picks the dimension of an
+    /// event type; the engine checks every refutation it records).
+    pub(crate) fn decided_by(&self, dim: refuted::Dim) -> (bool, bool) {
+        match self {
+            Node::Const(b) => (!b, *b),
+            Node::Check(c) => {
+                let d = dim.covers(c);
+                (d, d)
+            }
+            Node::Not(n) => {
+                let (f, t) = n.decided_by(dim);
+                (t, f)
+            }
+            Node::And(v) => v.iter().fold((false, true), |(f, t), n| {
+                let (nf, nt) = n.decided_by(dim);
+                (f || nf, t && nt)
+            }),
+            Node::Or(v) => v.iter().fold((true, false), |(f, t), n| {
+                let (nf, nt) = n.decided_by(dim);
+                (f && nf, t || nt)
+            }),
         }
     }
 

@@ -5,6 +5,7 @@
 use rtsec_format::EventView;
 use rustc_hash::FxHashMap;
 
+use super::refuted::Dim;
 use super::{Bufs, Check, Node};
 use crate::fields::extract::Env;
 
@@ -38,6 +39,8 @@ pub(crate) struct Checks {
     index: FxHashMap<String, u32>,
     /// Verdict columns handed out (see `filter::verdicts`).
     pub columns: u32,
+    /// Per check: the dimensions (`filter::refuted::Dim` bits) whose string alone decides it.
+    dims: Vec<u8>,
 }
 
 impl Checks {
@@ -59,6 +62,12 @@ impl Checks {
         };
         self.fast.push(compile(None));
         self.by_block.push(compile(c.cold.col));
+        self.dims.push(
+            Dim::ALL
+                .iter()
+                .filter(|d| d.covers(&c))
+                .fold(0, |m, d| m | d.bit()),
+        );
         self.list.push(c);
         self.index.insert(key, i);
         i
@@ -162,6 +171,45 @@ impl Code {
             pc = if r { ins.on_true } else { ins.on_false };
         }
         pc == TRUE
+    }
+}
+
+impl Code {
+    /// Like [`Code::run`], also telling whether every check it ran is decided by the string of
+    /// dimension `dim` alone (`dim` is a [`Dim::bit`]).
+    #[inline]
+    pub fn run_tracked(
+        &self,
+        entry: u32,
+        checks: &Checks,
+        ev: &EventView<'_>,
+        env: &Env<'_>,
+        bufs: &mut Bufs,
+        dim: u8,
+    ) -> (bool, bool) {
+        let fast = if bufs.verdicts.is_active() {
+            &checks.by_block
+        } else {
+            &checks.fast
+        };
+        let mut pure = true;
+        let mut pc = entry;
+        while pc < FALSE {
+            let ins = self.instrs[pc as usize];
+            let slot = (ins.check & !MEMO) as usize;
+            pure &= checks.dims[slot] & dim != 0;
+            let eval = |bufs: &mut Bufs| match &fast[slot] {
+                Some(f) => f(ev, &mut bufs.verdicts),
+                None => checks.list[slot].eval(ev, env, bufs),
+            };
+            let r = if ins.check & MEMO != 0 {
+                bufs.memoized(slot, eval)
+            } else {
+                eval(bufs)
+            };
+            pc = if r { ins.on_true } else { ins.on_false };
+        }
+        (pc == TRUE, pure)
     }
 }
 
