@@ -193,7 +193,7 @@ impl EventsBatch {
         self.time.append_value(ts as i64);
         for (c, v) in self.cols.iter_mut().zip(values) {
             match c {
-                Col::Str(b) => append_text(b, v, &mut self.text),
+                Col::Str(b) => append_text(b, v.as_value(), &mut self.text),
                 Col::I64(b) => match v {
                     OutputValue::Int(x) => b.append_value(*x),
                     OutputValue::UInt(x) => b.append_option(i64::try_from(*x).ok()),

@@ -7,7 +7,9 @@
 //! one definition of every field, in `rtsec-rules`.
 
 use rtsec_format::EventView;
-use rtsec_rules::{Engine, EngineOptions, OutputValue, Priority, RuleId, RuleSource, Scratch};
+use rtsec_rules::{
+    AlertBuf, Engine, EngineOptions, FieldValue, OutputValue, Priority, RuleId, RuleSource, Scratch,
+};
 
 use crate::error::ReplayError;
 
@@ -20,6 +22,8 @@ pub struct FieldReader {
     engine: Engine,
     rule: RuleId,
     fields: Vec<String>,
+    /// Per field, its position in the rendered `output_fields` (sorted by key).
+    order: Vec<usize>,
 }
 
 impl FieldReader {
@@ -44,11 +48,30 @@ impl FieldReader {
             .enabled()
             .first()
             .ok_or_else(|| ReplayError::Rules("internal field list compiled no rule".into()))?;
+        let keys: Vec<&str> = engine.output_keys(rule).collect();
+        let order = fields
+            .iter()
+            .map(|f| keys.iter().position(|k| k == f).unwrap_or(usize::MAX))
+            .collect();
         Ok(FieldReader {
             engine,
             rule,
             fields: fields.iter().map(|f| f.to_string()).collect(),
+            order,
         })
+    }
+
+    /// Renders the fields' values for `ev` into `buf` (read them with
+    /// [`FieldReader::values`]): [`FieldReader::read`] without an allocation per event.
+    pub fn render(&self, ev: &EventView<'_>, scratch: &mut Scratch, buf: &mut AlertBuf) {
+        self.engine.render(self.rule, ev, scratch, buf);
+    }
+
+    /// The values of a [`FieldReader::render`], in [`FieldReader::fields`] order.
+    pub fn values<'a>(&'a self, buf: &'a AlertBuf) -> impl Iterator<Item = FieldValue<'a>> + 'a {
+        self.order
+            .iter()
+            .map(move |&i| buf.field(i).map_or(FieldValue::Null, |(_, v)| v))
     }
 
     /// The fields, in the order [`FieldReader::read`] gives their values.
@@ -94,6 +117,21 @@ mod tests {
             OutputValue::String(rtsec_rules::event_type(&ev).into())
         );
         assert!(matches!(v[2], OutputValue::String(_)));
+    }
+
+    #[test]
+    fn rendered_values_are_the_values_read() {
+        let r = FieldReader::new(&crate::hits::HIT_EVENT_FIELDS).unwrap();
+        let block = rtsec_format::synth::block(2000, 5);
+        let mut scratch = Scratch::new();
+        let mut buf = AlertBuf::new();
+        let mut v = Vec::new();
+        for ev in block.events() {
+            r.read(&ev, &mut scratch, &mut v);
+            r.render(&ev, &mut scratch, &mut buf);
+            let got: Vec<OutputValue> = r.values(&buf).map(|x| x.to_owned()).collect();
+            assert_eq!(got, v, "event {}", ev.num);
+        }
     }
 
     #[test]

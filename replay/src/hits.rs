@@ -27,7 +27,8 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
-use rtsec_rules::{Alert, OutputValue};
+use parquet::file::properties::WriterPropertiesBuilder;
+use rtsec_rules::{Alert, AlertBuf, FieldValue, OutputValue, RuleInfo};
 
 /// Version of the hits schema, in the file metadata (`rtsec.schema_version`).
 pub const HITS_SCHEMA_VERSION: u32 = 1;
@@ -96,25 +97,81 @@ impl Default for HitsBatch {
     }
 }
 
+/// The sizes of a batch of hits: a worker sizes its next batch like its last one, so that the
+/// builders do not grow (and copy) hit after hit.
+#[derive(Clone, Debug, Default)]
+pub struct HitsSize {
+    rows: usize,
+    tags: usize,
+    entries: usize,
+    /// Bytes of each string column, in [`HitsBatch::string_builders`] order.
+    bytes: Vec<usize>,
+}
+
 impl HitsBatch {
     pub fn new() -> HitsBatch {
+        Self::with_size(&HitsSize::default())
+    }
+
+    /// An empty batch with room for rows like those of a batch of `size`.
+    pub fn with_size(size: &HitsSize) -> HitsBatch {
+        let rows = size.rows;
+        let bytes = |i: usize| size.bytes.get(i).copied().unwrap_or(0);
+        let s = |i: usize, items: usize| StringBuilder::with_capacity(items, bytes(i));
         HitsBatch {
-            time: TimestampNanosecondBuilder::new().with_timezone("UTC"),
-            rule: StringBuilder::new(),
-            priority: StringBuilder::new(),
-            source: StringBuilder::new(),
-            tags: ListBuilder::new(StringBuilder::new()),
-            output: StringBuilder::new(),
-            hostname: StringBuilder::new(),
-            trace: StringBuilder::new(),
-            evt_num: UInt64Builder::new(),
+            time: TimestampNanosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            rule: s(0, rows),
+            priority: s(1, rows),
+            source: s(2, rows),
+            tags: ListBuilder::with_capacity(s(3, size.tags), rows),
+            output: s(4, rows),
+            hostname: s(5, rows),
+            trace: s(6, rows),
+            evt_num: UInt64Builder::with_capacity(rows),
             strings: (0..HIT_EVENT_FIELDS.len() - 1)
-                .map(|_| StringBuilder::new())
+                .map(|i| s(7 + i, rows))
                 .collect(),
-            pid: Int64Builder::new(),
-            output_fields: MapBuilder::new(None, StringBuilder::new(), StringBuilder::new()),
+            pid: Int64Builder::with_capacity(rows),
+            output_fields: MapBuilder::with_capacity(
+                None,
+                s(6 + HIT_EVENT_FIELDS.len(), size.entries),
+                s(7 + HIT_EVENT_FIELDS.len(), size.entries),
+                rows,
+            ),
             text: String::new(),
         }
+    }
+
+    /// The sizes of the rows so far (call before [`HitsBatch::finish`]).
+    pub fn size(&mut self) -> HitsSize {
+        HitsSize {
+            rows: self.len(),
+            tags: self.tags.values().len(),
+            entries: self.output_fields.keys().len(),
+            bytes: self
+                .string_builders()
+                .iter()
+                .map(|b| b.values_slice().len())
+                .collect(),
+        }
+    }
+
+    /// Every string builder, in a fixed order.
+    fn string_builders(&mut self) -> Vec<&mut StringBuilder> {
+        let mut v = vec![
+            &mut self.rule,
+            &mut self.priority,
+            &mut self.source,
+            self.tags.values(),
+            &mut self.output,
+            &mut self.hostname,
+            &mut self.trace,
+        ];
+        v.extend(self.strings.iter_mut());
+        let (k, vals) = self.output_fields.entries();
+        v.push(k);
+        v.push(vals);
+        v
     }
 
     pub fn len(&self) -> usize {
@@ -136,24 +193,72 @@ impl HitsBatch {
         num: u64,
         event: &[OutputValue],
     ) {
-        self.time.append_value(alert.ts as i64);
-        self.rule.append_value(&alert.rule.name);
-        self.priority.append_value(alert.rule.priority.as_str());
-        self.source.append_value(&alert.rule.source);
-        for t in &alert.rule.tags {
+        self.push_row(
+            Row {
+                rule: alert.rule,
+                ts: alert.ts,
+                line: text_line,
+                hostname,
+                trace,
+                num,
+            },
+            event.iter().map(OutputValue::as_value),
+            alert
+                .output_fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_value())),
+        );
+    }
+
+    /// [`HitsBatch::push`] from a rendered alert and the rendered event fields (see
+    /// `FieldReader::render`): nothing is allocated per hit.
+    pub fn push_rendered<'a>(
+        &mut self,
+        alert: &AlertBuf,
+        rule: &RuleInfo,
+        hostname: &str,
+        trace: &str,
+        num: u64,
+        event: impl Iterator<Item = FieldValue<'a>>,
+    ) {
+        self.push_row(
+            Row {
+                rule,
+                ts: alert.ts(),
+                line: alert.line(),
+                hostname,
+                trace,
+                num,
+            },
+            event,
+            alert.fields(),
+        );
+    }
+
+    fn push_row<'a, 'b>(
+        &mut self,
+        row: Row<'_>,
+        event: impl Iterator<Item = FieldValue<'a>>,
+        output_fields: impl Iterator<Item = (&'b str, FieldValue<'b>)>,
+    ) {
+        self.time.append_value(row.ts as i64);
+        self.rule.append_value(&row.rule.name);
+        self.priority.append_value(row.rule.priority.as_str());
+        self.source.append_value(&row.rule.source);
+        for t in &row.rule.tags {
             self.tags.values().append_value(t);
         }
         self.tags.append(true);
-        self.output.append_value(text_line);
-        self.hostname.append_value(hostname);
-        self.trace.append_value(trace);
-        self.evt_num.append_value(num);
+        self.output.append_value(row.line);
+        self.hostname.append_value(row.hostname);
+        self.trace.append_value(row.trace);
+        self.evt_num.append_value(row.num);
         let mut s = 0;
-        for (i, v) in event.iter().enumerate() {
+        for (i, v) in event.enumerate() {
             if i == PID_INDEX {
                 match v {
-                    OutputValue::Int(x) => self.pid.append_value(*x),
-                    OutputValue::UInt(x) => self.pid.append_value(*x as i64),
+                    FieldValue::Int(x) => self.pid.append_value(x),
+                    FieldValue::UInt(x) => self.pid.append_value(x as i64),
                     _ => self.pid.append_null(),
                 }
                 continue;
@@ -161,7 +266,7 @@ impl HitsBatch {
             append_text(&mut self.strings[s], v, &mut self.text);
             s += 1;
         }
-        for (k, v) in &alert.output_fields {
+        for (k, v) in output_fields {
             self.output_fields.keys().append_value(k);
             append_text(self.output_fields.values(), v, &mut self.text);
         }
@@ -208,24 +313,66 @@ impl HitsBatch {
     }
 }
 
+/// How each hits column is written (`ParquetFile` applies it for files of kind `hits`):
+/// dictionary encoding where values repeat (rule, priority, host, program, container, output
+/// field names), not for columns of unique values (time, event number, the alert line), where
+/// building a dictionary only to abandon it costs; no min/max statistics for long free text
+/// (comparing 500-byte lines per value costs and the statistics help no query).
+pub(crate) fn tune_writer(b: WriterPropertiesBuilder) -> WriterPropertiesBuilder {
+    use parquet::file::properties::EnabledStatistics;
+    use parquet::schema::types::ColumnPath;
+    let path = |p: &str| ColumnPath::new(p.split('.').map(str::to_string).collect());
+    let mut b = b;
+    for unique in [
+        "time",
+        "evt_num",
+        "output",
+        "proc_cmdline",
+        "fd_name",
+        "output_fields.entries.value",
+    ] {
+        b = b.set_column_dictionary_enabled(path(unique), false);
+    }
+    for text in [
+        "output",
+        "proc_cmdline",
+        "fd_name",
+        "output_fields.entries.key",
+        "output_fields.entries.value",
+    ] {
+        b = b.set_column_statistics_enabled(path(text), EnabledStatistics::None);
+    }
+    b
+}
+
 /// Appends a value as text (numbers and booleans printed, missing → null).
-pub(crate) fn append_text(b: &mut StringBuilder, v: &OutputValue, buf: &mut String) {
+pub(crate) fn append_text(b: &mut StringBuilder, v: FieldValue<'_>, buf: &mut String) {
     use std::fmt::Write;
     match v {
-        OutputValue::Null => b.append_null(),
-        OutputValue::String(s) => b.append_value(s),
-        OutputValue::Int(x) => {
+        FieldValue::Null => b.append_null(),
+        FieldValue::String(s) => b.append_value(s),
+        FieldValue::Int(x) => {
             buf.clear();
             let _ = write!(buf, "{x}");
             b.append_value(&*buf);
         }
-        OutputValue::UInt(x) => {
+        FieldValue::UInt(x) => {
             buf.clear();
             let _ = write!(buf, "{x}");
             b.append_value(&*buf);
         }
-        OutputValue::Bool(x) => b.append_value(if *x { "true" } else { "false" }),
+        FieldValue::Bool(x) => b.append_value(if x { "true" } else { "false" }),
     }
+}
+
+/// What a hit row says besides the field values.
+struct Row<'a> {
+    rule: &'a RuleInfo,
+    ts: u64,
+    line: &'a str,
+    hostname: &'a str,
+    trace: &'a str,
+    num: u64,
 }
 
 #[cfg(test)]

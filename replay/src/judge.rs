@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use rtsec_format::{Block, Losses, RawBlock};
-use rtsec_rules::{Engine, OutputValue, RuleId, Scratch};
+use rtsec_rules::{AlertBuf, Engine, OutputValue, RuleId, Scratch};
 use smallvec::SmallVec;
 
 use crate::fields::FieldReader;
-use crate::hits::HitsBatch;
+use crate::hits::{HitsBatch, HitsSize};
 
 /// How alerts are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,60 +125,78 @@ impl Judge<'_> {
         out.decode_ns = t1 - t0;
         out.events = block.events.len() as u64;
         scratch.set_hostname(&job.hostname);
-        let mut batch = self.produce.parquet.then(HitsBatch::new);
-        let mut values = Vec::new();
-        // Verdicts of costly string checks are kept per string of this block.
-        let mut matcher = self.engine.block_matcher(block, scratch);
-        for ev in block.events() {
-            let ids = matcher.matches(&ev);
-            if ids.is_empty() {
-                continue;
-            }
-            // At most a few ids; copy them so the scratch can be reused for the alerts.
-            let ids: SmallVec<[RuleId; 8]> = ids.iter().copied().collect();
-            for id in ids {
-                count(&mut out.rule_hits, id);
-                let needs_alert =
-                    self.produce.lines.is_some() || self.produce.parquet || self.produce.collect;
-                if !needs_alert {
+        // Each hit is rendered once, into buffers reused for every hit of the worker; its
+        // batch of Parquet rows is sized like the previous one.
+        thread_local! {
+            static BUFS: std::cell::RefCell<(AlertBuf, AlertBuf, HitsSize)> = Default::default();
+        }
+        BUFS.with_borrow_mut(|(alert, fields_buf, size)| {
+            let mut batch = self.produce.parquet.then(|| HitsBatch::with_size(size));
+            // Verdicts of costly string checks are kept per string of this block.
+            let mut matcher = self.engine.block_matcher(block, scratch);
+            for ev in block.events() {
+                let ids = matcher.matches(&ev);
+                if ids.is_empty() {
                     continue;
                 }
-                let scratch = matcher.scratch();
-                let alert = self.engine.alert(id, &ev, scratch);
-                let line = alert.text_line();
-                match self.produce.lines {
-                    Some(LineFormat::Text) => {
-                        out.lines.extend_from_slice(line.as_bytes());
-                        out.lines.push(b'\n');
+                // At most a few ids; copy them so the scratch can be reused for the alerts.
+                let ids: SmallVec<[RuleId; 8]> = ids.iter().copied().collect();
+                for id in ids {
+                    count(&mut out.rule_hits, id);
+                    let needs_alert = self.produce.lines.is_some()
+                        || self.produce.parquet
+                        || self.produce.collect;
+                    if !needs_alert {
+                        continue;
                     }
-                    Some(LineFormat::Json) => {
-                        let _ = serde_json::to_writer(&mut out.lines, &alert.json());
-                        out.lines.push(b'\n');
+                    let scratch = matcher.scratch();
+                    self.engine.render(id, &ev, scratch, alert);
+                    let rule = self.engine.rule(id);
+                    match self.produce.lines {
+                        Some(LineFormat::Text) => {
+                            out.lines.extend_from_slice(alert.line().as_bytes());
+                            out.lines.push(b'\n');
+                        }
+                        Some(LineFormat::Json) => {
+                            alert.write_json(rule, &job.hostname, &mut out.lines);
+                            out.lines.push(b'\n');
+                        }
+                        None => {}
                     }
-                    None => {}
-                }
-                if let (Some(b), Some(fields)) = (batch.as_mut(), self.fields) {
-                    fields.read(&ev, scratch, &mut values);
-                    b.push(&alert, &line, &job.hostname, &job.trace, ev.num, &values);
-                }
-                if self.produce.collect {
-                    out.hits.push(Hit {
-                        input: job.input,
-                        rule: id,
-                        num: ev.num,
-                        ts: ev.event.ts,
-                        line,
-                        output_fields: alert.output_fields,
-                    });
+                    if let (Some(b), Some(fields)) = (batch.as_mut(), self.fields) {
+                        fields.render(&ev, scratch, fields_buf);
+                        b.push_rendered(
+                            alert,
+                            rule,
+                            &job.hostname,
+                            &job.trace,
+                            ev.num,
+                            fields.values(fields_buf),
+                        );
+                    }
+                    if self.produce.collect {
+                        out.hits.push(Hit {
+                            input: job.input,
+                            rule: id,
+                            num: ev.num,
+                            ts: ev.event.ts,
+                            line: alert.line().to_string(),
+                            output_fields: alert
+                                .fields()
+                                .map(|(k, v)| (k.to_string(), v.to_owned()))
+                                .collect(),
+                        });
+                    }
                 }
             }
-        }
+            if let Some(mut b) = batch
+                && !b.is_empty()
+            {
+                *size = b.size();
+                out.batch = Some(b.finish());
+            }
+        });
         let _ = out.lines.flush();
-        if let Some(mut b) = batch
-            && !b.is_empty()
-        {
-            out.batch = Some(b.finish());
-        }
         out.losses = block.losses.clone();
         out.eval_ns = thread_cpu_ns() - t1;
         out

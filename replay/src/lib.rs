@@ -41,7 +41,7 @@ pub mod summary;
 
 pub use error::ReplayError;
 pub use fields::FieldReader;
-pub use hits::{HitsBatch, hits_schema};
+pub use hits::{HitsBatch, HitsSize, hits_schema};
 pub use inputs::Input;
 pub use judge::{BlockResult, Hit, LineFormat, Produce};
 pub use parquet_file::{ParquetFile, ParquetStats};

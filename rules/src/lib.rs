@@ -108,7 +108,7 @@ pub use loader::{
     Counts, ENGINE_VERSION, FILTER_NAME, LoadFailure, PROVIDED_PLUGINS, RuleInfo, RuleSet, load,
     load_files,
 };
-pub use output::OutputValue;
 pub use output::time::{clock_text, iso8601_text};
+pub use output::{AlertBuf, FieldValue, OutputValue};
 pub use priority::Priority;
 pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource};

@@ -1,14 +1,18 @@
 //! Rule outputs: `%field` format strings, Falco's text line and JSON alert (§4).
 
+mod buf;
 pub mod time;
 
 use std::io::Write;
+
+use buf::Slot;
+pub use buf::{AlertBuf, FieldValue};
 
 use rtsec_format::EventView;
 
 use crate::condition::Transformer;
 use crate::fields::extract::{self, Env, Val};
-use crate::fields::{self, Field, FieldId, Ty};
+use crate::fields::{self, Field, Ty};
 use crate::filter::{Bufs, apply_transforms};
 
 /// The fields the container plugin flags as suggested output; Falco appends them to every
@@ -19,6 +23,12 @@ pub(crate) const SUGGESTED_SUFFIX: &str = " container_id=%container.id container
 #[derive(Debug)]
 pub(crate) struct Format {
     tokens: Vec<Token>,
+    /// The `output_fields` keys, sorted (as Falco's JSON has them), each with the slot of its
+    /// value among the collected tokens' values, or `None` for the event time added to every
+    /// alert.
+    keys: buf::Keys,
+    /// How many tokens keep their value (`output_fields` entries).
+    slots: u16,
 }
 
 #[derive(Debug)]
@@ -30,6 +40,9 @@ enum Token {
         /// The token as written, the `output_fields` key.
         key: String,
         width: Option<usize>,
+        /// Where the value goes for `output_fields`: the first token of each key without
+        /// transformers (Falco leaves transformer tokens out).
+        slot: Option<u16>,
     },
 }
 
@@ -81,6 +94,7 @@ impl Format {
                 transforms: transforms.into_boxed_slice(),
                 key: s[i..end].to_string(),
                 width,
+                slot: None,
             });
             i = end;
             lit_start = i;
@@ -89,47 +103,82 @@ impl Format {
         if !lit.is_empty() {
             tokens.push(Token::Lit(lit));
         }
-        Ok(Format { tokens })
+        // Slots for the first token of each key without transformers; then the sorted keys,
+        // with the event time unless a token already gives it (the same value).
+        let mut keys: Vec<(String, Option<u16>)> = Vec::new();
+        for t in &mut tokens {
+            if let Token::Field {
+                transforms,
+                key,
+                slot,
+                ..
+            } = t
+                && transforms.is_empty()
+                && !keys.iter().any(|(k, _)| k == key)
+            {
+                *slot = Some(keys.len() as u16);
+                keys.push((key.clone(), *slot));
+            }
+        }
+        let slots = keys.len() as u16;
+        if !keys.iter().any(|(k, _)| k == "evt.time") {
+            keys.push(("evt.time".to_string(), None));
+        }
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Format {
+            tokens,
+            keys: keys.into(),
+            slots,
+        })
     }
 
-    /// Renders the format for an event: the text, and the typed value of each field token.
-    pub(crate) fn render(
+    /// The `output_fields` keys, sorted.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// Renders the format for an event into `out`: the text (`out.output`), and the typed
+    /// value of each `output_fields` entry. Allocates nothing once `out` has grown.
+    pub(crate) fn render_into(
         &self,
         ev: &EventView<'_>,
         env: &Env<'_>,
         bufs: &mut Bufs,
-        out: &mut String,
-        fields_out: &mut Vec<(String, OutputValue)>,
+        out: &mut AlertBuf,
     ) {
+        out.begin(self.keys.clone(), self.slots as usize, ev.event.ts);
         for t in &self.tokens {
             match t {
-                Token::Lit(s) => out.push_str(s),
+                Token::Lit(s) => out.output.push_str(s),
                 Token::Field {
                     field,
                     transforms,
-                    key,
                     width,
+                    slot,
+                    ..
                 } => {
-                    let start = out.len();
-                    let value = field_value(field, transforms, ev, env, bufs);
-                    match &value {
-                        OutputValue::Null => out.push_str("<NA>"),
-                        v => v.write_text(field, out),
+                    let start = out.output.len();
+                    // Without a width, a string goes straight into the text and its slot
+                    // refers to it there.
+                    let value = field_slot(field, transforms, ev, env, bufs, out, width.is_none());
+                    if !matches!(value, Slot::Out(..)) {
+                        value.write_text(field, &out.text, &mut out.output);
                     }
                     if let Some(w) = *width {
-                        let n = out[start..].chars().count();
+                        let o = &mut out.output;
+                        let n = o[start..].chars().count();
                         if n < w {
-                            out.extend(std::iter::repeat_n(' ', w - n));
+                            o.extend(std::iter::repeat_n(' ', w - n));
                         } else if n > w {
-                            let cut = out[start..]
+                            let cut = o[start..]
                                 .char_indices()
                                 .nth(w)
-                                .map_or(out.len(), |(i, _)| start + i);
-                            out.truncate(cut);
+                                .map_or(o.len(), |(i, _)| start + i);
+                            o.truncate(cut);
                         }
                     }
-                    if transforms.is_empty() && !fields_out.iter().any(|(k, _)| k == key) {
-                        fields_out.push((key.clone(), value));
+                    if let Some(s) = slot {
+                        out.slots[*s as usize] = value;
                     }
                 }
             }
@@ -217,23 +266,28 @@ fn lex_field_expr(s: &str, i: usize) -> Option<(FieldExprText, usize)> {
     Some((FieldExprText::Field(name, arg), end))
 }
 
-fn field_value(
+/// The value of a field token. A string is appended to `out.text`, or, if `direct`, to
+/// `out.output` as the rule's text shows it (then the slot is [`Slot::Out`], unless it needed
+/// escaping: then it is also kept as is in `out.text`).
+fn field_slot(
     field: &Field,
     transforms: &[Transformer],
     ev: &EventView<'_>,
     env: &Env<'_>,
     bufs: &mut Bufs,
-) -> OutputValue {
+    out: &mut AlertBuf,
+    direct: bool,
+) -> Slot {
     bufs.a.clear();
     let Some(v) = extract::extract(field, ev, env, &mut bufs.a) else {
-        return OutputValue::Null;
+        return Slot::Null;
     };
     let (v, src): (Val<'_>, &[u8]) = if transforms.is_empty() {
         (v, &bufs.a)
     } else {
         match apply_transforms(transforms, v, &bufs.a, &mut bufs.b, &mut bufs.c) {
             Some(t) => (t, &bufs.b),
-            None => return OutputValue::Null,
+            None => return Slot::Null,
         }
     };
     let ty = if transforms.last() == Some(&Transformer::Len) {
@@ -243,20 +297,36 @@ fn field_value(
     } else {
         Ty::Str
     };
-    let text = |b: &[u8]| OutputValue::String(String::from_utf8_lossy(b).into_owned());
+    let string = |b: &[u8], out: &mut AlertBuf| {
+        let s = String::from_utf8_lossy(b);
+        if direct && !needs_escape(&s) {
+            let start = out.output.len();
+            out.output.push_str(&s);
+            return Slot::Out(start as u32, out.output.len() as u32);
+        }
+        let start = out.text.len();
+        out.text.push_str(&s);
+        Slot::Str(start as u32, out.text.len() as u32)
+    };
     match v {
-        Val::Str(b) => text(b),
-        Val::Buf => text(src),
+        Val::Str(b) => string(b, out),
+        Val::Buf => string(src, out),
         Val::I64(x) => match ty {
-            Ty::U64 => OutputValue::UInt(x as u64),
-            _ => OutputValue::Int(x),
+            Ty::U64 => Slot::UInt(x as u64),
+            _ => Slot::Int(x),
         },
         Val::U64(x) => match ty {
-            Ty::I64 => OutputValue::Int(x as i64),
-            _ => OutputValue::UInt(x),
+            Ty::I64 => Slot::Int(x as i64),
+            _ => Slot::UInt(x),
         },
-        Val::Bool(b) => OutputValue::Bool(b),
-        Val::Ip(ip) => OutputValue::String(ip.to_string()),
+        Val::Bool(b) => Slot::Bool(b),
+        Val::Ip(ip) => {
+            let mut b = [0u8; 64];
+            let mut w = &mut b[..];
+            let _ = write!(w, "{ip}");
+            let n = 64 - w.len();
+            string(&b[..n], out)
+        }
     }
 }
 
@@ -272,23 +342,14 @@ pub enum OutputValue {
 }
 
 impl OutputValue {
-    fn write_text(&self, field: &Field, out: &mut String) {
+    /// The value, borrowed.
+    pub fn as_value(&self) -> FieldValue<'_> {
         match self {
-            OutputValue::Null => out.push_str("<NA>"),
-            OutputValue::String(s) => escape_text(s, out),
-            OutputValue::Int(x) => {
-                let _ = std::fmt::Write::write_fmt(out, format_args!("{x}"));
-            }
-            OutputValue::UInt(x) => {
-                if field.id == FieldId::EvtTime {
-                    let mut v = Vec::new();
-                    time::write_clock(*x, true, &mut v);
-                    out.push_str(&String::from_utf8_lossy(&v));
-                } else {
-                    let _ = std::fmt::Write::write_fmt(out, format_args!("{x}"));
-                }
-            }
-            OutputValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            OutputValue::Null => FieldValue::Null,
+            OutputValue::String(s) => FieldValue::String(s),
+            OutputValue::Int(x) => FieldValue::Int(*x),
+            OutputValue::UInt(x) => FieldValue::UInt(*x),
+            OutputValue::Bool(b) => FieldValue::Bool(*b),
         }
     }
 
@@ -304,8 +365,18 @@ impl OutputValue {
     }
 }
 
+/// True if [`escape_text`] changes `s` (a fold, not `any`, so that the check is vectorized).
+fn needs_escape(s: &str) -> bool {
+    s.bytes().fold(false, |c, b| c | (b < 0x20) | (b == 0x7f))
+}
+
 /// Control characters in text output are escaped as a JSON encoder would (without quotes).
-fn escape_text(s: &str, out: &mut String) {
+pub(crate) fn escape_text(s: &str, out: &mut String) {
+    // Almost always nothing to escape: copy the whole string.
+    if !needs_escape(s) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '\n' => out.push_str("\\n"),

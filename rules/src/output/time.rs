@@ -2,9 +2,28 @@
 
 use std::io::Write;
 
+type Civil = (i64, u32, u32, u32, u32, u32);
+
 /// Local broken-down time of a timestamp in ns: (year, month, day, hour, min, sec).
-fn local(ts_ns: u64) -> (i64, u32, u32, u32, u32, u32) {
-    let secs = (ts_ns / 1_000_000_000) as libc::time_t;
+/// Alerts of one block fall within a few seconds: the last second converted is kept per
+/// thread (`localtime_r` takes a process-wide lock).
+fn local(ts_ns: u64) -> Civil {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(u64, Civil)>> = const { std::cell::Cell::new(None) };
+    }
+    let secs = ts_ns / 1_000_000_000;
+    if let Some((s, c)) = LAST.get()
+        && s == secs
+    {
+        return c;
+    }
+    let c = local_uncached(secs);
+    LAST.set(Some((secs, c)));
+    c
+}
+
+fn local_uncached(secs: u64) -> Civil {
+    let secs = secs as libc::time_t;
     // SAFETY: `localtime_r` writes only into `tm`, which is a plain C struct we own.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let ok = unsafe { !libc::localtime_r(&secs, &mut tm).is_null() };
@@ -30,12 +49,27 @@ fn local(ts_ns: u64) -> (i64, u32, u32, u32, u32, u32) {
     )
 }
 
+/// Appends `v` as exactly `n` decimal digits (zero-padded; `v` < 10^n).
+fn digits(out: &mut Vec<u8>, mut v: u64, n: usize) {
+    let at = out.len();
+    out.resize(at + n, b'0');
+    for d in out[at..].iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
 /// `HH:MM:SS.nnnnnnnnn` (or `HH:MM:SS`) in local time: Falco's `evt.time`.
 pub(crate) fn write_clock(ts: u64, with_ns: bool, out: &mut Vec<u8>) {
     let (_, _, _, h, m, s) = local(ts);
-    let _ = write!(out, "{h:02}:{m:02}:{s:02}");
+    digits(out, h as u64 % 100, 2);
+    out.push(b':');
+    digits(out, m as u64 % 100, 2);
+    out.push(b':');
+    digits(out, s as u64 % 100, 2);
     if with_ns {
-        let _ = write!(out, ".{:09}", ts % 1_000_000_000);
+        out.push(b'.');
+        digits(out, ts % 1_000_000_000, 9);
     }
 }
 
@@ -53,14 +87,22 @@ pub(crate) fn write_iso8601_utc(ts: u64, out: &mut Vec<u8>) {
     let secs = (ts / 1_000_000_000) as i64;
     let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    let _ = write!(
-        out,
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60,
-        ts % 1_000_000_000
-    );
+    if (0..10_000).contains(&y) {
+        digits(out, y as u64, 4);
+    } else {
+        let _ = write!(out, "{y:04}");
+    }
+    for (sep, v) in [(b'-', mo as i64), (b'-', d as i64), (b'T', rem / 3600)] {
+        out.push(sep);
+        digits(out, v as u64, 2);
+    }
+    for v in [(rem / 60) % 60, rem % 60] {
+        out.push(b':');
+        digits(out, v as u64, 2);
+    }
+    out.push(b'.');
+    digits(out, ts % 1_000_000_000, 9);
+    out.push(b'Z');
 }
 
 // Howard Hinnant's days-to-civil algorithm.
@@ -100,6 +142,10 @@ mod tests {
             "2023-11-14T22:13:31.726060287Z"
         );
         assert_eq!(super::iso8601_text(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(
+            super::iso8601_text(u64::MAX),
+            "2554-07-21T23:34:33.709551615Z"
+        );
         let c = super::clock_text(1_700_000_011_726_060_287);
         assert_eq!(c.len(), 18);
         assert!(c.ends_with(":31.726060287"), "{c}");

@@ -1,0 +1,147 @@
+//! Developer aid: CPU µs per hit of each stage of `rtsec replay --parquet`, one thread:
+//! matching and rendering the alerts (`Engine::render` + the event columns), building the
+//! Arrow rows, and writing them to a zstd Parquet file. The events are the format crate's synthetic mix and
+//! the rule fires on every open, with a Falco-sized output (as `benches/hits_parquet.rs`).
+//!
+//! `cargo run --release -p rtsec-replay --example hits_cpu -- [EVENTS] [REPS]`
+//! (`PASS=write` writes only, batches built once, for profilers).
+
+use rtsec_replay::hits::HIT_EVENT_FIELDS;
+use rtsec_replay::{FieldReader, HitsBatch, HitsSize, ParquetFile, hits_schema};
+use rtsec_rules::{AlertBuf, Engine, EngineOptions, RuleMatching, RuleSource};
+
+const RULES: &str = r#"
+- rule: Every open
+  desc: fires on every open, with a Falco-sized output
+  condition: evt.type in (open, openat, openat2)
+  output: >
+    Sensitive file opened for reading by non-trusted program | file=%fd.name
+    gparent=%proc.aname[2] ggparent=%proc.aname[3] gggparent=%proc.aname[4]
+    evt_type=%evt.type user=%user.name user_uid=%user.uid user_loginuid=%user.loginuid
+    process=%proc.name proc_exepath=%proc.exepath parent=%proc.pname command=%proc.cmdline
+    terminal=%proc.tty
+  priority: WARNING
+  tags: [maturity_stable, host, container, filesystem, mitre_credential_access, T1555]
+"#;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let events: usize = args.first().map_or(150_000, |s| s.parse().expect("EVENTS"));
+    let reps: usize = args.get(1).map_or(3, |s| s.parse().expect("REPS"));
+    let pass = std::env::var("PASS").unwrap_or_default();
+    // As `rtsec replay` does: keep freed memory instead of returning it to the kernel.
+    // SAFETY: mallopt only changes allocator thresholds; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+    }
+    let set = rtsec_rules::load(&[RuleSource::new("hits.yaml", RULES)]).unwrap();
+    let engine = Engine::new(
+        &set,
+        EngineOptions {
+            rule_matching: RuleMatching::All,
+            ..Default::default()
+        },
+    );
+    let fields = FieldReader::new(&HIT_EVENT_FIELDS).unwrap();
+    // Blocks of 75K events, as the writer cuts them in the synthetic benchmark trace.
+    let blocks: Vec<_> = (0..events.div_ceil(75_000))
+        .map(|i| rtsec_format::synth::block(75_000.min(events - i * 75_000), i as u64))
+        .collect();
+    let mut scratch = engine.scratch();
+    scratch.set_hostname("bench-host");
+    let (mut alert, mut fbuf) = (AlertBuf::new(), AlertBuf::new());
+    let mut size = HitsSize::default();
+    let (mut render_ns, mut build_ns, mut write_ns, mut hits) = (0, 0, 0, 0u64);
+    let dir = std::env::temp_dir().join(format!("rtsec-hits-cpu-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("hits.parquet");
+    let mut batches = Vec::new();
+    for _ in 0..reps.max(1) {
+        batches.clear();
+        for block in &blocks {
+            // Rendering alone, then rendering and building: the difference is the building.
+            let t = cpu_ns();
+            let mut m = engine.block_matcher(block, &mut scratch);
+            for ev in block.events() {
+                let ids = m.matches(&ev).to_vec();
+                for id in ids {
+                    engine.render(id, &ev, m.scratch(), &mut alert);
+                    fields.render(&ev, m.scratch(), &mut fbuf);
+                }
+            }
+            let t1 = cpu_ns();
+            let mut batch = HitsBatch::with_size(&size);
+            let mut m = engine.block_matcher(block, &mut scratch);
+            for ev in block.events() {
+                let ids = m.matches(&ev).to_vec();
+                for id in ids {
+                    engine.render(id, &ev, m.scratch(), &mut alert);
+                    fields.render(&ev, m.scratch(), &mut fbuf);
+                    batch.push_rendered(
+                        &alert,
+                        engine.rule(id),
+                        "bench-host",
+                        "bench.rts",
+                        ev.num,
+                        fields.values(&fbuf),
+                    );
+                    hits += 1;
+                }
+            }
+            size = batch.size();
+            batches.push(batch.finish());
+            let t2 = cpu_ns();
+            render_ns += t1 - t;
+            build_ns += (t2 - t1).saturating_sub(t1 - t);
+        }
+        if pass == "build" {
+            continue;
+        }
+        let t = cpu_ns();
+        let mut f = ParquetFile::create(&out, hits_schema(), "hits", 1).unwrap();
+        for b in &batches {
+            f.write(b).unwrap();
+        }
+        let stats = f.finish().unwrap();
+        write_ns += cpu_ns() - t;
+        if pass == "write" {
+            for _ in 0..10 {
+                let t = cpu_ns();
+                let mut f = ParquetFile::create(&out, hits_schema(), "hits", 1).unwrap();
+                for b in &batches {
+                    f.write(b).unwrap();
+                }
+                f.finish().unwrap();
+                write_ns += cpu_ns() - t;
+            }
+            write_ns /= 11;
+        }
+        eprintln!(
+            "{} rows, {} row groups, {:.1} MiB",
+            stats.rows,
+            stats.row_groups,
+            stats.bytes as f64 / (1 << 20) as f64
+        );
+    }
+    let per = |ns: u64| ns as f64 / 1000.0 / hits as f64;
+    let reps = reps.max(1) as f64;
+    println!(
+        "{} hits: render {:.2} µs/hit, build {:.2} µs/hit, write {:.2} µs/hit (CPU, one thread)",
+        hits as f64 / reps,
+        per(render_ns),
+        per(build_ns),
+        write_ns as f64 / 1000.0 / (hits as f64 / reps) / reps,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}

@@ -1,0 +1,230 @@
+//! Alerts rendered into reusable buffers: the output text, Falco's text line and the
+//! `output_fields` values of one alert at a time, with no allocation per alert once the
+//! buffers have grown. Replay renders every hit once into an [`AlertBuf`] and writes the text
+//! line, Falco's JSON and Parquet rows from it.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use super::{OutputValue, escape_text, time};
+use crate::fields::{Field, FieldId};
+use crate::loader::RuleInfo;
+
+/// A value of an `output_fields` entry of an [`AlertBuf`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldValue<'a> {
+    /// The field has no value for this event (`<NA>` in text, `null` in JSON).
+    Null,
+    String(&'a str),
+    Int(i64),
+    UInt(u64),
+    Bool(bool),
+}
+
+impl FieldValue<'_> {
+    /// The value as an owned [`OutputValue`].
+    pub fn to_owned(self) -> OutputValue {
+        match self {
+            FieldValue::Null => OutputValue::Null,
+            FieldValue::String(s) => OutputValue::String(s.to_string()),
+            FieldValue::Int(x) => OutputValue::Int(x),
+            FieldValue::UInt(x) => OutputValue::UInt(x),
+            FieldValue::Bool(b) => OutputValue::Bool(b),
+        }
+    }
+
+    /// Appends the value as Falco's JSON writes it (`serde_json`'s escaping and numbers).
+    pub fn write_json(self, out: &mut Vec<u8>) {
+        let _ = match self {
+            FieldValue::Null => out.write_all(b"null").map_err(serde_json::Error::io),
+            FieldValue::String(s) => serde_json::to_writer(&mut *out, s),
+            FieldValue::Int(x) => serde_json::to_writer(&mut *out, &x),
+            FieldValue::UInt(x) => serde_json::to_writer(&mut *out, &x),
+            FieldValue::Bool(b) => serde_json::to_writer(&mut *out, &b),
+        };
+    }
+}
+
+/// A field value as kept in the buffer (strings as a range of its text).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) enum Slot {
+    #[default]
+    Null,
+    /// A range of the buffer's `text`.
+    Str(u32, u32),
+    /// A range of the buffer's `output` (the value as the output shows it, unescaped).
+    Out(u32, u32),
+    Int(i64),
+    UInt(u64),
+    Bool(bool),
+}
+
+impl Slot {
+    fn get<'a>(self, text: &'a str, output: &'a str) -> FieldValue<'a> {
+        match self {
+            Slot::Null => FieldValue::Null,
+            Slot::Str(a, b) => FieldValue::String(text.get(a as usize..b as usize).unwrap_or("")),
+            Slot::Out(a, b) => FieldValue::String(output.get(a as usize..b as usize).unwrap_or("")),
+            Slot::Int(x) => FieldValue::Int(x),
+            Slot::UInt(x) => FieldValue::UInt(x),
+            Slot::Bool(b) => FieldValue::Bool(b),
+        }
+    }
+
+    /// Appends the value as rule outputs print it.
+    pub(crate) fn write_text(self, field: &Field, text: &str, out: &mut String) {
+        use std::fmt::Write as _;
+        let value = match self {
+            // Already in the output.
+            Slot::Out(..) => return,
+            v => v.get(text, ""),
+        };
+        match value {
+            FieldValue::Null => out.push_str("<NA>"),
+            FieldValue::String(s) => escape_text(s, out),
+            FieldValue::Int(x) => {
+                let _ = write!(out, "{x}");
+            }
+            FieldValue::UInt(x) if field.id == FieldId::EvtTime => {
+                let mut v = Vec::new();
+                time::write_clock(x, true, &mut v);
+                out.push_str(&String::from_utf8_lossy(&v));
+            }
+            FieldValue::UInt(x) => {
+                let _ = write!(out, "{x}");
+            }
+            FieldValue::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        }
+    }
+}
+
+/// A format's `output_fields` keys, sorted, each with the slot of its value (`None`: the
+/// event time).
+pub(crate) type Keys = Arc<[(String, Option<u16>)]>;
+
+/// One alert rendered by [`crate::Engine::render`]; reuse it for the next alert.
+#[derive(Debug, Default)]
+pub struct AlertBuf {
+    pub(crate) rule: u32,
+    pub(crate) ts: u64,
+    /// The rule's output with fields substituted.
+    pub(crate) output: String,
+    /// Falco's text line.
+    pub(crate) line: String,
+    /// The text of string values.
+    pub(crate) text: String,
+    pub(crate) slots: Vec<Slot>,
+    /// The rule's sorted `output_fields` keys and their slots.
+    keys: Option<Keys>,
+}
+
+impl AlertBuf {
+    pub fn new() -> AlertBuf {
+        AlertBuf::default()
+    }
+
+    /// Starts an alert of a format with `keys` and `slots` values, for an event at `ts`.
+    pub(crate) fn begin(&mut self, keys: Keys, slots: usize, ts: u64) {
+        self.output.clear();
+        self.line.clear();
+        self.text.clear();
+        self.slots.clear();
+        self.slots.resize(slots, Slot::Null);
+        self.keys = Some(keys);
+        self.ts = ts;
+    }
+
+    /// The rule (its index in the rule set).
+    pub fn rule(&self) -> u32 {
+        self.rule
+    }
+
+    /// The event's timestamp (ns since the epoch).
+    pub fn ts(&self) -> u64 {
+        self.ts
+    }
+
+    /// The rule's output with fields substituted (without the time and priority prefix).
+    pub fn output(&self) -> &str {
+        &self.output
+    }
+
+    /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output` (local time).
+    pub fn line(&self) -> &str {
+        &self.line
+    }
+
+    /// The `output_fields`: every field of the output as written, plus `evt.time`, sorted by
+    /// key (as [`crate::Alert::output_fields`]).
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = (&str, FieldValue<'_>)> + '_ {
+        self.keys
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .map(|(k, slot)| (k.as_str(), self.value(*slot)))
+    }
+
+    /// The `i`-th entry of [`AlertBuf::fields`].
+    pub fn field(&self, i: usize) -> Option<(&str, FieldValue<'_>)> {
+        let (k, slot) = self.keys.as_deref()?.get(i)?;
+        Some((k.as_str(), self.value(*slot)))
+    }
+
+    fn value(&self, slot: Option<u16>) -> FieldValue<'_> {
+        match slot {
+            Some(s) => self
+                .slots
+                .get(s as usize)
+                .map_or(FieldValue::Null, |v| v.get(&self.text, &self.output)),
+            None => FieldValue::UInt(self.ts),
+        }
+    }
+
+    /// The text line, built from the output (called by the engine).
+    pub(crate) fn finish_line(&mut self, priority: &str) {
+        let mut clock = Vec::with_capacity(18);
+        time::write_clock(self.ts, true, &mut clock);
+        self.line.push_str(&String::from_utf8_lossy(&clock));
+        self.line.push_str(": ");
+        self.line.push_str(priority);
+        self.line.push(' ');
+        self.line.push_str(&self.output);
+    }
+
+    /// Appends Falco's JSON alert (`json_output: true`) for rule `rule` (the one this alert is
+    /// of) and `hostname`: byte for byte what [`crate::Alert::json_line`] gives.
+    pub fn write_json(&self, rule: &RuleInfo, hostname: &str, out: &mut Vec<u8>) {
+        let s = |out: &mut Vec<u8>, v: &str| {
+            let _ = serde_json::to_writer(&mut *out, v);
+        };
+        out.extend_from_slice(b"{\"hostname\":");
+        s(out, hostname);
+        out.extend_from_slice(b",\"output\":");
+        s(out, &self.line);
+        out.extend_from_slice(b",\"output_fields\":{");
+        for (i, (k, v)) in self.fields().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            s(out, k);
+            out.push(b':');
+            v.write_json(out);
+        }
+        out.extend_from_slice(b"},\"priority\":");
+        s(out, rule.priority.as_str());
+        out.extend_from_slice(b",\"rule\":");
+        s(out, &rule.name);
+        out.extend_from_slice(b",\"source\":");
+        s(out, &rule.source);
+        out.extend_from_slice(b",\"tags\":[");
+        for (i, t) in rule.tags.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            s(out, t);
+        }
+        out.extend_from_slice(b"],\"time\":\"");
+        time::write_iso8601_utc(self.ts, out);
+        out.extend_from_slice(b"\"}");
+    }
+}

@@ -1,0 +1,127 @@
+//! Rule outputs as text, `output_fields` and JSON: escaping, invalid UTF-8, widths,
+//! transformers, repeated tokens, numbers, addresses and the event time, through both
+//! `Engine::alert` and a reused `AlertBuf`.
+
+mod common;
+
+use common::*;
+use rtsec_rules::{AlertBuf, OutputValue, RuleMatching, RuleSource};
+
+const RULES: &str = r#"
+- rule: everything
+  desc: d
+  condition: evt.type = openat
+  output: >
+    file=%fd.name raw=%fd.nameraw w=%6proc.name| cut=%3proc.exe| low=%tolower(proc.name)
+    again=%proc.name num=%fd.num uid=%user.uid pid=%proc.pid tty=%proc.tty
+    time=%evt.time missing=%proc.aname[9] failed=%evt.failed
+  priority: NOTICE
+  tags: [t2, "t\"1"]
+"#;
+
+fn alert_of(path: &[u8], comm: &str) -> (String, Vec<(String, OutputValue)>, String, AlertBuf) {
+    let set = rtsec_rules::load(&[RuleSource::new("out.yaml", RULES)]).unwrap();
+    let e = engine(&set, RuleMatching::First);
+    let p = P::new(comm).exe("/usr/bin/longname").build();
+    let path_str: &'static str = Box::leak(String::from_utf8_lossy(path).into_owned().into());
+    let fd = std::sync::Arc::new(rtsec_format::FdInfo {
+        name: path.to_vec(),
+        nameraw: path.to_vec(),
+        ..(*file_fd(7, path_str, 0)).clone()
+    });
+    let b = block(
+        rtsec_format::Kind::Openat,
+        &p,
+        Some(&fd),
+        rtsec_format::Args::Open {
+            dirfd: rtsec_format::AT_FDCWD,
+            path: rtsec_format::PathArg::same(Box::leak(path.to_vec().into_boxed_slice())),
+            flags: 0,
+            mode: 0,
+            resolve: 0,
+            dev: 0,
+            ino: 0,
+        },
+        7,
+    );
+    let ev = b.event(0).unwrap();
+    let mut sc = e.scratch();
+    sc.set_hostname("h");
+    let ids = e.matches(&ev, &mut sc).to_vec();
+    assert_eq!(ids.len(), 1);
+    let a = e.alert(ids[0], &ev, &mut sc);
+    let mut buf = AlertBuf::new();
+    // Reused after another alert: nothing of the first one may remain.
+    e.render(ids[0], &ev, &mut sc, &mut buf);
+    e.render(ids[0], &ev, &mut sc, &mut buf);
+    assert_eq!(buf.output(), a.output);
+    assert_eq!(buf.line(), a.text_line());
+    let fields: Vec<(String, OutputValue)> = buf
+        .fields()
+        .map(|(k, v)| (k.to_string(), v.to_owned()))
+        .collect();
+    assert_eq!(fields, a.output_fields);
+    let mut json = Vec::new();
+    buf.write_json(e.rule(ids[0]), "h", &mut json);
+    assert_eq!(String::from_utf8(json).unwrap(), a.json_line());
+    (
+        a.output.clone(),
+        a.output_fields.clone(),
+        a.json_line(),
+        buf,
+    )
+}
+
+fn field<'a>(f: &'a [(String, OutputValue)], k: &str) -> &'a OutputValue {
+    &f.iter().find(|(x, _)| x == k).unwrap().1
+}
+
+#[test]
+fn plain_values_widths_transformers_and_repeats() {
+    let (out, fields, json, _) = alert_of(b"/etc/passwd", "Cat");
+    assert!(
+        out.starts_with(
+            "file=/etc/passwd raw=/etc/passwd w=Cat   | cut=/us| low=cat again=Cat num=7 uid=0 pid="
+        ),
+        "{out}"
+    );
+    assert!(out.contains(" tty=0 time="), "{out}");
+    assert!(out.contains(" missing=<NA> failed=false"), "{out}");
+    // Widths and transformers change the text only; a transformer token is not a field.
+    assert_eq!(
+        field(&fields, "proc.name"),
+        &OutputValue::String("Cat".into())
+    );
+    assert_eq!(
+        field(&fields, "proc.exe"),
+        &OutputValue::String("/usr/bin/longname".into())
+    );
+    assert!(!fields.iter().any(|(k, _)| k.starts_with("tolower")));
+    assert_eq!(field(&fields, "fd.num"), &OutputValue::Int(7));
+    assert_eq!(field(&fields, "user.uid"), &OutputValue::UInt(0));
+    assert_eq!(field(&fields, "proc.aname[9]"), &OutputValue::Null);
+    assert_eq!(field(&fields, "evt.failed"), &OutputValue::Bool(false));
+    assert_eq!(field(&fields, "evt.time"), &OutputValue::UInt(TS));
+    let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(keys, sorted, "sorted, once each");
+    assert!(json.contains(r#""tags":["t\"1","t2"]"#), "{json}");
+    assert!(json.contains(r#""proc.aname[9]":null"#), "{json}");
+}
+
+#[test]
+fn control_characters_are_escaped_in_text_only_and_bad_utf8_is_replaced() {
+    let (out, fields, json, buf) = alert_of(b"/tmp/a\nb\x01c\xffd", "cat");
+    assert!(
+        out.starts_with("file=/tmp/a\\nb\\u0001c\u{fffd}d raw="),
+        "{out}"
+    );
+    assert_eq!(
+        field(&fields, "fd.name"),
+        &OutputValue::String("/tmp/a\nb\u{1}c\u{fffd}d".into())
+    );
+    assert!(json.contains(r#""fd.name":"/tmp/a\nb\u0001c�d""#), "{json}");
+    assert!(buf.line().contains("file=/tmp/a\\nb\\u0001c"));
+}
