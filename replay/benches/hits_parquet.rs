@@ -146,10 +146,7 @@ fn bench(c: &mut Criterion) {
                 &engine,
                 &inputs,
                 &opts,
-                &mut |r| match &r.batch {
-                    Some(batch) => f.write(batch),
-                    None => Ok(()),
-                },
+                &mut |mut r| r.write_rows(&mut f),
                 &mut |_| {},
             )
             .unwrap();

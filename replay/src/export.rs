@@ -33,7 +33,7 @@ use crate::fields::FieldReader;
 use crate::hits::{append_text, column_name};
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job};
-use crate::parquet_file::{ParquetFile, ParquetStats};
+use crate::parquet_file::{ParquetFile, ParquetStats, RowGroupEncoder};
 use crate::pipeline::{BlockWork, Progress, ReplayOptions, run_blocks};
 use crate::summary::Summary;
 
@@ -243,6 +243,7 @@ impl EventsBatch {
 
 struct Exporter {
     fields: FieldReader,
+    encoder: RowGroupEncoder,
 }
 
 impl BlockWork for Exporter {
@@ -271,7 +272,7 @@ impl BlockWork for Exporter {
         }
         out.events = block.events.len() as u64;
         if out.events > 0 {
-            out.batch = Some(batch.finish());
+            out.set_rows(batch.finish(), Some(&self.encoder));
         }
         out.losses = block.losses.clone();
         out.eval_ns = crate::judge::thread_cpu_ns() - t1;
@@ -290,6 +291,7 @@ pub fn export(
     let names: Vec<&str> = EXPORT_FIELDS.iter().map(|(f, _)| *f).collect();
     let work = Exporter {
         fields: FieldReader::new(&names)?,
+        encoder: RowGroupEncoder::new(events_schema(), "events", EVENTS_SCHEMA_VERSION)?,
     };
     let mut file = ParquetFile::create(output, events_schema(), "events", EVENTS_SCHEMA_VERSION)?;
     let opts = ReplayOptions {
@@ -301,10 +303,7 @@ pub fn export(
         None,
         inputs,
         &opts,
-        &mut |r| match &r.batch {
-            Some(b) => file.write(b),
-            None => Ok(()),
-        },
+        &mut |mut r| r.write_rows(&mut file),
         on_progress,
     );
     match result {

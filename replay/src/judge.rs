@@ -10,8 +10,10 @@ use rtsec_format::{Block, Losses, RawBlock};
 use rtsec_rules::{AlertBuf, Engine, OutputValue, RuleId, Scratch};
 use smallvec::SmallVec;
 
+use crate::error::ReplayError;
 use crate::fields::FieldReader;
 use crate::hits::{HitsBatch, HitsSize};
+use crate::parquet_file::{ENCODE_MIN_ROWS, EncodedRowGroup, ParquetFile, RowGroupEncoder};
 
 /// How alerts are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,8 +49,11 @@ pub struct BlockResult {
     pub events: u64,
     /// Alert lines (each ending in `\n`), if a [`LineFormat`] was asked for.
     pub lines: Vec<u8>,
-    /// Hit rows, if Parquet was asked for and the block has hits.
+    /// Hit rows, if Parquet was asked for and the block has a few hits (fewer than
+    /// `ENCODE_MIN_ROWS`): the file gathers them into row groups.
     pub batch: Option<RecordBatch>,
+    /// Hit rows already encoded as row groups, if the block has many (see `parquet_file`).
+    pub encoded: Vec<EncodedRowGroup>,
     /// Hits, if collecting was asked for.
     pub hits: Vec<Hit>,
     /// Hits per rule in this block, in first-hit order.
@@ -66,6 +71,27 @@ impl BlockResult {
     pub fn hit_count(&self) -> u64 {
         self.rule_hits.iter().map(|(_, n)| n).sum()
     }
+
+    /// Appends the block's rows (a batch or encoded row groups) to `file`.
+    pub fn write_rows(&mut self, file: &mut ParquetFile) -> Result<(), ReplayError> {
+        if let Some(b) = &self.batch {
+            file.write(b)?;
+        }
+        file.write_encoded(std::mem::take(&mut self.encoded))
+    }
+
+    /// Keeps `batch` as the block's rows: encoded here (by `encoder`) if it is large.
+    pub(crate) fn set_rows(&mut self, batch: RecordBatch, encoder: Option<&RowGroupEncoder>) {
+        if let Some(enc) = encoder
+            && batch.num_rows() >= ENCODE_MIN_ROWS
+            && let Ok(groups) = enc.encode(&batch)
+        {
+            self.encoded = groups;
+            return;
+        }
+        // Small, or not encodable here: the file encodes it (and reports any error).
+        self.batch = Some(batch);
+    }
 }
 
 /// What a run produces for each hit.
@@ -82,6 +108,8 @@ pub(crate) struct Judge<'a> {
     pub produce: Produce,
     /// Present when Parquet rows are produced.
     pub fields: Option<&'a FieldReader>,
+    /// Encodes large batches of rows on the worker.
+    pub encoder: Option<&'a RowGroupEncoder>,
 }
 
 /// A block to judge and where it comes from.
@@ -193,7 +221,7 @@ impl Judge<'_> {
                 && !b.is_empty()
             {
                 *size = b.size();
-                out.batch = Some(b.finish());
+                out.set_rows(b.finish(), self.encoder);
             }
         });
         let _ = out.lines.flush();

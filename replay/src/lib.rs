@@ -20,7 +20,10 @@
 //!
 //! Hits: one row per alert, schema in [`hits`]. Events: [`export::export`] writes every event
 //! with its resolved fields, schema in [`export`]. Both are zstd-compressed and written in row
-//! groups as rows arrive; the file appears under its name only when complete.
+//! groups as rows arrive; the file appears under its name only when complete. Each hit is
+//! rendered once ([`rtsec_rules::AlertBuf`]) for its text line, JSON and row; a worker that
+//! made many rows for a block also encodes them into row groups ([`RowGroupEncoder`]), so
+//! that the file's thread only appends them ([`BlockResult::write_rows`]).
 //!
 //! # Regression tests of rule sets
 //!
@@ -44,6 +47,6 @@ pub use fields::FieldReader;
 pub use hits::{HitsBatch, HitsSize, hits_schema};
 pub use inputs::Input;
 pub use judge::{BlockResult, Hit, LineFormat, Produce};
-pub use parquet_file::{ParquetFile, ParquetStats};
+pub use parquet_file::{EncodedRowGroup, ParquetFile, ParquetStats, RowGroupEncoder};
 pub use pipeline::{Progress, ReplayOptions, replay};
 pub use summary::{EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, RuleHits, Summary, TraceReport};

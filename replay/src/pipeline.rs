@@ -17,9 +17,10 @@ use rtsec_rules::{Engine, Scratch};
 
 use crate::error::ReplayError;
 use crate::fields::FieldReader;
-use crate::hits::HIT_EVENT_FIELDS;
+use crate::hits::{HIT_EVENT_FIELDS, HITS_SCHEMA_VERSION, hits_schema};
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job, Judge, Produce};
+use crate::parquet_file::RowGroupEncoder;
 use crate::summary::{RuleHits, Summary, TraceReport};
 
 /// How a replay runs.
@@ -63,15 +64,23 @@ pub fn replay(
     on_block: &mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary, ReplayError> {
-    let fields = if opts.produce.parquet {
-        Some(FieldReader::new(&HIT_EVENT_FIELDS)?)
+    let (fields, encoder) = if opts.produce.parquet {
+        (
+            Some(FieldReader::new(&HIT_EVENT_FIELDS)?),
+            Some(RowGroupEncoder::new(
+                hits_schema(),
+                "hits",
+                HITS_SCHEMA_VERSION,
+            )?),
+        )
     } else {
-        None
+        (None, None)
     };
     let judge = Judge {
         engine,
         produce: opts.produce,
         fields: fields.as_ref(),
+        encoder: encoder.as_ref(),
     };
     run_blocks(&judge, Some(engine), inputs, opts, on_block, on_progress)
 }

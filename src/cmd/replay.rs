@@ -142,13 +142,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         &engine,
         &inputs,
         &opts,
-        &mut |r| {
+        &mut |mut r| {
             if !r.lines.is_empty() {
                 out.write_all(&r.lines)
                     .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
             }
-            if let (Some(b), Some(p)) = (&r.batch, parquet.as_mut()) {
-                p.write(b)?;
+            if let Some(p) = parquet.as_mut() {
+                r.write_rows(p)?;
             }
             Ok(())
         },
