@@ -314,25 +314,20 @@ impl HitsBatch {
 }
 
 /// How each hits column is written (`ParquetFile` applies it for files of kind `hits`):
-/// dictionary encoding where values repeat (rule, priority, host, program, container), not for
-/// columns of unique values (time, event number, the alert line), where building a dictionary
-/// only to abandon it costs, nor for the output field names (the same ~20 names in every row:
-/// zstd makes them as small, hashing each costs 5 % of the writer); no min/max statistics for
-/// long free text (comparing 500-byte lines per value costs and the statistics help no query).
+/// dictionary encoding where values repeat (rule, priority, host, program, file, container,
+/// output field values), not for columns of unique values (time, event number, the alert
+/// line), where building a dictionary only to abandon it costs, nor for the output field names
+/// (the same ~20 names in every row: zstd makes them as small, hashing each costs 5 % of the
+/// writer); no min/max statistics for long free text (comparing 500-byte lines per value
+/// costs and the statistics help no query). Measured on 2.7M hits (Falco stable rules and a
+/// rule on every open): 151 MB and 7.7 s at -j 2; without dictionaries for file names, command
+/// lines and output field values too, 169-172 MB and no faster.
 pub(crate) fn tune_writer(b: WriterPropertiesBuilder) -> WriterPropertiesBuilder {
     use parquet::file::properties::EnabledStatistics;
     use parquet::schema::types::ColumnPath;
     let path = |p: &str| ColumnPath::new(p.split('.').map(str::to_string).collect());
     let mut b = b;
-    for no_dictionary in [
-        "time",
-        "evt_num",
-        "output",
-        "proc_cmdline",
-        "fd_name",
-        "output_fields.entries.key",
-        "output_fields.entries.value",
-    ] {
+    for no_dictionary in ["time", "evt_num", "output", "output_fields.entries.key"] {
         b = b.set_column_dictionary_enabled(path(no_dictionary), false);
     }
     for text in [
