@@ -23,7 +23,12 @@ fn resolve_names_are_recorded_in_the_trace_for_replay() {
             "--resolve",
             "nothing-here.invalid",
         ],
-        &["true"],
+        &[
+            "python3",
+            "-c",
+            "import socket; l = socket.create_server(('127.0.0.1', 0)); \
+             socket.create_connection(l.getsockname()).close()",
+        ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = rtsec_format::TraceReader::open(&out).unwrap();
@@ -49,6 +54,29 @@ fn resolve_names_are_recorded_in_the_trace_for_replay() {
     assert!(table.resolve("localhost").contains(&localhost));
     assert_eq!(table.reverse(localhost), Some("localhost"));
     assert!(table.resolve("nothing-here.invalid").is_empty());
+    // And replay uses them: a rule on `fd.sip.name` judges the connect to 127.0.0.1 by the
+    // name it resolved to at capture time, and prints that name.
+    let rules = dir.path().join("dns.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Connect to localhost by name\n  desc: t\n  \
+         condition: evt.type=connect and fd.sip.name=localhost\n  \
+         output: to %fd.sip.name port %fd.sport\n  priority: NOTICE\n",
+    )
+    .unwrap();
+    let o = std::process::Command::new(RTSEC)
+        .arg("replay")
+        .arg("--rules")
+        .arg(&rules)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("to localhost port "),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // inspect shows them.
     let json = inspect(&out, true);
     assert!(json.contains("nothing-here.invalid"), "{json}");

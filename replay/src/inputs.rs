@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rtsec_rules::HostTable;
+
 /// The file extension of rtsec traces; directories are searched for it.
 pub const TRACE_EXTENSION: &str = "rts";
 
@@ -47,6 +49,22 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
         }
     }
     out
+}
+
+/// The DNS answers recorded in the headers of `inputs` (`rtsec capture --resolve`), for
+/// `EngineOptions::hosts`: rules that compare `fd.sip.name` with a name judge against what the
+/// name resolved to when the trace was recorded. An input whose header cannot be read adds
+/// nothing here; the replay itself reports it.
+pub fn recorded_hosts(inputs: &[Input]) -> HostTable {
+    let mut hosts = HostTable::new();
+    for input in inputs.iter().filter(|i| i.problem.is_none()) {
+        if let Ok(reader) = rtsec_format::TraceReader::open(&input.path) {
+            for (name, ip) in reader.header().hosts.pairs() {
+                hosts.insert(name, ip);
+            }
+        }
+    }
+    hosts
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>, problems: &mut Vec<Input>) {

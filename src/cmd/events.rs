@@ -40,9 +40,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         None => None,
     };
-    let hosts = HostTable::new();
     let mut scratch = Scratch::new();
     let reader = TraceReader::open(&args.trace)?;
+    let mut hosts = HostTable::new();
+    for (name, ip) in reader.header().hosts.pairs() {
+        hosts.insert(name, ip);
+    }
     scratch.set_hostname(&reader.header().hostname);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -84,6 +84,7 @@ pub fn keep_freed_memory() {
 pub fn run(args: Args) -> Result<ExitCode> {
     keep_freed_memory();
     let set = rtsec_replay::rules::load(&args.rules, None)?;
+    let inputs = inputs::expand(&args.traces);
     let engine = Engine::new(
         &set,
         EngineOptions {
@@ -92,10 +93,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 Matching::All => RuleMatching::All,
             },
             min_priority: args.min_priority,
-            ..Default::default()
+            hosts: inputs::recorded_hosts(&inputs),
         },
     );
-    let inputs = inputs::expand(&args.traces);
     let mut parquet = match &args.parquet {
         Some(p) => {
             if p.exists() && !args.force {

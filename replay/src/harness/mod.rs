@@ -215,14 +215,6 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
         Ok(s) => s,
         Err(e) => return error(r, format!("rules: {e}")),
     };
-    let engine = Engine::new(
-        &set,
-        EngineOptions {
-            rule_matching: case.rule_matching,
-            min_priority: case.min_priority,
-            ..Default::default()
-        },
-    );
     let mut inputs = Vec::with_capacity(case.traces.len());
     for (written, resolved) in &case.traces {
         if !resolved.exists() {
@@ -248,6 +240,14 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
             problem: None,
         });
     }
+    let engine = Engine::new(
+        &set,
+        EngineOptions {
+            rule_matching: case.rule_matching,
+            min_priority: case.min_priority,
+            hosts: crate::inputs::recorded_hosts(&inputs),
+        },
+    );
     let opts = ReplayOptions {
         threads: 1,
         max_in_flight: 0,
