@@ -1,5 +1,5 @@
-//! Arguments a racing thread rewrites while the syscall runs (TOCTOU). The probe copies path
-//! and address arguments at `sys_enter`, before the kernel reads them; the record carries that
+//! Arguments a racing thread rewrites while the syscall runs (TOCTOU). With `--entry-copies`
+//! the probe copies path and address arguments at `sys_enter`, before the kernel reads them; the record carries that
 //! copy, and is flagged `arg_changed` when the process's memory said something else at exit.
 //!
 //! The race is made deterministic with a FIFO: opening one for reading blocks *after* the
@@ -144,7 +144,7 @@ fn a_path_rewritten_during_the_call_is_recorded_as_the_kernel_used_it_and_flagge
     if !can_capture() {
         return;
     }
-    let r = race(&[]);
+    let r = race(&["--entry-copies"]);
     let ev = r.open_event();
     assert_eq!(
         ev.paths[0].0, r.fifo,
@@ -182,14 +182,14 @@ fn a_path_rewritten_during_the_call_is_recorded_as_the_kernel_used_it_and_flagge
     );
 }
 
-/// Without entry copies the same race makes the trace lie: this is what the entry copy
-/// prevents.
+/// Without entry copies (the default, as in Falco's drivers) the same race makes the trace
+/// lie: this is what `--entry-copies` prevents.
 #[test]
 fn without_entry_copies_the_rewritten_path_is_what_the_trace_says() {
     if !can_capture() {
         return;
     }
-    let r = race(&["--no-entry-copies"]);
+    let r = race(&[]);
     let ev = r.open_event();
     assert_eq!(ev.paths[0].0, r.decoy, "the exit-time read sees the decoy");
     assert_eq!(ev.flags & ARG_CHANGED, 0);

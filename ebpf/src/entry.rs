@@ -11,7 +11,7 @@
 //! against floor), whatever the bitmap says. Hooks that only the copied syscalls would pay for
 //! were tried and are refused in the sandbox this was built in: fentry on `__x64_sys_openat`
 //! (`BPF_PROG_LOAD`: EPERM) and the per-syscall tracepoints `syscalls:sys_enter_openat`
-//! (`bpf_link_create`: EACCES). `--no-entry-copies` takes the hook away.
+//! (`bpf_link_create`: EACCES). Without `--entry-copies` the hook is not attached.
 
 use aya_ebpf::{
     helpers::generated::{bpf_get_current_pid_tgid, bpf_probe_read_kernel},

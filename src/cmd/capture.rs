@@ -41,11 +41,13 @@ pub struct Args {
     /// more per open).
     #[arg(long)]
     pub file_ids: bool,
-    /// Read path and address arguments at syscall exit only, without copying them at entry.
-    /// Saves the sys_enter hook on every syscall, but a thread racing the call can then make
-    /// the trace name another file or peer than the one the kernel used.
+    /// Also copy path and address arguments at syscall entry, before the kernel reads them:
+    /// a thread racing the call cannot make the trace name another file or peer than the one
+    /// the kernel used, and a call whose arguments changed meanwhile is flagged `arg_changed`.
+    /// Costs a sys_enter hook on every syscall (about 30 ns) and about 0.1 µs per copied call.
+    /// Without it, arguments are read at exit, as Falco's drivers read them.
     #[arg(long)]
-    pub no_entry_copies: bool,
+    pub entry_copies: bool,
     /// A host name to resolve at start and record in the trace, for rules that compare
     /// fd.sip.name and the like with names (repeatable; kubernetes.default.svc.cluster.local
     /// always is).
@@ -100,7 +102,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.pids = args.pid.clone();
     opts.container = args.container.clone();
     opts.file_ids = args.file_ids;
-    opts.entry_copies = !args.no_entry_copies;
+    opts.entry_copies = args.entry_copies;
     opts.resolve = args.resolve.clone();
     if !args.runtime_socket.is_empty() {
         opts.runtime_sockets = args.runtime_socket.clone();
