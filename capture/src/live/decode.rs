@@ -212,6 +212,7 @@ impl Decoder {
             ts,
             tid: h.tid as i64,
             pid,
+            ppid: h.ppid as i64,
             cpu: h.cpu as u16,
             kind,
             flags: ev_flags,

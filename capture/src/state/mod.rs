@@ -73,6 +73,8 @@ pub struct Stats {
     pub unknown_dirfds: u64,
     pub processes: u64,
     pub exits: u64,
+    /// Processes whose parent changed without an event of theirs (their parent died).
+    pub reparented: u64,
 }
 
 /// One process (thread group) as the engine tracks it.

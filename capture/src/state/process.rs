@@ -287,6 +287,25 @@ impl State {
         );
     }
 
+    /// Records that `pid`'s parent is now `ppid` (as the source saw it at `ts`; 0: unknown).
+    /// The kernel reparents the children of a process that dies (to the nearest subreaper, or
+    /// the pid namespace's init) without an event of theirs; their next event shows it.
+    pub(super) fn follow_reparenting(&mut self, pid: i64, ppid: i64, ts: u64) {
+        if ppid == 0 || ppid == pid {
+            return;
+        }
+        let Some(p) = self.procs.get(&pid) else {
+            return;
+        };
+        if p.info.ppid == ppid {
+            return;
+        }
+        if p.info.ppid != 0 {
+            self.stats.reparented += 1;
+        }
+        self.new_version(pid, ts, |info| info.ppid = ppid);
+    }
+
     /// A successful exec: the process gets its new image; `O_CLOEXEC` fds close.
     pub fn exec(&mut self, e: &Exec<'_>) {
         self.exec_flagged(e, 0);

@@ -20,6 +20,7 @@ fn call<'a>(tid: i64, kind: Kind, res: i64, args: Args<&'a [u8]>) -> Syscall<'a>
         ts: 1_000 + tid as u64,
         tid,
         pid: 0,
+        ppid: 0,
         cpu: 0,
         kind,
         flags: 0,
@@ -475,4 +476,53 @@ fn capabilities_the_source_could_not_read_change_nothing() {
         )
     });
     assert_eq!(s.process(100).unwrap().id, before.id);
+}
+
+#[test]
+fn an_orphan_takes_the_parent_its_next_event_reports() {
+    let mut s = seeded();
+    // bash (100) forks 200, which forks 300; 200 exits and the kernel hands 300 to init.
+    for (tid, ppid, parent_tid) in [(200, 100, 101), (300, 200, 200)] {
+        s.fork(&Fork {
+            ts: 10,
+            parent_tid,
+            tid,
+            pid: tid,
+            ppid,
+            facts: None,
+        });
+    }
+    s.exit(&Exit {
+        ts: 20,
+        tid: 200,
+        pid: 200,
+        group_dead: Some(true),
+        ..Default::default()
+    });
+    let getpid = Args::Generic {
+        nr: 39,
+        args: [0; 6],
+    };
+    let before = s.process(300).unwrap().id;
+    let ev = s.syscall(&Syscall {
+        ppid: 1,
+        ..call(300, Kind::Generic, 300, getpid.clone())
+    });
+    let p = ev.proc.unwrap();
+    assert_eq!(p.ppid, 1);
+    assert_eq!(
+        p.parent.as_ref().map(|p| p.comm.clone()),
+        Some(b"init".to_vec())
+    );
+    assert_ne!(p.id, before, "a new process version");
+    assert_eq!(s.stats().reparented, 1);
+    // The same parent again, or a source that does not know it: no new version.
+    let id = s.process(300).unwrap().id;
+    s.syscall(&Syscall {
+        ppid: 1,
+        ..call(300, Kind::Generic, 300, getpid.clone())
+    });
+    s.syscall(&call(300, Kind::Generic, 300, getpid));
+    assert_eq!(s.process(300).unwrap().id, id);
+    assert_eq!(s.stats().reparented, 1);
 }
