@@ -1,6 +1,7 @@
 //! A process whose parent dies is reparented by the kernel (to the nearest child subreaper, or
 //! its pid namespace's init) without an event of its own. Its later events must name the new
-//! parent, as `/proc` and Falco would: the probe reads the real parent with every syscall.
+//! parent, as `/proc` and Falco would: when a process exits, capture asks `/proc` who its
+//! children's parent is now.
 
 mod capture_support;
 

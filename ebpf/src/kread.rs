@@ -49,14 +49,6 @@ pub fn tgid(task: u64) -> u32 {
     rd::<u32>(task, off().task_tgid)
 }
 
-/// The thread-group id of the current task's real parent.
-#[inline(always)]
-pub fn current_ppid() -> u32 {
-    // SAFETY: plain helper call.
-    let task = unsafe { aya_ebpf::helpers::generated::bpf_get_current_task() };
-    tgid(ptr(task, off().task_real_parent))
-}
-
 #[inline(always)]
 pub fn tid(task: u64) -> u32 {
     rd::<u32>(task, off().task_pid)

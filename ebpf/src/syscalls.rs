@@ -128,7 +128,6 @@ fn on_exit(nr: u16, regs: Regs, ret: i64) {
         f.hdr.tid = pid_tgid as u32;
         f.hdr.pid = tgid;
         f.hdr.cgroup = bpf_get_current_cgroup_id();
-        f.hdr.ppid = crate::kread::current_ppid();
         f.hdr.kind = kind::SYSCALL;
         f.hdr.nr = nr;
         f.res = ret;

@@ -128,7 +128,6 @@ impl Feeder {
             ts: e.ts,
             tid,
             pid,
-            ppid: 0,
             cpu: e.cpu,
             kind,
             flags: 0,

@@ -212,7 +212,6 @@ impl Decoder {
             ts,
             tid: h.tid as i64,
             pid,
-            ppid: h.ppid as i64,
             cpu: h.cpu as u16,
             kind,
             flags: ev_flags,
@@ -392,5 +391,16 @@ impl Decoder {
             group_dead: Some(group_dead),
         });
         sink(&ev);
+        if group_dead {
+            // The kernel has handed the children to their new parent by now (it does so right
+            // after this tracepoint); their next events must name it.
+            for child in state.children_of(pid) {
+                if let Some(ppid) = super::scan::parent_of(child)
+                    && ppid != pid
+                {
+                    state.reparent(child, ppid, self.ts(h));
+                }
+            }
+        }
     }
 }

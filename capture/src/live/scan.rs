@@ -130,6 +130,15 @@ fn hex64(s: Option<&str>) -> u64 {
     s.and_then(|s| u64::from_str_radix(s, 16).ok()).unwrap_or(0)
 }
 
+/// The parent pid of live process `pid` (`/proc/PID/stat`), if it still exists.
+pub fn parent_of(pid: i64) -> Option<i64> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    // comm may contain spaces and parentheses: the fields start after the last ')'.
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let rest = std::str::from_utf8(&stat[close + 1..]).ok()?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// One process from `/proc/PID` (kernel threads: `None`). `with_fds`: also read its fds.
 pub fn scan_one(
     ctx: &mut ScanContext,
@@ -453,6 +462,8 @@ mod tests {
         let (seed, fds) = scan_one(&mut ctx, &cg, me, true).unwrap();
         assert_eq!(seed.pid, me);
         assert_eq!(seed.ppid, nix::unistd::getppid().as_raw() as i64);
+        assert_eq!(parent_of(me), Some(seed.ppid));
+        assert_eq!(parent_of(i64::from(i32::MAX)), None);
         assert!(!seed.exepath.is_empty());
         assert!(seed.cwd.starts_with(b"/"));
         let path = std::env::var_os("PATH").expect("PATH is set");

@@ -175,9 +175,6 @@ pub struct Syscall<'a> {
     pub tid: i64,
     /// Thread-group id; 0 if the source only knows the tid (the engine looks it up).
     pub pid: i64,
-    /// The process's parent at the time of the call, if the source knows it (0 if not): a
-    /// change means the kernel reparented the process after its parent died.
-    pub ppid: i64,
     pub cpu: u16,
     pub kind: Kind,
     /// `wire::event_flags` bits.

@@ -287,10 +287,20 @@ impl State {
         );
     }
 
-    /// Records that `pid`'s parent is now `ppid` (as the source saw it at `ts`; 0: unknown).
-    /// The kernel reparents the children of a process that dies (to the nearest subreaper, or
-    /// the pid namespace's init) without an event of theirs; their next event shows it.
-    pub(super) fn follow_reparenting(&mut self, pid: i64, ppid: i64, ts: u64) {
+    /// The live processes whose parent is `pid`: when `pid` dies, the kernel hands them to
+    /// the nearest child subreaper or their pid namespace's init, without an event of theirs.
+    /// The source asks who that is (live: `/proc`) and tells [`State::reparent`].
+    pub fn children_of(&self, pid: i64) -> Vec<i64> {
+        self.procs
+            .iter()
+            .filter(|&(&c, p)| p.info.ppid == pid && c != pid)
+            .map(|(&c, _)| c)
+            .collect()
+    }
+
+    /// Records that `pid`'s parent is now `ppid`, as of `ts` (0: unknown, ignored): a new
+    /// process version, linked to the new parent's.
+    pub fn reparent(&mut self, pid: i64, ppid: i64, ts: u64) {
         if ppid == 0 || ppid == pid {
             return;
         }

@@ -48,7 +48,6 @@ impl State {
         } else {
             self.threads.entry(ev.tid).or_insert(pid);
         }
-        self.follow_reparenting(pid, ev.ppid, ev.ts);
         self.keep_fd = None;
         self.resolve_paths(pid, &ev.args);
         let sel = self.apply(pid, ev);

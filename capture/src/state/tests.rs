@@ -20,7 +20,6 @@ fn call<'a>(tid: i64, kind: Kind, res: i64, args: Args<&'a [u8]>) -> Syscall<'a>
         ts: 1_000 + tid as u64,
         tid,
         pid: 0,
-        ppid: 0,
         cpu: 0,
         kind,
         flags: 0,
@@ -479,7 +478,7 @@ fn capabilities_the_source_could_not_read_change_nothing() {
 }
 
 #[test]
-fn an_orphan_takes_the_parent_its_next_event_reports() {
+fn an_orphan_is_reparented_to_the_parent_the_source_names() {
     let mut s = seeded();
     // bash (100) forks 200, which forks 300; 200 exits and the kernel hands 300 to init.
     for (tid, ppid, parent_tid) in [(200, 100, 101), (300, 200, 200)] {
@@ -499,15 +498,15 @@ fn an_orphan_takes_the_parent_its_next_event_reports() {
         group_dead: Some(true),
         ..Default::default()
     });
+    assert_eq!(s.children_of(200), vec![300]);
+    assert!(s.children_of(300).is_empty());
+    let before = s.process(300).unwrap().id;
+    s.reparent(300, 1, 21);
     let getpid = Args::Generic {
         nr: 39,
         args: [0; 6],
     };
-    let before = s.process(300).unwrap().id;
-    let ev = s.syscall(&Syscall {
-        ppid: 1,
-        ..call(300, Kind::Generic, 300, getpid.clone())
-    });
+    let ev = s.syscall(&call(300, Kind::Generic, 300, getpid));
     let p = ev.proc.unwrap();
     assert_eq!(p.ppid, 1);
     assert_eq!(
@@ -516,13 +515,11 @@ fn an_orphan_takes_the_parent_its_next_event_reports() {
     );
     assert_ne!(p.id, before, "a new process version");
     assert_eq!(s.stats().reparented, 1);
-    // The same parent again, or a source that does not know it: no new version.
+    // The same parent again, or an unknown one: no new version.
     let id = s.process(300).unwrap().id;
-    s.syscall(&Syscall {
-        ppid: 1,
-        ..call(300, Kind::Generic, 300, getpid.clone())
-    });
-    s.syscall(&call(300, Kind::Generic, 300, getpid));
+    s.reparent(300, 1, 22);
+    s.reparent(300, 0, 22);
     assert_eq!(s.process(300).unwrap().id, id);
     assert_eq!(s.stats().reparented, 1);
+    assert!(s.children_of(200).is_empty());
 }

@@ -65,10 +65,7 @@ pub struct Header {
     pub flags: u16,
     /// The CPU the record was made on.
     pub cpu: u32,
-    /// Syscall records: the thread-group id of the task's real parent at that moment (0 if
-    /// unread). A process whose parent died is reparented by the kernel without an event of
-    /// its own; this is how the state engine learns its new parent.
-    pub ppid: u32,
+    pub _pad: u32,
 }
 
 /// A completed syscall. Followed by one blob per captured argument (in argument order, see
