@@ -133,6 +133,7 @@ fn bench(c: &mut Criterion) {
     let opts = ReplayOptions {
         threads: 2,
         max_in_flight: 0,
+        max_waiting_bytes: 0,
         produce: Produce {
             parquet: true,
             ..Default::default()

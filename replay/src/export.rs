@@ -22,7 +22,8 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, Int64Builder, StringBuilder, TimestampNanosecondBuilder, UInt64Builder,
+    ArrayBuilder, BooleanBuilder, Int64Builder, StringBuilder, TimestampNanosecondBuilder,
+    UInt64Builder,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
@@ -33,7 +34,7 @@ use crate::fields::FieldReader;
 use crate::hits::{append_text, column_name};
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job};
-use crate::parquet_file::{ParquetFile, ParquetStats, RowGroupEncoder};
+use crate::parquet_file::{CHUNK_ROWS, ParquetFile, ParquetStats, RowGroupEncoder, RowGroupStream};
 use crate::pipeline::{BlockWork, Progress, ReplayOptions, run_blocks};
 use crate::summary::Summary;
 
@@ -186,6 +187,10 @@ impl EventsBatch {
         }
     }
 
+    fn len(&self) -> usize {
+        self.num.len()
+    }
+
     fn push(&mut self, trace: &str, hostname: &str, num: u64, ts: u64, values: &[OutputValue]) {
         self.trace.append_value(trace);
         self.hostname.append_value(hostname);
@@ -264,16 +269,22 @@ impl BlockWork for Exporter {
         let t1 = crate::judge::thread_cpu_ns();
         out.decode_ns = t1 - t0;
         scratch.set_hostname(&job.hostname);
-        let mut batch = EventsBatch::new(block.events.len());
+        let mut rows = RowGroupStream::new(&self.encoder);
+        let mut batch = EventsBatch::new(CHUNK_ROWS.min(block.events.len()));
         let mut values = Vec::with_capacity(EXPORT_FIELDS.len());
         for ev in block.events() {
             self.fields.read(&ev, scratch, &mut values);
             batch.push(&job.trace, &job.hostname, ev.num, ev.event.ts, &values);
+            if batch.len() == CHUNK_ROWS {
+                crate::judge::push_chunk(&mut rows, batch.finish(), &mut out.rows_error);
+                batch = EventsBatch::new(CHUNK_ROWS);
+            }
+        }
+        if batch.len() != 0 {
+            crate::judge::push_chunk(&mut rows, batch.finish(), &mut out.rows_error);
         }
         out.events = block.events.len() as u64;
-        if out.events > 0 {
-            out.set_rows(batch.finish(), Some(&self.encoder));
-        }
+        out.set_rows(rows);
         out.losses = block.losses.clone();
         out.eval_ns = crate::judge::thread_cpu_ns() - t1;
         out

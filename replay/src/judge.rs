@@ -13,7 +13,9 @@ use smallvec::SmallVec;
 use crate::error::ReplayError;
 use crate::fields::FieldReader;
 use crate::hits::{HitsBatch, HitsSize};
-use crate::parquet_file::{ENCODE_MIN_ROWS, EncodedRowGroup, ParquetFile, RowGroupEncoder};
+use crate::parquet_file::{
+    CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupEncoder, RowGroupStream,
+};
 
 /// How alerts are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,11 +51,13 @@ pub struct BlockResult {
     pub events: u64,
     /// Alert lines (each ending in `\n`), if a [`LineFormat`] was asked for.
     pub lines: Vec<u8>,
-    /// Hit rows, if Parquet was asked for and the block has a few hits (fewer than
-    /// `ENCODE_MIN_ROWS`): the file gathers them into row groups.
-    pub batch: Option<RecordBatch>,
-    /// Hit rows already encoded as row groups, if the block has many (see `parquet_file`).
+    /// Parquet rows of a block with few of them (fewer than `ENCODE_MIN_ROWS`): the file
+    /// gathers them into row groups.
+    pub batches: Vec<RecordBatch>,
+    /// Parquet rows already encoded as row groups, if the block has many (see `parquet_file`).
     pub encoded: Vec<EncodedRowGroup>,
+    /// Why the block's Parquet rows could not be encoded (the run stops with this error).
+    pub rows_error: Option<String>,
     /// Hits, if collecting was asked for.
     pub hits: Vec<Hit>,
     /// Hits per rule in this block, in first-hit order.
@@ -72,25 +76,37 @@ impl BlockResult {
         self.rule_hits.iter().map(|(_, n)| n).sum()
     }
 
-    /// Appends the block's rows (a batch or encoded row groups) to `file`.
+    /// Bytes of output this result holds until it is written (alert text and Arrow rows; the
+    /// encoded row groups are compressed and small).
+    pub fn held_bytes(&self) -> usize {
+        self.lines.capacity()
+            + self
+                .batches
+                .iter()
+                .map(RecordBatch::get_array_memory_size)
+                .sum::<usize>()
+    }
+
+    /// Appends the block's rows (batches or encoded row groups) to `file`.
     pub fn write_rows(&mut self, file: &mut ParquetFile) -> Result<(), ReplayError> {
-        if let Some(b) = &self.batch {
+        if let Some(e) = self.rows_error.take() {
+            return Err(ReplayError::parquet(file.path(), e));
+        }
+        for b in &self.batches {
             file.write(b)?;
         }
         file.write_encoded(std::mem::take(&mut self.encoded))
     }
 
-    /// Keeps `batch` as the block's rows: encoded here (by `encoder`) if it is large.
-    pub(crate) fn set_rows(&mut self, batch: RecordBatch, encoder: Option<&RowGroupEncoder>) {
-        if let Some(enc) = encoder
-            && batch.num_rows() >= ENCODE_MIN_ROWS
-            && let Ok(groups) = enc.encode(&batch)
-        {
-            self.encoded = groups;
-            return;
+    /// Keeps what `rows` made of the block's rows.
+    pub(crate) fn set_rows(&mut self, rows: RowGroupStream<'_>) {
+        match rows.finish() {
+            Ok((batches, encoded)) => {
+                self.batches = batches;
+                self.encoded = encoded;
+            }
+            Err(e) => self.rows_error = Some(e.to_string()),
         }
-        // Small, or not encodable here: the file encodes it (and reports any error).
-        self.batch = Some(batch);
     }
 }
 
@@ -108,7 +124,7 @@ pub(crate) struct Judge<'a> {
     pub produce: Produce,
     /// Present when Parquet rows are produced.
     pub fields: Option<&'a FieldReader>,
-    /// Encodes large batches of rows on the worker.
+    /// Encodes the rows on the worker (present when Parquet rows are produced).
     pub encoder: Option<&'a RowGroupEncoder>,
 }
 
@@ -153,6 +169,15 @@ impl Judge<'_> {
         out.decode_ns = t1 - t0;
         out.events = block.events.len() as u64;
         scratch.set_hostname(&job.hostname);
+        // Alert text sized like the worker's previous block's: a block of many hits would
+        // otherwise grow it by doubling, copying it and holding twice its size.
+        thread_local! {
+            static LINES_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        }
+        if self.produce.lines.is_some() {
+            let last = LINES_BYTES.get();
+            out.lines.reserve(last + last / 8);
+        }
         // Each hit is rendered once, into buffers reused for every hit of the worker; its
         // batch of Parquet rows is sized like the previous one.
         thread_local! {
@@ -160,6 +185,7 @@ impl Judge<'_> {
         }
         BUFS.with_borrow_mut(|(alert, fields_buf, size)| {
             let mut batch = self.produce.parquet.then(|| HitsBatch::with_size(size));
+            let mut rows = self.encoder.map(RowGroupStream::new);
             // Verdicts of costly string checks are kept per string of this block.
             let mut matcher = self.engine.block_matcher(block, scratch);
             for ev in block.events() {
@@ -191,7 +217,9 @@ impl Judge<'_> {
                         }
                         None => {}
                     }
-                    if let (Some(b), Some(fields)) = (batch.as_mut(), self.fields) {
+                    if let (Some(b), Some(fields), Some(rows)) =
+                        (batch.as_mut(), self.fields, rows.as_mut())
+                    {
                         fields.render(&ev, scratch, fields_buf);
                         b.push_rendered(
                             alert,
@@ -201,6 +229,11 @@ impl Judge<'_> {
                             ev.num,
                             fields.values(fields_buf),
                         );
+                        if b.len() == CHUNK_ROWS {
+                            *size = b.size();
+                            push_chunk(rows, b.finish(), &mut out.rows_error);
+                            *b = HitsBatch::with_size(size);
+                        }
                     }
                     if self.produce.collect {
                         out.hits.push(Hit {
@@ -217,14 +250,17 @@ impl Judge<'_> {
                     }
                 }
             }
-            if let Some(mut b) = batch
-                && !b.is_empty()
-            {
-                *size = b.size();
-                out.set_rows(b.finish(), self.encoder);
+            if let (Some(mut b), Some(mut rows)) = (batch, rows) {
+                if !b.is_empty() {
+                    push_chunk(&mut rows, b.finish(), &mut out.rows_error);
+                }
+                out.set_rows(rows);
             }
         });
         let _ = out.lines.flush();
+        if self.produce.lines.is_some() {
+            LINES_BYTES.set(out.lines.len());
+        }
         out.losses = block.losses.clone();
         out.eval_ns = thread_cpu_ns() - t1;
         out
@@ -241,6 +277,19 @@ pub(crate) fn thread_cpu_ns() -> u64 {
     // SAFETY: clock_gettime writes only into `ts`, which we own.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Hands `chunk` to `rows`; the first error is kept (the run reports it).
+pub(crate) fn push_chunk(
+    rows: &mut RowGroupStream<'_>,
+    chunk: RecordBatch,
+    err: &mut Option<String>,
+) {
+    if err.is_none()
+        && let Err(e) = rows.push(chunk)
+    {
+        *err = Some(e.to_string());
+    }
 }
 
 fn count(v: &mut Vec<(RuleId, u64)>, id: RuleId) {

@@ -7,7 +7,8 @@
 //! judged in parallel on a rayon pool (each worker decodes a block and runs the rules on its
 //! events with its own [`rtsec_rules::Scratch`]); results come back to the caller's `on_block`
 //! in input order, then block order, so every output is byte-identical for every thread
-//! count. At most `max_in_flight` blocks are alive at once: memory does not grow with the
+//! count. At most `max_in_flight` blocks are alive at once, and no new one starts while
+//! finished blocks hold more than `max_waiting_bytes` of output: memory does not grow with the
 //! inputs. What each hit produces is chosen with [`Produce`]: Falco's text or JSON lines
 //! ([`LineFormat`]), Parquet rows ([`HitsBatch`], written with [`ParquetFile`]), or [`Hit`]s
 //! kept in memory.

@@ -43,7 +43,14 @@ fn trace(path: &Path, events: usize, seed: u64) {
 }
 
 /// Replays with `threads` workers: the text lines and the Parquet file's bytes.
-fn run(engine: &Engine, inputs: &[&Path], out: &Path, threads: usize) -> (Vec<u8>, Vec<u8>) {
+/// `max_waiting_bytes` 1: a finished block waiting for an earlier one stops new blocks.
+fn run(
+    engine: &Engine,
+    inputs: &[&Path],
+    out: &Path,
+    threads: usize,
+    max_waiting_bytes: usize,
+) -> (Vec<u8>, Vec<u8>) {
     let inputs: Vec<Input> = inputs
         .iter()
         .map(|p| Input {
@@ -54,6 +61,7 @@ fn run(engine: &Engine, inputs: &[&Path], out: &Path, threads: usize) -> (Vec<u8
     let opts = ReplayOptions {
         threads,
         max_in_flight: 0,
+        max_waiting_bytes,
         produce: Produce {
             lines: Some(LineFormat::Text),
             parquet: true,
@@ -99,9 +107,15 @@ fn the_same_rows_and_bytes_for_every_thread_count() {
             ..Default::default()
         },
     );
-    let (lines, one) = run(&engine, &inputs, &dir.path().join("1.parquet"), 1);
-    for threads in [2, 8] {
-        let (l, bytes) = run(&engine, &inputs, &dir.path().join("n.parquet"), threads);
+    let (lines, one) = run(&engine, &inputs, &dir.path().join("1.parquet"), 1, 0);
+    for (threads, max_waiting_bytes) in [(2, 0), (8, 0), (8, 1)] {
+        let (l, bytes) = run(
+            &engine,
+            &inputs,
+            &dir.path().join("n.parquet"),
+            threads,
+            max_waiting_bytes,
+        );
         assert_eq!(l, lines, "{threads} threads: text");
         assert!(bytes == one, "{threads} threads: Parquet bytes differ");
     }

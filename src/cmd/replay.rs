@@ -116,6 +116,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1),
         max_in_flight: 0,
+        max_waiting_bytes: 0,
         produce: Produce {
             lines: (!args.quiet).then_some(match args.format {
                 Format::Text => LineFormat::Text,
