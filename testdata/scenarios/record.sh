@@ -19,9 +19,15 @@ record_one() {
   local tmp
   tmp=$(mktemp -d)
   mkfifo "$tmp/go"
-  # The scenario waits on the fifo, then becomes the script (same pid: exec).
-  bash -c 'read -r _ < "$1"; cd "$2" && exec bash ./scenario.sh' record "$tmp/go" "$dir" \
-    > "$tmp/scenario.out" 2>&1 &
+  # The scenario waits on the fifo, then becomes the script (same pid: exec). It first leaves
+  # any v1 memory cgroup it inherited for the hierarchy's root: a host whose agent keeps every
+  # process in a container-looking memory cgroup (this one's: /process_api/<32 hex>, which
+  # Falco's containerd matcher takes for a container) would otherwise record the scenario's
+  # host processes as in a container.
+  local mem
+  mem=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup" && $(i + 3) ~ /(^|,)memory(,|$)/) { print $5; exit } break } }' /proc/self/mountinfo)
+  bash -c '[ -z "$3" ] || echo $$ > "$3/cgroup.procs"; read -r _ < "$1"; cd "$2" && exec bash ./scenario.sh' \
+    record "$tmp/go" "$dir" "$mem" > "$tmp/scenario.out" 2>&1 &
   local pid=$!
   "$RTSEC" capture -o "$out" --force --pid "$pid" -- \
     tail --pid="$pid" -f /dev/null 2> "$tmp/capture.err" &
