@@ -173,3 +173,31 @@ fn usage_errors_exit_with_2_and_help_explains_every_command() {
         assert!(h.contains("Usage: rtsec"), "{c}: {h}");
     }
 }
+
+#[test]
+fn replay_selects_rules_by_tag_like_falco() {
+    let hits = |args: &[&str]| -> (u64, String) {
+        let mut all = vec!["replay", "-q"];
+        all.extend_from_slice(args);
+        let sample = sample();
+        all.push(&sample);
+        let o = rtsec(&all);
+        let err = stderr(&o);
+        let n = err
+            .lines()
+            .find_map(|l| l.strip_prefix("Hits: "))
+            .unwrap_or_else(|| panic!("no Hits line: {err}"))
+            .replace(',', "")
+            .parse()
+            .unwrap();
+        (n, err)
+    };
+    // Every bundled rule is tagged `rtsec`.
+    let (all, _) = hits(&[]);
+    assert!(all > 0);
+    assert_eq!(hits(&["-t", "rtsec"]).0, all);
+    let (none, err) = hits(&["--skip-tag", "rtsec"]);
+    assert_eq!(none, 0);
+    assert!(err.contains("no rule is enabled"), "{err}");
+    assert_eq!(hits(&["--tag", "no-such-tag"]).0, 0);
+}

@@ -33,6 +33,8 @@ pub struct EngineOptions {
     pub min_priority: Priority,
     /// Recorded DNS answers for `fd.*.name` (see [`HostTable`]).
     pub hosts: HostTable,
+    /// Which rules run, by tag (Falco's `-t` and `-T`).
+    pub tags: TagSelection,
 }
 
 impl Default for EngineOptions {
@@ -41,7 +43,25 @@ impl Default for EngineOptions {
             rule_matching: RuleMatching::First,
             min_priority: Priority::Debug,
             hosts: HostTable::new(),
+            tags: TagSelection::default(),
         }
+    }
+}
+
+/// Rules selected by their tags, as Falco's `-t TAG` and `-T TAG` select them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagSelection {
+    /// If not empty, only rules with at least one of these tags run (`-t`).
+    pub only: Vec<String>,
+    /// Rules with any of these tags do not run (`-T`).
+    pub skip: Vec<String>,
+}
+
+impl TagSelection {
+    /// True if a rule with `tags` runs.
+    pub fn admits(&self, tags: &[String]) -> bool {
+        (self.only.is_empty() || tags.iter().any(|t| self.only.contains(t)))
+            && !tags.iter().any(|t| self.skip.contains(t))
     }
 }
 
@@ -177,7 +197,10 @@ impl Engine {
         let mut by_key: Vec<Vec<(RuleId, Option<Node>)>> = vec![Vec::new(); NUM_KEYS];
         let mut shared: FxHashMap<RuleId, (u32, std::ops::Range<usize>)> = Default::default();
         for (i, r) in inner.rules.iter().enumerate() {
-            if !r.info.enabled || r.info.priority > options.min_priority {
+            if !r.info.enabled
+                || r.info.priority > options.min_priority
+                || !options.tags.admits(&r.info.tags)
+            {
                 continue;
             }
             let id = i as RuleId;

@@ -100,8 +100,8 @@ mod yaml;
 
 pub use dns::HostTable;
 pub use engine::{
-    Alert, BlockMatcher, Engine, EngineOptions, Filter, RuleId, RuleMatching, Scratch, event_args,
-    event_type,
+    Alert, BlockMatcher, Engine, EngineOptions, Filter, RuleId, RuleMatching, Scratch,
+    TagSelection, event_args, event_type,
 };
 pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
 pub use loader::{

@@ -4,7 +4,9 @@
 mod common;
 
 use common::*;
-use rtsec_rules::{Engine, EngineOptions, LoadFailure, RuleMatching, RuleSet, RuleSource};
+use rtsec_rules::{
+    Engine, EngineOptions, LoadFailure, RuleMatching, RuleSet, RuleSource, TagSelection,
+};
 
 fn load(files: &[&str]) -> Result<RuleSet, LoadFailure> {
     let sources: Vec<_> = files
@@ -439,6 +441,56 @@ fn minimum_priority_and_enabled_flags() {
         },
     );
     assert!(fired(&e, &exec(&P::new("x").build())).is_empty());
+}
+
+#[test]
+fn tags_select_rules_like_falco_t_and_capital_t() {
+    let set = ok(&[r#"
+- rule: a
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: INFO
+  tags: [x]
+- rule: b
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: INFO
+  tags: [y]
+- rule: ab
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: INFO
+  tags: [x, y]
+- rule: none
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: INFO
+"#]);
+    let fire = |only: &[&str], skip: &[&str]| {
+        let e = Engine::new(
+            &set,
+            EngineOptions {
+                rule_matching: RuleMatching::All,
+                tags: TagSelection {
+                    only: only.iter().map(|t| t.to_string()).collect(),
+                    skip: skip.iter().map(|t| t.to_string()).collect(),
+                },
+                ..Default::default()
+            },
+        );
+        fired(&e, &exec(&P::new("x").build()))
+    };
+    assert_eq!(fire(&[], &[]), ["a", "b", "ab", "none"]);
+    assert_eq!(fire(&["x"], &[]), ["a", "ab"]);
+    assert_eq!(fire(&["x", "y"], &[]), ["a", "b", "ab"]);
+    assert_eq!(fire(&[], &["x"]), ["b", "none"]);
+    assert_eq!(fire(&[], &["x", "y"]), ["none"]);
+    assert_eq!(fire(&["x"], &["y"]), ["a"]);
+    assert!(fire(&["nothing"], &[]).is_empty());
 }
 
 #[test]

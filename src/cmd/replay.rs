@@ -10,7 +10,7 @@ use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{
     LineFormat, ParquetFile, Produce, ReplayError, ReplayOptions, hits_schema, inputs,
 };
-use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching};
+use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
@@ -44,6 +44,12 @@ pub struct Args {
     /// Load only rules at least this severe (emergency … debug).
     #[arg(long, value_name = "PRIORITY", default_value = "debug")]
     pub min_priority: Priority,
+    /// Run only rules with this tag (repeatable: any of them), like `falco -t`.
+    #[arg(short = 't', long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Do not run rules with this tag (repeatable), like `falco -T`.
+    #[arg(short = 'T', long = "skip-tag", value_name = "TAG")]
+    pub skip_tags: Vec<String>,
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
@@ -94,8 +100,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
             },
             min_priority: args.min_priority,
             hosts: inputs::recorded_hosts(&inputs),
+            tags: TagSelection {
+                only: args.tags.clone(),
+                skip: args.skip_tags.clone(),
+            },
         },
     );
+    if engine.enabled().is_empty() {
+        eprintln!(
+            "rtsec: warning: no rule is enabled ({} loaded; see --min-priority, --tag and \
+             --skip-tag): nothing can match",
+            set.rules().count()
+        );
+    }
     let mut parquet = match &args.parquet {
         Some(p) => {
             if p.exists() && !args.force {

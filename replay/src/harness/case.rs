@@ -6,6 +6,8 @@
 //! rules: ['<bundled>']            # files relative to this file; default: the bundled set
 //! rule_matching: first            # first (default) | all
 //! min_priority: debug             # rules less severe are not loaded (default: debug)
+//! tags: [container]               # only rules with one of these tags run (falco -t)
+//! skip_tags: [maturity_sandbox]   # rules with one of these tags do not run (falco -T)
 //! allow_incomplete: false         # pass even if a trace has drops or is truncated
 //! expect:
 //!   counts:                       # hits per rule; rules not named are not checked...
@@ -22,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rtsec_rules::{OutputValue, Priority, RuleMatching};
+use rtsec_rules::{OutputValue, Priority, RuleMatching, TagSelection};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -39,6 +41,8 @@ pub struct Case {
     pub rules: Vec<PathBuf>,
     pub rule_matching: RuleMatching,
     pub min_priority: Priority,
+    /// Rules selected by tag (`tags`, `skip_tags`).
+    pub tags: TagSelection,
     pub allow_incomplete: bool,
     pub expect: Expect,
     /// Whether the file has an `expect:` section (`--update` adds one if not).
@@ -146,6 +150,10 @@ struct RawCase {
     rule_matching: Option<Spanned<String>>,
     #[serde(default)]
     min_priority: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    skip_tags: Vec<String>,
     #[serde(default)]
     allow_incomplete: bool,
     #[serde(default)]
@@ -283,6 +291,10 @@ impl Case {
                 .collect(),
             rule_matching,
             min_priority,
+            tags: TagSelection {
+                only: raw.tags,
+                skip: raw.skip_tags,
+            },
             allow_incomplete: raw.allow_incomplete,
             expect: Expect {
                 counts,

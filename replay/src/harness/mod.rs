@@ -246,6 +246,7 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
             rule_matching: case.rule_matching,
             min_priority: case.min_priority,
             hosts: crate::inputs::recorded_hosts(&inputs),
+            tags: case.tags.clone(),
         },
     );
     let opts = ReplayOptions {
