@@ -5,7 +5,7 @@
 //! judging the events that produced them, so it is done where the rows are made: a worker
 //! hands each chunk of rows it makes to a [`RowGroupStream`], which encodes the rows of a
 //! block that has at least [`ENCODE_MIN_ROWS`] of them into whole row groups, chunk by chunk
-//! (only one chunk's Arrow data is alive, and it is encoded while still in the cache). The
+//! (only one chunk's Arrow data is alive at a time, not the whole block's). The
 //! file only appends the encoded column chunks, in block order. The rows of smaller blocks are
 //! gathered into row groups by the file. Either way a row group's bytes depend only on the
 //! blocks it comes from, so the file is the same for every thread count.
