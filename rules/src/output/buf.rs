@@ -37,7 +37,10 @@ impl FieldValue<'_> {
     pub fn write_json(self, out: &mut Vec<u8>) {
         let _ = match self {
             FieldValue::Null => out.write_all(b"null").map_err(serde_json::Error::io),
-            FieldValue::String(s) => serde_json::to_writer(&mut *out, s),
+            FieldValue::String(s) => {
+                super::json_str::write(out, s);
+                Ok(())
+            }
             FieldValue::Int(x) => serde_json::to_writer(&mut *out, &x),
             FieldValue::UInt(x) => serde_json::to_writer(&mut *out, &x),
             FieldValue::Bool(b) => serde_json::to_writer(&mut *out, &b),
@@ -194,9 +197,7 @@ impl AlertBuf {
     /// Appends Falco's JSON alert (`json_output: true`) for rule `rule` (the one this alert is
     /// of) and `hostname`: byte for byte what [`crate::Alert::json_line`] gives.
     pub fn write_json(&self, rule: &RuleInfo, hostname: &str, out: &mut Vec<u8>) {
-        let s = |out: &mut Vec<u8>, v: &str| {
-            let _ = serde_json::to_writer(&mut *out, v);
-        };
+        let s = super::json_str::write;
         out.extend_from_slice(b"{\"hostname\":");
         s(out, hostname);
         out.extend_from_slice(b",\"output\":");

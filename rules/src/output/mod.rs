@@ -1,6 +1,7 @@
 //! Rule outputs: `%field` format strings, Falco's text line and JSON alert (§4).
 
 mod buf;
+mod json_str;
 pub mod time;
 
 use std::io::Write;
