@@ -23,10 +23,12 @@ use crate::judge::{BlockResult, Job, Judge, Produce};
 use crate::parquet_file::RowGroupEncoder;
 use crate::summary::{RuleHits, Summary, TraceReport};
 
-/// Output that finished blocks may hold while they wait for an earlier block, before no new
-/// block is started: with the block window alone, a rule that fires on most events made
-/// replay hold six blocks of alert text at -j 2 (peak RSS 207 MiB for text, 275 MiB for
-/// JSON; 144 and 197 MiB with this bound).
+/// Output that blocks may hold before they are written. Finished blocks waiting for an
+/// earlier one stop new blocks from starting beyond it, and when blocks produce much output
+/// (a rule firing on most events) fewer are started at once, down to one per thread. With
+/// the block window alone, such a rule made replay hold six blocks of alert text at -j 2:
+/// peak RSS 207 MiB (text), 275 MiB (JSON to /dev/null), 379 MiB (JSON to a pipe read at
+/// its own pace).
 const MAX_WAITING_BYTES: usize = 64 << 20;
 
 /// How a replay runs.
@@ -36,8 +38,8 @@ pub struct ReplayOptions {
     pub threads: usize,
     /// Most blocks alive at once; 0 picks `2 × threads + 2`.
     pub max_in_flight: usize,
-    /// Most output bytes that finished blocks may hold while they wait for an earlier one
-    /// before no new block is started; 0 picks 64 MiB.
+    /// Output bytes that blocks may hold before they are written (see [`MAX_WAITING_BYTES`]);
+    /// 0 picks 64 MiB.
     pub max_waiting_bytes: usize,
     pub produce: Produce,
 }
@@ -170,10 +172,17 @@ pub(crate) fn run_blocks(
                 col.in_flight += 1;
                 // Wait while the window is full, or while finished blocks waiting for an
                 // earlier one hold much output (a rule firing on most events): results come
-                // back in any order.
-                while col.in_flight >= max_in_flight
-                    || (col.waiting_bytes > max_waiting_bytes && col.in_flight > 0)
-                {
+                // back in any order. Blocks with much output narrow the window.
+                loop {
+                    let window = match col.block_bytes {
+                        0 => max_in_flight,
+                        b => (max_waiting_bytes / b + 1).clamp(threads, max_in_flight),
+                    };
+                    let full = col.in_flight >= window
+                        || (col.waiting_bytes > max_waiting_bytes && col.in_flight > 0);
+                    if !full {
+                        break;
+                    }
                     match rx.recv() {
                         Ok((seq, r)) => col.accept(seq, r),
                         Err(_) => break,
@@ -267,6 +276,8 @@ struct Collector<'a> {
     waiting: BTreeMap<u64, BlockResult>,
     /// [`BlockResult::held_bytes`] of the results in `waiting`.
     waiting_bytes: usize,
+    /// Output bytes of recent blocks (the largest, decaying by 1/8 per block).
+    block_bytes: usize,
     next: u64,
     in_flight: usize,
     progress: Progress,
@@ -303,6 +314,7 @@ impl<'a> Collector<'a> {
             rule_hits: vec![0; n_rules],
             waiting: BTreeMap::new(),
             waiting_bytes: 0,
+            block_bytes: 0,
             next: 0,
             in_flight: 0,
             progress: Progress {
@@ -318,7 +330,10 @@ impl<'a> Collector<'a> {
 
     /// Takes block `seq`'s result and emits every result that is now next in order.
     fn accept(&mut self, seq: u64, r: BlockResult) {
-        self.waiting_bytes += r.held_bytes();
+        let held = r.held_bytes();
+        // The output of recent blocks, falling slowly when they shrink.
+        self.block_bytes = held.max(self.block_bytes - self.block_bytes / 8);
+        self.waiting_bytes += held;
         self.waiting.insert(seq, r);
         while let Some(r) = self.waiting.remove(&self.next) {
             self.waiting_bytes -= r.held_bytes();
