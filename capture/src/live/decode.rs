@@ -50,6 +50,9 @@ pub struct Decoder {
     cg_buf: Vec<Cgroup>,
     argv: Vec<u8>,
     path: Vec<u8>,
+    /// Children of a process that exited whose `/proc` still named it as their parent (the
+    /// kernel had not reparented them yet): looked up again at their next event.
+    orphans: FxHashMap<i64, i64>,
     pub stats: DecodeStats,
 }
 
@@ -64,6 +67,7 @@ impl Decoder {
             cg_buf: Vec::new(),
             argv: Vec::new(),
             path: Vec::new(),
+            orphans: FxHashMap::default(),
             stats: DecodeStats::default(),
         }
     }
@@ -207,6 +211,13 @@ impl Decoder {
         }
         if h.flags & flags::ARG_CHANGED != 0 {
             ev_flags |= event_flags::ARG_CHANGED;
+        }
+        if !self.orphans.is_empty()
+            && let Some(dead) = self.orphans.remove(&pid)
+            && let Some(ppid) = super::scan::parent_of(pid)
+            && ppid != dead
+        {
+            state.reparent(pid, ppid, ts);
         }
         let input = Syscall {
             ts,
@@ -392,13 +403,17 @@ impl Decoder {
         });
         sink(&ev);
         if group_dead {
-            // The kernel has handed the children to their new parent by now (it does so right
-            // after this tracepoint); their next events must name it.
+            // The kernel hands the children to their new parent right after this tracepoint,
+            // so by now `/proc` almost always names it; if not yet, the child's next event
+            // looks again. Its events must name the new parent.
+            self.orphans.remove(&pid);
             for child in state.children_of(pid) {
-                if let Some(ppid) = super::scan::parent_of(child)
-                    && ppid != pid
-                {
-                    state.reparent(child, ppid, self.ts(h));
+                match super::scan::parent_of(child) {
+                    Some(ppid) if ppid != pid => state.reparent(child, ppid, self.ts(h)),
+                    Some(_) => {
+                        self.orphans.insert(child, pid);
+                    }
+                    None => {}
                 }
             }
         }
