@@ -182,8 +182,8 @@ fn a_path_rewritten_during_the_call_is_recorded_as_the_kernel_used_it_and_flagge
     );
 }
 
-/// Without entry copies (the default, as in Falco's drivers) the same race makes the trace
-/// lie: this is what `--entry-copies` prevents.
+/// Without entry copies (the default) the same race makes the trace lie: this is what
+/// `--entry-copies` prevents.
 #[test]
 fn without_entry_copies_the_rewritten_path_is_what_the_trace_says() {
     if !can_capture() {

@@ -45,7 +45,8 @@ pub struct Args {
     /// a thread racing the call cannot make the trace name another file or peer than the one
     /// the kernel used, and a call whose arguments changed meanwhile is flagged `arg_changed`.
     /// Costs a sys_enter hook on every syscall (about 30 ns) and about 0.1 µs per copied call.
-    /// Without it, arguments are read at exit, as Falco's drivers read them.
+    /// Without it, arguments are read at exit. (Falco's current drivers also send enter events
+    /// for open, openat, openat2, creat and connect, for the same reason.)
     #[arg(long)]
     pub entry_copies: bool,
     /// A host name to resolve at start and record in the trace, for rules that compare
