@@ -11,10 +11,10 @@
 #   floor2     do-nothing sys_enter and sys_exit programs (`noop_probe both`): the floor of a
 #              probe with entry copies
 #   rtsec      `rtsec capture` recording everything to a file (default syscall set and
-#              settings: arguments read at sys_exit)
-#   rtsec-e    the same with --entry-copies (sys_enter copies path/address arguments)
+#              settings: path/address arguments copied at sys_enter; its floor is floor2)
+#   rtsec-x    the same with --no-entry-copies (sys_exit only; its floor is floor)
 #   bpftrace   bpftrace -e 'tracepoint:syscalls:sys_enter_openat { printf(...) }' (open+close)
-# none/floor/floor2/rtsec/rtsec-e are measured in CYCLES interleaved cycles and the best of each
+# none/floor/floor2/rtsec/rtsec-x are measured in CYCLES interleaved cycles and the best of each
 # is reported.
 # Then the in-kernel run time of the sys_exit program per call (kernel BPF statistics, during a
 # separate pass), bytes/event of the traces, and drops.
@@ -65,7 +65,7 @@ start_rtsec() { # output, extra args...
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, kernel $(uname -r)"
-: >"$DIR/none" ; : >"$DIR/floor" ; : >"$DIR/floor2" ; : >"$DIR/rtsec" ; : >"$DIR/rtsece"
+: >"$DIR/none" ; : >"$DIR/floor" ; : >"$DIR/floor2" ; : >"$DIR/rtsec" ; : >"$DIR/rtsecx"
 for c in $(seq 1 "$CYCLES"); do
   echo "cycle $c/$CYCLES" >&2
   { loop_ns getppid "$N_PPID"; loop_ns openclose "$N_OPEN"; } | paste -sd' ' >>"$DIR/none"
@@ -87,8 +87,8 @@ for c in $(seq 1 "$CYCLES"); do
   kill -INT "$CAP"
   wait "$CAP" || true
 
-  start_rtsec "$DIR/bench-e.rts" --entry-copies
-  { loop_ns getppid "$N_PPID"; loop_ns openclose "$N_OPEN"; } | paste -sd' ' >>"$DIR/rtsece"
+  start_rtsec "$DIR/bench-x.rts" --no-entry-copies
+  { loop_ns getppid "$N_PPID"; loop_ns openclose "$N_OPEN"; } | paste -sd' ' >>"$DIR/rtsecx"
   kill -INT "$CAP"
   wait "$CAP" || true
 done
@@ -114,8 +114,8 @@ sleep 0.2
 wait $!
 kill -INT "$CAP"
 wait "$CAP" || true
-start_rtsec "$DIR/cost-e.rts" --entry-copies
-"$COST" 3 >"$DIR/cost.openclose-e" &
+start_rtsec "$DIR/cost-x.rts" --no-entry-copies
+"$COST" 3 >"$DIR/cost.openclose-x" &
 sleep 0.2
 "$LOOP" openclose 1000000 >/dev/null
 wait $!
@@ -133,9 +133,9 @@ wait "$BPF" 2>/dev/null || true
 
 best() { awk -v f="$2" '{print $f}' "$DIR/$1" | min; }
 n_pp=$(best none 1); f_pp=$(best floor 1); f2_pp=$(best floor2 1); r_pp=$(best rtsec 1)
-e_pp=$(best rtsece 1)
+x_pp=$(best rtsecx 1)
 n_oc=$(best none 2); f_oc=$(best floor 2); f2_oc=$(best floor2 2); r_oc=$(best rtsec 2)
-e_oc=$(best rtsece 2)
+x_oc=$(best rtsecx 2)
 row() { # label test value base
   awk -v l="$1" -v t="$2" -v v="$3" -v b="$4" 'BEGIN {
     printf "%-9s %-10s %8.1f ns", l, t, v
@@ -149,23 +149,23 @@ row none getppid "$n_pp" "$n_pp"
 row floor getppid "$f_pp" "$n_pp"
 row floor2 getppid "$f2_pp" "$n_pp"
 row rtsec getppid "$r_pp" "$n_pp"
-row rtsec-e getppid "$e_pp" "$n_pp"
+row rtsec-x getppid "$x_pp" "$n_pp"
 row none open+close "$n_oc" "$n_oc"
 row floor open+close "$f_oc" "$n_oc"
 row floor2 open+close "$f2_oc" "$n_oc"
 row rtsec open+close "$r_oc" "$n_oc"
-row rtsec-e open+close "$e_oc" "$n_oc"
+row rtsec-x open+close "$x_oc" "$n_oc"
 row bpftrace open+close "$bpft" "$n_oc"
-awk -v r="$r_pp" -v f="$f_pp" 'BEGIN { printf "getppid: rtsec - floor = %.1f ns wall clock (target <= 10 ns; see the in-kernel figures below)\n", r - f }'
-awk -v r="$e_pp" -v f="$f2_pp" 'BEGIN { printf "getppid: rtsec-e - floor2 = %.1f ns wall clock (--entry-copies, against its two-hook floor)\n", r - f }'
+awk -v r="$r_pp" -v f="$f2_pp" 'BEGIN { printf "getppid: rtsec - floor2 = %.1f ns wall clock (target <= 10 ns: the same two hooks doing nothing; see the in-kernel figures below)\n", r - f }'
+awk -v r="$x_pp" -v f="$f_pp" 'BEGIN { printf "getppid: rtsec-x - floor = %.1f ns wall clock (--no-entry-copies, against its one-hook floor)\n", r - f }'
 awk -v r="$f2_pp" -v f="$f_pp" 'BEGIN { printf "getppid: floor2 - floor = %.1f ns: what the sys_enter hook costs every syscall\n", r - f }'
-awk -v r="$r_oc" -v n="$n_oc" -v e="$e_oc" 'BEGIN { printf "open+close: rtsec / none = %.2fx (target <= 1.5x); rtsec-e / none = %.2fx (--entry-copies)\n", r / n, e / n }'
+awk -v r="$r_oc" -v n="$n_oc" -v x="$x_oc" 'BEGIN { printf "open+close: rtsec / none = %.2fx (target <= 1.5x); rtsec-x / none = %.2fx (--no-entry-copies)\n", r / n, x / n }'
 echo
 echo "in-kernel run time of rtsec's sys_exit program (BPF statistics; they add ~2 clock reads):"
 echo "  do-nothing program (floor):     $(grep rtsec_noop "$DIR/cost.noop" | awk '{print $4, $5}')"
-echo "  getppid loop (filtered out):    exit $(grep rtsec_sys_exit "$DIR/cost.getppid" | awk '{print $4, $5}')"
-echo "  open+close loop (recorded):     exit $(grep rtsec_sys_exit "$DIR/cost.openclose" | awk '{print $4, $5}')"
-echo "  the same, --entry-copies:       exit $(grep rtsec_sys_exit "$DIR/cost.openclose-e" | awk '{print $4, $5}'), enter $(grep rtsec_sys_enter "$DIR/cost.openclose-e" | awk '{print $4, $5}')"
+echo "  getppid loop (filtered out):    exit $(grep rtsec_sys_exit "$DIR/cost.getppid" | awk '{print $4, $5}'), enter $(grep rtsec_sys_enter "$DIR/cost.getppid" | awk '{print $4, $5}')"
+echo "  open+close loop (recorded):     exit $(grep rtsec_sys_exit "$DIR/cost.openclose" | awk '{print $4, $5}'), enter $(grep rtsec_sys_enter "$DIR/cost.openclose" | awk '{print $4, $5}')"
+echo "  the same, --no-entry-copies:    exit $(grep rtsec_sys_exit "$DIR/cost.openclose-x" | awk '{print $4, $5}')"
 echo
 echo "rtsec capture during the loops (highly repetitive events):"
 grep -E "^rtsec: (wrote|0 events|DROPPED)" "$TRACE.err" || cat "$TRACE.err"

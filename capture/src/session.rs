@@ -45,9 +45,12 @@ pub struct CaptureOptions {
     /// Record device and inode numbers of opened files (about 0.3 µs more per open).
     pub file_ids: bool,
     /// Copy path and address arguments at syscall entry, so a racing thread cannot change what
-    /// the trace says (off by default: the `sys_enter` hook costs every syscall, recorded or
-    /// not, about 30 ns, which the overhead budget of a default capture does not allow).
+    /// the trace says (on by default; off saves the `sys_enter` hook, about 30 ns on every
+    /// syscall).
     pub entry_copies: bool,
+    /// Entry copies, and read the arguments again at exit to flag calls whose arguments a
+    /// racing thread changed (`ARG_CHANGED`).
+    pub detect_arg_changes: bool,
     /// Host names to resolve at start and record in the trace (besides
     /// `kubernetes.default.svc.cluster.local`), for rules on `fd.*.name` fields.
     pub resolve: Vec<String>,
@@ -69,7 +72,8 @@ impl CaptureOptions {
             pids: Vec::new(),
             container: None,
             file_ids: false,
-            entry_copies: false,
+            entry_copies: true,
+            detect_arg_changes: false,
             resolve: Vec::new(),
             runtime_sockets: runtime::DEFAULT_SOCKETS.iter().map(PathBuf::from).collect(),
             cut_every: Duration::from_secs(1),
@@ -192,7 +196,8 @@ impl Capture {
             v1_controllers: v1,
             raw_sys_exit: false,
             file_ids: opts.file_ids,
-            entry_copies: opts.entry_copies,
+            entry_copies: opts.entry_copies || opts.detect_arg_changes,
+            verify_entry_copies: opts.detect_arg_changes,
         })?;
         decoder.cgroups_mut().set_ssids(&probe.v1_ssids);
         let ring = probe.take_ring()?;

@@ -3,15 +3,16 @@
 //!
 //! Reading a path or socket address only at `sys_exit` lets a racing thread rewrite the buffer
 //! after the kernel used it, so that the record names another file or peer than the one the
-//! call touched (TOCTOU). `sys_exit` uses this copy instead, and flags the record when the
-//! process's memory held something else by then (see `syscalls.rs`). Everything outside the
-//! entry bitmap returns after the first test.
+//! call touched (TOCTOU). `sys_exit` uses this copy instead of reading again; with
+//! `--detect-arg-changes` it reads again and flags the record when the process's memory held
+//! something else by then (see `syscalls.rs`). Everything outside the entry bitmap returns
+//! after the first test.
 //!
-//! The hook itself costs every syscall about 50 ns on a 2026 VM (`just bench-capture`, floor2
+//! The hook itself costs every syscall about 30 ns on a 2026 VM (`just bench-capture`, floor2
 //! against floor), whatever the bitmap says. Hooks that only the copied syscalls would pay for
 //! were tried and are refused in the sandbox this was built in: fentry on `__x64_sys_openat`
 //! (`BPF_PROG_LOAD`: EPERM) and the per-syscall tracepoints `syscalls:sys_enter_openat`
-//! (`bpf_link_create`: EACCES). Without `--entry-copies` the hook is not attached.
+//! (`bpf_link_create`: EACCES). `--no-entry-copies` takes the hook away.
 
 use aya_ebpf::{
     helpers::generated::{bpf_get_current_pid_tgid, bpf_probe_read_kernel},

@@ -47,6 +47,9 @@ pub struct ProbeOptions {
     /// Copy path and address arguments at syscall entry (`sys_enter`) so that a racing thread
     /// cannot change what the record says; off: read them at exit only (cheaper: no entry hook).
     pub entry_copies: bool,
+    /// With `entry_copies`, also read them at exit and flag records whose arguments changed
+    /// while the call ran (`ARG_CHANGED`).
+    pub verify_entry_copies: bool,
 }
 
 /// Which variant of a syscall-tracepoint program (`sys_exit`, `sys_enter`) is attached.
@@ -122,6 +125,7 @@ impl Probe {
         let ring_bytes = ring_size(opts.ring_bytes as u64);
         config.ring_bytes = ring_bytes;
         config.file_ids = u32::from(opts.file_ids);
+        config.verify_entry = u32::from(opts.entry_copies && opts.verify_entry_copies);
         let mut ebpf = EbpfLoader::new()
             // ENTRY is task-local storage, which aya creates but has no typed wrapper for.
             .allow_unsupported_maps()

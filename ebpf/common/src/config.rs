@@ -135,6 +135,10 @@ pub struct Config {
     /// 1: read the device and inode of files the open family returns (a walk of the fd table:
     /// about 0.3 µs per open on a 2026 VM, hence optional).
     pub file_ids: u32,
+    /// 1: with entry copies, also read the arguments again at exit and flag the record
+    /// `ARG_CHANGED` when they differ; 0: the entry copy is used without a second read.
+    pub verify_entry: u32,
+    pub _pad: u32,
     /// Bit `nr` set: syscall `nr` is recorded.
     pub syscalls: [u64; crate::BITMAP_WORDS],
     /// Bit `nr` set: syscall `nr` is recorded and its arguments are copied at entry
@@ -250,6 +254,8 @@ impl Config {
         v1_subsys: 0,
         ring_bytes: 0,
         file_ids: 0,
+        verify_entry: 0,
+        _pad: 0,
         syscalls: [0; crate::BITMAP_WORDS],
         entry_syscalls: [0; crate::BITMAP_WORDS],
         off: Offsets::NONE,
