@@ -48,9 +48,7 @@ fn resolve_names_are_recorded_in_the_trace_for_replay() {
     assert!(hosts.0[2].addrs.is_empty());
     // What replay does with them: the rules engine's host table answers fd.*.name fields.
     let mut table = rtsec_rules::HostTable::new();
-    for (name, ip) in hosts.pairs() {
-        table.insert(name, ip);
-    }
+    table.insert_recorded(hosts);
     assert!(table.resolve("localhost").contains(&localhost));
     assert_eq!(table.reverse(localhost), Some("localhost"));
     assert!(table.resolve("nothing-here.invalid").is_empty());

@@ -13,12 +13,14 @@ use replay_support::*;
 use rtsec_format::{Losses, TraceReader};
 
 /// Records, with a 64 KiB ring, a shell that reads /etc/shadow, lets the capture drain the
-/// ring, then makes 300k getppid calls as fast as it can: part of the storm is dropped by the
+/// ring, then makes 2 × 300k getppid calls as fast as it can, one storm per core, so that the
+/// consumer cannot keep up however idle the machine is: part of the storm is dropped by the
 /// kernel. (cargo's LD_LIBRARY_PATH is left out: it makes every exec probe hundreds of paths,
 /// a burst that could drop the shadow read itself.)
 fn record_with_drops(out: &Path) {
     let script = "read -r _; cat /etc/shadow > /dev/null; sleep 0.3; \
-                  /usr/bin/python3 -c 'import os\nfor _ in range(300000): os.getppid()'";
+                  storm() { /usr/bin/python3 -c 'import os\nfor _ in range(300000): os.getppid()'; }; \
+                  storm & storm; wait";
     let mut shell = Command::new("sh")
         .env_remove("LD_LIBRARY_PATH")
         .args(["-c", script])

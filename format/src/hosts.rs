@@ -44,7 +44,7 @@ impl<Context> Decode<Context> for HostAnswers {
 bincode::impl_borrow_decode!(HostAnswers);
 
 impl HostAnswers {
-    /// Every (name, address) pair, for `rtsec_rules::HostTable::insert`.
+    /// Every (name, address) pair (what `rtsec_rules::HostTable::insert_recorded` adds).
     pub fn pairs(&self) -> impl Iterator<Item = (&str, IpAddr)> {
         self.0
             .iter()

@@ -21,20 +21,9 @@ use rtsec_rules::{Engine, EngineOptions, RuleMatching, RuleSource};
 
 const EVENTS: usize = 150_000;
 
-/// A rule that fires on every open, with the output of Falco's "Read sensitive file untrusted".
-const RULES: &str = r#"
-- rule: Every open
-  desc: fires on every open, with a Falco-sized output
-  condition: evt.type in (open, openat, openat2)
-  output: >
-    Sensitive file opened for reading by non-trusted program | file=%fd.name
-    gparent=%proc.aname[2] ggparent=%proc.aname[3] gggparent=%proc.aname[4]
-    evt_type=%evt.type user=%user.name user_uid=%user.uid user_loginuid=%user.loginuid
-    process=%proc.name proc_exepath=%proc.exepath parent=%proc.pname command=%proc.cmdline
-    terminal=%proc.tty
-  priority: WARNING
-  tags: [maturity_stable, host, container, filesystem, mitre_credential_access, T1555]
-"#;
+/// A rule that fires on every open, with the output of Falco's "Read sensitive file untrusted"
+/// (also used by `examples/hits_cpu.rs`).
+const RULES: &str = include_str!("../bench/every_open.yaml");
 
 fn engine() -> Engine {
     let set = rtsec_rules::load(&[RuleSource::new("bench.yaml", RULES)]).unwrap();
@@ -47,18 +36,9 @@ fn engine() -> Engine {
     )
 }
 
-/// What `rtsec replay` does at start (see `keep_freed_memory` in src/cmd/replay.rs): freed
-/// memory is reused instead of being returned to the kernel after every batch.
-fn keep_freed_memory() {
-    // SAFETY: mallopt only changes allocator thresholds; called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
-    }
-}
-
 fn bench(c: &mut Criterion) {
-    keep_freed_memory();
+    // As `rtsec replay` does.
+    rtsec_replay::keep_freed_memory();
     let dir = tempfile::tempdir().unwrap();
     let engine = engine();
     let block = rtsec_format::synth::block(EVENTS, 9);

@@ -10,31 +10,14 @@ use rtsec_replay::hits::HIT_EVENT_FIELDS;
 use rtsec_replay::{FieldReader, HitsBatch, HitsSize, ParquetFile, hits_schema};
 use rtsec_rules::{AlertBuf, Engine, EngineOptions, RuleMatching, RuleSource};
 
-const RULES: &str = r#"
-- rule: Every open
-  desc: fires on every open, with a Falco-sized output
-  condition: evt.type in (open, openat, openat2)
-  output: >
-    Sensitive file opened for reading by non-trusted program | file=%fd.name
-    gparent=%proc.aname[2] ggparent=%proc.aname[3] gggparent=%proc.aname[4]
-    evt_type=%evt.type user=%user.name user_uid=%user.uid user_loginuid=%user.loginuid
-    process=%proc.name proc_exepath=%proc.exepath parent=%proc.pname command=%proc.cmdline
-    terminal=%proc.tty
-  priority: WARNING
-  tags: [maturity_stable, host, container, filesystem, mitre_credential_access, T1555]
-"#;
+const RULES: &str = include_str!("../bench/every_open.yaml");
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let events: usize = args.first().map_or(150_000, |s| s.parse().expect("EVENTS"));
     let reps: usize = args.get(1).map_or(3, |s| s.parse().expect("REPS"));
     let pass = std::env::var("PASS").unwrap_or_default();
-    // As `rtsec replay` does: keep freed memory instead of returning it to the kernel.
-    // SAFETY: mallopt only changes allocator thresholds; called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
-    }
+    rtsec_replay::keep_freed_memory(); // as `rtsec replay` does
     let set = rtsec_rules::load(&[RuleSource::new("hits.yaml", RULES)]).unwrap();
     let engine = Engine::new(
         &set,

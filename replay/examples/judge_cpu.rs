@@ -19,12 +19,7 @@ fn main() {
         .get(2)
         .map_or(1, |r| r.parse().expect("REPS is a number"));
     let pass = std::env::var("PASS").unwrap_or_default();
-    // As `rtsec replay` does: keep freed block memory instead of returning it to the kernel.
-    // SAFETY: mallopt only changes allocator thresholds; called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
-    }
+    rtsec_replay::keep_freed_memory(); // as `rtsec replay` does
     let set = rtsec_rules::load_files(std::slice::from_ref(rules))
         .unwrap_or_else(|e| panic!("{}", e.error));
     let engine = Engine::new(&set, EngineOptions::default());

@@ -59,9 +59,7 @@ pub fn recorded_hosts(inputs: &[Input]) -> HostTable {
     let mut hosts = HostTable::new();
     for input in inputs.iter().filter(|i| i.problem.is_none()) {
         if let Ok(reader) = rtsec_format::TraceReader::open(&input.path) {
-            for (name, ip) in reader.header().hosts.pairs() {
-                hosts.insert(name, ip);
-            }
+            hosts.insert_recorded(&reader.header().hosts);
         }
     }
     hosts

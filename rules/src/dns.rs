@@ -29,6 +29,13 @@ impl HostTable {
         }
     }
 
+    /// Adds every answer a trace recorded (its header's `hosts`).
+    pub fn insert_recorded(&mut self, answers: &rtsec_format::hosts::HostAnswers) {
+        for (name, ip) in answers.pairs() {
+            self.insert(name, ip);
+        }
+    }
+
     /// The addresses recorded for `name` (empty if none).
     pub fn resolve(&self, name: &str) -> &[IpAddr] {
         self.by_name.get(name).map_or(&[], Vec::as_slice)

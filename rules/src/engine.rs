@@ -268,19 +268,23 @@ impl Engine {
         &self.options
     }
 
+    /// The event key of `ev` and the enabled rules to run for it (`None` if there are none).
+    #[inline]
+    fn rules_for(&self, ev: &EventView<'_>) -> Option<(usize, &[(RuleId, u32)])> {
+        let key = evttype::key(ev);
+        let rules = self.index.get(key)?;
+        (!rules.is_empty()).then_some((key, &rules[..]))
+    }
+
     /// The rules matching `ev`, in definition order (at most one with
     /// [`RuleMatching::First`]). Nothing is allocated or formatted for an event that matches
     /// nothing once the scratch buffers have grown.
     #[inline]
     pub fn matches<'s>(&self, ev: &EventView<'_>, scratch: &'s mut Scratch) -> &'s [RuleId] {
         scratch.hits.clear();
-        let key = evttype::key(ev);
-        let Some(rules) = self.index.get(key) else {
+        let Some((_, rules)) = self.rules_for(ev) else {
             return &scratch.hits;
         };
-        if rules.is_empty() {
-            return &scratch.hits;
-        }
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
@@ -307,13 +311,9 @@ impl Engine {
     #[inline]
     fn matches_in_block<'s>(&self, ev: &EventView<'_>, scratch: &'s mut Scratch) -> &'s [RuleId] {
         scratch.hits.clear();
-        let key = evttype::key(ev);
-        let Some(rules) = self.index.get(key) else {
+        let Some((key, rules)) = self.rules_for(ev) else {
             return &scratch.hits;
         };
-        if rules.is_empty() {
-            return &scratch.hits;
-        }
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,

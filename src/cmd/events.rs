@@ -43,9 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut scratch = Scratch::new();
     let reader = TraceReader::open(&args.trace)?;
     let mut hosts = HostTable::new();
-    for (name, ip) in reader.header().hosts.pairs() {
-        hosts.insert(name, ip);
-    }
+    hosts.insert_recorded(&reader.header().hosts);
     scratch.set_hostname(&reader.header().hostname);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

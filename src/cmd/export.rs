@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    crate::cmd::replay::keep_freed_memory();
+    rtsec_replay::keep_freed_memory();
     if args.schema {
         let w = schema_table()
             .iter()

@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    crate::cmd::replay::keep_freed_memory();
+    rtsec_replay::keep_freed_memory();
     let start = Instant::now();
     let (cases, notes) = harness::discover(&args.paths)?;
     for n in &notes {
