@@ -26,7 +26,11 @@ record_one() {
   # host processes as in a container.
   local mem
   mem=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup" && $(i + 3) ~ /(^|,)memory(,|$)/) { print $5; exit } break } }' /proc/self/mountinfo)
-  bash -c '[ -z "$3" ] || echo $$ > "$3/cgroup.procs"; read -r _ < "$1"; cd "$2" && exec bash ./scenario.sh' \
+  # A fixed environment: what the scenario's programs do must not depend on who records it
+  # (script(1), for one, starts $SHELL, or /bin/sh where SHELL is unset, as under CI).
+  env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    SHELL=/bin/bash \
+    bash -c '[ -z "$3" ] || echo $$ > "$3/cgroup.procs"; read -r _ < "$1"; cd "$2" && exec bash ./scenario.sh' \
     record "$tmp/go" "$dir" "$mem" > "$tmp/scenario.out" 2>&1 &
   local pid=$!
   "$RTSEC" capture -o "$out" --force --pid "$pid" -- \
