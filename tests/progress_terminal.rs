@@ -10,6 +10,8 @@ const RTSEC: &str = env!("CARGO_BIN_EXE_rtsec");
 fn on_terminal(args: &str) -> String {
     let o = Command::new("script")
         .args(["-qec", &format!("{RTSEC} {args}"), "/dev/null"])
+        // A terminal's TERM: indicatif draws nothing where TERM is unset (as under CI) or dumb.
+        .env("TERM", "xterm")
         .output()
         .expect("run script(1) (util-linux)");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
