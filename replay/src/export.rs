@@ -253,11 +253,7 @@ struct Exporter {
 
 impl BlockWork for Exporter {
     fn run(&self, job: Job, scratch: &mut Scratch) -> BlockResult {
-        let mut out = BlockResult {
-            input: job.input,
-            block: job.raw.index,
-            ..Default::default()
-        };
+        let mut out = BlockResult::new(job.input, job.raw.index);
         let t0 = crate::judge::thread_cpu_ns();
         let block = match job.raw.decode() {
             Ok(b) => b,

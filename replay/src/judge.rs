@@ -16,6 +16,7 @@ use crate::hits::{HitsBatch, HitsSize};
 use crate::parquet_file::{
     CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupEncoder, RowGroupStream,
 };
+use crate::text_buffers;
 
 /// How alerts are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +73,14 @@ pub struct BlockResult {
 }
 
 impl BlockResult {
+    /// The result of block `block` of input `input`, still empty.
+    pub fn new(input: usize, block: u32) -> BlockResult {
+        let mut r = BlockResult::default();
+        r.input = input;
+        r.block = block;
+        r
+    }
+
     pub fn hit_count(&self) -> u64 {
         self.rule_hits.iter().map(|(_, n)| n).sum()
     }
@@ -110,6 +119,13 @@ impl BlockResult {
     }
 }
 
+impl Drop for BlockResult {
+    fn drop(&mut self) {
+        // Written (or not wanted): the next block's text goes into the same memory.
+        text_buffers::give(std::mem::take(&mut self.lines));
+    }
+}
+
 /// What a run produces for each hit.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Produce {
@@ -139,11 +155,7 @@ pub(crate) struct Job {
 impl Judge<'_> {
     pub fn run(&self, job: Job, scratch: &mut Scratch) -> BlockResult {
         let t0 = thread_cpu_ns();
-        let out = BlockResult {
-            input: job.input,
-            block: job.raw.index,
-            ..Default::default()
-        };
+        let out = BlockResult::new(job.input, job.raw.index);
         // Each worker decodes into the same block again and again: no fresh megabytes per block.
         thread_local! {
             static BLOCK: std::cell::RefCell<Block> = std::cell::RefCell::new(Block::default());
@@ -176,7 +188,7 @@ impl Judge<'_> {
         }
         if self.produce.lines.is_some() {
             let last = LINES_BYTES.get();
-            out.lines.reserve(last + last / 8);
+            out.lines = text_buffers::take(last + last / 8);
         }
         // Each hit is rendered once, into buffers reused for every hit of the worker; its
         // batch of Parquet rows is sized like the previous one.

@@ -43,6 +43,7 @@ pub mod parquet_file;
 mod pipeline;
 pub mod rules;
 pub mod summary;
+mod text_buffers;
 
 pub use error::ReplayError;
 pub use fields::FieldReader;

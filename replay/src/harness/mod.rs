@@ -263,8 +263,8 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
         &engine,
         &inputs,
         &opts,
-        &mut |b| {
-            hits.extend(b.hits);
+        &mut |mut b| {
+            hits.append(&mut b.hits);
             Ok(())
         },
         &mut |_| {},
