@@ -7,7 +7,7 @@
 //! (`PASS=build` skips the writing, for profilers).
 
 use rtsec_replay::hits::HIT_EVENT_FIELDS;
-use rtsec_replay::{FieldReader, HitsBatch, HitsSize, ParquetFile, hits_schema};
+use rtsec_replay::{AlertFields, HitsBatch, HitsSize, ParquetFile, hits_schema};
 use rtsec_rules::{AlertBuf, Engine, EngineOptions, RuleMatching, RuleSource};
 
 const RULES: &str = include_str!("../bench/every_open.yaml");
@@ -26,7 +26,7 @@ fn main() {
             ..Default::default()
         },
     );
-    let fields = FieldReader::new(&HIT_EVENT_FIELDS).unwrap();
+    let fields = AlertFields::new(&engine, &HIT_EVENT_FIELDS).unwrap();
     // Blocks of 75K events, as the writer cuts them in the synthetic benchmark trace.
     let blocks: Vec<_> = (0..events.div_ceil(75_000))
         .map(|i| rtsec_format::synth::block(75_000.min(events - i * 75_000), i as u64))
@@ -49,7 +49,7 @@ fn main() {
                 let ids = m.matches(&ev).to_vec();
                 for id in ids {
                     engine.render(id, &ev, m.scratch(), &mut alert);
-                    fields.render(&ev, m.scratch(), &mut fbuf);
+                    fields.render(id, &ev, m.scratch(), &mut fbuf);
                 }
             }
             let t1 = cpu_ns();
@@ -59,14 +59,14 @@ fn main() {
                 let ids = m.matches(&ev).to_vec();
                 for id in ids {
                     engine.render(id, &ev, m.scratch(), &mut alert);
-                    fields.render(&ev, m.scratch(), &mut fbuf);
+                    fields.render(id, &ev, m.scratch(), &mut fbuf);
                     batch.push_rendered(
                         &alert,
                         engine.rule(id),
                         "bench-host",
                         "bench.rts",
                         ev.num,
-                        fields.values(&fbuf),
+                        fields.values(id, &alert, &fbuf),
                     );
                     hits += 1;
                 }

@@ -74,6 +74,14 @@ impl FieldReader {
             .map(move |&i| buf.field(i).map_or(FieldValue::Null, |(_, v)| v))
     }
 
+    /// The value of the `i`-th field in a [`FieldReader::render`].
+    fn value<'a>(&self, buf: &'a AlertBuf, i: usize) -> FieldValue<'a> {
+        self.order
+            .get(i)
+            .and_then(|&k| buf.field(k))
+            .map_or(FieldValue::Null, |(_, v)| v)
+    }
+
     /// The fields, in the order [`FieldReader::read`] gives their values.
     pub fn fields(&self) -> &[String] {
         &self.fields
@@ -94,6 +102,115 @@ impl FieldReader {
             };
             out.push(v);
         }
+    }
+}
+
+/// The values of a fixed list of fields for each hit: taken from the hit's rendered alert
+/// where its rule's output shows the field (the same value: `output_fields` come from the
+/// same code), read with a [`FieldReader`] of the rest otherwise. A Falco-sized output shows
+/// most of the hits columns (file, program, command line, user, container), and rendering
+/// them a second time cost a tenth of `replay --parquet`.
+#[derive(Debug)]
+pub struct AlertFields {
+    /// Per rule id: where each field's value is, if the rule is enabled.
+    plans: Vec<Option<Plan>>,
+    /// One reader per distinct set of fields that some rules' outputs lack.
+    readers: Vec<FieldReader>,
+    /// How many fields.
+    fields: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Plan {
+    /// The reader of the fields the output lacks, if it lacks any.
+    reader: Option<usize>,
+    sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// The `i`-th entry of the alert's `output_fields`.
+    Alert(usize),
+    /// The `i`-th field of the plan's reader.
+    Reader(usize),
+}
+
+impl AlertFields {
+    /// The fields `fields` (Falco names) for hits of the rules enabled in `engine`.
+    pub fn new(engine: &Engine, fields: &[&str]) -> Result<AlertFields, ReplayError> {
+        let mut plans: Vec<Option<Plan>> = Vec::new();
+        let mut readers: Vec<FieldReader> = Vec::new();
+        let mut missing_sets: Vec<Vec<&str>> = Vec::new();
+        for &id in engine.enabled() {
+            let keys: Vec<&str> = engine.output_keys(id).collect();
+            let mut missing = Vec::new();
+            let sources = fields
+                .iter()
+                .map(|f| match keys.iter().position(|k| k == f) {
+                    Some(i) => Source::Alert(i),
+                    None => {
+                        missing.push(*f);
+                        Source::Reader(missing.len() - 1)
+                    }
+                })
+                .collect();
+            let reader = if missing.is_empty() {
+                None
+            } else if let Some(i) = missing_sets.iter().position(|m| *m == missing) {
+                Some(i)
+            } else {
+                readers.push(FieldReader::new(&missing)?);
+                missing_sets.push(missing);
+                Some(readers.len() - 1)
+            };
+            let slot = id as usize;
+            if plans.len() <= slot {
+                plans.resize(slot + 1, None);
+            }
+            plans[slot] = Some(Plan { reader, sources });
+        }
+        Ok(AlertFields {
+            plans,
+            readers,
+            fields: fields.len(),
+        })
+    }
+
+    /// Renders what `alert` (of rule `rule`, for `ev`) lacks into `buf`; read the values with
+    /// [`AlertFields::values`].
+    pub fn render(
+        &self,
+        rule: RuleId,
+        ev: &EventView<'_>,
+        scratch: &mut Scratch,
+        buf: &mut AlertBuf,
+    ) {
+        if let Some(r) = self.plan(rule).and_then(|p| p.reader) {
+            self.readers[r].render(ev, scratch, buf);
+        }
+    }
+
+    /// The values of the fields, in the order given to [`AlertFields::new`], for a hit of
+    /// `rule` rendered into `alert` and (by [`AlertFields::render`]) `buf`. A rule that is
+    /// not enabled gives nulls.
+    pub fn values<'a>(
+        &'a self,
+        rule: RuleId,
+        alert: &'a AlertBuf,
+        buf: &'a AlertBuf,
+    ) -> impl Iterator<Item = FieldValue<'a>> + 'a {
+        let plan = self.plan(rule);
+        let reader = plan.and_then(|p| p.reader).map(|r| &self.readers[r]);
+        let sources = plan.map_or(&[][..], |p| &p.sources[..]);
+        (0..self.fields).map(move |i| match sources.get(i) {
+            Some(Source::Alert(i)) => alert.field(*i).map_or(FieldValue::Null, |(_, v)| v),
+            Some(Source::Reader(i)) => reader.map_or(FieldValue::Null, |r| r.value(buf, *i)),
+            None => FieldValue::Null,
+        })
+    }
+
+    fn plan(&self, rule: RuleId) -> Option<&Plan> {
+        self.plans.get(rule as usize)?.as_ref()
     }
 }
 
@@ -132,6 +249,60 @@ mod tests {
             let got: Vec<OutputValue> = r.values(&buf).map(|x| x.to_owned()).collect();
             assert_eq!(got, v, "event {}", ev.num);
         }
+    }
+
+    #[test]
+    fn hit_fields_from_the_alert_are_the_fields_read() {
+        // Outputs that show some of the fields (one with a width, one only through a
+        // transformer, which `output_fields` leaves out), none, or all but proc.pid.
+        let rules = r#"
+- rule: some
+  desc: d
+  condition: evt.type in (open, openat)
+  output: "file=%fd.name by %20proc.name %toupper(user.name) cmd=%proc.cmdline"
+  priority: WARNING
+- rule: none
+  desc: d
+  condition: evt.type = close
+  output: "closed"
+  priority: NOTICE
+- rule: most
+  desc: d
+  condition: evt.type in (execve, connect, open, openat)
+  output: "%evt.type %proc.name %proc.exepath %proc.cmdline %proc.pname %user.name %fd.name"
+  priority: ERROR
+"#;
+        let set = rtsec_rules::load(&[RuleSource::new("t.yaml", rules)]).unwrap();
+        let engine = Engine::new(
+            &set,
+            EngineOptions {
+                rule_matching: rtsec_rules::RuleMatching::All,
+                ..Default::default()
+            },
+        );
+        let fields = &crate::hits::HIT_EVENT_FIELDS;
+        let from_alert = AlertFields::new(&engine, fields).unwrap();
+        let reader = FieldReader::new(fields).unwrap();
+        let block = rtsec_format::synth::block(3000, 7);
+        let mut scratch = Scratch::new();
+        let (mut alert, mut buf) = (AlertBuf::new(), AlertBuf::new());
+        let mut want = Vec::new();
+        let mut seen = [0; 3];
+        for ev in block.events() {
+            let ids = engine.matches(&ev, &mut scratch).to_vec();
+            for id in ids {
+                seen[id as usize] += 1;
+                engine.render(id, &ev, &mut scratch, &mut alert);
+                from_alert.render(id, &ev, &mut scratch, &mut buf);
+                let got: Vec<OutputValue> = from_alert
+                    .values(id, &alert, &buf)
+                    .map(|v| v.to_owned())
+                    .collect();
+                reader.read(&ev, &mut scratch, &mut want);
+                assert_eq!(got, want, "rule {id}, event {}", ev.num);
+            }
+        }
+        assert!(seen.iter().all(|&n| n > 0), "every rule fired: {seen:?}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use rtsec_rules::{AlertBuf, Engine, OutputValue, RuleId, Scratch};
 use smallvec::SmallVec;
 
 use crate::error::ReplayError;
-use crate::fields::FieldReader;
+use crate::fields::AlertFields;
 use crate::hits::{HitsBatch, HitsSize};
 use crate::parquet_file::{
     CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupEncoder, RowGroupStream,
@@ -139,7 +139,7 @@ pub(crate) struct Judge<'a> {
     pub engine: &'a Engine,
     pub produce: Produce,
     /// Present when Parquet rows are produced.
-    pub fields: Option<&'a FieldReader>,
+    pub fields: Option<&'a AlertFields>,
     /// Encodes the rows on the worker (present when Parquet rows are produced).
     pub encoder: Option<&'a RowGroupEncoder>,
 }
@@ -232,14 +232,14 @@ impl Judge<'_> {
                     if let (Some(b), Some(fields), Some(rows)) =
                         (batch.as_mut(), self.fields, rows.as_mut())
                     {
-                        fields.render(&ev, scratch, fields_buf);
+                        fields.render(id, &ev, scratch, fields_buf);
                         b.push_rendered(
                             alert,
                             rule,
                             &job.hostname,
                             &job.trace,
                             ev.num,
-                            fields.values(fields_buf),
+                            fields.values(id, alert, fields_buf),
                         );
                         if b.len() == CHUNK_ROWS {
                             *size = b.size();

@@ -46,7 +46,7 @@ pub mod summary;
 mod text_buffers;
 
 pub use error::ReplayError;
-pub use fields::FieldReader;
+pub use fields::{AlertFields, FieldReader};
 pub use hits::{HitsBatch, HitsSize, hits_schema};
 pub use inputs::Input;
 pub use judge::{BlockResult, Hit, LineFormat, Produce};

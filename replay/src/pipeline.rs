@@ -16,7 +16,7 @@ use rtsec_format::{Losses, TraceReader};
 use rtsec_rules::{Engine, Scratch};
 
 use crate::error::ReplayError;
-use crate::fields::FieldReader;
+use crate::fields::AlertFields;
 use crate::hits::{HIT_EVENT_FIELDS, HITS_SCHEMA_VERSION, hits_schema};
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job, Judge, Produce};
@@ -78,7 +78,7 @@ pub fn replay(
 ) -> Result<Summary, ReplayError> {
     let (fields, encoder) = if opts.produce.parquet {
         (
-            Some(FieldReader::new(&HIT_EVENT_FIELDS)?),
+            Some(AlertFields::new(engine, &HIT_EVENT_FIELDS)?),
             Some(RowGroupEncoder::new(
                 hits_schema(),
                 "hits",
