@@ -299,10 +299,14 @@ fn field_slot(
         Ty::Str
     };
     let string = |b: &[u8], out: &mut AlertBuf| {
-        // `from_utf8` first: much faster than `from_utf8_lossy` on the (usual) valid text.
-        let s = match std::str::from_utf8(b) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(b),
+        // A string of the block's table needs no check of its own once the table has had
+        // one; `from_utf8` next: much faster than `from_utf8_lossy` on the (usual) valid text.
+        let s = match ev.block.strings.text(b) {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => match std::str::from_utf8(b) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(b),
+            },
         };
         if direct && !needs_escape(&s) {
             let start = out.output.len();
