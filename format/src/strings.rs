@@ -222,7 +222,8 @@ mod tests {
         assert_eq!(t.text(&s[s.len() - 1..]), None);
         // Bytes that are not the table's: the caller checks them.
         assert_eq!(t.text(b"/etc/shadow"), None);
-        assert_eq!(t.text(&b"/etc/shadow".to_vec()), None);
+        let copy = String::from("/etc/shadow");
+        assert_eq!(t.text(copy.as_bytes()), None);
 
         // One invalid string makes the table's strings checked one by one again.
         let mut i = Interner::default();
