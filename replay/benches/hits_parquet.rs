@@ -114,6 +114,7 @@ fn bench(c: &mut Criterion) {
         threads: 2,
         max_in_flight: 0,
         max_waiting_bytes: 0,
+        piece_bytes: 0,
         produce: Produce {
             parquet: true,
             ..Default::default()

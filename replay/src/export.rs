@@ -252,7 +252,12 @@ struct Exporter {
 }
 
 impl BlockWork for Exporter {
-    fn run(&self, job: Job, scratch: &mut Scratch) -> BlockResult {
+    fn run(
+        &self,
+        job: Job,
+        scratch: &mut Scratch,
+        _piece: &mut dyn FnMut(BlockResult),
+    ) -> BlockResult {
         let mut out = BlockResult::new(job.input, job.raw.index);
         let t0 = crate::judge::thread_cpu_ns();
         let block = match job.raw.decode() {

@@ -52,6 +52,13 @@ pub struct BlockResult {
     pub events: u64,
     /// Alert lines (each ending in `\n`), if a [`LineFormat`] was asked for.
     pub lines: Vec<u8>,
+    /// Only a part of the block's alert lines, handed on while the block is judged; the rest
+    /// of the block (more parts, then the result with everything else) follows. A block with
+    /// much alert text sends it in parts of about [`crate::ReplayOptions::piece_bytes`], so
+    /// that the block next in order is written while it is being judged, not held whole.
+    pub piece: bool,
+    /// Bytes of alert lines this block handed on as [`BlockResult::piece`]s.
+    pub piece_bytes: usize,
     /// Parquet rows of a block with few of them (fewer than `ENCODE_MIN_ROWS`): the file
     /// gathers them into row groups.
     pub batches: Vec<RecordBatch>,
@@ -78,6 +85,14 @@ impl BlockResult {
         let mut r = BlockResult::default();
         r.input = input;
         r.block = block;
+        r
+    }
+
+    /// A part of the alert lines of block `block` of input `input` (see [`BlockResult::piece`]).
+    pub(crate) fn new_piece(input: usize, block: u32, lines: Vec<u8>) -> BlockResult {
+        let mut r = BlockResult::new(input, block);
+        r.piece = true;
+        r.lines = lines;
         r
     }
 
@@ -142,6 +157,8 @@ pub(crate) struct Judge<'a> {
     pub fields: Option<&'a AlertFields>,
     /// Encodes the rows on the worker (present when Parquet rows are produced).
     pub encoder: Option<&'a RowGroupEncoder>,
+    /// Alert text is handed on in parts of at least this many bytes (see [`BlockResult::piece`]).
+    pub piece_bytes: usize,
 }
 
 /// A block to judge and where it comes from.
@@ -153,14 +170,20 @@ pub(crate) struct Job {
 }
 
 impl Judge<'_> {
-    pub fn run(&self, job: Job, scratch: &mut Scratch) -> BlockResult {
+    /// Judges `job`'s block; parts of its alert text go to `piece` as they fill up.
+    pub fn run(
+        &self,
+        job: Job,
+        scratch: &mut Scratch,
+        piece: &mut dyn FnMut(BlockResult),
+    ) -> BlockResult {
         let t0 = thread_cpu_ns();
         let out = BlockResult::new(job.input, job.raw.index);
         // Each worker decodes into the same block again and again: no fresh megabytes per block.
         thread_local! {
             static BLOCK: std::cell::RefCell<Block> = std::cell::RefCell::new(Block::default());
         }
-        BLOCK.with_borrow_mut(|block| self.judge(job, block, scratch, t0, out))
+        BLOCK.with_borrow_mut(|block| self.judge(job, block, scratch, piece, t0, out))
     }
 
     fn judge(
@@ -168,6 +191,7 @@ impl Judge<'_> {
         job: Job,
         block: &mut Block,
         scratch: &mut Scratch,
+        piece: &mut dyn FnMut(BlockResult),
         t0: u64,
         mut out: BlockResult,
     ) -> BlockResult {
@@ -181,14 +205,16 @@ impl Judge<'_> {
         out.decode_ns = t1 - t0;
         out.events = block.events.len() as u64;
         scratch.set_hostname(&job.hostname);
-        // Alert text sized like the worker's previous block's: a block of many hits would
-        // otherwise grow it by doubling, copying it and holding twice its size.
+        // Alert text sized like the worker's previous block's (up to a part's size): a block
+        // of many hits would otherwise grow it by doubling, copying it and holding twice its
+        // size.
         thread_local! {
             static LINES_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
         }
+        let piece_room = self.piece_bytes.saturating_add(64 << 10);
         if self.produce.lines.is_some() {
             let last = LINES_BYTES.get();
-            out.lines = text_buffers::take(last + last / 8);
+            out.lines = text_buffers::take((last + last / 8).min(piece_room));
         }
         // Each hit is rendered once, into buffers reused for every hit of the worker; its
         // batch of Parquet rows is sized like the previous one.
@@ -228,6 +254,12 @@ impl Judge<'_> {
                             out.lines.push(b'\n');
                         }
                         None => {}
+                    }
+                    if out.lines.len() >= self.piece_bytes {
+                        let part =
+                            std::mem::replace(&mut out.lines, text_buffers::take(piece_room));
+                        out.piece_bytes += part.len();
+                        piece(BlockResult::new_piece(out.input, out.block, part));
                     }
                     if let (Some(b), Some(fields), Some(rows)) =
                         (batch.as_mut(), self.fields, rows.as_mut())

@@ -52,5 +52,5 @@ pub use inputs::Input;
 pub use judge::{BlockResult, Hit, LineFormat, Produce};
 pub use memory::keep_freed_memory;
 pub use parquet_file::{EncodedRowGroup, ParquetFile, ParquetStats, RowGroupEncoder};
-pub use pipeline::{Progress, ReplayOptions, replay};
+pub use pipeline::{PIECE_BYTES, Progress, ReplayOptions, replay};
 pub use summary::{EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, RuleHits, Summary, TraceReport};

@@ -44,12 +44,14 @@ fn trace(path: &Path, events: usize, seed: u64) {
 
 /// Replays with `threads` workers: the text lines and the Parquet file's bytes.
 /// `max_waiting_bytes` 1: a finished block waiting for an earlier one stops new blocks.
+/// `piece_bytes` 1: blocks hand on their text line by line while they are judged.
 fn run(
     engine: &Engine,
     inputs: &[&Path],
     out: &Path,
     threads: usize,
     max_waiting_bytes: usize,
+    piece_bytes: usize,
 ) -> (Vec<u8>, Vec<u8>) {
     let inputs: Vec<Input> = inputs
         .iter()
@@ -62,6 +64,7 @@ fn run(
         threads,
         max_in_flight: 0,
         max_waiting_bytes,
+        piece_bytes,
         produce: Produce {
             lines: Some(LineFormat::Text),
             parquet: true,
@@ -71,18 +74,23 @@ fn run(
     let mut f = ParquetFile::create(out, hits_schema(), "hits", HITS_SCHEMA_VERSION).unwrap();
     let mut lines = Vec::new();
     let mut encoded_blocks = 0;
-    replay(
+    let mut pieces = 0;
+    let summary = replay(
         engine,
         &inputs,
         &opts,
         &mut |mut r| {
             lines.extend_from_slice(&r.lines);
             encoded_blocks += !r.encoded.is_empty() as usize;
+            pieces += r.piece as usize;
             r.write_rows(&mut f)
         },
         &mut |_| {},
     )
     .unwrap();
+    if piece_bytes == 1 {
+        assert!(pieces as u64 > summary.hits / 2, "{pieces} pieces");
+    }
     let stats = f.finish().unwrap();
     assert!(
         encoded_blocks > 0,
@@ -107,17 +115,26 @@ fn the_same_rows_and_bytes_for_every_thread_count() {
             ..Default::default()
         },
     );
-    let (lines, one) = run(&engine, &inputs, &dir.path().join("1.parquet"), 1, 0);
-    for (threads, max_waiting_bytes) in [(2, 0), (8, 0), (8, 1)] {
+    let (lines, one) = run(&engine, &inputs, &dir.path().join("1.parquet"), 1, 0, 0);
+    for (threads, max_waiting_bytes, piece_bytes) in [
+        (2, 0, 0),
+        (8, 0, 0),
+        (8, 1, 0),
+        (1, 0, 1),
+        (2, 0, 1),
+        (8, 1, 1),
+    ] {
         let (l, bytes) = run(
             &engine,
             &inputs,
             &dir.path().join("n.parquet"),
             threads,
             max_waiting_bytes,
+            piece_bytes,
         );
-        assert_eq!(l, lines, "{threads} threads: text");
-        assert!(bytes == one, "{threads} threads: Parquet bytes differ");
+        let how = format!("{threads} threads, pieces of {piece_bytes}");
+        assert!(l == lines, "{how}: text differs");
+        assert!(bytes == one, "{how}: Parquet bytes differ");
     }
     // Every row, in order: the output column holds the text lines.
     let text: Vec<&str> = std::str::from_utf8(&lines).unwrap().lines().collect();

@@ -120,6 +120,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .max(1),
         max_in_flight: 0,
         max_waiting_bytes: 0,
+        piece_bytes: 0,
         produce: Produce {
             lines: (!args.quiet).then_some(match args.format {
                 Format::Text => LineFormat::Text,

@@ -253,6 +253,7 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
         threads: 1,
         max_in_flight: 0,
         max_waiting_bytes: 0,
+        piece_bytes: 0,
         produce: Produce {
             collect: true,
             ..Default::default()
