@@ -6,7 +6,7 @@
 //! `cargo run --release -p rtsec-replay --example hits_cpu -- [EVENTS] [REPS]`
 //! (`PASS=build` skips the writing, for profilers).
 
-use rtsec_replay::hits::HIT_EVENT_FIELDS;
+use rtsec_replay::hits::{EventColumns, HIT_EVENT_FIELDS};
 use rtsec_replay::{AlertFields, HitsBatch, HitsSize, ParquetFile, hits_schema};
 use rtsec_rules::{AlertBuf, Engine, EngineOptions, RuleMatching, RuleSource};
 
@@ -66,7 +66,11 @@ fn main() {
                         "bench-host",
                         "bench.rts",
                         ev.num,
-                        fields.values(id, &alert, &fbuf),
+                        EventColumns {
+                            fields: &fields,
+                            rule: id,
+                            buf: &fbuf,
+                        },
                     );
                     hits += 1;
                 }

@@ -76,10 +76,10 @@ impl FieldReader {
 
     /// The value of the `i`-th field in a [`FieldReader::render`].
     fn value<'a>(&self, buf: &'a AlertBuf, i: usize) -> FieldValue<'a> {
-        self.order
-            .get(i)
-            .and_then(|&k| buf.field(k))
-            .map_or(FieldValue::Null, |(_, v)| v)
+        match self.order.get(i) {
+            Some(&k) => buf.field_value(k),
+            None => FieldValue::Null,
+        }
     }
 
     /// The fields, in the order [`FieldReader::read`] gives their values.
@@ -177,7 +177,7 @@ impl AlertFields {
     }
 
     /// Renders what `alert` (of rule `rule`, for `ev`) lacks into `buf`; read the values with
-    /// [`AlertFields::values`].
+    /// [`AlertFields::for_each_value`].
     pub fn render(
         &self,
         rule: RuleId,
@@ -190,23 +190,29 @@ impl AlertFields {
         }
     }
 
-    /// The values of the fields, in the order given to [`AlertFields::new`], for a hit of
-    /// `rule` rendered into `alert` and (by [`AlertFields::render`]) `buf`. A rule that is
-    /// not enabled gives nulls.
-    pub fn values<'a>(
+    /// Calls `f` with the index and value of each field, in the order given to
+    /// [`AlertFields::new`], for a hit of `rule` rendered into `alert` and (by
+    /// [`AlertFields::render`]) `buf`; a rule that is not enabled gives nulls. A callback, not
+    /// an iterator: see [`AlertBuf::for_each_field`].
+    #[inline]
+    pub fn for_each_value<'a>(
         &'a self,
         rule: RuleId,
         alert: &'a AlertBuf,
         buf: &'a AlertBuf,
-    ) -> impl Iterator<Item = FieldValue<'a>> + 'a {
+        mut f: impl FnMut(usize, FieldValue<'a>),
+    ) {
         let plan = self.plan(rule);
         let reader = plan.and_then(|p| p.reader).map(|r| &self.readers[r]);
         let sources = plan.map_or(&[][..], |p| &p.sources[..]);
-        (0..self.fields).map(move |i| match sources.get(i) {
-            Some(Source::Alert(i)) => alert.field(*i).map_or(FieldValue::Null, |(_, v)| v),
-            Some(Source::Reader(i)) => reader.map_or(FieldValue::Null, |r| r.value(buf, *i)),
-            None => FieldValue::Null,
-        })
+        for i in 0..self.fields {
+            let v = match sources.get(i) {
+                Some(Source::Alert(j)) => alert.field_value(*j),
+                Some(Source::Reader(j)) => reader.map_or(FieldValue::Null, |r| r.value(buf, *j)),
+                None => FieldValue::Null,
+            };
+            f(i, v);
+        }
     }
 
     fn plan(&self, rule: RuleId) -> Option<&Plan> {
@@ -294,10 +300,11 @@ mod tests {
                 seen[id as usize] += 1;
                 engine.render(id, &ev, &mut scratch, &mut alert);
                 from_alert.render(id, &ev, &mut scratch, &mut buf);
-                let got: Vec<OutputValue> = from_alert
-                    .values(id, &alert, &buf)
-                    .map(|v| v.to_owned())
-                    .collect();
+                let mut got = Vec::new();
+                from_alert.for_each_value(id, &alert, &buf, |i, v| {
+                    assert_eq!(i, got.len());
+                    got.push(v.to_owned());
+                });
                 reader.read(&ev, &mut scratch, &mut want);
                 assert_eq!(got, want, "rule {id}, event {}", ev.num);
             }

@@ -28,7 +28,9 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
 use parquet::file::properties::WriterPropertiesBuilder;
-use rtsec_rules::{Alert, AlertBuf, FieldValue, OutputValue, RuleInfo};
+use rtsec_rules::{Alert, AlertBuf, FieldValue, OutputValue, RuleId, RuleInfo};
+
+use crate::fields::AlertFields;
 
 /// Version of the hits schema, in the file metadata (`rtsec.schema_version`).
 pub const HITS_SCHEMA_VERSION: u32 = 1;
@@ -193,54 +195,51 @@ impl HitsBatch {
         num: u64,
         event: &[OutputValue],
     ) {
-        self.push_row(
-            Row {
-                rule: alert.rule,
-                ts: alert.ts,
-                line: text_line,
-                hostname,
-                trace,
-                num,
-            },
-            event.iter().map(OutputValue::as_value),
-            alert
-                .output_fields
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_value())),
-        );
+        self.begin_row(Row {
+            rule: alert.rule,
+            ts: alert.ts,
+            line: text_line,
+            hostname,
+            trace,
+            num,
+        });
+        for (i, v) in event.iter().enumerate() {
+            self.event_value(i, v.as_value());
+        }
+        for (k, v) in &alert.output_fields {
+            self.output_field(k, v.as_value());
+        }
+        self.end_row();
     }
 
-    /// [`HitsBatch::push`] from a rendered alert and the rendered event fields (see
-    /// `FieldReader::render`): nothing is allocated per hit.
-    pub fn push_rendered<'a>(
+    /// [`HitsBatch::push`] from a rendered alert and its event columns (see
+    /// [`AlertFields::render`]): nothing is allocated per hit.
+    pub fn push_rendered(
         &mut self,
         alert: &AlertBuf,
         rule: &RuleInfo,
         hostname: &str,
         trace: &str,
         num: u64,
-        event: impl Iterator<Item = FieldValue<'a>>,
+        event: EventColumns<'_>,
     ) {
-        self.push_row(
-            Row {
-                rule,
-                ts: alert.ts(),
-                line: alert.line(),
-                hostname,
-                trace,
-                num,
-            },
-            event,
-            alert.fields(),
-        );
+        self.begin_row(Row {
+            rule,
+            ts: alert.ts(),
+            line: alert.line(),
+            hostname,
+            trace,
+            num,
+        });
+        event
+            .fields
+            .for_each_value(event.rule, alert, event.buf, |i, v| self.event_value(i, v));
+        alert.for_each_field(|k, v| self.output_field(k, v));
+        self.end_row();
     }
 
-    fn push_row<'a, 'b>(
-        &mut self,
-        row: Row<'_>,
-        event: impl Iterator<Item = FieldValue<'a>>,
-        output_fields: impl Iterator<Item = (&'b str, FieldValue<'b>)>,
-    ) {
+    /// The columns before the event fields.
+    fn begin_row(&mut self, row: Row<'_>) {
         self.time.append_value(row.ts as i64);
         self.rule.append_value(&row.rule.name);
         self.priority.append_value(row.rule.priority.as_str());
@@ -253,23 +252,31 @@ impl HitsBatch {
         self.hostname.append_value(row.hostname);
         self.trace.append_value(row.trace);
         self.evt_num.append_value(row.num);
-        let mut s = 0;
-        for (i, v) in event.enumerate() {
-            if i == PID_INDEX {
-                match v {
-                    FieldValue::Int(x) => self.pid.append_value(x),
-                    FieldValue::UInt(x) => self.pid.append_value(x as i64),
-                    _ => self.pid.append_null(),
-                }
-                continue;
+    }
+
+    /// The value of the `i`-th of [`HIT_EVENT_FIELDS`].
+    #[inline]
+    fn event_value(&mut self, i: usize, v: FieldValue<'_>) {
+        if i == PID_INDEX {
+            match v {
+                FieldValue::Int(x) => self.pid.append_value(x),
+                FieldValue::UInt(x) => self.pid.append_value(x as i64),
+                _ => self.pid.append_null(),
             }
-            append_text(&mut self.strings[s], v, &mut self.text);
-            s += 1;
+            return;
         }
-        for (k, v) in output_fields {
-            self.output_fields.keys().append_value(k);
-            append_text(self.output_fields.values(), v, &mut self.text);
-        }
+        let s = if i > PID_INDEX { i - 1 } else { i };
+        append_text(&mut self.strings[s], v, &mut self.text);
+    }
+
+    /// One entry of the row's `output_fields`.
+    #[inline]
+    fn output_field(&mut self, k: &str, v: FieldValue<'_>) {
+        self.output_fields.keys().append_value(k);
+        append_text(self.output_fields.values(), v, &mut self.text);
+    }
+
+    fn end_row(&mut self) {
         self.output_fields
             .append(true)
             .expect("map keys and values are appended in pairs");
@@ -360,6 +367,15 @@ pub(crate) fn append_text(b: &mut StringBuilder, v: FieldValue<'_>, buf: &mut St
         }
         FieldValue::Bool(x) => b.append_value(if x { "true" } else { "false" }),
     }
+}
+
+/// Where the event columns of a rendered hit are: the alert of rule `rule` and `buf`, read
+/// with `fields` (see [`AlertFields`]).
+#[derive(Clone, Copy)]
+pub struct EventColumns<'a> {
+    pub fields: &'a AlertFields,
+    pub rule: RuleId,
+    pub buf: &'a AlertBuf,
 }
 
 /// What a hit row says besides the field values.

@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 
 use crate::error::ReplayError;
 use crate::fields::AlertFields;
-use crate::hits::{HitsBatch, HitsSize};
+use crate::hits::{EventColumns, HitsBatch, HitsSize};
 use crate::parquet_file::{
     CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupEncoder, RowGroupStream,
 };
@@ -271,7 +271,11 @@ impl Judge<'_> {
                             &job.hostname,
                             &job.trace,
                             ev.num,
-                            fields.values(id, alert, fields_buf),
+                            EventColumns {
+                                fields,
+                                rule: id,
+                                buf: fields_buf,
+                            },
                         );
                         if b.len() == CHUNK_ROWS {
                             *size = b.size();
