@@ -223,14 +223,16 @@ impl AlertBuf {
         out.extend_from_slice(b",\"output\":");
         s(out, &self.line);
         out.extend_from_slice(b",\"output_fields\":{");
-        for (i, (k, v)) in self.fields().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        self.for_each_field(|k, v| {
+            if !first {
                 out.push(b',');
             }
+            first = false;
             s(out, k);
             out.push(b':');
             v.write_json(out);
-        }
+        });
         out.extend_from_slice(b"},\"priority\":");
         s(out, rule.priority.as_str());
         out.extend_from_slice(b",\"rule\":");
