@@ -127,13 +127,17 @@ impl AlertBuf {
     }
 
     /// Starts an alert of a format with `keys` and `slots` values, for an event at `ts`.
-    pub(crate) fn begin(&mut self, keys: Keys, slots: usize, ts: u64) {
+    pub(crate) fn begin(&mut self, keys: &Keys, slots: usize, ts: u64) {
         self.output.clear();
         self.line.clear();
         self.text.clear();
         self.slots.clear();
         self.slots.resize(slots, Slot::Null);
-        self.keys = Some(keys);
+        // The same keys as the last alert (a worker renders the same rule again and again):
+        // no clone, whose atomic count every worker thread would write to for every alert.
+        if !self.keys.as_ref().is_some_and(|k| Arc::ptr_eq(k, keys)) {
+            self.keys = Some(keys.clone());
+        }
         self.ts = ts;
     }
 

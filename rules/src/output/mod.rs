@@ -147,7 +147,7 @@ impl Format {
         bufs: &mut Bufs,
         out: &mut AlertBuf,
     ) {
-        out.begin(self.keys.clone(), self.slots as usize, ev.event.ts);
+        out.begin(&self.keys, self.slots as usize, ev.event.ts);
         for t in &self.tokens {
             match t {
                 Token::Lit(s) => out.output.push_str(s),
