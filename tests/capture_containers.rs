@@ -145,14 +145,21 @@ fn processes_are_in_the_container_their_first_matching_cgroup_names() {
         return;
     }
     let dir = tempdir();
-    let out = dir.path().join("t.rts");
-    let o = capture(&out, &[], &["cat", "/etc/hostname"]);
+    let base = std::fs::canonicalize(dir.path()).unwrap();
+    let out = base.join("t.rts");
+    // A file only this test reads: a capture records every process, and the other test of
+    // this file runs `cat /etc/hostname` in its fake containers at the same time (CI once
+    // found that cat here).
+    let file = base.join("only-this-test");
+    std::fs::write(&file, "x").unwrap();
+    let file = file.to_str().unwrap();
+    let o = capture(&out, &[], &["cat", file]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let t = read(&out);
     let cat = t
         .events
         .iter()
-        .find(|e| e.ty == "openat" && e.comm == "cat" && e.paths[0].1 == "/etc/hostname")
+        .find(|e| e.ty == "openat" && e.comm == "cat" && e.paths[0].1 == file)
         .expect("cat's openat");
     // What this machine's /proc/self/cgroup says, read without rtsec's code: a v1 line
     // `N:memory:/<namespace>/<id>` with a short id makes a containerd container.

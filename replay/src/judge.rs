@@ -307,7 +307,7 @@ impl Judge<'_> {
         });
         let _ = out.lines.flush();
         if self.produce.lines.is_some() {
-            LINES_BYTES.set(out.lines.len());
+            LINES_BYTES.set(out.piece_bytes + out.lines.len());
         }
         out.losses = block.losses.clone();
         out.eval_ns = thread_cpu_ns() - t1;
