@@ -27,7 +27,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
-use rtsec_rules::{OutputValue, Scratch};
+use rtsec_rules::{AlertBuf, FieldValue, Scratch};
 
 use crate::error::ReplayError;
 use crate::fields::FieldReader;
@@ -191,26 +191,33 @@ impl EventsBatch {
         self.num.len()
     }
 
-    fn push(&mut self, trace: &str, hostname: &str, num: u64, ts: u64, values: &[OutputValue]) {
+    fn push<'a>(
+        &mut self,
+        trace: &str,
+        hostname: &str,
+        num: u64,
+        ts: u64,
+        values: impl Iterator<Item = FieldValue<'a>>,
+    ) {
         self.trace.append_value(trace);
         self.hostname.append_value(hostname);
         self.num.append_value(num);
         self.time.append_value(ts as i64);
         for (c, v) in self.cols.iter_mut().zip(values) {
             match c {
-                Col::Str(b) => append_text(b, v.as_value(), &mut self.text),
+                Col::Str(b) => append_text(b, v, &mut self.text),
                 Col::I64(b) => match v {
-                    OutputValue::Int(x) => b.append_value(*x),
-                    OutputValue::UInt(x) => b.append_option(i64::try_from(*x).ok()),
+                    FieldValue::Int(x) => b.append_value(x),
+                    FieldValue::UInt(x) => b.append_option(i64::try_from(x).ok()),
                     _ => b.append_null(),
                 },
                 Col::U64(b) => match v {
-                    OutputValue::UInt(x) => b.append_value(*x),
-                    OutputValue::Int(x) => b.append_option(u64::try_from(*x).ok()),
+                    FieldValue::UInt(x) => b.append_value(x),
+                    FieldValue::Int(x) => b.append_option(u64::try_from(x).ok()),
                     _ => b.append_null(),
                 },
                 Col::Bool(b) => match v {
-                    OutputValue::Bool(x) => b.append_value(*x),
+                    FieldValue::Bool(x) => b.append_value(x),
                     _ => b.append_null(),
                 },
             }
@@ -272,10 +279,17 @@ impl BlockWork for Exporter {
         scratch.set_hostname(&job.hostname);
         let mut rows = RowGroupStream::new(&self.encoder);
         let mut batch = EventsBatch::new(CHUNK_ROWS.min(block.events.len()));
-        let mut values = Vec::with_capacity(EXPORT_FIELDS.len());
+        // One buffer for every event's values: nothing allocated per event.
+        let mut buf = AlertBuf::new();
         for ev in block.events() {
-            self.fields.read(&ev, scratch, &mut values);
-            batch.push(&job.trace, &job.hostname, ev.num, ev.event.ts, &values);
+            self.fields.render(&ev, scratch, &mut buf);
+            batch.push(
+                &job.trace,
+                &job.hostname,
+                ev.num,
+                ev.event.ts,
+                self.fields.values(&buf),
+            );
             if batch.len() == CHUNK_ROWS {
                 crate::judge::push_chunk(&mut rows, batch.finish(), &mut out.rows_error);
                 batch = EventsBatch::new(CHUNK_ROWS);
