@@ -7,7 +7,7 @@
 //! (`PASS=build` skips the writing, for profilers).
 
 use rtsec_replay::hits::{EventColumns, HIT_EVENT_FIELDS};
-use rtsec_replay::{AlertFields, HitsBatch, HitsSize, ParquetFile, hits_schema};
+use rtsec_replay::{AlertFields, HitsBatch, HitsSize, ParquetFile, hits_schema, thread_cpu_ns};
 use rtsec_rules::{AlertBuf, Engine, EngineOptions, RuleMatching, RuleSource};
 
 const RULES: &str = include_str!("../bench/every_open.yaml");
@@ -43,7 +43,7 @@ fn main() {
     for rep in 0..reps.max(1) {
         for block in &blocks {
             // Rendering alone, then rendering and building: the difference is the building.
-            let t = cpu_ns();
+            let t = thread_cpu_ns();
             let mut m = engine.block_matcher(block, &mut scratch);
             for ev in block.events() {
                 let ids = m.matches(&ev).to_vec();
@@ -52,7 +52,7 @@ fn main() {
                     fields.render(id, &ev, m.scratch(), &mut fbuf);
                 }
             }
-            let t1 = cpu_ns();
+            let t1 = thread_cpu_ns();
             let mut batch = HitsBatch::with_size(&size);
             let mut m = engine.block_matcher(block, &mut scratch);
             for ev in block.events() {
@@ -81,7 +81,7 @@ fn main() {
             if rep == 0 {
                 batches.push(rows);
             }
-            let t2 = cpu_ns();
+            let t2 = thread_cpu_ns();
             render_ns += t1 - t;
             build_ns += (t2 - t1).saturating_sub(t1 - t);
         }
@@ -89,13 +89,13 @@ fn main() {
     if pass != "build" {
         // The write pass, over the first repetition's batches.
         for _ in 0..reps.max(1) {
-            let t = cpu_ns();
+            let t = thread_cpu_ns();
             let mut f = ParquetFile::create(&out, hits_schema(), "hits", 1).unwrap();
             for b in &batches {
                 f.write(b).unwrap();
             }
             let stats = f.finish().unwrap();
-            write_ns += cpu_ns() - t;
+            write_ns += thread_cpu_ns() - t;
             eprintln!(
                 "{} rows, {} row groups, {:.1} MiB",
                 stats.rows,
@@ -114,14 +114,4 @@ fn main() {
         per(write_ns),
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }

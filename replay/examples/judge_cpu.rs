@@ -7,6 +7,7 @@
 //! `cargo run --release -p rtsec-replay --example judge_cpu -- TRACE RULES.yaml [REPS]`
 
 use rtsec_format::{Block, TraceReader};
+use rtsec_replay::thread_cpu_ns;
 use rtsec_rules::{Engine, EngineOptions};
 
 fn main() {
@@ -34,13 +35,13 @@ fn main() {
 
     let mut block = Block::default();
     if pass != "rules" {
-        let t = cpu_ns();
+        let t = thread_cpu_ns();
         for _ in 0..reps {
             for raw in raws {
                 raw.decode_into(&mut block).expect("a sound block");
             }
         }
-        let per = (cpu_ns() - t) as f64 / (reps as u64 * events) as f64;
+        let per = (thread_cpu_ns() - t) as f64 / (reps as u64 * events) as f64;
         println!("decode: {per:.1} ns/event ({events} events x {reps})");
     }
     if pass != "decode" {
@@ -50,25 +51,15 @@ fn main() {
         for _ in 0..reps {
             for raw in raws {
                 raw.decode_into(&mut block).expect("a sound block");
-                let t = cpu_ns();
+                let t = thread_cpu_ns();
                 let mut m = engine.block_matcher(&block, &mut scratch);
                 for ev in block.events() {
                     hits += m.matches(&ev).len();
                 }
-                spent += cpu_ns() - t;
+                spent += thread_cpu_ns() - t;
             }
         }
         let per = spent as f64 / (reps as u64 * events) as f64;
         println!("rules: {per:.1} ns/event ({hits} hits)");
     }
-}
-
-fn cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }

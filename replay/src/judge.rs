@@ -317,7 +317,7 @@ impl Judge<'_> {
 
 /// CPU time of the calling thread, in ns: unlike wall time, it does not grow when other
 /// processes take the cores.
-pub(crate) fn thread_cpu_ns() -> u64 {
+pub fn thread_cpu_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

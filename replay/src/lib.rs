@@ -49,7 +49,7 @@ pub use error::ReplayError;
 pub use fields::{AlertFields, FieldReader};
 pub use hits::{HitsBatch, HitsSize, hits_schema};
 pub use inputs::Input;
-pub use judge::{BlockResult, Hit, LineFormat, Produce};
+pub use judge::{BlockResult, Hit, LineFormat, Produce, thread_cpu_ns};
 pub use memory::keep_freed_memory;
 pub use parquet_file::{EncodedRowGroup, ParquetFile, ParquetStats, RowGroupEncoder};
 pub use pipeline::{PIECE_BYTES, Progress, ReplayOptions, replay};
