@@ -17,8 +17,8 @@ pub fn keep_freed_memory() {
 /// Allocations from this size on get their own mapping, returned to the kernel when freed.
 /// Below it they come from the allocator's heaps and their pages are reused. Blocks
 /// (decoded into each worker's own buffers) and alert text (`text_buffers`) are reused by
-/// rtsec itself, so what remains is the writer's: at 1 MiB Parquet writing spent 12 % of
-/// its CPU in page faults, from 4 MiB on nothing measurable. Higher thresholds only let
+/// rtsec itself, so what remains is the writer's: at 1 MiB Parquet writing spent 11 % of
+/// its CPU in the kernel (page faults), at 4 MiB 2 %, as at 32 MiB. Higher thresholds only let
 /// freed memory scatter: peak RSS at -j 2 with 4 MiB against 32 MiB, 2.66M hits: text 109
 /// against 143 MiB, Parquet 216 against 232 MiB; Falco's rules and few hits 72 against 90.
 const MMAP_THRESHOLD: i32 = 4 << 20;

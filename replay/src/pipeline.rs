@@ -50,8 +50,9 @@ pub struct ReplayOptions {
 }
 
 /// Alert text a block hands on at a time. The block next in order is written part by part
-/// while it is judged, instead of held whole: a rule firing on 44 % of events makes ~40 MiB
-/// of JSON per block of 75 000 events, and replay held three such blocks at -j 2.
+/// while it is judged, instead of held whole: a rule firing on 44 % of events makes ~45 MiB
+/// of JSON per block of 75 000 events, and at -j 2 one block being written and two being
+/// judged held theirs whole (JSON to a pipe: peak RSS 219-282 MiB before, 134-167 after).
 pub const PIECE_BYTES: usize = 4 << 20;
 
 impl Default for ReplayOptions {
