@@ -1,9 +1,10 @@
 //! Parquet hits throughput (hits/s).
 //!
-//! - `build_only`: the same rows into Arrow batches (`HitsBatch`), not written: the share of
-//!   `write` that the replay does on its worker threads.
+//! - `build_only`: the same rows collected (`HitRows`), not encoded: the share of `write`
+//!   that is copying values.
 //! - `write`: hit rows already judged and rendered (alerts with Falco-sized outputs and output
-//!   fields) go through `HitsBatch` into a zstd Parquet file: the writer's cost alone.
+//!   fields) go through `HitRows` into a zstd Parquet file on one thread: the writer's cost
+//!   alone.
 //! - `replay`: `rtsec replay --parquet` end to end on 2 threads, with a rule that fires on
 //!   every open (about 70 % of the synthetic mix): decode, match, render the alert, read the
 //!   event columns, build rows, write them.
@@ -13,9 +14,11 @@
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::sync::Arc;
+
 use rtsec_replay::{
-    FieldReader, HitsBatch, Input, ParquetFile, Produce, ReplayOptions, hits::HIT_EVENT_FIELDS,
-    hits_schema, replay,
+    FieldReader, HitRows, HitSource, Input, ParquetFile, Produce, ReplayOptions, RuleCatalog,
+    hits::HIT_EVENT_FIELDS, hits_schema, replay,
 };
 use rtsec_rules::{Engine, EngineOptions, RuleMatching, RuleSource};
 
@@ -54,9 +57,22 @@ fn bench(c: &mut Criterion) {
             let line = alert.text_line();
             let mut values = Vec::new();
             fields.read(&ev, &mut scratch, &mut values);
-            rendered.push((alert, line, ev.num, values));
+            rendered.push((id, alert, line, ev.num, values));
         }
     }
+    let catalog = Arc::new(RuleCatalog::new(&engine));
+    let source = HitSource {
+        input: 0,
+        hostname: Arc::from("bench-host"),
+        trace: Arc::from("bench.rts"),
+    };
+    let rows = |chunk: &[(u32, rtsec_rules::Alert<'_>, String, u64, Vec<_>)]| {
+        let mut rows = HitRows::new(catalog.clone());
+        for (id, alert, line, num, values) in chunk {
+            rows.push_alert(*id, alert, line, &source, *num, values);
+        }
+        rows
+    };
     let hits = rendered.len() as u64;
     eprintln!("{hits} hits from {EVENTS} synthetic events");
 
@@ -67,12 +83,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("write", |b| {
         b.iter(|| {
             let mut f = ParquetFile::create(&out, hits_schema(), "hits", 1).unwrap();
-            for chunk in rendered.chunks(8192) {
-                let mut batch = HitsBatch::new();
-                for (alert, line, num, values) in chunk {
-                    batch.push(alert, line, "bench-host", "bench.rts", *num, values);
-                }
-                f.write(&batch.finish()).unwrap();
+            for chunk in rendered.chunks(4096) {
+                f.write_hits(&rows(chunk)).unwrap();
             }
             f.finish().unwrap()
         })
@@ -81,12 +93,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("build_only", |b| {
         b.iter(|| {
             let mut n = 0;
-            for chunk in rendered.chunks(8192) {
-                let mut batch = HitsBatch::new();
-                for (alert, line, num, values) in chunk {
-                    batch.push(alert, line, "bench-host", "bench.rts", *num, values);
-                }
-                n += batch.finish().num_rows();
+            for chunk in rendered.chunks(4096) {
+                n += rows(chunk).len();
             }
             n
         })

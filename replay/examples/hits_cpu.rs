@@ -1,13 +1,17 @@
 //! Developer aid: CPU µs per hit of each stage of `rtsec replay --parquet`, one thread:
-//! matching and rendering the alerts (`Engine::render` + the event columns), building the
-//! Arrow rows, and writing them to a zstd Parquet file. The events are the format crate's synthetic mix and
+//! matching and rendering the alerts (`Engine::render` + the event columns), collecting the
+//! rows (`HitRows`), and encoding them into a zstd Parquet file. The events are the format crate's synthetic mix and
 //! the rule fires on every open, with a Falco-sized output (as `benches/hits_parquet.rs`).
 //!
 //! `cargo run --release -p rtsec-replay --example hits_cpu -- [EVENTS] [REPS]`
 //! (`PASS=build` skips the writing, for profilers).
 
 use rtsec_replay::hits::{EventColumns, HIT_EVENT_FIELDS};
-use rtsec_replay::{AlertFields, HitsBatch, HitsSize, ParquetFile, hits_schema, thread_cpu_ns};
+use std::sync::Arc;
+
+use rtsec_replay::{
+    AlertFields, HitRows, HitSource, ParquetFile, RuleCatalog, hits_schema, thread_cpu_ns,
+};
 use rtsec_rules::{AlertBuf, Engine, EngineOptions, RuleMatching, RuleSource};
 
 const RULES: &str = include_str!("../bench/every_open.yaml");
@@ -34,7 +38,12 @@ fn main() {
     let mut scratch = engine.scratch();
     scratch.set_hostname("bench-host");
     let (mut alert, mut fbuf) = (AlertBuf::new(), AlertBuf::new());
-    let mut size = HitsSize::default();
+    let catalog = Arc::new(RuleCatalog::new(&engine));
+    let source = HitSource {
+        input: 0,
+        hostname: Arc::from("bench-host"),
+        trace: Arc::from("bench.rts"),
+    };
     let (mut render_ns, mut build_ns, mut write_ns, mut hits) = (0, 0, 0, 0u64);
     let dir = std::env::temp_dir().join(format!("rtsec-hits-cpu-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -53,7 +62,7 @@ fn main() {
                 }
             }
             let t1 = thread_cpu_ns();
-            let mut batch = HitsBatch::with_size(&size);
+            let mut batch = HitRows::new(catalog.clone());
             let mut m = engine.block_matcher(block, &mut scratch);
             for ev in block.events() {
                 let ids = m.matches(&ev).to_vec();
@@ -61,10 +70,9 @@ fn main() {
                     engine.render(id, &ev, m.scratch(), &mut alert);
                     fields.render(id, &ev, m.scratch(), &mut fbuf);
                     batch.push_rendered(
+                        id,
                         &alert,
-                        engine.rule(id),
-                        "bench-host",
-                        "bench.rts",
+                        &source,
                         ev.num,
                         EventColumns {
                             fields: &fields,
@@ -75,8 +83,7 @@ fn main() {
                     hits += 1;
                 }
             }
-            size = batch.size();
-            let rows = batch.finish();
+            let rows = batch;
             // Kept for the write pass only once: replay frees a batch once it is encoded.
             if rep == 0 {
                 batches.push(rows);
@@ -92,7 +99,7 @@ fn main() {
             let t = thread_cpu_ns();
             let mut f = ParquetFile::create(&out, hits_schema(), "hits", 1).unwrap();
             for b in &batches {
-                f.write(b).unwrap();
+                f.write_hits(b).unwrap();
             }
             let stats = f.finish().unwrap();
             write_ns += thread_cpu_ns() - t;

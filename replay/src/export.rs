@@ -31,7 +31,7 @@ use rtsec_rules::{AlertBuf, FieldValue, Scratch};
 
 use crate::error::ReplayError;
 use crate::fields::FieldReader;
-use crate::hits::{append_text, column_name};
+use crate::hits::column_name;
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job};
 use crate::parquet_file::{CHUNK_ROWS, ParquetFile, ParquetStats, RowGroupEncoder, RowGroupStream};
@@ -341,6 +341,26 @@ pub fn export(
             file.abandon();
             Err(e)
         }
+    }
+}
+
+/// Appends a value as text (numbers and booleans printed, missing → null).
+fn append_text(b: &mut StringBuilder, v: FieldValue<'_>, buf: &mut String) {
+    use std::fmt::Write;
+    match v {
+        FieldValue::Null => b.append_null(),
+        FieldValue::String(s) => b.append_value(s),
+        FieldValue::Int(x) => {
+            buf.clear();
+            let _ = write!(buf, "{x}");
+            b.append_value(&*buf);
+        }
+        FieldValue::UInt(x) => {
+            buf.clear();
+            let _ = write!(buf, "{x}");
+            b.append_value(&*buf);
+        }
+        FieldValue::Bool(x) => b.append_value(if x { "true" } else { "false" }),
     }
 }
 

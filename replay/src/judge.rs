@@ -12,10 +12,10 @@ use smallvec::SmallVec;
 
 use crate::error::ReplayError;
 use crate::fields::AlertFields;
-use crate::hits::{EventColumns, HitsBatch, HitsSize};
-use crate::parquet_file::{
-    CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupEncoder, RowGroupStream,
-};
+use crate::hit_rows::{HitRows, HitSource};
+use crate::hits::EventColumns;
+use crate::hits_encoder::{HitsEncoder, HitsStream};
+use crate::parquet_file::{CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupStream};
 use crate::text_buffers;
 
 /// How alerts are printed.
@@ -60,8 +60,10 @@ pub struct BlockResult {
     /// Bytes of alert lines this block handed on as [`BlockResult::piece`]s.
     pub piece_bytes: usize,
     /// Parquet rows of a block with few of them (fewer than `ENCODE_MIN_ROWS`): the file
-    /// gathers them into row groups.
+    /// gathers them into row groups (rows of an export).
     pub batches: Vec<RecordBatch>,
+    /// Hit rows of a block with few of them, for the file to gather (as `batches`).
+    pub hit_rows: Vec<HitRows>,
     /// Parquet rows already encoded as row groups, if the block has many (see `parquet_file`).
     pub encoded: Vec<EncodedRowGroup>,
     /// Why the block's Parquet rows could not be encoded (the run stops with this error).
@@ -109,6 +111,7 @@ impl BlockResult {
                 .iter()
                 .map(RecordBatch::get_array_memory_size)
                 .sum::<usize>()
+            + self.hit_rows.iter().map(HitRows::bytes).sum::<usize>()
     }
 
     /// Appends the block's rows (batches or encoded row groups) to `file`.
@@ -119,7 +122,21 @@ impl BlockResult {
         for b in &self.batches {
             file.write(b)?;
         }
+        for rows in &self.hit_rows {
+            file.write_hits(rows)?;
+        }
         file.write_encoded(std::mem::take(&mut self.encoded))
+    }
+
+    /// Keeps what `rows` made of the block's hit rows.
+    pub(crate) fn set_hit_rows(&mut self, rows: HitsStream<'_>) {
+        match rows.finish() {
+            Ok((held, encoded)) => {
+                self.hit_rows = held;
+                self.encoded = encoded;
+            }
+            Err(e) => self.rows_error = Some(e.to_string()),
+        }
     }
 
     /// Keeps what `rows` made of the block's rows.
@@ -156,7 +173,7 @@ pub(crate) struct Judge<'a> {
     /// Present when Parquet rows are produced.
     pub fields: Option<&'a AlertFields>,
     /// Encodes the rows on the worker (present when Parquet rows are produced).
-    pub encoder: Option<&'a RowGroupEncoder>,
+    pub encoder: Option<&'a HitsEncoder>,
     /// Alert text is handed on in parts of at least this many bytes (see [`BlockResult::piece`]).
     pub piece_bytes: usize,
 }
@@ -219,11 +236,19 @@ impl Judge<'_> {
         // Each hit is rendered once, into buffers reused for every hit of the worker; its
         // batch of Parquet rows is sized like the previous one.
         thread_local! {
-            static BUFS: std::cell::RefCell<(AlertBuf, AlertBuf, HitsSize)> = Default::default();
+            static BUFS: std::cell::RefCell<(AlertBuf, AlertBuf, Option<HitRows>)> = Default::default();
         }
-        BUFS.with_borrow_mut(|(alert, fields_buf, size)| {
-            let mut batch = self.produce.parquet.then(|| HitsBatch::with_size(size));
-            let mut rows = self.encoder.map(RowGroupStream::new);
+        let source = HitSource {
+            input: job.input as u32,
+            hostname: job.hostname.clone(),
+            trace: job.trace.clone(),
+        };
+        BUFS.with_borrow_mut(|(alert, fields_buf, last)| {
+            let mut batch = self.encoder.map(|e| match last.as_ref() {
+                Some(l) => HitRows::with_capacity_of(l),
+                None => HitRows::new(e.catalog().clone()),
+            });
+            let mut rows = self.encoder.map(HitsStream::new);
             // Verdicts of costly string checks are kept per string of this block.
             let mut matcher = self.engine.block_matcher(block, scratch);
             for ev in block.events() {
@@ -266,10 +291,9 @@ impl Judge<'_> {
                     {
                         fields.render(id, &ev, scratch, fields_buf);
                         b.push_rendered(
+                            id,
                             alert,
-                            rule,
-                            &job.hostname,
-                            &job.trace,
+                            &source,
                             ev.num,
                             EventColumns {
                                 fields,
@@ -278,9 +302,8 @@ impl Judge<'_> {
                             },
                         );
                         if b.len() == CHUNK_ROWS {
-                            *size = b.size();
-                            push_chunk(rows, b.finish(), &mut out.rows_error);
-                            *b = HitsBatch::with_size(size);
+                            let full = std::mem::replace(b, HitRows::with_capacity_of(b));
+                            push_hits(rows, full, &mut out.rows_error);
                         }
                     }
                     if self.produce.collect {
@@ -298,11 +321,12 @@ impl Judge<'_> {
                     }
                 }
             }
-            if let (Some(mut b), Some(mut rows)) = (batch, rows) {
+            if let (Some(b), Some(mut rows)) = (batch, rows) {
                 if !b.is_empty() {
-                    push_chunk(&mut rows, b.finish(), &mut out.rows_error);
+                    *last = Some(HitRows::with_capacity_of(&b));
+                    push_hits(&mut rows, b, &mut out.rows_error);
                 }
-                out.set_rows(rows);
+                out.set_hit_rows(rows);
             }
         });
         let _ = out.lines.flush();
@@ -333,6 +357,15 @@ pub(crate) fn push_chunk(
     chunk: RecordBatch,
     err: &mut Option<String>,
 ) {
+    if err.is_none()
+        && let Err(e) = rows.push(chunk)
+    {
+        *err = Some(e.to_string());
+    }
+}
+
+/// Hands `chunk` to `rows`; the first error is kept (the run reports it).
+fn push_hits(rows: &mut HitsStream<'_>, chunk: HitRows, err: &mut Option<String>) {
     if err.is_none()
         && let Err(e) = rows.push(chunk)
     {

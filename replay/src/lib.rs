@@ -10,7 +10,7 @@
 //! count. At most `max_in_flight` blocks are alive at once, and no new one starts while
 //! finished blocks hold more than `max_waiting_bytes` of output: memory does not grow with the
 //! inputs. What each hit produces is chosen with [`Produce`]: Falco's text or JSON lines
-//! ([`LineFormat`]), Parquet rows ([`HitsBatch`], written with [`ParquetFile`]), or [`Hit`]s
+//! ([`LineFormat`]), Parquet rows ([`HitRows`], written with [`ParquetFile`]), or [`Hit`]s
 //! kept in memory.
 //!
 //! The [`Summary`] counts events, hits by rule and by priority, and says for every trace
@@ -23,8 +23,9 @@
 //! with its resolved fields, schema in [`export`]. Both are zstd-compressed and written in row
 //! groups as rows arrive; the file appears under its name only when complete. Each hit is
 //! rendered once ([`rtsec_rules::AlertBuf`]) for its text line, JSON and row; a worker that
-//! made many rows for a block also encodes them into row groups ([`RowGroupEncoder`]), so
-//! that the file's thread only appends them ([`BlockResult::write_rows`]).
+//! made many rows for a block also encodes them into row groups ([`HitsEncoder`] for hits,
+//! [`RowGroupEncoder`] for events), so that the file's thread only appends them
+//! ([`BlockResult::write_rows`]).
 //!
 //! # Regression tests of rule sets
 //!
@@ -35,11 +36,14 @@ pub mod error;
 pub mod export;
 pub mod fields;
 pub mod harness;
+pub mod hit_rows;
 pub mod hits;
+pub mod hits_encoder;
 pub mod inputs;
 mod judge;
 pub mod memory;
 pub mod parquet_file;
+mod parquet_pages;
 mod pipeline;
 pub mod rules;
 pub mod summary;
@@ -47,7 +51,9 @@ mod text_buffers;
 
 pub use error::ReplayError;
 pub use fields::{AlertFields, FieldReader};
-pub use hits::{HitsBatch, HitsSize, hits_schema};
+pub use hit_rows::{HitRows, HitSource, RuleCatalog};
+pub use hits::hits_schema;
+pub use hits_encoder::HitsEncoder;
 pub use inputs::Input;
 pub use judge::{BlockResult, Hit, LineFormat, Produce, thread_cpu_ns};
 pub use memory::keep_freed_memory;

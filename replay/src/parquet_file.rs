@@ -1,14 +1,16 @@
 //! A Parquet file written batch by batch (zstd, row groups flushed as they fill), made visible
 //! under its name only when it is complete.
 //!
-//! Encoding rows to Parquet (levels, dictionaries, statistics, zstd) costs about as much as
-//! judging the events that produced them, so it is done where the rows are made: a worker
-//! hands each chunk of rows it makes to a [`RowGroupStream`], which encodes the rows of a
-//! block that has at least [`ENCODE_MIN_ROWS`] of them into whole row groups, chunk by chunk
-//! (only one chunk's Arrow data is alive at a time, not the whole block's). The
-//! file only appends the encoded column chunks, in block order. The rows of smaller blocks are
-//! gathered into row groups by the file. Either way a row group's bytes depend only on the
-//! blocks it comes from, so the file is the same for every thread count.
+//! Encoding rows to Parquet (levels, dictionaries, zstd) costs about as much as judging the
+//! events that produced them, so it is done where the rows are made: a worker hands each
+//! chunk of rows it makes to a stream ([`RowGroupStream`] for Arrow batches of exported
+//! events, `HitsStream` for hit rows), which encodes the rows of a block that has at least
+//! [`ENCODE_MIN_ROWS`] of them into whole row groups, chunk by chunk (only one chunk's rows
+//! are alive at a time, not the whole block's). The file only appends the encoded column
+//! chunks, in block order. The rows of smaller blocks are gathered into row groups by the
+//! file. Either way a row group's bytes depend only on the blocks it comes from, so the file
+//! is the same for every thread count. Hit rows are encoded by rtsec's own encoder
+//! (`hits_encoder`), exported events by the parquet crate's Arrow writer.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -26,6 +28,9 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
 use crate::error::ReplayError;
+use crate::hit_rows::HitRows;
+use crate::hits_encoder::{HitsEncoder, HitsRowGroup};
+use crate::parquet_pages::EncodedChunk;
 
 /// Rows per row group: large enough for good compression and fast scans, small enough that a
 /// row group being built stays a few MiB.
@@ -64,11 +69,7 @@ fn properties(kind: &str, schema_version: u32) -> WriterProperties {
             KeyValue::new("rtsec.kind".into(), kind.to_string()),
             KeyValue::new("rtsec.schema_version".into(), schema_version.to_string()),
         ]));
-    match kind {
-        "hits" => crate::hits::tune_writer(props),
-        _ => props,
-    }
-    .build()
+    props.build()
 }
 
 /// Column writers for `schema` with `kind`'s settings (the Arrow schema goes into the file
@@ -111,7 +112,7 @@ impl OpenRowGroup {
         let chunks = self
             .writers
             .into_iter()
-            .map(ArrowColumnWriter::close)
+            .map(|w| w.close().map(Chunk::Arrow))
             .collect::<parquet::errors::Result<_>>()?;
         Ok(EncodedRowGroup {
             chunks,
@@ -155,11 +156,25 @@ fn fill_row_groups(
 /// One row group, encoded and compressed, ready to be appended to a file.
 #[derive(Debug)]
 pub struct EncodedRowGroup {
-    chunks: Vec<ArrowColumnChunk>,
+    chunks: Vec<Chunk>,
     rows: usize,
 }
 
+/// A column chunk from the parquet crate's Arrow writer or from the hits encoder.
+#[derive(Debug)]
+enum Chunk {
+    Arrow(ArrowColumnChunk),
+    Pages(EncodedChunk),
+}
+
 impl EncodedRowGroup {
+    pub(crate) fn from_chunks(chunks: Vec<EncodedChunk>, rows: usize) -> EncodedRowGroup {
+        EncodedRowGroup {
+            chunks: chunks.into_iter().map(Chunk::Pages).collect(),
+            rows,
+        }
+    }
+
     pub fn rows(&self) -> usize {
         self.rows
     }
@@ -264,6 +279,10 @@ pub struct ParquetFile {
     schema: SchemaRef,
     /// The row group being gathered from small batches.
     open: Option<OpenRowGroup>,
+    /// The row group being gathered from the hit rows of small blocks.
+    open_hits: Option<HitsRowGroup>,
+    /// Encodes hit rows for this file's columns (made with the first hit rows).
+    hits: Option<HitsEncoder>,
     rows: u64,
     row_groups: u64,
 }
@@ -291,6 +310,8 @@ impl ParquetFile {
             factory,
             schema,
             open: None,
+            open_hits: None,
+            hits: None,
             rows: 0,
             row_groups: 0,
         })
@@ -312,6 +333,29 @@ impl ParquetFile {
         Ok(())
     }
 
+    /// Appends hit rows (of a file of [`crate::hits_schema`]); a row group is written out
+    /// whenever about [`ROW_GROUP_ROWS`] have accumulated.
+    pub fn write_hits(&mut self, rows: &HitRows) -> Result<(), ReplayError> {
+        let err = |e| ReplayError::parquet(&self.path, e);
+        if self.hits.is_none() {
+            let columns = self.writer.schema_descr().columns().to_vec();
+            self.hits = Some(HitsEncoder::new(&columns, rows.catalog.clone()).map_err(err)?);
+        }
+        let group = match self.open_hits.as_mut() {
+            Some(g) => g,
+            None => {
+                let encoder = self.hits.as_ref().expect("made above");
+                self.open_hits.insert(encoder.row_group().map_err(err)?)
+            }
+        };
+        group.push(rows).map_err(err)?;
+        self.rows += rows.len() as u64;
+        if group.rows() >= ROW_GROUP_ROWS {
+            self.close_open()?;
+        }
+        Ok(())
+    }
+
     /// Appends row groups encoded elsewhere (after the rows written so far).
     pub fn write_encoded(&mut self, groups: Vec<EncodedRowGroup>) -> Result<(), ReplayError> {
         for g in groups {
@@ -324,18 +368,26 @@ impl ParquetFile {
 
     /// Writes out the row group being gathered, if any.
     fn close_open(&mut self) -> Result<(), ReplayError> {
-        let Some(g) = self.open.take() else {
-            return Ok(());
-        };
-        let g = g.close().map_err(|e| ReplayError::parquet(&self.path, e))?;
-        self.append(g.chunks)
+        if let Some(g) = self.open.take() {
+            let g = g.close().map_err(|e| ReplayError::parquet(&self.path, e))?;
+            self.append(g.chunks)?;
+        }
+        if let Some(g) = self.open_hits.take() {
+            let g = g.close().map_err(|e| ReplayError::parquet(&self.path, e))?;
+            self.append(g.chunks)?;
+        }
+        Ok(())
     }
 
-    fn append(&mut self, chunks: Vec<ArrowColumnChunk>) -> Result<(), ReplayError> {
+    fn append(&mut self, chunks: Vec<Chunk>) -> Result<(), ReplayError> {
         let err = |e| ReplayError::parquet(&self.path, e);
         let mut rg = self.writer.next_row_group().map_err(err)?;
         for c in chunks {
-            c.append_to_row_group(&mut rg).map_err(err)?;
+            match c {
+                Chunk::Arrow(c) => c.append_to_row_group(&mut rg),
+                Chunk::Pages(c) => c.append_to(&mut rg),
+            }
+            .map_err(err)?;
         }
         rg.close().map_err(err)?;
         self.row_groups += 1;

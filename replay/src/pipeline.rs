@@ -19,10 +19,11 @@ use rtsec_rules::{Engine, Scratch};
 
 use crate::error::ReplayError;
 use crate::fields::AlertFields;
-use crate::hits::{HIT_EVENT_FIELDS, HITS_SCHEMA_VERSION, hits_schema};
+use crate::hit_rows::RuleCatalog;
+use crate::hits::HIT_EVENT_FIELDS;
+use crate::hits_encoder::HitsEncoder;
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job, Judge, Produce};
-use crate::parquet_file::RowGroupEncoder;
 use crate::summary::{RuleHits, Summary, TraceReport};
 
 /// Output that blocks may hold before they are written. Finished blocks waiting for an
@@ -91,11 +92,14 @@ pub fn replay(
     let (fields, encoder) = if opts.produce.parquet {
         (
             Some(AlertFields::new(engine, &HIT_EVENT_FIELDS)?),
-            Some(RowGroupEncoder::new(
-                hits_schema(),
-                "hits",
-                HITS_SCHEMA_VERSION,
-            )?),
+            Some(
+                HitsEncoder::new(
+                    &HitsEncoder::hits_columns()
+                        .map_err(|e| ReplayError::Output(format!("Parquet encoder: {e}")))?,
+                    Arc::new(RuleCatalog::new(engine)),
+                )
+                .map_err(|e| ReplayError::Output(format!("Parquet encoder: {e}")))?,
+            ),
         )
     } else {
         (None, None)
