@@ -64,7 +64,7 @@ impl FieldReader {
     /// Renders the fields' values for `ev` into `buf` (read them with
     /// [`FieldReader::values`]): [`FieldReader::read`] without an allocation per event.
     pub fn render(&self, ev: &EventView<'_>, scratch: &mut Scratch, buf: &mut AlertBuf) {
-        self.engine.render(self.rule, ev, scratch, buf);
+        self.engine.render_fields(self.rule, ev, scratch, buf);
     }
 
     /// The values of a [`FieldReader::render`], in [`FieldReader::fields`] order.

@@ -399,6 +399,24 @@ impl Engine {
         out.finish_line(r.info.priority.as_str());
     }
 
+    /// [`Engine::render`] without the text line ([`AlertBuf::line`] stays empty): for readers
+    /// of field values, which never print the alert.
+    pub fn render_fields(
+        &self,
+        id: RuleId,
+        ev: &EventView<'_>,
+        scratch: &mut Scratch,
+        out: &mut AlertBuf,
+    ) {
+        let r = &self.set.rules[id as usize];
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts: &self.options.hosts,
+        };
+        r.format.render_into(ev, &env, &mut scratch.bufs, out);
+        out.rule = id;
+    }
+
     /// Evaluation of the events of `block` with caches that hold for that block only: a costly
     /// string check (`fd.name in (…)`, `proc.name in (…)`, `fd.nameraw contains …`, …) is
     /// computed once per distinct string of the block and looked up for every other event

@@ -209,9 +209,8 @@ impl AlertBuf {
 
     /// The text line, built from the output (called by the engine).
     pub(crate) fn finish_line(&mut self, priority: &str) {
-        let mut clock = Vec::with_capacity(18);
-        time::write_clock(self.ts, true, &mut clock);
-        self.line.push_str(&String::from_utf8_lossy(&clock));
+        // SAFETY: `write_clock` appends ASCII digits and separators only: the line stays UTF-8.
+        time::write_clock(self.ts, true, unsafe { self.line.as_mut_vec() });
         self.line.push_str(": ");
         self.line.push_str(priority);
         self.line.push(' ');
