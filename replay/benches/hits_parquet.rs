@@ -66,8 +66,16 @@ fn bench(c: &mut Criterion) {
         hostname: Arc::from("bench-host"),
         trace: Arc::from("bench.rts"),
     };
-    let rows = |chunk: &[(u32, rtsec_rules::Alert<'_>, String, u64, Vec<_>)]| {
+    // Sized like a full chunk, as a worker sizes each chunk like its last.
+    let full = {
         let mut rows = HitRows::new(catalog.clone());
+        for (id, alert, line, num, values) in rendered.iter().take(4096) {
+            rows.push_alert(*id, alert, line, &source, *num, values);
+        }
+        rows
+    };
+    let rows = |chunk: &[(u32, rtsec_rules::Alert<'_>, String, u64, Vec<_>)]| {
+        let mut rows = HitRows::with_capacity_of(&full);
         for (id, alert, line, num, values) in chunk {
             rows.push_alert(*id, alert, line, &source, *num, values);
         }

@@ -18,6 +18,12 @@
 //! | `output_fields` | map\<string, string\> | the rule's `output_fields` as in Falco's JSON; numbers and booleans as text, missing values null |
 //!
 //! Values are whatever rule outputs show for those fields (they come from the same code).
+//!
+//! Rows are collected as [`crate::HitRows`] and encoded by rtsec's own encoder
+//! ([`crate::hits_encoder`]: zstd, row groups of about 64 Ki rows, dictionaries for the
+//! columns that follow from the rule or the trace). The file carries the Arrow schema
+//! ([`hits_schema`]) in its metadata as Arrow writers do, so pyarrow, DuckDB and the parquet
+//! crate read the timestamp's zone, the list and the map back as written.
 
 use std::sync::{Arc, OnceLock};
 

@@ -41,8 +41,8 @@ pub struct ReplayOptions {
     pub threads: usize,
     /// Most blocks alive at once; 0 picks `2 × threads + 2`.
     pub max_in_flight: usize,
-    /// Output bytes that blocks may hold before they are written (see [`MAX_WAITING_BYTES`]);
-    /// 0 picks 64 MiB.
+    /// Output bytes that finished blocks may hold while they wait for an earlier one; 0
+    /// picks 64 MiB.
     pub max_waiting_bytes: usize,
     /// A block hands on its alert text in parts of about this size (see
     /// [`BlockResult::piece`]); 0 picks [`PIECE_BYTES`].
