@@ -11,6 +11,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampNanosecondType, UInt64Type};
 use arrow_array::{Array, RecordBatch};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::statistics::Statistics;
 use rtsec_format::TraceReader;
 use rtsec_replay::hits::{HIT_EVENT_FIELDS, HITS_SCHEMA_VERSION, column_name};
 use rtsec_replay::{FieldReader, Input, ParquetFile, Produce, ReplayOptions, hits_schema, replay};
@@ -160,10 +161,12 @@ fn every_column_says_what_the_engine_says() {
 
     let events: Vec<HashMap<u64, Vec<OutputValue>>> =
         paths.iter().map(|(p, _)| event_columns(p)).collect();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap()).unwrap();
+    let meta = builder.metadata().clone();
+    let reader = builder.build().unwrap();
+    // Per row, the values whose row-group statistics are checked at the end.
+    let mut seen: Vec<(i64, String, Option<String>)> = Vec::new();
     let mut h = hits.iter();
     let mut row = 0;
     let mut nulls_seen = 0;
@@ -241,10 +244,52 @@ fn every_column_says_what_the_engine_says() {
                 .collect();
             assert_eq!(got, want, "{at}");
             nulls_seen += want.iter().filter(|(_, v)| v.is_none()).count();
+            seen.push((
+                time.value(r),
+                info.name.clone(),
+                event[1].as_ref().unwrap()[r].clone(),
+            ));
             row += 1;
         }
     }
     assert!(h.next().is_none(), "more hits than rows");
+
+    // Row-group statistics: min/max of time and rule, proc_name's nulls.
+    let column = |name: &str| {
+        meta.file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .position(|c| c.path().string() == name)
+            .unwrap()
+    };
+    let (c_time, c_rule, c_name) = (column("time"), column("rule"), column("proc_name"));
+    let mut at = 0;
+    for rg in meta.row_groups() {
+        let rows = &seen[at..at + rg.num_rows() as usize];
+        at += rows.len();
+        let Some(Statistics::Int64(t)) = rg.column(c_time).statistics() else {
+            panic!("time statistics")
+        };
+        assert_eq!(t.min_opt(), rows.iter().map(|r| r.0).min().as_ref());
+        assert_eq!(t.max_opt(), rows.iter().map(|r| r.0).max().as_ref());
+        let text = |c: usize| match rg.column(c).statistics() {
+            Some(Statistics::ByteArray(s)) => (
+                s.min_opt().map(|v| v.as_utf8().unwrap().to_string()),
+                s.max_opt().map(|v| v.as_utf8().unwrap().to_string()),
+                s.null_count_opt(),
+            ),
+            other => panic!("column {c}: {other:?}"),
+        };
+        let rules: Vec<&String> = rows.iter().map(|r| &r.1).collect();
+        let (lo, hi, nulls) = text(c_rule);
+        assert_eq!(lo.as_ref(), rules.iter().min().copied());
+        assert_eq!(hi.as_ref(), rules.iter().max().copied());
+        assert_eq!(nulls, Some(0));
+        let names: Vec<&String> = rows.iter().filter_map(|r| r.2.as_ref()).collect();
+        assert_eq!(text(c_name).2, Some((rows.len() - names.len()) as u64));
+    }
+    assert_eq!(at, seen.len());
     assert!(
         nulls_seen > 0 && without_tags > 0,
         "{nulls_seen} nulls, {without_tags} untagged"
