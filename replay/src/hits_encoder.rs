@@ -562,6 +562,9 @@ impl<'a> HitsStream<'a> {
 
     /// The block's next rows.
     pub fn push(&mut self, rows: HitRows) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let encoding = self.open.is_some() || !self.done.is_empty();
         if !encoding && self.held_rows + rows.len() < ENCODE_MIN_ROWS {
             self.held_rows += rows.len();

@@ -336,6 +336,9 @@ impl ParquetFile {
     /// Appends hit rows (of a file of [`crate::hits_schema`]); a row group is written out
     /// whenever about [`ROW_GROUP_ROWS`] have accumulated.
     pub fn write_hits(&mut self, rows: &HitRows) -> Result<(), ReplayError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let err = |e| ReplayError::parquet(&self.path, e);
         if self.hits.is_none() {
             let columns = self.writer.schema_descr().columns().to_vec();
