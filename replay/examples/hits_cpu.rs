@@ -62,7 +62,11 @@ fn main() {
                 }
             }
             let t1 = thread_cpu_ns();
-            let mut batch = HitRows::new(catalog.clone());
+            // Chunks of 4096 rows, each sized like the last, as the replay's workers make them.
+            let mut batch = match batches.last() {
+                Some(last) => HitRows::with_capacity_of(last),
+                None => HitRows::new(catalog.clone()),
+            };
             let mut m = engine.block_matcher(block, &mut scratch);
             for ev in block.events() {
                 let ids = m.matches(&ev).to_vec();
@@ -81,12 +85,19 @@ fn main() {
                         },
                     );
                     hits += 1;
+                    if batch.len() == 4096 {
+                        let next = HitRows::with_capacity_of(&batch);
+                        // Kept for the write pass only once: replay frees rows once encoded.
+                        if rep == 0 {
+                            batches.push(std::mem::replace(&mut batch, next));
+                        } else {
+                            batch = next;
+                        }
+                    }
                 }
             }
-            let rows = batch;
-            // Kept for the write pass only once: replay frees a batch once it is encoded.
-            if rep == 0 {
-                batches.push(rows);
+            if rep == 0 && !batch.is_empty() {
+                batches.push(batch);
             }
             let t2 = thread_cpu_ns();
             render_ns += t1 - t;
