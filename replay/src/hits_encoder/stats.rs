@@ -1,0 +1,74 @@
+//! Column chunk statistics (min, max, nulls) gathered as pages are written.
+
+use parquet::file::statistics::Statistics;
+
+/// Min, max and nulls of an integer column chunk.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Range {
+    min: Option<i64>,
+    max: Option<i64>,
+    pub nulls: u64,
+}
+
+impl Range {
+    pub fn add(&mut self, values: &[i64]) {
+        if let (Some(lo), Some(hi)) = (values.iter().min(), values.iter().max()) {
+            self.min = Some(self.min.map_or(*lo, |m| m.min(*lo)));
+            self.max = Some(self.max.map_or(*hi, |m| m.max(*hi)));
+        }
+    }
+
+    pub fn statistics(self) -> Statistics {
+        Statistics::int64(self.min, self.max, None, Some(self.nulls), false)
+    }
+}
+
+/// Min and max of a string column chunk.
+#[derive(Default)]
+pub(super) struct TextRange {
+    min: Option<Vec<u8>>,
+    max: Option<Vec<u8>>,
+}
+
+impl TextRange {
+    /// Takes in the PLAIN values `plain`.
+    pub fn add_plain(&mut self, plain: &[u8]) {
+        let (mut lo, mut hi): (Option<&[u8]>, Option<&[u8]>) = (None, None);
+        let mut at = 0;
+        while let Some(len) = plain.get(at..at + 4) {
+            let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+            let v = &plain[at + 4..at + 4 + len];
+            if lo.is_none_or(|l| v < l) {
+                lo = Some(v);
+            }
+            if hi.is_none_or(|h| v > h) {
+                hi = Some(v);
+            }
+            at += 4 + len;
+        }
+        self.add(lo, hi);
+    }
+
+    fn add(&mut self, lo: Option<&[u8]>, hi: Option<&[u8]>) {
+        if let Some(lo) = lo
+            && self.min.as_deref().is_none_or(|m| lo < m)
+        {
+            self.min = Some(lo.to_vec());
+        }
+        if let Some(hi) = hi
+            && self.max.as_deref().is_none_or(|m| hi > m)
+        {
+            self.max = Some(hi.to_vec());
+        }
+    }
+
+    pub fn statistics(self, nulls: Option<u64>) -> Statistics {
+        Statistics::byte_array(
+            self.min.map(Into::into),
+            self.max.map(Into::into),
+            None,
+            nulls,
+            false,
+        )
+    }
+}
