@@ -1,4 +1,4 @@
-//! Row groups of the hits file, encoded from [`HitRows`] without Arrow (see `parquet_pages`
+//! Row groups of the hits file, encoded from [`crate::HitRows`] without Arrow (see `parquet_pages`
 //! for why).
 //!
 //! Every column chunk is zstd-compressed. Dictionary-encoded, with dictionaries that come from
