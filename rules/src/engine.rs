@@ -389,14 +389,8 @@ impl Engine {
         scratch: &mut Scratch,
         out: &mut AlertBuf,
     ) {
-        let r = &self.set.rules[id as usize];
-        let env = Env {
-            hostname: &scratch.hostname,
-            hosts: &self.options.hosts,
-        };
-        r.format.render_into(ev, &env, &mut scratch.bufs, out);
-        out.rule = id;
-        out.finish_line(r.info.priority.as_str());
+        self.render_fields(id, ev, scratch, out);
+        out.finish_line(self.set.rules[id as usize].info.priority.as_str());
     }
 
     /// [`Engine::render`] without the text line ([`AlertBuf::line`] stays empty): for readers
