@@ -334,7 +334,8 @@ impl ParquetFile {
     }
 
     /// Appends hit rows (of a file of [`crate::hits_schema`]); a row group is written out
-    /// whenever about [`ROW_GROUP_ROWS`] have accumulated.
+    /// whenever about [`ROW_GROUP_ROWS`] have accumulated. All rows of a file come from one
+    /// run: rule ids are those of one [`crate::RuleCatalog`].
     pub fn write_hits(&mut self, rows: &HitRows) -> Result<(), ReplayError> {
         if rows.is_empty() {
             return Ok(());
