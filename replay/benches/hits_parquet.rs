@@ -5,8 +5,8 @@
 //! - `write`: hit rows already judged and rendered (alerts with Falco-sized outputs and output
 //!   fields) go through `HitRows` into a zstd Parquet file on one thread: the writer's cost
 //!   alone.
-//! - `encode_2_threads`: the same rows, built beforehand, encoded into row groups on 2
-//!   threads (a worker per block, as the replay does) and appended to the file: the writer's
+//! - `encode_2_threads`: the same rows, built beforehand, encoded into pages on 2 threads (a
+//!   worker per block, as the replay does) and put into row groups by the file: the writer's
 //!   capacity on 2 cores, in hits/s.
 //! - `replay`: `rtsec replay --parquet` end to end on 2 threads, with a rule that fires on
 //!   every open (about 70 % of the synthetic mix): decode, match, render the alert, read the
@@ -19,9 +19,10 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
 
+use rtsec_replay::hits_encoder::PageEncoder;
 use rtsec_replay::{
-    FieldReader, HitRows, HitSource, HitsEncoder, Input, ParquetFile, Produce, ReplayOptions,
-    RuleCatalog, hits::HIT_EVENT_FIELDS, hits_schema, replay,
+    FieldReader, HitRows, HitSource, Input, ParquetFile, Produce, ReplayOptions, RuleCatalog,
+    hits::HIT_EVENT_FIELDS, hits_schema, replay,
 };
 use rtsec_rules::{Engine, EngineOptions, RuleMatching, RuleSource};
 
@@ -102,40 +103,38 @@ fn bench(c: &mut Criterion) {
     });
 
     // The writer's capacity on 2 cores, as the replay uses it: each worker encodes the rows
-    // of its blocks (here 4 chunks of 4096 rows each) into row groups, and the file appends
-    // them in order. The rows are built before, as the workers build them while judging.
+    // of its blocks (here 4 chunks of 4096 rows each) into pages, and the file puts them into
+    // row groups in order. The rows are built before, as the workers build them while judging.
     let built: Vec<HitRows> = (0..2)
         .flat_map(|_| rendered.chunks(4096).map(rows).collect::<Vec<_>>())
         .collect();
     let blocks: Vec<&[HitRows]> = built.chunks(4).collect();
     let built_hits: usize = built.iter().map(HitRows::len).sum();
-    let encoder = HitsEncoder::new(&HitsEncoder::hits_columns().unwrap(), catalog.clone()).unwrap();
     g.throughput(Throughput::Elements(built_hits as u64));
     g.bench_function("encode_2_threads", |b| {
         b.iter(|| {
             let encode = |parity: usize| {
-                let mut groups = Vec::new();
+                let mut encoder = PageEncoder::new().unwrap();
+                let mut pages = Vec::new();
                 for (i, block) in blocks.iter().enumerate() {
                     if i % 2 == parity {
-                        let mut g = encoder.row_group().unwrap();
-                        for rows in *block {
-                            g.push(rows).unwrap();
-                        }
-                        groups.push((i, g.close().unwrap()));
+                        let p: Vec<_> = block.iter().map(|r| encoder.encode(r).unwrap()).collect();
+                        pages.push((i, p));
                     }
                 }
-                groups
+                pages
             };
-            let mut groups = std::thread::scope(|s| {
+            let mut pages = std::thread::scope(|s| {
                 let other = s.spawn(|| encode(1));
                 let mut mine = encode(0);
                 mine.extend(other.join().unwrap());
                 mine
             });
-            groups.sort_by_key(|(i, _)| *i);
+            pages.sort_by_key(|(i, _)| *i);
             let mut f = ParquetFile::create(&out, hits_schema(), "hits", 1).unwrap();
-            f.write_encoded(groups.into_iter().map(|(_, g)| g).collect())
-                .unwrap();
+            for (_, p) in &pages {
+                f.write_hit_pages(p).unwrap();
+            }
             f.finish().unwrap()
         })
     });

@@ -9,11 +9,14 @@ use std::sync::Arc;
 use rtsec_rules::{Alert, AlertBuf, Engine, FieldValue, OutputValue, RuleId};
 
 use crate::hits::{EventColumns, HIT_EVENT_FIELDS, PID_INDEX};
+use crate::hits_encoder::dicts::RuleDictionaries;
 
-/// Per rule, what its hit rows share: the rule's constants and its `output_fields` keys.
+/// Per rule, what its hit rows share: the rule's constants and its `output_fields` keys,
+/// and the hits file's dictionaries made of them.
 #[derive(Debug, Default)]
 pub struct RuleCatalog {
     rules: Vec<Option<RuleEntry>>,
+    pub(crate) dictionaries: RuleDictionaries,
 }
 
 #[derive(Debug)]
@@ -45,7 +48,20 @@ impl RuleCatalog {
                 keys: engine.output_keys(id).map(str::to_string).collect(),
             });
         }
-        RuleCatalog { rules }
+        let mut catalog = RuleCatalog {
+            rules,
+            dictionaries: RuleDictionaries::default(),
+        };
+        catalog.dictionaries = RuleDictionaries::new(&catalog);
+        catalog
+    }
+
+    /// The enabled rules, by id.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (RuleId, &RuleEntry)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((i as RuleId, e.as_ref()?)))
     }
 
     pub(crate) fn get(&self, id: RuleId) -> &RuleEntry {

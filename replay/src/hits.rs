@@ -20,8 +20,8 @@
 //! Values are whatever rule outputs show for those fields (they come from the same code).
 //!
 //! Rows are collected as [`crate::HitRows`] and encoded by rtsec's own encoder
-//! ([`crate::hits_encoder`]: zstd, row groups of about 64 Ki rows, dictionaries for the
-//! columns that follow from the rule or the trace). The file carries the Arrow schema
+//! ([`crate::hits_encoder`]: zstd, row groups of up to 256 Ki rows or 16 MiB, dictionaries
+//! for the columns that follow from the rule or the trace). The file carries the Arrow schema
 //! ([`hits_schema`]) in its metadata as Arrow writers do, so pyarrow, DuckDB and the parquet
 //! crate read the timestamp's zone, the list and the map back as written.
 

@@ -14,7 +14,7 @@ use crate::error::ReplayError;
 use crate::fields::AlertFields;
 use crate::hit_rows::{HitRows, HitSource};
 use crate::hits::EventColumns;
-use crate::hits_encoder::{HitsEncoder, HitsStream};
+use crate::hits_encoder::{HitPages, HitsEncoder, HitsStream};
 use crate::parquet_file::{CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupStream};
 use crate::text_buffers;
 
@@ -64,6 +64,8 @@ pub struct BlockResult {
     pub batches: Vec<RecordBatch>,
     /// Hit rows of a block with few of them, for the file to gather (as `batches`).
     pub hit_rows: Vec<HitRows>,
+    /// Hit rows of a block with many, encoded into pages by the worker.
+    pub hit_pages: Vec<HitPages>,
     /// Parquet rows already encoded as row groups, if the block has many (see `parquet_file`).
     pub encoded: Vec<EncodedRowGroup>,
     /// Why the block's Parquet rows could not be encoded (the run stops with this error).
@@ -112,6 +114,7 @@ impl BlockResult {
                 .map(RecordBatch::get_array_memory_size)
                 .sum::<usize>()
             + self.hit_rows.iter().map(HitRows::bytes).sum::<usize>()
+            + self.hit_pages.iter().map(HitPages::bytes).sum::<usize>()
     }
 
     /// Appends the block's rows (batches or encoded row groups) to `file`.
@@ -125,18 +128,13 @@ impl BlockResult {
         for rows in &self.hit_rows {
             file.write_hits(rows)?;
         }
+        file.write_hit_pages(&std::mem::take(&mut self.hit_pages))?;
         file.write_encoded(std::mem::take(&mut self.encoded))
     }
 
     /// Keeps what `rows` made of the block's hit rows.
-    pub(crate) fn set_hit_rows(&mut self, rows: HitsStream<'_>) {
-        match rows.finish() {
-            Ok((held, encoded)) => {
-                self.hit_rows = held;
-                self.encoded = encoded;
-            }
-            Err(e) => self.rows_error = Some(e.to_string()),
-        }
+    pub(crate) fn set_hit_rows(&mut self, rows: HitsStream) {
+        (self.hit_rows, self.hit_pages) = rows.finish();
     }
 
     /// Keeps what `rows` made of the block's rows.
@@ -248,7 +246,7 @@ impl Judge<'_> {
                 Some(l) => HitRows::with_capacity_of(l),
                 None => HitRows::new(e.catalog().clone()),
             });
-            let mut rows = self.encoder.map(HitsStream::new);
+            let mut rows = self.encoder.map(|_| HitsStream::new());
             // Verdicts of costly string checks are kept per string of this block.
             let mut matcher = self.engine.block_matcher(block, scratch);
             for ev in block.events() {
@@ -365,7 +363,7 @@ pub(crate) fn push_chunk(
 }
 
 /// Hands `chunk` to `rows`; the first error is kept (the run reports it).
-fn push_hits(rows: &mut HitsStream<'_>, chunk: HitRows, err: &mut Option<String>) {
+fn push_hits(rows: &mut HitsStream, chunk: HitRows, err: &mut Option<String>) {
     if err.is_none()
         && let Err(e) = rows.push(chunk)
     {

@@ -2,15 +2,14 @@
 //! under its name only when it is complete.
 //!
 //! Encoding rows to Parquet (levels, dictionaries, zstd) costs about as much as judging the
-//! events that produced them, so it is done where the rows are made: a worker hands each
-//! chunk of rows it makes to a stream ([`RowGroupStream`] for Arrow batches of exported
-//! events, `HitsStream` for hit rows), which encodes the rows of a block that has at least
-//! [`ENCODE_MIN_ROWS`] of them into whole row groups, chunk by chunk (only one chunk's rows
-//! are alive at a time, not the whole block's). The file only appends the encoded column
-//! chunks, in block order. The rows of smaller blocks are gathered into row groups by the
-//! file. Either way a row group's bytes depend only on the blocks it comes from, so the file
-//! is the same for every thread count. Hit rows are encoded by rtsec's own encoder
-//! (`hits_encoder`), exported events by the parquet crate's Arrow writer.
+//! events that produced them, so it is done where the rows are made. Exported events: a worker
+//! hands each chunk of rows to a [`RowGroupStream`], which encodes the rows of a block that
+//! has at least [`ENCODE_MIN_ROWS`] of them into whole row groups, chunk by chunk, with the
+//! parquet crate's Arrow writer; the file only appends them, and gathers the rows of smaller
+//! blocks into row groups. Hits: workers encode pages with rtsec's own encoder
+//! ([`crate::hits_encoder`]), and the file puts the pages of consecutive blocks into row
+//! groups. Either way a row group's bytes depend only on the blocks it comes from, in order,
+//! so the file is the same for every thread count.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -29,7 +28,7 @@ use parquet::file::writer::SerializedFileWriter;
 
 use crate::error::ReplayError;
 use crate::hit_rows::HitRows;
-use crate::hits_encoder::{HitsEncoder, HitsRowGroup};
+use crate::hits_encoder::{HitPages, HitsWriter};
 use crate::parquet_pages::EncodedChunk;
 
 /// Rows per row group: large enough for good compression and fast scans, small enough that a
@@ -279,10 +278,10 @@ pub struct ParquetFile {
     schema: SchemaRef,
     /// The row group being gathered from small batches.
     open: Option<OpenRowGroup>,
-    /// The row group being gathered from the hit rows of small blocks.
-    open_hits: Option<HitsRowGroup>,
-    /// Encodes hit rows for this file's columns (made with the first hit rows).
-    hits: Option<HitsEncoder>,
+    /// Assembles the row groups of hits (made with the first hit rows).
+    hits: Option<HitsWriter>,
+    /// Rows after which a row group of hits closes.
+    hits_row_group_rows: usize,
     rows: u64,
     row_groups: u64,
 }
@@ -310,8 +309,8 @@ impl ParquetFile {
             factory,
             schema,
             open: None,
-            open_hits: None,
             hits: None,
+            hits_row_group_rows: crate::hits_encoder::ROW_GROUP_ROWS,
             rows: 0,
             row_groups: 0,
         })
@@ -333,29 +332,63 @@ impl ParquetFile {
         Ok(())
     }
 
-    /// Appends hit rows (of a file of [`crate::hits_schema`]); a row group is written out
-    /// whenever about [`ROW_GROUP_ROWS`] have accumulated. All rows of a file come from one
-    /// run: rule ids are those of one [`crate::RuleCatalog`].
+    /// Row groups of hits close at `rows` rows (or their size in bytes) instead of
+    /// [`crate::hits_encoder::ROW_GROUP_ROWS`]: for tests that want several.
+    pub fn with_hits_row_group_rows(mut self, rows: usize) -> ParquetFile {
+        self.hits_row_group_rows = rows.max(1);
+        self
+    }
+
+    /// Appends hit rows (of a file of [`crate::hits_schema`]), of a block with few of them.
+    /// All hits of a file come from one run: rule ids are those of one
+    /// [`crate::RuleCatalog`].
     pub fn write_hits(&mut self, rows: &HitRows) -> Result<(), ReplayError> {
         if rows.is_empty() {
             return Ok(());
         }
-        let err = |e| ReplayError::parquet(&self.path, e);
+        self.rows += rows.len() as u64;
+        let full = self
+            .hits_writer(rows)
+            .and_then(|w| w.push_rows(rows))
+            .map_err(|e| ReplayError::parquet(&self.path, e))?;
+        self.append_groups(full)
+    }
+
+    /// Appends hit rows a worker encoded into pages (after the rows written so far).
+    pub fn write_hit_pages(&mut self, pages: &[HitPages]) -> Result<(), ReplayError> {
+        let Some(first) = pages.first() else {
+            return Ok(());
+        };
+        self.rows += pages.iter().map(|p| p.rows() as u64).sum::<u64>();
+        let full = self
+            .hits_writer_for(first.catalog())
+            .and_then(|w| w.push_pages(pages))
+            .map_err(|e| ReplayError::parquet(&self.path, e))?;
+        self.append_groups(full)
+    }
+
+    fn hits_writer(&mut self, rows: &HitRows) -> parquet::errors::Result<&mut HitsWriter> {
+        self.hits_writer_for(&rows.catalog.clone())
+    }
+
+    fn hits_writer_for(
+        &mut self,
+        catalog: &std::sync::Arc<crate::RuleCatalog>,
+    ) -> parquet::errors::Result<&mut HitsWriter> {
         if self.hits.is_none() {
             let columns = self.writer.schema_descr().columns().to_vec();
-            self.hits = Some(HitsEncoder::new(&columns, rows.catalog.clone()).map_err(err)?);
+            self.hits = Some(HitsWriter::new(
+                &columns,
+                catalog.clone(),
+                self.hits_row_group_rows,
+            )?);
         }
-        let group = match self.open_hits.as_mut() {
-            Some(g) => g,
-            None => {
-                let encoder = self.hits.as_ref().expect("made above");
-                self.open_hits.insert(encoder.row_group().map_err(err)?)
-            }
-        };
-        group.push(rows).map_err(err)?;
-        self.rows += rows.len() as u64;
-        if group.rows() >= ROW_GROUP_ROWS {
-            self.close_open()?;
+        Ok(self.hits.as_mut().expect("made above"))
+    }
+
+    fn append_groups(&mut self, groups: Vec<EncodedRowGroup>) -> Result<(), ReplayError> {
+        for g in groups {
+            self.append(g.chunks)?;
         }
         Ok(())
     }
@@ -376,8 +409,11 @@ impl ParquetFile {
             let g = g.close().map_err(|e| ReplayError::parquet(&self.path, e))?;
             self.append(g.chunks)?;
         }
-        if let Some(g) = self.open_hits.take() {
-            let g = g.close().map_err(|e| ReplayError::parquet(&self.path, e))?;
+        if let Some(w) = self.hits.as_mut()
+            && let Some(g) = w
+                .finish()
+                .map_err(|e| ReplayError::parquet(&self.path, e))?
+        {
             self.append(g.chunks)?;
         }
         Ok(())

@@ -113,105 +113,120 @@ pub(crate) fn encode_indices(indices: &[u32], out: &mut Vec<u8>) {
     encode_hybrid(indices, width, out);
 }
 
-/// One column chunk being written: its data pages so far, compressed and framed.
-pub(crate) struct ChunkWriter {
-    descr: ColumnDescPtr,
-    encoding: Encoding,
-    pages: TrackedWrite<Vec<u8>>,
-    num_values: i64,
-    uncompressed: i64,
+/// Pages of one column, compressed and framed (page header, then data), in chunk order.
+#[derive(Debug, Default)]
+pub(crate) struct ColumnPages {
+    pub bytes: Vec<u8>,
+    /// Level entries (values, nulls and empty lists) in the pages.
+    pub num_values: i64,
+    /// The pages' size before compression, headers included (for the chunk's metadata).
+    pub uncompressed: i64,
 }
 
-impl ChunkWriter {
-    /// A chunk of column `descr` whose data pages are in `encoding` (`PLAIN`, or
-    /// `RLE_DICTIONARY` with a dictionary given to [`ChunkWriter::finish`]).
-    pub fn new(descr: ColumnDescPtr, encoding: Encoding) -> ChunkWriter {
-        ChunkWriter {
-            descr,
-            encoding,
-            pages: TrackedWrite::new(Vec::new()),
-            num_values: 0,
-            uncompressed: 0,
-        }
-    }
-
+impl ColumnPages {
     /// Adds a data page (v1) of `num_values` level entries whose content (repetition levels,
-    /// definition levels, values) is `content`.
+    /// definition levels, values) is `content`, its values in `encoding`.
     pub fn data_page(
         &mut self,
         content: &[u8],
         num_values: usize,
+        encoding: Encoding,
         zstd: &mut zstd::bulk::Compressor<'static>,
     ) -> Result<()> {
-        let buf = compress(content, zstd)?;
         let page = Page::DataPage {
-            buf,
+            buf: compress(content, zstd)?,
             num_values: num_values as u32,
-            encoding: self.encoding,
+            encoding,
             def_level_encoding: Encoding::RLE,
             rep_level_encoding: Encoding::RLE,
             statistics: None,
         };
-        let spec = SerializedPageWriter::new(&mut self.pages)
-            .write_page(CompressedPage::new(page, content.len()))?;
+        self.write(CompressedPage::new(page, content.len()))?;
         self.num_values += num_values as i64;
+        Ok(())
+    }
+
+    /// A dictionary page of `count` PLAIN values.
+    pub fn dictionary(
+        plain: &[u8],
+        count: usize,
+        zstd: &mut zstd::bulk::Compressor<'static>,
+    ) -> Result<ColumnPages> {
+        let page = Page::DictionaryPage {
+            buf: compress(plain, zstd)?,
+            num_values: count as u32,
+            encoding: Encoding::PLAIN,
+            is_sorted: false,
+        };
+        let mut pages = ColumnPages::default();
+        pages.write(CompressedPage::new(page, plain.len()))?;
+        Ok(pages)
+    }
+
+    fn write(&mut self, page: CompressedPage) -> Result<()> {
+        let mut sink = TrackedWrite::new(&mut self.bytes);
+        let spec = SerializedPageWriter::new(&mut sink).write_page(page)?;
+        sink.into_inner()?;
         self.uncompressed += spec.uncompressed_size as i64;
         Ok(())
     }
 
-    /// The finished chunk: `dictionary` (PLAIN values and their count) goes first if the
-    /// pages are dictionary-encoded.
-    pub fn finish(
-        self,
-        dictionary: Option<(&[u8], usize)>,
-        rows: usize,
-        statistics: Option<Statistics>,
-        zstd: &mut zstd::bulk::Compressor<'static>,
-    ) -> Result<EncodedChunk> {
-        let mut out = TrackedWrite::new(Vec::new());
-        let mut uncompressed = self.uncompressed;
-        let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
-        if let Some((plain, count)) = dictionary {
-            let page = Page::DictionaryPage {
-                buf: compress(plain, zstd)?,
-                num_values: count as u32,
-                encoding: Encoding::PLAIN,
-                is_sorted: false,
-            };
-            let spec = SerializedPageWriter::new(&mut out)
-                .write_page(CompressedPage::new(page, plain.len()))?;
-            uncompressed += spec.uncompressed_size as i64;
-            encodings.push(Encoding::RLE_DICTIONARY);
-        }
-        let dictionary_len = out.bytes_written() as i64;
-        let mut bytes = out.into_inner()?;
-        bytes.extend_from_slice(&self.pages.into_inner()?);
-        let mut meta = ColumnChunkMetaData::builder(self.descr)
-            .set_compression(Compression::ZSTD(
-                ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
-            ))
-            .set_encodings(encodings)
-            .set_num_values(self.num_values)
-            .set_total_compressed_size(bytes.len() as i64)
-            .set_total_uncompressed_size(uncompressed)
-            .set_data_page_offset(dictionary_len)
-            .set_dictionary_page_offset(dictionary.map(|_| 0));
-        if let Some(s) = statistics {
-            meta = meta.set_statistics(s);
-        }
-        let close = ColumnCloseResult {
-            bytes_written: bytes.len() as u64,
-            rows_written: rows as u64,
-            metadata: meta.build()?,
-            bloom_filter: None,
-            column_index: None,
-            offset_index: None,
-        };
-        Ok(EncodedChunk {
-            bytes: Bytes::from(bytes),
-            close,
-        })
+    /// Appends `other`'s pages after these.
+    pub fn append(&mut self, other: &ColumnPages) {
+        self.bytes.extend_from_slice(&other.bytes);
+        self.num_values += other.num_values;
+        self.uncompressed += other.uncompressed;
     }
+}
+
+/// The column chunk of column `descr` made of `data` pages, preceded by `dictionary` if they
+/// are dictionary-encoded, for `rows` rows.
+pub(crate) fn finish_chunk(
+    descr: ColumnDescPtr,
+    dictionary: Option<ColumnPages>,
+    data: ColumnPages,
+    rows: usize,
+    statistics: Option<Statistics>,
+) -> Result<EncodedChunk> {
+    let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
+    let mut uncompressed = data.uncompressed;
+    // Without a dictionary the pages are the chunk (no copy of the large text columns).
+    let (bytes, dictionary_len) = match dictionary {
+        Some(d) => {
+            encodings.push(Encoding::RLE_DICTIONARY);
+            uncompressed += d.uncompressed;
+            let len = d.bytes.len() as i64;
+            let mut bytes = d.bytes;
+            bytes.extend_from_slice(&data.bytes);
+            (bytes, Some(len))
+        }
+        None => (data.bytes, None),
+    };
+    let mut meta = ColumnChunkMetaData::builder(descr)
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
+        ))
+        .set_encodings(encodings)
+        .set_num_values(data.num_values)
+        .set_total_compressed_size(bytes.len() as i64)
+        .set_total_uncompressed_size(uncompressed)
+        .set_data_page_offset(dictionary_len.unwrap_or(0))
+        .set_dictionary_page_offset(dictionary_len.map(|_| 0));
+    if let Some(s) = statistics {
+        meta = meta.set_statistics(s);
+    }
+    let close = ColumnCloseResult {
+        bytes_written: bytes.len() as u64,
+        rows_written: rows as u64,
+        metadata: meta.build()?,
+        bloom_filter: None,
+        column_index: None,
+        offset_index: None,
+    };
+    Ok(EncodedChunk {
+        bytes: Bytes::from(bytes),
+        close,
+    })
 }
 
 fn compress(data: &[u8], zstd: &mut zstd::bulk::Compressor<'static>) -> Result<Bytes> {

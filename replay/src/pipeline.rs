@@ -92,14 +92,7 @@ pub fn replay(
     let (fields, encoder) = if opts.produce.parquet {
         (
             Some(AlertFields::new(engine, &HIT_EVENT_FIELDS)?),
-            Some(
-                HitsEncoder::new(
-                    &HitsEncoder::hits_columns()
-                        .map_err(|e| ReplayError::Output(format!("Parquet encoder: {e}")))?,
-                    Arc::new(RuleCatalog::new(engine)),
-                )
-                .map_err(|e| ReplayError::Output(format!("Parquet encoder: {e}")))?,
-            ),
+            Some(HitsEncoder::new(Arc::new(RuleCatalog::new(engine)))),
         )
     } else {
         (None, None)

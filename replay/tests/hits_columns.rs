@@ -2,7 +2,8 @@
 //! what the rules engine says of the same hit: rules with and without tags, outputs with
 //! missing fields (null values), numbers and booleans, several inputs with their own hosts,
 //! several rules per event, blocks whose rows the workers encode and blocks whose rows the
-//! file gathers, row groups with many pages.
+//! file gathers, row groups with many pages from several blocks; and the row groups'
+//! statistics.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -101,7 +102,7 @@ fn every_column_says_what_the_engine_says() {
         (dir.path().join("large.rts"), "host-large"),
         (dir.path().join("small-b.rts"), "host-b"),
     ];
-    // One block of ~100K hits: more than a row group's rows, split by the worker.
+    // One block of ~100K hits: pages of one block in several row groups.
     trace(&paths[0].0, 2_000, 21, paths[0].1, 1 << 20);
     trace(&paths[1].0, 250_000, 22, paths[1].1, 64 << 20);
     trace(&paths[2].0, 5_000, 23, paths[2].1, 1 << 20);
@@ -124,7 +125,10 @@ fn every_column_says_what_the_engine_says() {
         })
         .collect();
     let out = dir.path().join("hits.parquet");
-    let mut f = ParquetFile::create(&out, hits_schema(), "hits", HITS_SCHEMA_VERSION).unwrap();
+    // Row groups of 20 000 rows: several, closing inside blocks and between them.
+    let mut f = ParquetFile::create(&out, hits_schema(), "hits", HITS_SCHEMA_VERSION)
+        .unwrap()
+        .with_hits_row_group_rows(20_000);
     let mut hits = Vec::new();
     let (mut encoded, mut gathered) = (0, 0);
     replay(
@@ -142,7 +146,7 @@ fn every_column_says_what_the_engine_says() {
             },
         },
         &mut |mut r| {
-            encoded += r.encoded.len();
+            encoded += r.hit_pages.len();
             gathered += r.hit_rows.len();
             hits.append(&mut r.hits);
             r.write_rows(&mut f)

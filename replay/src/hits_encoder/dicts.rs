@@ -1,49 +1,61 @@
-//! Dictionaries of a row group's dictionary-encoded columns, filled from the rules and inputs
-//! of its rows (never by hashing row values).
+//! The dictionaries of the hits file's dictionary-encoded columns. They are the same for the
+//! whole run: made once from the enabled rules (rule, priority, source, tags, output-field
+//! keys), and per input for host and trace. So pages encoded by any worker use the same
+//! indices, and the file puts pages of consecutive blocks into one column chunk under one
+//! dictionary page, never hashing a row's values.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::stats::TextRange;
-use super::{DICTIONARY, HOSTNAME, KEYS, PRIORITY, RULE, SOURCE, TAGS, TRACE};
-use crate::hit_rows::{HitRows, RuleCatalog, push_plain};
+use super::{KEYS, PRIORITY, RULE, SOURCE, TAGS};
+use crate::hit_rows::{RuleCatalog, push_plain};
 
-/// Distinct strings of a dictionary-encoded column, in first-use order (PLAIN).
-#[derive(Default)]
-pub(super) struct Dict {
+/// The distinct strings of a column, in the order first met.
+#[derive(Debug, Default)]
+pub(crate) struct Dictionary {
+    entries: Vec<Box<str>>,
     index: HashMap<Box<str>, u32>,
     plain: Vec<u8>,
 }
 
-impl Dict {
+impl Dictionary {
     fn id(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
         }
-        let i = self.index.len() as u32;
+        let i = self.entries.len() as u32;
+        self.entries.push(s.into());
         self.index.insert(s.into(), i);
         push_plain(&mut self.plain, s.as_bytes());
         i
     }
 
-    /// The smallest and largest entry.
-    pub fn range(&self) -> TextRange {
-        let mut r = TextRange::default();
-        r.add_plain(&self.plain);
-        r
+    /// The dictionary page's PLAIN values and their count. A column without values (no rule
+    /// has tags) still gets a one-entry dictionary: readers need one for its pages.
+    pub fn page(&self) -> (&[u8], usize) {
+        const EMPTY: &[u8] = &[0, 0, 0, 0];
+        if self.entries.is_empty() {
+            (EMPTY, 1)
+        } else {
+            (&self.plain, self.entries.len())
+        }
     }
 
-    /// The dictionary page's values and their count. A column without values (only empty
-    /// tag lists) still gets a one-entry dictionary: readers need one for its pages.
-    pub fn page(&mut self) -> (&[u8], usize) {
-        if self.index.is_empty() {
-            self.id("");
+    /// Min and max of the entries `used`.
+    pub fn range(&self, used: impl Iterator<Item = u32>) -> TextRange {
+        let mut r = TextRange::default();
+        for i in used {
+            let s = self.entries[i as usize].as_bytes();
+            r.add(Some(s), Some(s));
         }
-        (&self.plain, self.index.len())
+        r
     }
 }
 
-/// A rule's dictionary indices in a row group.
-pub(super) struct RuleIds {
+/// A rule's indices in the dictionaries.
+#[derive(Debug)]
+pub(crate) struct RuleIds {
     pub rule: u32,
     pub priority: u32,
     pub source: u32,
@@ -51,66 +63,100 @@ pub(super) struct RuleIds {
     pub keys: Vec<u32>,
 }
 
-#[derive(Default)]
-pub(super) struct Dicts {
-    columns: [Dict; DICTIONARY.len()],
+/// The dictionaries that follow from the rules.
+#[derive(Debug, Default)]
+pub(crate) struct RuleDictionaries {
+    rule: Dictionary,
+    priority: Dictionary,
+    source: Dictionary,
+    tags: Dictionary,
+    keys: Dictionary,
+    /// Per rule id, if enabled.
     rules: Vec<Option<RuleIds>>,
-    /// Per input seen: (input, hostname index, trace index).
-    inputs: Vec<(u32, u32, u32)>,
 }
 
-impl Dicts {
-    pub fn column(&mut self, leaf: usize) -> &mut Dict {
-        let i = DICTIONARY
-            .iter()
-            .position(|&c| c == leaf)
-            .expect("a dictionary column");
-        &mut self.columns[i]
-    }
-
-    /// Makes sure the rules and inputs of `rows` have their indices.
-    pub fn learn(&mut self, rows: &HitRows) {
-        for &id in &rows.rule {
-            if self.rules.get(id as usize).is_none_or(Option::is_none) {
-                self.learn_rule(&rows.catalog, id);
+impl RuleDictionaries {
+    /// The dictionaries of the rules of `catalog`, in rule id order.
+    pub fn new(catalog: &RuleCatalog) -> RuleDictionaries {
+        let mut d = RuleDictionaries::default();
+        for (id, e) in catalog.entries() {
+            let ids = RuleIds {
+                rule: d.rule.id(&e.name),
+                priority: d.priority.id(e.priority),
+                source: d.source.id(&e.source),
+                tags: e.tags.iter().map(|t| d.tags.id(t)).collect(),
+                keys: e.keys.iter().map(|k| d.keys.id(k)).collect(),
+            };
+            let slot = id as usize;
+            if d.rules.len() <= slot {
+                d.rules.resize_with(slot + 1, || None);
             }
+            d.rules[slot] = Some(ids);
         }
-        for s in &rows.sources {
-            if !self.inputs.iter().any(|(i, _, _)| *i == s.input) {
-                let host = self.column(HOSTNAME).id(&s.hostname);
-                let trace = self.column(TRACE).id(&s.trace);
-                self.inputs.push((s.input, host, trace));
-            }
-        }
+        d
     }
 
-    #[cold]
-    fn learn_rule(&mut self, catalog: &RuleCatalog, id: u32) {
-        let e = catalog.get(id);
-        let ids = RuleIds {
-            rule: self.column(RULE).id(&e.name),
-            priority: self.column(PRIORITY).id(e.priority),
-            source: self.column(SOURCE).id(&e.source),
-            tags: e.tags.iter().map(|t| self.column(TAGS).id(t)).collect(),
-            keys: e.keys.iter().map(|k| self.column(KEYS).id(k)).collect(),
-        };
-        let slot = id as usize;
-        if self.rules.len() <= slot {
-            self.rules.resize_with(slot + 1, || None);
-        }
-        self.rules[slot] = Some(ids);
-    }
-
+    /// The indices of enabled rule `id`.
     pub fn rule(&self, id: u32) -> &RuleIds {
-        self.rules[id as usize].as_ref().expect("learned")
+        self.rules
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .expect("hit rows are made only for enabled rules")
     }
 
-    pub fn input(&self, input: u32) -> (u32, u32) {
-        let (_, h, t) = self
-            .inputs
-            .iter()
-            .find(|(i, _, _)| *i == input)
-            .expect("learned");
-        (*h, *t)
+    /// The dictionary of column `leaf` (one of rule, priority, source, tags, keys).
+    pub fn column(&self, leaf: usize) -> &Dictionary {
+        match leaf {
+            RULE => &self.rule,
+            PRIORITY => &self.priority,
+            SOURCE => &self.source,
+            TAGS => &self.tags,
+            KEYS => &self.keys,
+            _ => unreachable!("column {leaf} has no rule dictionary"),
+        }
+    }
+}
+
+/// Host and trace file of each input (index: the input's position in the run), as far as
+/// the file has seen them: their dictionaries hold an entry per input.
+#[derive(Debug, Default)]
+pub(crate) struct InputTable {
+    inputs: Vec<Option<(Arc<str>, Arc<str>)>>,
+}
+
+impl InputTable {
+    pub fn note(&mut self, input: u32, hostname: &Arc<str>, trace: &Arc<str>) {
+        let i = input as usize;
+        if self.inputs.len() <= i {
+            self.inputs.resize(i + 1, None);
+        }
+        if self.inputs[i].is_none() {
+            self.inputs[i] = Some((hostname.clone(), trace.clone()));
+        }
+    }
+
+    /// The dictionary of hosts (`trace` false) or trace files of inputs `0..=max`.
+    pub fn dictionary(&self, max: u32, trace: bool) -> Dictionary {
+        let mut plain = Vec::new();
+        let mut entries = Vec::new();
+        for i in 0..=max as usize {
+            let s: &str = match self.inputs.get(i).and_then(Option::as_ref) {
+                Some((h, t)) => {
+                    if trace {
+                        t
+                    } else {
+                        h
+                    }
+                }
+                None => "",
+            };
+            push_plain(&mut plain, s.as_bytes());
+            entries.push(s.into());
+        }
+        Dictionary {
+            entries,
+            index: HashMap::new(),
+            plain,
+        }
     }
 }

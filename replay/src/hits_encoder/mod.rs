@@ -1,26 +1,35 @@
-//! Row groups of the hits file, encoded from [`crate::HitRows`] without Arrow (see `parquet_pages`
-//! for why).
+//! The hits file's pages and row groups, encoded from [`crate::HitRows`] without Arrow (see
+//! `parquet_pages` for why).
 //!
-//! Every column chunk is zstd-compressed. Dictionary-encoded, with dictionaries that come from
-//! the rules and the inputs, never from hashing values: `rule`, `priority`, `source`, the
-//! `tags` and the `output_fields` keys (looked up once per rule and row group), `hostname`
-//! and `trace` (once per input and row group). PLAIN: everything else — the alert line, the
-//! event columns and the `output_fields` values are compressed as they are (hashing each of
-//! them for a dictionary cost more than compressing the repeats). Pages are cut every
-//! [`PAGE_ROWS`] rows, the same rows in every column. Column chunks carry min/max statistics
-//! for query engines to skip row groups where they can: `time`, `evt_num` and `proc_pid`, and
-//! the dictionary-encoded columns (from their dictionaries, at no cost per row). The event's
-//! string columns carry null counts only: hits are in event order, so a row group's min and
-//! max program or file name span nearly everything and skip nothing, and comparing every
-//! value cost about 5 % of `replay --parquet`.
+//! Workers encode the rows of blocks with many hits into pages as they judge them
+//! ([`HitsStream`], [`PageEncoder`]): one page per column for each chunk of at most
+//! [`PAGE_ROWS`] rows, zstd-compressed. The file gathers the rows of blocks with few hits and
+//! encodes them itself, then puts the pages of consecutive blocks, in block order, into row
+//! groups of about [`ROW_GROUP_ROWS`] rows or [`ROW_GROUP_BYTES`] (`HitsWriter`): large row
+//! groups for readers, and a footer that stays small however many hits there are (a row
+//! group per block made 6 080 row groups and 100 MiB of metadata for 200 M hits).
 //!
-//! A row group's bytes depend only on its rows, in order: the file is the same whichever
-//! thread encoded it.
+//! Dictionary-encoded, with dictionaries that are the same for the whole run and never come
+//! from hashing values: `rule`, `priority`, `source`, the `tags` and the `output_fields` keys
+//! (made once from the enabled rules), `hostname` and `trace` (an entry per input). That is
+//! what lets pages of any worker share a column chunk. PLAIN: everything else — the alert
+//! line, the event columns and the `output_fields` values are compressed as they are (hashing
+//! each of them for a dictionary cost more than compressing the repeats). Column chunks carry
+//! min/max statistics for query engines to skip row groups where they can: `time`, `evt_num`
+//! and `proc_pid`, and the dictionary-encoded columns (over the entries the row group uses).
+//! The event's string columns carry null counts only: hits are in event order, so a row
+//! group's min and max program or file name span nearly everything and skip nothing, and
+//! comparing every value cost about 5 % of `replay --parquet`.
+//!
+//! Pages depend only on their rows, and row groups close after the same rows whatever the
+//! thread count: the file is byte for byte the same for every `-j`.
 
-mod dicts;
+pub(crate) mod dicts;
+mod pages;
 mod row_group;
 mod stats;
 mod stream;
+mod writer;
 
 use std::sync::Arc;
 
@@ -30,8 +39,11 @@ use parquet::schema::types::ColumnDescPtr;
 use crate::hit_rows::RuleCatalog;
 use crate::hits::HIT_EVENT_FIELDS;
 
-pub use row_group::HitsRowGroup;
+pub use pages::{HitPages, PageEncoder};
+pub(crate) use row_group::HitsRowGroup;
+pub use row_group::{ROW_GROUP_BYTES, ROW_GROUP_ROWS};
 pub use stream::HitsStream;
+pub(crate) use writer::HitsWriter;
 
 /// Rows per data page (in every column).
 pub const PAGE_ROWS: usize = 4096;
@@ -52,25 +64,16 @@ const KEYS: usize = EVENT + HIT_EVENT_FIELDS.len();
 const VALUES: usize = KEYS + 1;
 const LEAVES: usize = VALUES + 1;
 
-/// Columns whose pages hold dictionary indices.
-const DICTIONARY: [usize; 7] = [RULE, PRIORITY, SOURCE, TAGS, HOSTNAME, TRACE, KEYS];
-
-/// What every worker needs to encode hit rows: the file's leaf columns and the rules.
+/// What every worker needs to collect and encode hit rows: the rules (and their
+/// dictionaries).
 #[derive(Debug, Clone)]
 pub struct HitsEncoder {
-    columns: Arc<[ColumnDescPtr]>,
     catalog: Arc<RuleCatalog>,
 }
 
 impl HitsEncoder {
-    /// An encoder for files of `columns` (the leaf columns of the hits schema, as the file
-    /// writer has them) with hits of the rules in `catalog`.
-    pub fn new(columns: &[ColumnDescPtr], catalog: Arc<RuleCatalog>) -> Result<HitsEncoder> {
-        check_columns(columns)?;
-        Ok(HitsEncoder {
-            columns: columns.into(),
-            catalog,
-        })
+    pub fn new(catalog: Arc<RuleCatalog>) -> HitsEncoder {
+        HitsEncoder { catalog }
     }
 
     /// The leaf columns of [`crate::hits_schema`].
@@ -81,11 +84,6 @@ impl HitsEncoder {
 
     pub fn catalog(&self) -> &Arc<RuleCatalog> {
         &self.catalog
-    }
-
-    /// A row group to fill.
-    pub fn row_group(&self) -> Result<HitsRowGroup> {
-        HitsRowGroup::new(self.columns.clone())
     }
 }
 

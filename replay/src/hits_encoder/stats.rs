@@ -3,8 +3,8 @@
 use parquet::file::statistics::Statistics;
 
 /// Min, max and nulls of an integer column chunk.
-#[derive(Clone, Copy, Default)]
-pub(super) struct Range {
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Range {
     min: Option<i64>,
     max: Option<i64>,
     pub nulls: u64,
@@ -18,38 +18,28 @@ impl Range {
         }
     }
 
+    /// Takes in `other`'s values.
+    pub fn merge(&mut self, other: Range) {
+        for v in [other.min, other.max].into_iter().flatten() {
+            self.add(&[v]);
+        }
+        self.nulls += other.nulls;
+    }
+
     pub fn statistics(self) -> Statistics {
         Statistics::int64(self.min, self.max, None, Some(self.nulls), false)
     }
 }
 
 /// Min and max of a string column chunk.
-#[derive(Default)]
-pub(super) struct TextRange {
+#[derive(Debug, Default)]
+pub(crate) struct TextRange {
     min: Option<Vec<u8>>,
     max: Option<Vec<u8>>,
 }
 
 impl TextRange {
-    /// Takes in the PLAIN values `plain`.
-    pub fn add_plain(&mut self, plain: &[u8]) {
-        let (mut lo, mut hi): (Option<&[u8]>, Option<&[u8]>) = (None, None);
-        let mut at = 0;
-        while let Some(len) = plain.get(at..at + 4) {
-            let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
-            let v = &plain[at + 4..at + 4 + len];
-            if lo.is_none_or(|l| v < l) {
-                lo = Some(v);
-            }
-            if hi.is_none_or(|h| v > h) {
-                hi = Some(v);
-            }
-            at += 4 + len;
-        }
-        self.add(lo, hi);
-    }
-
-    fn add(&mut self, lo: Option<&[u8]>, hi: Option<&[u8]>) {
+    pub fn add(&mut self, lo: Option<&[u8]>, hi: Option<&[u8]>) {
         if let Some(lo) = lo
             && self.min.as_deref().is_none_or(|m| lo < m)
         {

@@ -1,31 +1,25 @@
-//! A block's hit rows on their way to row groups.
+//! A block's hit rows on a worker: held back while the block has few (the file gathers them
+//! with other blocks' rows), encoded into pages as they come once it has many.
 
 use parquet::errors::Result;
 
-use super::{HitsEncoder, HitsRowGroup};
+use super::pages::{HitPages, PageEncoder};
 use crate::hit_rows::HitRows;
-use crate::parquet_file::{ENCODE_MIN_ROWS, EncodedRowGroup, ROW_GROUP_ROWS};
+use crate::parquet_file::ENCODE_MIN_ROWS;
 
 /// The hit rows of one block, given chunk by chunk: held back while the block has fewer than
-/// [`ENCODE_MIN_ROWS`] (the file gathers them with other blocks' rows), then encoded into row
-/// groups of about [`ROW_GROUP_ROWS`] as they come.
-pub struct HitsStream<'a> {
-    encoder: &'a HitsEncoder,
+/// [`ENCODE_MIN_ROWS`], then each chunk encoded into pages.
+#[derive(Default)]
+pub struct HitsStream {
     held: Vec<HitRows>,
     held_rows: usize,
-    open: Option<HitsRowGroup>,
-    done: Vec<EncodedRowGroup>,
+    encoder: Option<PageEncoder>,
+    pages: Vec<HitPages>,
 }
 
-impl<'a> HitsStream<'a> {
-    pub fn new(encoder: &'a HitsEncoder) -> Self {
-        HitsStream {
-            encoder,
-            held: Vec::new(),
-            held_rows: 0,
-            open: None,
-            done: Vec::new(),
-        }
+impl HitsStream {
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// The block's next rows.
@@ -33,38 +27,26 @@ impl<'a> HitsStream<'a> {
         if rows.is_empty() {
             return Ok(());
         }
-        let encoding = self.open.is_some() || !self.done.is_empty();
-        if !encoding && self.held_rows + rows.len() < ENCODE_MIN_ROWS {
-            self.held_rows += rows.len();
-            self.held.push(rows);
-            return Ok(());
+        if self.encoder.is_none() {
+            if self.held_rows + rows.len() < ENCODE_MIN_ROWS {
+                self.held_rows += rows.len();
+                self.held.push(rows);
+                return Ok(());
+            }
+            self.encoder = Some(PageEncoder::new()?);
         }
+        let encoder = self.encoder.as_mut().expect("made above");
         for held in std::mem::take(&mut self.held) {
-            self.encode(&held)?;
+            self.pages.push(encoder.encode(&held)?);
         }
         self.held_rows = 0;
-        self.encode(&rows)
-    }
-
-    fn encode(&mut self, rows: &HitRows) -> Result<()> {
-        let group = match self.open.as_mut() {
-            Some(g) => g,
-            None => self.open.insert(self.encoder.row_group()?),
-        };
-        group.push(rows)?;
-        if group.rows() >= ROW_GROUP_ROWS {
-            let full = self.open.take().expect("open");
-            self.done.push(full.close()?);
-        }
+        self.pages.push(encoder.encode(&rows)?);
         Ok(())
     }
 
-    /// The block's rows: the chunks of a small block, for the file to gather, and the row
-    /// groups of a large one.
-    pub fn finish(mut self) -> Result<(Vec<HitRows>, Vec<EncodedRowGroup>)> {
-        if let Some(g) = self.open.take() {
-            self.done.push(g.close()?);
-        }
-        Ok((self.held, self.done))
+    /// The block's rows: the chunks of a small block, for the file to gather, and the pages
+    /// of a large one.
+    pub fn finish(self) -> (Vec<HitRows>, Vec<HitPages>) {
+        (self.held, self.pages)
     }
 }
