@@ -2,7 +2,7 @@
 //! `parquet_pages` for why).
 //!
 //! Workers encode the rows of blocks with many hits into pages as they judge them
-//! ([`HitsStream`], [`PageEncoder`]): one page per column for each chunk of at most
+//! ([`HitsStream`], [`PageEncoder`]): one page per column for each chunk of about
 //! [`PAGE_ROWS`] rows, zstd-compressed. The file gathers the rows of blocks with few hits and
 //! encodes them itself, then puts the pages of consecutive blocks, in block order, into row
 //! groups of about [`ROW_GROUP_ROWS`] rows or [`ROW_GROUP_BYTES`] (`HitsWriter`): large row
