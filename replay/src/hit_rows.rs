@@ -11,68 +11,24 @@ use rtsec_rules::{Alert, AlertBuf, Engine, FieldValue, OutputValue, RuleId};
 use crate::hits::{EventColumns, HIT_EVENT_FIELDS, PID_INDEX};
 use crate::hits_encoder::dicts::RuleDictionaries;
 
-/// Per rule, what its hit rows share: the rule's constants and its `output_fields` keys,
-/// and the hits file's dictionaries made of them.
+/// What the hit rows of a run's rules share: each rule's name, priority, source, tags and
+/// `output_fields` keys, as indices into the hits file's dictionaries.
 #[derive(Debug, Default)]
 pub struct RuleCatalog {
-    rules: Vec<Option<RuleEntry>>,
     pub(crate) dictionaries: RuleDictionaries,
-}
-
-#[derive(Debug)]
-pub(crate) struct RuleEntry {
-    pub name: String,
-    pub priority: &'static str,
-    pub source: String,
-    /// Sorted, as in Falco's JSON.
-    pub tags: Vec<String>,
-    /// The `output_fields` keys, in the order alerts give them.
-    pub keys: Vec<String>,
 }
 
 impl RuleCatalog {
     /// The enabled rules of `engine`.
     pub fn new(engine: &Engine) -> RuleCatalog {
-        let mut rules: Vec<Option<RuleEntry>> = Vec::new();
-        for &id in engine.enabled() {
-            let info = engine.rule(id);
-            let slot = id as usize;
-            if rules.len() <= slot {
-                rules.resize_with(slot + 1, || None);
-            }
-            rules[slot] = Some(RuleEntry {
-                name: info.name.clone(),
-                priority: info.priority.as_str(),
-                source: info.source.clone(),
-                tags: info.tags.clone(),
-                keys: engine.output_keys(id).map(str::to_string).collect(),
-            });
+        RuleCatalog {
+            dictionaries: RuleDictionaries::new(engine),
         }
-        let mut catalog = RuleCatalog {
-            rules,
-            dictionaries: RuleDictionaries::default(),
-        };
-        catalog.dictionaries = RuleDictionaries::new(&catalog);
-        catalog
     }
 
-    /// The enabled rules, by id.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (RuleId, &RuleEntry)> {
-        self.rules
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| Some((i as RuleId, e.as_ref()?)))
-    }
-
-    pub(crate) fn get(&self, id: RuleId) -> &RuleEntry {
-        self.rules
-            .get(id as usize)
-            .and_then(Option::as_ref)
-            .expect("hit rows are made only for enabled rules")
-    }
-
+    /// How many `output_fields` entries the hits of rule `id` have.
     fn keys(&self, id: RuleId) -> usize {
-        self.get(id).keys.len()
+        self.dictionaries.rule(id).keys.len()
     }
 }
 
@@ -93,13 +49,6 @@ pub(crate) struct Strings {
 }
 
 impl Strings {
-    fn with_capacity_of(other: &Strings) -> Strings {
-        Strings {
-            plain: Vec::with_capacity(other.plain.len()),
-            defs: Vec::with_capacity(other.defs.len()),
-        }
-    }
-
     #[inline]
     fn push(&mut self, v: FieldValue<'_>) {
         let mut digits = [0u8; 20];
@@ -165,6 +114,17 @@ fn push_plain_parts(out: &mut Vec<u8>, a: &[u8], b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+/// The column lengths of some hit rows (see [`HitRows::size`]).
+#[derive(Clone, Debug, Default)]
+pub struct RowsSize {
+    rows: usize,
+    output: usize,
+    /// PLAIN bytes of each string column.
+    strings: Vec<usize>,
+    /// `output_fields` values: entries and PLAIN bytes.
+    values: (usize, usize),
+}
+
 /// Hit rows (see the module docs).
 #[derive(Debug)]
 pub struct HitRows {
@@ -208,23 +168,43 @@ impl HitRows {
     /// No rows yet, with room for as many as `other` has (a worker sizes its next chunk like
     /// its last, so that the columns do not grow and copy row after row).
     pub fn with_capacity_of(other: &HitRows) -> HitRows {
-        let n = other.len();
+        HitRows::with_size(other.catalog.clone(), &other.size())
+    }
+
+    /// The lengths of the columns, to size later rows like these ([`HitRows::with_size`]).
+    pub fn size(&self) -> RowsSize {
+        RowsSize {
+            rows: self.len(),
+            output: self.output.len(),
+            strings: self.strings.iter().map(|s| s.plain.len()).collect(),
+            values: (self.values.defs.len(), self.values.plain.len()),
+        }
+    }
+
+    /// No rows yet, with room for rows like those `size` was taken of.
+    pub fn with_size(catalog: Arc<RuleCatalog>, size: &RowsSize) -> HitRows {
+        let n = size.rows;
+        let strings = (0..HIT_EVENT_FIELDS.len() - 1)
+            .map(|i| Strings {
+                plain: Vec::with_capacity(size.strings.get(i).copied().unwrap_or(0)),
+                defs: Vec::with_capacity(n),
+            })
+            .collect();
         HitRows {
-            catalog: other.catalog.clone(),
+            catalog,
             sources: Vec::new(),
             time: Vec::with_capacity(n),
             rule: Vec::with_capacity(n),
             input: Vec::with_capacity(n),
-            output: Vec::with_capacity(other.output.len()),
+            output: Vec::with_capacity(size.output),
             evt_num: Vec::with_capacity(n),
-            strings: other
-                .strings
-                .iter()
-                .map(Strings::with_capacity_of)
-                .collect(),
+            strings,
             pid: Vec::with_capacity(n),
             pid_defs: Vec::with_capacity(n),
-            values: Strings::with_capacity_of(&other.values),
+            values: Strings {
+                plain: Vec::with_capacity(size.values.1),
+                defs: Vec::with_capacity(size.values.0),
+            },
         }
     }
 
@@ -263,10 +243,10 @@ impl HitRows {
         event
             .fields
             .for_each_value(event.rule, alert, event.buf, |i, v| self.event_value(i, v));
-        let keys = self.catalog.keys(rule);
-        let before = (self.values.defs.len(), self.values.plain.len());
-        alert.for_each_field(|_, v| self.values.push(v));
-        self.fit_values(before, keys);
+        // Exactly one value per key of the rule: the keys' column is made from the rule.
+        for k in 0..self.catalog.keys(rule) {
+            self.values.push(alert.field_value(k));
+        }
     }
 
     /// [`HitRows::push_rendered`] from an owned alert and the values of
@@ -284,12 +264,11 @@ impl HitRows {
         for (i, v) in event.iter().enumerate() {
             self.event_value(i, v.as_value());
         }
-        let keys = self.catalog.keys(rule);
-        let before = (self.values.defs.len(), self.values.plain.len());
-        for (_, v) in &alert.output_fields {
-            self.values.push(v.as_value());
+        for k in 0..self.catalog.keys(rule) {
+            let v = alert.output_fields.get(k);
+            self.values
+                .push(v.map_or(FieldValue::Null, |(_, v)| v.as_value()));
         }
-        self.fit_values(before, keys);
     }
 
     fn begin_row(&mut self, rule: RuleId, ts: u64, line: &str, source: &HitSource, num: u64) {
@@ -325,28 +304,6 @@ impl HitRows {
         }
         let s = if i > PID_INDEX { i - 1 } else { i };
         self.strings[s].push(v);
-    }
-
-    /// Makes the row's `output_fields` values exactly one per key of its rule (they are by
-    /// construction; the file's structure must not depend on it). `before` is where the
-    /// row's values start: (entries, PLAIN bytes).
-    fn fit_values(&mut self, before: (usize, usize), keys: usize) {
-        let v = &mut self.values;
-        let got = v.defs.len() - before.0;
-        debug_assert_eq!(got, keys, "an alert gives one value per key of its rule");
-        if got < keys {
-            v.defs.resize(before.0 + keys, 0);
-        } else if got > keys {
-            let mut at = before.1;
-            for &d in &v.defs[before.0..before.0 + keys] {
-                if d == 1 {
-                    let len = u32::from_le_bytes(v.plain[at..at + 4].try_into().expect("4 bytes"));
-                    at += 4 + len as usize;
-                }
-            }
-            v.plain.truncate(at);
-            v.defs.truncate(before.0 + keys);
-        }
     }
 
     /// Appends `other`'s rows after these.

@@ -12,9 +12,9 @@ use smallvec::SmallVec;
 
 use crate::error::ReplayError;
 use crate::fields::AlertFields;
-use crate::hit_rows::{HitRows, HitSource};
+use crate::hit_rows::{HitRows, HitSource, RowsSize, RuleCatalog};
 use crate::hits::EventColumns;
-use crate::hits_encoder::{HitPages, HitsEncoder, HitsStream};
+use crate::hits_encoder::{HitPages, HitsStream};
 use crate::parquet_file::{CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupStream};
 use crate::text_buffers;
 
@@ -170,8 +170,8 @@ pub(crate) struct Judge<'a> {
     pub produce: Produce,
     /// Present when Parquet rows are produced.
     pub fields: Option<&'a AlertFields>,
-    /// Encodes the rows on the worker (present when Parquet rows are produced).
-    pub encoder: Option<&'a HitsEncoder>,
+    /// The rules' part of the hit rows (present when Parquet rows are produced).
+    pub catalog: Option<&'a Arc<RuleCatalog>>,
     /// Alert text is handed on in parts of at least this many bytes (see [`BlockResult::piece`]).
     pub piece_bytes: usize,
 }
@@ -232,21 +232,20 @@ impl Judge<'_> {
             out.lines = text_buffers::take((last + last / 8).min(piece_room));
         }
         // Each hit is rendered once, into buffers reused for every hit of the worker; its
-        // batch of Parquet rows is sized like the previous one.
+        // chunks of Parquet rows are sized like the worker's last full one.
         thread_local! {
-            static BUFS: std::cell::RefCell<(AlertBuf, AlertBuf, Option<HitRows>)> = Default::default();
+            static BUFS: std::cell::RefCell<(AlertBuf, AlertBuf, RowsSize)> = Default::default();
         }
         let source = HitSource {
             input: job.input as u32,
             hostname: job.hostname.clone(),
             trace: job.trace.clone(),
         };
-        BUFS.with_borrow_mut(|(alert, fields_buf, last)| {
-            let mut batch = self.encoder.map(|e| match last.as_ref() {
-                Some(l) => HitRows::with_capacity_of(l),
-                None => HitRows::new(e.catalog().clone()),
-            });
-            let mut rows = self.encoder.map(|_| HitsStream::new());
+        BUFS.with_borrow_mut(|(alert, fields_buf, full_size)| {
+            let mut batch = self
+                .catalog
+                .map(|c| HitRows::with_size(c.clone(), full_size));
+            let mut rows = self.catalog.map(|_| HitsStream::new());
             // Verdicts of costly string checks are kept per string of this block.
             let mut matcher = self.engine.block_matcher(block, scratch);
             for ev in block.events() {
@@ -300,6 +299,7 @@ impl Judge<'_> {
                             },
                         );
                         if b.len() == CHUNK_ROWS {
+                            *full_size = b.size();
                             let full = std::mem::replace(b, HitRows::with_capacity_of(b));
                             push_hits(rows, full, &mut out.rows_error);
                         }
@@ -320,10 +320,7 @@ impl Judge<'_> {
                 }
             }
             if let (Some(b), Some(mut rows)) = (batch, rows) {
-                if !b.is_empty() {
-                    *last = Some(HitRows::with_capacity_of(&b));
-                    push_hits(&mut rows, b, &mut out.rows_error);
-                }
+                push_hits(&mut rows, b, &mut out.rows_error);
                 out.set_hit_rows(rows);
             }
         });

@@ -23,9 +23,9 @@
 //! with its resolved fields, schema in [`export`]. Both are zstd-compressed and written in row
 //! groups as rows arrive; the file appears under its name only when complete. Each hit is
 //! rendered once ([`rtsec_rules::AlertBuf`]) for its text line, JSON and row; a worker that
-//! made many rows for a block also encodes them into row groups ([`HitsEncoder`] for hits,
-//! [`RowGroupEncoder`] for events), so that the file's thread only appends them
-//! ([`BlockResult::write_rows`]).
+//! made many rows for a block also encodes them (into pages for hits, [`hits_encoder`]; into
+//! row groups for events, [`RowGroupEncoder`]), so that the file's thread only assembles and
+//! writes them ([`BlockResult::write_rows`]).
 //!
 //! # Regression tests of rule sets
 //!
@@ -51,9 +51,8 @@ mod text_buffers;
 
 pub use error::ReplayError;
 pub use fields::{AlertFields, FieldReader};
-pub use hit_rows::{HitRows, HitSource, RuleCatalog};
+pub use hit_rows::{HitRows, HitSource, RowsSize, RuleCatalog};
 pub use hits::hits_schema;
-pub use hits_encoder::HitsEncoder;
 pub use inputs::Input;
 pub use judge::{BlockResult, Hit, LineFormat, Produce, thread_cpu_ns};
 pub use memory::keep_freed_memory;

@@ -409,12 +409,11 @@ impl ParquetFile {
             let g = g.close().map_err(|e| ReplayError::parquet(&self.path, e))?;
             self.append(g.chunks)?;
         }
-        if let Some(w) = self.hits.as_mut()
-            && let Some(g) = w
+        if let Some(w) = self.hits.as_mut() {
+            let groups = w
                 .finish()
-                .map_err(|e| ReplayError::parquet(&self.path, e))?
-        {
-            self.append(g.chunks)?;
+                .map_err(|e| ReplayError::parquet(&self.path, e))?;
+            self.append_groups(groups)?;
         }
         Ok(())
     }

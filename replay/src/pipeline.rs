@@ -21,7 +21,6 @@ use crate::error::ReplayError;
 use crate::fields::AlertFields;
 use crate::hit_rows::RuleCatalog;
 use crate::hits::HIT_EVENT_FIELDS;
-use crate::hits_encoder::HitsEncoder;
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job, Judge, Produce};
 use crate::summary::{RuleHits, Summary, TraceReport};
@@ -89,10 +88,10 @@ pub fn replay(
     on_block: &mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary, ReplayError> {
-    let (fields, encoder) = if opts.produce.parquet {
+    let (fields, catalog) = if opts.produce.parquet {
         (
             Some(AlertFields::new(engine, &HIT_EVENT_FIELDS)?),
-            Some(HitsEncoder::new(Arc::new(RuleCatalog::new(engine)))),
+            Some(Arc::new(RuleCatalog::new(engine))),
         )
     } else {
         (None, None)
@@ -101,7 +100,7 @@ pub fn replay(
         engine,
         produce: opts.produce,
         fields: fields.as_ref(),
-        encoder: encoder.as_ref(),
+        catalog: catalog.as_ref(),
         piece_bytes: if opts.piece_bytes == 0 {
             PIECE_BYTES
         } else {

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use super::stats::TextRange;
 use super::{KEYS, PRIORITY, RULE, SOURCE, TAGS};
-use crate::hit_rows::{RuleCatalog, push_plain};
+use rtsec_rules::Engine;
+
+use crate::hit_rows::push_plain;
 
 /// The distinct strings of a column, in the order first met.
 #[derive(Debug, Default)]
@@ -46,8 +48,7 @@ impl Dictionary {
     pub fn range(&self, used: impl Iterator<Item = u32>) -> TextRange {
         let mut r = TextRange::default();
         for i in used {
-            let s = self.entries[i as usize].as_bytes();
-            r.add(Some(s), Some(s));
+            r.add(self.entries[i as usize].as_bytes());
         }
         r
     }
@@ -63,6 +64,20 @@ pub(crate) struct RuleIds {
     pub keys: Vec<u32>,
 }
 
+impl RuleIds {
+    /// The rule's indices in the dictionary of column `leaf`.
+    pub fn of(&self, leaf: usize) -> &[u32] {
+        match leaf {
+            RULE => std::slice::from_ref(&self.rule),
+            PRIORITY => std::slice::from_ref(&self.priority),
+            SOURCE => std::slice::from_ref(&self.source),
+            TAGS => &self.tags,
+            KEYS => &self.keys,
+            _ => &[],
+        }
+    }
+}
+
 /// The dictionaries that follow from the rules.
 #[derive(Debug, Default)]
 pub(crate) struct RuleDictionaries {
@@ -76,16 +91,19 @@ pub(crate) struct RuleDictionaries {
 }
 
 impl RuleDictionaries {
-    /// The dictionaries of the rules of `catalog`, in rule id order.
-    pub fn new(catalog: &RuleCatalog) -> RuleDictionaries {
+    /// The dictionaries of the rules enabled in `engine`, in rule id order.
+    pub fn new(engine: &Engine) -> RuleDictionaries {
         let mut d = RuleDictionaries::default();
-        for (id, e) in catalog.entries() {
+        let mut enabled = engine.enabled().to_vec();
+        enabled.sort_unstable();
+        for id in enabled {
+            let info = engine.rule(id);
             let ids = RuleIds {
-                rule: d.rule.id(&e.name),
-                priority: d.priority.id(e.priority),
-                source: d.source.id(&e.source),
-                tags: e.tags.iter().map(|t| d.tags.id(t)).collect(),
-                keys: e.keys.iter().map(|k| d.keys.id(k)).collect(),
+                rule: d.rule.id(&info.name),
+                priority: d.priority.id(info.priority.as_str()),
+                source: d.source.id(&info.source),
+                tags: info.tags.iter().map(|t| d.tags.id(t)).collect(),
+                keys: engine.output_keys(id).map(|k| d.keys.id(k)).collect(),
             };
             let slot = id as usize;
             if d.rules.len() <= slot {

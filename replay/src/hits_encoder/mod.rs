@@ -31,12 +31,9 @@ mod stats;
 mod stream;
 mod writer;
 
-use std::sync::Arc;
-
 use parquet::errors::{ParquetError, Result};
 use parquet::schema::types::ColumnDescPtr;
 
-use crate::hit_rows::RuleCatalog;
 use crate::hits::HIT_EVENT_FIELDS;
 
 pub use pages::{HitPages, PageEncoder};
@@ -63,29 +60,6 @@ const PID: usize = EVENT + crate::hits::PID_INDEX;
 const KEYS: usize = EVENT + HIT_EVENT_FIELDS.len();
 const VALUES: usize = KEYS + 1;
 const LEAVES: usize = VALUES + 1;
-
-/// What every worker needs to collect and encode hit rows: the rules (and their
-/// dictionaries).
-#[derive(Debug, Clone)]
-pub struct HitsEncoder {
-    catalog: Arc<RuleCatalog>,
-}
-
-impl HitsEncoder {
-    pub fn new(catalog: Arc<RuleCatalog>) -> HitsEncoder {
-        HitsEncoder { catalog }
-    }
-
-    /// The leaf columns of [`crate::hits_schema`].
-    pub fn hits_columns() -> Result<Vec<ColumnDescPtr>> {
-        let schema = parquet::arrow::ArrowSchemaConverter::new().convert(&crate::hits_schema())?;
-        Ok(schema.columns().to_vec())
-    }
-
-    pub fn catalog(&self) -> &Arc<RuleCatalog> {
-        &self.catalog
-    }
-}
 
 /// The levels each leaf column must have (max definition, max repetition): the encoder
 /// writes levels for exactly this shape.
@@ -126,8 +100,11 @@ mod tests {
     #[test]
     fn leaf_positions_name_the_right_fields() {
         assert_eq!(HIT_EVENT_FIELDS[PID - EVENT], "proc.pid");
-        let columns = HitsEncoder::hits_columns().unwrap();
-        check_columns(&columns).unwrap();
+        let schema = parquet::arrow::ArrowSchemaConverter::new()
+            .convert(&crate::hits_schema())
+            .unwrap();
+        let columns = schema.columns();
+        check_columns(columns).unwrap();
         let path = |i: usize| columns[i].path().string();
         assert_eq!(path(TIME), "time");
         assert_eq!(path(TAGS), "tags.list.item");

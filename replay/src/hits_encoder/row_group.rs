@@ -125,17 +125,8 @@ impl HitsRowGroup {
                 _ => self
                     .rules
                     .iter()
-                    .flat_map(|&id| {
-                        let r = rules.rule(id);
-                        match i {
-                            RULE => vec![r.rule],
-                            PRIORITY => vec![r.priority],
-                            SOURCE => vec![r.source],
-                            TAGS => r.tags.clone(),
-                            KEYS => r.keys.clone(),
-                            _ => Vec::new(),
-                        }
-                    })
+                    .flat_map(|&id| rules.rule(id).of(i))
+                    .copied()
                     .collect(),
             };
             let statistics = match i {

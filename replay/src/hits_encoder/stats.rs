@@ -39,16 +39,12 @@ pub(crate) struct TextRange {
 }
 
 impl TextRange {
-    pub fn add(&mut self, lo: Option<&[u8]>, hi: Option<&[u8]>) {
-        if let Some(lo) = lo
-            && self.min.as_deref().is_none_or(|m| lo < m)
-        {
-            self.min = Some(lo.to_vec());
+    pub fn add(&mut self, v: &[u8]) {
+        if self.min.as_deref().is_none_or(|m| v < m) {
+            self.min = Some(v.to_vec());
         }
-        if let Some(hi) = hi
-            && self.max.as_deref().is_none_or(|m| hi > m)
-        {
-            self.max = Some(hi.to_vec());
+        if self.max.as_deref().is_none_or(|m| v > m) {
+            self.max = Some(v.to_vec());
         }
     }
 

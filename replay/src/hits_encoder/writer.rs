@@ -74,14 +74,14 @@ impl HitsWriter {
         Ok(full)
     }
 
-    /// The last row group, if any rows are left.
-    pub fn finish(&mut self) -> Result<Option<EncodedRowGroup>> {
+    /// The row groups of the rows left.
+    pub fn finish(&mut self) -> Result<Vec<EncodedRowGroup>> {
         let mut full = Vec::new();
         self.flush_pending(&mut full)?;
         if let Some(g) = self.open.take().filter(|g| g.rows() > 0) {
             full.push(self.close(g)?);
         }
-        Ok(full.pop())
+        Ok(full)
     }
 
     fn note(&mut self, sources: &[HitSource]) {
