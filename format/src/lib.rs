@@ -29,9 +29,9 @@ pub use args::{AT_FDCWD, Args, PathArg, SockAddr};
 pub use block::{Block, EventView};
 pub use builder::NewEvent;
 pub use error::FormatError;
-pub use file::{Notice, RawBlock, RawBlocks, TraceReader};
+pub use file::{Notice, RawBlock, RawBlocks, TRACE_MAGIC, TraceReader};
 pub use kind::Kind;
-pub use meta::{CaptureSettings, Footer, Header, Losses};
+pub use meta::{CaptureSettings, Footer, Header, Losses, not_recorded};
 pub use record::{
     Bytes, ContainerInfo, FdInfo, FdType, GroupInfo, IdGen, L4Proto, LocalSide, MountInfo,
     ProcessInfo, UserInfo,

@@ -42,6 +42,27 @@ pub struct CaptureSettings {
     pub extra: Vec<String>,
 }
 
+/// Beginnings of [`Losses::skipped`] reasons for records a live capture does not record either:
+/// enter events (rtsec records exits, which carry the enter arguments) and meta events
+/// (procinfo, switch, …). An imported trace without other skips has every event rtsec records,
+/// so these are reported but do not make a verdict incomplete. `rtsec import` writes them.
+pub mod not_recorded {
+    /// An enter event whose arguments the converter moved into its exit (libs' STORE action).
+    pub const ENTER_MERGED: &str = "enter event merged into its exit";
+    /// An old enter event version that libs' converter drops too (its exit carries everything).
+    pub const OLD_ENTER: &str = "old enter event dropped";
+    /// An enter event of a syscall whose exit is recorded.
+    pub const ENTER: &str = "enter event (rtsec records exits)";
+    /// A non-syscall event (procinfo, switch, signaldeliver, …).
+    pub const META: &str = "meta event rtsec does not record";
+    pub const ALL: [&str; 4] = [ENTER_MERGED, OLD_ENTER, ENTER, META];
+
+    /// Whether a skip `reason` is one of these.
+    pub fn is_by_design(reason: &str) -> bool {
+        ALL.iter().any(|p| reason.starts_with(p))
+    }
+}
+
 /// Everything a source knows it lost. Cumulative: the last value written wins.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct Losses {
@@ -49,7 +70,8 @@ pub struct Losses {
     pub kernel_drops_per_cpu: Vec<u64>,
     /// The same drops by event type name.
     pub kernel_drops_by_type: Vec<(String, u64)>,
-    /// Records a source read but could not convert, by reason (e.g. an import's unknown events).
+    /// Records a source read but could not convert, by reason (e.g. an import's unknown events;
+    /// some are not recorded by design, see [`not_recorded`]).
     pub skipped: Vec<(String, u64)>,
     /// Values that were cut to fit (strings, argv, data), by what was cut.
     pub truncated: Vec<(String, u64)>,
@@ -64,6 +86,20 @@ impl Losses {
     /// Total records skipped by the source.
     pub fn skipped_total(&self) -> u64 {
         self.skipped.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Skipped records a live capture would have recorded, by reason: losses.
+    pub fn skipped_lost(&self) -> impl Iterator<Item = &(String, u64)> {
+        self.skipped
+            .iter()
+            .filter(|(why, n)| *n > 0 && !not_recorded::is_by_design(why))
+    }
+
+    /// Skipped records a live capture does not record either ([`not_recorded`]), by reason.
+    pub fn skipped_by_design(&self) -> impl Iterator<Item = &(String, u64)> {
+        self.skipped
+            .iter()
+            .filter(|(why, n)| *n > 0 && not_recorded::is_by_design(why))
     }
 
     /// True if nothing was lost, skipped or cut.
@@ -103,4 +139,36 @@ pub struct Footer {
     pub losses: Losses,
     /// Wall-clock time when the trace was finished, ns since the epoch.
     pub end_ns: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_records_split_into_losses_and_not_recorded_by_design() {
+        let l = Losses {
+            skipped: vec![
+                ("meta event rtsec does not record: procinfo".into(), 260),
+                (
+                    "exit without its enter event, arguments left empty: execve".into(),
+                    1,
+                ),
+                ("enter event merged into its exit: mmap".into(), 10),
+                ("unknown event type 9999".into(), 0),
+            ],
+            ..Losses::default()
+        };
+        let lost: Vec<_> = l.skipped_lost().map(|(w, n)| (w.as_str(), *n)).collect();
+        assert_eq!(
+            lost,
+            [(
+                "exit without its enter event, arguments left empty: execve",
+                1
+            )]
+        );
+        let by_design: u64 = l.skipped_by_design().map(|(_, n)| n).sum();
+        assert_eq!(by_design, 270);
+        assert!(!l.is_empty());
+    }
 }

@@ -71,13 +71,11 @@ impl TraceReport {
                 r.push(format!("the kernel dropped {by_type} events"));
             }
         }
-        let skipped = self.losses.skipped_total();
+        let skipped: u64 = self.losses.skipped_lost().map(|(_, n)| n).sum();
         if skipped > 0 {
             let what: Vec<String> = self
                 .losses
-                .skipped
-                .iter()
-                .filter(|(_, n)| *n > 0)
+                .skipped_lost()
                 .map(|(why, n)| format!("{n} {why}"))
                 .collect();
             r.push(format!(
@@ -102,6 +100,12 @@ impl TraceReport {
             ));
         }
         r
+    }
+
+    /// Records of the source that a live capture does not record either (enter and meta events
+    /// of an imported capture): shown, not counted as incomplete.
+    pub fn not_recorded(&self) -> u64 {
+        self.losses.skipped_by_design().map(|(_, n)| n).sum()
     }
 
     /// Values the capture cut to fit (long strings, argv): shown, not counted as incomplete.
@@ -264,6 +268,14 @@ impl Summary {
                 );
                 for why in inc {
                     let _ = writeln!(s, "      {why}");
+                }
+                let not_recorded = t.not_recorded();
+                if not_recorded > 0 {
+                    let _ = writeln!(
+                        s,
+                        "      {not_recorded} records of the source not recorded by design (enter \
+                         events, whose exits are; meta events): nothing lost"
+                    );
                 }
                 let cut = t.values_cut();
                 if cut > 0 {

@@ -224,12 +224,20 @@ fn print_text(r: &Report) {
     } else {
         println!("drops:       0");
     }
-    if l.skipped_total() > 0 {
+    let lost: u64 = l.skipped_lost().map(|(_, n)| n).sum();
+    if lost > 0 {
+        println!("SKIPPED:     {lost} records the source could not convert");
+        for (why, n) in l.skipped_lost() {
+            println!("  {why}: {n}");
+        }
+    }
+    let by_design: u64 = l.skipped_by_design().map(|(_, n)| n).sum();
+    if by_design > 0 {
         println!(
-            "SKIPPED:     {} records the source could not convert",
-            l.skipped_total()
+            "not recorded: {by_design} records of the source a live capture does not record \
+             either (nothing lost)"
         );
-        for (why, n) in &l.skipped {
+        for (why, n) in l.skipped_by_design() {
             println!("  {why}: {n}");
         }
     }

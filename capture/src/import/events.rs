@@ -6,7 +6,7 @@
 //! and user/group events update the engine's tables. Everything else is counted with the reason
 //! it is not in the trace.
 
-use rtsec_format::{AT_FDCWD, Args, Kind, TraceWriter, syscalls};
+use rtsec_format::{AT_FDCWD, Args, Kind, TraceWriter, not_recorded, syscalls};
 use rtsec_scap::table::ids;
 use rtsec_scap::{Direction, Event, Value};
 
@@ -99,9 +99,9 @@ impl Feeder {
                 "unused event"
             } else if syscalls::number(info.name).is_some() || Kind::from_name(info.name).is_some()
             {
-                "enter event (rtsec records exits)"
+                not_recorded::ENTER
             } else {
-                "meta event rtsec does not record"
+                not_recorded::META
             };
             return Ok(Outcome::Skipped(why, info.name));
         }

@@ -309,3 +309,39 @@ fn damaged_capture_is_imported_up_to_the_damage() {
         "{err}"
     );
 }
+
+/// The reader's skips that lose nothing, and the importer's enter and meta events, are the
+/// reasons a replay does not count as losses; everything else still is one.
+#[test]
+fn only_what_a_live_capture_does_not_record_either_is_by_design() {
+    use rtsec_format::not_recorded::{self, is_by_design};
+    use rtsec_scap::Skip;
+    let lossless = [
+        Skip::EnterMerged { event_type: 2 },
+        Skip::OldEnter { event_type: 2 },
+    ];
+    for s in lossless {
+        assert!(is_by_design(&s.to_string()), "{s}");
+    }
+    let losses = [
+        Skip::UnknownBlock { block_type: 9 },
+        Skip::UnknownEventType { event_type: 9999 },
+        Skip::MalformedEvent,
+        Skip::UnusedEventType { event_type: 2 },
+        Skip::NoConversionRule {
+            event_type: 2,
+            nparams: 1,
+        },
+        Skip::ConversionLoop { event_type: 2 },
+    ];
+    for s in losses {
+        assert!(!is_by_design(&s.to_string()), "{s}");
+    }
+    for why in [not_recorded::ENTER, not_recorded::META] {
+        assert!(is_by_design(&format!("{why}: open")));
+    }
+    assert!(!is_by_design(
+        "exit without its enter event, arguments left empty: execve"
+    ));
+    assert!(!is_by_design("drop marker: drop"));
+}
