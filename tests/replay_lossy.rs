@@ -211,7 +211,10 @@ fn missing_and_foreign_inputs_fail_the_run_but_the_rest_is_judged() {
             && err.contains("not an rtsec trace"),
         "{err}"
     );
-    assert!(err.contains("no .rts traces in this directory"), "{err}");
+    assert!(
+        err.contains("no .rts traces or .scap captures in this directory"),
+        "{err}"
+    );
     assert!(
         err.contains("ERROR: 3 of 4 inputs could not be judged"),
         "{err}"

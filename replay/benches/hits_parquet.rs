@@ -164,10 +164,7 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     rtsec_format::synth::generate(EVENTS, 9, |ev| w.push(ev).unwrap());
     w.finish().unwrap();
-    let inputs = [Input {
-        path: trace,
-        problem: None,
-    }];
+    let inputs = [Input::new(trace)];
     let opts = ReplayOptions {
         threads: 2,
         max_in_flight: 0,

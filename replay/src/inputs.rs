@@ -7,19 +7,66 @@ use rtsec_rules::HostTable;
 /// The file extension of rtsec traces; directories are searched for it.
 pub const TRACE_EXTENSION: &str = "rts";
 
+/// Endings of Falco/sysdig captures, which directories are searched for too (the caller
+/// imports them, see [`Input::imported`]).
+pub const CAPTURE_ENDINGS: [&str; 2] = [".scap", ".scap.gz"];
+
 /// One thing to judge: a trace path, or a path that could not become one (kept so that the
 /// summary names it and the exit code says something was wrong).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Input {
+    /// The trace to read.
     pub path: PathBuf,
     /// Why this path cannot be judged, found before opening it (e.g. an empty directory).
     pub problem: Option<String>,
+    /// The capture the user named when `path` is a trace imported from it for this run: the
+    /// summary and the hits' `trace` column name the capture, not a temporary file.
+    pub imported_from: Option<PathBuf>,
+}
+
+impl Input {
+    /// A trace to read as given.
+    pub fn new(path: impl Into<PathBuf>) -> Input {
+        Input {
+            path: path.into(),
+            ..Default::default()
+        }
+    }
+
+    /// An input that cannot be judged, and why.
+    pub fn with_problem(path: impl Into<PathBuf>, problem: impl Into<String>) -> Input {
+        Input {
+            path: path.into(),
+            problem: Some(problem.into()),
+            imported_from: None,
+        }
+    }
+
+    /// `trace`, imported from the capture `capture` for this run.
+    pub fn imported(trace: PathBuf, capture: PathBuf) -> Input {
+        Input {
+            path: trace,
+            problem: None,
+            imported_from: Some(capture),
+        }
+    }
+
+    /// What the user calls this input: the capture it was imported from, or its path.
+    pub fn name(&self) -> &Path {
+        self.imported_from.as_deref().unwrap_or(&self.path)
+    }
+}
+
+/// Whether `path` is named like a Falco/sysdig capture.
+pub fn is_capture_name(path: &Path) -> bool {
+    let name = path.as_os_str().as_encoded_bytes();
+    CAPTURE_ENDINGS.iter().any(|e| name.ends_with(e.as_bytes()))
 }
 
 /// Expands the paths in the order given: a file is taken as is (whatever its name, so a
 /// mistyped or foreign file gets a clear error when opened); a directory contributes every
-/// `*.rts` below it, recursively, sorted by path. A directory holding none is an input with a
-/// problem.
+/// `*.rts`, `*.scap` and `*.scap.gz` below it, recursively, sorted by path. A directory holding
+/// none is an input with a problem.
 pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
@@ -29,23 +76,18 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
             walk(p, &mut found, &mut problems);
             found.sort();
             if found.is_empty() && problems.is_empty() {
-                problems.push(Input {
-                    path: p.clone(),
-                    problem: Some(format!(
-                        "no .{TRACE_EXTENSION} traces in this directory (searched recursively)"
-                    )),
-                });
+                problems.push(Input::with_problem(
+                    p.clone(),
+                    format!(
+                        "no .{TRACE_EXTENSION} traces or .scap captures in this directory \
+                         (searched recursively)"
+                    ),
+                ));
             }
-            out.extend(found.into_iter().map(|path| Input {
-                path,
-                problem: None,
-            }));
+            out.extend(found.into_iter().map(Input::new));
             out.extend(problems);
         } else {
-            out.push(Input {
-                path: p.clone(),
-                problem: None,
-            });
+            out.push(Input::new(p.clone()));
         }
     }
     out
@@ -69,10 +111,10 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, problems: &mut Vec<Input>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            problems.push(Input {
-                path: dir.to_path_buf(),
-                problem: Some(format!("cannot list directory: {e}")),
-            });
+            problems.push(Input::with_problem(
+                dir.to_path_buf(),
+                format!("cannot list directory: {e}"),
+            ));
             return;
         }
     };
@@ -81,7 +123,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, problems: &mut Vec<Input>) {
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_dir() {
             walk(&path, found, problems);
-        } else if path.extension().is_some_and(|e| e == TRACE_EXTENSION) {
+        } else if path.extension().is_some_and(|e| e == TRACE_EXTENSION) || is_capture_name(&path) {
             found.push(path);
         }
     }
@@ -95,7 +137,15 @@ mod tests {
     fn directories_expand_sorted_and_files_stay_in_order() {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(d.path().join("b/c")).unwrap();
-        for f in ["b/c/2.rts", "b/1.rts", "a.rts", "b/notes.txt"] {
+        for f in [
+            "b/c/2.rts",
+            "b/1.rts",
+            "a.rts",
+            "b/notes.txt",
+            "b/0.scap",
+            "b/c/3.scap.gz",
+            "b/gz",
+        ] {
             std::fs::write(d.path().join(f), b"x").unwrap();
         }
         let empty = d.path().join("empty");
@@ -107,18 +157,20 @@ mod tests {
             paths,
             vec![
                 z,
+                d.path().join("b/0.scap"),
                 d.path().join("b/1.rts"),
                 d.path().join("b/c/2.rts"),
+                d.path().join("b/c/3.scap.gz"),
                 empty
             ]
         );
         assert!(
-            got[3]
+            got[5]
                 .problem
                 .as_deref()
                 .unwrap()
                 .contains("no .rts traces")
         );
-        assert!(got[..3].iter().all(|i| i.problem.is_none()));
+        assert!(got[..5].iter().all(|i| i.problem.is_none()));
     }
 }

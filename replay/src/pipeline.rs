@@ -250,7 +250,7 @@ fn drive(
             }
         };
         let hostname: Arc<str> = Arc::from(reader.header().hostname.as_str());
-        let trace: Arc<str> = Arc::from(input.path.display().to_string().as_str());
+        let trace: Arc<str> = Arc::from(input.name().display().to_string().as_str());
         {
             let r = &mut col.reports[i];
             r.hostname = reader.header().hostname.clone();
@@ -333,7 +333,7 @@ impl<'a> Collector<'a> {
             reports: inputs
                 .iter()
                 .map(|i| TraceReport {
-                    path: i.path.clone(),
+                    path: i.name().to_path_buf(),
                     ..Default::default()
                 })
                 .collect(),

@@ -119,10 +119,7 @@ fn every_column_says_what_the_engine_says() {
     let order = [0usize, 1, 2, 2, 2, 0, 1];
     let inputs: Vec<Input> = order
         .iter()
-        .map(|&i| Input {
-            path: paths[i].0.clone(),
-            problem: None,
-        })
+        .map(|&i| Input::new(paths[i].0.clone()))
         .collect();
     let out = dir.path().join("hits.parquet");
     // Row groups of 20 000 rows: several, closing inside blocks and between them.

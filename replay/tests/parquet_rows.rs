@@ -53,13 +53,7 @@ fn run(
     max_waiting_bytes: usize,
     piece_bytes: usize,
 ) -> (Vec<u8>, Vec<u8>) {
-    let inputs: Vec<Input> = inputs
-        .iter()
-        .map(|p| Input {
-            path: p.to_path_buf(),
-            problem: None,
-        })
-        .collect();
+    let inputs: Vec<Input> = inputs.iter().map(Input::new).collect();
     let opts = ReplayOptions {
         threads,
         max_in_flight: 0,

@@ -11,13 +11,16 @@ use rtsec_replay::export::{export, schema_table};
 use rtsec_replay::inputs;
 use rtsec_replay::summary::group;
 
+use crate::captures::CaptureImports;
+
 /// Export every event of traces to Parquet (one row per event, one column per resolved field:
 /// process, user, fd, container…), for DuckDB, Spark, Trino and friends.
 ///
 /// `--schema` prints the columns. Exit codes as for `rtsec replay`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Traces (.rts) or directories of traces, exported in the order given.
+    /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz: imported for the run) or
+    /// directories of them, exported in the order given.
     #[arg(value_name = "TRACE|DIR", required_unless_present = "schema")]
     pub traces: Vec<PathBuf>,
     /// The Parquet file to write.
@@ -53,7 +56,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if output.exists() && !args.force {
         bail!("{} exists; pass --force to replace it", output.display());
     }
-    let inputs = inputs::expand(&args.traces);
+    let imports = CaptureImports::new("export");
+    let inputs = imports.resolve(inputs::expand(&args.traces));
     let threads = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

@@ -12,17 +12,21 @@ use rtsec_replay::{
 };
 use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
 
+use crate::captures::CaptureImports;
+
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
 /// Blocks of all traces are judged in parallel; the output order (input order, then event
-/// order) and bytes are the same for every -j. Directories are searched for *.rts.
+/// order) and bytes are the same for every -j. Directories are searched for *.rts, *.scap and
+/// *.scap.gz; captures are imported into a temporary trace first (as `rtsec import` would).
 ///
 /// Exit codes: 0 every trace judged whole; 1 an input could not be judged (missing, not a
 /// trace, unreadable) or another error; 3 judged, but a trace is incomplete (kernel drops,
 /// skipped records, truncated or damaged file): the verdict may miss what was lost.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Traces (.rts) or directories of traces, judged in the order given.
+    /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz: imported for the run) or
+    /// directories of them, judged in the order given.
     #[arg(required = true, value_name = "TRACE|DIR")]
     pub traces: Vec<PathBuf>,
     /// Rules file, repeatable, loaded in order (default: the bundled rules; `<bundled>` names
@@ -76,7 +80,8 @@ pub enum Matching {
 pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let set = rtsec_replay::rules::load(&args.rules, None)?;
-    let inputs = inputs::expand(&args.traces);
+    let imports = CaptureImports::new("replay");
+    let inputs = imports.resolve(inputs::expand(&args.traces));
     let engine = Engine::new(
         &set,
         EngineOptions {

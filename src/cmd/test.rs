@@ -1,14 +1,13 @@
 //! `rtsec test PATH...`: regression tests of rule sets (traces + rules + expected hits).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use rtsec_capture::import::{ImportOptions, import};
 use rtsec_replay::harness::{self, HarnessOptions, Verdict};
+
+use crate::captures::CaptureImports;
 
 /// Run rule-set regression cases: every *.case.yaml under the paths (files as given).
 ///
@@ -39,8 +38,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for n in &notes {
         eprintln!("rtsec test: note: {n}");
     }
-    let scratch = ScapCache::new()?;
-    let convert = |p: &Path| scratch.convert(p);
+    let captures = CaptureImports::new("test");
+    let convert = |p: &Path| captures.trace_of(p).map(|(trace, _)| trace);
     let opts = HarnessOptions {
         threads: args
             .jobs
@@ -78,48 +77,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// .scap traces imported once per run into a private temporary directory.
-struct ScapCache {
-    dir: PathBuf,
-    done: Mutex<HashMap<PathBuf, PathBuf>>,
-}
-
-impl ScapCache {
-    fn new() -> Result<ScapCache> {
-        let dir = std::env::temp_dir().join(format!("rtsec-test-{}", std::process::id()));
-        Ok(ScapCache {
-            dir,
-            done: Mutex::new(HashMap::new()),
-        })
-    }
-
-    fn convert(&self, scap: &Path) -> Result<PathBuf, String> {
-        // One import at a time: two cases on the same capture wait for the first.
-        let mut done = self
-            .done
-            .lock()
-            .map_err(|_| "import lock poisoned".to_string())?;
-        if let Some(p) = done.get(scap) {
-            return Ok(p.clone());
-        }
-        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
-        let out = self.dir.join(format!("{}.rts", done.len()));
-        let opts = ImportOptions {
-            output: out.clone(),
-            force: true,
-            created_by: concat!("rtsec ", env!("CARGO_PKG_VERSION"), " (rtsec test)").into(),
-        };
-        // Damage in the capture is recorded in the trace's losses: the replay reports it.
-        import(scap, &opts, &mut |_| {}).map_err(|e| e.to_string())?;
-        done.insert(scap.to_path_buf(), out.clone());
-        Ok(out)
-    }
-}
-
-impl Drop for ScapCache {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }

@@ -227,18 +227,14 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
                 ),
             );
         }
-        let is_scap = written.ends_with(".scap") || written.ends_with(".scap.gz");
-        let path = match (is_scap, convert) {
+        let input = match (crate::inputs::is_capture_name(resolved), convert) {
             (true, Some(conv)) => match conv(resolved) {
-                Ok(p) => p,
+                Ok(p) => Input::imported(p, resolved.clone()),
                 Err(e) => return error(r, format!("trace {written}: cannot import: {e}")),
             },
-            _ => resolved.clone(),
+            _ => Input::new(resolved.clone()),
         };
-        inputs.push(Input {
-            path,
-            problem: None,
-        });
+        inputs.push(input);
     }
     let engine = Engine::new(
         &set,

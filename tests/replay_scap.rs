@@ -1,0 +1,257 @@
+//! Falco/sysdig captures given to `rtsec replay` and `rtsec export` as they are: imported for
+//! the run, judged as their `rtsec import`ed trace would be, named by the capture in the
+//! summary and the hits, completeness judged on what a live capture records.
+
+mod replay_support;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use replay_support::*;
+
+const RULES: &str = r#"
+- rule: open_from_cat
+  desc: cat opens a file
+  condition: evt.type=open and proc.name=cat
+  output: "cat opened %fd.name (pid=%proc.pid)"
+  priority: WARNING
+"#;
+
+fn capture(rel: &str) -> PathBuf {
+    let p = root().join("../shared/scap").join(rel);
+    assert!(
+        p.is_file(),
+        "{} is missing (see ../shared/scap)",
+        p.display()
+    );
+    p
+}
+
+const CAT_WRITE: &str = "falcosecurity-falco/test/trace_files/cat_write.scap";
+const EMPTY: &str = "falcosecurity-falco/test/trace_files/empty.scap";
+const SYSCALL: &str = "falcosecurity-falco/test/trace_files/syscall.scap";
+
+/// `rtsec ARGS...` with its temporary files in `tmp` (so leftovers can be looked for).
+fn rtsec_in(tmp: &Path, args: &[&dyn AsRef<OsStr>]) -> Output {
+    Command::new(RTSEC)
+        .current_dir(root())
+        .env("TZ", "UTC")
+        .env("TMPDIR", tmp)
+        .args(args.iter().map(|a| a.as_ref()))
+        .output()
+        .expect("run rtsec")
+}
+
+fn leftovers(tmp: &Path) -> Vec<String> {
+    std::fs::read_dir(tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("rtsec-import-"))
+        .collect()
+}
+
+#[test]
+fn a_capture_is_judged_like_its_imported_trace() {
+    let d = tempdir();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let rules = d.path().join("cat.yaml");
+    std::fs::write(&rules, RULES).unwrap();
+    let scap = capture(CAT_WRITE);
+
+    let imported = d.path().join("cat_write.rts");
+    let o = rtsec_in(&tmp, &[&"import", &scap.clone(), &"-o", &imported.clone()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let via_import = rtsec_in(
+        &tmp,
+        &[
+            &"replay",
+            &"--format",
+            &"json",
+            &"-r",
+            &rules.clone(),
+            &imported,
+        ],
+    );
+    let direct = rtsec_in(
+        &tmp,
+        &[
+            &"replay",
+            &"--format",
+            &"json",
+            &"-r",
+            &rules.clone(),
+            &scap.clone(),
+        ],
+    );
+    let alerts = stdout(&direct);
+    assert_eq!(
+        alerts.lines().count(),
+        4,
+        "the 4 open exits of cat:\n{alerts}"
+    );
+    assert_eq!(
+        alerts,
+        stdout(&via_import),
+        "same alerts as after `rtsec import`"
+    );
+
+    let err = stderr(&direct);
+    assert!(
+        err.contains(&format!("rtsec: imported {}: 43 events", scap.display())),
+        "the import is reported:\n{err}"
+    );
+    // The summary names the capture, and says what it lacks: one execve exit whose enter event
+    // came before the capture started (its arguments are empty), not the enter and procinfo
+    // events a live capture does not record either.
+    assert!(
+        err.contains(&format!(
+            "{}: 43 events, 4 hits, INCOMPLETE",
+            scap.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "1 source records were skipped (1 exit without its enter event, arguments left \
+             empty: execve"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("302 records of the source not recorded by design"),
+        "{err}"
+    );
+    assert_eq!(code(&direct), 3, "{err}");
+    assert_eq!(
+        leftovers(&tmp),
+        Vec::<String>::new(),
+        "the imported trace is removed"
+    );
+
+    // The hits' `trace` column names the capture, not the temporary trace.
+    let Some(py) = python() else { return };
+    let hits = d.path().join("hits.parquet");
+    let o = rtsec_in(
+        &tmp,
+        &[
+            &"replay",
+            &"-q",
+            &"-r",
+            &rules,
+            &"--parquet",
+            &hits.clone(),
+            &scap.clone(),
+        ],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let out = run_python(
+        &py,
+        "import sys, pyarrow.parquet as pq\n\
+         t = pq.read_table(sys.argv[1])\n\
+         print(t.num_rows, sorted(set(t.column('trace').to_pylist())))",
+        &[hits.to_str().unwrap()],
+    );
+    assert_eq!(out.trim(), format!("4 ['{}']", scap.display()));
+}
+
+#[test]
+fn captures_without_losses_are_complete_and_directories_hold_captures() {
+    let d = tempdir();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let dir = d.path().join("captures");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::copy(capture(EMPTY), dir.join("empty.scap")).unwrap();
+    // Falco's captures are gzip files: one found in a subdirectory as .scap.gz, and one
+    // uncompressed and named like nothing we know (found by its first bytes).
+    std::fs::copy(capture(SYSCALL), dir.join("sub/syscall.scap.gz")).unwrap();
+    let gz = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "gzip -dc '{}' > '{}'",
+            capture(SYSCALL).display(),
+            d.path().join("syscall.capture").display()
+        ))
+        .status()
+        .unwrap();
+    assert!(gz.success());
+    let o = rtsec_in(
+        &tmp,
+        &[
+            &"replay",
+            &"-q",
+            &"-r",
+            &falco_rules(),
+            &dir.clone(),
+            &d.path().join("syscall.capture"),
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(
+        code(&o),
+        0,
+        "complete: nothing a live capture records is missing\n{err}"
+    );
+    for (name, events) in [
+        (dir.join("empty.scap"), 0),
+        (dir.join("sub/syscall.scap.gz"), 6),
+        (d.path().join("syscall.capture"), 6),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "{}: {events} events, 0 hits, complete",
+                name.display()
+            )),
+            "{}:\n{err}",
+            name.display()
+        );
+    }
+    assert!(err.contains("3 traces judged, 12 events"), "{err}");
+    assert_eq!(leftovers(&tmp), Vec::<String>::new());
+}
+
+#[test]
+fn a_capture_that_cannot_be_imported_is_named_and_the_rest_judged() {
+    let d = tempdir();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let bad = d.path().join("broken.scap");
+    std::fs::write(&bad, b"this is not a capture at all").unwrap();
+    let good = capture(EMPTY);
+    let o = rtsec_in(&tmp, &[&"replay", &"-q", &bad.clone(), &good.clone()]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains(&format!("{}: NOT JUDGED: cannot import: ", bad.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{}: 0 events, 0 hits, complete", good.display())),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn export_takes_captures_too() {
+    let d = tempdir();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = d.path().join("events.parquet");
+    let scap = capture(CAT_WRITE);
+    let o = rtsec_in(&tmp, &[&"export", &scap.clone(), &"-o", &out.clone()]);
+    assert_eq!(code(&o), 3, "incomplete like the replay:\n{}", stderr(&o));
+    assert_eq!(leftovers(&tmp), Vec::<String>::new());
+    let Some(py) = python() else { return };
+    let rows = run_python(
+        &py,
+        "import sys, pyarrow.parquet as pq\n\
+         t = pq.read_table(sys.argv[1])\n\
+         print(t.num_rows, sorted(set(t.column('trace').to_pylist())))",
+        &[out.to_str().unwrap()],
+    );
+    assert_eq!(rows.trim(), format!("43 ['{}']", scap.display()));
+}
