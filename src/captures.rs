@@ -76,6 +76,16 @@ impl CaptureImports {
         Ok((out, Some(summary)))
     }
 
+    /// The trace to read for `path`: itself, or for a capture the trace imported from it (the
+    /// import reported on stderr, as in [`CaptureImports::resolve`]).
+    pub fn trace_for(&self, path: &Path) -> anyhow::Result<PathBuf> {
+        let input = self.resolve(vec![Input::new(path)]).remove(0);
+        match input.problem {
+            Some(p) => anyhow::bail!("{}: {p}", path.display()),
+            None => Ok(input.path),
+        }
+    }
+
     /// `inputs` with every capture among them (by name or by its first bytes) replaced by its
     /// imported trace; one that cannot be imported becomes an input with that problem. A line
     /// per import goes to stderr: imports take time, and the summary then names the capture.

@@ -255,3 +255,47 @@ fn export_takes_captures_too() {
     );
     assert_eq!(rows.trim(), format!("43 ['{}']", scap.display()));
 }
+
+#[test]
+fn events_and_inspect_read_captures_too() {
+    let d = tempdir();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let scap = capture(CAT_WRITE);
+    let o = rtsec_in(
+        &tmp,
+        &[&"events", &scap, &"-f", &"evt.type=open and proc.name=cat"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let lines = stdout(&o);
+    assert_eq!(lines.lines().count(), 4, "{lines}");
+    assert!(
+        lines.lines().all(|l| l.contains(" cat (20072) ")),
+        "{lines}"
+    );
+
+    let o = rtsec_in(&tmp, &[&"inspect", &scap]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(&format!("trace:       {}\n", scap.display())),
+        "{text}"
+    );
+    assert!(text.contains("events:      43\n"), "{text}");
+    assert!(
+        text.contains("SKIPPED:     1 records the source could not convert"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not recorded: 302 records of the source"),
+        "{text}"
+    );
+    assert_eq!(leftovers(&tmp), Vec::<String>::new());
+    let o = rtsec_in(&tmp, &[&"events", &d.path().join("missing.scap")]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("missing.scap: cannot import: "),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -8,12 +8,13 @@ use anyhow::Result;
 use rtsec_format::{EventView, TraceReader};
 use rtsec_rules::{Filter, HostTable, Scratch, clock_text, event_args, event_type};
 
+use crate::captures::CaptureImports;
 use crate::output::lossless;
 
 /// Print the events of a trace, one per line (or as JSON lines).
 #[derive(clap::Args)]
 pub struct Args {
-    /// The .rts trace to read.
+    /// The .rts trace to read, or a .scap capture (imported for the run).
     pub trace: PathBuf,
     /// Stop after this many events.
     #[arg(long, short = 'n')]
@@ -41,7 +42,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => None,
     };
     let mut scratch = Scratch::new();
-    let reader = TraceReader::open(&args.trace)?;
+    let imports = CaptureImports::new("events");
+    let reader = TraceReader::open(imports.trace_for(&args.trace)?)?;
     let mut hosts = HostTable::new();
     hosts.insert_recorded(&reader.header().hosts);
     scratch.set_hostname(&reader.header().hostname);

@@ -9,13 +9,15 @@ use rtsec_format::{Header, Losses, Notice, TraceReader};
 use rtsec_rules::iso8601_text;
 use serde::Serialize;
 
+use crate::captures::CaptureImports;
 use crate::output::{human_bytes, lossless};
 
 /// Show a trace's header, time span, events by type, processes, containers, drops and
 /// integrity notices.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The .rts trace to inspect.
+    /// The .rts trace to inspect, or a .scap capture (imported for the run: what rtsec makes
+    /// of it).
     pub trace: PathBuf,
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -51,12 +53,15 @@ struct Report {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let reader = TraceReader::open(&args.trace)?;
-    let report = if args.quick && reader.footer().is_some() {
+    let imports = CaptureImports::new("inspect");
+    let reader = TraceReader::open(imports.trace_for(&args.trace)?)?;
+    let mut report = if args.quick && reader.footer().is_some() {
         from_footer(&reader)
     } else {
         scan(&reader, args.salvage)?
     };
+    // An imported capture is named as the user named it, not by its temporary trace.
+    report.path = args.trace.display().to_string();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
