@@ -110,7 +110,16 @@ impl CaptureImports {
                         }
                         Input::imported(trace, input.path)
                     }
-                    Err(e) => Input::with_problem(input.path, format!("cannot import: {e}")),
+                    Err(e) => {
+                        let pipe = std::fs::metadata(&input.path).is_ok_and(|m| !m.is_file());
+                        let hint = if pipe {
+                            " (a pipe is read as a .scap capture: an rtsec trace must be given \
+                             as a file, it is read through its block index)"
+                        } else {
+                            ""
+                        };
+                        Input::with_problem(input.path, format!("cannot import: {e}{hint}"))
+                    }
                 }
             })
             .collect()
@@ -118,8 +127,15 @@ impl CaptureImports {
 }
 
 /// Whether `path` is to be imported: not an rtsec trace, and named like a capture or starting
-/// like one. A file that is neither stays an input, for the trace reader's clear error.
+/// like one. A file that is neither stays an input, for the trace reader's clear error. A pipe
+/// (`<(zcat x.scap.gz)`, `/dev/stdin`) is not looked into, which would eat its first bytes: it
+/// can only be a capture, as traces are read through their block index.
 fn is_capture(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) => return !m.is_dir(),
+        Err(_) => return inputs::is_capture_name(path),
+    }
     let mut head = [0u8; 8];
     let got = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))

@@ -299,3 +299,54 @@ fn events_and_inspect_read_captures_too() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_capture_can_come_through_a_pipe() {
+    let d = tempdir();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let rules = d.path().join("cat.yaml");
+    std::fs::write(&rules, RULES).unwrap();
+    let scap = std::fs::read(capture(CAT_WRITE)).unwrap();
+    let mut child = Command::new(RTSEC)
+        .current_dir(root())
+        .env("TMPDIR", &tmp)
+        .args(["replay", "--format", "json", "-r"])
+        .arg(&rules)
+        .arg("/dev/stdin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&scap).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&o).lines().count(), 4, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/dev/stdin: 43 events, 4 hits"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A trace cannot come through a pipe: said so, not a panic or a silent nothing.
+    let trace = std::fs::read(scenario("credentials")).unwrap();
+    let mut child = Command::new(RTSEC)
+        .current_dir(root())
+        .env("TMPDIR", &tmp)
+        .args(["replay", "/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The importer stops reading at the first block; the rest of the trace may not be taken.
+    let _ = child.stdin.take().unwrap().write_all(&trace);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("an rtsec trace must be given as a file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(leftovers(&tmp), Vec::<String>::new());
+}
