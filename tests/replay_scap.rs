@@ -43,6 +43,26 @@ fn rtsec_in(tmp: &Path, args: &[&dyn AsRef<OsStr>]) -> Output {
         .expect("run rtsec")
 }
 
+/// A directory for the test's files, and the temporary directory rtsec is given inside it.
+fn dirs() -> (tempfile::TempDir, PathBuf) {
+    let d = tempdir();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    (d, tmp)
+}
+
+/// The rows of a Parquet file and the distinct values of its `trace` column.
+fn rows_and_traces(py: &Path, file: &Path) -> String {
+    let out = run_python(
+        py,
+        "import sys, pyarrow.parquet as pq\n\
+         t = pq.read_table(sys.argv[1])\n\
+         print(t.num_rows, sorted(set(t.column('trace').to_pylist())))",
+        &[file.to_str().unwrap()],
+    );
+    out.trim().to_string()
+}
+
 fn leftovers(tmp: &Path) -> Vec<String> {
     std::fs::read_dir(tmp)
         .unwrap()
@@ -54,15 +74,13 @@ fn leftovers(tmp: &Path) -> Vec<String> {
 
 #[test]
 fn a_capture_is_judged_like_its_imported_trace() {
-    let d = tempdir();
-    let tmp = d.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (d, tmp) = dirs();
     let rules = d.path().join("cat.yaml");
     std::fs::write(&rules, RULES).unwrap();
     let scap = capture(CAT_WRITE);
 
     let imported = d.path().join("cat_write.rts");
-    let o = rtsec_in(&tmp, &[&"import", &scap.clone(), &"-o", &imported.clone()]);
+    let o = rtsec_in(&tmp, &[&"import", &scap, &"-o", &imported.clone()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let via_import = rtsec_in(
         &tmp,
@@ -83,7 +101,7 @@ fn a_capture_is_judged_like_its_imported_trace() {
             &"json",
             &"-r",
             &rules.clone(),
-            &scap.clone(),
+            &scap,
         ],
     );
     let alerts = stdout(&direct);
@@ -136,32 +154,18 @@ fn a_capture_is_judged_like_its_imported_trace() {
     let hits = d.path().join("hits.parquet");
     let o = rtsec_in(
         &tmp,
-        &[
-            &"replay",
-            &"-q",
-            &"-r",
-            &rules,
-            &"--parquet",
-            &hits.clone(),
-            &scap.clone(),
-        ],
+        &[&"replay", &"-q", &"-r", &rules, &"--parquet", &hits, &scap],
     );
     assert_eq!(code(&o), 3, "{}", stderr(&o));
-    let out = run_python(
-        &py,
-        "import sys, pyarrow.parquet as pq\n\
-         t = pq.read_table(sys.argv[1])\n\
-         print(t.num_rows, sorted(set(t.column('trace').to_pylist())))",
-        &[hits.to_str().unwrap()],
+    assert_eq!(
+        rows_and_traces(&py, &hits),
+        format!("4 ['{}']", scap.display())
     );
-    assert_eq!(out.trim(), format!("4 ['{}']", scap.display()));
 }
 
 #[test]
 fn captures_without_losses_are_complete_and_directories_hold_captures() {
-    let d = tempdir();
-    let tmp = d.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (d, tmp) = dirs();
     let dir = d.path().join("captures");
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::copy(capture(EMPTY), dir.join("empty.scap")).unwrap();
@@ -215,9 +219,7 @@ fn captures_without_losses_are_complete_and_directories_hold_captures() {
 
 #[test]
 fn a_capture_that_cannot_be_imported_is_named_and_the_rest_judged() {
-    let d = tempdir();
-    let tmp = d.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (d, tmp) = dirs();
     let bad = d.path().join("broken.scap");
     std::fs::write(&bad, b"this is not a capture at all").unwrap();
     let good = capture(EMPTY);
@@ -237,30 +239,22 @@ fn a_capture_that_cannot_be_imported_is_named_and_the_rest_judged() {
 
 #[test]
 fn export_takes_captures_too() {
-    let d = tempdir();
-    let tmp = d.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (d, tmp) = dirs();
     let out = d.path().join("events.parquet");
     let scap = capture(CAT_WRITE);
-    let o = rtsec_in(&tmp, &[&"export", &scap.clone(), &"-o", &out.clone()]);
+    let o = rtsec_in(&tmp, &[&"export", &scap, &"-o", &out]);
     assert_eq!(code(&o), 3, "incomplete like the replay:\n{}", stderr(&o));
     assert_eq!(leftovers(&tmp), Vec::<String>::new());
     let Some(py) = python() else { return };
-    let rows = run_python(
-        &py,
-        "import sys, pyarrow.parquet as pq\n\
-         t = pq.read_table(sys.argv[1])\n\
-         print(t.num_rows, sorted(set(t.column('trace').to_pylist())))",
-        &[out.to_str().unwrap()],
+    assert_eq!(
+        rows_and_traces(&py, &out),
+        format!("43 ['{}']", scap.display())
     );
-    assert_eq!(rows.trim(), format!("43 ['{}']", scap.display()));
 }
 
 #[test]
 fn events_and_inspect_read_captures_too() {
-    let d = tempdir();
-    let tmp = d.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (d, tmp) = dirs();
     let scap = capture(CAT_WRITE);
     let o = rtsec_in(
         &tmp,
@@ -302,9 +296,7 @@ fn events_and_inspect_read_captures_too() {
 
 #[test]
 fn a_capture_can_come_through_a_pipe() {
-    let d = tempdir();
-    let tmp = d.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (d, tmp) = dirs();
     let rules = d.path().join("cat.yaml");
     std::fs::write(&rules, RULES).unwrap();
     let scap = std::fs::read(capture(CAT_WRITE)).unwrap();
