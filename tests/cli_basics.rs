@@ -201,3 +201,54 @@ fn replay_selects_rules_by_tag_like_falco() {
     assert!(err.contains("no rule is enabled"), "{err}");
     assert_eq!(hits(&["--tag", "no-such-tag"]).0, 0);
 }
+
+#[test]
+fn a_rules_directory_loads_its_yaml_files_in_sorted_order_like_falco() {
+    let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/falco-rules");
+    let files = [
+        "falco-incubating_rules.yaml",
+        "falco-sandbox_rules.yaml",
+        "falco_rules.yaml",
+    ]
+    .map(|f| rules.join(f).display().to_string());
+    let by_dir = rtsec(&[
+        "replay",
+        "--format",
+        "json",
+        "-r",
+        rules.to_str().unwrap(),
+        &sample(),
+    ]);
+    let by_files = rtsec(&[
+        "replay",
+        "--format",
+        "json",
+        "-r",
+        &files[0],
+        "-r",
+        &files[1],
+        "-r",
+        &files[2],
+        &sample(),
+    ]);
+    assert_eq!(by_dir.status.code(), Some(0), "{}", stderr(&by_dir));
+    assert_eq!(stdout(&by_dir), stdout(&by_files));
+    assert!(!stdout(&by_dir).is_empty(), "the sample has alerts");
+    let o = rtsec(&["validate", "-r", rules.to_str().unwrap()]);
+    assert!(
+        stdout(&o).starts_with(&format!(
+            "Validating rules file(s):\n   {}\n   {}\n   {}\n",
+            files[0], files[1], files[2]
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let o = rtsec(&["replay", "-r", empty.path().to_str().unwrap(), &sample()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("a directory without rules files (*.yaml or *.yml"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -11,8 +11,9 @@ use crate::error::ReplayError;
 /// `rules: ['<bundled>']` in test cases), e.g. to load it before a file that extends its lists.
 pub const BUNDLED: &str = BUNDLED_NAME;
 
-/// Loads rules files in order (`<bundled>` is the bundled set); none at all means the bundled
-/// set. Paths are used as given; `base` (a case file's directory) resolves relative ones.
+/// Loads rules files in order (`<bundled>` is the bundled set, a directory its `*.yaml` and
+/// `*.yml` files as with Falco's `-r`); none at all means the bundled set. Paths are used as
+/// given; `base` (a case file's directory) resolves relative ones.
 pub fn load(paths: &[PathBuf], base: Option<&Path>) -> Result<RuleSet, ReplayError> {
     if paths.is_empty() {
         return RuleSet::bundled().map_err(|e| ReplayError::Rules(e.error.to_string()));
@@ -27,7 +28,8 @@ pub fn load(paths: &[PathBuf], base: Option<&Path>) -> Result<RuleSet, ReplayErr
             Some(b) if p.is_relative() => b.join(p),
             _ => p.clone(),
         };
-        sources.push(RuleSource::from_file(&full).map_err(|e| ReplayError::Rules(e.to_string()))?);
+        sources
+            .extend(RuleSource::from_path(&full).map_err(|e| ReplayError::Rules(e.to_string()))?);
     }
     rtsec_rules::load(&sources).map_err(|e| ReplayError::Rules(e.error.to_string()))
 }

@@ -111,4 +111,4 @@ pub use loader::{
 pub use output::time::{clock_text, iso8601_text};
 pub use output::{AlertBuf, FieldValue, OutputValue};
 pub use priority::Priority;
-pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource};
+pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource, rules_files};

@@ -1,7 +1,7 @@
 //! Rules sources (files, the bundled set) and turning byte offsets into lines, columns and
 //! caret snippets.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::RulesError;
 
@@ -10,6 +10,36 @@ pub const BUNDLED_NAME: &str = "<bundled>";
 
 /// rtsec's own default ruleset (Falco syntax), compiled into the binary.
 pub const BUNDLED_RULES: &str = include_str!("../bundled/rtsec_rules.yaml");
+
+/// The rules files `path` stands for: itself, or for a directory what Falco's `-r DIR` loads:
+/// the regular files directly in it (symbolic links followed, subdirectories not searched)
+/// named `*.yaml` or `*.yml`, in the order of their sorted paths. A directory without any is an
+/// error: a rules directory that adds nothing is a mistake to point out.
+pub fn rules_files(path: &Path) -> Result<Vec<PathBuf>, RulesError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let io = |source| RulesError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        let p = entry.map_err(io)?.path();
+        let yaml = p.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if yaml && p.is_file() {
+            files.push(p);
+        }
+    }
+    if files.is_empty() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "a directory without rules files (*.yaml or *.yml directly in it)",
+        )));
+    }
+    files.sort();
+    Ok(files)
+}
 
 /// The text of one rules file and the name it is reported under.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +56,14 @@ impl RuleSource {
             name: name.into(),
             text: text.into(),
         }
+    }
+
+    /// Reads a rules file, or every rules file of a directory (see [`rules_files`]).
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Vec<Self>, RulesError> {
+        rules_files(path.as_ref())?
+            .iter()
+            .map(RuleSource::from_file)
+            .collect()
     }
 
     /// Reads a rules file. Invalid UTF-8 is an error naming the file (YAML is text).

@@ -658,3 +658,48 @@ fn output_errors_point_at_the_token() {
     );
     assert_eq!((d.line, d.column), (4, 16), "{d:?}");
 }
+
+#[test]
+fn a_directory_stands_for_its_yaml_files_in_sorted_order_as_with_falco() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    // b.yml appends to a list a.yaml defines: only a.yaml first loads.
+    std::fs::write(
+        dir.join("a.yaml"),
+        "- list: shells\n  items: [bash]\n- rule: shell\n  desc: d\n  condition: evt.type = execve and proc.name in (shells)\n  output: o\n  priority: WARNING\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.yml"),
+        "- list: shells\n  items: [zsh]\n  append: true\n",
+    )
+    .unwrap();
+    // Neither a file of another name nor a subdirectory is read (both would fail to load).
+    std::fs::write(dir.join("notes.txt"), "not: [yaml").unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/c.yaml"), "- rule: [").unwrap();
+
+    assert!(
+        rtsec_rules::load_files(&[dir.join("b.yml"), dir.join("a.yaml")]).is_err(),
+        "the other order does not load"
+    );
+    let files = rtsec_rules::rules_files(dir).unwrap();
+    assert_eq!(files, [dir.join("a.yaml"), dir.join("b.yml")]);
+    let set = rtsec_rules::load_files(&[dir]).unwrap_or_else(|e| panic!("{}", e.error));
+    assert_eq!(set.counts().rules, 1);
+    let files: Vec<String> = set.rules().map(|r| r.file.clone()).collect();
+    assert_eq!(files, [dir.join("a.yaml").display().to_string()]);
+
+    let empty = dir.join("sub/empty");
+    std::fs::create_dir(&empty).unwrap();
+    let e = rtsec_rules::load_files(&[&empty])
+        .err()
+        .expect("an empty directory fails");
+    assert!(
+        e.error
+            .to_string()
+            .contains("a directory without rules files"),
+        "{}",
+        e.error
+    );
+}

@@ -28,8 +28,9 @@ pub struct Args {
     /// Print only events matching this Falco condition (as `sysdig -r TRACE 'CONDITION'`).
     #[arg(long, short = 'f', value_name = "CONDITION")]
     pub filter: Option<String>,
-    /// Rules files whose lists and macros the filter may use, loaded in order.
-    #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE", requires = "filter")]
+    /// Rules files (or directories of them) whose lists and macros the filter may use, loaded
+    /// in order.
+    #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE|DIR", requires = "filter")]
     pub rules: Vec<PathBuf>,
 }
 

@@ -29,9 +29,10 @@ pub struct Args {
     /// directories of them, judged in the order given.
     #[arg(required = true, value_name = "TRACE|DIR")]
     pub traces: Vec<PathBuf>,
-    /// Rules file, repeatable, loaded in order (default: the bundled rules; `<bundled>` names
-    /// them, e.g. before a file that extends their lists).
-    #[arg(long = "rules", short = 'r', value_name = "FILE")]
+    /// Rules file or directory (its *.yaml and *.yml files, sorted, as with `falco -r`),
+    /// repeatable, loaded in order (default: the bundled rules; `<bundled>` names them, e.g.
+    /// before a file that extends their lists).
+    #[arg(long = "rules", short = 'r', value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
     /// Alert format on stdout: Falco's text line or Falco's JSON (one object per line).
     #[arg(long, value_enum, default_value = "text")]

@@ -21,8 +21,8 @@ pub enum Command {
 
 #[derive(clap::Args)]
 pub struct ListArgs {
-    /// Rules files, loaded in order (default: rtsec's bundled rules).
-    #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE")]
+    /// Rules files or directories of them, loaded in order (default: rtsec's bundled rules).
+    #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
     /// One JSON object per rule instead of a table.
     #[arg(long)]

@@ -10,8 +10,9 @@ use anyhow::Result;
 /// Check rules files: syntax, fields, macros, lists, outputs.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Rules files, loaded in order as Falco would (default: rtsec's bundled rules).
-    #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE")]
+    /// Rules files or directories of them, loaded in order as Falco would (default: rtsec's
+    /// bundled rules).
+    #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
 }
 
@@ -19,7 +20,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let names: Vec<String> = if args.rules.is_empty() {
         vec![rtsec_rules::BUNDLED_NAME.to_string()]
     } else {
-        args.rules.iter().map(|p| p.display().to_string()).collect()
+        // A directory is named by the files it contributes (an unreadable one as given: the
+        // load below reports why).
+        args.rules
+            .iter()
+            .flat_map(|p| rtsec_rules::rules_files(p).unwrap_or_else(|_| vec![p.clone()]))
+            .map(|p| p.display().to_string())
+            .collect()
     };
     let result = if args.rules.is_empty() {
         rtsec_rules::RuleSet::bundled()

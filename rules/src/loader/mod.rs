@@ -165,12 +165,12 @@ pub fn load(sources: &[RuleSource]) -> Result<RuleSet, LoadFailure> {
     })
 }
 
-/// Reads and loads rules files in order.
+/// Reads and loads rules files (or directories of them, see [`RuleSource::from_path`]) in order.
 pub fn load_files<P: AsRef<Path>>(paths: &[P]) -> Result<RuleSet, LoadFailure> {
     let mut sources = Vec::with_capacity(paths.len());
     for p in paths {
-        match RuleSource::from_file(p) {
-            Ok(s) => sources.push(s),
+        match RuleSource::from_path(p) {
+            Ok(s) => sources.extend(s),
             Err(error) => {
                 return Err(LoadFailure {
                     error,
