@@ -61,61 +61,76 @@ impl ColumnType {
     }
 }
 
-/// The Falco fields exported for every event, in column order, with their types.
-pub const EXPORT_FIELDS: &[(&str, ColumnType)] = {
+/// What an exported field's value depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The event itself (its type, arguments, thread, fd).
+    Event,
+    /// Only the event's process record and the records it refers to (parents, user, group,
+    /// container): the same for every event of a process version in a block, so rendered once
+    /// per process and block. A field reading anything of the event (`proc.duration` reads its
+    /// time) must not be here: `tests/export_values.rs` compares the export with the fields
+    /// read event by event.
+    Process,
+}
+
+/// The Falco fields exported for every event, in column order, with their types and what
+/// their values depend on.
+pub const EXPORT_FIELDS: &[(&str, ColumnType, Scope)] = {
     use ColumnType::*;
+    use Scope::*;
     &[
-        ("evt.type", String),
-        ("evt.cpu", UInt64),
-        ("evt.res", String),
-        ("evt.rawres", Int64),
-        ("evt.failed", Bool),
-        ("evt.args", String),
-        ("thread.tid", Int64),
-        ("thread.vtid", Int64),
-        ("proc.pid", Int64),
-        ("proc.ppid", Int64),
-        ("proc.vpid", Int64),
-        ("proc.sid", Int64),
-        ("proc.name", String),
-        ("proc.exe", String),
-        ("proc.exepath", String),
-        ("proc.args", String),
-        ("proc.cmdline", String),
-        ("proc.cwd", String),
-        ("proc.tty", UInt64),
-        ("proc.pname", String),
-        ("proc.pexepath", String),
-        ("proc.pcmdline", String),
-        ("proc.aname[2]", String),
-        ("proc.is_exe_writable", Bool),
-        ("proc.is_exe_upper_layer", Bool),
-        ("proc.is_exe_from_memfd", Bool),
-        ("thread.cap_effective", String),
-        ("user.uid", UInt64),
-        ("user.name", String),
-        ("user.loginuid", Int64),
-        ("user.loginname", String),
-        ("group.gid", UInt64),
-        ("group.name", String),
-        ("fd.num", Int64),
-        ("fd.type", String),
-        ("fd.name", String),
-        ("fd.nameraw", String),
-        ("fd.directory", String),
-        ("fd.l4proto", String),
-        ("fd.cip", String),
-        ("fd.cport", UInt64),
-        ("fd.sip", String),
-        ("fd.sport", UInt64),
-        ("container.id", String),
-        ("container.name", String),
-        ("container.image.repository", String),
-        ("container.image.tag", String),
-        ("container.type", String),
-        ("container.privileged", Bool),
-        ("k8s.ns.name", String),
-        ("k8s.pod.name", String),
+        ("evt.type", String, Event),
+        ("evt.cpu", UInt64, Event),
+        ("evt.res", String, Event),
+        ("evt.rawres", Int64, Event),
+        ("evt.failed", Bool, Event),
+        ("evt.args", String, Event),
+        ("thread.tid", Int64, Event),
+        ("thread.vtid", Int64, Event),
+        ("proc.pid", Int64, Process),
+        ("proc.ppid", Int64, Process),
+        ("proc.vpid", Int64, Process),
+        ("proc.sid", Int64, Process),
+        ("proc.name", String, Process),
+        ("proc.exe", String, Process),
+        ("proc.exepath", String, Process),
+        ("proc.args", String, Process),
+        ("proc.cmdline", String, Process),
+        ("proc.cwd", String, Process),
+        ("proc.tty", UInt64, Process),
+        ("proc.pname", String, Process),
+        ("proc.pexepath", String, Process),
+        ("proc.pcmdline", String, Process),
+        ("proc.aname[2]", String, Process),
+        ("proc.is_exe_writable", Bool, Process),
+        ("proc.is_exe_upper_layer", Bool, Process),
+        ("proc.is_exe_from_memfd", Bool, Process),
+        ("thread.cap_effective", String, Process),
+        ("user.uid", UInt64, Process),
+        ("user.name", String, Process),
+        ("user.loginuid", Int64, Process),
+        ("user.loginname", String, Process),
+        ("group.gid", UInt64, Process),
+        ("group.name", String, Process),
+        ("fd.num", Int64, Event),
+        ("fd.type", String, Event),
+        ("fd.name", String, Event),
+        ("fd.nameraw", String, Event),
+        ("fd.directory", String, Event),
+        ("fd.l4proto", String, Event),
+        ("fd.cip", String, Event),
+        ("fd.cport", UInt64, Event),
+        ("fd.sip", String, Event),
+        ("fd.sport", UInt64, Event),
+        ("container.id", String, Process),
+        ("container.name", String, Process),
+        ("container.image.repository", String, Process),
+        ("container.image.tag", String, Process),
+        ("container.type", String, Process),
+        ("container.privileged", Bool, Process),
+        ("k8s.ns.name", String, Process),
+        ("k8s.pod.name", String, Process),
     ]
 };
 
@@ -139,7 +154,7 @@ pub fn schema_table() -> Vec<(String, &'static str, String)> {
             "evt.time (ns since the epoch)".into(),
         ),
     ];
-    for (f, t) in EXPORT_FIELDS {
+    for (f, t, _) in EXPORT_FIELDS {
         v.push((column_name(f), t.name(), f.to_string()));
     }
     v
@@ -147,7 +162,7 @@ pub fn schema_table() -> Vec<(String, &'static str, String)> {
 
 /// The Arrow schema of events files.
 pub fn events_schema() -> SchemaRef {
-    EventsBatch::new(0).finish().schema()
+    EventsBatch::new(0, &[]).finish().schema()
 }
 
 enum Col {
@@ -164,11 +179,13 @@ struct EventsBatch {
     num: UInt64Builder,
     time: TimestampNanosecondBuilder,
     cols: Vec<Col>,
-    text: String,
 }
 
 impl EventsBatch {
-    fn new(capacity: usize) -> Self {
+    /// Room for `capacity` rows, and for `text_bytes[i]` bytes of the `i`-th column's values
+    /// (the sizes of the chunk before, see [`EventsBatch::text_bytes`]): string columns that
+    /// grew from nothing in every chunk cost a copy per doubling.
+    fn new(capacity: usize, text_bytes: &[usize]) -> Self {
         EventsBatch {
             trace: StringBuilder::with_capacity(capacity, capacity * 16),
             hostname: StringBuilder::with_capacity(capacity, capacity * 8),
@@ -176,14 +193,17 @@ impl EventsBatch {
             time: TimestampNanosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
             cols: EXPORT_FIELDS
                 .iter()
-                .map(|(_, t)| match t {
-                    ColumnType::String => Col::Str(StringBuilder::with_capacity(capacity, 0)),
+                .enumerate()
+                .map(|(i, (_, t, _))| match t {
+                    ColumnType::String => Col::Str(StringBuilder::with_capacity(
+                        capacity,
+                        text_bytes.get(i).copied().unwrap_or(0),
+                    )),
                     ColumnType::Int64 => Col::I64(Int64Builder::with_capacity(capacity)),
                     ColumnType::UInt64 => Col::U64(UInt64Builder::with_capacity(capacity)),
                     ColumnType::Bool => Col::Bool(BooleanBuilder::with_capacity(capacity)),
                 })
                 .collect(),
-            text: String::new(),
         }
     }
 
@@ -191,36 +211,44 @@ impl EventsBatch {
         self.num.len()
     }
 
-    fn push<'a>(
-        &mut self,
-        trace: &str,
-        hostname: &str,
-        num: u64,
-        ts: u64,
-        values: impl Iterator<Item = FieldValue<'a>>,
-    ) {
+    /// Bytes of values in each field column so far (0 for the non-string ones).
+    fn text_bytes(&self) -> Vec<usize> {
+        self.cols
+            .iter()
+            .map(|c| match c {
+                Col::Str(b) => b.values_slice().len(),
+                _ => 0,
+            })
+            .collect()
+    }
+
+    /// Starts a row with the trace's columns; then [`EventsBatch::value`] for every field.
+    fn begin(&mut self, trace: &str, hostname: &str, num: u64, ts: u64) {
         self.trace.append_value(trace);
         self.hostname.append_value(hostname);
         self.num.append_value(num);
         self.time.append_value(ts as i64);
-        for (c, v) in self.cols.iter_mut().zip(values) {
-            match c {
-                Col::Str(b) => append_text(b, v, &mut self.text),
-                Col::I64(b) => match v {
-                    FieldValue::Int(x) => b.append_value(x),
-                    FieldValue::UInt(x) => b.append_option(i64::try_from(x).ok()),
-                    _ => b.append_null(),
-                },
-                Col::U64(b) => match v {
-                    FieldValue::UInt(x) => b.append_value(x),
-                    FieldValue::Int(x) => b.append_option(u64::try_from(x).ok()),
-                    _ => b.append_null(),
-                },
-                Col::Bool(b) => match v {
-                    FieldValue::Bool(x) => b.append_value(x),
-                    _ => b.append_null(),
-                },
-            }
+    }
+
+    /// The value of the `i`-th of [`EXPORT_FIELDS`] for the current row.
+    #[inline]
+    fn value(&mut self, i: usize, v: FieldValue<'_>) {
+        match &mut self.cols[i] {
+            Col::Str(b) => append_text(b, v),
+            Col::I64(b) => match v {
+                FieldValue::Int(x) => b.append_value(x),
+                FieldValue::UInt(x) => b.append_option(i64::try_from(x).ok()),
+                _ => b.append_null(),
+            },
+            Col::U64(b) => match v {
+                FieldValue::UInt(x) => b.append_value(x),
+                FieldValue::Int(x) => b.append_option(u64::try_from(x).ok()),
+                _ => b.append_null(),
+            },
+            Col::Bool(b) => match v {
+                FieldValue::Bool(x) => b.append_value(x),
+                _ => b.append_null(),
+            },
         }
     }
 
@@ -238,7 +266,7 @@ impl EventsBatch {
             Arc::new(self.num.finish()),
             Arc::new(time),
         ];
-        for ((name, _), c) in EXPORT_FIELDS.iter().zip(self.cols.iter_mut()) {
+        for ((name, ..), c) in EXPORT_FIELDS.iter().zip(self.cols.iter_mut()) {
             let a: ArrayRef = match c {
                 Col::Str(b) => Arc::new(b.finish()),
                 Col::I64(b) => Arc::new(b.finish()),
@@ -254,8 +282,81 @@ impl EventsBatch {
 }
 
 struct Exporter {
-    fields: FieldReader,
+    /// Readers of the [`Scope::Event`] and the [`Scope::Process`] fields.
+    event_fields: FieldReader,
+    process_fields: FieldReader,
+    /// Per column of [`EXPORT_FIELDS`]: its scope and its index in that scope's reader.
+    columns: Vec<(Scope, usize)>,
     encoder: RowGroupEncoder,
+}
+
+impl Exporter {
+    fn new() -> Result<Exporter, ReplayError> {
+        let names = |scope: Scope| -> Vec<&str> {
+            EXPORT_FIELDS
+                .iter()
+                .filter(|(.., s)| *s == scope)
+                .map(|(f, ..)| *f)
+                .collect()
+        };
+        let mut seen = [0usize; 2];
+        let columns = EXPORT_FIELDS
+            .iter()
+            .map(|&(.., scope)| {
+                let n = &mut seen[scope as usize];
+                *n += 1;
+                (scope, *n - 1)
+            })
+            .collect();
+        Ok(Exporter {
+            event_fields: FieldReader::new(&names(Scope::Event))?,
+            process_fields: FieldReader::new(&names(Scope::Process))?,
+            columns,
+            encoder: RowGroupEncoder::new(events_schema(), "events", EVENTS_SCHEMA_VERSION)?,
+        })
+    }
+}
+
+/// The [`Scope::Process`] values of recently seen processes of one block. Direct-mapped by
+/// process record: a process's events come close together, and a block can hold thousands of
+/// processes (a value per process each would cost tens of MiB per block in flight).
+struct ProcessValues {
+    /// Per entry: the process record whose values it holds (`u32::MAX`: none yet; events
+    /// without a process use `NO_PROCESS`).
+    owner: Vec<u32>,
+    rendered: Vec<AlertBuf>,
+}
+
+impl ProcessValues {
+    const ENTRIES: usize = 1024;
+    const NO_PROCESS: u32 = u32::MAX - 1;
+
+    fn new() -> Self {
+        ProcessValues {
+            owner: vec![u32::MAX; Self::ENTRIES],
+            rendered: (0..Self::ENTRIES).map(|_| AlertBuf::new()).collect(),
+        }
+    }
+
+    /// The values for `ev`'s process, rendered unless the entry holds them already.
+    fn of(
+        &mut self,
+        ev: &rtsec_format::EventView<'_>,
+        fields: &FieldReader,
+        scratch: &mut Scratch,
+    ) -> &AlertBuf {
+        // A reference past the block's processes reads as no process, as for rendering.
+        let owner = match ev.event.proc {
+            Some(r) if (r as usize) < ev.block.processes.len() => r,
+            _ => Self::NO_PROCESS,
+        };
+        let e = owner as usize % Self::ENTRIES;
+        if self.owner[e] != owner {
+            fields.render(ev, scratch, &mut self.rendered[e]);
+            self.owner[e] = owner;
+        }
+        &self.rendered[e]
+    }
 }
 
 impl BlockWork for Exporter {
@@ -278,21 +379,25 @@ impl BlockWork for Exporter {
         out.decode_ns = t1 - t0;
         scratch.set_hostname(&job.hostname);
         let mut rows = RowGroupStream::new(&self.encoder);
-        let mut batch = EventsBatch::new(CHUNK_ROWS.min(block.events.len()));
-        // One buffer for every event's values: nothing allocated per event.
+        let mut batch = EventsBatch::new(CHUNK_ROWS.min(block.events.len()), &[]);
+        // One buffer for every event's own values, one per process for the process's.
         let mut buf = AlertBuf::new();
+        let mut processes = ProcessValues::new();
         for ev in block.events() {
-            self.fields.render(&ev, scratch, &mut buf);
-            batch.push(
-                &job.trace,
-                &job.hostname,
-                ev.num,
-                ev.event.ts,
-                self.fields.values(&buf),
-            );
+            self.event_fields.render(&ev, scratch, &mut buf);
+            let process = processes.of(&ev, &self.process_fields, scratch);
+            batch.begin(&job.trace, &job.hostname, ev.num, ev.event.ts);
+            for (i, &(scope, j)) in self.columns.iter().enumerate() {
+                let v = match scope {
+                    Scope::Event => self.event_fields.value(&buf, j),
+                    Scope::Process => self.process_fields.value(process, j),
+                };
+                batch.value(i, v);
+            }
             if batch.len() == CHUNK_ROWS {
+                let sizes = batch.text_bytes();
                 crate::judge::push_chunk(&mut rows, batch.finish(), &mut out.rows_error);
-                batch = EventsBatch::new(CHUNK_ROWS);
+                batch = EventsBatch::new(CHUNK_ROWS, &sizes);
             }
         }
         if batch.len() != 0 {
@@ -314,11 +419,7 @@ pub fn export(
     threads: usize,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Summary, ParquetStats), ReplayError> {
-    let names: Vec<&str> = EXPORT_FIELDS.iter().map(|(f, _)| *f).collect();
-    let work = Exporter {
-        fields: FieldReader::new(&names)?,
-        encoder: RowGroupEncoder::new(events_schema(), "events", EVENTS_SCHEMA_VERSION)?,
-    };
+    let work = Exporter::new()?;
     let mut file = ParquetFile::create(output, events_schema(), "events", EVENTS_SCHEMA_VERSION)?;
     let opts = ReplayOptions {
         threads,
@@ -345,23 +446,35 @@ pub fn export(
 }
 
 /// Appends a value as text (numbers and booleans printed, missing → null).
-fn append_text(b: &mut StringBuilder, v: FieldValue<'_>, buf: &mut String) {
-    use std::fmt::Write;
+fn append_text(b: &mut StringBuilder, v: FieldValue<'_>) {
+    let mut digits = [0u8; 21];
     match v {
         FieldValue::Null => b.append_null(),
         FieldValue::String(s) => b.append_value(s),
-        FieldValue::Int(x) => {
-            buf.clear();
-            let _ = write!(buf, "{x}");
-            b.append_value(&*buf);
-        }
-        FieldValue::UInt(x) => {
-            buf.clear();
-            let _ = write!(buf, "{x}");
-            b.append_value(&*buf);
-        }
+        FieldValue::Int(x) => b.append_value(decimal(x.unsigned_abs(), x < 0, &mut digits)),
+        FieldValue::UInt(x) => b.append_value(decimal(x, false, &mut digits)),
         FieldValue::Bool(x) => b.append_value(if x { "true" } else { "false" }),
     }
+}
+
+/// `x` (negated if `negative`) in decimal, written at the end of `buf` (no formatter: this
+/// runs for every number of every event).
+fn decimal(mut x: u64, negative: bool, buf: &mut [u8; 21]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    if negative {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    // SAFETY: ASCII digits and '-' only.
+    unsafe { std::str::from_utf8_unchecked(&buf[at..]) }
 }
 
 #[cfg(test)]
@@ -369,9 +482,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn numbers_as_text_are_decimal() {
+        let mut buf = [0u8; 21];
+        for x in [0i64, 7, -7, 10, -1234567890, i64::MAX, i64::MIN] {
+            assert_eq!(decimal(x.unsigned_abs(), x < 0, &mut buf), x.to_string());
+        }
+        assert_eq!(decimal(u64::MAX, false, &mut buf), u64::MAX.to_string());
+    }
+
+    #[test]
     fn every_field_resolves_and_the_schema_matches_the_table() {
-        let names: Vec<&str> = EXPORT_FIELDS.iter().map(|(f, _)| *f).collect();
+        let names: Vec<&str> = EXPORT_FIELDS.iter().map(|(f, ..)| *f).collect();
         FieldReader::new(&names).expect("all export fields are known to the rules engine");
+        Exporter::new().expect("both scopes' readers build");
         let schema = events_schema();
         let table = schema_table();
         assert_eq!(schema.fields().len(), table.len());

@@ -75,7 +75,8 @@ impl FieldReader {
     }
 
     /// The value of the `i`-th field in a [`FieldReader::render`].
-    fn value<'a>(&self, buf: &'a AlertBuf, i: usize) -> FieldValue<'a> {
+    #[inline]
+    pub fn value<'a>(&self, buf: &'a AlertBuf, i: usize) -> FieldValue<'a> {
         match self.order.get(i) {
             Some(&k) => buf.field_value(k),
             None => FieldValue::Null,
