@@ -12,7 +12,7 @@ use crate::filter::program::{self, Checks, Code};
 use crate::filter::refuted::{Dim, MAX_RULES};
 use crate::filter::{Bufs, Node};
 use crate::loader::{Inner, RuleInfo, RuleSet};
-use crate::output::{AlertBuf, OutputValue, time};
+use crate::output::{AlertBuf, AlertFormat, OutputValue, time};
 use crate::priority::Priority;
 
 /// Falco's `rule_matching`.
@@ -35,6 +35,11 @@ pub struct EngineOptions {
     pub hosts: HostTable,
     /// Which rules run, by tag (Falco's `-t` and `-T`).
     pub tags: TagSelection,
+    /// falco.yaml's `rules:` commands, applied in order to each rule's `enabled` before the
+    /// priority and tag selections.
+    pub commands: Vec<RuleCommand>,
+    /// falco.yaml's settings of the alert line and the JSON alert.
+    pub format: AlertFormat,
 }
 
 impl Default for EngineOptions {
@@ -44,6 +49,8 @@ impl Default for EngineOptions {
             min_priority: Priority::Debug,
             hosts: HostTable::new(),
             tags: TagSelection::default(),
+            commands: Vec::new(),
+            format: AlertFormat::default(),
         }
     }
 }
@@ -63,6 +70,57 @@ impl TagSelection {
         (self.only.is_empty() || tags.iter().any(|t| self.only.contains(t)))
             && !tags.iter().any(|t| self.skip.contains(t))
     }
+}
+
+/// One entry of falco.yaml's `rules:` list (Falco ≥ 0.38): enable or disable every loaded rule
+/// whose name matches a pattern (`*` for any run of characters, as Falco's wildcards) or that
+/// carries a tag. Commands apply in order, starting from each rule's `enabled`, so an `enable`
+/// can turn on a rule its file disables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleCommand {
+    pub enable: bool,
+    pub target: RuleTarget,
+}
+
+/// What a [`RuleCommand`] applies to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleTarget {
+    /// Rules whose name matches this wildcard pattern.
+    Name(String),
+    /// Rules with this tag.
+    Tag(String),
+}
+
+impl RuleCommand {
+    /// Whether `rule` is enabled after this command, given whether it was before.
+    pub fn apply(&self, rule: &RuleInfo, enabled: bool) -> bool {
+        let hit = match &self.target {
+            RuleTarget::Name(p) => matches_wildcard(p, &rule.name),
+            RuleTarget::Tag(t) => rule.tags.iter().any(|x| x == t),
+        };
+        if hit { self.enable } else { enabled }
+    }
+}
+
+/// Falco's `matches_wildcard`: `*` stands for any run of characters, everything else for
+/// itself.
+pub fn matches_wildcard(pattern: &str, s: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = s.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty(); // no `*` at all
+    };
+    for p in middle {
+        match rest.find(p) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// Index of a rule in its [`RuleSet`] (its position in [`RuleSet::rules`]).
@@ -130,17 +188,17 @@ pub struct Alert<'e> {
     pub output_fields: Vec<(String, OutputValue)>,
     /// Falco's `hostname` for the JSON line.
     pub hostname: String,
+    /// Falco's text line (see [`Alert::text_line`]).
+    pub line: String,
+    /// The engine's alert settings.
+    pub format: AlertFormat,
 }
 
 impl Alert<'_> {
-    /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output` (local time).
+    /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output` (local time), or with the
+    /// ISO 8601 time of `time_format_iso_8601`.
     pub fn text_line(&self) -> String {
-        format!(
-            "{}: {} {}",
-            time::clock_text(self.ts),
-            self.rule.priority.as_str(),
-            self.output
-        )
+        self.line.clone()
     }
 
     /// The event time as Falco's JSON `time` (UTC, ISO-8601 with ns).
@@ -155,17 +213,27 @@ impl Alert<'_> {
         for (k, v) in &self.output_fields {
             fields.insert(k.clone(), v.to_json());
         }
+        let f = self.format;
         let mut m = serde_json::Map::new();
         m.insert("hostname".into(), self.hostname.clone().into());
-        m.insert("output".into(), self.text_line().into());
-        m.insert("output_fields".into(), serde_json::Value::Object(fields));
+        if f.json_include_message_property {
+            m.insert("message".into(), self.output.clone().into());
+        }
+        if f.json_include_output_property {
+            m.insert("output".into(), self.text_line().into());
+        }
+        if f.json_include_output_fields_property {
+            m.insert("output_fields".into(), serde_json::Value::Object(fields));
+        }
         m.insert("priority".into(), self.rule.priority.as_str().into());
         m.insert("rule".into(), self.rule.name.clone().into());
         m.insert("source".into(), self.rule.source.clone().into());
-        m.insert(
-            "tags".into(),
-            serde_json::Value::Array(self.rule.tags.iter().map(|t| t.clone().into()).collect()),
-        );
+        if f.json_include_tags_property {
+            m.insert(
+                "tags".into(),
+                serde_json::Value::Array(self.rule.tags.iter().map(|t| t.clone().into()).collect()),
+            );
+        }
         m.insert("time".into(), self.time_iso8601().into());
         serde_json::Value::Object(m)
     }
@@ -197,10 +265,11 @@ impl Engine {
         let mut by_key: Vec<Vec<(RuleId, Option<Node>)>> = vec![Vec::new(); NUM_KEYS];
         let mut shared: FxHashMap<RuleId, (u32, std::ops::Range<usize>)> = Default::default();
         for (i, r) in inner.rules.iter().enumerate() {
-            if !r.info.enabled
-                || r.info.priority > options.min_priority
-                || !options.tags.admits(&r.info.tags)
-            {
+            let on = options
+                .commands
+                .iter()
+                .fold(r.info.enabled, |on, c| c.apply(&r.info, on));
+            if !on || r.info.priority > options.min_priority || !options.tags.admits(&r.info.tags) {
                 continue;
             }
             let id = i as RuleId;
@@ -369,6 +438,8 @@ impl Engine {
                 .map(|(k, v)| (k.to_string(), v.to_owned()))
                 .collect(),
             hostname: scratch.hostname.clone(),
+            line: buf.line().to_string(),
+            format: self.options.format,
         };
         scratch.alert = buf;
         alert
@@ -390,7 +461,10 @@ impl Engine {
         out: &mut AlertBuf,
     ) {
         self.render_fields(id, ev, scratch, out);
-        out.finish_line(self.set.rules[id as usize].info.priority.as_str());
+        out.finish_line(
+            self.set.rules[id as usize].info.priority.as_str(),
+            self.options.format,
+        );
     }
 
     /// [`Engine::render`] without the text line ([`AlertBuf::line`] stays empty): for readers

@@ -100,8 +100,8 @@ mod yaml;
 
 pub use dns::HostTable;
 pub use engine::{
-    Alert, BlockMatcher, Engine, EngineOptions, Filter, RuleId, RuleMatching, Scratch,
-    TagSelection, event_args, event_type,
+    Alert, BlockMatcher, Engine, EngineOptions, Filter, RuleCommand, RuleId, RuleMatching,
+    RuleTarget, Scratch, TagSelection, event_args, event_type, matches_wildcard,
 };
 pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
 pub use loader::{
@@ -109,6 +109,6 @@ pub use loader::{
     load_files,
 };
 pub use output::time::{clock_text, iso8601_text};
-pub use output::{AlertBuf, FieldValue, OutputValue};
+pub use output::{AlertBuf, AlertFormat, FieldValue, OutputValue};
 pub use priority::Priority;
 pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource, rules_files};

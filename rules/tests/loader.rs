@@ -703,3 +703,106 @@ fn a_directory_stands_for_its_yaml_files_in_sorted_order_as_with_falco() {
         e.error
     );
 }
+
+#[test]
+fn falco_yaml_rules_commands_apply_in_order_and_can_enable_disabled_rules() {
+    let set = ok(&[r#"
+- rule: Shell in container
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: INFO
+  tags: [x]
+- rule: Netcat remote
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: INFO
+  tags: [y]
+  enabled: false
+- rule: Netcat local
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: DEBUG
+  tags: [x, y]
+"#]);
+    use rtsec_rules::{RuleCommand, RuleTarget};
+    let cmd = |enable: bool, rule: Option<&str>, tag: Option<&str>| RuleCommand {
+        enable,
+        target: match (rule, tag) {
+            (Some(r), _) => RuleTarget::Name(r.into()),
+            (_, Some(t)) => RuleTarget::Tag(t.into()),
+            _ => unreachable!(),
+        },
+    };
+    let fire = |commands: Vec<RuleCommand>, min: Priority| {
+        let e = Engine::new(
+            &set,
+            EngineOptions {
+                rule_matching: RuleMatching::All,
+                min_priority: min,
+                commands,
+                ..Default::default()
+            },
+        );
+        fired(&e, &exec(&P::new("x").build()))
+    };
+    use rtsec_rules::Priority;
+    let d = Priority::Debug;
+    assert_eq!(fire(vec![], d), ["Shell in container", "Netcat local"]);
+    // Falco's example: disable everything, then enable what you want.
+    assert_eq!(
+        fire(
+            vec![cmd(false, Some("*"), None), cmd(true, None, Some("y"))],
+            d
+        ),
+        ["Netcat remote", "Netcat local"]
+    );
+    assert_eq!(
+        fire(
+            vec![
+                cmd(false, Some("*"), None),
+                cmd(true, Some("Netcat*"), None),
+                cmd(false, Some("* local"), None),
+            ],
+            d
+        ),
+        ["Netcat remote"]
+    );
+    // The minimum priority still applies to enabled rules.
+    assert_eq!(
+        fire(
+            vec![cmd(true, Some("Netcat*"), None)],
+            Priority::Informational
+        ),
+        ["Shell in container", "Netcat remote"]
+    );
+    assert!(
+        fire(
+            vec![cmd(false, None, Some("x")), cmd(false, None, Some("y"))],
+            d
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn wildcards_are_falcos_stars() {
+    use rtsec_rules::matches_wildcard as m;
+    assert!(m("*", ""));
+    assert!(m("*", "anything"));
+    assert!(m("Netcat*", "Netcat Remote Code Execution in Container"));
+    assert!(m("*Container", "Netcat Remote Code Execution in Container"));
+    assert!(m(
+        "N*Code*Container",
+        "Netcat Remote Code Execution in Container"
+    ));
+    assert!(m("exact", "exact"));
+    assert!(!m("exact", "exactly"));
+    assert!(!m("a*a", "a"));
+    assert!(m("a*a", "aa"));
+    assert!(!m("Netcat?", "Netcat!"), "only * is special");
+    assert!(m("Netcat?", "Netcat?"));
+    assert!(!m("*x*y", "yx"));
+}

@@ -125,3 +125,84 @@ fn control_characters_are_escaped_in_text_only_and_bad_utf8_is_replaced() {
     assert!(json.contains(r#""fd.name":"/tmp/a\nb\u0001c�d""#), "{json}");
     assert!(buf.line().contains("file=/tmp/a\\nb\\u0001c"));
 }
+
+/// falco.yaml's `time_format_iso_8601` and `json_include_*_property`, through both
+/// `Engine::alert` and a reused `AlertBuf`.
+#[test]
+fn alert_shape_settings_change_the_line_and_the_json_keys() {
+    use rtsec_rules::{AlertFormat, Engine, EngineOptions};
+    let set = rtsec_rules::load(&[RuleSource::new(
+        "shape.yaml",
+        "- rule: exec\n  desc: d\n  condition: evt.type = execve\n  output: ran %proc.name\n  priority: WARNING\n  tags: [t]\n",
+    )])
+    .unwrap();
+    let b = exec(&P::new("ls").build());
+    let ev = b.event(0).unwrap();
+    let run = |format: AlertFormat| {
+        let e = Engine::new(
+            &set,
+            EngineOptions {
+                format,
+                ..Default::default()
+            },
+        );
+        let mut sc = e.scratch();
+        sc.set_hostname("h");
+        let id = e.matches(&ev, &mut sc)[0];
+        let a = e.alert(id, &ev, &mut sc);
+        let mut buf = AlertBuf::new();
+        e.render(id, &ev, &mut sc, &mut buf);
+        let mut json = Vec::new();
+        buf.write_json(e.rule(id), "h", &mut json);
+        assert_eq!(buf.line(), a.text_line());
+        assert_eq!(String::from_utf8(json).unwrap(), a.json_line());
+        (a.text_line(), a.json())
+    };
+    let (line, json) = run(AlertFormat::default());
+    let time = json["time"].as_str().unwrap().to_string();
+    assert!(line.ends_with(": Warning ran ls container_id=host container_name=host container_image_repository= container_image_tag= k8s_pod_name=<NA> k8s_ns_name=<NA>"), "{line}");
+    assert!(
+        !line.starts_with(&time),
+        "the local clock by default: {line}"
+    );
+    let keys =
+        |j: &serde_json::Value| -> Vec<String> { j.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(
+        keys(&json),
+        [
+            "hostname",
+            "output",
+            "output_fields",
+            "priority",
+            "rule",
+            "source",
+            "tags",
+            "time"
+        ]
+    );
+
+    let (line, json) = run(AlertFormat {
+        time_format_iso_8601: true,
+        json_include_output_fields_property: false,
+        json_include_tags_property: false,
+        json_include_message_property: true,
+        ..AlertFormat::default()
+    });
+    assert!(
+        line.starts_with(&format!("{time}: Warning ran ls")),
+        "{line}"
+    );
+    assert_eq!(json["output"], line.as_str());
+    assert_eq!(json["message"], line.split_once(": Warning ").unwrap().1);
+    assert_eq!(
+        keys(&json),
+        [
+            "hostname", "message", "output", "priority", "rule", "source", "time"
+        ]
+    );
+    let (_, json) = run(AlertFormat {
+        json_include_output_property: false,
+        ..AlertFormat::default()
+    });
+    assert!(json.get("output").is_none() && json.get("output_fields").is_some());
+}

@@ -119,6 +119,8 @@ pub struct AlertBuf {
     pub(crate) slots: Vec<Slot>,
     /// The rule's sorted `output_fields` keys and their slots.
     keys: Option<Keys>,
+    /// How the line was written and how the JSON alert is.
+    format: super::AlertFormat,
 }
 
 impl AlertBuf {
@@ -208,9 +210,15 @@ impl AlertBuf {
     }
 
     /// The text line, built from the output (called by the engine).
-    pub(crate) fn finish_line(&mut self, priority: &str) {
-        // SAFETY: `write_clock` appends ASCII digits and separators only: the line stays UTF-8.
-        time::write_clock(self.ts, true, unsafe { self.line.as_mut_vec() });
+    pub(crate) fn finish_line(&mut self, priority: &str, format: super::AlertFormat) {
+        self.format = format;
+        // SAFETY: both clocks append ASCII digits and separators only: the line stays UTF-8.
+        let line = unsafe { self.line.as_mut_vec() };
+        if format.time_format_iso_8601 {
+            time::write_iso8601_utc(self.ts, line);
+        } else {
+            time::write_clock(self.ts, true, line);
+        }
         self.line.push_str(": ");
         self.line.push_str(priority);
         self.line.push(' ');
@@ -221,35 +229,48 @@ impl AlertBuf {
     /// of) and `hostname`: byte for byte what [`crate::Alert::json_line`] gives.
     pub fn write_json(&self, rule: &RuleInfo, hostname: &str, out: &mut Vec<u8>) {
         let s = super::json_str::write;
+        let f = self.format;
         out.extend_from_slice(b"{\"hostname\":");
         s(out, hostname);
-        out.extend_from_slice(b",\"output\":");
-        s(out, &self.line);
-        out.extend_from_slice(b",\"output_fields\":{");
-        let mut first = true;
-        self.for_each_field(|k, v| {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            s(out, k);
-            out.push(b':');
-            v.write_json(out);
-        });
-        out.extend_from_slice(b"},\"priority\":");
+        if f.json_include_message_property {
+            out.extend_from_slice(b",\"message\":");
+            s(out, &self.output);
+        }
+        if f.json_include_output_property {
+            out.extend_from_slice(b",\"output\":");
+            s(out, &self.line);
+        }
+        if f.json_include_output_fields_property {
+            out.extend_from_slice(b",\"output_fields\":{");
+            let mut first = true;
+            self.for_each_field(|k, v| {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                s(out, k);
+                out.push(b':');
+                v.write_json(out);
+            });
+            out.push(b'}');
+        }
+        out.extend_from_slice(b",\"priority\":");
         s(out, rule.priority.as_str());
         out.extend_from_slice(b",\"rule\":");
         s(out, &rule.name);
         out.extend_from_slice(b",\"source\":");
         s(out, &rule.source);
-        out.extend_from_slice(b",\"tags\":[");
-        for (i, t) in rule.tags.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
+        if f.json_include_tags_property {
+            out.extend_from_slice(b",\"tags\":[");
+            for (i, t) in rule.tags.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                s(out, t);
             }
-            s(out, t);
+            out.push(b']');
         }
-        out.extend_from_slice(b"],\"time\":\"");
+        out.extend_from_slice(b",\"time\":\"");
         time::write_iso8601_utc(self.ts, out);
         out.extend_from_slice(b"\"}");
     }

@@ -20,6 +20,33 @@ use crate::filter::{Bufs, apply_transforms};
 /// syscall rule's output (§4.3).
 pub(crate) const SUGGESTED_SUFFIX: &str = " container_id=%container.id container_name=%container.name container_image_repository=%container.image.repository container_image_tag=%container.image.tag k8s_pod_name=%k8s.pod.name k8s_ns_name=%k8s.ns.name";
 
+/// The falco.yaml settings that shape alerts (§4.2, §4.4); the default is Falco's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlertFormat {
+    /// Lines start with the event time in ISO 8601 (UTC, ns) instead of the local clock.
+    pub time_format_iso_8601: bool,
+    /// JSON alerts have `output` (the text line).
+    pub json_include_output_property: bool,
+    /// JSON alerts have `output_fields`.
+    pub json_include_output_fields_property: bool,
+    /// JSON alerts have `tags`.
+    pub json_include_tags_property: bool,
+    /// JSON alerts have `message` (the rule's output without the time and priority).
+    pub json_include_message_property: bool,
+}
+
+impl Default for AlertFormat {
+    fn default() -> Self {
+        AlertFormat {
+            time_format_iso_8601: false,
+            json_include_output_property: true,
+            json_include_output_fields_property: true,
+            json_include_tags_property: true,
+            json_include_message_property: false,
+        }
+    }
+}
+
 /// A compiled output format.
 #[derive(Debug)]
 pub(crate) struct Format {
