@@ -32,6 +32,9 @@ pub enum ReplayError {
         column: usize,
         message: String,
     },
+    /// A Falco configuration file (falco.yaml) could not be read: which file, which key.
+    #[error("{0}")]
+    Config(String),
     /// Nothing to judge: no inputs were given.
     #[error("no traces given")]
     NoInputs,

@@ -34,6 +34,7 @@
 
 pub mod error;
 pub mod export;
+pub mod falco_config;
 pub mod fields;
 pub mod harness;
 pub mod hit_rows;

@@ -12,6 +12,8 @@ use rtsec_replay::{
 };
 use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
 
+use rtsec_replay::falco_config::FalcoConfig;
+
 use crate::captures::CaptureImports;
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
@@ -34,21 +36,30 @@ pub struct Args {
     /// before a file that extends their lists).
     #[arg(long = "rules", short = 'r', value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
-    /// Alert format on stdout: Falco's text line or Falco's JSON (one object per line).
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    /// Alert format on stdout: Falco's text line or Falco's JSON (one object per line)
+    /// [default: text, or json with a --falco-config whose `json_output` is true].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Also write every hit as a row of this Parquet file (zstd).
     #[arg(long, value_name = "FILE")]
     pub parquet: Option<PathBuf>,
     /// Replace the Parquet file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Falco's rule_matching: stop at the first matching rule per event, or fire them all.
-    #[arg(long, value_enum, default_value = "first")]
-    pub rule_matching: Matching,
-    /// Load only rules at least this severe (emergency … debug).
-    #[arg(long, value_name = "PRIORITY", default_value = "debug")]
-    pub min_priority: Priority,
+    /// Falco's rule_matching: stop at the first matching rule per event, or fire them all
+    /// [default: first, or the --falco-config's].
+    #[arg(long, value_enum)]
+    pub rule_matching: Option<Matching>,
+    /// Load only rules at least this severe (emergency … debug) [default: debug, or the
+    /// --falco-config's `priority`].
+    #[arg(long, value_name = "PRIORITY")]
+    pub min_priority: Option<Priority>,
+    /// Judge as the Falco with this configuration (falco.yaml) would: its `rules_files`,
+    /// `priority`, `rule_matching`, `rules:` enable/disable commands, `json_output`,
+    /// `time_format_iso_8601` and `json_include_*_property`. Options given here win over the
+    /// file; settings that would change alerts but are not applied are named on stderr.
+    #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
+    pub falco_config: Option<PathBuf>,
     /// Run only rules with this tag (repeatable: any of them), like `falco -t`.
     #[arg(short = 't', long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -80,22 +91,44 @@ pub enum Matching {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
-    let set = rtsec_replay::rules::load(&args.rules, None)?;
+    let config = match &args.falco_config {
+        Some(p) => FalcoConfig::load(p)?,
+        None => FalcoConfig::default(),
+    };
+    for n in &config.notes {
+        eprintln!("rtsec: note: {}: {n}", config.path.display());
+    }
+    // The command line's rules, else the configuration's, else the bundled ones.
+    let rules = match (&args.rules[..], &config.rules_files) {
+        ([], Some(files)) if files.is_empty() => anyhow::bail!(
+            "{}: `rules_files` names no rules file that exists; pass --rules",
+            config.path.display()
+        ),
+        ([], Some(files)) => files.clone(),
+        _ => args.rules.clone(),
+    };
+    let set = rtsec_replay::rules::load(&rules, None)?;
     let imports = CaptureImports::new("replay");
     let inputs = imports.resolve(inputs::expand(&args.traces));
     let engine = Engine::new(
         &set,
         EngineOptions {
             rule_matching: match args.rule_matching {
-                Matching::First => RuleMatching::First,
-                Matching::All => RuleMatching::All,
+                Some(Matching::First) => RuleMatching::First,
+                Some(Matching::All) => RuleMatching::All,
+                None => config.rule_matching.unwrap_or_default(),
             },
-            min_priority: args.min_priority,
+            min_priority: args
+                .min_priority
+                .or(config.priority)
+                .unwrap_or(Priority::Debug),
             hosts: inputs::recorded_hosts(&inputs),
             tags: TagSelection {
                 only: args.tags.clone(),
                 skip: args.skip_tags.clone(),
             },
+            commands: config.commands.clone(),
+            format: config.format,
         },
     );
     if engine.enabled().is_empty() {
@@ -129,8 +162,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         piece_bytes: 0,
         produce: Produce {
             lines: (!args.quiet).then_some(match args.format {
-                Format::Text => LineFormat::Text,
-                Format::Json => LineFormat::Json,
+                Some(Format::Text) => LineFormat::Text,
+                Some(Format::Json) => LineFormat::Json,
+                None if config.json_output == Some(true) => LineFormat::Json,
+                None => LineFormat::Text,
             }),
             parquet: parquet.is_some(),
             collect: false,

@@ -243,6 +243,7 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
             min_priority: case.min_priority,
             hosts: crate::inputs::recorded_hosts(&inputs),
             tags: case.tags.clone(),
+            ..Default::default()
         },
     );
     let opts = ReplayOptions {

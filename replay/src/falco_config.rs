@@ -1,0 +1,332 @@
+//! The settings of a Falco configuration file (`falco.yaml`) that decide verdicts and alerts,
+//! so that a replay judges as that Falco deployment would: its rules files, minimum priority,
+//! `rule_matching`, `rules:` enable/disable commands, `json_output` and the shape of the
+//! alerts (`time_format_iso_8601`, `json_include_*_property`). Settings of the live
+//! daemon (outputs, drivers, webserver, …) do not apply to a replay and are left alone; those
+//! that would change the alerts but are not applied are listed, never dropped silently.
+
+use std::path::{Path, PathBuf};
+
+use rtsec_rules::{AlertFormat, Priority, RuleCommand, RuleMatching, RuleTarget};
+use serde_json::Value;
+
+use crate::error::ReplayError;
+
+/// What a falco.yaml says about judging and printing alerts (absent keys: `None`, so that the
+/// command line and rtsec's defaults decide).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FalcoConfig {
+    pub path: PathBuf,
+    /// `rules_files` (or the older `rules_file`): files and directories in load order.
+    /// Directories that do not exist are left out, as Falco leaves them out.
+    pub rules_files: Option<Vec<PathBuf>>,
+    pub priority: Option<Priority>,
+    pub rule_matching: Option<RuleMatching>,
+    pub json_output: Option<bool>,
+    /// `rules:`, in order.
+    pub commands: Vec<RuleCommand>,
+    /// `time_format_iso_8601` and the `json_include_*_property` keys.
+    pub format: AlertFormat,
+    /// Settings that would change the alerts and that this replay does not apply, each with
+    /// what it does instead; and `rules_files` entries left out.
+    pub notes: Vec<String>,
+}
+
+impl FalcoConfig {
+    /// Reads `path`. A key of the wrong shape is an error naming the file and the key.
+    pub fn load(path: &Path) -> Result<FalcoConfig, ReplayError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ReplayError::io(path, e))?;
+        Self::parse(path, &text)
+    }
+
+    /// [`FalcoConfig::load`] of `text`, reported as `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<FalcoConfig, ReplayError> {
+        let bad = |key: &str, what: String| {
+            ReplayError::Config(format!("{}: `{key}`: {what}", path.display()))
+        };
+        let doc: Value = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| {
+                ReplayError::Config(format!("{}: not valid YAML: {e}", path.display()))
+            })?
+        };
+        let root = match &doc {
+            Value::Object(m) => m.clone(),
+            Value::Null => Default::default(),
+            _ => {
+                return Err(ReplayError::Config(format!(
+                    "{}: expected a map of settings (a falco.yaml)",
+                    path.display()
+                )));
+            }
+        };
+        let mut c = FalcoConfig {
+            path: path.to_path_buf(),
+            ..Default::default()
+        };
+        for key in ["rules_files", "rules_file"] {
+            let Some(v) = root.get(key) else { continue };
+            let entries = strings(v).ok_or_else(|| bad(key, "expected a list of paths".into()))?;
+            let mut files = Vec::new();
+            for e in entries {
+                let p = PathBuf::from(e);
+                let yaml = p.extension().is_some_and(|x| x == "yaml" || x == "yml");
+                if !p.exists() && !yaml {
+                    c.notes.push(format!(
+                        "{key} entry {} does not exist: left out (as Falco does)",
+                        p.display()
+                    ));
+                    continue;
+                }
+                files.push(p);
+            }
+            c.rules_files = Some(files);
+            break;
+        }
+        if let Some(v) = root.get("priority") {
+            let s = v
+                .as_str()
+                .ok_or_else(|| bad("priority", "expected a priority name".into()))?;
+            c.priority = Some(s.parse().map_err(|e: String| bad("priority", e))?);
+        }
+        if let Some(v) = root.get("rule_matching") {
+            c.rule_matching = Some(match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("first") => RuleMatching::First,
+                Some("all") => RuleMatching::All,
+                _ => return Err(bad("rule_matching", "expected `first` or `all`".into())),
+            });
+        }
+        if let Some(v) = root.get("json_output") {
+            c.json_output =
+                Some(flag(v).ok_or_else(|| bad("json_output", "expected true or false".into()))?);
+        }
+        if let Some(v) = root.get("rules") {
+            c.commands = commands(v).map_err(|e| bad("rules", e))?;
+        }
+        let f = &mut c.format;
+        for (key, setting) in [
+            ("time_format_iso_8601", &mut f.time_format_iso_8601),
+            (
+                "json_include_output_property",
+                &mut f.json_include_output_property,
+            ),
+            (
+                "json_include_output_fields_property",
+                &mut f.json_include_output_fields_property,
+            ),
+            (
+                "json_include_tags_property",
+                &mut f.json_include_tags_property,
+            ),
+            (
+                "json_include_message_property",
+                &mut f.json_include_message_property,
+            ),
+        ] {
+            if let Some(v) = root.get(key) {
+                *setting = flag(v).ok_or_else(|| bad(key, "expected true or false".into()))?;
+            }
+        }
+        c.note_unapplied(&root);
+        Ok(c)
+    }
+
+    /// Adds a note for each setting that would change the alerts and is not applied.
+    fn note_unapplied(&mut self, root: &serde_json::Map<String, Value>) {
+        if let Some(v) = root.get("append_output") {
+            let only_suggested = v.as_array().is_some_and(|a| {
+                a.iter().all(|e| {
+                    e.as_object().is_some_and(|m| {
+                        m.len() == 1 && m.get("suggested_output").and_then(flag) == Some(true)
+                    })
+                })
+            });
+            if !only_suggested {
+                self.notes.push(
+                    "`append_output` entries other than `suggested_output: true` are not \
+                     applied: outputs get the suggested container and k8s fields only"
+                        .into(),
+                );
+            }
+        }
+    }
+}
+
+fn strings(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string)).collect(),
+        Value::Null => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+/// A YAML boolean (also written as a string, as yaml-cpp reads `"true"`).
+fn flag(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `rules:` entries: `- enable: {rule: PATTERN}`, `- disable: {tag: TAG}`, ….
+fn commands(v: &Value) -> Result<Vec<RuleCommand>, String> {
+    let Some(items) = v.as_array() else {
+        return Err("expected a list of `enable:` / `disable:` entries".into());
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let entry = item.as_object().filter(|m| m.len() == 1);
+        let Some((verb, what)) = entry.and_then(|m| m.iter().next()) else {
+            return Err(format!("entry {}: expected `enable:` or `disable:`", i + 1));
+        };
+        let enable = match verb.as_str() {
+            "enable" => true,
+            "disable" => false,
+            other => {
+                return Err(format!(
+                    "entry {}: `{other}` is neither `enable` nor `disable`",
+                    i + 1
+                ));
+            }
+        };
+        let Some(what) = what.as_object() else {
+            return Err(format!(
+                "entry {}: expected `rule:` or `tag:` under `{verb}`",
+                i + 1
+            ));
+        };
+        let before = out.len();
+        for (k, v) in what {
+            let Some(v) = v.as_str() else {
+                return Err(format!("entry {}: `{k}` must be text", i + 1));
+            };
+            let target = match k.as_str() {
+                "rule" => RuleTarget::Name(v.to_string()),
+                "tag" => RuleTarget::Tag(v.to_string()),
+                other => {
+                    return Err(format!(
+                        "entry {}: `{other}` is neither `rule` nor `tag`",
+                        i + 1
+                    ));
+                }
+            };
+            out.push(RuleCommand { enable, target });
+        }
+        if out.len() == before {
+            return Err(format!(
+                "entry {}: expected `rule:` or `tag:` under `{verb}`",
+                i + 1
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<FalcoConfig, String> {
+        FalcoConfig::parse(Path::new("falco.yaml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_settings_that_decide_alerts_are_read() {
+        let c = parse(
+            "rules_files:\n  - /etc/falco/falco_rules.yaml\n  - /nonexistent/rules.d\n\
+             priority: notice\nrule_matching: all\njson_output: true\n\
+             rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      tag: network\n\
+             \x20 - enable:\n      rule: Netcat*\n\
+             stdout_output:\n  enabled: true\nappend_output:\n  - suggested_output: true\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.rules_files,
+            Some(vec![PathBuf::from("/etc/falco/falco_rules.yaml")])
+        );
+        assert_eq!(c.priority, Some(Priority::Notice));
+        assert_eq!(c.rule_matching, Some(RuleMatching::All));
+        assert_eq!(c.json_output, Some(true));
+        let t = |enable, target| RuleCommand { enable, target };
+        assert_eq!(
+            c.commands,
+            [
+                t(false, RuleTarget::Name("*".into())),
+                t(true, RuleTarget::Tag("network".into())),
+                t(true, RuleTarget::Name("Netcat*".into())),
+            ]
+        );
+        assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+        assert!(c.notes[0].contains("/nonexistent/rules.d does not exist"));
+    }
+
+    #[test]
+    fn the_alert_shape_is_read_and_what_is_not_applied_is_named() {
+        let c = parse(
+            "time_format_iso_8601: true\njson_include_tags_property: false\n\
+             json_include_output_property: true\njson_include_message_property: \"true\"\n\
+             append_output:\n  - match:\n      source: syscall\n    extra_output: \"x\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.format,
+            AlertFormat {
+                time_format_iso_8601: true,
+                json_include_tags_property: false,
+                json_include_message_property: true,
+                ..AlertFormat::default()
+            }
+        );
+        assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+        assert!(
+            c.notes[0].contains("`append_output` entries"),
+            "{:?}",
+            c.notes
+        );
+        let c = parse("").unwrap();
+        assert_eq!(c.notes, Vec::<String>::new());
+        assert_eq!(c.format, AlertFormat::default());
+    }
+
+    #[test]
+    fn malformed_settings_name_the_file_and_the_key() {
+        for (text, want) in [
+            (
+                "priority: loud\n",
+                "falco.yaml: `priority`: unknown priority 'loud'",
+            ),
+            (
+                "rule_matching: some\n",
+                "falco.yaml: `rule_matching`: expected `first` or `all`",
+            ),
+            (
+                "rules:\n  - enable: {file: x}\n",
+                "`rules`: entry 1: `file` is neither",
+            ),
+            (
+                "rules:\n  - switch: {rule: x}\n",
+                "`rules`: entry 1: `switch` is neither",
+            ),
+            (
+                "rules_files: {a: 1}\n",
+                "`rules_files`: expected a list of paths",
+            ),
+            ("- just\n- a list\n", "expected a map of settings"),
+            ("rules: [\n", "not valid YAML"),
+            (
+                "json_include_tags_property: maybe\n",
+                "`json_include_tags_property`: expected true",
+            ),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+}

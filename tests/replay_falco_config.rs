@@ -1,0 +1,127 @@
+//! `rtsec replay --falco-config falco.yaml`: judging as a Falco deployment with that
+//! configuration would: its rules files (directories too), priority, rule_matching, `rules:`
+//! enable/disable commands, json_output and the alert shape; options on the command line win.
+
+mod replay_support;
+
+use replay_support::*;
+
+fn config(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
+    let rules = falco_rules();
+    let text = format!(
+        "rules_files:\n  - {}\n  - {}/rules.d\npriority: warning\nrule_matching: first\n\
+         json_output: true\ntime_format_iso_8601: true\njson_include_tags_property: false\n\
+         rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: \"Search Private*\"\n\
+         stdout_output:\n  enabled: true\n{extra}",
+        rules.display(),
+        dir.display()
+    );
+    let p = dir.join("falco.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn a_falco_yaml_decides_rules_selection_and_alert_shape() {
+    let d = tempdir();
+    let cfg = config(d.path(), "");
+    let trace = scenario("credentials");
+    let o = rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        trace.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(
+        err.contains("rules.d does not exist: left out (as Falco does)"),
+        "{err}"
+    );
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Of the 7 hits of Falco's stable rules on this trace, only the enabled rule's 2.
+    assert_eq!(lines.len(), 2, "{}", stdout(&o));
+    for j in &lines {
+        assert_eq!(j["rule"], "Search Private Keys or Passwords");
+        let time = j["time"].as_str().unwrap();
+        assert!(
+            j["output"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{time}: Warning ")),
+            "{j}"
+        );
+        assert!(j.get("tags").is_none(), "{j}");
+    }
+
+    // The command line wins: text format, another minimum priority.
+    let o = rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--format",
+        "text",
+        "--min-priority",
+        "error",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "",
+        "the rule is a WARNING: below --min-priority error"
+    );
+    let o = rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--format",
+        "text",
+        trace.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.contains("Z: Warning Grep private keys")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_malformed_falco_yaml_is_refused_with_its_file_and_key() {
+    let d = tempdir();
+    let cfg = d.path().join("bad.yaml");
+    std::fs::write(&cfg, "priority: warning\nrule_matching: sometimes\n").unwrap();
+    let trace = scenario("credentials");
+    let o = rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains(&format!(
+            "{}: `rule_matching`: expected `first` or `all`",
+            cfg.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let o = rtsec(&[
+        "replay",
+        "-c",
+        "/nonexistent/falco.yaml",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("/nonexistent/falco.yaml"),
+        "{}",
+        stderr(&o)
+    );
+}
