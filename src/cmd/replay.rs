@@ -6,13 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use rtsec_replay::falco_config::FalcoConfig;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{
     LineFormat, ParquetFile, Produce, ReplayError, ReplayOptions, hits_schema, inputs,
 };
 use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
-
-use rtsec_replay::falco_config::FalcoConfig;
 
 use crate::captures::CaptureImports;
 
@@ -133,8 +132,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     if engine.enabled().is_empty() {
         eprintln!(
-            "rtsec: warning: no rule is enabled ({} loaded; see --min-priority, --tag and \
-             --skip-tag): nothing can match",
+            "rtsec: warning: no rule is enabled ({} loaded; see --min-priority, --tag, \
+             --skip-tag and the falco config's `priority` and `rules:`): nothing can match",
             set.rules().count()
         );
     }
