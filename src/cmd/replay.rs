@@ -31,8 +31,8 @@ pub struct Args {
     #[arg(required = true, value_name = "TRACE|DIR")]
     pub traces: Vec<PathBuf>,
     /// Rules file or directory (its *.yaml and *.yml files, sorted, as with `falco -r`),
-    /// repeatable, loaded in order (default: the bundled rules; `<bundled>` names them, e.g.
-    /// before a file that extends their lists).
+    /// repeatable, loaded in order (default: the --falco-config's `rules_files`, else the
+    /// bundled rules; `<bundled>` names them, e.g. before a file that extends their lists).
     #[arg(long = "rules", short = 'r', value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
     /// Alert format on stdout: Falco's text line or Falco's JSON (one object per line)
