@@ -257,3 +257,48 @@ fn update_rewrites_the_expectations_and_keeps_the_rest() {
     assert!(stdout(&o).starts_with("PASS "), "{}", stdout(&o));
     assert_eq!(std::fs::read_to_string(&case).unwrap(), new);
 }
+
+#[test]
+fn a_case_can_judge_with_a_falco_yaml() {
+    let dir = setup();
+    // Falco's stable rules with all but one rule turned off by the configuration's `rules:`
+    // commands; its priority and a left-out rules directory; the case's own `rules` wins.
+    write(
+        dir.path(),
+        "cases/falco.yaml",
+        &format!(
+            "rules_files:\n  - {}\n  - /nonexistent/rules.d\npriority: warning\n\
+             rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: \"Search Private*\"\n",
+            falco_rules().display()
+        ),
+    );
+    let case = write(
+        dir.path(),
+        "cases/config.case.yaml",
+        "traces: [../traces/credentials.rts]\nfalco_config: falco.yaml\nexpect:\n  counts:\n    \
+         \"Search Private Keys or Passwords\": 2\n  no_other_hits: true\n",
+    );
+    let o = rtsec(&["test", &case]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}{}", stderr(&o));
+    assert!(out.starts_with("PASS "), "{out}");
+    assert!(
+        out.contains("note: rules_files entry /nonexistent/rules.d does not exist"),
+        "{out}"
+    );
+    // A configuration that does not load: the case cannot run, and says where.
+    write(dir.path(), "cases/bad.yaml", "rule_matching: sometimes\n");
+    let case = write(
+        dir.path(),
+        "cases/bad.case.yaml",
+        "traces: [../traces/credentials.rts]\nfalco_config: bad.yaml\n",
+    );
+    let o = rtsec(&["test", &case]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("bad.case.yaml:2:15: falco_config: ")
+            && out.contains("bad.yaml: `rule_matching`: expected `first` or `all`"),
+        "{out}"
+    );
+}

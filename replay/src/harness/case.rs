@@ -4,6 +4,10 @@
 //! description: cat reads /etc/shadow in a fake container   # optional
 //! traces: [../../scenarios/sensitive-read/trace.rts]        # relative to this file
 //! rules: ['<bundled>']            # files relative to this file; default: the bundled set
+//! falco_config: falco.yaml        # optional, relative to this file: a Falco configuration's
+//!                                 # rules_files (if `rules` is not given; its paths are
+//!                                 # taken as Falco takes them), priority, rule_matching,
+//!                                 # `rules:` commands and alert shape; the keys here win
 //! rule_matching: first            # first (default) | all
 //! min_priority: debug             # rules less severe are not loaded (default: debug)
 //! tags: [container]               # only rules with one of these tags run (falco -t)
@@ -24,7 +28,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rtsec_rules::{OutputValue, Priority, RuleMatching, TagSelection};
+use rtsec_rules::{AlertFormat, OutputValue, Priority, RuleCommand, RuleMatching, TagSelection};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -43,6 +47,12 @@ pub struct Case {
     pub min_priority: Priority,
     /// Rules selected by tag (`tags`, `skip_tags`).
     pub tags: TagSelection,
+    /// The `falco_config`'s `rules:` commands and alert shape (none and Falco's defaults
+    /// without one).
+    pub commands: Vec<RuleCommand>,
+    pub format: AlertFormat,
+    /// What the `falco_config` sets that is not applied, or leaves out.
+    pub notes: Vec<String>,
     pub allow_incomplete: bool,
     pub expect: Expect,
     /// Whether the file has an `expect:` section (`--update` adds one if not).
@@ -147,6 +157,8 @@ struct RawCase {
     #[serde(default)]
     rules: Vec<String>,
     #[serde(default)]
+    falco_config: Option<Spanned<String>>,
+    #[serde(default)]
     rule_matching: Option<Spanned<String>>,
     #[serde(default)]
     min_priority: Option<Spanned<String>>,
@@ -214,8 +226,20 @@ impl Case {
                 "`traces` is empty: name at least one trace (relative to this file)".into(),
             ));
         }
+        let config = match &raw.falco_config {
+            None => crate::falco_config::FalcoConfig::default(),
+            Some(s) => {
+                crate::falco_config::FalcoConfig::load(&dir.join(&s.value)).map_err(|e| {
+                    err(
+                        s.referenced.line() as usize,
+                        s.referenced.column() as usize,
+                        format!("falco_config: {e}"),
+                    )
+                })?
+            }
+        };
         let rule_matching = match &raw.rule_matching {
-            None => RuleMatching::First,
+            None => config.rule_matching.unwrap_or_default(),
             Some(s) => match s.value.as_str() {
                 "first" => RuleMatching::First,
                 "all" => RuleMatching::All,
@@ -229,7 +253,7 @@ impl Case {
             },
         };
         let min_priority = match &raw.min_priority {
-            None => Priority::Debug,
+            None => config.priority.unwrap_or(Priority::Debug),
             Some(s) => Priority::parse(&s.value).ok_or_else(|| {
                 err(
                     s.referenced.line() as usize,
@@ -278,23 +302,31 @@ impl Case {
                 .iter()
                 .map(|t| (t.clone(), dir.join(t)))
                 .collect(),
-            rules: raw
-                .rules
-                .iter()
-                .map(|r| {
-                    if r == crate::rules::BUNDLED {
-                        PathBuf::from(r)
-                    } else {
-                        dir.join(r)
-                    }
-                })
-                .collect(),
+            rules: if raw.rules.is_empty()
+                && let Some(files) = &config.rules_files
+            {
+                files.clone()
+            } else {
+                raw.rules
+                    .iter()
+                    .map(|r| {
+                        if r == crate::rules::BUNDLED {
+                            PathBuf::from(r)
+                        } else {
+                            dir.join(r)
+                        }
+                    })
+                    .collect()
+            },
             rule_matching,
             min_priority,
             tags: TagSelection {
                 only: raw.tags,
                 skip: raw.skip_tags,
             },
+            commands: config.commands,
+            format: config.format,
+            notes: config.notes,
             allow_incomplete: raw.allow_incomplete,
             expect: Expect {
                 counts,

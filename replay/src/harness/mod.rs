@@ -56,6 +56,8 @@ pub struct CaseResult {
     pub hits: u64,
     /// With `update`: the case file was rewritten; what changed.
     pub updated: Option<Vec<String>>,
+    /// What the case's `falco_config` sets that is not applied, or leaves out.
+    pub notes: Vec<String>,
 }
 
 impl CaseResult {
@@ -80,6 +82,11 @@ impl CaseResult {
                 s.push_str(n);
                 s.push('\n');
             }
+        }
+        for n in &self.notes {
+            s.push_str("    note: ");
+            s.push_str(n);
+            s.push('\n');
         }
         for l in self.report.lines() {
             s.push_str("    ");
@@ -211,6 +218,7 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
         Ok(c) => c,
         Err(e) => return error(r, e.to_string()),
     };
+    r.notes = case.notes.clone();
     let set = match crate::rules::load(&case.rules, None) {
         Ok(s) => s,
         Err(e) => return error(r, format!("rules: {e}")),
@@ -243,7 +251,8 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
             min_priority: case.min_priority,
             hosts: crate::inputs::recorded_hosts(&inputs),
             tags: case.tags.clone(),
-            ..Default::default()
+            commands: case.commands.clone(),
+            format: case.format,
         },
     );
     let opts = ReplayOptions {
