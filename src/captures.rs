@@ -1,6 +1,7 @@
-//! Falco/sysdig captures named where traces are expected (`rtsec replay`, `export`, `test`):
-//! each is imported once into a private temporary directory that lives as long as the command,
-//! so Falco's own `.scap` files are judged as they are, without an `rtsec import` step.
+//! Falco/sysdig captures named where traces are expected (`rtsec replay`, `export`, `events`,
+//! `inspect`, `test`): each is imported once into a private temporary directory that lives as
+//! long as the command (also when a signal ends it, see [`crate::signal_cleanup`]), so Falco's
+//! own `.scap` files are judged as they are, without an `rtsec import` step.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -62,10 +63,12 @@ impl CaptureImports {
                             std::env::temp_dir().display()
                         )
                     })?;
+                crate::signal_cleanup::remove_dir_on_signal(d.path());
                 self.dir.get_or_init(|| d)
             }
         };
         let out = dir.path().join(format!("{}.rts", done.len()));
+        crate::signal_cleanup::remove_file_on_signal(&out);
         let opts = ImportOptions {
             output: out.clone(),
             force: true,

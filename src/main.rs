@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod captures;
 mod cmd;
 mod output;
+mod signal_cleanup;
 
 #[derive(Parser)]
 #[command(

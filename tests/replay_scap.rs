@@ -342,3 +342,58 @@ fn a_capture_can_come_through_a_pipe() {
     );
     assert_eq!(leftovers(&tmp), Vec::<String>::new());
 }
+
+/// Ctrl-C (or SIGTERM) while a capture is imported or judged: the temporary trace goes too,
+/// and the command still dies of the signal.
+#[test]
+fn a_signal_does_not_leave_the_imported_trace_behind() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    let plain = Command::new("gzip")
+        .arg("-dc")
+        .arg(capture(CAT_WRITE))
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(plain.len() > 50_000);
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let (_d, tmp) = dirs();
+        let mut child = Command::new(RTSEC)
+            .current_dir(root())
+            .env("TMPDIR", &tmp)
+            .args(["replay", "-q", "/dev/stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // All but the end of the capture, the pipe kept open: the import waits for the rest
+        // with its trace half written.
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&plain[..plain.len() - 1000]).unwrap();
+        let started = std::time::Instant::now();
+        let trace = loop {
+            let found = std::fs::read_dir(&tmp)
+                .unwrap()
+                .flatten()
+                .find(|e| e.file_name().to_string_lossy().starts_with("rtsec-import-"))
+                .map(|e| e.path().join("0.rts"));
+            if let Some(t) = found.filter(|t| t.exists()) {
+                break t;
+            }
+            assert!(
+                started.elapsed().as_secs() < 20,
+                "no imported trace appeared in {}",
+                tmp.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(trace.exists());
+        // SAFETY: sending a signal to our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
+        let status = child.wait().unwrap();
+        drop(stdin);
+        assert_eq!(status.signal(), Some(sig), "{status:?}");
+        assert_eq!(leftovers(&tmp), Vec::<String>::new(), "signal {sig}");
+    }
+}

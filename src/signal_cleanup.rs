@@ -1,0 +1,77 @@
+//! Temporary files that must not outlive the command even when a signal ends it (Ctrl-C during
+//! a long replay of an imported capture): a signal kills the process without running
+//! destructors, so `tempfile`'s cleanup never happens. The handler only reads atomics and
+//! calls `unlink`/`rmdir`, which are async-signal-safe, then dies of the signal as before.
+
+use std::ffi::{CString, c_char, c_int};
+use std::path::Path;
+use std::sync::Once;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+/// Files to remove, then directories (a directory is removed once its files are).
+const SLOTS: usize = 256;
+static FILES: [AtomicPtr<c_char>; SLOTS] = [const { AtomicPtr::new(std::ptr::null_mut()) }; SLOTS];
+static DIRS: [AtomicPtr<c_char>; 8] = [const { AtomicPtr::new(std::ptr::null_mut()) }; 8];
+static INSTALL: Once = Once::new();
+
+/// Removes the file `path` if SIGINT, SIGTERM or SIGHUP ends the process. False if there is
+/// no room left (the file is then only removed on a normal exit).
+pub fn remove_file_on_signal(path: &Path) -> bool {
+    register(&FILES, path)
+}
+
+/// Removes the (by then empty) directory `path` if a signal ends the process.
+pub fn remove_dir_on_signal(path: &Path) -> bool {
+    register(&DIRS, path)
+}
+
+fn register(slots: &[AtomicPtr<c_char>], path: &Path) -> bool {
+    let Ok(c) = CString::new(path.as_os_str().as_encoded_bytes()) else {
+        return false;
+    };
+    INSTALL.call_once(install);
+    // Leaked on purpose: the handler may read it at any moment until the process ends.
+    let p = c.into_raw();
+    for s in slots {
+        if s.compare_exchange(std::ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return true;
+        }
+    }
+    // SAFETY: `p` came from `into_raw` and was not published.
+    drop(unsafe { CString::from_raw(p) });
+    false
+}
+
+fn install() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler is async-signal-safe (atomics, unlink, rmdir, signal, raise).
+        unsafe {
+            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+extern "C" fn on_signal(sig: c_int) {
+    for s in &FILES {
+        let p = s.load(Ordering::Acquire);
+        if !p.is_null() {
+            // SAFETY: a NUL-terminated path leaked by `register`.
+            unsafe { libc::unlink(p) };
+        }
+    }
+    for s in &DIRS {
+        let p = s.load(Ordering::Acquire);
+        if !p.is_null() {
+            // SAFETY: as above.
+            unsafe { libc::rmdir(p) };
+        }
+    }
+    // Die of the signal, as without this handler (the shell sees the usual status).
+    // SAFETY: restoring the default action and raising are async-signal-safe.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
