@@ -125,3 +125,33 @@ fn a_malformed_falco_yaml_is_refused_with_its_file_and_key() {
         stderr(&o)
     );
 }
+
+#[test]
+fn rules_list_shows_what_a_falco_yaml_enables() {
+    let d = tempdir();
+    let cfg = config(d.path(), "");
+    let o = rtsec(&["rules", "list", "--json", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let rules: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rules.len(),
+        25,
+        "Falco's stable rules, from the configuration's rules_files"
+    );
+    let enabled: Vec<&str> = rules
+        .iter()
+        .filter(|r| r["enabled"] == true)
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(enabled, ["Search Private Keys or Passwords"]);
+    // Without a configuration: every rule of the file as its file says.
+    let o = rtsec(&["rules", "list", "-r", falco_rules().to_str().unwrap()]);
+    assert!(
+        stdout(&o).ends_with("25 rules (25 enabled), 87 macros, 49 lists\n"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use rtsec_rules::RuleSet;
+use rtsec_replay::falco_config::FalcoConfig;
+use rtsec_rules::{Engine, EngineOptions, Priority, RuleSet};
 
 /// Inspect rules files.
 #[derive(clap::Args)]
@@ -27,6 +28,10 @@ pub struct ListArgs {
     /// One JSON object per rule instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// A Falco configuration (falco.yaml): its `rules_files` when no --rules are given, and
+    /// ENABLED as its `priority` and `rules:` enable/disable commands leave each rule.
+    #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
+    pub falco_config: Option<PathBuf>,
 }
 
 /// Loads `--rules` files in order, or the bundled set when there are none. Load errors keep
@@ -56,7 +61,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn list(a: ListArgs) -> Result<ExitCode> {
-    let set = load(&a.rules)?;
+    let config = match &a.falco_config {
+        Some(p) => FalcoConfig::load(p)?,
+        None => FalcoConfig::default(),
+    };
+    for n in &config.notes {
+        eprintln!("rtsec: note: {}: {n}", config.path.display());
+    }
+    let set = match (&a.rules[..], &config.rules_files) {
+        ([], Some(files)) => load(files)?,
+        _ => load(&a.rules)?,
+    };
+    // Enabled as a replay would run them: the file's `enabled`, then the configuration.
+    let engine = Engine::new(
+        &set,
+        EngineOptions {
+            min_priority: config.priority.unwrap_or(Priority::Debug),
+            commands: config.commands.clone(),
+            ..Default::default()
+        },
+    );
+    let mut enabled = vec![false; set.rules().count()];
+    for &id in engine.enabled() {
+        enabled[id as usize] = true;
+    }
     let types = |r: &rtsec_rules::RuleInfo| {
         if r.all_event_types {
             "(all)".to_string()
@@ -72,12 +100,12 @@ fn list(a: ListArgs) -> Result<ExitCode> {
     };
     let mut out = String::new();
     if a.json {
-        for r in set.rules() {
+        for (i, r) in set.rules().enumerate() {
             let v = serde_json::json!({
                 "name": r.name,
                 "priority": r.priority.as_str(),
                 "event_types": if r.all_event_types { None } else { Some(&r.event_types) },
-                "enabled": r.enabled,
+                "enabled": enabled[i],
                 "tags": r.tags,
                 "source": r.source,
                 "file": r.file,
@@ -89,12 +117,13 @@ fn list(a: ListArgs) -> Result<ExitCode> {
     } else {
         let rows: Vec<[String; 5]> = set
             .rules()
-            .map(|r| {
+            .enumerate()
+            .map(|(i, r)| {
                 [
                     r.name.clone(),
                     r.priority.to_string(),
                     types(r),
-                    if r.enabled { "yes" } else { "no" }.to_string(),
+                    if enabled[i] { "yes" } else { "no" }.to_string(),
                     file(r),
                 ]
             })
@@ -122,7 +151,7 @@ fn list(a: ListArgs) -> Result<ExitCode> {
         out.push_str(&format!(
             "{} rules ({} enabled), {} macros, {} lists\n",
             c.rules,
-            set.rules().filter(|r| r.enabled).count(),
+            engine.enabled().len(),
             c.macros,
             c.lists
         ));

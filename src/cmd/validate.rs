@@ -123,7 +123,11 @@ mod tests {
             vec![PathBuf::from("../shared/falco-rules/falco_rules.yaml")],
         ] {
             let a = RArgs {
-                command: Command::List(ListArgs { rules, json: false }),
+                command: Command::List(ListArgs {
+                    rules,
+                    json: false,
+                    falco_config: None,
+                }),
             };
             assert_eq!(code(rules_run(a).unwrap()), code(ExitCode::SUCCESS));
         }
@@ -131,6 +135,7 @@ mod tests {
             command: Command::List(ListArgs {
                 rules: vec![PathBuf::from("/nonexistent.yaml")],
                 json: true,
+                falco_config: None,
             }),
         };
         let e = rules_run(a).unwrap_err().to_string();
