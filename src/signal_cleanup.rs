@@ -14,20 +14,20 @@ static FILES: [AtomicPtr<c_char>; SLOTS] = [const { AtomicPtr::new(std::ptr::nul
 static DIRS: [AtomicPtr<c_char>; 8] = [const { AtomicPtr::new(std::ptr::null_mut()) }; 8];
 static INSTALL: Once = Once::new();
 
-/// Removes the file `path` if SIGINT, SIGTERM or SIGHUP ends the process. False if there is
-/// no room left (the file is then only removed on a normal exit).
-pub fn remove_file_on_signal(path: &Path) -> bool {
+/// Removes the file `path` if SIGINT, SIGTERM or SIGHUP ends the process (past the first
+/// `SLOTS` files, only a normal exit removes them).
+pub fn remove_file_on_signal(path: &Path) {
     register(&FILES, path)
 }
 
 /// Removes the (by then empty) directory `path` if a signal ends the process.
-pub fn remove_dir_on_signal(path: &Path) -> bool {
+pub fn remove_dir_on_signal(path: &Path) {
     register(&DIRS, path)
 }
 
-fn register(slots: &[AtomicPtr<c_char>], path: &Path) -> bool {
+fn register(slots: &[AtomicPtr<c_char>], path: &Path) {
     let Ok(c) = CString::new(path.as_os_str().as_encoded_bytes()) else {
-        return false;
+        return;
     };
     INSTALL.call_once(install);
     // Leaked on purpose: the handler may read it at any moment until the process ends.
@@ -36,12 +36,11 @@ fn register(slots: &[AtomicPtr<c_char>], path: &Path) -> bool {
         if s.compare_exchange(std::ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            return true;
+            return;
         }
     }
     // SAFETY: `p` came from `into_raw` and was not published.
     drop(unsafe { CString::from_raw(p) });
-    false
 }
 
 fn install() {

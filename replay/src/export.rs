@@ -29,6 +29,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
 use rtsec_rules::{AlertBuf, FieldValue, Scratch};
 
+use crate::decimal::{MAX_DIGITS, decimal};
 use crate::error::ReplayError;
 use crate::fields::FieldReader;
 use crate::hits::column_name;
@@ -447,7 +448,7 @@ pub fn export(
 
 /// Appends a value as text (numbers and booleans printed, missing → null).
 fn append_text(b: &mut StringBuilder, v: FieldValue<'_>) {
-    let mut digits = [0u8; 21];
+    let mut digits = [0u8; MAX_DIGITS];
     match v {
         FieldValue::Null => b.append_null(),
         FieldValue::String(s) => b.append_value(s),
@@ -457,38 +458,9 @@ fn append_text(b: &mut StringBuilder, v: FieldValue<'_>) {
     }
 }
 
-/// `x` (negated if `negative`) in decimal, written at the end of `buf` (no formatter: this
-/// runs for every number of every event).
-fn decimal(mut x: u64, negative: bool, buf: &mut [u8; 21]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    if negative {
-        at -= 1;
-        buf[at] = b'-';
-    }
-    // SAFETY: ASCII digits and '-' only.
-    unsafe { std::str::from_utf8_unchecked(&buf[at..]) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_as_text_are_decimal() {
-        let mut buf = [0u8; 21];
-        for x in [0i64, 7, -7, 10, -1234567890, i64::MAX, i64::MIN] {
-            assert_eq!(decimal(x.unsigned_abs(), x < 0, &mut buf), x.to_string());
-        }
-        assert_eq!(decimal(u64::MAX, false, &mut buf), u64::MAX.to_string());
-    }
 
     #[test]
     fn every_field_resolves_and_the_schema_matches_the_table() {

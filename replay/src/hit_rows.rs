@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rtsec_rules::{Alert, AlertBuf, Engine, FieldValue, OutputValue, RuleId};
 
+use crate::decimal::{MAX_DIGITS, decimal};
 use crate::hits::{EventColumns, HIT_EVENT_FIELDS, PID_INDEX};
 use crate::hits_encoder::dicts::RuleDictionaries;
 
@@ -51,26 +52,15 @@ pub(crate) struct Strings {
 impl Strings {
     #[inline]
     fn push(&mut self, v: FieldValue<'_>) {
-        let mut digits = [0u8; 20];
+        let mut digits = [0u8; MAX_DIGITS];
         let text: &[u8] = match v {
             FieldValue::Null => {
                 self.defs.push(0);
                 return;
             }
             FieldValue::String(s) => s.as_bytes(),
-            FieldValue::Int(x) => {
-                let at = write_u64(x.unsigned_abs(), &mut digits);
-                if x < 0 {
-                    self.defs.push(1);
-                    push_plain_parts(&mut self.plain, b"-", &digits[at..]);
-                    return;
-                }
-                &digits[at..]
-            }
-            FieldValue::UInt(x) => {
-                let at = write_u64(x, &mut digits);
-                &digits[at..]
-            }
+            FieldValue::Int(x) => decimal(x.unsigned_abs(), x < 0, &mut digits).as_bytes(),
+            FieldValue::UInt(x) => decimal(x, false, &mut digits).as_bytes(),
             FieldValue::Bool(true) => b"true",
             FieldValue::Bool(false) => b"false",
         };
@@ -89,29 +79,10 @@ impl Strings {
     }
 }
 
-/// `x` in decimal at the end of `buf`; returns where it starts.
-fn write_u64(mut x: u64, buf: &mut [u8; 20]) -> usize {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            return at;
-        }
-    }
-}
-
 #[inline]
 pub(crate) fn push_plain(out: &mut Vec<u8>, s: &[u8]) {
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
     out.extend_from_slice(s);
-}
-
-fn push_plain_parts(out: &mut Vec<u8>, a: &[u8], b: &[u8]) {
-    out.extend_from_slice(&((a.len() + b.len()) as u32).to_le_bytes());
-    out.extend_from_slice(a);
-    out.extend_from_slice(b);
 }
 
 /// The column lengths of some hit rows (see [`HitRows::size`]).

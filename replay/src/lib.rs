@@ -32,6 +32,7 @@
 //! [`harness`] runs YAML case files (traces + rules + expected hits) and reports pass/fail with
 //! a readable diff, JUnit XML, and `--update` for the golden-file workflow.
 
+mod decimal;
 pub mod error;
 pub mod export;
 pub mod falco_config;
