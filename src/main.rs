@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod captures;
 mod cmd;
 mod output;
+mod progress;
 mod signal_cleanup;
 
 #[derive(Parser)]
@@ -36,6 +37,7 @@ enum Command {
     Validate(cmd::validate::Args),
     Rules(cmd::rules::Args),
     Replay(cmd::replay::Args),
+    Diff(cmd::diff::Args),
     Export(cmd::export::Args),
     Test(cmd::test::Args),
 }
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Rules(a) => cmd::rules::run(a),
         Command::Replay(a) => cmd::replay::run(a),
+        Command::Diff(a) => cmd::diff::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Test(a) => cmd::test::run(a),
     };

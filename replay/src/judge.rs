@@ -74,6 +74,9 @@ pub struct BlockResult {
     pub hits: Vec<Hit>,
     /// Hits per rule in this block, in first-hit order.
     pub rule_hits: Vec<(RuleId, u64)>,
+    /// Of a comparison of two rule sets ([`crate::compare`]): the counts of each rule of
+    /// both sets in this block (empty otherwise).
+    pub diffs: Vec<crate::compare::DiffCounts>,
     /// The source's cumulative losses when this block was cut.
     pub losses: Losses,
     /// Why the block could not be decoded (it was skipped).

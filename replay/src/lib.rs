@@ -27,11 +27,17 @@
 //! row groups for events, [`RowGroupEncoder`]), so that the file's thread only assembles and
 //! writes them ([`BlockResult::write_rows`]).
 //!
+//! # Comparing rule sets
+//!
+//! [`compare::compare`] judges the same traces with two rule sets in one pass (each block
+//! decoded once) and reports the hits only one of them has, and those whose alert differs.
+//!
 //! # Regression tests of rule sets
 //!
 //! [`harness`] runs YAML case files (traces + rules + expected hits) and reports pass/fail with
 //! a readable diff, JUnit XML, and `--update` for the golden-file workflow.
 
+pub mod compare;
 mod decimal;
 pub mod error;
 pub mod export;

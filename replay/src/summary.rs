@@ -190,6 +190,14 @@ impl Summary {
 
     /// The human summary. `detailed` adds every trace and the time split (`--stats`).
     pub fn render(&self, detailed: bool) -> String {
+        let mut s = self.render_head();
+        s.push_str(&self.render_hits());
+        s.push_str(&self.render_traces(detailed, true));
+        s
+    }
+
+    /// The summary's first line: traces judged, events, time and rate.
+    pub fn render_head(&self) -> String {
         let mut s = String::new();
         let n = self.traces.len();
         let _ = writeln!(
@@ -203,6 +211,12 @@ impl Summary {
             self.threads,
             plural(self.threads, "thread", "threads"),
         );
+        s
+    }
+
+    /// Hits, by priority and by rule.
+    fn render_hits(&self) -> String {
+        let mut s = String::new();
         let _ = writeln!(s, "Hits: {}", group(self.hits));
         if self.hits > 0 {
             let pr: Vec<String> = self
@@ -228,6 +242,15 @@ impl Summary {
                 );
             }
         }
+        s
+    }
+
+    /// Every trace (if `detailed`, if there are several, or if one is in trouble) with its
+    /// losses (`hits`: and its hits), the time split if `detailed`, and the closing error and
+    /// warning lines.
+    pub fn render_traces(&self, detailed: bool, hits: bool) -> String {
+        let mut s = String::new();
+        let n = self.traces.len();
         let troubled = self
             .traces
             .iter()
@@ -246,11 +269,15 @@ impl Summary {
                 } else {
                     "INCOMPLETE"
                 };
+                let hits = if hits {
+                    format!("{} hits, ", group(t.hits))
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     s,
-                    "  {p}: {} events, {} hits, {}{}",
+                    "  {p}: {} events, {hits}{}{}",
                     group(t.events),
-                    group(t.hits),
                     state,
                     if detailed {
                         format!(

@@ -1,17 +1,16 @@
 //! `rtsec export TRACE... -o events.parquet`: every event with its resolved fields, for SQL
 //! engines.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use rtsec_replay::export::{export, schema_table};
 use rtsec_replay::inputs;
 use rtsec_replay::summary::group;
 
 use crate::captures::CaptureImports;
+use crate::progress::BlocksBar;
 
 /// Export every event of traces to Parquet (one row per event, one column per resolved field:
 /// process, user, fd, container…), for DuckDB, Spark, Trino and friends.
@@ -62,35 +61,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = ProgressBar::new(0);
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {elapsed} {bar:30} {bytes}/{total_bytes} {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    });
+    let bar = BlocksBar::new();
     let result = export(&inputs, &output, threads, &mut |p| {
-        if let Some(bar) = &bar {
-            bar.set_length(p.total_bytes);
-            bar.set_position(p.bytes);
-            bar.set_message(format!("{} events", group(p.events)));
-        }
+        bar.update(p, |p, _| format!("{} events", group(p.events)))
     });
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    bar.finish();
     let (summary, stats) = result?;
-    let mut text = String::new();
-    for line in summary.render(false).lines() {
-        // Hits are not a thing here.
-        if !line.starts_with("Hits:") {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
+    // Hits are not a thing here.
+    let mut text = summary.render_head();
+    text.push_str(&summary.render_traces(false, false));
     text.push_str(&format!(
         "Parquet: {} events in {} row groups → {} ({} bytes)\n",
         group(stats.rows),

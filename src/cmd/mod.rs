@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments (`Args`) and `run`.
 
 pub mod capture;
+pub mod diff;
 pub mod events;
 pub mod export;
 pub mod import;

@@ -1,11 +1,10 @@
 //! `rtsec replay [--rules F]... TRACE|DIR...`: Falco verdicts over recorded traces, in parallel.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use rtsec_replay::falco_config::FalcoConfig;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{
@@ -14,6 +13,7 @@ use rtsec_replay::{
 use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
 
 use crate::captures::CaptureImports;
+use crate::progress::BlocksBar;
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
@@ -170,19 +170,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             collect: false,
         },
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = ProgressBar::new(0);
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {elapsed} {bar:30} {bytes}/{total_bytes} {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    });
+    let bar = BlocksBar::new();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let start = std::time::Instant::now();
     let result = rtsec_replay::replay(
         &engine,
         &inputs,
@@ -198,23 +188,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(())
         },
         &mut |p| {
-            if let Some(bar) = &bar {
-                bar.set_length(p.total_bytes);
-                bar.set_position(p.bytes);
-                let secs = start.elapsed().as_secs_f64().max(1e-9);
-                bar.set_message(format!(
+            bar.update(p, |p, secs| {
+                format!(
                     "{} blocks, {} events ({}/s), {} hits",
                     group(p.blocks),
                     group(p.events),
                     human_rate(p.events as f64 / secs),
                     group(p.hits)
-                ));
-            }
+                )
+            })
         },
     );
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    bar.finish();
     let flushed = out.flush();
     drop(out);
     let summary = match result {

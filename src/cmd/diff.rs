@@ -1,0 +1,150 @@
+//! `rtsec diff --old F... --new F... TRACE|DIR...`: what a change to a rule set does to its
+//! verdicts on recorded traces.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use rtsec_replay::compare::compare;
+use rtsec_replay::summary::{group, human_rate};
+use rtsec_replay::{Input, LineFormat, Produce, ReplayError, ReplayOptions, inputs};
+use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
+
+use crate::captures::CaptureImports;
+use crate::cmd::replay::{Format, Matching};
+use crate::progress::BlocksBar;
+
+/// Compare the verdicts of two rule sets on the same traces: the alerts only one of them
+/// gives, and those both give differently.
+///
+/// Each block is decoded once and judged by both rule sets (rules are the same rule when they
+/// have the same name). On stdout, every difference in input and event order: `- TRACE:EVT.NUM
+/// [RULE] ALERT` for an alert only the old set gives, `+ ...` for one only the new set gives,
+/// and both lines for an alert both give differently (output, priority, tags or source); with
+/// --format json, an object per difference with `change` (removed, added, changed), `trace`,
+/// `evt_num`, `rule` and the `old` and `new` Falco JSON alerts. On stderr, the counts per rule
+/// that differs and what was judged. A rule-set change reviewed before it is deployed.
+///
+/// Exit codes: 0 the same verdicts; 4 the verdicts differ; 1 an input could not be judged or
+/// another error; 3 the same verdicts, but a trace is incomplete.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz) or directories of them.
+    #[arg(required = true, value_name = "TRACE|DIR")]
+    pub traces: Vec<PathBuf>,
+    /// The rule set as it is: rules file or directory, repeatable, loaded in order
+    /// (`<bundled>` names the bundled rules).
+    #[arg(long, required = true, value_name = "FILE|DIR")]
+    pub old: Vec<PathBuf>,
+    /// The rule set as it would be (as --old).
+    #[arg(long, required = true, value_name = "FILE|DIR")]
+    pub new: Vec<PathBuf>,
+    /// How differences are printed on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Falco's rule_matching, for both sets.
+    #[arg(long, value_enum, default_value = "first")]
+    pub rule_matching: Matching,
+    /// Load only rules at least this severe, in both sets.
+    #[arg(long, value_name = "PRIORITY", default_value = "debug")]
+    pub min_priority: Priority,
+    /// Run only rules with this tag (repeatable: any of them), in both sets.
+    #[arg(short = 't', long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Do not run rules with this tag (repeatable), in both sets.
+    #[arg(short = 'T', long = "skip-tag", value_name = "TAG")]
+    pub skip_tags: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print no differences, only the counts.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Every rule with hits in the counts (not only those that differ), and every trace.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    rtsec_replay::keep_freed_memory();
+    let imports = CaptureImports::new("diff");
+    let inputs = imports.resolve(inputs::expand(&args.traces));
+    let old = engine(&args, &args.old, &inputs).context("the old rule set (--old)")?;
+    let new = engine(&args, &args.new, &inputs).context("the new rule set (--new)")?;
+    let opts = ReplayOptions {
+        threads: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1),
+        max_in_flight: 0,
+        max_waiting_bytes: 0,
+        piece_bytes: 0,
+        produce: Produce::default(),
+    };
+    let lines = (!args.quiet).then_some(match args.format {
+        Format::Text => LineFormat::Text,
+        Format::Json => LineFormat::Json,
+    });
+    let bar = BlocksBar::new();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = compare(
+        &old,
+        &new,
+        &inputs,
+        &opts,
+        lines,
+        &mut |r| {
+            out.write_all(&r.lines)
+                .map_err(|e| ReplayError::Output(format!("stdout: {e}")))
+        },
+        &mut |p| {
+            bar.update(p, |p, secs| {
+                format!(
+                    "{} blocks, {} events ({}/s)",
+                    group(p.blocks),
+                    group(p.events),
+                    human_rate(p.events as f64 / secs),
+                )
+            })
+        },
+    );
+    bar.finish();
+    let flushed = out.flush();
+    drop(out);
+    let comparison = match result {
+        Ok(c) => c,
+        Err(ReplayError::Output(m)) if m.contains("Broken pipe") => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(e.into()),
+    };
+    if let Err(e) = flushed
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("stdout");
+    }
+    eprint!("{}", comparison.render(args.stats));
+    Ok(ExitCode::from(comparison.exit_code()))
+}
+
+/// The engine of one rule set, with the options both sets share.
+fn engine(args: &Args, rules: &[PathBuf], inputs: &[Input]) -> Result<Engine> {
+    let set = rtsec_replay::rules::load(rules, None::<&Path>)?;
+    let engine = Engine::new(
+        &set,
+        EngineOptions {
+            rule_matching: match args.rule_matching {
+                Matching::First => RuleMatching::First,
+                Matching::All => RuleMatching::All,
+            },
+            min_priority: args.min_priority,
+            hosts: inputs::recorded_hosts(inputs),
+            tags: TagSelection {
+                only: args.tags.clone(),
+                skip: args.skip_tags.clone(),
+            },
+            ..Default::default()
+        },
+    );
+    Ok(engine)
+}

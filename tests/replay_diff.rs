@@ -1,0 +1,316 @@
+//! `rtsec diff --old F --new F TRACE...`: the verdicts of two rule sets compared on the same
+//! traces, difference by difference, as replay would give each set's alerts.
+
+mod replay_support;
+
+use std::collections::HashMap;
+
+use replay_support::*;
+use rtsec_format::Losses;
+
+/// A change to the bundled rules: one rule disabled, one added, one's priority raised.
+const BUNDLED_CHANGE: &str = "\
+- rule: Kernel module loaded
+  enabled: false
+- rule: Shell in container, any
+  desc: any exec of a shell in a container
+  condition: evt.type = execve and container.id != host and proc.name in (sh, bash, dash)
+  output: shell %proc.name in %container.id
+  priority: NOTICE
+- rule: Package manager run in a container
+  priority: CRITICAL
+  override:
+    priority: replace
+";
+
+fn lines(s: &str, prefix: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| l.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_rule_set_change_is_shown_alert_by_alert_and_counted_per_rule() {
+    let d = tempdir();
+    let change = d.path().join("change.yaml");
+    std::fs::write(&change, BUNDLED_CHANGE).unwrap();
+    let change = change.to_str().unwrap();
+    let traces = [
+        "testdata/scenarios/container/trace.rts",
+        "testdata/scenarios/exec-tricks/trace.rts",
+    ];
+    let mut args = vec![
+        "diff",
+        "--old",
+        "<bundled>",
+        "--new",
+        "<bundled>",
+        "--new",
+        change,
+    ];
+    args.extend(traces);
+    let o = rtsec(&args);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(code(&o), 4, "the verdicts differ: exit 4\n{err}");
+    assert!(
+        err.contains("DIFFERENT: 2 removed, 10 added, 1 changed"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "Rules: 10 enabled in the old set, 10 in the new (1 only in the old, 1 only in the new)"
+        ),
+        "{err}"
+    );
+    let row = |rule: &str| {
+        err.lines()
+            .find(|l| l.ends_with(rule))
+            .unwrap_or_else(|| panic!("no line for {rule}:\n{err}"))
+            .split_whitespace()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(row("Package manager run in a container"), "1 1 0 0 1");
+    assert_eq!(
+        row("Kernel module loaded (not enabled in the new set)"),
+        "2 0 2 0 0"
+    );
+    assert_eq!(
+        row("Shell in container, any (not enabled in the old set)"),
+        "0 10 0 10 0"
+    );
+
+    let (removed, added) = (lines(&out, "- "), lines(&out, "+ "));
+    assert_eq!((removed.len(), added.len()), (3, 11), "{out}");
+    assert!(
+        removed[1]
+            .starts_with("- testdata/scenarios/container/trace.rts:1554 [Kernel module loaded] "),
+        "{out}"
+    );
+    // A changed alert: its old line, then its new one, for the same event.
+    let i = out
+        .lines()
+        .position(|l| l.contains("[Package manager run in a container]"))
+        .unwrap();
+    let (a, b) = (out.lines().nth(i).unwrap(), out.lines().nth(i + 1).unwrap());
+    assert!(
+        a.starts_with("- testdata/scenarios/container/trace.rts:684 "),
+        "{out}"
+    );
+    assert!(
+        b.starts_with("+ testdata/scenarios/container/trace.rts:684 "),
+        "{out}"
+    );
+    assert!(a.contains(": Error Package manager") && b.contains(": Critical Package manager"));
+
+    // Each alert shown is the one replay gives with that rule set.
+    let replay_lines = |rules: &[&str]| {
+        let mut args = vec!["replay"];
+        for r in rules {
+            args.extend(["--rules", r]);
+        }
+        args.extend(traces);
+        stdout(&rtsec(&args))
+    };
+    let (old_alerts, new_alerts) = (
+        replay_lines(&["<bundled>"]),
+        replay_lines(&["<bundled>", change]),
+    );
+    let alert = |l: &str| l.split_once("] ").unwrap().1.to_string();
+    for l in &removed {
+        assert!(old_alerts.lines().any(|a| a == alert(l)), "{l}");
+        assert!(!new_alerts.lines().any(|a| a == alert(l)), "{l}");
+    }
+    for l in &added {
+        assert!(new_alerts.lines().any(|a| a == alert(l)), "{l}");
+    }
+}
+
+#[test]
+fn the_same_rule_set_gives_the_same_verdicts() {
+    let falco = falco_rules();
+    let falco = falco.to_str().unwrap();
+    let traces: Vec<String> = scenarios()
+        .iter()
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["diff", "--old", falco, "--new", falco];
+    args.extend(traces.iter().map(String::as_str));
+    let o = rtsec(&args);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 0, "{err}");
+    assert_eq!(stdout(&o), "");
+    assert!(err.contains("Same verdicts"), "{err}");
+    assert!(err.contains("7 traces judged"), "{err}");
+}
+
+/// Multiset of lines.
+fn bag<'a>(lines: impl Iterator<Item = &'a str>) -> HashMap<&'a str, i64> {
+    let mut m = HashMap::new();
+    for l in lines {
+        *m.entry(l).or_insert(0) += 1;
+    }
+    m
+}
+
+#[test]
+fn differences_are_the_same_for_every_job_count_and_match_replay_in_json() {
+    let d = tempdir();
+    let trace = d.path().join("synth.rts");
+    synthetic_trace(&trace, 150_000, 7, Losses::default());
+    let trace = trace.to_str().unwrap();
+    let falco = falco_rules();
+    let falco = falco.to_str().unwrap();
+    // Old: Falco's rules and a rule of our own; new: Falco's rules with one rule disabled,
+    // one's output changed, and another rule of our own.
+    let (old_extra, new_extra) = (d.path().join("old.yaml"), d.path().join("new.yaml"));
+    std::fs::write(
+        &old_extra,
+        "- rule: Opens below /etc\n  desc: t\n  condition: evt.type in (open, openat) and \
+         fd.name startswith /etc/\n  output: open of %fd.name by %proc.name\n  priority: INFO\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &new_extra,
+        "- rule: Run shell untrusted\n  enabled: false\n\
+         - rule: PTRACE attached to process\n  output: ptrace by %proc.name (pid %proc.pid)\n  \
+         override:\n    output: replace\n\
+         - rule: Opens below /home\n  desc: t\n  condition: evt.type in (open, openat) and \
+         fd.name startswith /home/\n  output: open of %fd.name by %proc.name\n  priority: INFO\n",
+    )
+    .unwrap();
+    let (old_extra, new_extra) = (old_extra.to_str().unwrap(), new_extra.to_str().unwrap());
+    let run = |format: &str, jobs: &str| {
+        let o = rtsec(&[
+            "diff", "--format", format, "-j", jobs, "--old", falco, "--old", old_extra, "--new",
+            falco, "--new", new_extra, trace,
+        ]);
+        assert_eq!(code(&o), 4, "{}", stderr(&o));
+        (stdout(&o), stderr(&o))
+    };
+    let (text, err) = run("text", "2");
+    assert!(
+        text.lines().count() > 100,
+        "too few differences to test: {err}"
+    );
+    for jobs in ["1", "8"] {
+        assert!(
+            run("text", jobs).0 == text,
+            "text at -j {jobs} differs from -j 2"
+        );
+    }
+    let (json, _) = run("json", "2");
+    for jobs in ["1", "8"] {
+        assert!(
+            run("json", jobs).0 == json,
+            "JSON at -j {jobs} differs from -j 2"
+        );
+    }
+
+    // The JSON's alerts are replay's alerts, and what one set has that the other has not.
+    let replay = |rules: &[&str]| {
+        let mut args = vec!["replay", "--format", "json", trace];
+        for r in rules {
+            args.extend(["--rules", r]);
+        }
+        let o = rtsec(&args);
+        assert!(code(&o) == 0, "{}", stderr(&o));
+        stdout(&o)
+    };
+    let (old_alerts, new_alerts) = (replay(&[falco, old_extra]), replay(&[falco, new_extra]));
+    let (old_bag, new_bag) = (bag(old_alerts.lines()), bag(new_alerts.lines()));
+    let only = |a: &HashMap<&str, i64>, b: &HashMap<&str, i64>| {
+        let mut v: Vec<String> = Vec::new();
+        for (l, n) in a {
+            for _ in 0..(n - b.get(l).copied().unwrap_or(0)).max(0) {
+                v.push(l.to_string());
+            }
+        }
+        v.sort();
+        v
+    };
+    let (mut gone, mut came, mut kinds) = (Vec::new(), Vec::new(), HashMap::new());
+    let mut text_lines = text.lines();
+    for l in json.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).expect(l);
+        let change = v["change"].as_str().unwrap().to_string();
+        *kinds.entry(change.clone()).or_insert(0) += 1;
+        assert_eq!(v["trace"], trace);
+        let num = v["evt_num"].as_u64().unwrap();
+        for (side, sign) in [("old", "- "), ("new", "+ ")] {
+            if v[side].is_null() {
+                continue;
+            }
+            assert_eq!(v[side]["rule"], v["rule"], "{l}");
+            // The text line of the same difference names the same event and rule.
+            let t = text_lines.next().unwrap();
+            let want = format!("{sign}{trace}:{num} [{}] ", v["rule"].as_str().unwrap());
+            assert!(t.starts_with(&want), "{t}\n{l}");
+            let alert = serde_json::to_string(&v[side]).unwrap();
+            if side == "old" {
+                gone.push(alert);
+            } else {
+                came.push(alert);
+            }
+        }
+        if change == "changed" {
+            assert_ne!(v["old"]["output"], v["new"]["output"], "{l}");
+        }
+    }
+    assert!(text_lines.next().is_none());
+    for k in ["removed", "added", "changed"] {
+        assert!(
+            kinds.get(k).copied().unwrap_or(0) > 0,
+            "no {k} difference: {kinds:?}"
+        );
+    }
+    gone.sort();
+    came.sort();
+    assert_eq!(
+        gone,
+        only(&old_bag, &new_bag),
+        "old alerts shown != replay old - replay new"
+    );
+    assert_eq!(
+        came,
+        only(&new_bag, &old_bag),
+        "new alerts shown != replay new - replay old"
+    );
+}
+
+#[test]
+fn bad_inputs_and_rules_are_named_and_the_rest_is_judged() {
+    let o = rtsec(&[
+        "diff",
+        "--old",
+        "<bundled>",
+        "--new",
+        "<bundled>",
+        "testdata/no-such-trace.rts",
+        "testdata/scenarios/demo/trace.rts",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("testdata/no-such-trace.rts: NOT JUDGED"),
+        "{err}"
+    );
+    assert!(
+        err.contains("testdata/scenarios/demo/trace.rts: 1,291 events, complete"),
+        "{err}"
+    );
+    let o = rtsec(&[
+        "diff",
+        "--old",
+        "<bundled>",
+        "--new",
+        "testdata/no-such-rules.yaml",
+        "testdata/scenarios/demo/trace.rts",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("the new rule set (--new)"), "{err}");
+    assert!(err.contains("no-such-rules.yaml"), "{err}");
+}
