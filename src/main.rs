@@ -7,9 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// First: the other modules print with its macros.
+#[macro_use]
+mod output;
 mod captures;
 mod cmd;
-mod output;
 mod progress;
 mod signal_cleanup;
 
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Test(a) => cmd::test::run(a),
     };
     match result {
+        Ok(_) if output::stdout_failed() => ExitCode::from(1),
         Ok(code) => code,
         Err(e) => {
             output::print_error(&e);

@@ -1,6 +1,7 @@
 //! Small helpers for what the commands print.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Prints an error as one line: the error and its causes joined with ": ".
 pub fn print_error(e: &anyhow::Error) {
@@ -46,4 +47,48 @@ pub fn human_bytes(n: u64) -> String {
     } else {
         format!("{v:.1} {}", UNITS[u])
     }
+}
+
+/// Set once stdout's reader went away (`rtsec inspect t.rts | head`): the rest is dropped.
+static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+/// Set once writing to stdout failed otherwise (a full disk): reported, and the exit code is 1.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout (what [`out!`] and [`outln!`] call): never a panic, unlike `println!`,
+/// when the reader has gone away; any other failure is reported once and fails the command
+/// ([`stdout_failed`]).
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    if STDOUT_GONE.load(Ordering::Relaxed) || STDOUT_FAILED.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            STDOUT_GONE.store(true, Ordering::Relaxed);
+        } else {
+            STDOUT_FAILED.store(true, Ordering::Relaxed);
+            eprintln!("rtsec: error: writing to stdout: {e}");
+        }
+    }
+}
+
+/// Whether writing to stdout failed (not counting a reader that went away).
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(Ordering::Relaxed)
+}
+
+/// `print!` that neither panics nor loses output silently (see [`write_stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` that neither panics nor loses output silently (see [`write_stdout`]).
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
 }

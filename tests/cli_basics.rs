@@ -252,3 +252,81 @@ fn a_rules_directory_loads_its_yaml_files_in_sorted_order_like_falco() {
         stderr(&o)
     );
 }
+
+/// Runs `rtsec ARGS` with stdout a pipe whose reader has already gone (`rtsec ... | head`
+/// once head has quit): every write fails with EPIPE.
+fn rtsec_into_closed_pipe(args: &[&str]) -> Output {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe writes two new descriptors into `fds`; we own both from here on.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] is ours and used nowhere else; closing it leaves a pipe without reader.
+    unsafe { libc::close(fds[0]) };
+    // SAFETY: fds[1] is ours; the Stdio owns it from here on.
+    let write_end = unsafe { std::process::Stdio::from_raw_fd(fds[1]) };
+    std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .stdout(write_end)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run rtsec")
+}
+
+#[test]
+fn output_into_a_pipe_that_closed_or_a_full_disk_never_panics() {
+    let sample = sample();
+    let commands: [&[&str]; 8] = [
+        &["inspect", &sample],
+        &["inspect", "--json", &sample],
+        &["events", &sample],
+        &["export", "--schema"],
+        &["rules", "list"],
+        &["replay", "testdata/scenarios/container/trace.rts"],
+        &[
+            "diff",
+            "--old",
+            "<bundled>",
+            "--new",
+            "<bundled>",
+            "--new",
+            "../shared/falco-rules/falco_rules.yaml",
+            "testdata/scenarios/container/trace.rts",
+        ],
+        &["test", "testdata/cases/bundled"],
+    ];
+    for args in commands {
+        let o = rtsec_into_closed_pipe(args);
+        let err = stderr(&o);
+        assert!(
+            !err.contains("panicked"),
+            "rtsec {args:?} | (closed): {err}"
+        );
+        let code = o.status.code();
+        assert!(
+            matches!(code, Some(0) | Some(4)),
+            "rtsec {args:?} | (closed): exit {code:?}: {err}"
+        );
+        // A full disk is an error, said once, with exit code 1.
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+            .output()
+            .expect("run rtsec");
+        let err = stderr(&o);
+        assert!(
+            !err.contains("panicked"),
+            "rtsec {args:?} > /dev/full: {err}"
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "rtsec {args:?} > /dev/full: {err}"
+        );
+        assert!(
+            err.contains("No space left on device"),
+            "rtsec {args:?} > /dev/full: {err}"
+        );
+    }
+}

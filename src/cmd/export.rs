@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .max()
             .unwrap_or(0);
         for (col, ty, what) in schema_table() {
-            println!("{col:<w$}  {ty:<18}  {what}");
+            outln!("{col:<w$}  {ty:<18}  {what}");
         }
         return Ok(ExitCode::SUCCESS);
     }

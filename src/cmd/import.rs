@@ -85,7 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn print_summary(s: &ImportSummary) {
-    println!(
+    outln!(
         "{} → {}: {} events read, {} written ({} blocks, {}){}",
         s.input.display(),
         s.output.display(),
@@ -95,7 +95,7 @@ fn print_summary(s: &ImportSummary) {
         human_bytes(s.trace_bytes),
         if s.compressed { ", input gzip" } else { "" },
     );
-    println!(
+    outln!(
         "tables: {} sections, {} processes ({} threads), {} fds, {} users, {} groups; {} container/user events",
         s.sections,
         s.seeded.processes,
@@ -107,15 +107,15 @@ fn print_summary(s: &ImportSummary) {
     );
     let unknown = s.unknown_processes + s.state.placeholders;
     if unknown > 0 || s.state.unknown_fds > 0 {
-        println!(
+        outln!(
             "state: {unknown} processes first seen mid-capture, {} events on fds the tables lacked",
             s.state.unknown_fds
         );
     }
     if !s.skipped.is_empty() {
-        println!("not imported (stored in the trace, see rtsec inspect):");
+        outln!("not imported (stored in the trace, see rtsec inspect):");
         for (why, n) in &s.skipped {
-            println!("  {n:>9}  {why}");
+            outln!("  {n:>9}  {why}");
         }
     }
 }

@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // An imported capture is named as the user named it, not by its temporary trace.
     report.path = args.trace.display().to_string();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_text(&report);
     }
@@ -158,52 +158,54 @@ fn scan(reader: &TraceReader, salvage: bool) -> Result<Report> {
 
 fn print_text(r: &Report) {
     let h = &r.header;
-    println!("trace:       {}", r.path);
-    println!(
+    outln!("trace:       {}", r.path);
+    outln!(
         "format:      rtsec trace {} written by {} ({})",
-        r.format_version, h.created_by, h.source
+        r.format_version,
+        h.created_by,
+        h.source
     );
-    println!("host:        {} (kernel {})", h.hostname, h.kernel_release);
+    outln!("host:        {} (kernel {})", h.hostname, h.kernel_release);
     if h.start_ns > 0 {
-        println!("recorded:    {}", iso8601_text(h.start_ns));
+        outln!("recorded:    {}", iso8601_text(h.start_ns));
     }
     let s = &h.settings;
     if !s.syscalls.is_empty() {
-        println!("syscalls:    {} recorded", s.syscalls.len());
+        outln!("syscalls:    {} recorded", s.syscalls.len());
     }
     if s.buffer_bytes > 0 {
-        println!("buffer:      {}", human_bytes(s.buffer_bytes));
+        outln!("buffer:      {}", human_bytes(s.buffer_bytes));
     }
     if !s.filters.is_empty() {
-        println!("filters:     {}", s.filters.join(", "));
+        outln!("filters:     {}", s.filters.join(", "));
     }
     match (&r.first_event, &r.last_event) {
         (Some(a), Some(b)) => {
-            println!("time span:   {a} .. {b}");
-            println!("duration:    {:.3} s", r.duration_s);
+            outln!("time span:   {a} .. {b}");
+            outln!("duration:    {:.3} s", r.duration_s);
         }
-        _ => println!("time span:   (no events)"),
+        _ => outln!("time span:   (no events)"),
     }
-    println!(
+    outln!(
         "size:        {} in {} blocks, {:.1} bytes/event",
         human_bytes(r.file_bytes),
         r.blocks,
         r.bytes_per_event
     );
-    println!("events:      {}", r.events);
+    outln!("events:      {}", r.events);
     let mut by: Vec<_> = r.events_by_type.iter().collect();
     by.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (name, n) in by {
-        println!("  {name:<20} {n:>12}");
+        outln!("  {name:<20} {n:>12}");
     }
-    println!(
+    outln!(
         "processes:   {} (process versions referenced by events)",
         r.processes
     );
     if r.container_ids.is_empty() {
-        println!("containers:  {}", r.containers);
+        outln!("containers:  {}", r.containers);
     } else {
-        println!(
+        outln!(
             "containers:  {} ({})",
             r.containers,
             r.container_ids.join(", ")
@@ -218,43 +220,43 @@ fn print_text(r: &Report) {
             .filter(|(_, n)| **n > 0)
             .map(|(c, n)| format!("cpu{c}={n}"))
             .collect();
-        println!(
+        outln!(
             "DROPS:       {} events dropped by the kernel ({})",
             l.kernel_drops(),
             per_cpu.join(" ")
         );
         for (t, n) in l.kernel_drops_by_type.iter().filter(|(_, n)| *n > 0) {
-            println!("  {t:<20} {n:>12}");
+            outln!("  {t:<20} {n:>12}");
         }
     } else {
-        println!("drops:       0");
+        outln!("drops:       0");
     }
     let lost: u64 = l.skipped_lost().map(|(_, n)| n).sum();
     if lost > 0 {
-        println!("SKIPPED:     {lost} records the source could not convert");
+        outln!("SKIPPED:     {lost} records the source could not convert");
         for (why, n) in l.skipped_lost() {
-            println!("  {why}: {n}");
+            outln!("  {why}: {n}");
         }
     }
     let by_design: u64 = l.skipped_by_design().map(|(_, n)| n).sum();
     if by_design > 0 {
-        println!(
+        outln!(
             "not recorded: {by_design} records of the source a live capture does not record \
              either (nothing lost)"
         );
         for (why, n) in l.skipped_by_design() {
-            println!("  {why}: {n}");
+            outln!("  {why}: {n}");
         }
     }
     for (what, n) in l.truncated.iter().filter(|(_, n)| *n > 0) {
-        println!("truncated:   {n} {what}");
+        outln!("truncated:   {n} {what}");
     }
     if !r.verified {
-        println!("integrity:   not checked (--quick: summary from the footer)");
+        outln!("integrity:   not checked (--quick: summary from the footer)");
     } else if r.notices.is_empty() {
-        println!("integrity:   ok (every block checked)");
+        outln!("integrity:   ok (every block checked)");
     }
     for n in &r.notices {
-        println!("NOTICE:      {n}");
+        outln!("NOTICE:      {n}");
     }
 }

@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let results = harness::run_cases(&cases, &opts, Some(&convert));
     for r in &results {
-        print!("{}", r.render());
+        out!("{}", r.render());
     }
     let count = |v| results.iter().filter(|r| r.verdict == v).count();
     let (pass, fail, err) = (
@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         count(Verdict::Error),
     );
     let updated = results.iter().filter(|r| r.updated.is_some()).count();
-    println!(
+    outln!(
         "{} cases: {pass} passed, {fail} failed, {err} could not run{} ({:.2} s)",
         results.len(),
         if updated > 0 {
