@@ -14,6 +14,7 @@ mod captures;
 mod cmd;
 mod progress;
 mod signal_cleanup;
+mod window_args;
 
 #[derive(Parser)]
 #[command(

@@ -280,6 +280,8 @@ impl TraceReader {
             salvage,
             done: false,
             notices: self.footer_notice.iter().cloned().collect(),
+            window: None,
+            outside: (0, 0),
         }
     }
 
@@ -323,9 +325,25 @@ pub struct RawBlocks<'a> {
     salvage: bool,
     done: bool,
     notices: Vec<Notice>,
+    /// Only blocks with events from `.0` to `.1` (ns, both included) are read.
+    window: Option<(u64, u64)>,
+    /// Blocks (and their events) passed over as outside the window.
+    outside: (u64, u64),
 }
 
 impl RawBlocks<'_> {
+    /// Passes over the blocks whose events all lie before `first` or after `last` (ns since
+    /// the epoch) without reading their payload: their frame headers say their time span.
+    pub fn only_between(mut self, first: u64, last: u64) -> Self {
+        self.window = Some((first, last));
+        self
+    }
+
+    /// Blocks passed over as outside [`RawBlocks::only_between`]'s window, and their events.
+    pub fn outside_window(&self) -> (u64, u64) {
+        self.outside
+    }
+
     /// What the iteration noticed (truncation, a missing footer, skipped damage). Complete once
     /// the iterator returned `None`.
     pub fn notices(&self) -> &[Notice] {
@@ -445,6 +463,16 @@ impl Iterator for RawBlocks<'_> {
             if frame.payload_len > MAX_BLOCK_BYTES || pos + total > end {
                 self.finish_at(pos);
                 return None;
+            }
+            if let Some((first, last)) = self.window
+                && (frame.ts_max < first || frame.ts_min > last)
+            {
+                self.outside.0 += 1;
+                self.outside.1 += frame.events as u64;
+                self.index += 1;
+                self.events += frame.events as u64;
+                self.pos = pos + total;
+                continue;
             }
             let mut payload = vec![0u8; frame.payload_len as usize];
             if let Err(e) = self

@@ -174,6 +174,7 @@ fn bench(c: &mut Criterion) {
             parquet: true,
             ..Default::default()
         },
+        window: Default::default(),
     };
     let out = dir.path().join("replay.parquet");
     g.bench_function("replay_2_threads", |b| {

@@ -244,6 +244,7 @@ impl Differ<'_> {
             out.decode_ns = thread_cpu_ns() - t0;
             return out;
         }
+        let (span, straddles) = (job.span, job.straddles());
         // The compressed block is not needed any more.
         drop(job.raw);
         let at = Origin {
@@ -252,7 +253,6 @@ impl Differ<'_> {
         };
         let t1 = thread_cpu_ns();
         out.decode_ns = t1 - t0;
-        out.events = block.events.len() as u64;
         scratch.set_hostname(&at.hostname);
         scratch_new.set_hostname(&at.hostname);
         out.diffs = vec![DiffCounts::default(); self.union.names.len()];
@@ -260,6 +260,10 @@ impl Differ<'_> {
         let mut old_m = self.old.block_matcher(block, scratch);
         let mut new_m = self.new.block_matcher(block, scratch_new);
         for ev in block.events() {
+            if straddles && !span.contains(ev.event.ts) {
+                out.outside += 1;
+                continue;
+            }
             let olds: SmallVec<[RuleId; 8]> = old_m.matches(&ev).iter().copied().collect();
             let news: SmallVec<[RuleId; 8]> = new_m.matches(&ev).iter().copied().collect();
             if olds.is_empty() && news.is_empty() {
@@ -311,6 +315,7 @@ impl Differ<'_> {
                 piece(BlockResult::new_piece(out.input, out.block, part));
             }
         }
+        out.events = block.events.len() as u64 - out.outside;
         out.losses = block.losses.clone();
         out.eval_ns = thread_cpu_ns() - t1;
         out

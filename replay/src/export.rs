@@ -369,6 +369,7 @@ impl BlockWork for Exporter {
     ) -> BlockResult {
         let mut out = BlockResult::new(job.input, job.raw.index);
         let t0 = crate::judge::thread_cpu_ns();
+        let (span, straddles) = (job.span, job.straddles());
         let block = match job.raw.decode() {
             Ok(b) => b,
             Err(e) => {
@@ -385,6 +386,10 @@ impl BlockWork for Exporter {
         let mut buf = AlertBuf::new();
         let mut processes = ProcessValues::new();
         for ev in block.events() {
+            if straddles && !span.contains(ev.event.ts) {
+                out.outside += 1;
+                continue;
+            }
             self.event_fields.render(&ev, scratch, &mut buf);
             let process = processes.of(&ev, &self.process_fields, scratch);
             batch.begin(&job.trace, &job.hostname, ev.num, ev.event.ts);
@@ -404,7 +409,7 @@ impl BlockWork for Exporter {
         if batch.len() != 0 {
             crate::judge::push_chunk(&mut rows, batch.finish(), &mut out.rows_error);
         }
-        out.events = block.events.len() as u64;
+        out.events = block.events.len() as u64 - out.outside;
         out.set_rows(rows);
         out.losses = block.losses.clone();
         out.eval_ns = crate::judge::thread_cpu_ns() - t1;
@@ -412,18 +417,20 @@ impl BlockWork for Exporter {
     }
 }
 
-/// Writes every event of `inputs` to the Parquet file `output`. Damage in the inputs is in the
-/// summary (as for a replay); the file holds every event that could be read.
+/// Writes every event of `inputs` in `window` to the Parquet file `output`. Damage in the
+/// inputs is in the summary (as for a replay); the file holds every event that could be read.
 pub fn export(
     inputs: &[Input],
     output: &std::path::Path,
     threads: usize,
+    window: crate::TimeWindow,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Summary, ParquetStats), ReplayError> {
     let work = Exporter::new()?;
     let mut file = ParquetFile::create(output, events_schema(), "events", EVENTS_SCHEMA_VERSION)?;
     let opts = ReplayOptions {
         threads,
+        window,
         ..Default::default()
     };
     let result = run_blocks(

@@ -17,6 +17,7 @@ use crate::hits::EventColumns;
 use crate::hits_encoder::{HitPages, HitsStream};
 use crate::parquet_file::{CHUNK_ROWS, EncodedRowGroup, ParquetFile, RowGroupStream};
 use crate::text_buffers;
+use crate::window::Span;
 
 /// How alerts are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +50,10 @@ pub struct BlockResult {
     pub input: usize,
     /// Position of the block in its trace.
     pub block: u32,
+    /// Events judged.
     pub events: u64,
+    /// Events passed over as outside the run's time window.
+    pub outside: u64,
     /// Alert lines (each ending in `\n`), if a [`LineFormat`] was asked for.
     pub lines: Vec<u8>,
     /// Only a part of the block's alert lines, handed on while the block is judged; the rest
@@ -185,6 +189,17 @@ pub(crate) struct Job {
     pub raw: RawBlock,
     pub hostname: Arc<str>,
     pub trace: Arc<str>,
+    /// The events of the trace to judge (all, unless a window was asked for).
+    pub span: Span,
+}
+
+impl Job {
+    /// Whether some of the block's events may be outside [`Job::span`] (each must be looked at).
+    pub fn straddles(&self) -> bool {
+        !self
+            .span
+            .covers(self.raw.frame.ts_min, self.raw.frame.ts_max)
+    }
 }
 
 impl Judge<'_> {
@@ -218,10 +233,10 @@ impl Judge<'_> {
             out.decode_ns = thread_cpu_ns() - t0;
             return out;
         }
+        let (span, straddles) = (job.span, job.straddles());
         drop(job.raw);
         let t1 = thread_cpu_ns();
         out.decode_ns = t1 - t0;
-        out.events = block.events.len() as u64;
         scratch.set_hostname(&job.hostname);
         // Alert text sized like the worker's previous block's (up to a part's size): a block
         // of many hits would otherwise grow it by doubling, copying it and holding twice its
@@ -252,6 +267,10 @@ impl Judge<'_> {
             // Verdicts of costly string checks are kept per string of this block.
             let mut matcher = self.engine.block_matcher(block, scratch);
             for ev in block.events() {
+                if straddles && !span.contains(ev.event.ts) {
+                    out.outside += 1;
+                    continue;
+                }
                 let ids = matcher.matches(&ev);
                 if ids.is_empty() {
                     continue;
@@ -327,6 +346,7 @@ impl Judge<'_> {
                 out.set_hit_rows(rows);
             }
         });
+        out.events = block.events.len() as u64 - out.outside;
         let _ = out.lines.flush();
         if self.produce.lines.is_some() {
             LINES_BYTES.set(out.piece_bytes + out.lines.len());

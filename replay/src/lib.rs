@@ -56,6 +56,7 @@ mod pipeline;
 pub mod rules;
 pub mod summary;
 mod text_buffers;
+pub mod window;
 
 pub use error::ReplayError;
 pub use fields::{AlertFields, FieldReader};
@@ -67,3 +68,4 @@ pub use memory::keep_freed_memory;
 pub use parquet_file::{EncodedRowGroup, ParquetFile, ParquetStats, RowGroupEncoder};
 pub use pipeline::{PIECE_BYTES, Progress, ReplayOptions, replay};
 pub use summary::{EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, RuleHits, Summary, TraceReport};
+pub use window::{TimeBound, TimeWindow};

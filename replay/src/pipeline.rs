@@ -24,6 +24,7 @@ use crate::hits::HIT_EVENT_FIELDS;
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job, Judge, Produce};
 use crate::summary::{RuleHits, Summary, TraceReport};
+use crate::window::TimeWindow;
 
 /// Output that blocks may hold before they are written. Finished blocks waiting for an
 /// earlier one stop new blocks from starting beyond it, and when blocks produce much output
@@ -47,6 +48,8 @@ pub struct ReplayOptions {
     /// [`BlockResult::piece`]); 0 picks [`PIECE_BYTES`].
     pub piece_bytes: usize,
     pub produce: Produce,
+    /// Only the events in this window are judged (see [`crate::window`]).
+    pub window: TimeWindow,
 }
 
 /// Alert text a block hands on at a time. The block next in order is written part by part
@@ -63,6 +66,7 @@ impl Default for ReplayOptions {
             max_waiting_bytes: 0,
             piece_bytes: 0,
             produce: Produce::default(),
+            window: TimeWindow::default(),
         }
     }
 }
@@ -163,7 +167,7 @@ pub(crate) fn run_blocks(
     let mut col = Collector::new(engine, inputs, on_block, on_progress, total_bytes);
     if threads == 1 {
         let mut scratch = Scratch::new();
-        drive(inputs, &mut col, &mut |seq, job, col| {
+        drive(inputs, &opts.window, &mut col, &mut |seq, job, col| {
             col.in_flight += 1;
             let r = work.run(job, &mut scratch, &mut |p| col.accept(seq, p));
             col.accept(seq, r);
@@ -215,7 +219,7 @@ pub(crate) fn run_blocks(
                     }
                 }
             };
-            drive(inputs, &mut col, &mut submit);
+            drive(inputs, &opts.window, &mut col, &mut submit);
             while col.in_flight > 0 {
                 match rx.recv() {
                     Ok((seq, r)) => col.accept(seq, r),
@@ -224,12 +228,13 @@ pub(crate) fn run_blocks(
             }
         });
     }
-    col.finish(threads, start)
+    col.finish(threads, start, opts.window)
 }
 
 /// Reads every input's blocks in order and submits them with consecutive sequence numbers.
 fn drive(
     inputs: &[Input],
+    window: &TimeWindow,
     col: &mut Collector<'_>,
     submit: &mut dyn FnMut(u64, Job, &mut Collector<'_>),
 ) {
@@ -260,7 +265,16 @@ fn drive(
         if let Some(f) = reader.footer() {
             col.footer_losses[i] = Some(f.losses.clone());
         }
+        // Relative times count from the trace's first event (its capture's start without a
+        // footer).
+        let start = reader
+            .footer()
+            .map_or(reader.header().start_ns, |f| f.ts_min);
+        let span = window.span(start);
         let mut blocks = reader.blocks(true);
+        if !window.is_unbounded() {
+            blocks = blocks.only_between(span.first, span.last);
+        }
         for raw in &mut blocks {
             if col.error.is_some() {
                 break;
@@ -273,6 +287,7 @@ fn drive(
                         raw,
                         hostname: hostname.clone(),
                         trace: trace.clone(),
+                        span,
                     };
                     submit(seq, job, col);
                     seq += 1;
@@ -285,6 +300,9 @@ fn drive(
                 }
             }
         }
+        let (unread, outside) = blocks.outside_window();
+        col.reports[i].blocks_unread = unread;
+        col.reports[i].outside_window += outside;
         col.reports[i].notices = blocks.into_notices();
     }
 }
@@ -406,6 +424,7 @@ impl<'a> Collector<'a> {
             let rep = &mut self.reports[i];
             rep.blocks += 1;
             rep.events += r.events;
+            rep.outside_window += r.outside;
             rep.hits += hits;
             if let Some(d) = r.damage.take() {
                 rep.damaged_blocks.push(d);
@@ -438,7 +457,12 @@ impl<'a> Collector<'a> {
         (self.on_progress)(&self.progress);
     }
 
-    fn finish(mut self, threads: usize, start: Instant) -> Result<Summary, ReplayError> {
+    fn finish(
+        mut self,
+        threads: usize,
+        start: Instant,
+        window: TimeWindow,
+    ) -> Result<Summary, ReplayError> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -473,6 +497,7 @@ impl<'a> Collector<'a> {
             decode_ns: self.decode_ns,
             eval_ns: self.eval_ns,
             bytes_read: self.bytes_read,
+            window,
         })
     }
 }

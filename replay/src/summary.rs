@@ -9,6 +9,8 @@ use std::time::Duration;
 use rtsec_format::{Losses, Notice};
 use rtsec_rules::Priority;
 
+use crate::window::TimeWindow;
+
 /// Exit code: every trace was judged whole.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: at least one input could not be judged at all (missing, not a trace, unreadable).
@@ -37,6 +39,10 @@ pub struct TraceReport {
     pub finished: bool,
     /// Events the footer says the trace holds (absent without a footer).
     pub footer_events: Option<u64>,
+    /// Events not judged because they are outside the run's time window.
+    pub outside_window: u64,
+    /// Blocks not read because all their events are outside the window.
+    pub blocks_unread: u64,
 }
 
 impl TraceReport {
@@ -90,7 +96,7 @@ impl TraceReport {
             r.push(format!("damaged block skipped: {d}"));
         }
         if let Some(f) = self.footer_events
-            && f > self.events
+            && f > self.events + self.outside_window
             && self.damaged_blocks.is_empty()
             && self.notices.is_empty()
         {
@@ -138,6 +144,8 @@ pub struct Summary {
     pub eval_ns: u64,
     /// Bytes of compressed blocks read.
     pub bytes_read: u64,
+    /// The time window the run judged (unbounded: every event).
+    pub window: TimeWindow,
 }
 
 impl Summary {
@@ -211,6 +219,18 @@ impl Summary {
             self.threads,
             plural(self.threads, "thread", "threads"),
         );
+        if !self.window.is_unbounded() {
+            let outside: u64 = self.traces.iter().map(|t| t.outside_window).sum();
+            let unread: u64 = self.traces.iter().map(|t| t.blocks_unread).sum();
+            let _ = writeln!(
+                s,
+                "Window: {}: {} events outside it not judged ({} {} not read)",
+                self.window,
+                group(outside),
+                group(unread),
+                plural(unread as usize, "block", "blocks"),
+            );
+        }
         s
     }
 
@@ -274,9 +294,14 @@ impl Summary {
                 } else {
                     String::new()
                 };
+                let outside = if t.outside_window > 0 {
+                    format!(" ({} outside the window)", group(t.outside_window))
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     s,
-                    "  {p}: {} events, {hits}{}{}",
+                    "  {p}: {} events{outside}, {hits}{}{}",
                     group(t.events),
                     state,
                     if detailed {

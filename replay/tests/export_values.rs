@@ -91,7 +91,7 @@ fn every_exported_value_is_the_field_read_for_its_event() {
     traces.extend(recorded);
     let inputs: Vec<Input> = traces.iter().map(Input::new).collect();
     let out = dir.path().join("events.parquet");
-    let (summary, _) = export(&inputs, &out, 2, &mut |_| {}).unwrap();
+    let (summary, _) = export(&inputs, &out, 2, Default::default(), &mut |_| {}).unwrap();
 
     let names: Vec<&str> = EXPORT_FIELDS.iter().map(|(f, ..)| *f).collect();
     let reader = FieldReader::new(&names).unwrap();

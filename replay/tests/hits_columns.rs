@@ -141,6 +141,7 @@ fn every_column_says_what_the_engine_says() {
                 parquet: true,
                 collect: true,
             },
+            window: Default::default(),
         },
         &mut |mut r| {
             encoded += r.hit_pages.len();

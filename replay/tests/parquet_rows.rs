@@ -64,6 +64,7 @@ fn run(
             parquet: true,
             collect: false,
         },
+        window: Default::default(),
     };
     // Small row groups: several of them, closing inside and between blocks.
     let mut f = ParquetFile::create(out, hits_schema(), "hits", HITS_SCHEMA_VERSION)

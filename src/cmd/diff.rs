@@ -14,6 +14,7 @@ use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
 use crate::captures::CaptureImports;
 use crate::cmd::replay::{Format, Matching};
 use crate::progress::BlocksBar;
+use crate::window_args::WindowArgs;
 
 /// Compare the verdicts of two rule sets on the same traces: the alerts only one of them
 /// gives, and those both give differently.
@@ -55,6 +56,8 @@ pub struct Args {
     /// Do not run rules with this tag (repeatable), in both sets.
     #[arg(short = 'T', long = "skip-tag", value_name = "TAG")]
     pub skip_tags: Vec<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
@@ -81,6 +84,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         max_waiting_bytes: 0,
         piece_bytes: 0,
         produce: Produce::default(),
+        window: args.window.window()?,
     };
     let lines = (!args.quiet).then_some(match args.format {
         Format::Text => LineFormat::Text,

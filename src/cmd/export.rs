@@ -11,6 +11,7 @@ use rtsec_replay::summary::group;
 
 use crate::captures::CaptureImports;
 use crate::progress::BlocksBar;
+use crate::window_args::WindowArgs;
 
 /// Export every event of traces to Parquet (one row per event, one column per resolved field:
 /// process, user, fd, container…), for DuckDB, Spark, Trino and friends.
@@ -28,6 +29,8 @@ pub struct Args {
     /// Replace the output if it exists.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
@@ -62,7 +65,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let bar = BlocksBar::new();
-    let result = export(&inputs, &output, threads, &mut |p| {
+    let result = export(&inputs, &output, threads, args.window.window()?, &mut |p| {
         bar.update(p, |p, _| format!("{} events", group(p.events)))
     });
     bar.finish();

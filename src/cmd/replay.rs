@@ -14,6 +14,7 @@ use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
 
 use crate::captures::CaptureImports;
 use crate::progress::BlocksBar;
+use crate::window_args::WindowArgs;
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
@@ -65,6 +66,8 @@ pub struct Args {
     /// Do not run rules with this tag (repeatable), like `falco -T`.
     #[arg(short = 'T', long = "skip-tag", value_name = "TAG")]
     pub skip_tags: Vec<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
@@ -169,6 +172,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             parquet: parquet.is_some(),
             collect: false,
         },
+        window: args.window.window()?,
     };
     let bar = BlocksBar::new();
     let stdout = std::io::stdout();
