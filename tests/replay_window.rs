@@ -181,3 +181,35 @@ fn bad_times_are_refused_with_what_to_write() {
         "{err}"
     );
 }
+
+#[test]
+fn events_prints_only_the_window() {
+    let d = tempdir();
+    let trace = d.path().join("synth.rts");
+    synthetic_trace(&trace, 50_000, 3, Losses::default());
+    let trace = trace.to_str().unwrap();
+    let ts = |out: &str| -> Vec<u64> {
+        out.lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["ts"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let all = ts(&stdout(&rtsec(&["events", "--json", trace])));
+    assert_eq!(all.len(), 50_000);
+    let (a, b) = (all[10_000], all[20_000]);
+    let o = rtsec(&[
+        "events",
+        "--json",
+        "--since",
+        &format!("@{}.{:09}", a / 1_000_000_000, a % 1_000_000_000),
+        "--until",
+        &format!("@{}.{:09}", b / 1_000_000_000, b % 1_000_000_000),
+        trace,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let want: Vec<u64> = all.iter().copied().filter(|t| a <= *t && *t <= b).collect();
+    assert_eq!(ts(&stdout(&o)), want);
+}

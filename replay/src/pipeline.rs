@@ -265,12 +265,7 @@ fn drive(
         if let Some(f) = reader.footer() {
             col.footer_losses[i] = Some(f.losses.clone());
         }
-        // Relative times count from the trace's first event (its capture's start without a
-        // footer).
-        let start = reader
-            .footer()
-            .map_or(reader.header().start_ns, |f| f.ts_min);
-        let span = window.span(start);
+        let span = window.span(crate::window::trace_start(&reader));
         let mut blocks = reader.blocks(true);
         if !window.is_unbounded() {
             blocks = blocks.only_between(span.first, span.last);

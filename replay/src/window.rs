@@ -71,6 +71,14 @@ impl fmt::Display for TimeWindow {
     }
 }
 
+/// Where `+DURATION` counts from in a trace: its first event, or for an unfinished trace
+/// (no footer, no time span), its capture's start.
+pub fn trace_start(reader: &rtsec_format::TraceReader) -> u64 {
+    reader
+        .footer()
+        .map_or(reader.header().start_ns, |f| f.ts_min)
+}
+
 /// A window in ns since the epoch, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {

@@ -10,6 +10,7 @@ use rtsec_rules::{Filter, HostTable, Scratch, clock_text, event_args, event_type
 
 use crate::captures::CaptureImports;
 use crate::output::lossless;
+use crate::window_args::WindowArgs;
 
 /// Print the events of a trace, one per line (or as JSON lines).
 #[derive(clap::Args)]
@@ -32,6 +33,8 @@ pub struct Args {
     /// in order.
     #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE|DIR", requires = "filter")]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub window: WindowArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -53,7 +56,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let limit = args.limit.unwrap_or(u64::MAX);
     let mut printed = 0u64;
     let mut io_err = None;
+    let window = args.window.window()?;
+    let span = window.span(rtsec_replay::window::trace_start(&reader));
     let mut blocks = reader.blocks(args.salvage);
+    if !window.is_unbounded() {
+        blocks = blocks.only_between(span.first, span.last);
+    }
     'outer: for raw in &mut blocks {
         let block = match raw?.decode() {
             Ok(b) => b,
@@ -66,6 +74,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         for ev in block.events() {
             if printed >= limit {
                 break 'outer;
+            }
+            if !span.contains(ev.event.ts) {
+                continue;
             }
             if let Some(f) = &filter
                 && !f.matches(&ev, &mut scratch, &hosts)
