@@ -13,6 +13,7 @@ mod output;
 mod captures;
 mod cmd;
 mod progress;
+mod rule_selection;
 mod signal_cleanup;
 mod window_args;
 

@@ -314,3 +314,66 @@ fn bad_inputs_and_rules_are_named_and_the_rest_is_judged() {
     assert!(err.contains("the new rule set (--new)"), "{err}");
     assert!(err.contains("no-such-rules.yaml"), "{err}");
 }
+
+#[test]
+fn two_falco_configurations_are_compared_as_falco_would_run_them() {
+    let d = tempdir();
+    let falco = falco_rules();
+    let write = |name: &str, extra: &str| {
+        let p = d.path().join(name);
+        std::fs::write(
+            &p,
+            format!("rules_files:\n  - {}\n{extra}", falco.display()),
+        )
+        .unwrap();
+        p
+    };
+    let old = write("old.yaml", "priority: notice\n");
+    // The new deployment turns off the PTRACE rules and raises the minimum priority.
+    let new = write(
+        "new.yaml",
+        "priority: warning\nrules:\n  - disable:\n      rule: \"PTRACE*\"\n",
+    );
+    let traces: Vec<String> = scenarios()
+        .iter()
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec![
+        "diff",
+        "--old-config",
+        old.to_str().unwrap(),
+        "--new-config",
+        new.to_str().unwrap(),
+    ];
+    args.extend(traces.iter().map(String::as_str));
+    let o = rtsec(&args);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(code(&o), 4, "{err}");
+    // Notice rules and both PTRACE rules are gone; nothing is added or changed.
+    for (rule, old_hits) in [
+        ("PTRACE attached to process", 3),
+        ("PTRACE anti-debug attempt", 2),
+        ("Terminal shell in container", 2),
+        ("Run shell untrusted", 1),
+    ] {
+        let row = err
+            .lines()
+            .find(|l| l.contains(&format!("  {rule} (not enabled in the new set)")))
+            .unwrap_or_else(|| panic!("{rule}:\n{err}"));
+        let counts: Vec<&str> = row.split_whitespace().take(5).collect();
+        assert_eq!(
+            counts,
+            [&old_hits.to_string(), "0", &old_hits.to_string(), "0", "0"],
+            "{row}"
+        );
+    }
+    assert!(err.contains(" 0 added, 0 changed"), "{err}");
+    assert!(lines(&out, "+ ").is_empty(), "{out}");
+    assert!(!lines(&out, "- ").is_empty(), "{out}");
+    // The command line's selection wins over both configurations.
+    args.extend(["--min-priority", "warning"]);
+    let o = rtsec(&args);
+    let err = stderr(&o);
+    assert!(!err.contains("Terminal shell in container"), "{err}");
+    assert!(err.contains("PTRACE attached to process"), "{err}");
+}

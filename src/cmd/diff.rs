@@ -8,12 +8,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use rtsec_replay::compare::compare;
 use rtsec_replay::summary::{group, human_rate};
-use rtsec_replay::{Input, LineFormat, Produce, ReplayError, ReplayOptions, inputs};
-use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
+use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
+use rtsec_rules::Engine;
 
 use crate::captures::CaptureImports;
-use crate::cmd::replay::{Format, Matching};
+use crate::cmd::replay::Format;
 use crate::progress::BlocksBar;
+use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 
 /// Compare the verdicts of two rule sets on the same traces: the alerts only one of them
@@ -35,27 +36,26 @@ pub struct Args {
     #[arg(required = true, value_name = "TRACE|DIR")]
     pub traces: Vec<PathBuf>,
     /// The rule set as it is: rules file or directory, repeatable, loaded in order
-    /// (`<bundled>` names the bundled rules).
-    #[arg(long, required = true, value_name = "FILE|DIR")]
+    /// (`<bundled>` names the bundled rules) [default: the --old-config's `rules_files`].
+    #[arg(long, required_unless_present = "old_config", value_name = "FILE|DIR")]
     pub old: Vec<PathBuf>,
     /// The rule set as it would be (as --old).
-    #[arg(long, required = true, value_name = "FILE|DIR")]
+    #[arg(long, required_unless_present = "new_config", value_name = "FILE|DIR")]
     pub new: Vec<PathBuf>,
+    /// The old rule set as the Falco with this configuration (falco.yaml) runs it, as
+    /// `rtsec replay -c` reads it: `rules_files`, `priority`, `rule_matching`, `rules:`
+    /// commands and the alert shape. The options below win over it.
+    #[arg(long, value_name = "FALCO_YAML")]
+    pub old_config: Option<PathBuf>,
+    /// The new rule set as the Falco with this configuration runs it (as --old-config).
+    #[arg(long, value_name = "FALCO_YAML")]
+    pub new_config: Option<PathBuf>,
     /// How differences are printed on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Falco's rule_matching, for both sets.
-    #[arg(long, value_enum, default_value = "first")]
-    pub rule_matching: Matching,
-    /// Load only rules at least this severe, in both sets.
-    #[arg(long, value_name = "PRIORITY", default_value = "debug")]
-    pub min_priority: Priority,
-    /// Run only rules with this tag (repeatable: any of them), in both sets.
-    #[arg(short = 't', long = "tag", value_name = "TAG")]
-    pub tags: Vec<String>,
-    /// Do not run rules with this tag (repeatable), in both sets.
-    #[arg(short = 'T', long = "skip-tag", value_name = "TAG")]
-    pub skip_tags: Vec<String>,
+    /// Which rules run, in both sets (over each --*-config).
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     #[command(flatten)]
     pub window: WindowArgs,
     /// Worker threads (default: all cores).
@@ -73,8 +73,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let imports = CaptureImports::new("diff");
     let inputs = imports.resolve(inputs::expand(&args.traces));
-    let old = engine(&args, &args.old, &inputs).context("the old rule set (--old)")?;
-    let new = engine(&args, &args.new, &inputs).context("the new rule set (--new)")?;
+    let side = |rules: &[PathBuf], config: Option<&Path>| -> Result<Engine> {
+        let config = rule_selection::config(config)?;
+        rule_selection::engine(rules, &config, &args.selection, &inputs)
+    };
+    let old = side(&args.old, args.old_config.as_deref()).context("the old rule set (--old)")?;
+    let new = side(&args.new, args.new_config.as_deref()).context("the new rule set (--new)")?;
     let opts = ReplayOptions {
         threads: args
             .jobs
@@ -133,26 +137,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     eprint!("{}", comparison.render(args.stats));
     Ok(ExitCode::from(comparison.exit_code()))
-}
-
-/// The engine of one rule set, with the options both sets share.
-fn engine(args: &Args, rules: &[PathBuf], inputs: &[Input]) -> Result<Engine> {
-    let set = rtsec_replay::rules::load(rules, None::<&Path>)?;
-    let engine = Engine::new(
-        &set,
-        EngineOptions {
-            rule_matching: match args.rule_matching {
-                Matching::First => RuleMatching::First,
-                Matching::All => RuleMatching::All,
-            },
-            min_priority: args.min_priority,
-            hosts: inputs::recorded_hosts(inputs),
-            tags: TagSelection {
-                only: args.tags.clone(),
-                skip: args.skip_tags.clone(),
-            },
-            ..Default::default()
-        },
-    );
-    Ok(engine)
 }

@@ -5,15 +5,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use rtsec_replay::falco_config::FalcoConfig;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{
     LineFormat, ParquetFile, Produce, ReplayError, ReplayOptions, hits_schema, inputs,
 };
-use rtsec_rules::{Engine, EngineOptions, Priority, RuleMatching, TagSelection};
 
 use crate::captures::CaptureImports;
 use crate::progress::BlocksBar;
+use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
@@ -46,26 +45,14 @@ pub struct Args {
     /// Replace the Parquet file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Falco's rule_matching: stop at the first matching rule per event, or fire them all
-    /// [default: first, or the --falco-config's].
-    #[arg(long, value_enum)]
-    pub rule_matching: Option<Matching>,
-    /// Load only rules at least this severe (emergency … debug) [default: debug, or the
-    /// --falco-config's `priority`].
-    #[arg(long, value_name = "PRIORITY")]
-    pub min_priority: Option<Priority>,
     /// Judge as the Falco with this configuration (falco.yaml) would: its `rules_files`,
     /// `priority`, `rule_matching`, `rules:` enable/disable commands, `json_output`,
     /// `time_format_iso_8601` and `json_include_*_property`. Options given here win over the
     /// file; settings that would change alerts but are not applied are named on stderr.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
-    /// Run only rules with this tag (repeatable: any of them), like `falco -t`.
-    #[arg(short = 't', long = "tag", value_name = "TAG")]
-    pub tags: Vec<String>,
-    /// Do not run rules with this tag (repeatable), like `falco -T`.
-    #[arg(short = 'T', long = "skip-tag", value_name = "TAG")]
-    pub skip_tags: Vec<String>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     #[command(flatten)]
     pub window: WindowArgs,
     /// Worker threads (default: all cores).
@@ -85,61 +72,12 @@ pub enum Format {
     Json,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Matching {
-    First,
-    All,
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
-    let config = match &args.falco_config {
-        Some(p) => FalcoConfig::load(p)?,
-        None => FalcoConfig::default(),
-    };
-    for n in &config.notes {
-        eprintln!("rtsec: note: {}: {n}", config.path.display());
-    }
-    // The command line's rules, else the configuration's, else the bundled ones.
-    let rules = match (&args.rules[..], &config.rules_files) {
-        ([], Some(files)) if files.is_empty() => anyhow::bail!(
-            "{}: `rules_files` names no rules file that exists; pass --rules",
-            config.path.display()
-        ),
-        ([], Some(files)) => files.clone(),
-        _ => args.rules.clone(),
-    };
-    let set = rtsec_replay::rules::load(&rules, None)?;
+    let config = rule_selection::config(args.falco_config.as_deref())?;
     let imports = CaptureImports::new("replay");
     let inputs = imports.resolve(inputs::expand(&args.traces));
-    let engine = Engine::new(
-        &set,
-        EngineOptions {
-            rule_matching: match args.rule_matching {
-                Some(Matching::First) => RuleMatching::First,
-                Some(Matching::All) => RuleMatching::All,
-                None => config.rule_matching.unwrap_or_default(),
-            },
-            min_priority: args
-                .min_priority
-                .or(config.priority)
-                .unwrap_or(Priority::Debug),
-            hosts: inputs::recorded_hosts(&inputs),
-            tags: TagSelection {
-                only: args.tags.clone(),
-                skip: args.skip_tags.clone(),
-            },
-            commands: config.commands.clone(),
-            format: config.format,
-        },
-    );
-    if engine.enabled().is_empty() {
-        eprintln!(
-            "rtsec: warning: no rule is enabled ({} loaded; see --min-priority, --tag, \
-             --skip-tag and the falco config's `priority` and `rules:`): nothing can match",
-            set.rules().count()
-        );
-    }
+    let engine = rule_selection::engine(&args.rules, &config, &args.selection, &inputs)?;
     let mut parquet = match &args.parquet {
         Some(p) => {
             if p.exists() && !args.force {
