@@ -302,3 +302,48 @@ fn a_case_can_judge_with_a_falco_yaml() {
         "{out}"
     );
 }
+
+#[test]
+fn a_case_can_judge_a_time_window_only() {
+    let dir = setup();
+    // The credentials recording's one hit is at 20:07:57.463648304.
+    let case = |window: &str, count: u64| {
+        format!(
+            "traces: [../traces/credentials.rts]\n{window}\nexpect:\n  counts:\n    \
+             \"Sensitive file read\": {count}\n  no_other_hits: true\n"
+        )
+    };
+    let before = write(
+        dir.path(),
+        "cases/before.case.yaml",
+        &case("until: 2026-11-29T20:07:57.463648303Z", 0),
+    );
+    let on = write(
+        dir.path(),
+        "cases/on.case.yaml",
+        &case(
+            "since: 2026-11-29T20:07:57.463648304Z\nuntil: '@1795982877.463648304'",
+            1,
+        ),
+    );
+    let after = write(
+        dir.path(),
+        "cases/after.case.yaml",
+        &case("since: +12ms", 0),
+    );
+    let o = rtsec(&["test", &before, &on, &after]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}{}", stderr(&o));
+    assert!(out.contains("3 cases: 3 passed"), "{out}");
+    // A bad time is an error at its line.
+    let bad = write(
+        dir.path(),
+        "cases/bad.case.yaml",
+        &case("since: last tuesday", 0),
+    );
+    let o = rtsec(&["test", &bad]);
+    let out = stdout(&o) + &stderr(&o);
+    assert_ne!(code(&o), 0, "{out}");
+    assert!(out.contains("bad.case.yaml:2:8"), "{out}");
+    assert!(out.contains("since: `last tuesday` is not a time"), "{out}");
+}

@@ -12,6 +12,8 @@
 //! min_priority: debug             # rules less severe are not loaded (default: debug)
 //! tags: [container]               # only rules with one of these tags run (falco -t)
 //! skip_tags: [maturity_sandbox]   # rules with one of these tags do not run (falco -T)
+//! since: +2s                      # optional time window, as `rtsec replay --since/--until`:
+//! until: 2026-11-29T19:50:44Z     # RFC 3339, @SECONDS, or +DURATION from each trace's start
 //! allow_incomplete: false         # pass even if a trace has drops or is truncated
 //! expect:
 //!   counts:                       # hits per rule; rules not named are not checked...
@@ -54,6 +56,8 @@ pub struct Case {
     /// What the `falco_config` sets that is not applied, or leaves out.
     pub notes: Vec<String>,
     pub allow_incomplete: bool,
+    /// Only the events of this window are judged (`since`, `until`).
+    pub window: crate::window::TimeWindow,
     pub expect: Expect,
     /// Whether the file has an `expect:` section (`--update` adds one if not).
     pub has_expect: bool,
@@ -169,6 +173,10 @@ struct RawCase {
     #[serde(default)]
     allow_incomplete: bool,
     #[serde(default)]
+    since: Option<Spanned<String>>,
+    #[serde(default)]
+    until: Option<Spanned<String>>,
+    #[serde(default)]
     expect: Option<RawExpect>,
 }
 
@@ -266,6 +274,24 @@ impl Case {
                 )
             })?,
         };
+        let bound = |b: &Option<Spanned<String>>, key: &str| match b {
+            None => Ok(None),
+            Some(s) => s
+                .value
+                .parse::<crate::window::TimeBound>()
+                .map(Some)
+                .map_err(|e| {
+                    err(
+                        s.referenced.line() as usize,
+                        s.referenced.column() as usize,
+                        format!("{key}: {e}"),
+                    )
+                }),
+        };
+        let window = crate::window::TimeWindow {
+            since: bound(&raw.since, "since")?,
+            until: bound(&raw.until, "until")?,
+        };
         let has_expect = raw.expect.is_some();
         let rx = raw.expect.unwrap_or_default();
         let hits = rx
@@ -328,6 +354,7 @@ impl Case {
             format: config.format,
             notes: config.notes,
             allow_incomplete: raw.allow_incomplete,
+            window,
             expect: Expect {
                 counts,
                 hits,

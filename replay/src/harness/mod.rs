@@ -264,7 +264,7 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
             collect: true,
             ..Default::default()
         },
-        window: Default::default(),
+        window: case.window,
     };
     let mut hits = Vec::new();
     let summary = match replay(
