@@ -347,3 +347,43 @@ fn a_case_can_judge_a_time_window_only() {
     assert!(out.contains("bad.case.yaml:2:8"), "{out}");
     assert!(out.contains("since: `last tuesday` is not a time"), "{out}");
 }
+
+#[test]
+fn coverage_counts_what_passing_cases_expect_of_each_rule() {
+    let dir = setup();
+    // Positive for "Sensitive file read", negative for every other bundled rule.
+    write(dir.path(), "cases/pass.case.yaml", PASSING);
+    // Expects a count of 0: negative for "Kernel module loaded" only.
+    write(
+        dir.path(),
+        "cases/quiet.case.yaml",
+        "traces: [../traces/credentials.rts]\nexpect:\n  counts:\n    \"Kernel module loaded\": 0\n",
+    );
+    // Fails: says nothing about any rule.
+    write(
+        dir.path(),
+        "cases/fail.case.yaml",
+        "traces: [../traces/credentials.rts]\nexpect:\n  counts:\n    \"Shell started in a container\": 3\n",
+    );
+    let o = rtsec(&[
+        "test",
+        "--coverage",
+        dir.path().join("cases").to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "the failing case fails the run: {out}");
+    let row = |rule: &str| -> Vec<String> {
+        out.lines()
+            .find(|l| l.ends_with(rule) || l.contains(&format!("{rule}  <-")))
+            .unwrap_or_else(|| panic!("{rule}: {out}"))
+            .split_whitespace()
+            .take(4)
+            .map(str::to_string)
+            .collect()
+    };
+    // cases, fired, positive, negative
+    assert_eq!(row("Sensitive file read"), ["3", "3", "1", "0"]);
+    assert_eq!(row("Kernel module loaded"), ["3", "0", "0", "2"]);
+    assert_eq!(row("Shell started in a container"), ["3", "0", "0", "1"]);
+    assert!(out.contains("Coverage: 0 of 10 rules"), "{out}");
+}

@@ -68,3 +68,26 @@ fn the_cases_cover_every_bundled_rule_and_ten_falco_rules() {
         .collect();
     assert!(covered.len() >= 10, "{covered:?}");
 }
+
+#[test]
+fn every_bundled_rule_has_a_passing_positive_and_negative_case() {
+    let o = rtsec(&["test", "--require-coverage", "testdata/cases/bundled"]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}{}", stderr(&o));
+    let set = rtsec_rules::RuleSet::bundled().expect("bundled rules load");
+    let n = set.rules().filter(|r| r.enabled).count();
+    assert!(
+        out.contains(&format!(
+            "Coverage: {n} of {n} rules have a passing positive"
+        )),
+        "{out}"
+    );
+    // Falco's stable rules are covered in part: --require-coverage says which are not.
+    let o = rtsec(&["test", "--require-coverage", "testdata/cases/falco-stable"]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(out.contains("Without a passing positive case ("), "{out}");
+    assert!(out.contains("7 cases: 7 passed, 0 failed"), "{out}");
+    let o = rtsec(&["test", "--coverage", "testdata/cases/falco-stable"]);
+    assert_eq!(code(&o), 0, "--coverage alone only reports: {}", stdout(&o));
+}

@@ -26,6 +26,15 @@ pub struct Args {
     /// Rewrite each case's expectations from its actual results (golden files).
     #[arg(long)]
     pub update: bool,
+    /// After the results, the rule coverage of the cases: for every rule they run, how many
+    /// cases ran it and saw it fire, and how many passing cases expect it to fire (positive
+    /// tests) and not to fire (a count of 0, or `no_other_hits`: negative tests).
+    #[arg(long)]
+    pub coverage: bool,
+    /// Like --coverage, and fail (exit 1) unless every rule has a passing positive and a
+    /// passing negative case.
+    #[arg(long)]
+    pub require_coverage: bool,
     /// Cases run in parallel on this many threads (default: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
@@ -68,13 +77,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         start.elapsed().as_secs_f64()
     );
+    let mut uncovered = 0;
+    if args.coverage || args.require_coverage {
+        let rules = harness::coverage::coverage(&results);
+        uncovered = rules.iter().filter(|r| !r.covered()).count();
+        out!("{}", harness::coverage::render(&rules));
+    }
     if let Some(j) = &args.junit {
         std::fs::write(j, harness::junit_xml(&results, start.elapsed()))
             .with_context(|| format!("cannot write {}", j.display()))?;
     }
-    Ok(if fail + err > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if fail + err > 0 || (args.require_coverage && uncovered > 0) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

@@ -10,6 +10,7 @@
 
 pub mod case;
 pub mod check;
+pub mod coverage;
 pub mod junit;
 pub mod update;
 
@@ -58,6 +59,8 @@ pub struct CaseResult {
     pub updated: Option<Vec<String>>,
     /// What the case's `falco_config` sets that is not applied, or leaves out.
     pub notes: Vec<String>,
+    /// The rules the case ran and what it expects of each (for [`coverage`]).
+    pub rules: Vec<coverage::RuleTested>,
 }
 
 impl CaseResult {
@@ -288,6 +291,11 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
         }
     }
     let cmp = check::compare(&case, &set, &engine, &summary, &hits);
+    let fired: Vec<(String, u64)> = summary
+        .rules
+        .iter()
+        .map(|r| (r.rule.clone(), r.hits))
+        .collect();
     if update {
         let (block, notes) = update::new_expect_block(&case, &engine, &cmp);
         let new_text = update::replace_expect(&text, &block);
@@ -312,6 +320,15 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
         r.verdict = Verdict::Fail;
         r.report = cmp.report.join("\n");
     }
+    // What the case (as it is now in its file) expects of each rule it ran.
+    let case = match &r.updated {
+        Some(_) => std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| Case::parse(path, &t).ok())
+            .unwrap_or(case),
+        None => case,
+    };
+    r.rules = coverage::rules_tested(&case, &engine, &fired);
     r.elapsed = start.elapsed();
     r
 }

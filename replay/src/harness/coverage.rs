@@ -1,0 +1,138 @@
+//! Rule coverage of a set of cases (`rtsec test --coverage`): for every rule the cases run,
+//! whether a passing case shows it firing where it should (a positive test) and staying quiet
+//! where it should (a negative test). A rule no case proves either way is a rule whose next
+//! edit nothing checks.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use rtsec_rules::Engine;
+
+use super::case::Case;
+use super::{CaseResult, Verdict};
+
+/// What one case says about one rule it ran.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleTested {
+    pub rule: String,
+    /// Where the rule is defined (`file:line`).
+    pub defined_at: String,
+    /// Its hits in the case's traces.
+    pub hits: u64,
+    /// The case expects it to fire: a count above 0, or a specific hit.
+    pub expects_hits: bool,
+    /// The case expects it not to fire: a count of 0, or `no_other_hits` without naming it.
+    pub expects_none: bool,
+}
+
+/// The rules `engine` runs for `case`, with what the case expects of each.
+pub(crate) fn rules_tested(
+    case: &Case,
+    engine: &Engine,
+    hits: &[(String, u64)],
+) -> Vec<RuleTested> {
+    engine
+        .enabled()
+        .iter()
+        .map(|&id| {
+            let info = engine.rule(id);
+            let name = &info.name;
+            let count = case
+                .expect
+                .counts
+                .iter()
+                .find(|(r, _)| r == name)
+                .map(|(_, n)| *n);
+            let named_hit = case.expect.hits.iter().any(|h| &h.rule == name);
+            RuleTested {
+                rule: name.clone(),
+                defined_at: format!("{}:{}", info.file, info.line),
+                hits: hits.iter().find(|(r, _)| r == name).map_or(0, |(_, n)| *n),
+                expects_hits: count.is_some_and(|n| n > 0) || named_hit,
+                expects_none: count == Some(0)
+                    || (case.expect.no_other_hits && count.is_none() && !named_hit),
+            }
+        })
+        .collect()
+}
+
+/// One rule's line of the coverage report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleCoverage {
+    pub rule: String,
+    pub defined_at: String,
+    /// Cases that ran it, and those in which it fired.
+    pub cases: usize,
+    pub fired: usize,
+    /// Passing cases that expect it to fire (positive tests) and not to fire (negative).
+    pub positive: usize,
+    pub negative: usize,
+}
+
+impl RuleCoverage {
+    pub fn covered(&self) -> bool {
+        self.positive > 0 && self.negative > 0
+    }
+}
+
+/// Every rule any case ran (by name, sorted), with its tests.
+pub fn coverage(results: &[CaseResult]) -> Vec<RuleCoverage> {
+    let mut by_rule: BTreeMap<&str, RuleCoverage> = BTreeMap::new();
+    for r in results {
+        let passed = r.verdict == Verdict::Pass;
+        for t in &r.rules {
+            let c = by_rule.entry(&t.rule).or_insert_with(|| RuleCoverage {
+                rule: t.rule.clone(),
+                defined_at: t.defined_at.clone(),
+                ..Default::default()
+            });
+            c.cases += 1;
+            c.fired += (t.hits > 0) as usize;
+            c.positive += (passed && t.expects_hits) as usize;
+            c.negative += (passed && t.expects_none) as usize;
+        }
+    }
+    by_rule.into_values().collect()
+}
+
+/// The report: a line per rule, then the rules missing a positive or a negative test.
+pub fn render(rules: &[RuleCoverage]) -> String {
+    let mut s = String::new();
+    let covered = rules.iter().filter(|r| r.covered()).count();
+    let _ = writeln!(
+        s,
+        "Coverage: {covered} of {} rules have a passing positive and a passing negative case",
+        rules.len()
+    );
+    let _ = writeln!(s, "  cases  fired  positive  negative  rule");
+    for r in rules {
+        let _ = writeln!(
+            s,
+            "  {:>5}  {:>5}  {:>8}  {:>8}  {}{}",
+            r.cases,
+            r.fired,
+            r.positive,
+            r.negative,
+            r.rule,
+            if r.covered() { "" } else { "  <- not covered" }
+        );
+    }
+    for (what, missing) in [
+        (
+            "positive",
+            rules.iter().filter(|r| r.positive == 0).collect::<Vec<_>>(),
+        ),
+        (
+            "negative",
+            rules.iter().filter(|r| r.negative == 0).collect(),
+        ),
+    ] {
+        if !missing.is_empty() {
+            let _ = writeln!(s, "Without a passing {what} case ({}):", missing.len());
+            for r in missing {
+                let _ = writeln!(s, "  {} ({})", r.rule, r.defined_at);
+            }
+        }
+    }
+    s
+}
