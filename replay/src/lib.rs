@@ -27,6 +27,9 @@
 //! row groups for events, [`RowGroupEncoder`]), so that the file's thread only assembles and
 //! writes them ([`BlockResult::write_rows`]).
 //!
+//! [`ReplayOptions::window`] limits a run to a time window ([`window`]): blocks wholly outside
+//! it are not read, events outside it in the others are not judged.
+//!
 //! # Comparing rule sets
 //!
 //! [`compare::compare`] judges the same traces with two rule sets in one pass (each block
