@@ -1,0 +1,181 @@
+//! Comparing two rule sets on the same traces (`rtsec diff`): what a change to a rule set
+//! does to its verdicts, before it is deployed. Each block is decoded once and judged by both
+//! sets; the hits only one of them has, and the hits both have whose alert differs, are
+//! written as they are found (input order, then event order, the same bytes for every `-j`)
+//! and counted per rule. Rules are the same rule in both sets when they have the same name.
+
+mod differ;
+mod report;
+
+use std::collections::HashMap;
+
+use rtsec_rules::Engine;
+
+use crate::error::ReplayError;
+use crate::inputs::Input;
+use crate::judge::{BlockResult, LineFormat};
+use crate::pipeline::{PIECE_BYTES, Progress, ReplayOptions, run_blocks};
+use crate::summary::Summary;
+use differ::Differ;
+
+/// Exit code of a comparison whose verdicts differ (every trace judged).
+pub const EXIT_DIFFERENT: u8 = 4;
+
+/// Hits of one rule in a block or a run, by both rule sets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiffCounts {
+    /// Hits of the old rule set.
+    pub old: u64,
+    /// Hits of the new rule set.
+    pub new: u64,
+    /// Events only the old rule set alerts on.
+    pub removed: u64,
+    /// Events only the new rule set alerts on.
+    pub added: u64,
+    /// Events both alert on, with different alerts (output, priority, tags or source).
+    pub changed: u64,
+}
+
+impl DiffCounts {
+    fn add(&mut self, o: &DiffCounts) {
+        self.old += o.old;
+        self.new += o.new;
+        self.removed += o.removed;
+        self.added += o.added;
+        self.changed += o.changed;
+    }
+
+    /// Whether the two rule sets disagree on this rule.
+    pub fn differs(&self) -> bool {
+        self.removed + self.added + self.changed > 0
+    }
+}
+
+/// One rule's line of a [`Comparison`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleDiff {
+    pub rule: String,
+    /// Whether the old and the new rule set have the rule enabled.
+    pub in_old: bool,
+    pub in_new: bool,
+    pub counts: DiffCounts,
+}
+
+/// What a comparison found.
+#[derive(Debug)]
+pub struct Comparison {
+    /// Every rule enabled in either set: the old set's in order, then those only the new has.
+    pub rules: Vec<RuleDiff>,
+    /// Events, traces and their losses (its hit counts are left empty).
+    pub summary: Summary,
+}
+
+impl Comparison {
+    /// The counts over all rules.
+    pub fn total(&self) -> DiffCounts {
+        let mut t = DiffCounts::default();
+        for r in &self.rules {
+            t.add(&r.counts);
+        }
+        t
+    }
+
+    /// [`crate::EXIT_FAILED`] if an input could not be judged, else [`EXIT_DIFFERENT`] if
+    /// the verdicts differ, else the summary's code (incomplete traces).
+    pub fn exit_code(&self) -> u8 {
+        let code = self.summary.exit_code();
+        if code != crate::EXIT_FAILED && self.total().differs() {
+            EXIT_DIFFERENT
+        } else {
+            code
+        }
+    }
+}
+
+/// The rules of both sets by name: an index per name, and each set's rule ids mapped to it.
+struct RuleUnion {
+    names: Vec<(String, bool, bool)>,
+    old: Vec<u32>,
+    new: Vec<u32>,
+}
+
+impl RuleUnion {
+    fn new(old: &Engine, new: &Engine) -> RuleUnion {
+        let mut names: Vec<(String, bool, bool)> = Vec::new();
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut map = |engine: &Engine, is_old: bool| {
+            let len = engine.enabled().iter().map(|&i| i as usize + 1).max();
+            let mut ids = vec![u32::MAX; len.unwrap_or(0)];
+            for &id in engine.enabled() {
+                let name = &engine.rule(id).name;
+                let u = *index.entry(name.clone()).or_insert_with(|| {
+                    names.push((name.clone(), false, false));
+                    names.len() as u32 - 1
+                });
+                let n = &mut names[u as usize];
+                if is_old {
+                    n.1 = true;
+                } else {
+                    n.2 = true;
+                }
+                ids[id as usize] = u;
+            }
+            ids
+        };
+        let old = map(old, true);
+        let new = map(new, false);
+        RuleUnion { names, old, new }
+    }
+}
+
+/// Judges `inputs` with the `old` and the `new` rule set and hands the differences to
+/// `on_block` as lines (`lines`: their format, `None`: only counted), in input order, then
+/// event order. `opts.produce` is not used.
+pub fn compare(
+    old: &Engine,
+    new: &Engine,
+    inputs: &[Input],
+    opts: &ReplayOptions,
+    lines: Option<LineFormat>,
+    on_block: &mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Comparison, ReplayError> {
+    let union = RuleUnion::new(old, new);
+    let work = Differ {
+        old,
+        new,
+        union: &union,
+        lines,
+        piece_bytes: if opts.piece_bytes == 0 {
+            PIECE_BYTES
+        } else {
+            opts.piece_bytes
+        },
+    };
+    let mut totals = vec![DiffCounts::default(); union.names.len()];
+    let summary = run_blocks(
+        &work,
+        None,
+        inputs,
+        opts,
+        &mut |mut r| {
+            for (t, c) in totals.iter_mut().zip(&std::mem::take(&mut r.diffs)) {
+                t.add(c);
+            }
+            on_block(r)
+        },
+        on_progress,
+    )?;
+    let rules = union
+        .names
+        .into_iter()
+        .zip(totals)
+        .map(|((rule, in_old, in_new), counts)| RuleDiff {
+            rule,
+            in_old,
+            in_new,
+            counts,
+        })
+        .collect();
+    Ok(Comparison { rules, summary })
+}
