@@ -64,7 +64,7 @@ impl Differ<'_> {
         out.decode_ns = t1 - t0;
         scratch.set_hostname(&at.hostname);
         scratch_new.set_hostname(&at.hostname);
-        out.diffs = vec![DiffCounts::default(); self.union.names.len()];
+        out.diffs = vec![DiffCounts::default(); self.union.rules.len()];
         let (a, b) = bufs;
         let mut old_m = self.old.block_matcher(block, scratch);
         let mut new_m = self.new.block_matcher(block, scratch_new);
@@ -84,10 +84,11 @@ impl Differ<'_> {
                 let c = &mut out.diffs[u as usize];
                 c.old += 1;
                 let pair = news.iter().position(|&n| self.union.new[n as usize] == u);
-                self.old.render(id, &ev, old_m.scratch(), a);
                 match pair {
+                    Some(j) if self.union.rules[u as usize].same_alerts => paired[j] = true,
                     Some(j) => {
                         paired[j] = true;
+                        self.old.render(id, &ev, old_m.scratch(), a);
                         self.new.render(news[j], &ev, new_m.scratch(), b);
                         if !self.same_alert(id, news[j], a, b) {
                             c.changed += 1;
@@ -102,6 +103,7 @@ impl Differ<'_> {
                     }
                     None => {
                         c.removed += 1;
+                        self.old.render(id, &ev, old_m.scratch(), a);
                         self.write(&mut out.lines, &at, ev.num, Some((id, &*a)), None);
                     }
                 }

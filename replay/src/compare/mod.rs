@@ -9,7 +9,7 @@ mod report;
 
 use std::collections::HashMap;
 
-use rtsec_rules::Engine;
+use rtsec_rules::{Engine, RuleId};
 
 use crate::error::ReplayError;
 use crate::inputs::Input;
@@ -92,16 +92,28 @@ impl Comparison {
     }
 }
 
-/// The rules of both sets by name: an index per name, and each set's rule ids mapped to it.
+/// One rule name of either set.
+struct UnionRule {
+    name: String,
+    /// Its id in the old and in the new set, where it is enabled.
+    old: Option<RuleId>,
+    new: Option<RuleId>,
+    /// Both sets define it with the same output, priority, tags and source, and the two
+    /// engines shape alerts alike: where both fire, their alerts are the same and need not be
+    /// rendered to be compared.
+    same_alerts: bool,
+}
+
+/// The rules of both sets by name: an entry per name, and each set's rule ids mapped to it.
 struct RuleUnion {
-    names: Vec<(String, bool, bool)>,
+    rules: Vec<UnionRule>,
     old: Vec<u32>,
     new: Vec<u32>,
 }
 
 impl RuleUnion {
     fn new(old: &Engine, new: &Engine) -> RuleUnion {
-        let mut names: Vec<(String, bool, bool)> = Vec::new();
+        let mut rules: Vec<UnionRule> = Vec::new();
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut map = |engine: &Engine, is_old: bool| {
             let len = engine.enabled().iter().map(|&i| i as usize + 1).max();
@@ -109,22 +121,42 @@ impl RuleUnion {
             for &id in engine.enabled() {
                 let name = &engine.rule(id).name;
                 let u = *index.entry(name.clone()).or_insert_with(|| {
-                    names.push((name.clone(), false, false));
-                    names.len() as u32 - 1
+                    rules.push(UnionRule {
+                        name: name.clone(),
+                        old: None,
+                        new: None,
+                        same_alerts: false,
+                    });
+                    rules.len() as u32 - 1
                 });
-                let n = &mut names[u as usize];
+                let r = &mut rules[u as usize];
                 if is_old {
-                    n.1 = true;
+                    r.old = Some(id);
                 } else {
-                    n.2 = true;
+                    r.new = Some(id);
                 }
                 ids[id as usize] = u;
             }
             ids
         };
-        let old = map(old, true);
-        let new = map(new, false);
-        RuleUnion { names, old, new }
+        let old_ids = map(old, true);
+        let new_ids = map(new, false);
+        let same_format = old.options().format == new.options().format;
+        for r in &mut rules {
+            if let (Some(a), Some(b)) = (r.old, r.new) {
+                let (a, b) = (old.rule(a), new.rule(b));
+                r.same_alerts = same_format
+                    && a.output == b.output
+                    && a.priority == b.priority
+                    && a.tags == b.tags
+                    && a.source == b.source;
+            }
+        }
+        RuleUnion {
+            rules,
+            old: old_ids,
+            new: new_ids,
+        }
     }
 }
 
@@ -152,7 +184,7 @@ pub fn compare(
             opts.piece_bytes
         },
     };
-    let mut totals = vec![DiffCounts::default(); union.names.len()];
+    let mut totals = vec![DiffCounts::default(); union.rules.len()];
     let summary = run_blocks(
         &work,
         None,
@@ -167,13 +199,13 @@ pub fn compare(
         on_progress,
     )?;
     let rules = union
-        .names
+        .rules
         .into_iter()
         .zip(totals)
-        .map(|((rule, in_old, in_new), counts)| RuleDiff {
-            rule,
-            in_old,
-            in_new,
+        .map(|(r, counts)| RuleDiff {
+            rule: r.name,
+            in_old: r.old.is_some(),
+            in_new: r.new.is_some(),
             counts,
         })
         .collect();
