@@ -460,15 +460,17 @@ impl Engine {
         scratch: &mut Scratch,
         out: &mut AlertBuf,
     ) {
-        self.render_fields(id, ev, scratch, out);
+        self.render_into(id, ev, scratch, out, true);
         out.finish_line(
             self.set.rules[id as usize].info.priority.as_str(),
             self.options.format,
         );
     }
 
-    /// [`Engine::render`] without the text line ([`AlertBuf::line`] stays empty): for readers
-    /// of field values, which never print the alert.
+    /// Only the `output_fields` values of [`Engine::render`]: no text is written (neither
+    /// [`AlertBuf::output`] nor [`AlertBuf::line`] means anything after it), so numbers are
+    /// not formatted and literals not copied. For readers of field values, which never print
+    /// the alert (Parquet columns).
     pub fn render_fields(
         &self,
         id: RuleId,
@@ -476,12 +478,23 @@ impl Engine {
         scratch: &mut Scratch,
         out: &mut AlertBuf,
     ) {
+        self.render_into(id, ev, scratch, out, false);
+    }
+
+    fn render_into(
+        &self,
+        id: RuleId,
+        ev: &EventView<'_>,
+        scratch: &mut Scratch,
+        out: &mut AlertBuf,
+        text: bool,
+    ) {
         let r = &self.set.rules[id as usize];
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
         };
-        r.format.render_into(ev, &env, &mut scratch.bufs, out);
+        r.format.render_into(ev, &env, &mut scratch.bufs, out, text);
         out.rule = id;
     }
 

@@ -165,19 +165,22 @@ impl Format {
         self.keys.iter().map(|(k, _)| k.as_str())
     }
 
-    /// Renders the format for an event into `out`: the text (`out.output`), and the typed
-    /// value of each `output_fields` entry. Allocates nothing once `out` has grown.
+    /// Renders the format for an event into `out`: the typed value of each `output_fields`
+    /// entry, and with `text` the output text (`out.output`; without, it holds only the
+    /// string values that slots refer to). Allocates nothing once `out` has grown.
     pub(crate) fn render_into(
         &self,
         ev: &EventView<'_>,
         env: &Env<'_>,
         bufs: &mut Bufs,
         out: &mut AlertBuf,
+        text: bool,
     ) {
         out.begin(&self.keys, self.slots as usize, ev.event.ts);
         for t in &self.tokens {
             match t {
-                Token::Lit(s) => out.output.push_str(s),
+                Token::Lit(s) if text => out.output.push_str(s),
+                Token::Lit(_) => {}
                 Token::Field {
                     field,
                     transforms,
@@ -189,6 +192,12 @@ impl Format {
                     // Without a width, a string goes straight into the text and its slot
                     // refers to it there.
                     let value = field_slot(field, transforms, ev, env, bufs, out, width.is_none());
+                    if !text {
+                        if let Some(s) = slot {
+                            out.slots[*s as usize] = value;
+                        }
+                        continue;
+                    }
                     if !matches!(value, Slot::Out(..)) {
                         value.write_text(field, &out.text, &mut out.output);
                     }
