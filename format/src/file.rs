@@ -281,7 +281,7 @@ impl TraceReader {
             done: false,
             notices: self.footer_notice.iter().cloned().collect(),
             window: None,
-            outside: (0, 0),
+            outside: OutsideWindow::default(),
         }
     }
 
@@ -317,6 +317,15 @@ impl TraceReader {
 }
 
 /// Iterator over a trace's blocks; see [`TraceReader::blocks`].
+/// Blocks [`RawBlocks::only_between`] passed over, with their events and bytes (frame
+/// headers and payloads, none of it read).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutsideWindow {
+    pub blocks: u64,
+    pub events: u64,
+    pub bytes: u64,
+}
+
 pub struct RawBlocks<'a> {
     reader: &'a TraceReader,
     pos: u64,
@@ -327,8 +336,8 @@ pub struct RawBlocks<'a> {
     notices: Vec<Notice>,
     /// Only blocks with events from `.0` to `.1` (ns, both included) are read.
     window: Option<(u64, u64)>,
-    /// Blocks (and their events) passed over as outside the window.
-    outside: (u64, u64),
+    /// What was passed over as outside the window.
+    outside: OutsideWindow,
 }
 
 impl RawBlocks<'_> {
@@ -339,8 +348,8 @@ impl RawBlocks<'_> {
         self
     }
 
-    /// Blocks passed over as outside [`RawBlocks::only_between`]'s window, and their events.
-    pub fn outside_window(&self) -> (u64, u64) {
+    /// What was passed over as outside [`RawBlocks::only_between`]'s window so far.
+    pub fn outside_window(&self) -> OutsideWindow {
         self.outside
     }
 
@@ -467,8 +476,9 @@ impl Iterator for RawBlocks<'_> {
             if let Some((first, last)) = self.window
                 && (frame.ts_max < first || frame.ts_min > last)
             {
-                self.outside.0 += 1;
-                self.outside.1 += frame.events as u64;
+                self.outside.blocks += 1;
+                self.outside.events += frame.events as u64;
+                self.outside.bytes += total;
                 self.index += 1;
                 self.events += frame.events as u64;
                 self.pos = pos + total;

@@ -29,7 +29,7 @@ pub use args::{AT_FDCWD, Args, PathArg, SockAddr};
 pub use block::{Block, EventView};
 pub use builder::NewEvent;
 pub use error::FormatError;
-pub use file::{Notice, RawBlock, RawBlocks, TRACE_MAGIC, TraceReader};
+pub use file::{Notice, OutsideWindow, RawBlock, RawBlocks, TRACE_MAGIC, TraceReader};
 pub use kind::Kind;
 pub use meta::{CaptureSettings, Footer, Header, Losses, not_recorded};
 pub use record::{

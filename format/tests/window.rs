@@ -42,11 +42,13 @@ fn blocks_outside_a_window_are_passed_over_and_counted() {
         .enumerate()
         .filter(|(i, _)| !want.contains(&(*i as u32)))
         .collect();
+    let outside = blocks.outside_window();
     assert_eq!(
-        blocks.outside_window(),
+        (outside.blocks, outside.events, outside.bytes),
         (
             passed.len() as u64,
-            passed.iter().map(|(_, b)| b.events as u64).sum()
+            passed.iter().map(|(_, b)| b.events as u64).sum(),
+            passed.iter().map(|(_, b)| b.len as u64).sum(),
         )
     );
     // Nothing was lost: the reader reached the footer without a notice.

@@ -77,7 +77,8 @@ pub struct Progress {
     pub blocks: u64,
     pub events: u64,
     pub hits: u64,
-    /// Compressed bytes read so far, and in all inputs (for a progress bar).
+    /// Compressed bytes read (or passed over as outside the time window) so far, and in all
+    /// inputs (for a progress bar).
     pub bytes: u64,
     pub total_bytes: u64,
 }
@@ -239,6 +240,8 @@ fn drive(
     submit: &mut dyn FnMut(u64, Job, &mut Collector<'_>),
 ) {
     let mut seq = 0u64;
+    // Bytes of blocks passed over as outside the window, in the inputs before this one.
+    let mut passed_before = 0u64;
     for (i, input) in inputs.iter().enumerate() {
         if col.error.is_some() {
             break;
@@ -270,13 +273,14 @@ fn drive(
         if !window.is_unbounded() {
             blocks = blocks.only_between(span.first, span.last);
         }
-        for raw in &mut blocks {
+        while let Some(raw) = blocks.next() {
             if col.error.is_some() {
                 break;
             }
             match raw {
                 Ok(raw) => {
                     col.bytes_read += raw.payload.len() as u64;
+                    col.bytes_passed = passed_before + blocks.outside_window().bytes;
                     let job = Job {
                         input: i,
                         raw,
@@ -295,9 +299,11 @@ fn drive(
                 }
             }
         }
-        let (unread, outside) = blocks.outside_window();
-        col.reports[i].blocks_unread = unread;
-        col.reports[i].outside_window += outside;
+        let outside = blocks.outside_window();
+        col.reports[i].blocks_unread = outside.blocks;
+        col.reports[i].outside_window += outside.events;
+        passed_before += outside.bytes;
+        col.bytes_passed = passed_before;
         col.reports[i].notices = blocks.into_notices();
     }
 }
@@ -323,6 +329,8 @@ struct Collector<'a> {
     in_flight: usize,
     progress: Progress,
     bytes_read: u64,
+    /// Bytes of blocks passed over as outside the time window (done, for the progress).
+    bytes_passed: u64,
     decode_ns: u64,
     eval_ns: u64,
     error: Option<ReplayError>,
@@ -364,6 +372,7 @@ impl<'a> Collector<'a> {
                 ..Default::default()
             },
             bytes_read: 0,
+            bytes_passed: 0,
             decode_ns: 0,
             eval_ns: 0,
             error: None,
@@ -443,7 +452,7 @@ impl<'a> Collector<'a> {
         self.progress.blocks += 1;
         self.progress.events += r.events;
         self.progress.hits += hits;
-        self.progress.bytes = self.bytes_read;
+        self.progress.bytes = self.bytes_read + self.bytes_passed;
         if self.error.is_none()
             && let Err(e) = (self.on_block)(r)
         {
