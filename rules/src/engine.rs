@@ -461,10 +461,9 @@ impl Engine {
         out: &mut AlertBuf,
     ) {
         self.render_into(id, ev, scratch, out, true);
-        out.finish_line(
-            self.set.rules[id as usize].info.priority.as_str(),
-            self.options.format,
-        );
+        let info = &self.set.rules[id as usize].info;
+        out.finish_line(info.priority.as_str(), self.options.format);
+        out.prepare_json(info);
     }
 
     /// Only the `output_fields` values of [`Engine::render`]: no text is written (neither

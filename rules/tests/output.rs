@@ -206,3 +206,53 @@ fn alert_shape_settings_change_the_line_and_the_json_keys() {
     });
     assert!(json.get("output").is_none() && json.get("output_fields").is_some());
 }
+
+/// A reused `AlertBuf` writes the JSON parts of a rule once per rule: switching between
+/// rules, and between engines whose rule of the same name differs, gives every alert's own
+/// JSON, as the owned alert writes it.
+#[test]
+fn a_reused_buffer_writes_each_rules_own_json() {
+    use rtsec_rules::{Engine, EngineOptions};
+    let rules = |priority: &str, tag: &str| {
+        rtsec_rules::load(&[RuleSource::new(
+            "r.yaml",
+            format!(
+                "- rule: exec\n  desc: d\n  condition: evt.type = execve\n  output: ran %proc.name\n  \
+                 priority: {priority}\n  tags: [{tag}]\n\
+                 - rule: exec again\n  desc: d\n  condition: evt.type = execve\n  output: pid %proc.pid\n  \
+                 priority: NOTICE\n"
+            ),
+        )])
+        .unwrap()
+    };
+    let b = exec(&P::new("ls").build());
+    let ev = b.event(0).unwrap();
+    let engines: Vec<Engine> = [("WARNING", "t"), ("CRITICAL", "u")]
+        .iter()
+        .map(|(p, t)| {
+            Engine::new(
+                &rules(p, t),
+                EngineOptions {
+                    rule_matching: rtsec_rules::RuleMatching::All,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    let mut buf = AlertBuf::new();
+    for round in 0..2 {
+        for e in &engines {
+            let mut sc = e.scratch();
+            sc.set_hostname("h");
+            let ids = e.matches(&ev, &mut sc).to_vec();
+            assert_eq!(ids.len(), 2);
+            for id in ids {
+                let want = e.alert(id, &ev, &mut sc).json_line();
+                e.render(id, &ev, &mut sc, &mut buf);
+                let mut json = Vec::new();
+                buf.write_json(e.rule(id), "h", &mut json);
+                assert_eq!(String::from_utf8(json).unwrap(), want, "round {round}");
+            }
+        }
+    }
+}

@@ -121,6 +121,23 @@ pub struct AlertBuf {
     keys: Option<Keys>,
     /// How the line was written and how the JSON alert is.
     format: super::AlertFormat,
+    /// The JSON of what depends only on the rule, made when the rule changes.
+    rule_json: Option<RuleJson>,
+}
+
+/// The parts of Falco's JSON alert that depend only on the rule and the alert shape, written
+/// once per rule instead of once per alert (a worker renders the same rule again and again):
+/// each `output_fields` key as `"key":`, and the properties after `output_fields`.
+#[derive(Debug)]
+struct RuleJson {
+    /// The keys this was made for (a rule's own: held here, so never another rule's).
+    keys: Keys,
+    format: super::AlertFormat,
+    /// `"key":` of every key, one after the other, and where each ends.
+    key_text: Vec<u8>,
+    key_ends: Vec<usize>,
+    /// `,"priority":…,"rule":…,"source":…` and `,"tags":[…]` if included.
+    tail: Vec<u8>,
 }
 
 impl AlertBuf {
@@ -209,6 +226,33 @@ impl AlertBuf {
         }
     }
 
+    /// Makes the rule's part of the JSON alert unless it is there already (called by the
+    /// engine with the rule rendered).
+    pub(crate) fn prepare_json(&mut self, rule: &RuleInfo) {
+        let Some(keys) = &self.keys else { return };
+        let fresh = self
+            .rule_json
+            .as_ref()
+            .is_some_and(|j| Arc::ptr_eq(&j.keys, keys) && j.format == self.format);
+        if fresh {
+            return;
+        }
+        let mut j = RuleJson {
+            keys: keys.clone(),
+            format: self.format,
+            key_text: Vec::new(),
+            key_ends: Vec::with_capacity(keys.len()),
+            tail: Vec::new(),
+        };
+        for (k, _) in keys.iter() {
+            super::json_str::write(&mut j.key_text, k);
+            j.key_text.push(b':');
+            j.key_ends.push(j.key_text.len());
+        }
+        write_rule_properties(rule, self.format, &mut j.tail);
+        self.rule_json = Some(j);
+    }
+
     /// The text line, built from the output (called by the engine).
     pub(crate) fn finish_line(&mut self, priority: &str, format: super::AlertFormat) {
         self.format = format;
@@ -230,6 +274,10 @@ impl AlertBuf {
     pub fn write_json(&self, rule: &RuleInfo, hostname: &str, out: &mut Vec<u8>) {
         let s = super::json_str::write;
         let f = self.format;
+        // The rule's part as made by `prepare_json`, if it was made for this alert's rule.
+        let cached = self.rule_json.as_ref().filter(|j| {
+            j.format == f && self.keys.as_ref().is_some_and(|k| Arc::ptr_eq(k, &j.keys))
+        });
         out.extend_from_slice(b"{\"hostname\":");
         s(out, hostname);
         if f.json_include_message_property {
@@ -242,36 +290,53 @@ impl AlertBuf {
         }
         if f.json_include_output_fields_property {
             out.extend_from_slice(b",\"output_fields\":{");
-            let mut first = true;
+            let mut i = 0;
             self.for_each_field(|k, v| {
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                s(out, k);
-                out.push(b':');
-                v.write_json(out);
-            });
-            out.push(b'}');
-        }
-        out.extend_from_slice(b",\"priority\":");
-        s(out, rule.priority.as_str());
-        out.extend_from_slice(b",\"rule\":");
-        s(out, &rule.name);
-        out.extend_from_slice(b",\"source\":");
-        s(out, &rule.source);
-        if f.json_include_tags_property {
-            out.extend_from_slice(b",\"tags\":[");
-            for (i, t) in rule.tags.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                s(out, t);
-            }
-            out.push(b']');
+                match cached {
+                    Some(j) => {
+                        let start = if i == 0 { 0 } else { j.key_ends[i - 1] };
+                        out.extend_from_slice(&j.key_text[start..j.key_ends[i]]);
+                    }
+                    None => {
+                        s(out, k);
+                        out.push(b':');
+                    }
+                }
+                v.write_json(out);
+                i += 1;
+            });
+            out.push(b'}');
+        }
+        match cached {
+            Some(j) => out.extend_from_slice(&j.tail),
+            None => write_rule_properties(rule, f, out),
         }
         out.extend_from_slice(b",\"time\":\"");
         time::write_iso8601_utc(self.ts, out);
         out.extend_from_slice(b"\"}");
+    }
+}
+
+/// `,"priority":…,"rule":…,"source":…` and, if the shape includes them, `,"tags":[…]`.
+fn write_rule_properties(rule: &RuleInfo, f: super::AlertFormat, out: &mut Vec<u8>) {
+    let s = super::json_str::write;
+    out.extend_from_slice(b",\"priority\":");
+    s(out, rule.priority.as_str());
+    out.extend_from_slice(b",\"rule\":");
+    s(out, &rule.name);
+    out.extend_from_slice(b",\"source\":");
+    s(out, &rule.source);
+    if f.json_include_tags_property {
+        out.extend_from_slice(b",\"tags\":[");
+        for (i, t) in rule.tags.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            s(out, t);
+        }
+        out.push(b']');
     }
 }
