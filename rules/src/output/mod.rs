@@ -434,9 +434,3 @@ pub(crate) fn escape_text(s: &str, out: &mut String) {
         }
     }
 }
-
-/// Appends the JSON string of a byte buffer (for callers building lines by hand).
-#[allow(dead_code)]
-pub(crate) fn json_string(s: &str, out: &mut Vec<u8>) {
-    let _ = write!(out, "{}", serde_json::Value::String(s.to_string()));
-}
