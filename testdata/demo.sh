@@ -5,7 +5,8 @@
 #   2. judge the recording with rtsec's bundled rules;
 #   3. judge it with Falco's stable rules, writing every hit to Parquet;
 #   4. read the Parquet file back with DuckDB;
-#   5. show what the trace holds (`rtsec inspect`).
+#   5. compare the two rule sets' verdicts on it, alert by alert (`rtsec diff`);
+#   6. show what the trace holds (`rtsec inspect`).
 # Everything is written to $OUT (default target/demo); nothing in the repository changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,5 +52,15 @@ for r in rows:
     print("  " + " | ".join("" if v is None else str(v) for v in r))
 PY
 
-step "5. rtsec inspect $trace"
+step "5. rtsec diff --old '<bundled>' --new falco_rules.yaml $trace"
+rc=0
+"$RTSEC" diff --old '<bundled>' --new "$FALCO_RULES" "$trace" || rc=$?
+case $rc in
+  0) echo "(exit 0: the same verdicts)" ;;
+  4) echo "(exit 4: the verdicts differ, as listed above)" ;;
+  3) echo "(exit 3: a trace is incomplete; the summary above says why)" ;;
+  *) echo "demo: rtsec diff failed with exit $rc" >&2; exit $rc ;;
+esac
+
+step "6. rtsec inspect $trace"
 "$RTSEC" inspect "$trace"
