@@ -369,7 +369,7 @@ impl BlockWork for Exporter {
     ) -> BlockResult {
         let mut out = BlockResult::new(job.input, job.raw.index);
         let t0 = crate::judge::thread_cpu_ns();
-        let (span, straddles) = (job.span, job.straddles());
+        let judged = job.judged();
         let block = match job.raw.decode() {
             Ok(b) => b,
             Err(e) => {
@@ -386,8 +386,7 @@ impl BlockWork for Exporter {
         let mut buf = AlertBuf::new();
         let mut processes = ProcessValues::new();
         for ev in block.events() {
-            if straddles && !span.contains(ev.event.ts) {
-                out.outside += 1;
+            if !judged.event(ev.event.ts) {
                 continue;
             }
             self.event_fields.render(&ev, scratch, &mut buf);
@@ -409,7 +408,7 @@ impl BlockWork for Exporter {
         if batch.len() != 0 {
             crate::judge::push_chunk(&mut rows, batch.finish(), &mut out.rows_error);
         }
-        out.events = block.events.len() as u64 - out.outside;
+        out.count_events(&block, judged);
         out.set_rows(rows);
         out.losses = block.losses.clone();
         out.eval_ns = crate::judge::thread_cpu_ns() - t1;

@@ -139,6 +139,17 @@ impl BlockResult {
         file.write_encoded(std::mem::take(&mut self.encoded))
     }
 
+    /// Counts `block`'s events that `judged` takes ([`BlockResult::events`]) and leaves out
+    /// ([`BlockResult::outside`]).
+    pub(crate) fn count_events(&mut self, block: &Block, judged: Judged) {
+        let all = block.events.len() as u64;
+        self.outside = match judged.all {
+            true => 0,
+            false => block.events.iter().filter(|e| !judged.event(e.ts)).count() as u64,
+        };
+        self.events = all - self.outside;
+    }
+
     /// Keeps what `rows` made of the block's hit rows.
     pub(crate) fn set_hit_rows(&mut self, rows: HitsStream) {
         (self.hit_rows, self.hit_pages) = rows.finish();
@@ -194,11 +205,29 @@ pub(crate) struct Job {
 }
 
 impl Job {
-    /// Whether some of the block's events may be outside [`Job::span`] (each must be looked at).
-    pub fn straddles(&self) -> bool {
-        !self
-            .span
-            .covers(self.raw.frame.ts_min, self.raw.frame.ts_max)
+    /// Which of the block's events are judged: those in [`Job::span`] (all, without a look at
+    /// each, when the block's time span lies inside it).
+    pub fn judged(&self) -> Judged {
+        Judged {
+            span: self.span,
+            all: self
+                .span
+                .covers(self.raw.frame.ts_min, self.raw.frame.ts_max),
+        }
+    }
+}
+
+/// Which events of a block are judged (see [`Job::judged`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Judged {
+    span: Span,
+    all: bool,
+}
+
+impl Judged {
+    #[inline]
+    pub fn event(&self, ts: u64) -> bool {
+        self.all || self.span.contains(ts)
     }
 }
 
@@ -233,7 +262,7 @@ impl Judge<'_> {
             out.decode_ns = thread_cpu_ns() - t0;
             return out;
         }
-        let (span, straddles) = (job.span, job.straddles());
+        let judged = job.judged();
         drop(job.raw);
         let t1 = thread_cpu_ns();
         out.decode_ns = t1 - t0;
@@ -267,8 +296,7 @@ impl Judge<'_> {
             // Verdicts of costly string checks are kept per string of this block.
             let mut matcher = self.engine.block_matcher(block, scratch);
             for ev in block.events() {
-                if straddles && !span.contains(ev.event.ts) {
-                    out.outside += 1;
+                if !judged.event(ev.event.ts) {
                     continue;
                 }
                 let ids = matcher.matches(&ev);
@@ -346,7 +374,7 @@ impl Judge<'_> {
                 out.set_hit_rows(rows);
             }
         });
-        out.events = block.events.len() as u64 - out.outside;
+        out.count_events(block, judged);
         let _ = out.lines.flush();
         if self.produce.lines.is_some() {
             LINES_BYTES.set(out.piece_bytes + out.lines.len());

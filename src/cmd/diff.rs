@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use rtsec_replay::compare::compare;
 use rtsec_replay::summary::{group, human_rate};
-use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
+use rtsec_replay::{LineFormat, ReplayError, ReplayOptions, inputs};
 use rtsec_rules::Engine;
 
 use crate::captures::CaptureImports;
@@ -80,15 +80,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let old = side(&args.old, args.old_config.as_deref()).context("the old rule set (--old)")?;
     let new = side(&args.new, args.new_config.as_deref()).context("the new rule set (--new)")?;
     let opts = ReplayOptions {
-        threads: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1),
-        max_in_flight: 0,
-        max_waiting_bytes: 0,
-        piece_bytes: 0,
-        produce: Produce::default(),
+        threads: super::worker_threads(args.jobs),
         window: args.window.window()?,
+        ..Default::default()
     };
     let lines = (!args.quiet).then_some(match args.format {
         Format::Text => LineFormat::Text,

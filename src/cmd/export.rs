@@ -60,10 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let imports = CaptureImports::new("export");
     let inputs = imports.resolve(inputs::expand(&args.traces));
-    let threads = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = super::worker_threads(args.jobs);
     let bar = BlocksBar::new();
     let result = export(&inputs, &output, threads, args.window.window()?, &mut |p| {
         bar.update(p, |p, _| format!("{} events", group(p.events)))

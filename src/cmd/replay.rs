@@ -93,10 +93,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => None,
     };
     let opts = ReplayOptions {
-        threads: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1),
+        threads: super::worker_threads(args.jobs),
         max_in_flight: 0,
         max_waiting_bytes: 0,
         piece_bytes: 0,

@@ -50,10 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let captures = CaptureImports::new("test");
     let convert = |p: &Path| captures.trace_of(p).map(|(trace, _)| trace);
     let opts = HarnessOptions {
-        threads: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1),
+        threads: super::worker_threads(args.jobs),
         update: args.update,
     };
     let results = harness::run_cases(&cases, &opts, Some(&convert));

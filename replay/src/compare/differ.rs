@@ -53,7 +53,7 @@ impl Differ<'_> {
             out.decode_ns = thread_cpu_ns() - t0;
             return out;
         }
-        let (span, straddles) = (job.span, job.straddles());
+        let judged = job.judged();
         // The compressed block is not needed any more.
         drop(job.raw);
         let at = Origin {
@@ -69,8 +69,7 @@ impl Differ<'_> {
         let mut old_m = self.old.block_matcher(block, scratch);
         let mut new_m = self.new.block_matcher(block, scratch_new);
         for ev in block.events() {
-            if straddles && !span.contains(ev.event.ts) {
-                out.outside += 1;
+            if !judged.event(ev.event.ts) {
                 continue;
             }
             let olds: SmallVec<[RuleId; 8]> = old_m.matches(&ev).iter().copied().collect();
@@ -126,7 +125,7 @@ impl Differ<'_> {
                 piece(BlockResult::new_piece(out.input, out.block, part));
             }
         }
-        out.events = block.events.len() as u64 - out.outside;
+        out.count_events(block, judged);
         out.losses = block.losses.clone();
         out.eval_ns = thread_cpu_ns() - t1;
         out
