@@ -153,9 +153,9 @@ pub struct Engine {
 pub struct Scratch {
     pub(crate) bufs: Bufs,
     hits: Vec<RuleId>,
-    hostname: String,
+    pub(crate) hostname: String,
     /// Reused by [`Engine::alert`].
-    alert: AlertBuf,
+    pub(crate) alert: AlertBuf,
 }
 
 impl Scratch {
@@ -327,6 +327,66 @@ impl Engine {
     /// The enabled rules, in evaluation order.
     pub fn enabled(&self) -> &[RuleId] {
         &self.enabled
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.set
+    }
+
+    /// Every rule of the set the engine was made of, enabled or not ([`Engine::rule`]).
+    pub fn rule_count(&self) -> usize {
+        self.set.rules.len()
+    }
+
+    /// Why rule `id` is not enabled in this engine (`None`: it is), as a phrase.
+    pub fn not_enabled_because(&self, id: RuleId) -> Option<String> {
+        let info = self.rule(id);
+        let o = &self.options;
+        let on = o
+            .commands
+            .iter()
+            .fold(info.enabled, |on, c| c.apply(info, on));
+        if !on {
+            return Some(if o.commands.is_empty() {
+                "it is disabled (enabled: false)".to_string()
+            } else {
+                "it is disabled (enabled: false, or the configuration's `rules:` commands)"
+                    .to_string()
+            });
+        }
+        if info.priority > o.min_priority {
+            return Some(format!(
+                "its priority {} is below the minimum, {}",
+                info.priority.as_str(),
+                o.min_priority.as_str()
+            ));
+        }
+        if !o.tags.admits(&info.tags) {
+            return Some("the tag selection (-t/-T) leaves it out".to_string());
+        }
+        None
+    }
+
+    /// Whether rule `id`'s condition holds on `ev` as the engine evaluates it (the rule's
+    /// compiled program, alone): `None` if the engine does not run the rule on events of this
+    /// type (it is not enabled, or its condition cannot match the type).
+    pub fn condition_holds(
+        &self,
+        id: RuleId,
+        ev: &EventView<'_>,
+        scratch: &mut Scratch,
+    ) -> Option<bool> {
+        let (_, rules) = self.rules_for(ev)?;
+        let &(_, entry) = rules.iter().find(|(r, _)| *r == id)?;
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts: &self.options.hosts,
+        };
+        scratch.bufs.begin_event(self.checks.list.len());
+        Some(
+            self.code
+                .run(entry, &self.checks, ev, &env, &mut scratch.bufs),
+        )
     }
 
     pub fn rule(&self, id: RuleId) -> &RuleInfo {

@@ -88,6 +88,7 @@ mod engine;
 mod error;
 mod evttype;
 mod evttype_names;
+mod explain;
 mod fields;
 mod filter;
 mod glob;
@@ -104,6 +105,7 @@ pub use engine::{
     RuleTarget, Scratch, TagSelection, event_args, event_type, matches_wildcard,
 };
 pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
+pub use explain::{Explainer, NameKind, Step, StepKind};
 pub use loader::{
     Counts, ENGINE_VERSION, FILTER_NAME, LoadFailure, PROVIDED_PLUGINS, RuleInfo, RuleSet, load,
     load_files,

@@ -3,5 +3,5 @@
 pub(crate) mod ast;
 pub(crate) mod parser;
 
-pub(crate) use ast::{Check, Expr, FieldExpr, Op, Rhs, Span, Transformer};
+pub(crate) use ast::{Check, Expr, FieldExpr, Modifier, Op, Rhs, Span, Transformer};
 pub(crate) use parser::parse;

@@ -257,8 +257,8 @@ impl Node {
         }
     }
 
-    /// Evaluates the tree as written: the reference the engine's programs are tested against.
-    #[cfg(test)]
+    /// Evaluates the tree as written: the reference the engine's programs are tested against
+    /// (and what `explain` shows).
     pub(crate) fn eval(&self, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> bool {
         match self {
             Node::And(v) => v.iter().all(|n| n.eval(ev, env, bufs)),

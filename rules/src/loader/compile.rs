@@ -123,6 +123,7 @@ impl<'a> Compiler<'a> {
                 name: r.name.clone(),
             });
             let mut cond = r.cond.clone();
+            let mut exception_names = Vec::new();
             if !r.exceptions.is_empty() {
                 for ex in &r.exceptions {
                     super::read::validate_exception(ex).map_err(|(m, p)| {
@@ -133,7 +134,7 @@ impl<'a> Compiler<'a> {
                         ))
                     })?;
                 }
-                cond = build_exceptions(&r.exceptions, cond, r.cond_pos)
+                (cond, exception_names) = build_exceptions(&r.exceptions, cond, r.cond_pos)
                     .map_err(|(m, p)| RulesError::Schema(self.file_diag(p, item.clone(), m)))?;
             }
 
@@ -185,8 +186,9 @@ impl<'a> Compiler<'a> {
                     e.message,
                 ))
             })?;
+            let written = ast;
             let ast = mr
-                .resolve(&ast, u32::MAX)
+                .resolve(&written, u32::MAX)
                 .map_err(|(at, msg)| RulesError::Compile(self.span_diag(at, item.clone(), msg)))?;
             self.expr_warnings(&ast, &item);
             let node = match compile(&ast) {
@@ -236,6 +238,8 @@ impl<'a> Compiler<'a> {
                 filter: node,
                 format,
                 keys,
+                written,
+                exceptions: exception_names,
             });
         }
 
@@ -266,11 +270,19 @@ impl<'a> Compiler<'a> {
             .zip(mr.resolved)
             .filter_map(|(m, e)| e.map(|e| (m.name.clone(), e)))
             .collect();
+        let written_macros: FxHashMap<String, Expr> = col
+            .macros
+            .items
+            .iter()
+            .zip(parsed)
+            .map(|(m, e)| (m.name.clone(), e))
+            .collect();
         Ok(Inner {
             files: Vec::new(),
             registry: self.registry,
             rules,
             macros,
+            written_macros,
             lists,
             warnings: self.warnings,
             n_macros: col.macros.len(),
@@ -388,12 +400,14 @@ impl MacroResolver<'_> {
 }
 
 /// Builds the exception text (`build_rule_exception_infos`):
-/// `(<cond>) and not ((f1 c1 v1 and f2 c2 v2) or (…))`.
+/// `(<cond>) and not ((f1 c1 v1 and f2 c2 v2) or (…))`, and the names of the exceptions that
+/// added a clause (those with values), in order.
 fn build_exceptions(
     exceptions: &[ExceptionInfo],
     cond: Cond,
     cond_pos: Pos,
-) -> Result<Cond, (String, Pos)> {
+) -> Result<(Cond, Vec<String>), (String, Pos)> {
+    let mut names = Vec::new();
     let start = Origin::At {
         file: cond_pos.file,
         byte: cond_pos.byte,
@@ -512,7 +526,8 @@ fn build_exceptions(
         if !ic.text.is_empty() {
             out.push(" and not ", at(ex.pos));
             out.push_cond(&ic);
+            names.push(ex.name.clone());
         }
     }
-    Ok(out)
+    Ok((out, names))
 }

@@ -57,6 +57,10 @@ pub(crate) struct CompiledRule {
     pub filter: Node,
     pub format: Format,
     pub keys: KeySet,
+    /// The condition as parsed, macros still named (with the exception clauses), and the
+    /// names of the exceptions that added a clause, in order: what `explain` shows.
+    pub written: Expr,
+    pub exceptions: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -66,6 +70,8 @@ pub(crate) struct Inner {
     pub rules: Vec<CompiledRule>,
     /// Resolved macro trees, for filters compiled later.
     pub macros: FxHashMap<String, Expr>,
+    /// Macro trees as parsed, referring to other macros by name (`explain`).
+    pub written_macros: FxHashMap<String, Expr>,
     /// Lists after one-level expansion, in definition order.
     pub lists: Vec<(String, Vec<String>)>,
     pub warnings: Vec<Warning>,

@@ -1,0 +1,168 @@
+//! Why a rule fires or does not fire on an event: its condition evaluated part by part,
+//! macros and exceptions by name, each check with the values of the fields it reads.
+//!
+//! The explanation evaluates the condition as written, every part of it (no short-circuit),
+//! with the reference evaluator; the engine runs a reordered, compiled program. Both must
+//! agree ([`Engine::condition_holds`]); `rtsec explain` checks it for every explanation.
+
+mod build;
+mod text;
+
+use rtsec_format::EventView;
+
+pub use build::NameKind;
+use build::Why;
+
+use crate::engine::{Engine, RuleId, Scratch};
+use crate::fields::extract::Env;
+use crate::filter::Bufs;
+use crate::output::AlertBuf;
+
+/// One part of a condition and whether it holds on the event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub holds: bool,
+    /// The fields a check reads and their values, as outputs print them (`<NA>`: no value).
+    pub values: Vec<(String, String)>,
+    pub children: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    And,
+    Or,
+    Not,
+    /// A macro, an exception or the rule's condition apart from its exceptions.
+    Named(NameKind, String),
+    /// A check as written (`proc.name in (bash, sh)`).
+    Check(String),
+}
+
+/// A rule's condition ready to be explained on events (build once, explain many).
+#[derive(Debug)]
+pub struct Explainer {
+    rule: RuleId,
+    tree: Why,
+}
+
+impl Engine {
+    /// The explainer of rule `id` (enabled or not).
+    pub fn explainer(&self, id: RuleId) -> Explainer {
+        let set = self.inner();
+        Explainer {
+            rule: id,
+            tree: build::rule_tree(&set.rules[id as usize], &set.written_macros),
+        }
+    }
+}
+
+impl Explainer {
+    pub fn rule(&self) -> RuleId {
+        self.rule
+    }
+
+    /// Every part of the rule's condition on `ev`, as `engine` (its DNS answers, the
+    /// scratch's hostname) sees the event.
+    pub fn explain(&self, engine: &Engine, ev: &EventView<'_>, scratch: &mut Scratch) -> Step {
+        let mut alert = std::mem::take(&mut scratch.alert);
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts: &engine.options().hosts,
+        };
+        scratch.bufs.begin_event(0);
+        let step = eval(&self.tree, ev, &env, &mut scratch.bufs, &mut alert);
+        scratch.alert = alert;
+        step
+    }
+}
+
+fn eval(w: &Why, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs, alert: &mut AlertBuf) -> Step {
+    let (kind, children) = match w {
+        Why::And(v) => (StepKind::And, v),
+        Why::Or(v) => (StepKind::Or, v),
+        Why::Not(x) => {
+            let inner = eval(x, ev, env, bufs, alert);
+            return Step {
+                kind: StepKind::Not,
+                holds: !inner.holds,
+                values: Vec::new(),
+                children: vec![inner],
+            };
+        }
+        Why::Named { kind, name, body } => {
+            let inner = eval(body, ev, env, bufs, alert);
+            return Step {
+                kind: StepKind::Named(*kind, name.clone()),
+                holds: inner.holds,
+                values: Vec::new(),
+                children: vec![inner],
+            };
+        }
+        Why::Check { text, node, shows } => {
+            let holds = node.eval(ev, env, bufs);
+            let values = shows
+                .iter()
+                .map(|(field, format)| {
+                    format.render_into(ev, env, bufs, alert, true);
+                    (field.clone(), alert.output().to_string())
+                })
+                .collect();
+            return Step {
+                kind: StepKind::Check(text.clone()),
+                holds,
+                values,
+                children: Vec::new(),
+            };
+        }
+    };
+    let children: Vec<Step> = children
+        .iter()
+        .map(|c| eval(c, ev, env, bufs, alert))
+        .collect();
+    let holds = match kind {
+        StepKind::And => children.iter().all(|c| c.holds),
+        _ => children.iter().any(|c| c.holds),
+    };
+    Step {
+        kind,
+        holds,
+        values: Vec::new(),
+        children,
+    }
+}
+
+impl Step {
+    /// The step and what is below it as JSON: `{"step", "name"?, "check"?, "holds",
+    /// "values"?, "children"?}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut o = serde_json::Map::new();
+        let (step, label) = match &self.kind {
+            StepKind::And => ("and", None),
+            StepKind::Or => ("or", None),
+            StepKind::Not => ("not", None),
+            StepKind::Named(NameKind::Macro, n) => ("macro", Some(("name", n))),
+            StepKind::Named(NameKind::Exception, n) => ("exception", Some(("name", n))),
+            StepKind::Named(NameKind::Condition, n) => ("condition", Some(("rule", n))),
+            StepKind::Check(t) => ("check", Some(("check", t))),
+        };
+        o.insert("step".into(), step.into());
+        if let Some((k, v)) = label {
+            o.insert(k.into(), v.as_str().into());
+        }
+        o.insert("holds".into(), self.holds.into());
+        if !self.values.is_empty() {
+            let values: serde_json::Map<String, serde_json::Value> = self
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().into()))
+                .collect();
+            o.insert("values".into(), values.into());
+        }
+        if !self.children.is_empty() {
+            let kids: Vec<serde_json::Value> = self.children.iter().map(Step::to_json).collect();
+            o.insert("children".into(), kids.into());
+        }
+        o.into()
+    }
+}
