@@ -42,6 +42,7 @@ enum Command {
     Rules(cmd::rules::Args),
     Replay(cmd::replay::Args),
     Diff(cmd::diff::Args),
+    Explain(cmd::explain::Args),
     Export(cmd::export::Args),
     Test(cmd::test::Args),
 }
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         Command::Rules(a) => cmd::rules::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Diff(a) => cmd::diff::run(a),
+        Command::Explain(a) => cmd::explain::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Test(a) => cmd::test::run(a),
     };

@@ -333,6 +333,13 @@ impl Engine {
         &self.set
     }
 
+    /// The rule set the engine was made of (for filters that use its lists and macros).
+    pub fn rule_set(&self) -> RuleSet {
+        RuleSet {
+            inner: self.set.clone(),
+        }
+    }
+
     /// Every rule of the set the engine was made of, enabled or not ([`Engine::rule`]).
     pub fn rule_count(&self) -> usize {
         self.set.rules.len()

@@ -3,6 +3,7 @@
 pub mod capture;
 pub mod diff;
 pub mod events;
+pub mod explain;
 pub mod export;
 pub mod import;
 pub mod inspect;

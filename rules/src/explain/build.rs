@@ -139,7 +139,7 @@ fn check_text(c: &condition::Check) -> String {
                 s.push_str(&value_text(v));
             }
             if items.len() > LIST_ITEMS_SHOWN {
-                s.push_str(&format!(", … {} items", items.len()));
+                s.push_str(&format!(", … {} more", items.len() - LIST_ITEMS_SHOWN));
             }
             s.push(')');
         }

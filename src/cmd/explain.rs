@@ -1,0 +1,446 @@
+//! `rtsec explain`: why rules fire or do not fire on events of a trace.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use rtsec_format::{EventView, TraceReader};
+use rtsec_replay::Input;
+use rtsec_rules::{
+    Engine, Explainer, Filter, RuleId, Scratch, clock_text, event_args, event_type,
+    matches_wildcard,
+};
+
+use crate::captures::CaptureImports;
+use crate::output::lossless;
+use crate::rule_selection::{self, SelectionArgs};
+use crate::window_args::WindowArgs;
+
+/// Explain why rules fire, or do not, on events of a trace: each rule's condition part by
+/// part, its macros and exceptions by name, each check with the values the event gave it.
+///
+/// Choose the events by number (--event), by a condition (--filter) or as those the rules
+/// fire on (--hits); the rules by name (--rule, Falco's `*` wildcards), else every rule run on
+/// the event's type (with --hits, the rules that fired). By default only the parts that decide
+/// each verdict are shown: of an `and` that fails, the parts that fail; of an `or` that holds,
+/// the parts that hold. --full shows every part.
+///
+/// Exit codes: 0 explained; 1 an event or rule asked for is not there, nothing matched, or
+/// another error.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["events", "filter", "hits"])))]
+pub struct Args {
+    /// The trace (.rts), or a Falco/sysdig capture (.scap, .scap.gz: imported for the run).
+    #[arg(value_name = "TRACE")]
+    pub trace: PathBuf,
+    /// Rules file or directory, repeatable, loaded in order (default: the --falco-config's
+    /// `rules_files`, else the bundled rules).
+    #[arg(long = "rules", short = 'r', value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Judge as the Falco with this configuration (falco.yaml) would (see `rtsec replay -c`).
+    #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
+    pub falco_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The rule to explain, by name or with `*` wildcards (repeatable). Rules that are not
+    /// enabled are explained too, with the reason they do not run.
+    #[arg(long = "rule", short = 'R', value_name = "NAME")]
+    pub rule: Vec<String>,
+    /// The events to explain, by evt.num (repeatable, or comma-separated).
+    #[arg(long = "event", short = 'e', value_name = "NUM", value_delimiter = ',')]
+    pub events: Vec<u64>,
+    /// Explain the events matching this Falco condition (it may use the rules' macros).
+    #[arg(long, short = 'f', value_name = "CONDITION")]
+    pub filter: Option<String>,
+    /// Explain the events the rules fire on.
+    #[arg(long)]
+    pub hits: bool,
+    /// With --filter or --hits: explain at most this many events.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 10)]
+    pub limit: u64,
+    /// Show every part of each condition, not only those that decide the verdict.
+    #[arg(long)]
+    pub full: bool,
+    /// Text, or one JSON object per event and rule.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Which events are explained.
+enum Which {
+    Numbers(BTreeSet<u64>),
+    Matching(Filter),
+    Hits,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let config = rule_selection::config(args.falco_config.as_deref())?;
+    let imports = CaptureImports::new("explain");
+    let input = imports.resolve(vec![Input::new(&args.trace)]).remove(0);
+    if let Some(p) = &input.problem {
+        bail!("{}: {p}", args.trace.display());
+    }
+    let engine = rule_selection::engine(
+        &args.rules,
+        &config,
+        &args.selection,
+        std::slice::from_ref(&input),
+    )?;
+    let chosen = chosen_rules(&engine, &args.rule)?;
+    let explainers: Vec<Option<Explainer>> = (0..engine.rule_count() as RuleId)
+        .map(|id| {
+            let wanted = match &chosen {
+                Some(ids) => ids.contains(&id),
+                None => engine.enabled().contains(&id),
+            };
+            wanted.then(|| engine.explainer(id))
+        })
+        .collect();
+    let mut which = match (&args.filter, args.hits) {
+        (Some(cond), _) => Which::Matching(
+            engine
+                .rule_set()
+                .filter(cond)
+                .map_err(|e| anyhow::anyhow!("--filter: {e}"))?,
+        ),
+        (None, true) => Which::Hits,
+        (None, false) => Which::Numbers(args.events.iter().copied().collect()),
+    };
+
+    let reader = TraceReader::open(&input.path)?;
+    let name = input.name().display().to_string();
+    let mut scratch = engine.scratch();
+    scratch.set_hostname(&reader.header().hostname);
+    let window = args.window.window()?;
+    let span = window.span(rtsec_replay::window::trace_start(&reader));
+    let mut blocks = reader.blocks(false);
+    if !window.is_unbounded() {
+        blocks = blocks.only_between(span.first, span.last);
+    }
+    let mut explained = 0u64;
+    let mut mismatches = Vec::new();
+    let (mut first_num, mut last_num) = (None, 0);
+    'blocks: for raw in &mut blocks {
+        let block = raw?.decode()?;
+        for ev in block.events() {
+            first_num.get_or_insert(ev.num);
+            last_num = ev.num;
+            if !span.contains(ev.event.ts) {
+                continue;
+            }
+            let hits = engine.matches(&ev, &mut scratch).to_vec();
+            let picked = match &mut which {
+                Which::Numbers(nums) => nums.remove(&ev.num),
+                Which::Matching(f) => f.matches(&ev, &mut scratch, &engine.options().hosts),
+                Which::Hits => hits
+                    .iter()
+                    .any(|id| chosen.as_ref().is_none_or(|c| c.contains(id))),
+            };
+            if !picked {
+                continue;
+            }
+            let rules: Vec<&Explainer> = explainers
+                .iter()
+                .flatten()
+                .filter(|x| match (&chosen, args.hits) {
+                    (Some(_), _) => true,
+                    (None, true) => hits.contains(&x.rule()),
+                    (None, false) => engine
+                        .condition_holds(x.rule(), &ev, &mut scratch)
+                        .is_some(),
+                })
+                .collect();
+            let event = Event {
+                name: &name,
+                ev: &ev,
+                hits: &hits,
+            };
+            if args.format == Format::Text {
+                outln!("{}", header(&name, &ev));
+                if rules.is_empty() {
+                    outln!("   no enabled rule runs on {} events", event_type(&ev));
+                }
+            }
+            for x in rules {
+                let verdict = judge(&engine, x, &event, &mut scratch);
+                if verdict.disagrees {
+                    mismatches.push(format!(
+                        "{}: event {}: rule {:?}",
+                        name,
+                        ev.num,
+                        engine.rule(x.rule()).name
+                    ));
+                }
+                match args.format {
+                    Format::Text => outln!("{}", verdict.text(&engine, args.full)),
+                    Format::Json => outln!("{}", verdict.json(&engine, &event)),
+                }
+            }
+            explained += 1;
+            let done = match &which {
+                Which::Numbers(nums) => nums.is_empty(),
+                _ => explained >= args.limit,
+            };
+            if done {
+                break 'blocks;
+            }
+        }
+    }
+    for n in blocks.notices() {
+        eprintln!("rtsec: notice: {name}: {n}");
+    }
+    if !mismatches.is_empty() {
+        bail!(
+            "internal error: the explanation and the engine disagree ({}); please report it \
+             with the trace and the rules",
+            mismatches.join(", ")
+        );
+    }
+    match which {
+        Which::Numbers(missing) if !missing.is_empty() => {
+            let range = match first_num {
+                Some(f) => format!("its events are numbered {f} to {last_num}"),
+                None => "it has no events".to_string(),
+            };
+            let window = if window.is_unbounded() {
+                ""
+            } else {
+                " in the time window"
+            };
+            bail!(
+                "{name}: no event {}{window} ({range}); `rtsec events {name}` lists them",
+                missing
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Which::Matching(_) | Which::Hits if explained == 0 => {
+            bail!(
+                "{name}: no event {}; nothing to explain",
+                if args.hits {
+                    "fires the rules"
+                } else {
+                    "matches the filter"
+                }
+            );
+        }
+        _ => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Two lines on the event: number, time, type, process, container, file; its arguments.
+fn header(name: &str, ev: &EventView<'_>) -> String {
+    let who = match ev.process() {
+        Some(p) => format!(
+            "{} (pid {}, tid {})",
+            lossless(ev.str(p.comm)),
+            p.pid,
+            ev.event.tid
+        ),
+        None => format!("<NA> (tid {})", ev.event.tid),
+    };
+    let place = ev.container().map_or_else(
+        || "on the host".to_string(),
+        |c| format!("in container {}", lossless(ev.str(c.container_id))),
+    );
+    let file = ev
+        .fd()
+        .map(|f| lossless(ev.str(f.name)))
+        .filter(|n| !n.is_empty())
+        .map(|n| format!(", fd {n}"))
+        .unwrap_or_default();
+    let mut args = event_args(ev);
+    if let Some((at, _)) = args.char_indices().nth(ARGS_CHARS) {
+        args.truncate(at);
+        args.push('…');
+    }
+    format!(
+        "== {name}: event {} at {}: {} by {who} {place}{file}\n   {args}",
+        ev.num,
+        clock_text(ev.event.ts),
+        event_type(ev),
+    )
+}
+
+/// The event's arguments are cut to this many characters in its header.
+const ARGS_CHARS: usize = 200;
+
+/// The rules named by `patterns` (`None`: no pattern given); a pattern naming none is an
+/// error that lists rules with a similar name.
+fn chosen_rules(engine: &Engine, patterns: &[String]) -> Result<Option<Vec<RuleId>>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = Vec::new();
+    for p in patterns {
+        let found: Vec<RuleId> = (0..engine.rule_count() as RuleId)
+            .filter(|&id| matches_wildcard(p, &engine.rule(id).name))
+            .collect();
+        if found.is_empty() {
+            let lower = p.to_lowercase().replace('*', "");
+            let words: Vec<&str> = lower.split_whitespace().filter(|w| w.len() > 2).collect();
+            let similar: Vec<String> = (0..engine.rule_count() as RuleId)
+                .map(|id| &engine.rule(id).name)
+                .filter(|n| {
+                    let n = n.to_lowercase();
+                    words.iter().any(|w| n.contains(w))
+                })
+                .take(8)
+                .map(|n| format!("{n:?}"))
+                .collect();
+            let hint = if similar.is_empty() {
+                "`rtsec rules list` lists them".to_string()
+            } else {
+                format!("similar: {}", similar.join(", "))
+            };
+            bail!("--rule {p:?}: no rule of that name in the rules loaded ({hint})");
+        }
+        ids.extend(found);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(Some(ids))
+}
+
+/// An event being explained.
+struct Event<'a, 'b> {
+    name: &'a str,
+    ev: &'a EventView<'b>,
+    /// The rules that fire on it.
+    hits: &'a [RuleId],
+}
+
+/// One rule on one event.
+struct Verdict {
+    rule: RuleId,
+    step: rtsec_rules::Step,
+    not_enabled: Option<String>,
+    /// The engine runs the rule on events of this type.
+    runs: bool,
+    fires: bool,
+    /// Under rule_matching first, the rule that fired instead.
+    fired_instead: Option<RuleId>,
+    /// The event's `evt.type`.
+    evt_type: &'static str,
+    alert_json: Option<serde_json::Value>,
+    alert_text: Option<String>,
+    disagrees: bool,
+}
+
+fn judge(engine: &Engine, x: &Explainer, event: &Event<'_, '_>, scratch: &mut Scratch) -> Verdict {
+    let id = x.rule();
+    let step = x.explain(engine, event.ev, scratch);
+    let engine_holds = engine.condition_holds(id, event.ev, scratch);
+    let not_enabled = engine.not_enabled_because(id);
+    let fires = event.hits.contains(&id);
+    let disagrees = not_enabled.is_none() && engine_holds.unwrap_or(false) != step.holds;
+    let (alert_text, alert_json) = if fires {
+        let a = engine.alert(id, event.ev, scratch);
+        (Some(a.text_line()), Some(a.json()))
+    } else {
+        (None, None)
+    };
+    Verdict {
+        rule: id,
+        fired_instead: (step.holds && !fires && not_enabled.is_none())
+            .then(|| event.hits.first().copied())
+            .flatten(),
+        step,
+        not_enabled,
+        runs: engine_holds.is_some(),
+        fires,
+        evt_type: event_type(event.ev),
+        alert_json,
+        alert_text,
+        disagrees,
+    }
+}
+
+impl Verdict {
+    fn text(&self, engine: &Engine, full: bool) -> String {
+        let r = engine.rule(self.rule);
+        let holds = if self.step.holds {
+            "holds"
+        } else {
+            "does not hold"
+        };
+        let verdict = if let Some(why) = &self.not_enabled {
+            format!("not run: {why}; its condition {holds}")
+        } else if self.fires {
+            "FIRES".to_string()
+        } else if let Some(other) = self.fired_instead {
+            format!(
+                "its condition holds, but it does not fire: rule_matching is first and {:?} \
+                 fired first on this event",
+                engine.rule(other).name
+            )
+        } else if !self.runs {
+            format!(
+                "does not fire: not run on {} events (its condition needs {})",
+                self.evt_type,
+                if r.all_event_types {
+                    "any type".to_string()
+                } else {
+                    r.event_types.join(", ")
+                }
+            )
+        } else {
+            "does not fire".to_string()
+        };
+        let mut out = format!(
+            "-- rule {:?} ({}:{}, {}): {verdict}\n",
+            r.name,
+            r.file,
+            r.line,
+            r.priority.as_str()
+        );
+        self.step.write_text(full, 1, &mut out);
+        if let Some(line) = &self.alert_text {
+            out.push_str("   alert: ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+
+    fn json(&self, engine: &Engine, event: &Event<'_, '_>) -> String {
+        let r = engine.rule(self.rule);
+        let mut o = serde_json::json!({
+            "trace": event.name,
+            "evt_num": event.ev.num,
+            "evt_type": event_type(event.ev),
+            "evt_time": event.ev.event.ts,
+            "rule": r.name,
+            "file": r.file,
+            "line": r.line,
+            "priority": r.priority.as_str(),
+            "enabled": self.not_enabled.is_none(),
+            "runs_on_event_type": self.runs,
+            "condition_holds": self.step.holds,
+            "fires": self.fires,
+            "explanation": self.step.to_json(),
+        });
+        if let Some(why) = &self.not_enabled {
+            o["not_enabled_because"] = why.as_str().into();
+        }
+        if let Some(other) = self.fired_instead {
+            o["fired_instead"] = engine.rule(other).name.as_str().into();
+        }
+        if let Some(a) = &self.alert_json {
+            o["alert"] = a.clone();
+        }
+        o.to_string()
+    }
+}
