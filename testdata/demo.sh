@@ -6,7 +6,9 @@
 #   3. judge it with Falco's stable rules, writing every hit to Parquet;
 #   4. read the Parquet file back with DuckDB;
 #   5. compare the two rule sets' verdicts on it, alert by alert (`rtsec diff`);
-#   6. show what the trace holds (`rtsec inspect`).
+#   6. explain why Falco's "Terminal shell in container" fires on one shell with a terminal
+#      and not on the other (`rtsec explain`);
+#   7. show what the trace holds (`rtsec inspect`).
 # Everything is written to $OUT (default target/demo); nothing in the repository changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,5 +64,9 @@ case $rc in
   *) echo "demo: rtsec diff failed with exit $rc" >&2; exit $rc ;;
 esac
 
-step "6. rtsec inspect $trace"
+step "6. rtsec explain: why \"Terminal shell in container\" fires on one shell with a terminal, not the other"
+"$RTSEC" explain --rules "$FALCO_RULES" --rule "Terminal shell in container" \
+  --filter 'spawned_process and container and shell_procs and proc.tty != 0' "$trace"
+
+step "7. rtsec inspect $trace"
 "$RTSEC" inspect "$trace"

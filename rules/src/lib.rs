@@ -29,6 +29,14 @@
 //! `rule`, `source`, `tags`, `time`). The hostname comes from [`Scratch::set_hostname`]
 //! (replay passes the trace header's).
 //!
+//! **Explanations** — [`Engine::explainer`]`(id)` gives an [`Explainer`] whose
+//! [`Explainer::explain`] evaluates the rule's condition as written on one event, every part
+//! of it: a tree of [`Step`]s (`and`, `or`, `not`, macros and exceptions by name, checks with
+//! the values of the fields they read, as outputs print them), as text
+//! ([`Step::write_text`], optionally only the parts that decide) or JSON. It uses the
+//! reference evaluator, not the engine's programs; [`Engine::condition_holds`] gives the
+//! engine's verdict for one rule to compare (`rtsec explain` does for every explanation).
+//!
 //! **Filters** — [`RuleSet::filter`] compiles a condition using the set's lists and macros into
 //! a [`Filter`] (`rtsec events --filter`, import checks); [`RuleSet::empty`] for none.
 //!
