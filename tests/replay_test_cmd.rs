@@ -387,3 +387,46 @@ fn coverage_counts_what_passing_cases_expect_of_each_rule() {
     assert_eq!(row("Shell started in a container"), ["3", "0", "0", "1"]);
     assert!(out.contains("Coverage: 0 of 10 rules"), "{out}");
 }
+
+/// An expected hit that names an event and does not happen is explained on that event: the
+/// report shows the part of the rule that failed and what the event held there.
+#[test]
+fn a_missing_hit_on_a_named_event_is_explained() {
+    let dir = tempdir();
+    let trace = scenario("container");
+    let case = write(
+        dir.path(),
+        "why.case.yaml",
+        &format!(
+            r#"traces: [{}]
+rules: [{}]
+expect:
+  hits:
+    - rule: "Terminal shell in container"
+      event: 1044
+    - rule: "Terminal shell in container"
+      event: 927
+"#,
+            trace.display(),
+            falco_rules().display()
+        ),
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let out = stdout(&o);
+    let want = format!(
+        "    why not (line 5), as `rtsec explain` shows it, at {} event 1044:
+        -- rule \"Terminal shell in container\" ({}:713, Notice): does not fire
+          ✗ and
+            ✗ proc.tty != 0    [proc.tty: 0]
+            … 5 more that hold, not shown (--full shows them)
+",
+        trace.display(),
+        falco_rules().display()
+    );
+    assert!(out.contains(&want), "{out}");
+    assert!(
+        !out.contains("event 927:"),
+        "the hit that happened is not explained: {out}"
+    );
+}

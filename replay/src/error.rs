@@ -35,6 +35,9 @@ pub enum ReplayError {
     /// A Falco configuration file (falco.yaml) could not be read: which file, which key.
     #[error("{0}")]
     Config(String),
+    /// A trace could not be read where one event of it was looked for (`explain`).
+    #[error("{path}: {message}")]
+    Trace { path: PathBuf, message: String },
     /// Nothing to judge: no inputs were given.
     #[error("no traces given")]
     NoInputs,

@@ -43,6 +43,7 @@
 pub mod compare;
 mod decimal;
 pub mod error;
+pub mod explain;
 pub mod export;
 pub mod falco_config;
 pub mod fields;

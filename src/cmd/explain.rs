@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use rtsec_format::{EventView, TraceReader};
 use rtsec_replay::Input;
+use rtsec_replay::explain::RuleVerdict;
 use rtsec_rules::{
-    Engine, Explainer, Filter, RuleId, Scratch, clock_text, event_args, event_type,
-    matches_wildcard,
+    Engine, Explainer, Filter, RuleId, clock_text, event_args, event_type, matches_wildcard,
 };
 
 use crate::captures::CaptureImports;
@@ -159,11 +159,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         .is_some(),
                 })
                 .collect();
-            let event = Event {
-                name: &name,
-                ev: &ev,
-                hits: &hits,
-            };
             if args.format == Format::Text {
                 outln!("{}", header(&name, &ev));
                 if rules.is_empty() {
@@ -171,7 +166,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
             }
             for x in rules {
-                let verdict = judge(&engine, x, &event, &mut scratch);
+                let verdict = RuleVerdict::judge(&engine, x, &ev, &hits, &mut scratch);
                 if verdict.disagrees {
                     mismatches.push(format!(
                         "{}: event {}: rule {:?}",
@@ -181,8 +176,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     ));
                 }
                 match args.format {
-                    Format::Text => outln!("{}", verdict.text(&engine, args.full)),
-                    Format::Json => outln!("{}", verdict.json(&engine, &event)),
+                    Format::Text => outln!("{}", verdict.text(&engine, args.full, 0)),
+                    Format::Json => outln!("{}", verdict.json(&engine, &name, &ev)),
                 }
             }
             explained += 1;
@@ -312,135 +307,4 @@ fn chosen_rules(engine: &Engine, patterns: &[String]) -> Result<Option<Vec<RuleI
     ids.sort_unstable();
     ids.dedup();
     Ok(Some(ids))
-}
-
-/// An event being explained.
-struct Event<'a, 'b> {
-    name: &'a str,
-    ev: &'a EventView<'b>,
-    /// The rules that fire on it.
-    hits: &'a [RuleId],
-}
-
-/// One rule on one event.
-struct Verdict {
-    rule: RuleId,
-    step: rtsec_rules::Step,
-    not_enabled: Option<String>,
-    /// The engine runs the rule on events of this type.
-    runs: bool,
-    fires: bool,
-    /// Under rule_matching first, the rule that fired instead.
-    fired_instead: Option<RuleId>,
-    /// The event's `evt.type`.
-    evt_type: &'static str,
-    alert_json: Option<serde_json::Value>,
-    alert_text: Option<String>,
-    disagrees: bool,
-}
-
-fn judge(engine: &Engine, x: &Explainer, event: &Event<'_, '_>, scratch: &mut Scratch) -> Verdict {
-    let id = x.rule();
-    let step = x.explain(engine, event.ev, scratch);
-    let engine_holds = engine.condition_holds(id, event.ev, scratch);
-    let not_enabled = engine.not_enabled_because(id);
-    let fires = event.hits.contains(&id);
-    let disagrees = not_enabled.is_none() && engine_holds.unwrap_or(false) != step.holds;
-    let (alert_text, alert_json) = if fires {
-        let a = engine.alert(id, event.ev, scratch);
-        (Some(a.text_line()), Some(a.json()))
-    } else {
-        (None, None)
-    };
-    Verdict {
-        rule: id,
-        fired_instead: (step.holds && !fires && not_enabled.is_none())
-            .then(|| event.hits.first().copied())
-            .flatten(),
-        step,
-        not_enabled,
-        runs: engine_holds.is_some(),
-        fires,
-        evt_type: event_type(event.ev),
-        alert_json,
-        alert_text,
-        disagrees,
-    }
-}
-
-impl Verdict {
-    fn text(&self, engine: &Engine, full: bool) -> String {
-        let r = engine.rule(self.rule);
-        let holds = if self.step.holds {
-            "holds"
-        } else {
-            "does not hold"
-        };
-        let verdict = if let Some(why) = &self.not_enabled {
-            format!("not run: {why}; its condition {holds}")
-        } else if self.fires {
-            "FIRES".to_string()
-        } else if let Some(other) = self.fired_instead {
-            format!(
-                "its condition holds, but it does not fire: rule_matching is first and {:?} \
-                 fired first on this event",
-                engine.rule(other).name
-            )
-        } else if !self.runs {
-            format!(
-                "does not fire: not run on {} events (its condition needs {})",
-                self.evt_type,
-                if r.all_event_types {
-                    "any type".to_string()
-                } else {
-                    r.event_types.join(", ")
-                }
-            )
-        } else {
-            "does not fire".to_string()
-        };
-        let mut out = format!(
-            "-- rule {:?} ({}:{}, {}): {verdict}\n",
-            r.name,
-            r.file,
-            r.line,
-            r.priority.as_str()
-        );
-        self.step.write_text(full, 1, &mut out);
-        if let Some(line) = &self.alert_text {
-            out.push_str("   alert: ");
-            out.push_str(line);
-            out.push('\n');
-        }
-        out
-    }
-
-    fn json(&self, engine: &Engine, event: &Event<'_, '_>) -> String {
-        let r = engine.rule(self.rule);
-        let mut o = serde_json::json!({
-            "trace": event.name,
-            "evt_num": event.ev.num,
-            "evt_type": event_type(event.ev),
-            "evt_time": event.ev.event.ts,
-            "rule": r.name,
-            "file": r.file,
-            "line": r.line,
-            "priority": r.priority.as_str(),
-            "enabled": self.not_enabled.is_none(),
-            "runs_on_event_type": self.runs,
-            "condition_holds": self.step.holds,
-            "fires": self.fires,
-            "explanation": self.step.to_json(),
-        });
-        if let Some(why) = &self.not_enabled {
-            o["not_enabled_because"] = why.as_str().into();
-        }
-        if let Some(other) = self.fired_instead {
-            o["fired_instead"] = engine.rule(other).name.as_str().into();
-        }
-        if let Some(a) = &self.alert_json {
-            o["alert"] = a.clone();
-        }
-        o.to_string()
-    }
 }

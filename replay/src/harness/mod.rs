@@ -13,6 +13,7 @@ pub mod check;
 pub mod coverage;
 pub mod junit;
 pub mod update;
+mod why_not;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -318,7 +319,9 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
         }
     } else if !cmp.passed() {
         r.verdict = Verdict::Fail;
-        r.report = cmp.report.join("\n");
+        let mut report = cmp.report.clone();
+        report.extend(why_not::lines(&case, &engine, &inputs, &cmp));
+        r.report = report.join("\n");
     }
     // What the case (as it is now in its file) expects of each rule it ran.
     let case = match &r.updated {
