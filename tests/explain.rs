@@ -342,3 +342,68 @@ fn what_cannot_be_explained_is_said_with_what_to_do() {
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("no-such.rts"), "{}", stderr(&o));
 }
+
+/// `--closest`: the events where a rule came nearest to firing, fewest checks away first,
+/// each explained; in JSON with the count.
+#[test]
+fn closest_ranks_the_events_a_rule_nearly_fired_on() {
+    let f = falco();
+    let o = rtsec(&[
+        "explain",
+        "-r",
+        &f,
+        "--closest",
+        "-R",
+        "Terminal shell in container",
+        CONTAINER,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "-- rule \"Terminal shell in container\": fired on 1 event of \
+         testdata/scenarios/container/trace.rts; of the 54 events of its types (execve, \
+         execveat) it did not fire on, the 3 closest:\n"
+        ),
+        "{out}"
+    );
+    let ranked: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with(">> ") || l.starts_with("== "))
+        .collect();
+    assert_eq!(ranked.len(), 6, "{out}");
+    assert_eq!(ranked[0], ">> 1 check away");
+    assert!(ranked[1].contains(": event 821 at "), "{out}");
+    assert_eq!(ranked[2], ">> 1 check away");
+    assert!(ranked[3].contains(": event 1044 at "), "{out}");
+    assert_eq!(ranked[4], ">> 2 checks away");
+    assert!(out.contains("    ✗ proc.tty != 0    [proc.tty: 0]\n"));
+
+    let o = rtsec(&[
+        "explain",
+        "-r",
+        &f,
+        "--closest",
+        "-n",
+        "5",
+        "--format",
+        "json",
+        "-R",
+        "Terminal shell in container",
+        CONTAINER,
+    ]);
+    let scores: Vec<u64> = stdout(&o)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["fires"], false);
+            v["checks_to_fire"].as_u64().unwrap()
+        })
+        .collect();
+    assert_eq!(scores.len(), 5);
+    assert!(scores.windows(2).all(|w| w[0] <= w[1]), "{scores:?}");
+    assert_eq!(&scores[..2], [1, 1]);
+
+    let o = rtsec(&["explain", "-r", &f, "--closest", CONTAINER]);
+    assert_eq!(code(&o), 2, "--closest needs --rule: {}", stderr(&o));
+}

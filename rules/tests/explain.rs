@@ -202,3 +202,24 @@ fn the_engine_says_why_a_rule_is_not_enabled() {
     assert!(why.contains("below the minimum"), "{why}");
     assert_eq!(shell_engine().not_enabled_because(0), None);
 }
+
+#[test]
+fn checks_to_hold_counts_the_cheapest_way_to_fire() {
+    let e = shell_engine();
+    let x = e.explainer(0);
+    let mut sc = e.scratch();
+    let step_of = |pname: &str, name: &str, sc: &mut rtsec_rules::Scratch| {
+        let parent = P::new(pname).build();
+        let p = P::new(name).parent(&parent).build();
+        let b = exec(&p);
+        let ev = b.events().next().unwrap();
+        x.explain(&e, &ev, sc)
+    };
+    // Fires: nothing to change.
+    assert_eq!(step_of("init", "bash", &mut sc).checks_to_hold(), 0);
+    // The parent is sshd: one check.
+    assert_eq!(step_of("sshd", "bash", &mut sc).checks_to_hold(), 1);
+    // Not a shell and the from_cron exception applies: the name, and the exception's one
+    // matching value.
+    assert_eq!(step_of("cron", "ls", &mut sc).checks_to_hold(), 2);
+}

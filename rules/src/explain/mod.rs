@@ -133,6 +133,34 @@ fn eval(w: &Why, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs, alert: &mut
 }
 
 impl Step {
+    /// How many checks would have to come out the other way for the step to hold: 0 if it
+    /// holds; for an `and`, the sum over its failing parts; for an `or`, its cheapest part; a
+    /// `not` counts what would make its part fail. How close an event came to firing a rule.
+    pub fn checks_to_hold(&self) -> usize {
+        self.cost(true)
+    }
+
+    /// Checks to change for the step's result to be `want`.
+    fn cost(&self, want: bool) -> usize {
+        if self.holds == want {
+            return 0;
+        }
+        match &self.kind {
+            StepKind::Check(_) => 1,
+            StepKind::Not => self.children[0].cost(!want),
+            StepKind::Named(..) => self.children[0].cost(want),
+            // All parts must hold / one part must.
+            StepKind::And if want => self.children.iter().map(|c| c.cost(true)).sum(),
+            StepKind::Or if !want => self.children.iter().map(|c| c.cost(false)).sum(),
+            StepKind::And | StepKind::Or => self
+                .children
+                .iter()
+                .map(|c| c.cost(want))
+                .min()
+                .unwrap_or(0),
+        }
+    }
+
     /// The step and what is below it as JSON: `{"step", "name"?, "check"?, "holds",
     /// "values"?, "children"?}`.
     pub fn to_json(&self) -> serde_json::Value {

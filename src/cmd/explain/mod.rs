@@ -1,5 +1,7 @@
 //! `rtsec explain`: why rules fire or do not fire on events of a trace.
 
+mod closest;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,12 +18,13 @@ use crate::captures::CaptureImports;
 use crate::output::lossless;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
+use closest::Closest;
 
 /// Explain why rules fire, or do not, on events of a trace: each rule's condition part by
 /// part, its macros and exceptions by name, each check with the values the event gave it.
 ///
-/// Choose the events by number (--event), by a condition (--filter) or as those the rules
-/// fire on (--hits); the rules by name (--rule, Falco's `*` wildcards), else every rule run on
+/// Choose the events by number (--event), by a condition (--filter), as those the rules fire
+/// on (--hits), or as those where a rule came closest to firing (--closest); the rules by name (--rule, Falco's `*` wildcards), else every rule run on
 /// the event's type (with --hits, the rules that fired). By default only the parts that decide
 /// each verdict are shown: of an `and` that fails, the parts that fail; of an `or` that holds,
 /// the parts that hold. --full shows every part.
@@ -29,7 +32,7 @@ use crate::window_args::WindowArgs;
 /// Exit codes: 0 explained; 1 an event or rule asked for is not there, nothing matched, or
 /// another error.
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("which").required(true).args(["events", "filter", "hits"])))]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["events", "filter", "hits", "closest"])))]
 pub struct Args {
     /// The trace (.rts), or a Falco/sysdig capture (.scap, .scap.gz: imported for the run).
     #[arg(value_name = "TRACE")]
@@ -56,9 +59,15 @@ pub struct Args {
     /// Explain the events the rules fire on.
     #[arg(long)]
     pub hits: bool,
-    /// With --filter or --hits: explain at most this many events.
-    #[arg(long, short = 'n', value_name = "N", default_value_t = 10)]
-    pub limit: u64,
+    /// For each --rule, the events of its types where it came closest to firing without
+    /// firing: fewest checks that would have to come out otherwise (0: its condition held but
+    /// an earlier rule took the alert).
+    #[arg(long, requires = "rule")]
+    pub closest: bool,
+    /// Explain at most this many events (with --closest, per rule) [default: 10, 3 with
+    /// --closest].
+    #[arg(long, short = 'n', value_name = "N")]
+    pub limit: Option<u64>,
     /// Show every part of each condition, not only those that decide the verdict.
     #[arg(long)]
     pub full: bool,
@@ -80,6 +89,7 @@ enum Which {
     Numbers(BTreeSet<u64>),
     Matching(Filter),
     Hits,
+    Closest(Closest),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -105,7 +115,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             wanted.then(|| engine.explainer(id))
         })
         .collect();
+    let limit = args.limit.unwrap_or(if args.closest { 3 } else { 10 });
     let mut which = match (&args.filter, args.hits) {
+        _ if args.closest => Which::Closest(Closest::new(chosen.as_deref().unwrap_or(&[]), limit)),
         (Some(cond), _) => Which::Matching(
             engine
                 .rule_set()
@@ -139,6 +151,28 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             let hits = engine.matches(&ev, &mut scratch).to_vec();
             let picked = match &mut which {
+                Which::Closest(c) => {
+                    let m = &mut mismatches;
+                    c.consider(
+                        &engine,
+                        &explainers,
+                        &ev,
+                        &hits,
+                        &mut scratch,
+                        m,
+                        |v, ev| match args.format {
+                            Format::Text => {
+                                format!("{}\n{}", header(&name, ev), v.text(&engine, args.full, 0))
+                            }
+                            Format::Json => {
+                                let mut o = v.json(&engine, &name, ev);
+                                o["checks_to_fire"] = v.step.checks_to_hold().into();
+                                o.to_string()
+                            }
+                        },
+                    );
+                    continue;
+                }
                 Which::Numbers(nums) => nums.remove(&ev.num),
                 Which::Matching(f) => f.matches(&ev, &mut scratch, &engine.options().hosts),
                 Which::Hits => hits
@@ -183,7 +217,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             explained += 1;
             let done = match &which {
                 Which::Numbers(nums) => nums.is_empty(),
-                _ => explained >= args.limit,
+                _ => explained >= limit,
             };
             if done {
                 break 'blocks;
@@ -220,6 +254,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .join(", ")
             );
         }
+        Which::Closest(c) => c.print(&engine, &name, args.format == Format::Text),
         Which::Matching(_) | Which::Hits if explained == 0 => {
             bail!(
                 "{name}: no event {}; nothing to explain",
