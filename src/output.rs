@@ -76,6 +76,12 @@ pub fn stdout_failed() -> bool {
     STDOUT_FAILED.load(Ordering::Relaxed)
 }
 
+/// Whether nothing more can be written to stdout (its reader went away, or writing failed):
+/// a command that only prints can stop.
+pub fn stdout_unusable() -> bool {
+    STDOUT_GONE.load(Ordering::Relaxed) || STDOUT_FAILED.load(Ordering::Relaxed)
+}
+
 /// `print!` that neither panics nor loses output silently (see [`write_stdout`]).
 macro_rules! out {
     ($($arg:tt)*) => {

@@ -276,7 +276,7 @@ fn rtsec_into_closed_pipe(args: &[&str]) -> Output {
 #[test]
 fn output_into_a_pipe_that_closed_or_a_full_disk_never_panics() {
     let sample = sample();
-    let commands: [&[&str]; 8] = [
+    let commands: [&[&str]; 10] = [
         &["inspect", &sample],
         &["inspect", "--json", &sample],
         &["events", &sample],
@@ -294,6 +294,18 @@ fn output_into_a_pipe_that_closed_or_a_full_disk_never_panics() {
             "testdata/scenarios/container/trace.rts",
         ],
         &["test", "testdata/cases/bundled"],
+        &[
+            "explain",
+            "--hits",
+            "testdata/scenarios/container/trace.rts",
+        ],
+        &[
+            "explain",
+            "--closest",
+            "-R",
+            "Shell started in a container",
+            "testdata/scenarios/container/trace.rts",
+        ],
     ];
     for args in commands {
         let o = rtsec_into_closed_pipe(args);

@@ -215,6 +215,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
             }
             explained += 1;
+            if crate::output::stdout_unusable() {
+                break 'blocks;
+            }
             let done = match &which {
                 Which::Numbers(nums) => nums.is_empty(),
                 _ => explained >= limit,
