@@ -57,6 +57,11 @@ fn explanations_agree_with_the_engine() {
                     ev.num
                 );
                 assert_eq!(step.holds, hits.contains(&x.rule()));
+                assert_eq!(
+                    x.checks_to_hold(&engine, &ev, &mut sc),
+                    (step.holds, step.checks_to_hold()),
+                    "the score without the tree"
+                );
                 held += step.holds as usize;
                 checked += 1;
             }

@@ -77,6 +77,64 @@ impl Explainer {
     }
 }
 
+impl Explainer {
+    /// Whether the condition holds on `ev`, and [`Step::checks_to_hold`] of its explanation,
+    /// without building the explanation (nothing is allocated or rendered).
+    pub fn checks_to_hold(
+        &self,
+        engine: &Engine,
+        ev: &EventView<'_>,
+        scratch: &mut Scratch,
+    ) -> (bool, usize) {
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts: &engine.options().hosts,
+        };
+        scratch.bufs.begin_event(0);
+        let (holds, to_true, _) = score(&self.tree, ev, &env, &mut scratch.bufs);
+        (holds, to_true)
+    }
+}
+
+/// (holds, checks to change for it to hold, checks to change for it to fail): the costs of
+/// [`Step::checks_to_hold`], computed on the tree.
+fn score(w: &Why, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> (bool, usize, usize) {
+    match w {
+        Why::Check { node, .. } => {
+            if node.eval(ev, env, bufs) {
+                (true, 0, 1)
+            } else {
+                (false, 1, 0)
+            }
+        }
+        Why::Not(x) => {
+            let (h, t, f) = score(x, ev, env, bufs);
+            (!h, f, t)
+        }
+        Why::Named { body, .. } => score(body, ev, env, bufs),
+        Why::And(v) => {
+            let (mut h, mut t, mut f) = (true, 0, usize::MAX);
+            for c in v {
+                let (ch, ct, cf) = score(c, ev, env, bufs);
+                h &= ch;
+                t += ct;
+                f = f.min(cf);
+            }
+            (h, t, if v.is_empty() { 0 } else { f })
+        }
+        Why::Or(v) => {
+            let (mut h, mut t, mut f) = (false, usize::MAX, 0);
+            for c in v {
+                let (ch, ct, cf) = score(c, ev, env, bufs);
+                h |= ch;
+                t = t.min(ct);
+                f += cf;
+            }
+            (h, if v.is_empty() { 0 } else { t }, f)
+        }
+    }
+}
+
 fn eval(w: &Why, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs, alert: &mut AlertBuf) -> Step {
     let (kind, children) = match w {
         Why::And(v) => (StepKind::And, v),

@@ -64,15 +64,19 @@ impl Closest {
             let Some(x) = &explainers[r.rule as usize] else {
                 continue;
             };
-            let v = RuleVerdict::judge(engine, x, ev, hits, scratch);
-            if v.disagrees {
+            let (holds, score) = x.checks_to_hold(engine, ev, scratch);
+            let engine_holds = engine.condition_holds(r.rule, ev, scratch);
+            if engine.not_enabled_because(r.rule).is_none()
+                && engine_holds.unwrap_or(false) != holds
+            {
                 mismatches.push(format!("event {}: rule {:?}", ev.num, info.name));
             }
-            let score = v.step.checks_to_hold();
             let full = r.kept.len() >= self.limit;
             if full && r.kept.last().is_some_and(|&(worst, ..)| worst <= score) {
                 continue;
             }
+            // Only events that are kept are explained in full.
+            let v = RuleVerdict::judge(engine, x, ev, hits, scratch);
             // Events come in order: among equals, the earlier stays first.
             let at = r.kept.partition_point(|&(s, ..)| s <= score);
             r.kept.insert(at, (score, ev.num, show(&v, ev)));
