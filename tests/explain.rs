@@ -362,8 +362,9 @@ fn closest_ranks_the_events_a_rule_nearly_fired_on() {
     assert!(
         out.starts_with(
             "-- rule \"Terminal shell in container\": fired on 1 event of \
-         testdata/scenarios/container/trace.rts; of the 54 events of its types (execve, \
-         execveat) it did not fire on, the 3 closest:\n"
+             testdata/scenarios/container/trace.rts; the 54 events of its types (execve, \
+             execveat) it did not fire on fail it in 7 different ways; the 3 closest, each \
+             with its first event:\n"
         ),
         "{out}"
     );
@@ -372,11 +373,13 @@ fn closest_ranks_the_events_a_rule_nearly_fired_on() {
         .filter(|l| l.starts_with(">> ") || l.starts_with("== "))
         .collect();
     assert_eq!(ranked.len(), 6, "{out}");
-    assert_eq!(ranked[0], ">> 1 check away");
+    // Two ways one check away (no container entrypoint; no terminal), then one two away that
+    // eleven events share.
+    assert_eq!(ranked[0], ">> 1 check away, on 1 event");
     assert!(ranked[1].contains(": event 821 at "), "{out}");
-    assert_eq!(ranked[2], ">> 1 check away");
+    assert_eq!(ranked[2], ">> 1 check away, on 1 event");
     assert!(ranked[3].contains(": event 1044 at "), "{out}");
-    assert_eq!(ranked[4], ">> 2 checks away");
+    assert_eq!(ranked[4], ">> 2 checks away, on 11 events");
     assert!(out.contains("    ✗ proc.tty != 0    [proc.tty: 0]\n"));
 
     let o = rtsec(&[
@@ -400,7 +403,7 @@ fn closest_ranks_the_events_a_rule_nearly_fired_on() {
             v["checks_to_fire"].as_u64().unwrap()
         })
         .collect();
-    assert_eq!(scores.len(), 5);
+    assert_eq!(scores.len(), 5, "5 of the 7 ways");
     assert!(scores.windows(2).all(|w| w[0] <= w[1]), "{scores:?}");
     assert_eq!(&scores[..2], [1, 1]);
 

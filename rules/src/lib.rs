@@ -113,7 +113,7 @@ pub use engine::{
     RuleTarget, Scratch, TagSelection, event_args, event_type, matches_wildcard,
 };
 pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
-pub use explain::{Explainer, NameKind, Step, StepKind};
+pub use explain::{Closeness, Explainer, NameKind, Step, StepKind};
 pub use loader::{
     Counts, ENGINE_VERSION, FILTER_NAME, LoadFailure, PROVIDED_PLUGINS, RuleInfo, RuleSet, load,
     load_files,

@@ -57,8 +57,9 @@ fn explanations_agree_with_the_engine() {
                     ev.num
                 );
                 assert_eq!(step.holds, hits.contains(&x.rule()));
+                let c = x.closeness(&engine, &ev, &mut sc);
                 assert_eq!(
-                    x.checks_to_hold(&engine, &ev, &mut sc),
+                    (c.holds, c.checks),
                     (step.holds, step.checks_to_hold()),
                     "the score without the tree"
                 );
@@ -227,4 +228,21 @@ fn checks_to_hold_counts_the_cheapest_way_to_fire() {
     // Not a shell and the from_cron exception applies: the name, and the exception's one
     // matching value.
     assert_eq!(step_of("cron", "ls", &mut sc).checks_to_hold(), 2);
+
+    // Events that fail the same checks fail the same way.
+    let way = |pname: &str, name: &str, sc: &mut rtsec_rules::Scratch| {
+        let parent = P::new(pname).build();
+        let p = P::new(name).parent(&parent).build();
+        let b = exec(&p);
+        let ev = b.events().next().unwrap();
+        x.closeness(&e, &ev, sc)
+    };
+    let a = way("sshd", "bash", &mut sc);
+    assert_eq!((a.holds, a.checks), (false, 1));
+    assert_eq!(a.way, way("sshd", "zsh", &mut sc).way);
+    assert_ne!(a.way, way("init", "ls", &mut sc).way);
+    assert_ne!(
+        way("cron", "ls", &mut sc).way,
+        way("init", "ls", &mut sc).way
+    );
 }

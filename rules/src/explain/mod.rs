@@ -77,60 +77,114 @@ impl Explainer {
     }
 }
 
+/// How close an event came to making a condition hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Closeness {
+    pub holds: bool,
+    /// [`Step::checks_to_hold`].
+    pub checks: usize,
+    /// Which checks those are (a hash of them): events with the same `way` fail the
+    /// condition the same way.
+    pub way: u64,
+}
+
 impl Explainer {
-    /// Whether the condition holds on `ev`, and [`Step::checks_to_hold`] of its explanation,
-    /// without building the explanation (nothing is allocated or rendered).
-    pub fn checks_to_hold(
+    /// How close `ev` came to making the condition hold, without building the explanation
+    /// (nothing is allocated or rendered).
+    pub fn closeness(
         &self,
         engine: &Engine,
         ev: &EventView<'_>,
         scratch: &mut Scratch,
-    ) -> (bool, usize) {
+    ) -> Closeness {
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &engine.options().hosts,
         };
         scratch.bufs.begin_event(0);
-        let (holds, to_true, _) = score(&self.tree, ev, &env, &mut scratch.bufs);
-        (holds, to_true)
+        let s = score(&self.tree, ev, &env, &mut scratch.bufs);
+        Closeness {
+            holds: s.holds,
+            checks: s.to_hold.0,
+            way: s.to_hold.1,
+        }
     }
 }
 
-/// (holds, checks to change for it to hold, checks to change for it to fail): the costs of
-/// [`Step::checks_to_hold`], computed on the tree.
-fn score(w: &Why, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> (bool, usize, usize) {
+/// Per part: whether it holds, and the cheapest set of checks to change for it to hold and
+/// for it to fail (how many, and a hash of which: the sum of the checks' hashes).
+struct Score {
+    holds: bool,
+    to_hold: (usize, u64),
+    to_fail: (usize, u64),
+}
+
+fn score(w: &Why, ev: &EventView<'_>, env: &Env<'_>, bufs: &mut Bufs) -> Score {
     match w {
         Why::Check { node, .. } => {
+            // The check's identity: where it is in the tree.
+            let id = (w as *const Why as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             if node.eval(ev, env, bufs) {
-                (true, 0, 1)
+                Score {
+                    holds: true,
+                    to_hold: (0, 0),
+                    to_fail: (1, id),
+                }
             } else {
-                (false, 1, 0)
+                Score {
+                    holds: false,
+                    to_hold: (1, id),
+                    to_fail: (0, 0),
+                }
             }
         }
         Why::Not(x) => {
-            let (h, t, f) = score(x, ev, env, bufs);
-            (!h, f, t)
+            let s = score(x, ev, env, bufs);
+            Score {
+                holds: !s.holds,
+                to_hold: s.to_fail,
+                to_fail: s.to_hold,
+            }
         }
         Why::Named { body, .. } => score(body, ev, env, bufs),
-        Why::And(v) => {
-            let (mut h, mut t, mut f) = (true, 0, usize::MAX);
+        Why::And(v) | Why::Or(v) => {
+            let is_and = matches!(w, Why::And(_));
+            // For an `and` to hold, every part must (sum); to fail, one (the cheapest); for an
+            // `or` the other way round.
+            let mut all = (0usize, 0u64);
+            let mut one: Option<(usize, u64)> = None;
+            let mut holds = is_and;
             for c in v {
-                let (ch, ct, cf) = score(c, ev, env, bufs);
-                h &= ch;
-                t += ct;
-                f = f.min(cf);
+                let s = score(c, ev, env, bufs);
+                let (sum_part, min_part) = if is_and {
+                    (s.to_hold, s.to_fail)
+                } else {
+                    (s.to_fail, s.to_hold)
+                };
+                all = (all.0 + sum_part.0, all.1.wrapping_add(sum_part.1));
+                if one.is_none_or(|o| min_part.0 < o.0) {
+                    one = Some(min_part);
+                }
+                holds = if is_and {
+                    holds && s.holds
+                } else {
+                    holds || s.holds
+                };
             }
-            (h, t, if v.is_empty() { 0 } else { f })
-        }
-        Why::Or(v) => {
-            let (mut h, mut t, mut f) = (false, usize::MAX, 0);
-            for c in v {
-                let (ch, ct, cf) = score(c, ev, env, bufs);
-                h |= ch;
-                t = t.min(ct);
-                f += cf;
+            let one = one.unwrap_or((0, 0));
+            if is_and {
+                Score {
+                    holds,
+                    to_hold: all,
+                    to_fail: one,
+                }
+            } else {
+                Score {
+                    holds,
+                    to_hold: one,
+                    to_fail: all,
+                }
             }
-            (h, if v.is_empty() { 0 } else { t }, f)
         }
     }
 }

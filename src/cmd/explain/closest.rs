@@ -1,11 +1,15 @@
 //! `rtsec explain --closest`: per rule, the events of its types where it came closest to
-//! firing without firing, by how many checks would have to come out otherwise.
+//! firing without firing, by how many checks would have to come out otherwise. Events that
+//! fail the same checks are one way of failing: each way is shown once, with its first event
+//! and how many events fail that way.
+
+use std::collections::HashMap;
 
 use rtsec_format::EventView;
 use rtsec_replay::explain::RuleVerdict;
 use rtsec_rules::{Engine, Explainer, RuleId, Scratch, event_type};
 
-/// The closest events of each rule so far.
+/// The ways each rule failed so far, and the closest of them.
 pub struct Closest {
     rules: Vec<Ranked>,
     limit: usize,
@@ -16,8 +20,16 @@ struct Ranked {
     /// Events it fired on, and events of its types it did not fire on.
     fired: u64,
     missed: u64,
-    /// (checks to fire, evt.num, what to print), best first.
-    kept: Vec<(usize, u64, String)>,
+    /// Every way it failed, by [`rtsec_rules::Closeness::way`].
+    ways: HashMap<u64, Way>,
+    /// The closest ways: (checks to fire, first evt.num, way), best first.
+    top: Vec<(usize, u64, u64)>,
+}
+
+struct Way {
+    events: u64,
+    /// What to print of its first event, while the way is among the closest.
+    shown: Option<String>,
 }
 
 impl Closest {
@@ -29,7 +41,8 @@ impl Closest {
                     rule,
                     fired: 0,
                     missed: 0,
-                    kept: Vec::new(),
+                    ways: HashMap::new(),
+                    top: Vec::new(),
                 })
                 .collect(),
             limit: limit.max(1) as usize,
@@ -37,8 +50,8 @@ impl Closest {
     }
 
     /// Ranks `ev` for each rule it is of the types of and did not fire (`hits` fired on it);
-    /// `show` renders an event that is kept. Explanations the engine disagrees with are added
-    /// to `mismatches`.
+    /// `show` renders the first event of a way that is among the closest. Where the engine
+    /// disagrees with the explanation, a line goes to `mismatches`.
     #[allow(clippy::too_many_arguments)]
     pub fn consider(
         &mut self,
@@ -64,31 +77,47 @@ impl Closest {
             let Some(x) = &explainers[r.rule as usize] else {
                 continue;
             };
-            let (holds, score) = x.checks_to_hold(engine, ev, scratch);
+            let c = x.closeness(engine, ev, scratch);
             let engine_holds = engine.condition_holds(r.rule, ev, scratch);
             if engine.not_enabled_because(r.rule).is_none()
-                && engine_holds.unwrap_or(false) != holds
+                && engine_holds.unwrap_or(false) != c.holds
             {
                 mismatches.push(format!("event {}: rule {:?}", ev.num, info.name));
             }
-            let full = r.kept.len() >= self.limit;
-            if full && r.kept.last().is_some_and(|&(worst, ..)| worst <= score) {
+            if let Some(way) = r.ways.get_mut(&c.way) {
+                way.events += 1;
                 continue;
             }
-            // Only events that are kept are explained in full.
-            let v = RuleVerdict::judge(engine, x, ev, hits, scratch);
-            // Events come in order: among equals, the earlier stays first.
-            let at = r.kept.partition_point(|&(s, ..)| s <= score);
-            r.kept.insert(at, (score, ev.num, show(&v, ev)));
-            r.kept.truncate(self.limit);
+            // A new way. Ways only ever fall in the ranking (later ones come after equals),
+            // so one that is not among the closest now never will be.
+            let key = (c.checks, ev.num, c.way);
+            let closest = r.top.len() < self.limit || r.top.last().is_some_and(|last| key < *last);
+            let shown =
+                closest.then(|| show(&RuleVerdict::judge(engine, x, ev, hits, scratch), ev));
+            r.ways.insert(c.way, Way { events: 1, shown });
+            if closest {
+                let at = r.top.partition_point(|k| *k < key);
+                r.top.insert(at, key);
+                if r.top.len() > self.limit
+                    && let Some((.., out)) = r.top.pop()
+                    && let Some(w) = r.ways.get_mut(&out)
+                {
+                    w.shown = None;
+                }
+            }
         }
     }
 
-    /// Prints what was kept: per rule a line, then its events (text), or the JSON objects.
+    /// Prints the closest ways: per rule a line, then each way's first event (text), or the
+    /// JSON objects.
     pub fn print(&self, engine: &Engine, trace: &str, text: bool) {
         for r in &self.rules {
+            let ways = r.top.iter().filter_map(|(checks, _, way)| {
+                let w = &r.ways[way];
+                Some((*checks, w.events, w.shown.as_deref()?))
+            });
             if !text {
-                for (_, _, shown) in &r.kept {
+                for (_, _, shown) in ways {
                     outln!("{shown}");
                 }
                 continue;
@@ -109,20 +138,22 @@ impl Closest {
                 continue;
             }
             outln!(
-                "-- rule {:?}: fired on {} of {trace}; of the {} of its types ({types}) it \
-                 did not fire on, the {} closest:\n",
+                "-- rule {:?}: fired on {} of {trace}; the {} of its types ({types}) it did \
+                 not fire on fail it in {} different ways; the {} closest, each with its first \
+                 event:\n",
                 info.name,
                 events(r.fired),
                 events(r.missed),
-                r.kept.len()
+                r.ways.len(),
+                r.top.len()
             );
-            for (score, _, shown) in &r.kept {
-                let away = match score {
+            for (checks, n, shown) in ways {
+                let away = match checks {
                     0 => "its condition held".to_string(),
                     1 => "1 check away".to_string(),
                     n => format!("{n} checks away"),
                 };
-                outln!(">> {away}");
+                outln!(">> {away}, on {}", events(n));
                 outln!("{shown}");
             }
         }
