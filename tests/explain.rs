@@ -410,3 +410,24 @@ fn closest_ranks_the_events_a_rule_nearly_fired_on() {
     let o = rtsec(&["explain", "-r", &f, "--closest", CONTAINER]);
     assert_eq!(code(&o), 2, "--closest needs --rule: {}", stderr(&o));
 }
+
+/// A trace that lost events says so: the event a rule should have fired on may be among them.
+#[test]
+fn an_incomplete_trace_is_named_as_such() {
+    let d = tempdir();
+    let t = d.path().join("lossy.rts");
+    let losses = rtsec_format::Losses {
+        kernel_drops_per_cpu: vec![0, 7],
+        ..Default::default()
+    };
+    synthetic_trace(&t, 2_000, 3, losses);
+    let o = rtsec(&["explain", "-e", "5", t.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "is incomplete: the kernel dropped 7 events (cpu1 7); lost events cannot be explained"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -230,6 +230,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for n in blocks.notices() {
         eprintln!("rtsec: notice: {name}: {n}");
     }
+    // What the trace lost may be what a rule was expected to fire on.
+    if let Some(footer) = reader.footer() {
+        let report = rtsec_replay::TraceReport {
+            losses: footer.losses.clone(),
+            ..Default::default()
+        };
+        for why in report.incompleteness() {
+            eprintln!("rtsec: note: {name} is incomplete: {why}; lost events cannot be explained");
+        }
+    }
     if !mismatches.is_empty() {
         bail!(
             "internal error: the explanation and the engine disagree ({}); please report it \
