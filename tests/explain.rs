@@ -185,7 +185,7 @@ fn a_verdict_is_explained_by_the_parts_that_decide_it() {
     ✓ proc.tty != 0    [proc.tty: 34816]
     ✓ container_entrypoint (or)
       ✓ proc.pname in (runc:[0:PARENT], runc:[1:CHILD], runc, docker-runc, exe, docker-runc-cur, containerd-shim, systemd, … 2 more)    [proc.pname: runc]
-      … 1 more that do not hold, not shown (--full shows them)
+      … 1 more that do not hold, not shown
     ✓ not user_expected_terminal_shell_in_container_conditions
       ✗ never_true: evt.num = 0    [evt.num: 927]
    alert: 20:09:53.770955848: Notice A shell was spawned in a container with an attached terminal"
@@ -195,7 +195,7 @@ fn a_verdict_is_explained_by_the_parts_that_decide_it() {
 -- rule \"Terminal shell in container\" (FILE:713, Notice): does not fire
   ✗ and
     ✗ proc.tty != 0    [proc.tty: 0]
-    … 5 more that hold, not shown (--full shows them)
+    … 5 more that hold, not shown
 "
     .replace("FILE", &f);
     assert!(out.contains(&expected_1044), "{out}");

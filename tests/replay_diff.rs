@@ -208,6 +208,24 @@ fn differences_are_the_same_for_every_job_count_and_match_replay_in_json() {
             "JSON at -j {jobs} differs from -j 2"
         );
     }
+    // And with the explanations of every difference.
+    let why = |format: &str, jobs: &str| {
+        let o = rtsec(&[
+            "diff", "--why", "--format", format, "-j", jobs, "--old", falco, "--old", old_extra,
+            "--new", falco, "--new", new_extra, trace,
+        ]);
+        assert_eq!(code(&o), 4, "{}", stderr(&o));
+        stdout(&o)
+    };
+    for format in ["text", "json"] {
+        let at2 = why(format, "2");
+        assert!(
+            at2.contains("why not in the") || at2.contains("\"why_not\":{"),
+            "{format}"
+        );
+        assert_eq!(why(format, "1"), at2, "--why {format} at -j 1");
+        assert_eq!(why(format, "8"), at2, "--why {format} at -j 8");
+    }
 
     // The JSON's alerts are replay's alerts, and what one set has that the other has not.
     let replay = |rules: &[&str]| {
@@ -376,4 +394,105 @@ fn two_falco_configurations_are_compared_as_falco_would_run_them() {
     let err = stderr(&o);
     assert!(!err.contains("Terminal shell in container"), "{err}");
     assert!(err.contains("PTRACE attached to process"), "{err}");
+}
+
+/// `--why`: under each alert only one set gives, why the other set's rule of that name does
+/// not fire there (an exception added, a rule disabled), or that it has none.
+#[test]
+fn why_says_what_keeps_the_other_set_from_firing() {
+    let d = tempdir();
+    let change = d.path().join("change.yaml");
+    std::fs::write(
+        &change,
+        "\
+- rule: Sensitive file read
+  exceptions:
+    - name: cat_is_fine
+      fields: [proc.name]
+      values: [[cat]]
+  override:
+    exceptions: append
+- rule: Kernel module loaded
+  enabled: false
+- rule: Kernel module, any
+  desc: d
+  condition: evt.type in (init_module, finit_module)
+  output: module %proc.name
+  priority: WARNING
+",
+    )
+    .unwrap();
+    let change = change.to_str().unwrap();
+    let traces = [
+        "testdata/scenarios/credentials/trace.rts",
+        "testdata/scenarios/container/trace.rts",
+    ];
+    let mut args = vec![
+        "diff",
+        "--why",
+        "--old",
+        "<bundled>",
+        "--new",
+        "<bundled>",
+        "--new",
+        change,
+    ];
+    args.extend(traces);
+    let o = rtsec(&args);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    let out = stdout(&o);
+    for part in [
+        "[Sensitive file read] ",
+        "\n    why not in the new set:\n    -- rule \"Sensitive file read\" (<bundled>:167, \
+         Warning): does not fire\n      ✗ and\n        ✗ not exception cat_is_fine: proc.name = \
+         cat    [proc.name: cat]\n        … 1 more that hold, not shown\n",
+        "\n    why not in the new set:\n    -- rule \"Kernel module loaded\" (<bundled>:276, \
+         Warning): not run: it is disabled (enabled: false); its condition holds\n",
+        "\n+ testdata/scenarios/container/trace.rts:1554 [Kernel module, any] ",
+        "\n    why not in the old set: it has no rule of that name\n",
+    ] {
+        assert!(out.contains(part), "{part:?} in\n{out}");
+    }
+    // Without --why, the same differences and nothing else.
+    let o2 = rtsec(
+        &args
+            .iter()
+            .copied()
+            .filter(|a| *a != "--why")
+            .collect::<Vec<_>>(),
+    );
+    let stripped: String = out
+        .lines()
+        .filter(|l| l.starts_with("- ") || l.starts_with("+ "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(stdout(&o2), stripped);
+
+    let mut json_args = args.clone();
+    json_args.extend(["--format", "json"]);
+    let o = rtsec(&json_args);
+    let objs: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objs.len(), 3, "{}", stdout(&o));
+    let sensitive = objs
+        .iter()
+        .find(|o| o["rule"] == "Sensitive file read")
+        .unwrap();
+    assert_eq!(sensitive["why_not"]["set"], "new");
+    assert_eq!(sensitive["why_not"]["verdict"]["condition_holds"], false);
+    assert_eq!(sensitive["why_not"]["verdict"]["fires"], false);
+    let kernel = objs
+        .iter()
+        .find(|o| o["rule"] == "Kernel module loaded")
+        .unwrap();
+    assert_eq!(kernel["why_not"]["verdict"]["enabled"], false);
+    assert_eq!(kernel["why_not"]["verdict"]["condition_holds"], true);
+    let any = objs
+        .iter()
+        .find(|o| o["rule"] == "Kernel module, any")
+        .unwrap();
+    assert_eq!(any["why_not"]["set"], "old");
+    assert!(any["why_not"]["verdict"].is_null());
 }

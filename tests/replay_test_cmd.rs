@@ -419,7 +419,7 @@ expect:
         -- rule \"Terminal shell in container\" ({}:713, Notice): does not fire
           ✗ and
             ✗ proc.tty != 0    [proc.tty: 0]
-            … 5 more that hold, not shown (--full shows them)
+            … 5 more that hold, not shown
 ",
         trace.display(),
         falco_rules().display()

@@ -148,8 +148,8 @@ fn macros_and_exceptions_are_named_and_checks_show_their_values() {
         "✗ and
   ✗ not exception from_cron (or)
     ✓ proc.pname = cron    [proc.pname: cron]
-    … 1 more that do not hold, not shown (--full shows them)
-  … 1 more that hold, not shown (--full shows them)
+    … 1 more that do not hold, not shown
+  … 1 more that hold, not shown
 ",
         "only the failing part is shown"
     );

@@ -61,6 +61,11 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
+    /// Under each alert only one set gives, why the other set's rule of that name does not
+    /// fire on the event (its condition's deciding parts, as `rtsec explain` shows them), or
+    /// that it has none; in JSON, a `why_not` object.
+    #[arg(long)]
+    pub why: bool,
     /// Print no differences, only the counts.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -98,6 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         &inputs,
         &opts,
         lines,
+        args.why,
         &mut |r| {
             // A reader that went away (`| head`) stops the lines, not the comparison: its
             // counts and exit code still tell whether the verdicts differ.

@@ -5,11 +5,12 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::sync::Arc;
 
-use rtsec_format::Block;
-use rtsec_rules::{AlertBuf, Engine, FieldValue, RuleId, Scratch};
+use rtsec_format::{Block, EventView};
+use rtsec_rules::{AlertBuf, Engine, Explainer, FieldValue, RuleId, Scratch};
 use smallvec::SmallVec;
 
-use super::{DiffCounts, RuleUnion};
+use super::{DiffCounts, RuleUnion, WhyNot};
+use crate::explain::RuleVerdict;
 use crate::judge::{BlockResult, Job, LineFormat, thread_cpu_ns};
 use crate::pipeline::BlockWork;
 use crate::text_buffers;
@@ -19,6 +20,7 @@ pub(super) struct Differ<'a> {
     pub old: &'a Engine,
     pub new: &'a Engine,
     pub union: &'a RuleUnion,
+    pub why: Option<&'a WhyNot>,
     pub lines: Option<LineFormat>,
     pub piece_bytes: usize,
 }
@@ -34,6 +36,22 @@ struct Origin {
 enum Side {
     Old,
     New,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::Old => "old",
+            Side::New => "new",
+        }
+    }
+}
+
+/// Why one set's rule does not fire where the other set's rule of the same name does.
+struct WhyNotLine {
+    side: Side,
+    /// `None`: the set has no rule of that name.
+    verdict: Option<RuleVerdict>,
 }
 
 impl Differ<'_> {
@@ -94,16 +112,22 @@ impl Differ<'_> {
                             self.write(
                                 &mut out.lines,
                                 &at,
-                                ev.num,
+                                &ev,
                                 Some((id, &*a)),
                                 Some((news[j], &*b)),
+                                None,
                             );
                         }
                     }
                     None => {
                         c.removed += 1;
                         self.old.render(id, &ev, old_m.scratch(), a);
-                        self.write(&mut out.lines, &at, ev.num, Some((id, &*a)), None);
+                        let why = self.why.map(|w| {
+                            let x = w.new[u as usize].as_ref();
+                            self.why_not(Side::New, x, &ev, &news, new_m.scratch())
+                        });
+                        let why = why.as_ref();
+                        self.write(&mut out.lines, &at, &ev, Some((id, &*a)), None, why);
                     }
                 }
             }
@@ -113,7 +137,12 @@ impl Differ<'_> {
                 if !paired[j] {
                     c.added += 1;
                     self.new.render(id, &ev, new_m.scratch(), b);
-                    self.write(&mut out.lines, &at, ev.num, None, Some((id, &*b)));
+                    let why = self.why.map(|w| {
+                        let x = w.old[self.union.new[id as usize] as usize].as_ref();
+                        self.why_not(Side::Old, x, &ev, &olds, old_m.scratch())
+                    });
+                    let why = why.as_ref();
+                    self.write(&mut out.lines, &at, &ev, None, Some((id, &*b)), why);
                 }
             }
             if out.lines.len() >= self.piece_bytes {
@@ -140,15 +169,41 @@ impl Differ<'_> {
             && a.fields().eq(b.fields())
     }
 
+    /// Why the `side` set's rule of the name of an alert only the other set gives (`x`;
+    /// `None`: it has none) does not fire on `ev` (`hits`: the rules that set fires on it).
+    fn why_not(
+        &self,
+        side: Side,
+        x: Option<&Explainer>,
+        ev: &EventView<'_>,
+        hits: &[RuleId],
+        scratch: &mut Scratch,
+    ) -> WhyNotLine {
+        let engine = self.engine(side);
+        WhyNotLine {
+            side,
+            verdict: x.map(|x| RuleVerdict::judge(engine, x, ev, hits, scratch)),
+        }
+    }
+
+    fn engine(&self, side: Side) -> &Engine {
+        match side {
+            Side::Old => self.old,
+            Side::New => self.new,
+        }
+    }
+
     /// Writes a difference: the old alert, the new one, or both (a changed alert).
     fn write(
         &self,
         out: &mut Vec<u8>,
         at: &Origin,
-        num: u64,
+        ev: &EventView<'_>,
         old: Option<(RuleId, &AlertBuf)>,
         new: Option<(RuleId, &AlertBuf)>,
+        why: Option<&WhyNotLine>,
     ) {
+        let num = ev.num;
         match self.lines {
             None => {}
             Some(LineFormat::Text) => {
@@ -164,6 +219,21 @@ impl Differ<'_> {
                     let _ = write!(out, ":{num} [{}] ", engine.rule(id).name);
                     out.extend_from_slice(alert.line().as_bytes());
                     out.push(b'\n');
+                }
+                if let Some(w) = why {
+                    let (name, engine) = (w.side.name(), self.engine(w.side));
+                    match &w.verdict {
+                        Some(v) => {
+                            let _ = writeln!(out, "    why not in the {name} set:");
+                            out.extend_from_slice(v.text(engine, false, 4).as_bytes());
+                        }
+                        None => {
+                            let _ = writeln!(
+                                out,
+                                "    why not in the {name} set: it has no rule of that name"
+                            );
+                        }
+                    }
                 }
             }
             Some(LineFormat::Json) => {
@@ -188,6 +258,18 @@ impl Differ<'_> {
                         Some((id, a)) => a.write_json(engine.rule(id), &at.hostname, out),
                         None => out.extend_from_slice(b"null"),
                     }
+                }
+                if let Some(w) = why {
+                    let (name, engine) = (w.side.name(), self.engine(w.side));
+                    let _ = write!(out, ",\"why_not\":{{\"set\":\"{name}\",\"verdict\":");
+                    match &w.verdict {
+                        Some(v) => {
+                            let json = v.json(engine, &at.trace, ev).to_string();
+                            out.extend_from_slice(json.as_bytes());
+                        }
+                        None => out.extend_from_slice(b"null"),
+                    }
+                    out.push(b'}');
                 }
                 out.extend_from_slice(b"}\n");
             }

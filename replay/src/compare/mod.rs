@@ -9,7 +9,7 @@ mod report;
 
 use std::collections::HashMap;
 
-use rtsec_rules::{Engine, RuleId};
+use rtsec_rules::{Engine, Explainer, RuleId};
 
 use crate::error::ReplayError;
 use crate::inputs::Input;
@@ -104,6 +104,32 @@ struct UnionRule {
     same_alerts: bool,
 }
 
+/// For each rule of the union, the explainer of the rule of that name in each set (enabled
+/// or not), to say why it does not fire where the other set's does.
+struct WhyNot {
+    old: Vec<Option<Explainer>>,
+    new: Vec<Option<Explainer>>,
+}
+
+impl WhyNot {
+    fn new(union: &RuleUnion, old: &Engine, new: &Engine) -> WhyNot {
+        let side = |engine: &Engine| -> Vec<Option<Explainer>> {
+            let by_name: HashMap<&str, RuleId> = (0..engine.rule_count() as RuleId)
+                .map(|id| (engine.rule(id).name.as_str(), id))
+                .collect();
+            union
+                .rules
+                .iter()
+                .map(|r| by_name.get(r.name.as_str()).map(|&id| engine.explainer(id)))
+                .collect()
+        };
+        WhyNot {
+            old: side(old),
+            new: side(new),
+        }
+    }
+}
+
 /// The rules of both sets by name: an entry per name, and each set's rule ids mapped to it.
 struct RuleUnion {
     rules: Vec<UnionRule>,
@@ -162,21 +188,27 @@ impl RuleUnion {
 
 /// Judges `inputs` with the `old` and the `new` rule set and hands the differences to
 /// `on_block` as lines (`lines`: their format, `None`: only counted), in input order, then
-/// event order. `opts.produce` is not used.
+/// event order. With `why`, each alert only one set gives is followed by why the other set's
+/// rule of that name does not fire on the event (see [`crate::explain`]). `opts.produce` is
+/// not used.
+#[allow(clippy::too_many_arguments)]
 pub fn compare(
     old: &Engine,
     new: &Engine,
     inputs: &[Input],
     opts: &ReplayOptions,
     lines: Option<LineFormat>,
+    why: bool,
     on_block: &mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Comparison, ReplayError> {
     let union = RuleUnion::new(old, new);
+    let why = (why && lines.is_some()).then(|| WhyNot::new(&union, old, new));
     let work = Differ {
         old,
         new,
         union: &union,
+        why: why.as_ref(),
         lines,
         piece_bytes: if opts.piece_bytes == 0 {
             PIECE_BYTES

@@ -41,9 +41,7 @@ impl Step {
         if hidden > 0 {
             out.push_str(&"  ".repeat(depth + 1));
             let what = if inner.holds { "do not hold" } else { "hold" };
-            out.push_str(&format!(
-                "… {hidden} more that {what}, not shown (--full shows them)\n"
-            ));
+            out.push_str(&format!("… {hidden} more that {what}, not shown\n"));
         }
     }
 }

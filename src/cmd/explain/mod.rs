@@ -27,7 +27,7 @@ use closest::Closest;
 /// on (--hits), or as those where a rule came closest to firing (--closest); the rules by name (--rule, Falco's `*` wildcards), else every rule run on
 /// the event's type (with --hits, the rules that fired). By default only the parts that decide
 /// each verdict are shown: of an `and` that fails, the parts that fail; of an `or` that holds,
-/// the parts that hold. --full shows every part.
+/// the parts that hold (a line counts the others, "not shown"). --full shows every part.
 ///
 /// Exit codes: 0 explained; 1 an event or rule asked for is not there, nothing matched, or
 /// another error.
