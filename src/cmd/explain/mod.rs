@@ -24,10 +24,11 @@ use closest::Closest;
 /// part, its macros and exceptions by name, each check with the values the event gave it.
 ///
 /// Choose the events by number (--event), by a condition (--filter), as those the rules fire
-/// on (--hits), or as those where a rule came closest to firing (--closest); the rules by name (--rule, Falco's `*` wildcards), else every rule run on
-/// the event's type (with --hits, the rules that fired). By default only the parts that decide
-/// each verdict are shown: of an `and` that fails, the parts that fail; of an `or` that holds,
-/// the parts that hold (a line counts the others, "not shown"). --full shows every part.
+/// on (--hits), or as those where a rule came closest to firing (--closest); the rules by name
+/// (--rule, Falco's `*` wildcards), else every rule run on the event's type (with --hits, the
+/// rules that fired). By default only the parts that decide each verdict are shown: of an
+/// `and` that fails, the parts that fail; of an `or` that holds, the parts that hold (a line
+/// counts the others, "not shown"). --full shows every part.
 ///
 /// Exit codes: 0 explained; 1 an event or rule asked for is not there, nothing matched, or
 /// another error.
@@ -61,7 +62,8 @@ pub struct Args {
     pub hits: bool,
     /// For each --rule, the events of its types where it came closest to firing without
     /// firing: fewest checks that would have to come out otherwise (0: its condition held but
-    /// an earlier rule took the alert).
+    /// an earlier rule took the alert). Events failing the same checks are shown once, with
+    /// how many they are.
     #[arg(long, requires = "rule")]
     pub closest: bool,
     /// Explain at most this many events (with --closest, per rule) [default: 10, 3 with
