@@ -334,17 +334,7 @@ fn chosen_rules(engine: &Engine, patterns: &[String]) -> Result<Option<Vec<RuleI
             .filter(|&id| matches_wildcard(p, &engine.rule(id).name))
             .collect();
         if found.is_empty() {
-            let lower = p.to_lowercase().replace('*', "");
-            let words: Vec<&str> = lower.split_whitespace().filter(|w| w.len() > 2).collect();
-            let similar: Vec<String> = (0..engine.rule_count() as RuleId)
-                .map(|id| &engine.rule(id).name)
-                .filter(|n| {
-                    let n = n.to_lowercase();
-                    words.iter().any(|w| n.contains(w))
-                })
-                .take(8)
-                .map(|n| format!("{n:?}"))
-                .collect();
+            let similar = similar_names(engine, p);
             let hint = if similar.is_empty() {
                 "`rtsec rules list` lists them".to_string()
             } else {
@@ -357,4 +347,31 @@ fn chosen_rules(engine: &Engine, patterns: &[String]) -> Result<Option<Vec<RuleI
     ids.sort_unstable();
     ids.dedup();
     Ok(Some(ids))
+}
+
+/// Up to 8 rule names sharing the most words with `pattern` (case aside; words of 3 letters
+/// or more), as a user who misremembers a name would want them.
+fn similar_names(engine: &Engine, pattern: &str) -> Vec<String> {
+    let words = |s: &str| -> Vec<String> {
+        s.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 2)
+            .map(str::to_string)
+            .collect()
+    };
+    let wanted = words(pattern);
+    let mut scored: Vec<(usize, &str)> = (0..engine.rule_count() as RuleId)
+        .map(|id| engine.rule(id).name.as_str())
+        .map(|name| {
+            let have = words(name);
+            (wanted.iter().filter(|w| have.contains(w)).count(), name)
+        })
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored
+        .into_iter()
+        .take(8)
+        .map(|(_, n)| format!("{n:?}"))
+        .collect()
 }
