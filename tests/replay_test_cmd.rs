@@ -430,3 +430,64 @@ expect:
         "the hit that happened is not explained: {out}"
     );
 }
+
+/// Coverage counts a rule by name and rules file: one file named from two directories is one
+/// file; a rule of the same name in another file is another rule.
+#[test]
+fn coverage_tells_rules_apart_by_file_not_by_how_cases_name_it() {
+    let dir = setup();
+    let rules = "- rule: Sensitive file read\n  desc: d\n  condition: evt.type = openat and \
+                 fd.name = /etc/shadow\n  output: read %fd.name\n  priority: WARNING\n";
+    write(dir.path(), "rules/mine.yaml", rules);
+    write(dir.path(), "other/mine.yaml", rules);
+    let case = |up: &str, rules: &str| {
+        format!(
+            "traces: [{up}traces/credentials.rts]\nrules: [{rules}]\nexpect:\n  counts:\n    \
+             \"Sensitive file read\": 1\n"
+        )
+    };
+    // The same file from cases/ and from cases/deeper/.
+    write(
+        dir.path(),
+        "cases/a.case.yaml",
+        &case("../", "../rules/mine.yaml"),
+    );
+    write(
+        dir.path(),
+        "cases/deeper/b.case.yaml",
+        &case("../../", "../../rules/mine.yaml"),
+    );
+    // A rule of the same name in another file, and in the bundled rules.
+    write(
+        dir.path(),
+        "cases/c.case.yaml",
+        &case("../", "../other/mine.yaml"),
+    );
+    write(dir.path(), "cases/d.case.yaml", &case("../", "<bundled>"));
+    let o = rtsec(&[
+        "test",
+        "--coverage",
+        dir.path().join("cases").to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}");
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("Sensitive file read ("))
+        .filter(|l| l.starts_with("  ") && !l.starts_with("  Sensitive"))
+        .collect();
+    assert_eq!(rows.len(), 3, "three rules of that name: {out}");
+    let mine = rows
+        .iter()
+        .find(|l| l.contains("rules/mine.yaml:1"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        mine.trim_start().starts_with("2 "),
+        "two cases ran it: {mine}"
+    );
+    assert!(
+        rows.iter().any(|l| l.contains("other/mine.yaml:1")),
+        "{out}"
+    );
+    assert!(rows.iter().any(|l| l.contains("<bundled>:")), "{out}");
+}

@@ -44,9 +44,21 @@ pub(crate) fn rules_tested(
                 .find(|(r, _)| r == name)
                 .map(|(_, n)| *n);
             let named_hit = case.expect.hits.iter().any(|h| &h.rule == name);
+            // Cases name rules files relative to themselves: the same file is one file. It is
+            // shown relative to the working directory when it is below it.
+            let file = std::fs::canonicalize(&info.file).map_or_else(
+                |_| info.file.clone(),
+                |p| {
+                    let cwd = std::env::current_dir()
+                        .ok()
+                        .and_then(|d| d.canonicalize().ok());
+                    let shown = cwd.as_deref().and_then(|d| p.strip_prefix(d).ok());
+                    shown.unwrap_or(&p).display().to_string()
+                },
+            );
             RuleTested {
                 rule: name.clone(),
-                defined_at: format!("{}:{}", info.file, info.line),
+                defined_at: format!("{file}:{}", info.line),
                 hits: hits.iter().find(|(r, _)| r == name).map_or(0, |(_, n)| *n),
                 expects_hits: count.is_some_and(|n| n > 0) || named_hit,
                 expects_none: count == Some(0)
@@ -75,13 +87,15 @@ impl RuleCoverage {
     }
 }
 
-/// Every rule any case ran (by name, sorted), with its tests.
+/// Every rule any case ran (by name and where it is defined, sorted), with its tests: two
+/// rules of one name in different rules files are two rules.
 pub fn coverage(results: &[CaseResult]) -> Vec<RuleCoverage> {
-    let mut by_rule: BTreeMap<&str, RuleCoverage> = BTreeMap::new();
+    let mut by_rule: BTreeMap<(&str, &str), RuleCoverage> = BTreeMap::new();
     for r in results {
         let passed = r.verdict == Verdict::Pass;
         for t in &r.rules {
-            let c = by_rule.entry(&t.rule).or_insert_with(|| RuleCoverage {
+            let key = (t.rule.as_str(), t.defined_at.as_str());
+            let c = by_rule.entry(key).or_insert_with(|| RuleCoverage {
                 rule: t.rule.clone(),
                 defined_at: t.defined_at.clone(),
                 ..Default::default()
@@ -106,14 +120,21 @@ pub fn render(rules: &[RuleCoverage]) -> String {
     );
     let _ = writeln!(s, "  cases  fired  positive  negative  rule");
     for r in rules {
+        // A name that two rules files define is told apart by where.
+        let twice = rules.iter().filter(|o| o.rule == r.rule).count() > 1;
         let _ = writeln!(
             s,
-            "  {:>5}  {:>5}  {:>8}  {:>8}  {}{}",
+            "  {:>5}  {:>5}  {:>8}  {:>8}  {}{}{}",
             r.cases,
             r.fired,
             r.positive,
             r.negative,
             r.rule,
+            if twice {
+                format!(" ({})", r.defined_at)
+            } else {
+                String::new()
+            },
             if r.covered() { "" } else { "  <- not covered" }
         );
     }
