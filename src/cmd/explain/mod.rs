@@ -368,7 +368,7 @@ fn similar_names(engine: &Engine, pattern: &str) -> Vec<String> {
         })
         .filter(|(n, _)| *n > 0)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     scored
         .into_iter()
         .take(8)
