@@ -431,3 +431,70 @@ fn an_incomplete_trace_is_named_as_such() {
         stderr(&o)
     );
 }
+
+/// Several traces or a directory: --hits explains every alert replay gives on all of them,
+/// --closest ranks over all of them, --event needs one trace.
+#[test]
+fn several_traces_are_explained_in_turn() {
+    let f = falco();
+    let o = rtsec(&[
+        "replay",
+        "-r",
+        &f,
+        "--rule-matching",
+        "all",
+        "-q",
+        "testdata/scenarios",
+    ]);
+    let hits: u64 = stderr(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("Hits: "))
+        .and_then(|l| l.split_whitespace().next())
+        .map(|n| n.replace(',', "").parse().unwrap())
+        .unwrap_or_else(|| panic!("{}", stderr(&o)));
+    let o = rtsec(&[
+        "explain",
+        "-r",
+        &f,
+        "--rule-matching",
+        "all",
+        "--hits",
+        "-n",
+        "100000",
+        "testdata/scenarios",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches("): FIRES\n").count() as u64, hits, "{out}");
+    for t in scenarios() {
+        let rel = t.strip_prefix(root()).unwrap().display().to_string();
+        if !rel.contains("network") {
+            assert!(out.contains(&format!("== {rel}: event ")), "{rel}");
+        }
+    }
+
+    let o = rtsec(&[
+        "explain",
+        "-r",
+        &f,
+        "--closest",
+        "-R",
+        "Terminal shell in container",
+        "testdata/scenarios",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .starts_with("-- rule \"Terminal shell in container\": fired on 2 events of 7 traces;"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = rtsec(&["explain", "-e", "5", "testdata/scenarios"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("--event numbers the events of one trace"),
+        "{}",
+        stderr(&o)
+    );
+}

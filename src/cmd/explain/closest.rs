@@ -13,6 +13,8 @@ use rtsec_rules::{Engine, Explainer, RuleId, Scratch, event_type};
 pub struct Closest {
     rules: Vec<Ranked>,
     limit: usize,
+    /// Events considered so far: their order across traces (evt.num starts again in each).
+    seen: u64,
 }
 
 struct Ranked {
@@ -22,7 +24,7 @@ struct Ranked {
     missed: u64,
     /// Every way it failed, by [`rtsec_rules::Closeness::way`].
     ways: HashMap<u64, Way>,
-    /// The closest ways: (checks to fire, first evt.num, way), best first.
+    /// The closest ways: (checks to fire, when its first event came, way), best first.
     top: Vec<(usize, u64, u64)>,
 }
 
@@ -46,6 +48,7 @@ impl Closest {
                 })
                 .collect(),
             limit: limit.max(1) as usize,
+            seen: 0,
         }
     }
 
@@ -64,6 +67,7 @@ impl Closest {
         show: impl Fn(&RuleVerdict, &EventView<'_>) -> String,
     ) {
         let ty = event_type(ev);
+        self.seen += 1;
         for r in &mut self.rules {
             if hits.contains(&r.rule) {
                 r.fired += 1;
@@ -90,7 +94,7 @@ impl Closest {
             }
             // A new way. Ways only ever fall in the ranking (later ones come after equals),
             // so one that is not among the closest now never will be.
-            let key = (c.checks, ev.num, c.way);
+            let key = (c.checks, self.seen, c.way);
             let closest = r.top.len() < self.limit || r.top.last().is_some_and(|last| key < *last);
             let shown =
                 closest.then(|| show(&RuleVerdict::judge(engine, x, ev, hits, scratch), ev));

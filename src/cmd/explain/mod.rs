@@ -6,12 +6,13 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use rtsec_format::{EventView, TraceReader};
-use rtsec_replay::Input;
 use rtsec_replay::explain::RuleVerdict;
+use rtsec_replay::{Input, TimeWindow, inputs};
 use rtsec_rules::{
-    Engine, Explainer, Filter, RuleId, clock_text, event_args, event_type, matches_wildcard,
+    Engine, Explainer, Filter, RuleId, Scratch, clock_text, event_args, event_type,
+    matches_wildcard,
 };
 
 use crate::captures::CaptureImports;
@@ -20,7 +21,7 @@ use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 use closest::Closest;
 
-/// Explain why rules fire, or do not, on events of a trace: each rule's condition part by
+/// Explain why rules fire, or do not, on events of traces: each rule's condition part by
 /// part, its macros and exceptions by name, each check with the values the event gave it.
 ///
 /// Choose the events by number (--event), by a condition (--filter), as those the rules fire
@@ -35,9 +36,10 @@ use closest::Closest;
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("which").required(true).args(["events", "filter", "hits", "closest"])))]
 pub struct Args {
-    /// The trace (.rts), or a Falco/sysdig capture (.scap, .scap.gz: imported for the run).
-    #[arg(value_name = "TRACE")]
-    pub trace: PathBuf,
+    /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz: imported for the run) or
+    /// directories of them, read in the order given (--event takes one trace).
+    #[arg(required = true, value_name = "TRACE|DIR")]
+    pub traces: Vec<PathBuf>,
     /// Rules file or directory, repeatable, loaded in order (default: the --falco-config's
     /// `rules_files`, else the bundled rules).
     #[arg(long = "rules", short = 'r', value_name = "FILE|DIR")]
@@ -97,16 +99,20 @@ enum Which {
 pub fn run(args: Args) -> Result<ExitCode> {
     let config = rule_selection::config(args.falco_config.as_deref())?;
     let imports = CaptureImports::new("explain");
-    let input = imports.resolve(vec![Input::new(&args.trace)]).remove(0);
-    if let Some(p) = &input.problem {
-        bail!("{}: {p}", args.trace.display());
+    let inputs = imports.resolve(inputs::expand(&args.traces));
+    for input in &inputs {
+        if let Some(p) = &input.problem {
+            bail!("{}: {p}", input.name().display());
+        }
     }
-    let engine = rule_selection::engine(
-        &args.rules,
-        &config,
-        &args.selection,
-        std::slice::from_ref(&input),
-    )?;
+    if !args.events.is_empty() && inputs.len() != 1 {
+        bail!(
+            "--event numbers the events of one trace, and {} are given: give one trace, or \
+             choose events with --filter (e.g. 'evt.num = 42')",
+            inputs.len()
+        );
+    }
+    let engine = rule_selection::engine(&args.rules, &config, &args.selection, &inputs)?;
     let chosen = chosen_rules(&engine, &args.rule)?;
     let explainers: Vec<Option<Explainer>> = (0..engine.rule_count() as RuleId)
         .map(|id| {
@@ -118,7 +124,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         })
         .collect();
     let limit = args.limit.unwrap_or(if args.closest { 3 } else { 10 });
-    let mut which = match (&args.filter, args.hits) {
+    let which = match (&args.filter, args.hits) {
         _ if args.closest => Which::Closest(Closest::new(chosen.as_deref().unwrap_or(&[]), limit)),
         (Some(cond), _) => Which::Matching(
             engine
@@ -129,133 +135,42 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (None, true) => Which::Hits,
         (None, false) => Which::Numbers(args.events.iter().copied().collect()),
     };
-
-    let reader = TraceReader::open(&input.path)?;
-    let name = input.name().display().to_string();
-    let mut scratch = engine.scratch();
-    scratch.set_hostname(&reader.header().hostname);
     let window = args.window.window()?;
-    let span = window.span(rtsec_replay::window::trace_start(&reader));
-    let mut blocks = reader.blocks(false);
-    if !window.is_unbounded() {
-        blocks = blocks.only_between(span.first, span.last);
-    }
-    let mut explained = 0u64;
-    let mut mismatches = Vec::new();
-    let (mut first_num, mut last_num) = (None, 0);
-    'blocks: for raw in &mut blocks {
-        let block = raw?.decode()?;
-        for ev in block.events() {
-            first_num.get_or_insert(ev.num);
-            last_num = ev.num;
-            if !span.contains(ev.event.ts) {
-                continue;
-            }
-            let hits = engine.matches(&ev, &mut scratch).to_vec();
-            let picked = match &mut which {
-                Which::Closest(c) => {
-                    let m = &mut mismatches;
-                    c.consider(
-                        &engine,
-                        &explainers,
-                        &ev,
-                        &hits,
-                        &mut scratch,
-                        m,
-                        |v, ev| match args.format {
-                            Format::Text => {
-                                format!("{}\n{}", header(&name, ev), v.text(&engine, args.full, 0))
-                            }
-                            Format::Json => {
-                                let mut o = v.json(&engine, &name, ev);
-                                o["checks_to_fire"] = v.step.checks_to_hold().into();
-                                o.to_string()
-                            }
-                        },
-                    );
-                    continue;
-                }
-                Which::Numbers(nums) => nums.remove(&ev.num),
-                Which::Matching(f) => f.matches(&ev, &mut scratch, &engine.options().hosts),
-                Which::Hits => hits
-                    .iter()
-                    .any(|id| chosen.as_ref().is_none_or(|c| c.contains(id))),
-            };
-            if !picked {
-                continue;
-            }
-            let rules: Vec<&Explainer> = explainers
-                .iter()
-                .flatten()
-                .filter(|x| match (&chosen, args.hits) {
-                    (Some(_), _) => true,
-                    (None, true) => hits.contains(&x.rule()),
-                    (None, false) => engine
-                        .condition_holds(x.rule(), &ev, &mut scratch)
-                        .is_some(),
-                })
-                .collect();
-            if args.format == Format::Text {
-                outln!("{}", header(&name, &ev));
-                if rules.is_empty() {
-                    outln!("   no enabled rule runs on {} events", event_type(&ev));
-                }
-            }
-            for x in rules {
-                let verdict = RuleVerdict::judge(&engine, x, &ev, &hits, &mut scratch);
-                if verdict.disagrees {
-                    mismatches.push(format!(
-                        "{}: event {}: rule {:?}",
-                        name,
-                        ev.num,
-                        engine.rule(x.rule()).name
-                    ));
-                }
-                match args.format {
-                    Format::Text => outln!("{}", verdict.text(&engine, args.full, 0)),
-                    Format::Json => outln!("{}", verdict.json(&engine, &name, &ev)),
-                }
-            }
-            explained += 1;
-            if crate::output::stdout_unusable() {
-                break 'blocks;
-            }
-            let done = match &which {
-                Which::Numbers(nums) => nums.is_empty(),
-                _ => explained >= limit,
-            };
-            if done {
-                break 'blocks;
-            }
+    let mut run = Explaining {
+        engine: &engine,
+        args: &args,
+        explainers,
+        chosen,
+        which,
+        window,
+        limit,
+        explained: 0,
+        numbered: None,
+        mismatches: Vec::new(),
+    };
+    for input in &inputs {
+        if run.trace(input)? == Flow::Stop {
+            break;
         }
     }
-    for n in blocks.notices() {
-        eprintln!("rtsec: notice: {name}: {n}");
-    }
-    // What the trace lost may be what a rule was expected to fire on.
-    if let Some(footer) = reader.footer() {
-        let report = rtsec_replay::TraceReport {
-            losses: footer.losses.clone(),
-            ..Default::default()
-        };
-        for why in report.incompleteness() {
-            eprintln!("rtsec: note: {name} is incomplete: {why}; lost events cannot be explained");
-        }
-    }
-    if !mismatches.is_empty() {
+    if !run.mismatches.is_empty() {
         bail!(
             "internal error: the explanation and the engine disagree ({}); please report it \
              with the trace and the rules",
-            mismatches.join(", ")
+            run.mismatches.join(", ")
         );
     }
-    match which {
+    let name = match inputs.as_slice() {
+        [one] => one.name().display().to_string(),
+        many => format!("{} traces", many.len()),
+    };
+    match run.which {
         Which::Numbers(missing) if !missing.is_empty() => {
-            let range = match first_num {
-                Some(f) => format!("its events are numbered {f} to {last_num}"),
+            let range = match run.numbered {
+                Some((f, l)) => format!("its events are numbered {f} to {l}"),
                 None => "it has no events".to_string(),
             };
-            let window = if window.is_unbounded() {
+            let window = if run.window.is_unbounded() {
                 ""
             } else {
                 " in the time window"
@@ -270,7 +185,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             );
         }
         Which::Closest(c) => c.print(&engine, &name, args.format == Format::Text),
-        Which::Matching(_) | Which::Hits if explained == 0 => {
+        Which::Matching(_) | Which::Hits if run.explained == 0 => {
             bail!(
                 "{name}: no event {}; nothing to explain",
                 if args.hits {
@@ -283,6 +198,163 @@ pub fn run(args: Args) -> Result<ExitCode> {
         _ => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether to go on to the next trace.
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Go,
+    Stop,
+}
+
+/// An explain run over its traces.
+struct Explaining<'a> {
+    engine: &'a Engine,
+    args: &'a Args,
+    /// Per rule id, the explainer of the rules to explain.
+    explainers: Vec<Option<Explainer>>,
+    /// The rules --rule names (`None`: none named).
+    chosen: Option<Vec<RuleId>>,
+    which: Which,
+    window: TimeWindow,
+    limit: u64,
+    /// Events explained so far.
+    explained: u64,
+    /// The first and last evt.num of the (last) trace read.
+    numbered: Option<(u64, u64)>,
+    /// Explanations the engine disagrees with.
+    mismatches: Vec<String>,
+}
+
+impl Explaining<'_> {
+    /// Explains the chosen events of one trace.
+    fn trace(&mut self, input: &Input) -> Result<Flow> {
+        let (engine, args) = (self.engine, self.args);
+        let reader =
+            TraceReader::open(&input.path).with_context(|| input.name().display().to_string())?;
+        let name = input.name().display().to_string();
+        let mut scratch = engine.scratch();
+        scratch.set_hostname(&reader.header().hostname);
+        let span = self.window.span(rtsec_replay::window::trace_start(&reader));
+        let mut blocks = reader.blocks(false);
+        if !self.window.is_unbounded() {
+            blocks = blocks.only_between(span.first, span.last);
+        }
+        let mut flow = Flow::Go;
+        'blocks: for raw in &mut blocks {
+            let block = raw.and_then(|r| r.decode()).with_context(|| name.clone())?;
+            for ev in block.events() {
+                let (first, _) = *self.numbered.get_or_insert((ev.num, ev.num));
+                self.numbered = Some((first, ev.num));
+                if !span.contains(ev.event.ts) {
+                    continue;
+                }
+                let hits = engine.matches(&ev, &mut scratch).to_vec();
+                let picked = match &mut self.which {
+                    Which::Closest(c) => {
+                        let m = &mut self.mismatches;
+                        c.consider(
+                            engine,
+                            &self.explainers,
+                            &ev,
+                            &hits,
+                            &mut scratch,
+                            m,
+                            |v, ev| match args.format {
+                                Format::Text => {
+                                    format!(
+                                        "{}\n{}",
+                                        header(&name, ev),
+                                        v.text(engine, args.full, 0)
+                                    )
+                                }
+                                Format::Json => {
+                                    let mut o = v.json(engine, &name, ev);
+                                    o["checks_to_fire"] = v.step.checks_to_hold().into();
+                                    o.to_string()
+                                }
+                            },
+                        );
+                        continue;
+                    }
+                    Which::Numbers(nums) => nums.remove(&ev.num),
+                    Which::Matching(f) => f.matches(&ev, &mut scratch, &engine.options().hosts),
+                    Which::Hits => hits
+                        .iter()
+                        .any(|id| self.chosen.as_ref().is_none_or(|c| c.contains(id))),
+                };
+                if !picked {
+                    continue;
+                }
+                self.explain(&name, &ev, &hits, &mut scratch);
+                if crate::output::stdout_unusable() {
+                    flow = Flow::Stop;
+                    break 'blocks;
+                }
+                let done = match &self.which {
+                    Which::Numbers(nums) => nums.is_empty(),
+                    _ => self.explained >= self.limit,
+                };
+                if done {
+                    flow = Flow::Stop;
+                    break 'blocks;
+                }
+            }
+        }
+        for n in blocks.notices() {
+            eprintln!("rtsec: notice: {name}: {n}");
+        }
+        // What the trace lost may be what a rule was expected to fire on.
+        if let Some(footer) = reader.footer() {
+            let report = rtsec_replay::TraceReport {
+                losses: footer.losses.clone(),
+                ..Default::default()
+            };
+            for why in report.incompleteness() {
+                eprintln!(
+                    "rtsec: note: {name} is incomplete: {why}; lost events cannot be explained"
+                );
+            }
+        }
+        Ok(flow)
+    }
+
+    /// Prints the explanations of one event: the rules named, else those that fired (with
+    /// --hits), else those run on its type.
+    fn explain(&mut self, name: &str, ev: &EventView<'_>, hits: &[RuleId], scratch: &mut Scratch) {
+        let (engine, args) = (self.engine, self.args);
+        let rules: Vec<&Explainer> = self
+            .explainers
+            .iter()
+            .flatten()
+            .filter(|x| match (&self.chosen, args.hits) {
+                (Some(_), _) => true,
+                (None, true) => hits.contains(&x.rule()),
+                (None, false) => engine.condition_holds(x.rule(), ev, scratch).is_some(),
+            })
+            .collect();
+        if args.format == Format::Text {
+            outln!("{}", header(name, ev));
+            if rules.is_empty() {
+                outln!("   no enabled rule runs on {} events", event_type(ev));
+            }
+        }
+        for x in rules {
+            let verdict = RuleVerdict::judge(engine, x, ev, hits, scratch);
+            if verdict.disagrees {
+                self.mismatches.push(format!(
+                    "{name}: event {}: rule {:?}",
+                    ev.num,
+                    engine.rule(x.rule()).name
+                ));
+            }
+            match args.format {
+                Format::Text => outln!("{}", verdict.text(engine, args.full, 0)),
+                Format::Json => outln!("{}", verdict.json(engine, name, ev)),
+            }
+        }
+        self.explained += 1;
+    }
 }
 
 /// Two lines on the event: number, time, type, process, container, file; its arguments.
