@@ -21,17 +21,7 @@ pub fn print_error(e: &anyhow::Error) {
     eprintln!("{prefix} {msg}");
 }
 
-/// Bytes shown as text: valid UTF-8 as is, anything else with `\xNN` escapes.
-pub fn lossless(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    for chunk in b.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for x in chunk.invalid() {
-            out.push_str(&format!("\\x{x:02x}"));
-        }
-    }
-    out
-}
+pub use rtsec_format::lossless;
 
 /// A byte count for people: `1.5 MiB`.
 pub fn human_bytes(n: u64) -> String {

@@ -491,3 +491,33 @@ fn coverage_tells_rules_apart_by_file_not_by_how_cases_name_it() {
     );
     assert!(rows.iter().any(|l| l.contains("<bundled>:")), "{out}");
 }
+
+/// A rule that fires less than a case expects is shown where it came closest to firing.
+#[test]
+fn a_rule_short_of_its_count_is_shown_where_it_nearly_fired() {
+    let dir = tempdir();
+    let trace = scenario("container");
+    let case = write(
+        dir.path(),
+        "short.case.yaml",
+        &format!(
+            "traces: [{}]\nrules: [{}]\nexpect:\n  counts:\n    \"Terminal shell in container\": 2\n",
+            trace.display(),
+            falco_rules().display()
+        ),
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let out = stdout(&o);
+    let want = format!(
+        "    where \"Terminal shell in container\" came closest to firing (1 check away; 1 \
+         event(s) of 54 fail it that way), as `rtsec explain --closest` shows it:
+        == {}: event 821 at ",
+        trace.display()
+    );
+    assert!(out.contains(&want), "{out}");
+    assert!(
+        out.contains("              ✗ proc.pname in (runc:[0:PARENT]"),
+        "{out}"
+    );
+}

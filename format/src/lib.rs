@@ -36,5 +36,6 @@ pub use record::{
     Bytes, ContainerInfo, FdInfo, FdType, GroupInfo, IdGen, L4Proto, LocalSide, MountInfo,
     ProcessInfo, UserInfo,
 };
+pub use strings::lossless;
 pub use wire::{Container, Event, Fd, Group, Process, Ref, StrId, StrList, User};
 pub use writer::{TraceWriter, WriteSummary, WriterOptions, encode_block};

@@ -8,18 +8,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use rtsec_format::{EventView, TraceReader};
-use rtsec_replay::explain::RuleVerdict;
+use rtsec_replay::explain::{Closest, RuleVerdict, event_header};
 use rtsec_replay::{Input, TimeWindow, inputs};
-use rtsec_rules::{
-    Engine, Explainer, Filter, RuleId, Scratch, clock_text, event_args, event_type,
-    matches_wildcard,
-};
+use rtsec_rules::{Engine, Explainer, Filter, RuleId, Scratch, event_type, matches_wildcard};
 
 use crate::captures::CaptureImports;
-use crate::output::lossless;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
-use closest::Closest;
 
 /// Explain why rules fire, or do not, on events of traces: each rule's condition part by
 /// part, its macros and exceptions by name, each check with the values the event gave it.
@@ -184,7 +179,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .join(", ")
             );
         }
-        Which::Closest(c) => c.print(&engine, &name, args.format == Format::Text),
+        Which::Closest(c) => {
+            closest::print(&c.finish(), &engine, &name, args.format == Format::Text)
+        }
         Which::Matching(_) | Which::Hits if run.explained == 0 => {
             bail!(
                 "{name}: no event {}; nothing to explain",
@@ -264,7 +261,7 @@ impl Explaining<'_> {
                                 Format::Text => {
                                     format!(
                                         "{}\n{}",
-                                        header(&name, ev),
+                                        event_header(&name, ev),
                                         v.text(engine, args.full, 0)
                                     )
                                 }
@@ -334,7 +331,7 @@ impl Explaining<'_> {
             })
             .collect();
         if args.format == Format::Text {
-            outln!("{}", header(name, ev));
+            outln!("{}", event_header(name, ev));
             if rules.is_empty() {
                 outln!("   no enabled rule runs on {} events", event_type(ev));
             }
@@ -356,43 +353,6 @@ impl Explaining<'_> {
         self.explained += 1;
     }
 }
-
-/// Two lines on the event: number, time, type, process, container, file; its arguments.
-fn header(name: &str, ev: &EventView<'_>) -> String {
-    let who = match ev.process() {
-        Some(p) => format!(
-            "{} (pid {}, tid {})",
-            lossless(ev.str(p.comm)),
-            p.pid,
-            ev.event.tid
-        ),
-        None => format!("<NA> (tid {})", ev.event.tid),
-    };
-    let place = ev.container().map_or_else(
-        || "on the host".to_string(),
-        |c| format!("in container {}", lossless(ev.str(c.container_id))),
-    );
-    let file = ev
-        .fd()
-        .map(|f| lossless(ev.str(f.name)))
-        .filter(|n| !n.is_empty())
-        .map(|n| format!(", fd {n}"))
-        .unwrap_or_default();
-    let mut args = event_args(ev);
-    if let Some((at, _)) = args.char_indices().nth(ARGS_CHARS) {
-        args.truncate(at);
-        args.push('…');
-    }
-    format!(
-        "== {name}: event {} at {}: {} by {who} {place}{file}\n   {args}",
-        ev.num,
-        clock_text(ev.event.ts),
-        event_type(ev),
-    )
-}
-
-/// The event's arguments are cut to this many characters in its header.
-const ARGS_CHARS: usize = 200;
 
 /// The rules named by `patterns` (`None`: no pattern given); a pattern naming none is an
 /// error that lists rules with a similar name.

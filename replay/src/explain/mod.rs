@@ -3,12 +3,17 @@
 //! earlier rule, not run and why). `rtsec explain` prints them; failing `rtsec test` cases
 //! show them for expected hits that did not happen.
 
+mod closest;
+
 use std::path::Path;
 
-use rtsec_format::{EventView, TraceReader};
-use rtsec_rules::{Engine, Explainer, RuleId, Scratch, Step, event_type};
+use rtsec_format::{EventView, TraceReader, lossless};
+use rtsec_rules::{Engine, Explainer, RuleId, Scratch, Step, clock_text, event_args, event_type};
 
 use crate::ReplayError;
+use crate::inputs::Input;
+use crate::window::TimeWindow;
+pub use closest::{Closest, ClosestOf};
 
 /// One rule on one event.
 #[derive(Debug)]
@@ -191,4 +196,96 @@ pub fn explain_event(
         return Ok(Some(v.text(engine, false, indent)));
     }
     Ok(None)
+}
+
+/// The event's arguments are cut to this many characters in its header.
+const ARGS_CHARS: usize = 200;
+
+/// Two lines on an event of trace `trace`: number, time, type, process, container, file;
+/// then its arguments.
+pub fn event_header(trace: &str, ev: &EventView<'_>) -> String {
+    let who = match ev.process() {
+        Some(p) => format!(
+            "{} (pid {}, tid {})",
+            lossless(ev.str(p.comm)),
+            p.pid,
+            ev.event.tid
+        ),
+        None => format!("<NA> (tid {})", ev.event.tid),
+    };
+    let place = ev.container().map_or_else(
+        || "on the host".to_string(),
+        |c| format!("in container {}", lossless(ev.str(c.container_id))),
+    );
+    let file = ev
+        .fd()
+        .map(|f| lossless(ev.str(f.name)))
+        .filter(|n| !n.is_empty())
+        .map(|n| format!(", fd {n}"))
+        .unwrap_or_default();
+    let mut args = event_args(ev);
+    if let Some((at, _)) = args.char_indices().nth(ARGS_CHARS) {
+        args.truncate(at);
+        args.push('…');
+    }
+    format!(
+        "== {trace}: event {} at {}: {} by {who} {place}{file}\n   {args}",
+        ev.num,
+        clock_text(ev.event.ts),
+        event_type(ev),
+    )
+}
+
+/// Where `rules` came closest to firing on `inputs` (in `window`): the `limit` closest ways
+/// of each, each with its first event's header and verdict, every line indented by `indent`.
+/// For failing test cases.
+pub fn closest_in(
+    engine: &Engine,
+    rules: &[RuleId],
+    inputs: &[Input],
+    window: &TimeWindow,
+    limit: u64,
+    indent: usize,
+) -> Result<Vec<ClosestOf>, ReplayError> {
+    let explainers: Vec<Option<Explainer>> = (0..engine.rule_count() as RuleId)
+        .map(|id| rules.contains(&id).then(|| engine.explainer(id)))
+        .collect();
+    let mut closest = Closest::new(rules, limit);
+    let mut mismatches = Vec::new();
+    let pad = " ".repeat(indent);
+    for input in inputs {
+        let name = input.name().display().to_string();
+        let bad = |e: rtsec_format::FormatError| ReplayError::Trace {
+            path: input.name().to_path_buf(),
+            message: e.to_string(),
+        };
+        let reader = TraceReader::open(&input.path).map_err(bad)?;
+        let mut scratch = engine.scratch();
+        scratch.set_hostname(&reader.header().hostname);
+        let span = window.span(crate::window::trace_start(&reader));
+        let mut blocks = reader.blocks(false);
+        if !window.is_unbounded() {
+            blocks = blocks.only_between(span.first, span.last);
+        }
+        for raw in blocks {
+            let block = raw.and_then(|r| r.decode()).map_err(bad)?;
+            for ev in block.events().filter(|e| span.contains(e.event.ts)) {
+                let hits = engine.matches(&ev, &mut scratch).to_vec();
+                let show = |v: &RuleVerdict, ev: &EventView<'_>| {
+                    let text = format!("{}\n{}", event_header(&name, ev), v.text(engine, false, 0));
+                    text.lines().map(|l| format!("{pad}{l}\n")).collect()
+                };
+                closest.consider(
+                    engine,
+                    &explainers,
+                    &ev,
+                    &hits,
+                    &mut scratch,
+                    &mut mismatches,
+                    show,
+                );
+            }
+        }
+    }
+    Ok(closest.finish())
 }
