@@ -183,6 +183,19 @@ impl StringTable {
     }
 }
 
+/// Bytes of a trace shown as text: valid UTF-8 as is, anything else with `\xNN` escapes (so
+/// nothing is hidden behind U+FFFD).
+pub fn lossless(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    for chunk in b.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for x in chunk.invalid() {
+            out.push_str(&format!("\\x{x:02x}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,17 +266,4 @@ mod tests {
         enc.extend_from_slice(b"abc");
         assert!(StringTable::read(&mut &enc[..]).is_err());
     }
-}
-
-/// Bytes of a trace shown as text: valid UTF-8 as is, anything else with `\xNN` escapes (so
-/// nothing is hidden behind U+FFFD).
-pub fn lossless(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    for chunk in b.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for x in chunk.invalid() {
-            out.push_str(&format!("\\x{x:02x}"));
-        }
-    }
-    out
 }
