@@ -201,6 +201,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lossless_keeps_valid_text_and_escapes_the_rest() {
+        assert_eq!(lossless("bash é".as_bytes()), "bash é");
+        assert_eq!(lossless(b"a\xffb\xc3"), "a\\xffb\\xc3");
+        assert_eq!(lossless(b""), "");
+    }
+
+    #[test]
     fn interning_dedupes_and_round_trips() {
         let mut i = Interner::default();
         let a = i.intern(b"/etc/passwd");
