@@ -498,3 +498,45 @@ fn several_traces_are_explained_in_turn() {
         stderr(&o)
     );
 }
+
+/// A damaged block is skipped with a notice; the events of the other blocks are explained.
+#[test]
+fn a_damaged_block_is_skipped_and_said() {
+    let d = tempdir();
+    let t = d.path().join("t.rts");
+    synthetic_trace(&t, 20_000, 5, rtsec_format::Losses::default());
+    let reader = rtsec_format::TraceReader::open(&t).unwrap();
+    let second = reader.footer().unwrap().blocks[1];
+    let last = *reader.footer().unwrap().blocks.last().unwrap();
+    drop(reader);
+    let mut bytes = std::fs::read(&t).unwrap();
+    bytes[(second.offset + 100) as usize] ^= 0xff;
+    std::fs::write(&t, &bytes).unwrap();
+    let t = t.to_str().unwrap();
+    let inside = second.first_event_num.to_string();
+    let after = last.first_event_num.to_string();
+    let o = rtsec(&["explain", "-e", &after, t]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("damaged block skipped: "),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains(&format!(": event {after} at ")));
+    let o = rtsec(&["explain", "-e", &inside, t]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("damaged block skipped: "),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(&format!(
+            "events {inside} to {} are in a damaged block, skipped; the events asked for \
+             ({inside}) cannot be explained",
+            second.first_event_num + second.events as u64 - 1
+        )),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -141,6 +141,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         limit,
         explained: 0,
         numbered: None,
+        damaged: Vec::new(),
         mismatches: Vec::new(),
     };
     for input in &inputs {
@@ -170,6 +171,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
             } else {
                 " in the time window"
             };
+            if let Some(&(a, b)) = run
+                .damaged
+                .iter()
+                .find(|(a, b)| missing.iter().any(|n| (a..=b).contains(&n)))
+            {
+                bail!(
+                    "{name}: events {a} to {b} are in a damaged block, skipped; the events asked \
+                     for ({}) cannot be explained",
+                    missing
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             bail!(
                 "{name}: no event {}{window} ({range}); `rtsec events {name}` lists them",
                 missing
@@ -217,8 +233,10 @@ struct Explaining<'a> {
     limit: u64,
     /// Events explained so far.
     explained: u64,
-    /// The first and last evt.num of the (last) trace read.
+    /// The first and last evt.num of the (last) trace read, and the evt.num ranges of its
+    /// damaged blocks.
     numbered: Option<(u64, u64)>,
+    damaged: Vec<(u64, u64)>,
     /// Explanations the engine disagrees with.
     mismatches: Vec<String>,
 }
@@ -233,13 +251,35 @@ impl Explaining<'_> {
         let mut scratch = engine.scratch();
         scratch.set_hostname(&reader.header().hostname);
         let span = self.window.span(rtsec_replay::window::trace_start(&reader));
-        let mut blocks = reader.blocks(false);
+        // Past damaged blocks, as replay reads: what is left is still explained.
+        let mut blocks = reader.blocks(true);
         if !self.window.is_unbounded() {
             blocks = blocks.only_between(span.first, span.last);
         }
         let mut flow = Flow::Go;
         'blocks: for raw in &mut blocks {
-            let block = raw.and_then(|r| r.decode()).with_context(|| name.clone())?;
+            let damaged = |e: &dyn std::fmt::Display| {
+                eprintln!(
+                    "rtsec: notice: {name}: damaged block skipped: {e}; its events cannot be \
+                     explained"
+                );
+            };
+            let raw = match raw {
+                Ok(r) => r,
+                Err(e) => {
+                    damaged(&e);
+                    continue;
+                }
+            };
+            let block = match raw.decode() {
+                Ok(b) => b,
+                Err(e) => {
+                    let (first, n) = (raw.frame.first_event_num, raw.frame.events as u64);
+                    self.damaged.push((first, first + n.saturating_sub(1)));
+                    damaged(&e);
+                    continue;
+                }
+            };
             for ev in block.events() {
                 let (first, _) = *self.numbered.get_or_insert((ev.num, ev.num));
                 self.numbered = Some((first, ev.num));
