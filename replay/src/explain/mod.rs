@@ -1,7 +1,8 @@
 //! Explained verdicts: one rule on one event, its condition part by part
 //! ([`rtsec_rules::Explainer`]) with what the engine did with it (fired, lost its alert to an
-//! earlier rule, not run and why). `rtsec explain` prints them; failing `rtsec test` cases
-//! show them for expected hits that did not happen.
+//! earlier rule, not run and why), and where rules came closest to firing ([`Closest`]).
+//! `rtsec explain` prints them, `rtsec diff --why` under the alerts only one set gives, and
+//! failing `rtsec test` cases for the hits that did not happen.
 
 mod closest;
 
