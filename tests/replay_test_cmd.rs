@@ -521,3 +521,54 @@ fn a_rule_short_of_its_count_is_shown_where_it_nearly_fired() {
         "{out}"
     );
 }
+
+/// Coverage of exceptions: an exception that keeps its rule from firing in a passing case
+/// that pins the rule's count is proven (the case would fail without it); one that keeps it
+/// from nothing is listed.
+#[test]
+fn coverage_names_the_exceptions_no_case_proves() {
+    let dir = setup();
+    write(
+        dir.path(),
+        "rules/tuned.yaml",
+        "- rule: Sensitive file read
+  exceptions:
+    - name: cat_is_fine
+      fields: [proc.name]
+      values: [[cat]]
+    - name: never_seen
+      fields: [proc.name, fd.name]
+      values: [[nosuch, /etc/shadow]]
+  override:
+    exceptions: append
+",
+    );
+    let case = "traces: [../traces/credentials.rts]\nrules: [<bundled>, ../rules/tuned.yaml]\n\
+                expect:\n  counts:\n    \"Sensitive file read\": 0\n";
+    write(dir.path(), "cases/tuned.case.yaml", case);
+    // The same case without pinning the count proves nothing about the exceptions.
+    write(
+        dir.path(),
+        "cases/loose.case.yaml",
+        "traces: [../traces/credentials.rts]\nrules: [<bundled>, ../rules/tuned.yaml]\n\
+         expect:\n  counts:\n    \"Kernel module loaded\": 0\n",
+    );
+    let o = rtsec(&[
+        "test",
+        "--coverage",
+        dir.path().join("cases").to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}");
+    assert!(
+        out.contains(
+            "Exceptions: 1 of 2 keep their rule from firing on an event of a passing case that \
+             pins the rule's hits (the case would fail without them)\n\
+             Exceptions no passing case proves (1):\n  Sensitive file read / never_seen (<bundled>:"
+        ),
+        "{out}"
+    );
+    // Without --coverage nothing is said of exceptions.
+    let o = rtsec(&["test", dir.path().join("cases").to_str().unwrap()]);
+    assert!(!stdout(&o).contains("Exceptions"), "{}", stdout(&o));
+}

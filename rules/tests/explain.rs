@@ -246,3 +246,26 @@ fn checks_to_hold_counts_the_cheapest_way_to_fire() {
         way("init", "ls", &mut sc).way
     );
 }
+
+#[test]
+fn the_exceptions_that_keep_a_rule_from_firing_are_named() {
+    let e = shell_engine();
+    let x = e.explainer(0);
+    assert_eq!(
+        x.exceptions(),
+        ["from_cron"],
+        "an exception without values adds no clause"
+    );
+    let mut sc = e.scratch();
+    let mut on = |pname: &str, name: &str| {
+        let parent = P::new(pname).build();
+        let p = P::new(name).parent(&parent).build();
+        let b = exec(&p);
+        let ev = b.events().next().unwrap();
+        x.suppressing(&e, &ev, &mut sc)
+    };
+    assert_eq!(on("cron", "zsh"), [0], "the exception keeps it from firing");
+    assert!(on("init", "zsh").is_empty(), "it fires");
+    assert!(on("sshd", "zsh").is_empty(), "the condition itself fails");
+    assert!(on("cron", "ls").is_empty(), "the condition itself fails");
+}

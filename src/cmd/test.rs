@@ -52,6 +52,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let opts = HarnessOptions {
         threads: super::worker_threads(args.jobs),
         update: args.update,
+        exceptions: args.coverage || args.require_coverage,
     };
     let results = harness::run_cases(&cases, &opts, Some(&convert));
     for r in &results {

@@ -3,10 +3,10 @@
 //! where it should (a negative test). A rule no case proves either way is a rule whose next
 //! edit nothing checks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-use rtsec_rules::Engine;
+use rtsec_rules::{Engine, RuleId};
 
 use super::case::Case;
 use super::{CaseResult, Verdict};
@@ -23,6 +23,11 @@ pub struct RuleTested {
     pub expects_hits: bool,
     /// The case expects it not to fire: a count of 0, or `no_other_hits` without naming it.
     pub expects_none: bool,
+    /// The case fails if the rule fires more: it gives the rule's count, or no_other_hits.
+    pub pinned: bool,
+    /// Its exceptions (those that add a clause), each with the events of the case it kept the
+    /// rule from firing on (counted with `HarnessOptions::exceptions` only).
+    pub exceptions: Vec<(String, u64)>,
 }
 
 /// The rules `engine` runs for `case`, with what the case expects of each.
@@ -30,6 +35,7 @@ pub(crate) fn rules_tested(
     case: &Case,
     engine: &Engine,
     hits: &[(String, u64)],
+    suppressed: &HashMap<RuleId, Vec<u64>>,
 ) -> Vec<RuleTested> {
     engine
         .enabled()
@@ -63,6 +69,14 @@ pub(crate) fn rules_tested(
                 expects_hits: count.is_some_and(|n| n > 0) || named_hit,
                 expects_none: count == Some(0)
                     || (case.expect.no_other_hits && count.is_none() && !named_hit),
+                pinned: count.is_some() || case.expect.no_other_hits,
+                exceptions: suppressed
+                    .get(&id)
+                    .map(|counts| {
+                        let names = engine.explainer(id).exceptions().to_vec();
+                        names.into_iter().zip(counts.iter().copied()).collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect()
@@ -79,6 +93,9 @@ pub struct RuleCoverage {
     /// Passing cases that expect it to fire (positive tests) and not to fire (negative).
     pub positive: usize,
     pub negative: usize,
+    /// Its exceptions, each with the passing cases that pin the rule's hits and in which the
+    /// exception kept it from firing on an event: the cases that would fail without it.
+    pub exceptions: Vec<(String, usize)>,
 }
 
 impl RuleCoverage {
@@ -102,6 +119,13 @@ pub fn coverage(results: &[CaseResult]) -> Vec<RuleCoverage> {
             });
             c.cases += 1;
             c.fired += (t.hits > 0) as usize;
+            for (name, events) in &t.exceptions {
+                let proves = (passed && t.pinned && *events > 0) as usize;
+                match c.exceptions.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, n)) => *n += proves,
+                    None => c.exceptions.push((name.clone(), proves)),
+                }
+            }
             c.positive += (passed && t.expects_hits) as usize;
             c.negative += (passed && t.expects_none) as usize;
         }
@@ -137,6 +161,26 @@ pub fn render(rules: &[RuleCoverage]) -> String {
             },
             if r.covered() { "" } else { "  <- not covered" }
         );
+    }
+    let exceptions: Vec<(&RuleCoverage, &str, usize)> = rules
+        .iter()
+        .flat_map(|r| r.exceptions.iter().map(move |(n, c)| (r, n.as_str(), *c)))
+        .collect();
+    if !exceptions.is_empty() {
+        let proven = exceptions.iter().filter(|(.., c)| *c > 0).count();
+        let _ = writeln!(
+            s,
+            "Exceptions: {proven} of {} keep their rule from firing on an event of a passing case \
+             that pins the rule's hits (the case would fail without them)",
+            exceptions.len()
+        );
+        let unproven: Vec<_> = exceptions.iter().filter(|(.., c)| *c == 0).collect();
+        if !unproven.is_empty() {
+            let _ = writeln!(s, "Exceptions no passing case proves ({}):", unproven.len());
+            for (r, name, _) in unproven {
+                let _ = writeln!(s, "  {} / {name} ({})", r.rule, r.defined_at);
+            }
+        }
     }
     for (what, missing) in [
         (

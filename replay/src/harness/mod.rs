@@ -11,6 +11,7 @@
 pub mod case;
 pub mod check;
 pub mod coverage;
+mod exceptions;
 pub mod junit;
 pub mod update;
 mod why_not;
@@ -108,6 +109,9 @@ pub struct HarnessOptions {
     pub threads: usize,
     /// Rewrite each case's expectations from its results.
     pub update: bool,
+    /// Count, per rule exception, the events it keeps its rule from firing on (for the
+    /// coverage of exceptions; one more pass over each case's traces).
+    pub exceptions: bool,
 }
 
 /// The case files under `paths`: files as given, directories searched recursively for
@@ -189,20 +193,22 @@ pub fn run_cases(
     let run = || {
         cases
             .par_iter()
-            .map(|p| run_case(p, opts.update, convert))
+            .map(|p| run_case(p, opts, convert))
             .collect()
     };
     match pool {
         Ok(pool) => pool.install(run),
-        Err(_) => cases
-            .iter()
-            .map(|p| run_case(p, opts.update, convert))
-            .collect(),
+        Err(_) => cases.iter().map(|p| run_case(p, opts, convert)).collect(),
     }
 }
 
-/// Runs one case (and rewrites it with `update`).
-pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> CaseResult {
+/// Runs one case (and rewrites it with `opts.update`).
+pub fn run_case(
+    path: &Path,
+    harness: &HarnessOptions,
+    convert: Option<&Converter<'_>>,
+) -> CaseResult {
+    let update = harness.update;
     let start = Instant::now();
     let mut r = CaseResult {
         path: path.to_path_buf(),
@@ -331,7 +337,12 @@ pub fn run_case(path: &Path, update: bool, convert: Option<&Converter<'_>>) -> C
             .unwrap_or(case),
         None => case,
     };
-    r.rules = coverage::rules_tested(&case, &engine, &fired);
+    let suppressed = if harness.exceptions {
+        exceptions::suppressed(&engine, &inputs, &case.window)
+    } else {
+        Default::default()
+    };
+    r.rules = coverage::rules_tested(&case, &engine, &fired, &suppressed);
     r.elapsed = start.elapsed();
     r
 }

@@ -44,15 +44,19 @@ pub enum StepKind {
 pub struct Explainer {
     rule: RuleId,
     tree: Why,
+    /// The names of the rule's exceptions that add a clause, in order.
+    exceptions: Vec<String>,
 }
 
 impl Engine {
     /// The explainer of rule `id` (enabled or not).
     pub fn explainer(&self, id: RuleId) -> Explainer {
         let set = self.inner();
+        let rule = &set.rules[id as usize];
         Explainer {
             rule: id,
-            tree: build::rule_tree(&set.rules[id as usize], &set.written_macros),
+            tree: build::rule_tree(rule, &set.written_macros),
+            exceptions: rule.exceptions.clone(),
         }
     }
 }
@@ -60,6 +64,54 @@ impl Engine {
 impl Explainer {
     pub fn rule(&self) -> RuleId {
         self.rule
+    }
+
+    /// The names of the rule's exceptions that add a clause to its condition (those with
+    /// values), in order.
+    pub fn exceptions(&self) -> &[String] {
+        &self.exceptions
+    }
+
+    /// The exceptions (indices into [`Explainer::exceptions`]) that keep the rule from firing
+    /// on `ev`: its condition apart from the exceptions holds, and these hold. Empty when the
+    /// condition does not hold, or the rule has no exceptions.
+    pub fn suppressing(
+        &self,
+        engine: &Engine,
+        ev: &EventView<'_>,
+        scratch: &mut Scratch,
+    ) -> Vec<usize> {
+        let Why::And(parts) = &self.tree else {
+            return Vec::new();
+        };
+        if self.exceptions.is_empty() || parts.is_empty() {
+            return Vec::new();
+        }
+        let env = Env {
+            hostname: &scratch.hostname,
+            hosts: &engine.options().hosts,
+        };
+        let bufs = &mut scratch.bufs;
+        bufs.begin_event(0);
+        if !score(&parts[0], ev, &env, bufs).holds {
+            return Vec::new();
+        }
+        let exceptions = parts[1..].iter().filter_map(|p| match p {
+            Why::Not(x) => match &**x {
+                Why::Named {
+                    kind: NameKind::Exception,
+                    body,
+                    ..
+                } => Some(body),
+                _ => None,
+            },
+            _ => None,
+        });
+        exceptions
+            .enumerate()
+            .filter(|(_, body)| score(body, ev, &env, bufs).holds)
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Every part of the rule's condition on `ev`, as `engine` (its DNS answers, the
