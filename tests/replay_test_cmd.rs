@@ -564,9 +564,13 @@ fn coverage_names_the_exceptions_no_case_proves() {
         out.contains(
             "Exceptions: 1 of 2 keep their rule from firing on an event of a passing case that \
              pins the rule's hits (the case would fail without them)\n\
-             Exceptions no passing case proves (1):\n  Sensitive file read / never_seen (<bundled>:"
+             Exceptions no passing case proves (1):\n  Sensitive file read / never_seen ("
         ),
         "{out}"
+    );
+    assert!(
+        out.contains("rules/tuned.yaml:6)\n"),
+        "where never_seen is defined: {out}"
     );
     // Without --coverage nothing is said of exceptions.
     let o = rtsec(&["test", dir.path().join("cases").to_str().unwrap()]);

@@ -115,8 +115,8 @@ pub use engine::{
 pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
 pub use explain::{Closeness, Explainer, NameKind, Step, StepKind};
 pub use loader::{
-    Counts, ENGINE_VERSION, FILTER_NAME, LoadFailure, PROVIDED_PLUGINS, RuleInfo, RuleSet, load,
-    load_files,
+    Counts, ENGINE_VERSION, ExceptionSite, FILTER_NAME, LoadFailure, PROVIDED_PLUGINS, RuleInfo,
+    RuleSet, load, load_files,
 };
 pub use output::time::{clock_text, iso8601_text};
 pub use output::{AlertBuf, AlertFormat, FieldValue, OutputValue};

@@ -251,10 +251,15 @@ fn checks_to_hold_counts_the_cheapest_way_to_fire() {
 fn the_exceptions_that_keep_a_rule_from_firing_are_named() {
     let e = shell_engine();
     let x = e.explainer(0);
+    let names: Vec<&str> = x.exceptions().iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
-        x.exceptions(),
+        names,
         ["from_cron"],
         "an exception without values adds no clause"
+    );
+    assert_eq!(
+        (x.exceptions()[0].file.as_str(), x.exceptions()[0].line),
+        ("t.yaml", 12)
     );
     let mut sc = e.scratch();
     let mut on = |pname: &str, name: &str| {

@@ -25,8 +25,9 @@ pub struct RuleTested {
     pub expects_none: bool,
     /// The case fails if the rule fires more: it gives the rule's count, or no_other_hits.
     pub pinned: bool,
-    /// Its exceptions (those that add a clause), each with the events of the case it kept the
-    /// rule from firing on (counted with `HarnessOptions::exceptions` only).
+    /// Its exceptions (those that add a clause) as `name (file:line)`, each with the events of
+    /// the case it kept the rule from firing on (counted with `HarnessOptions::exceptions`
+    /// only).
     pub exceptions: Vec<(String, u64)>,
 }
 
@@ -73,13 +74,33 @@ pub(crate) fn rules_tested(
                 exceptions: suppressed
                     .get(&id)
                     .map(|counts| {
-                        let names = engine.explainer(id).exceptions().to_vec();
-                        names.into_iter().zip(counts.iter().copied()).collect()
+                        let x = engine.explainer(id);
+                        let names = x
+                            .exceptions()
+                            .iter()
+                            .map(|e| format!("{} ({}:{})", e.name, shown_path(&e.file), e.line));
+                        names.zip(counts.iter().copied()).collect()
                     })
                     .unwrap_or_default(),
             }
         })
         .collect()
+}
+
+/// A rules file as the report names it. Cases name rules files relative to themselves, so it
+/// is canonical (one file is one file), shown relative to the working directory when it is
+/// below it.
+fn shown_path(file: &str) -> String {
+    std::fs::canonicalize(file).map_or_else(
+        |_| file.to_string(),
+        |p| {
+            let cwd = std::env::current_dir()
+                .ok()
+                .and_then(|d| d.canonicalize().ok());
+            let shown = cwd.as_deref().and_then(|d| p.strip_prefix(d).ok());
+            shown.unwrap_or(&p).display().to_string()
+        },
+    )
 }
 
 /// One rule's line of the coverage report.
@@ -178,7 +199,7 @@ pub fn render(rules: &[RuleCoverage]) -> String {
         if !unproven.is_empty() {
             let _ = writeln!(s, "Exceptions no passing case proves ({}):", unproven.len());
             for (r, name, _) in unproven {
-                let _ = writeln!(s, "  {} / {name} ({})", r.rule, r.defined_at);
+                let _ = writeln!(s, "  {} / {name}", r.rule);
             }
         }
     }

@@ -52,7 +52,7 @@ pub(crate) fn rule_tree(rule: &CompiledRule, macros: &FxHashMap<String, Expr>) -
                 name: rule.info.name.clone(),
                 body: Box::new(tree(&v[0], macros)),
             }];
-            for (name, e) in rule.exceptions.iter().zip(&v[1..]) {
+            for (site, e) in rule.exceptions.iter().zip(&v[1..]) {
                 let inner = match e {
                     Expr::Not(x) => x,
                     other => {
@@ -63,7 +63,7 @@ pub(crate) fn rule_tree(rule: &CompiledRule, macros: &FxHashMap<String, Expr>) -
                 };
                 parts.push(Why::Not(Box::new(Why::Named {
                     kind: NameKind::Exception,
-                    name: name.clone(),
+                    name: site.name.clone(),
                     body: Box::new(tree(inner, macros)),
                 })));
             }

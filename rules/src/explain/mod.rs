@@ -16,6 +16,7 @@ use build::Why;
 use crate::engine::{Engine, RuleId, Scratch};
 use crate::fields::extract::Env;
 use crate::filter::Bufs;
+use crate::loader::ExceptionSite;
 use crate::output::AlertBuf;
 
 /// One part of a condition and whether it holds on the event.
@@ -44,8 +45,8 @@ pub enum StepKind {
 pub struct Explainer {
     rule: RuleId,
     tree: Why,
-    /// The names of the rule's exceptions that add a clause, in order.
-    exceptions: Vec<String>,
+    /// The rule's exceptions that add a clause, in order.
+    exceptions: Vec<ExceptionSite>,
 }
 
 impl Engine {
@@ -66,9 +67,9 @@ impl Explainer {
         self.rule
     }
 
-    /// The names of the rule's exceptions that add a clause to its condition (those with
-    /// values), in order.
-    pub fn exceptions(&self) -> &[String] {
+    /// The rule's exceptions that add a clause to its condition (those with values), in
+    /// order.
+    pub fn exceptions(&self) -> &[ExceptionSite] {
         &self.exceptions
     }
 

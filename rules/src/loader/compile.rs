@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use super::collector::{Collector, Entry, ExceptionInfo, Pos};
 use super::texts::{Cond, Origin, Registry, quote_item};
-use super::{CompiledRule, Inner};
+use super::{CompiledRule, ExceptionSite, Inner};
 use crate::RuleInfo;
 use crate::condition::{self, Expr, FieldExpr, Rhs, Span};
 use crate::error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
@@ -239,7 +239,17 @@ impl<'a> Compiler<'a> {
                 format,
                 keys,
                 written,
-                exceptions: exception_names,
+                exceptions: exception_names
+                    .into_iter()
+                    .map(|(name, pos)| {
+                        let f = &self.files[pos.file];
+                        ExceptionSite {
+                            name,
+                            file: f.name.clone(),
+                            line: f.line_col(pos.byte).0,
+                        }
+                    })
+                    .collect(),
             });
         }
 
@@ -406,7 +416,7 @@ fn build_exceptions(
     exceptions: &[ExceptionInfo],
     cond: Cond,
     cond_pos: Pos,
-) -> Result<(Cond, Vec<String>), (String, Pos)> {
+) -> Result<(Cond, Vec<(String, Pos)>), (String, Pos)> {
     let mut names = Vec::new();
     let start = Origin::At {
         file: cond_pos.file,
@@ -526,7 +536,7 @@ fn build_exceptions(
         if !ic.text.is_empty() {
             out.push(" and not ", at(ex.pos));
             out.push_cond(&ic);
-            names.push(ex.name.clone());
+            names.push((ex.name.clone(), ex.pos));
         }
     }
     Ok((out, names))

@@ -60,7 +60,15 @@ pub(crate) struct CompiledRule {
     /// The condition as parsed, macros still named (with the exception clauses), and the
     /// names of the exceptions that added a clause, in order: what `explain` shows.
     pub written: Expr,
-    pub exceptions: Vec<String>,
+    pub exceptions: Vec<ExceptionSite>,
+}
+
+/// An exception of a rule that adds a clause to its condition, and where it is defined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExceptionSite {
+    pub name: String,
+    pub file: String,
+    pub line: u32,
 }
 
 #[derive(Debug)]
