@@ -409,6 +409,9 @@ impl MacroResolver<'_> {
     }
 }
 
+/// An exception's name and where it is defined.
+type NamedAt = (String, Pos);
+
 /// Builds the exception text (`build_rule_exception_infos`):
 /// `(<cond>) and not ((f1 c1 v1 and f2 c2 v2) or (…))`, and the names of the exceptions that
 /// added a clause (those with values), in order.
@@ -416,7 +419,7 @@ fn build_exceptions(
     exceptions: &[ExceptionInfo],
     cond: Cond,
     cond_pos: Pos,
-) -> Result<(Cond, Vec<(String, Pos)>), (String, Pos)> {
+) -> Result<(Cond, Vec<NamedAt>), (String, Pos)> {
     let mut names = Vec::new();
     let start = Origin::At {
         file: cond_pos.file,
