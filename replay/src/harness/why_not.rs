@@ -13,7 +13,7 @@ use crate::inputs::Input;
 /// Most missing hits explained in one report.
 const MAX_EXPLAINED: usize = 5;
 
-/// The report's lines (empty when no missing hit names an event).
+/// The report's lines (empty when no hit is missing and no rule fired less than expected).
 pub(crate) fn lines(
     case: &Case,
     engine: &Engine,
