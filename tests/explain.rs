@@ -181,7 +181,7 @@ fn a_verdict_is_explained_by_the_parts_that_decide_it() {
   ✓ and
     ✓ spawned_process: evt.type in (execve, execveat)    [evt.type: execve]
     ✓ container: container.id != host    [container.id: c0ffee000001]
-    ✓ shell_procs: proc.name in (ash, bash, csh, ksh, sh, tcsh, zsh, dash)    [proc.name: bash]
+    ✓ shell_procs: proc.name in (shell_binaries)    [proc.name: bash]
     ✓ proc.tty != 0    [proc.tty: 34816]
     ✓ container_entrypoint (or)
       ✓ proc.pname in (runc:[0:PARENT], runc:[1:CHILD], runc, docker-runc, exe, docker-runc-cur, containerd-shim, systemd, … 2 more)    [proc.pname: runc]

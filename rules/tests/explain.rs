@@ -135,10 +135,7 @@ fn macros_and_exceptions_are_named_and_checks_show_their_values() {
         &|s| matches!(&s.kind, StepKind::Check(t) if t.starts_with("proc.name in")),
     )
     .unwrap();
-    assert_eq!(
-        check.kind,
-        StepKind::Check("proc.name in (bash, sh, zsh)".into())
-    );
+    assert_eq!(check.kind, StepKind::Check("proc.name in (shells)".into()));
     assert_eq!(check.values, [("proc.name".to_string(), "zsh".to_string())]);
 
     let mut text = String::new();
@@ -179,7 +176,7 @@ fn full_text_shows_every_part_and_the_short_one_counts_the_rest() {
     for part in [
         "✗ condition (and)",
         "✓ spawned: evt.type = execve    [evt.type: execve]",
-        "✓ shell: proc.name in (bash, sh, zsh)    [proc.name: bash]",
+        "✓ shell: proc.name in (shells)    [proc.name: bash]",
         "✓ not exception from_cron (or)",
         "✗ proc.pname = anacron    [proc.pname: sshd]",
     ] {
@@ -273,4 +270,37 @@ fn the_exceptions_that_keep_a_rule_from_firing_are_named() {
     assert!(on("init", "zsh").is_empty(), "it fires");
     assert!(on("sshd", "zsh").is_empty(), "the condition itself fails");
     assert!(on("cron", "ls").is_empty(), "the condition itself fails");
+}
+
+/// Lists are shown as the condition wrote them: by name where a list's name stood, as values
+/// elsewhere.
+#[test]
+fn lists_are_shown_by_the_names_they_were_written_with() {
+    let text = r#"
+- list: shells
+  items: [bash, sh, zsh]
+- list: empty_list
+  items: []
+- rule: R
+  desc: d
+  condition: evt.type = execve and proc.name in (shells, fish, "a b") and proc.pname in (cron, shells) and not proc.name in (empty_list)
+  output: "x"
+  priority: WARNING
+"#;
+    let set = load(&[RuleSource::new("t.yaml", text)]).unwrap();
+    let e = Engine::new(&set, EngineOptions::default());
+    let mut sc = e.scratch();
+    let p = P::new("bash").build();
+    let b = exec(&p);
+    let ev = b.events().next().unwrap();
+    let step = e.explainer(0).explain(&e, &ev, &mut sc);
+    let mut full = String::new();
+    step.write_text(true, 0, &mut full);
+    for part in [
+        "✓ proc.name in (shells, fish, \"a b\")    [proc.name: bash]",
+        "✗ proc.pname in (cron, shells)",
+        "✓ not proc.name in ()",
+    ] {
+        assert!(full.contains(part), "{part:?} in\n{full}");
+    }
 }

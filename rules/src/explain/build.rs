@@ -3,10 +3,11 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::condition::{self, Expr, FieldExpr, Modifier, Rhs};
+use crate::condition::{self, Expr, FieldExpr, Modifier, Rhs, Span};
 use crate::filter::Node;
 use crate::filter::compile::compile;
 use crate::loader::CompiledRule;
+use crate::loader::texts::Registry;
 use crate::output::Format;
 
 /// A list on the right of `in` is shown with at most this many items.
@@ -42,8 +43,15 @@ pub(crate) enum Why {
     },
 }
 
-/// The tree of `rule` (see the module docs). `macros` are the set's macros as parsed.
-pub(crate) fn rule_tree(rule: &CompiledRule, macros: &FxHashMap<String, Expr>) -> Why {
+/// Where a tree's conditions come from: the set's macros as parsed, and its texts (to show
+/// lists by the names they were written with).
+pub(crate) struct Sources<'a> {
+    pub macros: &'a FxHashMap<String, Expr>,
+    pub registry: &'a Registry,
+}
+
+/// The tree of `rule` (see the module docs).
+pub(crate) fn rule_tree(rule: &CompiledRule, macros: &Sources<'_>) -> Why {
     let n = rule.exceptions.len();
     match &rule.written {
         Expr::And(v) if n > 0 && v.len() == n + 1 => {
@@ -74,7 +82,7 @@ pub(crate) fn rule_tree(rule: &CompiledRule, macros: &FxHashMap<String, Expr>) -
 }
 
 /// The tree of a condition (for filters and macros).
-pub(crate) fn tree(e: &Expr, macros: &FxHashMap<String, Expr>) -> Why {
+pub(crate) fn tree(e: &Expr, macros: &Sources<'_>) -> Why {
     match e {
         Expr::And(v) => Why::And(v.iter().map(|x| tree(x, macros)).collect()),
         Expr::Or(v) => Why::Or(v.iter().map(|x| tree(x, macros)).collect()),
@@ -83,7 +91,7 @@ pub(crate) fn tree(e: &Expr, macros: &FxHashMap<String, Expr>) -> Why {
             kind: NameKind::Macro,
             name: name.clone(),
             // The set compiled, so every macro a rule refers to exists.
-            body: Box::new(match macros.get(name) {
+            body: Box::new(match macros.macros.get(name) {
                 Some(m) => tree(m, macros),
                 None => Why::Check {
                     text: format!("{name} (undefined macro)"),
@@ -100,7 +108,7 @@ pub(crate) fn tree(e: &Expr, macros: &FxHashMap<String, Expr>) -> Why {
                 show(f, &mut shows);
             }
             Why::Check {
-                text: check_text(c),
+                text: check_text(c, macros.registry),
                 node,
                 shows,
             }
@@ -115,7 +123,7 @@ fn show(f: &FieldExpr, out: &mut Vec<(String, Format)>) {
     }
 }
 
-fn check_text(c: &condition::Check) -> String {
+fn check_text(c: &condition::Check, registry: &Registry) -> String {
     let mut s = format!("{} {}", c.lhs.text(), c.op.as_str());
     if let Some(m) = c.modifier {
         s.push_str(match m {
@@ -131,15 +139,16 @@ fn check_text(c: &condition::Check) -> String {
             s.push_str(&value_text(v));
         }
         Rhs::List(items, _) => {
+            let parts = list_as_written(items, registry);
             s.push_str(" (");
-            for (i, (v, _)) in items.iter().take(LIST_ITEMS_SHOWN).enumerate() {
+            for (i, p) in parts.iter().take(LIST_ITEMS_SHOWN).enumerate() {
                 if i > 0 {
                     s.push_str(", ");
                 }
-                s.push_str(&value_text(v));
+                s.push_str(p);
             }
-            if items.len() > LIST_ITEMS_SHOWN {
-                s.push_str(&format!(", … {} more", items.len() - LIST_ITEMS_SHOWN));
+            if parts.len() > LIST_ITEMS_SHOWN {
+                s.push_str(&format!(", … {} more", parts.len() - LIST_ITEMS_SHOWN));
             }
             s.push(')');
         }
@@ -152,6 +161,29 @@ fn check_text(c: &condition::Check) -> String {
         }
     }
     s
+}
+
+/// The items of a list as the condition wrote them: the items that a list's name stood for
+/// give way to that name (`shell_binaries`), once; the others are shown as values.
+fn list_as_written(items: &[(String, Span)], registry: &Registry) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut last_name_at: Option<*const u8> = None;
+    for (v, at) in items {
+        let written = registry.written_at(*at).unwrap_or("");
+        let quoted = written.starts_with(['"', '\'']);
+        let token_len = written
+            .find(|c: char| c.is_whitespace() || "(),=".contains(c))
+            .unwrap_or(written.len());
+        let token = &written[..token_len];
+        if quoted || token.is_empty() || token == v {
+            parts.push(value_text(v));
+            last_name_at = None;
+        } else if last_name_at != Some(token.as_ptr()) {
+            parts.push(token.to_string());
+            last_name_at = Some(token.as_ptr());
+        }
+    }
+    parts
 }
 
 /// A value as it could be written in a condition: quoted when it has to be.

@@ -56,7 +56,13 @@ impl Engine {
         let rule = &set.rules[id as usize];
         Explainer {
             rule: id,
-            tree: build::rule_tree(rule, &set.written_macros),
+            tree: build::rule_tree(
+                rule,
+                &build::Sources {
+                    macros: &set.written_macros,
+                    registry: &set.registry,
+                },
+            ),
             exceptions: rule.exceptions.clone(),
         }
     }

@@ -137,6 +137,14 @@ impl Registry {
         (self.entries.len() - 1) as u32
     }
 
+    /// The condition as written (before lists were substituted) from where the byte at `at`
+    /// came from: for a list item that a list's name stood for, the text from that name on.
+    pub fn written_at(&self, at: Span) -> Option<&str> {
+        let e = self.entries.get(at.text as usize)?;
+        let o = *e.origin.get(at.off as usize)? as usize;
+        e.cond.text.get(o..)
+    }
+
     pub fn text(&self, id: u32) -> &str {
         self.entries
             .get(id as usize)
