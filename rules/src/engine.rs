@@ -374,6 +374,21 @@ impl Engine {
         None
     }
 
+    /// Whether the engine runs rule `id` on events like `ev` (it is enabled, and its condition
+    /// can match the event's type).
+    pub fn runs_on(&self, id: RuleId, ev: &EventView<'_>) -> bool {
+        self.entry_for(id, ev).is_some()
+    }
+
+    /// The program entry of rule `id` for events like `ev`, if the engine runs it on them.
+    fn entry_for(&self, id: RuleId, ev: &EventView<'_>) -> Option<u32> {
+        let (_, rules) = self.rules_for(ev)?;
+        rules
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map(|&(_, entry)| entry)
+    }
+
     /// Whether rule `id`'s condition holds on `ev` as the engine evaluates it (the rule's
     /// compiled program, alone): `None` if the engine does not run the rule on events of this
     /// type (it is not enabled, or its condition cannot match the type).
@@ -383,8 +398,7 @@ impl Engine {
         ev: &EventView<'_>,
         scratch: &mut Scratch,
     ) -> Option<bool> {
-        let (_, rules) = self.rules_for(ev)?;
-        let &(_, entry) = rules.iter().find(|(r, _)| *r == id)?;
+        let entry = self.entry_for(id, ev)?;
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,

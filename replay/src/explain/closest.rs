@@ -20,6 +20,8 @@ pub struct Closest {
 
 struct Ranked {
     rule: RuleId,
+    /// The engine runs the rule (its verdicts can be checked against the engine's).
+    enabled: bool,
     fired: u64,
     missed: u64,
     /// Every way it failed, by [`rtsec_rules::Closeness::way`].
@@ -50,13 +52,14 @@ pub struct ClosestOf {
 }
 
 impl Closest {
-    /// Ranks events for `rules`, keeping the `limit` closest ways of each.
-    pub fn new(rules: &[RuleId], limit: u64) -> Closest {
+    /// Ranks events for `rules` of `engine`, keeping the `limit` closest ways of each.
+    pub fn new(engine: &Engine, rules: &[RuleId], limit: u64) -> Closest {
         Closest {
             rules: rules
                 .iter()
                 .map(|&rule| Ranked {
                     rule,
+                    enabled: engine.not_enabled_because(rule).is_none(),
                     fired: 0,
                     missed: 0,
                     ways: HashMap::new(),
@@ -100,9 +103,7 @@ impl Closest {
             };
             let c = x.closeness(engine, ev, scratch);
             let engine_holds = engine.condition_holds(r.rule, ev, scratch);
-            if engine.not_enabled_because(r.rule).is_none()
-                && engine_holds.unwrap_or(false) != c.holds
-            {
+            if r.enabled && engine_holds.unwrap_or(false) != c.holds {
                 mismatches.push(format!("event {}: rule {:?}", ev.num, info.name));
             }
             if let Some(way) = r.ways.get_mut(&c.way) {

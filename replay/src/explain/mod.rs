@@ -251,7 +251,7 @@ pub fn closest_in(
     let explainers: Vec<Option<Explainer>> = (0..engine.rule_count() as RuleId)
         .map(|id| rules.contains(&id).then(|| engine.explainer(id)))
         .collect();
-    let mut closest = Closest::new(rules, limit);
+    let mut closest = Closest::new(engine, rules, limit);
     let mut mismatches = Vec::new();
     let pad = " ".repeat(indent);
     for input in inputs {

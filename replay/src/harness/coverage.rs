@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-use rtsec_rules::{Engine, RuleId};
+use rtsec_rules::{Engine, ExceptionSite, RuleId};
 
 use super::case::Case;
 use super::{CaseResult, Verdict};
@@ -36,7 +36,7 @@ pub(crate) fn rules_tested(
     case: &Case,
     engine: &Engine,
     hits: &[(String, u64)],
-    suppressed: &HashMap<RuleId, Vec<u64>>,
+    suppressed: &HashMap<RuleId, Vec<(ExceptionSite, u64)>>,
 ) -> Vec<RuleTested> {
     engine
         .enabled()
@@ -51,21 +51,9 @@ pub(crate) fn rules_tested(
                 .find(|(r, _)| r == name)
                 .map(|(_, n)| *n);
             let named_hit = case.expect.hits.iter().any(|h| &h.rule == name);
-            // Cases name rules files relative to themselves: the same file is one file. It is
-            // shown relative to the working directory when it is below it.
-            let file = std::fs::canonicalize(&info.file).map_or_else(
-                |_| info.file.clone(),
-                |p| {
-                    let cwd = std::env::current_dir()
-                        .ok()
-                        .and_then(|d| d.canonicalize().ok());
-                    let shown = cwd.as_deref().and_then(|d| p.strip_prefix(d).ok());
-                    shown.unwrap_or(&p).display().to_string()
-                },
-            );
             RuleTested {
                 rule: name.clone(),
-                defined_at: format!("{file}:{}", info.line),
+                defined_at: format!("{}:{}", shown_path(&info.file), info.line),
                 hits: hits.iter().find(|(r, _)| r == name).map_or(0, |(_, n)| *n),
                 expects_hits: count.is_some_and(|n| n > 0) || named_hit,
                 expects_none: count == Some(0)
@@ -74,12 +62,13 @@ pub(crate) fn rules_tested(
                 exceptions: suppressed
                     .get(&id)
                     .map(|counts| {
-                        let x = engine.explainer(id);
-                        let names = x
-                            .exceptions()
-                            .iter()
-                            .map(|e| format!("{} ({}:{})", e.name, shown_path(&e.file), e.line));
-                        names.zip(counts.iter().copied()).collect()
+                        let shown = |(e, n): &(ExceptionSite, u64)| {
+                            (
+                                format!("{} ({}:{})", e.name, shown_path(&e.file), e.line),
+                                *n,
+                            )
+                        };
+                        counts.iter().map(shown).collect()
                     })
                     .unwrap_or_default(),
             }

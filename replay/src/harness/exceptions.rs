@@ -6,27 +6,32 @@
 use std::collections::HashMap;
 
 use rtsec_format::TraceReader;
-use rtsec_rules::{Engine, Explainer, RuleId, event_type};
+use rtsec_rules::{Engine, ExceptionSite, Explainer, RuleId, event_type};
 
 use crate::inputs::Input;
 use crate::window::TimeWindow;
 
-/// Per enabled rule with exceptions, the events each exception suppressed, in the order of
-/// [`Explainer::exceptions`]. Damaged blocks are passed over: the case reports them.
+/// Per enabled rule with exceptions, each exception ([`Explainer::exceptions`], in order)
+/// with the events it suppressed. Damaged blocks are passed over: the case reports them.
 pub(crate) fn suppressed(
     engine: &Engine,
     inputs: &[Input],
     window: &TimeWindow,
-) -> HashMap<RuleId, Vec<u64>> {
+) -> HashMap<RuleId, Vec<(ExceptionSite, u64)>> {
     let explainers: Vec<Explainer> = engine
         .enabled()
         .iter()
         .map(|&id| engine.explainer(id))
         .filter(|x| !x.exceptions().is_empty())
         .collect();
-    let mut counts: HashMap<RuleId, Vec<u64>> = explainers
+    let mut counts: HashMap<RuleId, Vec<(ExceptionSite, u64)>> = explainers
         .iter()
-        .map(|x| (x.rule(), vec![0; x.exceptions().len()]))
+        .map(|x| {
+            (
+                x.rule(),
+                x.exceptions().iter().map(|e| (e.clone(), 0)).collect(),
+            )
+        })
         .collect();
     if explainers.is_empty() {
         return counts;
@@ -52,7 +57,7 @@ pub(crate) fn suppressed(
                     }
                     for i in x.suppressing(engine, &ev, &mut scratch) {
                         if let Some(c) = counts.get_mut(&x.rule()) {
-                            c[i] += 1;
+                            c[i].1 += 1;
                         }
                     }
                 }

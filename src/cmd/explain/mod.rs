@@ -120,7 +120,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .collect();
     let limit = args.limit.unwrap_or(if args.closest { 3 } else { 10 });
     let which = match (&args.filter, args.hits) {
-        _ if args.closest => Which::Closest(Closest::new(chosen.as_deref().unwrap_or(&[]), limit)),
+        _ if args.closest => Which::Closest(Closest::new(
+            &engine,
+            chosen.as_deref().unwrap_or(&[]),
+            limit,
+        )),
         (Some(cond), _) => Which::Matching(
             engine
                 .rule_set()
@@ -367,7 +371,7 @@ impl Explaining<'_> {
             .filter(|x| match (&self.chosen, args.hits) {
                 (Some(_), _) => true,
                 (None, true) => hits.contains(&x.rule()),
-                (None, false) => engine.condition_holds(x.rule(), ev, scratch).is_some(),
+                (None, false) => engine.runs_on(x.rule(), ev),
             })
             .collect();
         if args.format == Format::Text {
