@@ -41,6 +41,11 @@ pub enum FormatError {
         offset: u64,
         reason: String,
     },
+    /// A followed trace got shorter: it was replaced or truncated while followed.
+    #[error(
+        "{path}: the trace shrank from {from} to {to} bytes while followed (replaced or truncated); follow the new file with a new command"
+    )]
+    Shrank { path: PathBuf, from: u64, to: u64 },
     /// The output file exists and overwriting was not asked for.
     #[error("{path} already exists; pass --force to overwrite it")]
     Exists { path: PathBuf },

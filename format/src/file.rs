@@ -28,7 +28,7 @@ pub const TRAILER_MAGIC: [u8; 8] = *b"RTSTRAIL";
 pub const FORMAT_MAJOR: u16 = 1;
 pub const FORMAT_MINOR: u16 = 1;
 
-const TRAILER_LEN: u64 = 16;
+pub(crate) const TRAILER_LEN: u64 = 16;
 const MAX_HEADER_BYTES: u32 = 16 << 20;
 
 /// Something a reader noticed that is not fatal but must be reported.
@@ -132,60 +132,17 @@ impl TraceReader {
             ));
         }
         let file_len = meta.len();
-        let mut prefix = [0u8; 16];
-        if file_len < 16 || file.read_exact_at(&mut prefix, 0).is_err() {
-            return Err(FormatError::NotATrace { path });
-        }
-        if prefix[..8] != TRACE_MAGIC {
-            return Err(FormatError::NotATrace { path });
-        }
-        let major = u16::from_le_bytes([prefix[8], prefix[9]]);
-        let minor = u16::from_le_bytes([prefix[10], prefix[11]]);
-        if major > FORMAT_MAJOR {
-            return Err(FormatError::NewerVersion {
-                path,
-                major,
-                minor,
-                supported: FORMAT_MAJOR,
-            });
-        }
-        let corrupt = |offset: u64, reason: String| FormatError::CorruptHeader {
-            path: path.clone(),
-            offset,
-            reason,
+        let prefix = match read_prefix(&file, &path, file_len)? {
+            Prefix::Whole(p) => p,
+            Prefix::Short(e) => return Err(e),
         };
-        if major < FORMAT_MAJOR {
-            return Err(corrupt(
-                8,
-                format!("format version {major}.{minor} is unknown"),
-            ));
-        }
-        let hlen = u32::from_le_bytes(prefix[12..16].try_into().unwrap());
-        let data_start = 16 + hlen as u64 + 4;
-        if hlen > MAX_HEADER_BYTES || data_start > file_len {
-            return Err(corrupt(
-                12,
-                format!("header length {hlen} does not fit in a {file_len}-byte file"),
-            ));
-        }
-        let mut hbuf = vec![0u8; hlen as usize + 4];
-        file.read_exact_at(&mut hbuf, 16)
-            .map_err(|e| FormatError::io(&path, e))?;
-        let (hbytes, crc) = hbuf.split_at(hlen as usize);
-        let mut whole = prefix.to_vec();
-        whole.extend_from_slice(hbytes);
-        if crc32fast::hash(&whole) != u32::from_le_bytes(crc.try_into().unwrap()) {
-            return Err(corrupt(16, "header checksum mismatch".into()));
-        }
-        let (header, _): (Header, usize) = bincode::decode_from_slice(hbytes, bincode_config())
-            .map_err(|e| corrupt(16, e.to_string()))?;
         let mut r = TraceReader {
             path,
             file,
             file_len,
-            version: (major, minor),
-            header,
-            data_start,
+            version: prefix.version,
+            header: prefix.header,
+            data_start: prefix.data_start,
             data_end: file_len,
             footer: None,
             footer_notice: None,
@@ -208,7 +165,12 @@ impl TraceReader {
             return;
         }
         let off = u64::from_le_bytes(trailer[..8].try_into().unwrap());
-        match self.parse_footer(off) {
+        match parse_footer(
+            &self.file,
+            self.data_start,
+            off,
+            self.file_len - TRAILER_LEN,
+        ) {
             Ok(f) => {
                 self.footer = Some(f);
                 self.data_end = off;
@@ -220,35 +182,6 @@ impl TraceReader {
                 });
             }
         }
-    }
-
-    fn parse_footer(&self, off: u64) -> Result<Footer, String> {
-        let end = self.file_len - TRAILER_LEN;
-        if off < self.data_start || off + 12 > end {
-            return Err(format!("footer offset {off} is outside the file"));
-        }
-        let mut fh = [0u8; 12];
-        self.file
-            .read_exact_at(&mut fh, off)
-            .map_err(|e| e.to_string())?;
-        if fh[..4] != FOOTER_MAGIC {
-            return Err("no footer magic".into());
-        }
-        let len = u32::from_le_bytes(fh[4..8].try_into().unwrap()) as u64;
-        let crc = u32::from_le_bytes(fh[8..12].try_into().unwrap());
-        if off + 12 + len != end {
-            return Err("footer length does not match the file".into());
-        }
-        let mut body = vec![0u8; len as usize];
-        self.file
-            .read_exact_at(&mut body, off + 12)
-            .map_err(|e| e.to_string())?;
-        if crc32fast::hash(&body) != crc {
-            return Err("checksum mismatch".into());
-        }
-        let (f, _): (Footer, usize) =
-            bincode::decode_from_slice(&body, bincode_config()).map_err(|e| e.to_string())?;
-        Ok(f)
     }
 
     pub fn path(&self) -> &Path {
@@ -369,33 +302,11 @@ impl RawBlocks<'_> {
     }
 
     fn read_frame(&self, at: u64) -> Option<FrameHeader> {
-        let mut b = [0u8; FRAME_HEADER_LEN];
-        self.reader.file.read_exact_at(&mut b, at).ok()?;
-        FrameHeader::from_bytes(&b)
+        read_frame(&self.reader.file, at)
     }
 
-    // Finds the next offset after `from` where a valid frame header starts.
     fn resync(&self, from: u64) -> Option<u64> {
-        let end = self.reader.data_end;
-        let mut buf = vec![0u8; 1 << 16];
-        let mut at = from;
-        while at + FRAME_HEADER_LEN as u64 <= end {
-            let n = ((end - at) as usize).min(buf.len());
-            if self.reader.file.read_exact_at(&mut buf[..n], at).is_err() {
-                return None;
-            }
-            for i in memchr::memmem::find_iter(&buf[..n], &BLOCK_MAGIC) {
-                let cand = at + i as u64;
-                if cand > from && self.read_frame(cand).is_some() {
-                    return Some(cand);
-                }
-            }
-            if n < 4 {
-                break;
-            }
-            at += (n - 3) as u64;
-        }
-        None
+        find_frame(&self.reader.file, from, self.reader.data_end)
     }
 
     fn finish_at(&mut self, pos: u64) {
@@ -505,4 +416,147 @@ impl Iterator for RawBlocks<'_> {
             return Some(Ok(raw));
         }
     }
+}
+
+/// A trace's first bytes, parsed.
+pub(crate) struct TracePrefix {
+    pub version: (u16, u16),
+    pub header: Header,
+    /// Where the first block starts.
+    pub data_start: u64,
+}
+
+/// What the start of a file says: a whole header, or a file that ends before its header does
+/// (with the error a reader of the finished file gives; a follower waits instead).
+pub(crate) enum Prefix {
+    Whole(TracePrefix),
+    Short(FormatError),
+}
+
+/// Reads and checks the magic, version and header of the `file_len` bytes of `file`.
+pub(crate) fn read_prefix(file: &File, path: &Path, file_len: u64) -> Result<Prefix, FormatError> {
+    let path = path.to_path_buf();
+    let mut prefix = [0u8; 16];
+    let have = file_len.min(16) as usize;
+    if file.read_exact_at(&mut prefix[..have], 0).is_err()
+        || prefix[..have.min(8)] != TRACE_MAGIC[..have.min(8)]
+    {
+        return Err(FormatError::NotATrace { path });
+    }
+    if file_len < 16 {
+        return Ok(Prefix::Short(FormatError::NotATrace { path }));
+    }
+    let major = u16::from_le_bytes([prefix[8], prefix[9]]);
+    let minor = u16::from_le_bytes([prefix[10], prefix[11]]);
+    if major > FORMAT_MAJOR {
+        return Err(FormatError::NewerVersion {
+            path,
+            major,
+            minor,
+            supported: FORMAT_MAJOR,
+        });
+    }
+    let corrupt = |offset: u64, reason: String| FormatError::CorruptHeader {
+        path: path.clone(),
+        offset,
+        reason,
+    };
+    if major < FORMAT_MAJOR {
+        return Err(corrupt(
+            8,
+            format!("format version {major}.{minor} is unknown"),
+        ));
+    }
+    let hlen = u32::from_le_bytes(prefix[12..16].try_into().unwrap());
+    let data_start = 16 + hlen as u64 + 4;
+    let does_not_fit = || {
+        corrupt(
+            12,
+            format!("header length {hlen} does not fit in a {file_len}-byte file"),
+        )
+    };
+    if hlen > MAX_HEADER_BYTES {
+        return Err(does_not_fit());
+    }
+    if data_start > file_len {
+        return Ok(Prefix::Short(does_not_fit()));
+    }
+    let mut hbuf = vec![0u8; hlen as usize + 4];
+    file.read_exact_at(&mut hbuf, 16)
+        .map_err(|e| FormatError::io(&path, e))?;
+    let (hbytes, crc) = hbuf.split_at(hlen as usize);
+    let mut whole = prefix.to_vec();
+    whole.extend_from_slice(hbytes);
+    if crc32fast::hash(&whole) != u32::from_le_bytes(crc.try_into().unwrap()) {
+        return Err(corrupt(16, "header checksum mismatch".into()));
+    }
+    let (header, _): (Header, usize) = bincode::decode_from_slice(hbytes, bincode_config())
+        .map_err(|e| corrupt(16, e.to_string()))?;
+    Ok(Prefix::Whole(TracePrefix {
+        version: (major, minor),
+        header,
+        data_start,
+    }))
+}
+
+/// Parses the footer at `off`, whose body must end at `end` (where the trailer starts).
+pub(crate) fn parse_footer(
+    file: &File,
+    data_start: u64,
+    off: u64,
+    end: u64,
+) -> Result<Footer, String> {
+    if off < data_start || off + 12 > end {
+        return Err(format!("footer offset {off} is outside the file"));
+    }
+    let mut fh = [0u8; 12];
+    file.read_exact_at(&mut fh, off)
+        .map_err(|e| e.to_string())?;
+    if fh[..4] != FOOTER_MAGIC {
+        return Err("no footer magic".into());
+    }
+    let len = u32::from_le_bytes(fh[4..8].try_into().unwrap()) as u64;
+    let crc = u32::from_le_bytes(fh[8..12].try_into().unwrap());
+    if off + 12 + len != end {
+        return Err("footer length does not match the file".into());
+    }
+    let mut body = vec![0u8; len as usize];
+    file.read_exact_at(&mut body, off + 12)
+        .map_err(|e| e.to_string())?;
+    if crc32fast::hash(&body) != crc {
+        return Err("checksum mismatch".into());
+    }
+    let (f, _): (Footer, usize) =
+        bincode::decode_from_slice(&body, bincode_config()).map_err(|e| e.to_string())?;
+    Ok(f)
+}
+
+/// The frame header at `at`, if a valid one starts there.
+pub(crate) fn read_frame(file: &File, at: u64) -> Option<FrameHeader> {
+    let mut b = [0u8; FRAME_HEADER_LEN];
+    file.read_exact_at(&mut b, at).ok()?;
+    FrameHeader::from_bytes(&b)
+}
+
+/// The first offset after `from` and before `end` where a valid frame header starts.
+pub(crate) fn find_frame(file: &File, from: u64, end: u64) -> Option<u64> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut at = from;
+    while at + FRAME_HEADER_LEN as u64 <= end {
+        let n = ((end - at) as usize).min(buf.len());
+        if file.read_exact_at(&mut buf[..n], at).is_err() {
+            return None;
+        }
+        for i in memchr::memmem::find_iter(&buf[..n], &BLOCK_MAGIC) {
+            let cand = at + i as u64;
+            if cand > from && read_frame(file, cand).is_some() {
+                return Some(cand);
+            }
+        }
+        if n < 4 {
+            break;
+        }
+        at += (n - 3) as u64;
+    }
+    None
 }

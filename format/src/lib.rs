@@ -13,6 +13,7 @@ pub mod builder;
 mod columns;
 pub mod error;
 pub mod file;
+pub mod follow;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hosts;
@@ -30,6 +31,7 @@ pub use block::{Block, EventView};
 pub use builder::NewEvent;
 pub use error::FormatError;
 pub use file::{Notice, OutsideWindow, RawBlock, RawBlocks, TRACE_MAGIC, TraceReader};
+pub use follow::{Followed, TraceFollower};
 pub use kind::Kind;
 pub use meta::{CaptureSettings, Footer, Header, Losses, not_recorded};
 pub use record::{
