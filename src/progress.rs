@@ -30,6 +30,14 @@ impl BlocksBar {
         }
     }
 
+    /// No bar, wherever stderr goes.
+    pub fn hidden() -> BlocksBar {
+        BlocksBar {
+            bar: None,
+            start: Instant::now(),
+        }
+    }
+
     /// Shows `p`, with the message `message` makes of it and the seconds since the start
     /// (called only when there is a bar: the message is not formatted for nothing).
     pub fn update(&self, p: &Progress, message: impl FnOnce(&Progress, f64) -> String) {

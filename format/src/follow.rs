@@ -86,37 +86,10 @@ impl TraceFollower {
         if self.finished {
             return Ok(Followed::Finished(None));
         }
-        if self.file.is_none() {
-            match File::open(&self.path) {
-                Ok(f) => self.file = Some(f),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Ok(Followed::Waiting);
-                }
-                Err(e) => return Err(FormatError::io(&self.path, e)),
-            }
-        }
-        let file = self.file.as_ref().expect("opened above");
-        let len = file
-            .metadata()
-            .map_err(|e| FormatError::io(&self.path, e))?
-            .len();
-        if len < self.seen_len {
-            return Err(FormatError::Shrank {
-                path: self.path.clone(),
-                from: self.seen_len,
-                to: len,
-            });
-        }
-        self.seen_len = len;
-        if self.prefix.is_none() {
-            match read_prefix(file, &self.path, len)? {
-                Prefix::Whole(p) => {
-                    self.pos = p.data_start;
-                    self.prefix = Some(p);
-                }
-                Prefix::Short(_) => return Ok(Followed::Waiting),
-            }
-        }
+        let Some(len) = self.look()? else {
+            return Ok(Followed::Waiting);
+        };
+        let file = self.file.as_ref().expect("opened by look");
         let pos = self.pos;
         if pos + 4 > len {
             return Ok(Followed::Waiting);
@@ -151,6 +124,54 @@ impl TraceFollower {
         self.events += frame.events as u64;
         self.pos = pos + total;
         Ok(Followed::Block(raw))
+    }
+
+    /// Looks for the header only (as [`TraceFollower::poll`] does first): `None` while the
+    /// file does not exist or ends inside its header.
+    pub fn poll_header(&mut self) -> Result<Option<&Header>, FormatError> {
+        self.look()?;
+        Ok(self.header())
+    }
+
+    /// Opens the file and reads its header if not done yet, and checks that it did not
+    /// shrink; its length, or `None` while there is no file or no whole header.
+    fn look(&mut self) -> Result<Option<u64>, FormatError> {
+        if self.file.is_none() {
+            match File::open(&self.path) {
+                Ok(f) => self.file = Some(f),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(FormatError::io(&self.path, e)),
+            }
+        }
+        let file = self.file.as_ref().expect("opened above");
+        let meta = file
+            .metadata()
+            .map_err(|e| FormatError::io(&self.path, e))?;
+        if meta.is_dir() {
+            return Err(FormatError::io(
+                &self.path,
+                std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+            ));
+        }
+        let len = meta.len();
+        if len < self.seen_len {
+            return Err(FormatError::Shrank {
+                path: self.path.clone(),
+                from: self.seen_len,
+                to: len,
+            });
+        }
+        self.seen_len = len;
+        if self.prefix.is_none() {
+            match read_prefix(file, &self.path, len)? {
+                Prefix::Whole(p) => {
+                    self.pos = p.data_start;
+                    self.prefix = Some(p);
+                }
+                Prefix::Short(_) => return Ok(None),
+            }
+        }
+        Ok(Some(len))
     }
 
     /// The footer at `pos`, once it and the trailer are all there.

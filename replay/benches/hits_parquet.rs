@@ -175,6 +175,7 @@ fn bench(c: &mut Criterion) {
             ..Default::default()
         },
         window: Default::default(),
+        follow: None,
     };
     let out = dir.path().join("replay.parquet");
     g.bench_function("replay_2_threads", |b| {

@@ -47,6 +47,7 @@ pub mod explain;
 pub mod export;
 pub mod falco_config;
 pub mod fields;
+pub mod follow;
 pub mod harness;
 pub mod hit_rows;
 pub mod hits;
@@ -64,6 +65,7 @@ pub mod window;
 
 pub use error::ReplayError;
 pub use fields::{AlertFields, FieldReader};
+pub use follow::Follow;
 pub use hit_rows::{HitRows, HitSource, RowsSize, RuleCatalog};
 pub use hits::hits_schema;
 pub use inputs::Input;
@@ -71,5 +73,7 @@ pub use judge::{BlockResult, Hit, LineFormat, Produce, thread_cpu_ns};
 pub use memory::keep_freed_memory;
 pub use parquet_file::{EncodedRowGroup, ParquetFile, ParquetStats, RowGroupEncoder};
 pub use pipeline::{PIECE_BYTES, Progress, ReplayOptions, replay};
-pub use summary::{EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, RuleHits, Summary, TraceReport};
+pub use summary::{
+    EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, FollowEnd, RuleHits, Summary, TraceReport,
+};
 pub use window::{TimeBound, TimeWindow};

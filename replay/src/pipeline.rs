@@ -19,6 +19,7 @@ use rtsec_rules::{Engine, Scratch};
 
 use crate::error::ReplayError;
 use crate::fields::AlertFields;
+use crate::follow::{Follow, follow_input};
 use crate::hit_rows::RuleCatalog;
 use crate::hits::HIT_EVENT_FIELDS;
 use crate::inputs::Input;
@@ -50,6 +51,8 @@ pub struct ReplayOptions {
     pub produce: Produce,
     /// Only the events in this window are judged (see [`crate::window`]).
     pub window: TimeWindow,
+    /// Follow the one input while it is written (see [`crate::follow`]).
+    pub follow: Option<Follow>,
 }
 
 /// Alert text a block hands on at a time. The block next in order is written part by part
@@ -67,6 +70,7 @@ impl Default for ReplayOptions {
             piece_bytes: 0,
             produce: Produce::default(),
             window: TimeWindow::default(),
+            follow: None,
         }
     }
 }
@@ -165,14 +169,26 @@ pub(crate) fn run_blocks(
         .filter(|m| m.is_file())
         .map(|m| m.len())
         .sum();
+    if opts.follow.is_some() && inputs.len() != 1 {
+        return Err(ReplayError::Output(format!(
+            "following takes one trace, not {}",
+            inputs.len()
+        )));
+    }
     let mut col = Collector::new(engine, inputs, on_block, on_progress, total_bytes);
     if threads == 1 {
         let mut scratch = Scratch::new();
-        drive(inputs, &opts.window, &mut col, &mut |seq, job, col| {
-            col.in_flight += 1;
-            let r = work.run(job, &mut scratch, &mut |p| col.accept(seq, p));
-            col.accept(seq, r);
-        });
+        drive(
+            inputs,
+            opts,
+            &mut col,
+            &mut |seq, job, col| {
+                col.in_flight += 1;
+                let r = work.run(job, &mut scratch, &mut |p| col.accept(seq, p));
+                col.accept(seq, r);
+            },
+            &mut |_| {},
+        );
     } else {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -220,25 +236,42 @@ pub(crate) fn run_blocks(
                     }
                 }
             };
-            drive(inputs, &opts.window, &mut col, &mut submit);
-            while col.in_flight > 0 {
-                match rx.recv() {
-                    Ok((seq, r)) => col.accept(seq, r),
-                    Err(_) => break,
+            // Every block submitted, done: while a followed trace has nothing new, and at
+            // the end.
+            let drain = |col: &mut Collector<'_>| {
+                while col.in_flight > 0 {
+                    match rx.recv() {
+                        Ok((seq, r)) => col.accept(seq, r),
+                        Err(_) => break,
+                    }
                 }
-            }
+            };
+            let mut idle = drain;
+            drive(inputs, opts, &mut col, &mut submit, &mut idle);
+            drain(&mut col);
         });
     }
     col.finish(threads, start, opts.window)
 }
 
 /// Reads every input's blocks in order and submits them with consecutive sequence numbers.
+/// `idle` waits for every block submitted (a followed trace calls it while it has nothing new).
 fn drive(
     inputs: &[Input],
-    window: &TimeWindow,
+    opts: &ReplayOptions,
     col: &mut Collector<'_>,
     submit: &mut dyn FnMut(u64, Job, &mut Collector<'_>),
+    idle: &mut dyn FnMut(&mut Collector<'_>),
 ) {
+    let window = &opts.window;
+    if let (Some(follow), [input]) = (&opts.follow, inputs) {
+        if let Some(p) = &input.problem {
+            col.reports[0].error = Some(p.clone());
+            return;
+        }
+        follow_input(input, window, follow, col, submit, idle);
+        return;
+    }
     let mut seq = 0u64;
     // Bytes of blocks passed over as outside the window, in the inputs before this one.
     let mut passed_before = 0u64;
@@ -309,12 +342,12 @@ fn drive(
 }
 
 /// Puts finished blocks back in order and keeps the tallies.
-struct Collector<'a> {
+pub(crate) struct Collector<'a> {
     engine: Option<&'a Engine>,
     on_block: &'a mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
     on_progress: &'a mut dyn FnMut(&Progress),
-    reports: Vec<TraceReport>,
-    footer_losses: Vec<Option<Losses>>,
+    pub(crate) reports: Vec<TraceReport>,
+    pub(crate) footer_losses: Vec<Option<Losses>>,
     /// Per input: the losses of the last block read (its index and losses).
     block_losses: Vec<Option<(u32, Losses)>>,
     rule_hits: Vec<u64>,
@@ -326,14 +359,14 @@ struct Collector<'a> {
     /// Output bytes of recent blocks (the largest, decaying by 1/8 per block).
     block_bytes: usize,
     next: u64,
-    in_flight: usize,
+    pub(crate) in_flight: usize,
     progress: Progress,
-    bytes_read: u64,
+    pub(crate) bytes_read: u64,
     /// Bytes of blocks passed over as outside the time window (done, for the progress).
     bytes_passed: u64,
     decode_ns: u64,
     eval_ns: u64,
-    error: Option<ReplayError>,
+    pub(crate) error: Option<ReplayError>,
 }
 
 impl<'a> Collector<'a> {
@@ -439,7 +472,8 @@ impl<'a> Collector<'a> {
                 .as_ref()
                 .is_none_or(|(b, _)| r.block >= *b);
             if newer {
-                self.block_losses[i] = Some((r.block, std::mem::take(&mut r.losses)));
+                // Cloned: a followed trace's losses are reported as they grow.
+                self.block_losses[i] = Some((r.block, r.losses.clone()));
             }
         }
         for &(id, n) in &r.rule_hits {

@@ -43,6 +43,22 @@ pub struct TraceReport {
     pub outside_window: u64,
     /// Blocks not read because all their events are outside the window.
     pub blocks_unread: u64,
+    /// How following the trace ended, if it was followed (`--follow`).
+    pub followed: Option<FollowEnd>,
+}
+
+/// How following a trace ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowEnd {
+    /// Its writer finished it.
+    Finished,
+    /// The run was stopped (a signal) first: the events written after were not judged. They
+    /// are not lost: a replay of the trace judges them.
+    Stopped,
+    /// It went past the end of the time window.
+    PastWindow,
+    /// Reading it failed (see the trace's error or damage).
+    Failed,
 }
 
 impl TraceReport {
@@ -230,6 +246,25 @@ impl Summary {
                 group(unread),
                 plural(unread as usize, "block", "blocks"),
             );
+        }
+        for t in &self.traces {
+            let p = t.path.display();
+            let how = match t.followed {
+                None | Some(FollowEnd::Failed) => continue,
+                Some(FollowEnd::Finished) => "until its writer finished it".to_string(),
+                Some(FollowEnd::PastWindow) => "until it went past the window's end".to_string(),
+                Some(FollowEnd::Stopped) => format!(
+                    "until stopped, after {} events; {}",
+                    group(t.events + t.outside_window),
+                    if t.finished {
+                        "it is finished"
+                    } else {
+                        "its writer had not finished it: what it writes later is not judged \
+                         here (`rtsec replay` of the trace judges it all)"
+                    }
+                ),
+            };
+            let _ = writeln!(s, "Followed {p} {how}");
         }
         s
     }

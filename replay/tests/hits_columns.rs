@@ -142,6 +142,7 @@ fn every_column_says_what_the_engine_says() {
                 collect: true,
             },
             window: Default::default(),
+            follow: None,
         },
         &mut |mut r| {
             encoded += r.hit_pages.len();

@@ -65,6 +65,7 @@ fn run(
             collect: false,
         },
         window: Default::default(),
+        follow: None,
     };
     // Small row groups: several of them, closing inside and between blocks.
     let mut f = ParquetFile::create(out, hits_schema(), "hits", HITS_SCHEMA_VERSION)

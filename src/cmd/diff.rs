@@ -87,6 +87,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let opts = ReplayOptions {
         threads: super::worker_threads(args.jobs),
         window: args.window.window()?,
+        follow: None,
         ..Default::default()
     };
     let lines = (!args.quiet).then_some(match args.format {

@@ -275,6 +275,7 @@ pub fn run_case(
             ..Default::default()
         },
         window: case.window,
+        follow: None,
     };
     let mut hits = Vec::new();
     let summary = match replay(

@@ -15,11 +15,18 @@ use crate::progress::BlocksBar;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 
+mod follow;
+
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
 /// Blocks of all traces are judged in parallel; the output order (input order, then event
 /// order) and bytes are the same for every -j. Directories are searched for *.rts, *.scap and
 /// *.scap.gz; captures are imported into a temporary trace first (as `rtsec import` would).
+///
+/// With --follow, one trace is judged while it is written, as `tail -f` follows a log: what is
+/// in it, then each block as the writer adds it (`rtsec capture` adds one at least every
+/// second), alerts flushed block by block, until the writer finishes the trace or Ctrl-C
+/// (the summary then says how far it got).
 ///
 /// Exit codes: 0 every trace judged whole; 1 an input could not be judged (missing, not a
 /// trace, unreadable) or another error; 3 judged, but a trace is incomplete (kernel drops,
@@ -64,6 +71,10 @@ pub struct Args {
     /// Detailed summary: every trace, blocks, decode and rule time.
     #[arg(long)]
     pub stats: bool,
+    /// Follow one trace while it is written (it need not exist yet): judge what is there,
+    /// then each new block, until its writer finishes it or Ctrl-C.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -75,6 +86,14 @@ pub enum Format {
 pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let config = rule_selection::config(args.falco_config.as_deref())?;
+    let follow = match args.follow {
+        true => match follow::start(&args.traces)? {
+            Some(f) => Some(f),
+            // Stopped before the trace had a header.
+            None => return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED)),
+        },
+        false => None,
+    };
     let imports = CaptureImports::new("replay");
     let inputs = imports.resolve(inputs::expand(&args.traces));
     let engine = rule_selection::engine(&args.rules, &config, &args.selection, &inputs)?;
@@ -108,8 +127,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             collect: false,
         },
         window: args.window.window()?,
+        follow: follow.clone(),
     };
-    let bar = BlocksBar::new();
+    // Alerts stream when following: a bar would be redrawn between them.
+    let bar = if follow.is_some() {
+        BlocksBar::hidden()
+    } else {
+        BlocksBar::new()
+    };
+    let mut losses = follow::LossWatch::default();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = rtsec_replay::replay(
@@ -123,6 +149,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             if let Some(p) = parquet.as_mut() {
                 r.write_rows(p)?;
+            }
+            if follow.is_some() && !r.piece {
+                out.flush()
+                    .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
+                losses.block(&r, &inputs[0]);
             }
             Ok(())
         },

@@ -1,0 +1,113 @@
+//! `rtsec replay --follow`: the checks before following, Ctrl-C, waiting for the trace to be
+//! created, and losses reported as they happen.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use rtsec_format::TraceFollower;
+use rtsec_replay::summary::group;
+use rtsec_replay::{BlockResult, Follow, Input};
+
+/// Set by SIGINT/SIGTERM while following.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::Release);
+}
+
+/// Checks that `traces` is one trace that can be followed, installs the Ctrl-C handler, and
+/// waits until the trace has its header (the rules read DNS answers recorded there). `None`
+/// if stopped first.
+pub fn start(traces: &[PathBuf]) -> Result<Option<Follow>> {
+    let [path] = traces else {
+        bail!(
+            "--follow takes one trace, not {}: follow each in its own `rtsec replay --follow`",
+            traces.len()
+        );
+    };
+    if path.is_dir() {
+        bail!(
+            "{}: --follow takes a trace, not a directory",
+            path.display()
+        );
+    }
+    let name = path.to_string_lossy();
+    if name.ends_with(".scap") || name.ends_with(".scap.gz") {
+        bail!(
+            "{}: a capture cannot be followed (it is imported whole first); follow the .rts \
+             trace of `rtsec capture -o`",
+            path.display()
+        );
+    }
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe. With
+        // SA_RESETHAND a second Ctrl-C ends the process at once.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+            sa.sa_flags = libc::SA_RESETHAND;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+    let follow = Follow::new(&STOP);
+    let mut f = TraceFollower::new(path);
+    let mut told = false;
+    while f.poll_header()?.is_none() {
+        if STOP.load(Ordering::Acquire) {
+            eprintln!(
+                "rtsec: stopped before {} had a trace header: nothing judged",
+                path.display()
+            );
+            return Ok(None);
+        }
+        if !told {
+            eprintln!(
+                "rtsec: waiting for {} to be written (rtsec capture -o {0})",
+                path.display()
+            );
+            told = true;
+        }
+        std::thread::sleep(follow.poll.max(Duration::from_millis(10)));
+    }
+    Ok(Some(follow))
+}
+
+/// Reports on stderr, as blocks are judged, when the trace records new losses: alerts on what
+/// was lost are missing, and the user watching live should know at once, not at the end.
+#[derive(Default)]
+pub struct LossWatch {
+    dropped: u64,
+    skipped: u64,
+    events: u64,
+}
+
+impl LossWatch {
+    pub fn block(&mut self, r: &BlockResult, input: &Input) {
+        self.events += r.events + r.outside;
+        let dropped = r.losses.kernel_drops();
+        let skipped: u64 = r.losses.skipped_lost().map(|(_, n)| n).sum();
+        let name = input.name().display();
+        if dropped > self.dropped {
+            eprintln!(
+                "rtsec: {name}: the kernel dropped {} more events ({} in all) by event {}: \
+                 alerts on them are missing",
+                group(dropped - self.dropped),
+                group(dropped),
+                group(self.events)
+            );
+            self.dropped = dropped;
+        }
+        if skipped > self.skipped {
+            eprintln!(
+                "rtsec: {name}: {} more source records skipped ({} in all) by event {}",
+                group(skipped - self.skipped),
+                group(skipped),
+                group(self.events)
+            );
+            self.skipped = skipped;
+        }
+    }
+}

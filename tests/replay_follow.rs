@@ -1,0 +1,401 @@
+//! `rtsec replay --follow`: a trace judged while it is written. Alerts come out before the
+//! writer finishes; the follow ends with the footer, or on Ctrl-C with a summary that says
+//! how far it got; the output is exactly a replay's of the same bytes; losses recorded while
+//! following are reported as they come; and, against the real kernel, an alert on a live
+//! `rtsec capture` comes out while the capture is still running.
+
+mod replay_support;
+
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use replay_support::*;
+use rtsec_format::{Header, Losses, TraceReader, TraceWriter, WriterOptions, synth};
+
+/// The bytes of a finished trace: where its blocks start and where its footer starts.
+struct Layout {
+    bytes: Vec<u8>,
+    blocks: Vec<u64>,
+    footer: u64,
+}
+
+fn layout(path: &Path) -> Layout {
+    let r = TraceReader::open(path).unwrap();
+    let f = r.footer().expect("a finished trace");
+    let last = f.blocks.last().unwrap();
+    Layout {
+        bytes: std::fs::read(path).unwrap(),
+        blocks: f.blocks.iter().map(|b| b.offset).collect(),
+        footer: last.offset + last.len as u64,
+    }
+}
+
+fn append(path: &Path, bytes: &[u8]) {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(bytes).unwrap();
+}
+
+/// `rtsec replay --follow ARGS...` in the background, its stdout read line by line on a
+/// thread and its stderr collected.
+struct Follower {
+    child: Child,
+    lines: Receiver<String>,
+    stdout: Vec<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+fn follow(args: &[&str]) -> Follower {
+    follow_in(&root(), args)
+}
+
+/// [`follow`] in the directory `cwd`.
+fn follow_in(cwd: &Path, args: &[&str]) -> Follower {
+    let mut child = Command::new(RTSEC)
+        .current_dir(cwd)
+        .env("TZ", "UTC")
+        .arg("replay")
+        .arg("--follow")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rtsec replay --follow");
+    let out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let (tx, lines) = channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    Follower {
+        child,
+        lines,
+        stdout: Vec::new(),
+        stderr,
+    }
+}
+
+impl Follower {
+    /// Waits until stdout has `n` lines in all (30 s at most).
+    fn wait_lines(&mut self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.stdout.len() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.stdout.push(l),
+                Err(_) => panic!(
+                    "{} of {n} alert lines after 30 s; the follower is {:?}",
+                    self.stdout.len(),
+                    self.child.try_wait()
+                ),
+            }
+        }
+    }
+
+    /// Waits for the follower to end by itself (30 s at most): exit code, stdout, stderr.
+    fn wait(mut self) -> (i32, String, String) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the follower did not end within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.stdout.extend(self.lines.iter());
+        let mut out = self.stdout.join("\n");
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let err = self.stderr.join().unwrap();
+        (status.code().expect("exited, not killed"), out, err)
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: plain kill(2) on our child.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+}
+
+/// The rules used here: a rule firing on every open (alerts in every block).
+fn every_open() -> PathBuf {
+    root().join("replay/bench/every_open.yaml")
+}
+
+#[test]
+fn alerts_come_before_the_writer_finishes_and_the_output_is_a_replays() {
+    let dir = tempdir();
+    // The finished trace and the growing one have the same name, in two directories, run
+    // from each: the Parquet files name the trace.
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let whole = a.join("t.rts");
+    synthetic_trace(&whole, 20_000, 11, Losses::default());
+    let l = layout(&whole);
+    assert!(l.blocks.len() >= 4, "{} blocks", l.blocks.len());
+    let rules = every_open();
+    let rules = rules.to_str().unwrap();
+    let args = [
+        "-r",
+        rules,
+        "--format",
+        "json",
+        "-j",
+        "2",
+        "--parquet",
+        "hits.parquet",
+        "t.rts",
+    ];
+    let want = Command::new(RTSEC)
+        .current_dir(&a)
+        .arg("replay")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(code(&want), 0, "{}", stderr(&want));
+
+    // Followed from before the file exists.
+    let grow = b.join("t.rts");
+    let mut f = follow_in(&b, &args);
+    std::thread::sleep(Duration::from_millis(300));
+    // The header and the first block: its alerts come out while the rest is not written.
+    append(&grow, &l.bytes[..l.blocks[1] as usize]);
+    let first_block = {
+        let part = dir.path().join("part.rts");
+        std::fs::write(&part, &l.bytes[..l.blocks[1] as usize]).unwrap();
+        let o = rtsec(&[
+            "replay",
+            "-r",
+            rules,
+            "--format",
+            "json",
+            part.to_str().unwrap(),
+        ]);
+        stdout(&o).lines().count()
+    };
+    assert!(first_block > 0);
+    f.wait_lines(first_block);
+    assert!(f.child.try_wait().unwrap().is_none(), "still following");
+    // The other blocks, each in two writes, then the footer.
+    let mut at = l.blocks[1] as usize;
+    let mut ends: Vec<usize> = l.blocks[2..].iter().map(|&b| b as usize).collect();
+    ends.push(l.footer as usize);
+    for end in ends {
+        let mid = (at + end) / 2;
+        append(&grow, &l.bytes[at..mid]);
+        std::thread::sleep(Duration::from_millis(150));
+        append(&grow, &l.bytes[mid..end]);
+        at = end;
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(f.child.try_wait().unwrap().is_none(), "no footer yet");
+    append(&grow, &l.bytes[at..]);
+    let (code, out, err) = f.wait();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, stdout(&want), "the same alerts, in the same order");
+    assert!(err.contains("waiting for"), "{err}");
+    assert!(
+        err.contains("until its writer finished it"),
+        "the summary says how the follow ended: {err}"
+    );
+    let hits_line = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("Hits:"))
+            .map(str::to_owned)
+    };
+    assert_eq!(hits_line(&err), hits_line(&stderr(&want)));
+    assert!(
+        std::fs::read(b.join("hits.parquet")).unwrap()
+            == std::fs::read(a.join("hits.parquet")).unwrap(),
+        "the same Parquet file, byte for byte"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_following_with_a_summary_of_what_was_judged() {
+    let dir = tempdir();
+    let whole = dir.path().join("whole.rts");
+    synthetic_trace(&whole, 12_000, 12, Losses::default());
+    let l = layout(&whole);
+    let rules = every_open();
+    let rules = rules.to_str().unwrap();
+    // A trace whose writer is still at its third block.
+    let grow = dir.path().join("grow.rts");
+    append(&grow, &l.bytes[..l.blocks[2] as usize]);
+    let want = rtsec(&["replay", "-r", rules, grow.to_str().unwrap()]);
+    let lines = stdout(&want).lines().count();
+    let mut f = follow(&["-r", rules, grow.to_str().unwrap()]);
+    f.wait_lines(lines);
+    std::thread::sleep(Duration::from_millis(300));
+    f.signal(libc::SIGINT);
+    let (code, out, err) = f.wait();
+    assert_eq!(code, 0, "stopping is not a failure: {err}");
+    assert_eq!(out, stdout(&want));
+    let events = TraceReader::open(&grow)
+        .unwrap()
+        .blocks(true)
+        .map(|b| b.unwrap().frame.events as u64)
+        .sum::<u64>();
+    let events = format!("after {} events", group_digits(events));
+    assert!(
+        err.contains("until stopped") && err.contains(&events),
+        "the summary says where it stopped ({events}): {err}"
+    );
+    assert!(err.contains("had not finished it"), "{err}");
+    assert!(
+        !err.contains("INCOMPLETE"),
+        "what is not written yet is not lost: {err}"
+    );
+}
+
+fn group_digits(n: u64) -> String {
+    rtsec_replay::summary::group(n)
+}
+
+/// Losses the trace records while it is followed are reported when the block that records
+/// them is judged, before the end.
+#[test]
+fn losses_are_reported_as_they_are_recorded() {
+    let dir = tempdir();
+    let path = dir.path().join("lossy.rts");
+    let mut w = TraceWriter::create(
+        &path,
+        &Header {
+            hostname: "synth-host".into(),
+            ..Default::default()
+        },
+        WriterOptions {
+            block_bytes: 1 << 30,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut f = follow(&["-r", every_open().to_str().unwrap(), path.to_str().unwrap()]);
+    let mut n = 0;
+    synth::generate(4000, 13, |ev| {
+        w.push(ev).unwrap();
+        n += 1;
+        if n == 2000 {
+            w.set_losses(Losses {
+                kernel_drops_per_cpu: vec![0, 7],
+                ..Default::default()
+            });
+            w.cut().unwrap();
+        }
+    });
+    // The first block (with the drops) is on disk; the writer is not finished.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while f.stdout.is_empty() {
+        assert!(Instant::now() < deadline, "no alert after 30 s");
+        if let Ok(l) = f.lines.recv_timeout(Duration::from_millis(100)) {
+            f.stdout.push(l);
+        }
+    }
+    w.finish().unwrap();
+    let (code, _, err) = f.wait();
+    assert_eq!(code, 3, "a trace with drops is incomplete: {err}");
+    assert!(
+        err.contains("the kernel dropped 7 more events (7 in all) by event 2,000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn what_cannot_be_followed_is_refused() {
+    let dir = tempdir();
+    let a = scenario("credentials");
+    let b = scenario("network");
+    let o = rtsec(&["replay", "-f", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("--follow takes one trace, not 2"),
+        "{}",
+        stderr(&o)
+    );
+    let o = rtsec(&["replay", "-f", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("not a directory"), "{}", stderr(&o));
+    let scap = dir.path().join("x.scap");
+    std::fs::write(&scap, b"whatever").unwrap();
+    let o = rtsec(&["replay", "-f", scap.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("a capture cannot be followed"),
+        "{}",
+        stderr(&o)
+    );
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a trace, but long enough to tell").unwrap();
+    let o = rtsec(&["replay", "-f", text.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("not an rtsec trace"), "{}", stderr(&o));
+}
+
+/// Against the real kernel: `rtsec capture` records a shell that reads /etc/shadow, and a
+/// follower prints the bundled rules' alert while the capture is still running; once the
+/// capture finishes, the follower ends by itself with exactly the alerts a replay gives.
+#[test]
+fn a_live_capture_is_judged_while_it_records() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let trace = dir.path().join("live.rts");
+    let mut f = follow(&[trace.to_str().unwrap()]);
+    let mut capture = Command::new(RTSEC)
+        .args(["capture", "-o", trace.to_str().unwrap(), "--"])
+        .args(["sh", "-c", "sleep 1; cat /etc/shadow > /dev/null; sleep 6"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rtsec capture");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let alert = loop {
+        assert!(Instant::now() < deadline, "no alert after 30 s");
+        if let Ok(l) = f.lines.recv_timeout(Duration::from_millis(100)) {
+            f.stdout.push(l.clone());
+            if l.contains("Sensitive file opened for reading") {
+                break l;
+            }
+        }
+    };
+    assert!(
+        capture.try_wait().unwrap().is_none(),
+        "the alert came while the capture was still running: {alert}"
+    );
+    assert!(alert.contains("/etc/shadow"), "{alert}");
+    let status = capture.wait().unwrap();
+    let mut cap_err = String::new();
+    capture
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut cap_err)
+        .unwrap();
+    assert!(status.success(), "{cap_err}");
+    let (code, out, err) = f.wait();
+    assert!(err.contains("until its writer finished it"), "{err}");
+    let want = rtsec(&["replay", trace.to_str().unwrap()]);
+    assert_eq!(code, replay_support::code(&want), "{err}");
+    assert_eq!(out, stdout(&want));
+}
