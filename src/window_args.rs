@@ -5,8 +5,9 @@ use rtsec_replay::{TimeBound, TimeWindow};
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct WindowArgs {
     /// Only events at or after this time: 2026-11-30T06:00:00Z (RFC 3339; without a zone,
-    /// local time), @SECONDS since the epoch, or +DURATION from the start of each trace (+90s,
-    /// +5m, +1h30m). Blocks wholly outside the window are not read.
+    /// local time), @SECONDS since the epoch, +DURATION from the start of each trace (+90s,
+    /// +5m, +1h30m), or now, now-DURATION (now-10m). Blocks wholly outside the window are not
+    /// read.
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<TimeBound>,
     /// Only events at or before this time (as --since).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end (`just demo`; root, after `bash .ci/setup`):
 #   1. record a scripted scenario with `rtsec capture`: benign processes on the host, then a
-#      shell in a container-like sandbox that reads /etc/shadow (testdata/scenarios/demo);
-#   2. judge the recording with rtsec's bundled rules;
+#      shell in a container-like sandbox that reads /etc/shadow (testdata/scenarios/demo),
+#      judged live while it is recorded (`rtsec replay --follow`);
+#   2. judge the recording with rtsec's bundled rules (the same alerts as live);
 #   3. judge it with Falco's stable rules, writing every hit to Parquet;
 #   4. read the Parquet file back with DuckDB;
 #   5. compare the two rule sets' verdicts on it, alert by alert (`rtsec diff`);
@@ -26,17 +27,37 @@ judged() {
   "$@" || rc=$?
   case $rc in
     0) ;;
-    3) echo "(exit 3: a trace is incomplete; the summary above says why)" ;;
+    3) echo "(exit 3: a trace is incomplete; the summary above says why)" >&2 ;;
     *) echo "demo: '$*' failed with exit $rc" >&2; exit $rc ;;
   esac
 }
 
-step "1. Record testdata/scenarios/demo/scenario.sh with rtsec capture (its process tree only)"
+step "1. Record testdata/scenarios/demo/scenario.sh with rtsec capture (its process tree only), judged live"
 grep -v '^#' testdata/scenarios/demo/scenario.sh | grep -v '^\s*$' | sed 's/^/    /'
+# A follower started before the capture judges each block as the capture writes it (one at
+# least every second) and ends when the capture finishes the trace. Each alert is stamped
+# with the time it was printed.
+rm -f "$trace"
+# If the recording fails, the follower would wait for the trace's end forever.
+trap 'pkill -INT -f -- "replay --follow $trace" 2>/dev/null || true' EXIT
+"$RTSEC" replay --follow "$trace" 2> "$OUT/live.err" \
+  | while IFS= read -r line; do printf '%s  %s\n' "$(date +%T.%3N)" "$line"; done \
+  > "$OUT/live.txt" &
+follower=$!
 bash testdata/scenarios/record.sh --to "$trace" testdata/scenarios/demo
+wait "$follower" || true
+echo "Printed live by 'rtsec replay --follow $trace' while it was recorded (printed at, alert):"
+sed 's/^/    /' "$OUT/live.txt"
+grep -E '^(Followed|Hits:)' "$OUT/live.err" | sed 's/^/    /'
 
 step "2. rtsec replay $trace   (rtsec's bundled rules)"
-judged "$RTSEC" replay "$trace"
+judged "$RTSEC" replay "$trace" | tee "$OUT/replayed.txt"
+if cmp -s <(cut -c15- "$OUT/live.txt") "$OUT/replayed.txt"; then
+  echo "(the same alerts, byte for byte, as the live follower printed in step 1)"
+else
+  echo "demo: the live follower's alerts differ from the replay's" >&2
+  exit 1
+fi
 
 step "3. rtsec replay --rules falco_rules.yaml --parquet $OUT/hits.parquet $trace"
 judged "$RTSEC" replay --rules "$FALCO_RULES" --parquet "$OUT/hits.parquet" --force "$trace"

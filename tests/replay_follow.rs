@@ -399,3 +399,42 @@ fn a_live_capture_is_judged_while_it_records() {
     assert_eq!(code, replay_support::code(&want), "{err}");
     assert_eq!(out, stdout(&want));
 }
+
+/// `--since now` judges only what is written from now on; `--until` ends the follow once the
+/// trace goes past it, with the alerts a replay of the same window gives.
+#[test]
+fn a_window_skips_the_past_and_ends_the_follow() {
+    let dir = tempdir();
+    let whole = dir.path().join("whole.rts");
+    synthetic_trace(&whole, 12_000, 14, Losses::default());
+    let rules = every_open();
+    let rules = rules.to_str().unwrap();
+    // A finished trace of 2025: nothing in it is from now on.
+    let mut f = follow(&["-r", rules, "--since", "now", whole.to_str().unwrap()]);
+    let (code, out, err) = f.wait();
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(err.contains("12,000 events outside it"), "{err}");
+
+    // A trace still written, followed until the end of its second block.
+    let l = layout(&whole);
+    let r = TraceReader::open(&whole).unwrap();
+    let index = r.footer().unwrap().blocks.clone();
+    let until = index[1].ts_max;
+    assert!(index[3].ts_min > until);
+    let until = format!("@{}.{:09}", until / 1_000_000_000, until % 1_000_000_000);
+    let grow = dir.path().join("grow.rts");
+    append(&grow, &l.bytes[..l.blocks[4] as usize]);
+    let want = rtsec(&[
+        "replay",
+        "-r",
+        rules,
+        "--until",
+        &until,
+        whole.to_str().unwrap(),
+    ]);
+    let f = follow(&["-r", rules, "--until", &until, grow.to_str().unwrap()]);
+    let (code, out, err) = f.wait();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, stdout(&want));
+    assert!(err.contains("until it went past the window's end"), "{err}");
+}

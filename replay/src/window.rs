@@ -115,12 +115,26 @@ impl FromStr for TimeBound {
     /// `2026-11-30T06:00:00Z` (RFC 3339, any fraction and offset; without an offset, local
     /// time, as Falco's text alerts print it), `@1764482400.5` (seconds since the epoch), or
     /// `+5m` (from the start of each trace: `ns`, `us`, `ms`, `s`, `m`, `h`, `d`, combined as
-    /// in `+1h30m`).
+    /// in `+1h30m`), or `now` and `now-10m` (from the clock when the command starts: a
+    /// follower that should not judge again what an earlier one did).
     fn from_str(s: &str) -> Result<TimeBound, String> {
         let t = s.trim();
         let help = "use 2026-11-30T06:00:00Z (RFC 3339; without a zone: local time), \
-                    @SECONDS since the epoch, or +DURATION from the start of each trace \
-                    (+90s, +5m, +1h30m)";
+                    @SECONDS since the epoch, +DURATION from the start of each trace \
+                    (+90s, +5m, +1h30m), or now, now-DURATION";
+        if let Some(ago) = t.strip_prefix("now") {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            let ago = match ago.strip_prefix('-') {
+                None if ago.is_empty() => Some(0),
+                Some(d) => duration_ns(d),
+                None => None,
+            };
+            return ago
+                .map(|d| TimeBound::At(now.saturating_sub(d)))
+                .ok_or_else(|| format!("`{s}` is not now or now-DURATION: {help}"));
+        }
         if let Some(d) = t.strip_prefix('+') {
             return duration_ns(d)
                 .map(TimeBound::FromStart)
@@ -227,7 +241,23 @@ mod tests {
         assert_eq!(p("+1h30m"), Ok(TimeBound::FromStart(5_400_000_000_000)));
         assert_eq!(p("+1.5ms"), Ok(TimeBound::FromStart(1_500_000)));
         assert!(matches!(p("2026-11-30 06:00:00"), Ok(TimeBound::At(_))));
+        let clock = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        };
+        let (before, now, ago, after) = (clock(), p("now"), p("now-1h30m"), clock());
+        let (&Ok(TimeBound::At(now)), &Ok(TimeBound::At(ago))) = (&now, &ago) else {
+            panic!("now: {now:?}, now-1h30m: {ago:?}")
+        };
+        assert!(before <= now && now <= after);
+        let hour_and_half = 5_400_000_000_000;
+        assert!(before - hour_and_half <= ago && ago <= after - hour_and_half);
         for bad in [
+            "now+5m",
+            "now-",
+            "nowish",
             "",
             "+",
             "+5x",
