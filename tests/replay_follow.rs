@@ -328,13 +328,10 @@ fn what_cannot_be_followed_is_refused() {
     let o = rtsec(&["replay", "-f", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     assert!(
-        stderr(&o).contains("--follow takes one trace, not 2"),
+        stderr(&o).contains("--follow takes one trace or directory, not 2"),
         "{}",
         stderr(&o)
     );
-    let o = rtsec(&["replay", "-f", dir.path().to_str().unwrap()]);
-    assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("not a directory"), "{}", stderr(&o));
     let scap = dir.path().join("x.scap");
     std::fs::write(&scap, b"whatever").unwrap();
     let o = rtsec(&["replay", "-f", scap.to_str().unwrap()]);
@@ -437,4 +434,112 @@ fn a_window_skips_the_past_and_ends_the_follow() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, stdout(&want));
     assert!(err.contains("until it went past the window's end"), "{err}");
+}
+
+/// A directory is followed as the files a rotating capture writes into it: each file to its
+/// end, then the next in name order as it appears; a file left unfinished is given up once a
+/// later one exists and it stopped growing. The alerts are those of a replay of the directory.
+#[test]
+fn a_directory_is_followed_file_after_file() {
+    let dir = tempdir();
+    let src = dir.path().join("src");
+    let d = dir.path().join("series");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&d).unwrap();
+    let traces: Vec<Layout> = (0..4)
+        .map(|i| {
+            let p = src.join(format!("{i}.rts"));
+            synthetic_trace(&p, 3_000, 20 + i, Losses::default());
+            layout(&p)
+        })
+        .collect();
+    let rules = every_open();
+    let rules = rules.to_str().unwrap();
+    let mut f = follow(&["-r", rules, d.to_str().unwrap()]);
+    let name = |i: usize| d.join(format!("t-{i}.rts"));
+    // The first file, block by block, then the second whole.
+    let a = &traces[0];
+    append(&name(0), &a.bytes[..a.blocks[1] as usize]);
+    f.wait_lines(1);
+    append(&name(0), &a.bytes[a.blocks[1] as usize..]);
+    append(&name(1), &traces[1].bytes);
+    // The third is left after its first block, unfinished, and a fourth follows.
+    let c = &traces[2];
+    append(&name(2), &c.bytes[..c.blocks[1] as usize]);
+    append(&name(3), &traces[3].bytes);
+    let want = rtsec(&["replay", "-r", rules, d.to_str().unwrap()]);
+    let lines = stdout(&want).lines().count();
+    f.wait_lines(lines);
+    std::thread::sleep(Duration::from_millis(300));
+    f.signal(libc::SIGINT);
+    let (code, out, err) = f.wait();
+    assert_eq!(
+        out,
+        stdout(&want),
+        "the alerts of a replay of the directory"
+    );
+    for i in [0, 1, 3] {
+        // The last is finished too: following stopped while waiting for a fifth.
+        assert!(
+            err.contains(&format!("t-{i}.rts until its writer finished it")),
+            "{err}"
+        );
+    }
+    assert!(
+        err.contains("t-2.rts until a later file began and it had stopped growing, unfinished"),
+        "{err}"
+    );
+    assert!(err.contains("4 traces judged"), "{err}");
+    // The unfinished file makes the verdict incomplete, as in the replay.
+    assert!(err.contains("unfinished: no footer"), "{err}");
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(replay_support::code(&want), 3);
+}
+
+/// Against the real kernel: a follower of a directory judges a rotating capture's files as
+/// they are written, one after the other, and gives the alerts of a replay of the directory.
+#[test]
+fn a_rotating_live_capture_is_followed_across_its_files() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let mut f = follow(&[dir.path().to_str().unwrap()]);
+    let o = Command::new(RTSEC)
+        .arg("capture")
+        .arg("-o")
+        .arg(dir.path().join("t.rts"))
+        .args(["--rotate-every", "1s", "--"])
+        .args([
+            "sh",
+            "-c",
+            "for i in 1 2 3 4 5 6; do cat /etc/shadow > /dev/null; sleep 0.5; done",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want = rtsec(&["replay", dir.path().to_str().unwrap()]);
+    let lines = stdout(&want).lines().count();
+    f.wait_lines(lines);
+    assert!(
+        f.stdout
+            .iter()
+            .filter(|l| l.contains("Sensitive file opened for reading"))
+            .count()
+            == 6,
+        "{:#?}",
+        f.stdout
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    f.signal(libc::SIGINT);
+    let (code, out, err) = f.wait();
+    assert_eq!(out, stdout(&want));
+    assert_eq!(code, replay_support::code(&want), "{err}");
+    let files = std::fs::read_dir(dir.path()).unwrap().count();
+    assert!(files >= 3, "{files} files");
+    assert_eq!(
+        err.matches("until its writer finished it").count(),
+        files,
+        "{err}"
+    );
 }

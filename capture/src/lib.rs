@@ -12,9 +12,11 @@ pub mod error;
 pub mod import;
 pub mod live;
 pub mod probe;
+pub mod rotation;
 pub mod session;
 pub mod state;
 pub mod syscall_set;
 
 pub use error::CaptureError;
+pub use rotation::Rotation;
 pub use session::{Capture, CaptureOptions, Status, Summary};

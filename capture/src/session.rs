@@ -25,6 +25,7 @@ use crate::live::ring::{self, Batch};
 use crate::live::runtime::{RuntimeStats, Runtimes};
 use crate::live::{dns, runtime, scan, users};
 use crate::probe::{Drops, ExitHook, MissingField, Probe, ProbeOptions};
+use crate::rotation::{Rotation, Series};
 use crate::state::{self, State};
 use crate::syscall_set;
 
@@ -58,6 +59,9 @@ pub struct CaptureOptions {
     pub runtime_sockets: Vec<PathBuf>,
     /// Cut a block at least this often.
     pub cut_every: Duration,
+    /// Start a new file now and then (see [`crate::rotation`]); `output` then names the
+    /// series.
+    pub rotation: Rotation,
     /// `Header::created_by`.
     pub created_by: String,
 }
@@ -77,6 +81,7 @@ impl CaptureOptions {
             resolve: Vec::new(),
             runtime_sockets: runtime::DEFAULT_SOCKETS.iter().map(PathBuf::from).collect(),
             cut_every: Duration::from_secs(1),
+            rotation: Rotation::default(),
             created_by: concat!("rtsec-capture ", env!("CARGO_PKG_VERSION")).into(),
         }
     }
@@ -102,10 +107,17 @@ pub struct Status {
 /// What a finished capture did.
 #[derive(Clone, Debug)]
 pub struct Summary {
+    /// The (last) file written.
     pub path: PathBuf,
+    /// In all files.
     pub events: u64,
     pub blocks: u64,
     pub bytes: u64,
+    /// Files written (1 without rotation), and deleted as beyond `--keep`.
+    pub files: u64,
+    pub deleted: u64,
+    /// Files that could not be deleted, and why.
+    pub delete_errors: Vec<String>,
     pub duration: Duration,
     pub drops: Drops,
     pub losses: Losses,
@@ -125,6 +137,16 @@ pub struct Capture {
     opts: CaptureOptions,
     probe: Probe,
     writer: TraceWriter,
+    /// The file being written.
+    path: PathBuf,
+    /// Its header (the next file's, but for the start time).
+    header: Header,
+    /// With rotation: the files.
+    series: Option<Series>,
+    /// The capture's cumulative losses when the current file was started.
+    base_losses: Losses,
+    /// What the files finished so far hold: events, blocks, bytes.
+    finished: (u64, u64, u64),
     state: State,
     decoder: Decoder,
     consumer: Option<JoinHandle<u64>>,
@@ -164,7 +186,11 @@ impl Capture {
     /// returns (buffered until [`Capture::run`]).
     pub fn start(opts: CaptureOptions) -> Result<Capture, CaptureError> {
         keep_freed_memory();
-        if !opts.force && opts.output.exists() {
+        let mut series = opts
+            .rotation
+            .is_on()
+            .then(|| Series::new(&opts.output, opts.rotation.clone()));
+        if series.is_none() && !opts.force && opts.output.exists() {
             return Err(CaptureError::Format(rtsec_format::FormatError::Exists {
                 path: opts.output.clone(),
             }));
@@ -218,14 +244,14 @@ impl Capture {
             start_ns,
         );
         header.hosts = resolved.hosts;
-        let writer = TraceWriter::create(
-            &opts.output,
-            &header,
-            WriterOptions {
-                overwrite: opts.force,
-                ..WriterOptions::default()
-            },
-        )?;
+        let path = match &series {
+            Some(s) => s.name_at(start_ns),
+            None => opts.output.clone(),
+        };
+        let writer = TraceWriter::create(&path, &header, writer_options(&opts))?;
+        if let Some(s) = &mut series {
+            s.opened(path.clone());
+        }
 
         let mut state = State::new();
         state.set_user_loader(Box::new(users::loader));
@@ -248,6 +274,11 @@ impl Capture {
             opts,
             probe,
             writer,
+            path,
+            header,
+            series,
+            base_losses: Losses::default(),
+            finished: (0, 0, 0),
             state,
             decoder,
             consumer: Some(consumer),
@@ -260,6 +291,11 @@ impl Capture {
             last_container: 0,
             unresolved: resolved.timed_out,
         })
+    }
+
+    /// The file being written (with rotation, the first one until [`Capture::run`]).
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
     }
 
     /// Names that had not resolved when the trace header was written (recorded without
@@ -299,18 +335,26 @@ impl Capture {
             self.take_metadata();
             if last_cut.elapsed() >= self.opts.cut_every {
                 drops = self.probe.drops().unwrap_or(drops);
-                self.writer.set_losses(self.losses(&drops));
+                self.writer.set_losses(self.file_losses(&drops));
                 if let Err(e) = self.writer.cut() {
                     failed = Some(e.into());
                     break;
                 }
-                let events = self.writer.events();
+                let mut bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+                if self.series.as_ref().is_some_and(|s| s.due(bytes))
+                    && let Err(e) = self.rotate(&drops)
+                {
+                    failed = Some(e);
+                    break;
+                }
+                bytes += self.finished.2;
+                let events = self.finished.0 + self.writer.events();
                 let dt = last_cut.elapsed().as_secs_f64();
                 on_status(&Status {
                     elapsed: self.started.elapsed(),
                     events,
                     events_per_s: (events - last_events) as f64 / dt.max(1e-3),
-                    bytes: std::fs::metadata(&self.opts.output).map_or(0, |m| m.len()),
+                    bytes,
                     drops: drops.total(),
                 });
                 last_events = events;
@@ -339,15 +383,17 @@ impl Capture {
                 .map_err(|_| CaptureError::Thread("ring consumer panicked".into()))?;
         }
         let losses = self.losses(&drops);
-        self.writer.set_losses(losses.clone());
+        self.writer.set_losses(self.file_losses(&drops));
         if let Some(e) = failed {
             return Err(e);
         }
         self.take_metadata();
         let Capture {
-            opts,
             probe,
             writer,
+            path,
+            series,
+            finished,
             state,
             decoder,
             started,
@@ -356,11 +402,15 @@ impl Capture {
             ..
         } = self;
         let (w, _) = writer.finish()?;
+        let series = series.unwrap_or_else(|| Series::new(&path, Rotation::default()));
         Ok(Summary {
-            path: opts.output,
-            events: w.events,
-            blocks: w.blocks,
-            bytes: w.bytes,
+            path,
+            events: finished.0 + w.events,
+            blocks: finished.1 + w.blocks,
+            bytes: finished.2 + w.bytes,
+            files: series.started.max(1),
+            deleted: series.deleted,
+            delete_errors: series.delete_errors,
             duration: started.elapsed(),
             drops,
             losses,
@@ -429,6 +479,38 @@ impl Capture {
         }
     }
 
+    /// Finishes the file being written and goes on in a new one (between two blocks: the
+    /// builder is empty after a cut).
+    fn rotate(&mut self, drops: &Drops) -> Result<(), CaptureError> {
+        let Some(series) = self.series.as_ref() else {
+            return Ok(());
+        };
+        let start_ns = now_ns();
+        let path = series.name_at(start_ns);
+        let mut header = self.header.clone();
+        header.start_ns = start_ns;
+        let next = TraceWriter::create(&path, &header, writer_options(&self.opts))?;
+        let mut done = std::mem::replace(&mut self.writer, next);
+        let all = self.losses(drops);
+        done.set_losses(all.since(&self.base_losses));
+        let (w, _) = done.finish()?;
+        self.finished.0 += w.events;
+        self.finished.1 += w.blocks;
+        self.finished.2 += w.bytes;
+        self.base_losses = all;
+        if let Some(series) = self.series.as_mut() {
+            series.opened(path.clone());
+        }
+        self.path = path;
+        Ok(())
+    }
+
+    /// The losses of the file being written: the capture's since the file started.
+    fn file_losses(&self, drops: &Drops) -> Losses {
+        self.losses(drops).since(&self.base_losses)
+    }
+
+    /// The capture's losses so far.
     fn losses(&self, drops: &Drops) -> Losses {
         let d = &self.decoder.stats;
         let mut by_type: Vec<(String, u64)> = drops
@@ -460,6 +542,13 @@ impl Capture {
             skipped,
             truncated,
         }
+    }
+}
+
+fn writer_options(opts: &CaptureOptions) -> WriterOptions {
+    WriterOptions {
+        overwrite: opts.force,
+        ..WriterOptions::default()
     }
 }
 

@@ -102,6 +102,36 @@ impl Losses {
             .filter(|(why, n)| *n > 0 && not_recorded::is_by_design(why))
     }
 
+    /// What was lost after `earlier` (an earlier value of the same cumulative counters): the
+    /// losses of one file of a capture that starts a new file now and then.
+    pub fn since(&self, earlier: &Losses) -> Losses {
+        let per_cpu = self
+            .kernel_drops_per_cpu
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                n.saturating_sub(earlier.kernel_drops_per_cpu.get(i).copied().unwrap_or(0))
+            })
+            .collect();
+        let by_name = |now: &[(String, u64)], then: &[(String, u64)]| {
+            now.iter()
+                .filter_map(|(what, n)| {
+                    let before = then.iter().find(|(w, _)| w == what).map_or(0, |(_, b)| *b);
+                    (*n > before).then(|| (what.clone(), n - before))
+                })
+                .collect()
+        };
+        Losses {
+            kernel_drops_per_cpu: per_cpu,
+            kernel_drops_by_type: by_name(
+                &self.kernel_drops_by_type,
+                &earlier.kernel_drops_by_type,
+            ),
+            skipped: by_name(&self.skipped, &earlier.skipped),
+            truncated: by_name(&self.truncated, &earlier.truncated),
+        }
+    }
+
     /// True if nothing was lost, skipped or cut.
     pub fn is_empty(&self) -> bool {
         self.kernel_drops() == 0
@@ -170,5 +200,32 @@ mod tests {
         let by_design: u64 = l.skipped_by_design().map(|(_, n)| n).sum();
         assert_eq!(by_design, 270);
         assert!(!l.is_empty());
+    }
+
+    #[test]
+    fn losses_since_an_earlier_count_are_the_difference() {
+        let then = Losses {
+            kernel_drops_per_cpu: vec![3, 0],
+            kernel_drops_by_type: vec![("openat".into(), 3)],
+            skipped: vec![("malformed kernel records".into(), 1)],
+            truncated: vec![("argv".into(), 2)],
+        };
+        let now = Losses {
+            kernel_drops_per_cpu: vec![5, 4],
+            kernel_drops_by_type: vec![("execve".into(), 4), ("openat".into(), 5)],
+            skipped: vec![("malformed kernel records".into(), 1)],
+            truncated: vec![("argv".into(), 7), ("strings".into(), 1)],
+        };
+        assert_eq!(
+            now.since(&then),
+            Losses {
+                kernel_drops_per_cpu: vec![2, 4],
+                kernel_drops_by_type: vec![("execve".into(), 4), ("openat".into(), 2)],
+                skipped: vec![],
+                truncated: vec![("argv".into(), 5), ("strings".into(), 1)],
+            }
+        );
+        assert!(now.since(&now).is_empty());
+        assert_eq!(now.since(&Losses::default()), now);
     }
 }

@@ -3,18 +3,30 @@
 //! every second) puts it in the file, until the writer finishes it, the run is stopped, or the
 //! trace passes the end of the time window. Alerts come out block by block, in order, as in
 //! any replay: a followed trace gives the same output as a replay of the finished file.
+//!
+//! A directory is followed as the series of files a rotating capture writes into it
+//! (`rtsec capture --rotate-every`): its `.rts` files in name order (which is time order for
+//! a capture's files), each followed to its end, then the next, waiting for it to appear. A
+//! file left unfinished (its writer was killed) is given up once a later file exists and it
+//! has not grown for [`ABANDONED_AFTER`]. With a `+DURATION` window, the duration counts
+//! from the start of the first file judged.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rtsec_format::{Followed, TraceFollower};
 
-use crate::inputs::Input;
+use crate::inputs::{Input, TRACE_EXTENSION};
 use crate::judge::Job;
 use crate::pipeline::Collector;
-use crate::summary::FollowEnd;
-use crate::window::TimeWindow;
+use crate::summary::{FollowEnd, TraceReport};
+use crate::window::{Span, TimeWindow};
+
+/// How long an unfinished file that a later file follows may stay the same size before it
+/// is given up as abandoned (its writer cuts a block at least every second while events come).
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(5);
 
 /// How to follow (see the module docs).
 #[derive(Clone, Debug)]
@@ -33,90 +45,188 @@ impl Follow {
             stop,
         }
     }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
 }
 
-/// Follows `input` (the run's only one): submits its blocks as they come, calls `idle` (which
-/// waits for the blocks submitted) before each wait, and fills its report.
-pub(crate) fn follow_input(
+/// What following needs besides the file: where blocks go, and the state that runs across
+/// the files of a directory.
+struct Session<'a, 'c> {
+    window: &'a TimeWindow,
+    follow: &'a Follow,
+    col: &'a mut Collector<'c>,
+    submit: &'a mut dyn FnMut(u64, Job, &mut Collector<'c>),
+    idle: &'a mut dyn FnMut(&mut Collector<'c>),
+    seq: u64,
+    /// The window's ends, once the first block says when the trace starts.
+    span: Option<Span>,
+}
+
+/// Follows `input` (the run's only one, a trace or a directory): submits its blocks as they
+/// come, calls `idle` (which waits for the blocks submitted) before each wait, and fills the
+/// reports.
+pub(crate) fn follow_input<'c>(
     input: &Input,
     window: &TimeWindow,
     follow: &Follow,
-    col: &mut Collector<'_>,
-    submit: &mut dyn FnMut(u64, Job, &mut Collector<'_>),
-    idle: &mut dyn FnMut(&mut Collector<'_>),
+    col: &mut Collector<'c>,
+    submit: &mut dyn FnMut(u64, Job, &mut Collector<'c>),
+    idle: &mut dyn FnMut(&mut Collector<'c>),
 ) {
-    let mut f = TraceFollower::new(&input.path);
-    let trace: Arc<str> = Arc::from(input.name().display().to_string().as_str());
-    let mut hostname: Option<Arc<str>> = None;
-    // The window's ends, once the first block says when the trace starts.
-    let mut span = None;
-    let mut seq = 0u64;
-    let end = loop {
-        if col.error.is_some() {
-            break FollowEnd::Stopped;
-        }
-        if follow.stop.load(Ordering::Relaxed) {
-            break FollowEnd::Stopped;
-        }
-        let step = match f.poll() {
-            Ok(s) => s,
-            Err(e) => {
-                let rep = &mut col.reports[0];
-                if f.header().is_none() {
-                    rep.error = Some(e.to_string());
-                } else {
-                    rep.damaged_blocks.push(format!("reading stopped: {e}"));
-                }
-                break FollowEnd::Failed;
-            }
-        };
-        match step {
-            Followed::Waiting => {
-                idle(col);
-                if follow.stop.load(Ordering::Relaxed) {
-                    break FollowEnd::Stopped;
-                }
-                std::thread::sleep(follow.poll);
-            }
-            Followed::Notice(n) => col.reports[0].notices.push(n),
-            Followed::Finished(footer) => {
-                let rep = &mut col.reports[0];
-                rep.finished = footer.is_some();
-                rep.footer_events = footer.as_ref().map(|f| f.events);
-                col.footer_losses[0] = footer.map(|f| f.losses);
-                break FollowEnd::Finished;
-            }
-            Followed::Block(raw) => {
-                let host = hostname.get_or_insert_with(|| {
-                    let h = f.header().map_or("", |h| h.hostname.as_str());
-                    col.reports[0].hostname = h.to_string();
-                    Arc::from(h)
-                });
-                let span = *span.get_or_insert_with(|| window.span(raw.frame.ts_min));
-                let rep = &mut col.reports[0];
-                if raw.frame.ts_min > span.last {
-                    // Past the window's end: nothing later is in it.
-                    rep.outside_window += raw.frame.events as u64;
-                    rep.blocks_unread += 1;
-                    break FollowEnd::PastWindow;
-                }
-                if !span.meets(raw.frame.ts_min, raw.frame.ts_max) {
-                    rep.outside_window += raw.frame.events as u64;
-                    rep.blocks_unread += 1;
-                    continue;
-                }
-                col.bytes_read += raw.payload.len() as u64;
-                let job = Job {
-                    input: 0,
-                    raw,
-                    hostname: host.clone(),
-                    trace: trace.clone(),
-                    span,
-                };
-                submit(seq, job, col);
-                seq += 1;
-            }
-        }
+    let mut s = Session {
+        window,
+        follow,
+        col,
+        submit,
+        idle,
+        seq: 0,
+        span: None,
     };
-    col.reports[0].followed = Some(end);
+    if input.path.is_dir() {
+        s.follow_dir(&input.path);
+    } else {
+        let end = s.follow_file(0, input.name(), None);
+        s.col.reports[0].followed = Some(end);
+    }
+}
+
+impl Session<'_, '_> {
+    /// Follows the files of `dir` one after the other (see the module docs).
+    fn follow_dir(&mut self, dir: &Path) {
+        let mut last: Option<PathBuf> = None;
+        let mut report = 0;
+        loop {
+            let Some(next) = next_file(dir, last.as_deref()) else {
+                (self.idle)(self.col);
+                if self.follow.stopped() {
+                    // Waiting for a next file: the files before ended as they say.
+                    if last.is_none() {
+                        self.col.reports[report].followed = Some(FollowEnd::Stopped);
+                    }
+                    return;
+                }
+                std::thread::sleep(self.follow.poll);
+                continue;
+            };
+            if last.is_some() {
+                self.col.reports.push(TraceReport::default());
+                self.col.footer_losses.push(None);
+                self.col.block_losses.push(None);
+                report = self.col.reports.len() - 1;
+            }
+            self.col.reports[report].path = next.clone();
+            let end = self.follow_file(report, &next, Some(dir));
+            self.col.reports[report].followed = Some(end);
+            match end {
+                FollowEnd::Finished | FollowEnd::Failed | FollowEnd::Abandoned => {}
+                FollowEnd::Stopped | FollowEnd::PastWindow => return,
+            }
+            last = Some(next);
+        }
+    }
+
+    /// Follows the trace `path` into report `report` until it ends. In a directory (`dir`),
+    /// an unfinished file is given up once a later one exists and it has stopped growing.
+    fn follow_file(&mut self, report: usize, path: &Path, dir: Option<&Path>) -> FollowEnd {
+        let mut f = TraceFollower::new(path);
+        let trace: Arc<str> = Arc::from(path.display().to_string().as_str());
+        let mut hostname: Option<Arc<str>> = None;
+        let mut quiet_since = Instant::now();
+        loop {
+            if self.col.error.is_some() || self.follow.stopped() {
+                return FollowEnd::Stopped;
+            }
+            let step = match f.poll() {
+                Ok(s) => s,
+                Err(e) => {
+                    let rep = &mut self.col.reports[report];
+                    if f.header().is_none() {
+                        rep.error = Some(e.to_string());
+                    } else {
+                        rep.damaged_blocks.push(format!("reading stopped: {e}"));
+                    }
+                    return FollowEnd::Failed;
+                }
+            };
+            match step {
+                Followed::Waiting => {
+                    (self.idle)(self.col);
+                    if self.follow.stopped() {
+                        return FollowEnd::Stopped;
+                    }
+                    if let Some(dir) = dir
+                        && quiet_since.elapsed() >= ABANDONED_AFTER
+                        && next_file(dir, Some(path)).is_some()
+                    {
+                        // As a replay of the file reports it: its writer stopped.
+                        self.col.reports[report]
+                            .notices
+                            .push(rtsec_format::Notice::Unfinished {
+                                after_events: f.events_so_far(),
+                            });
+                        return FollowEnd::Abandoned;
+                    }
+                    std::thread::sleep(self.follow.poll);
+                }
+                Followed::Notice(n) => self.col.reports[report].notices.push(n),
+                Followed::Finished(footer) => {
+                    let rep = &mut self.col.reports[report];
+                    rep.finished = footer.is_some();
+                    rep.footer_events = footer.as_ref().map(|f| f.events);
+                    self.col.footer_losses[report] = footer.map(|f| f.losses);
+                    return FollowEnd::Finished;
+                }
+                Followed::Block(raw) => {
+                    quiet_since = Instant::now();
+                    let col = &mut *self.col;
+                    let host = hostname.get_or_insert_with(|| {
+                        let h = f.header().map_or("", |h| h.hostname.as_str());
+                        col.reports[report].hostname = h.to_string();
+                        Arc::from(h)
+                    });
+                    let span = *self
+                        .span
+                        .get_or_insert_with(|| self.window.span(raw.frame.ts_min));
+                    let rep = &mut col.reports[report];
+                    if raw.frame.ts_min > span.last {
+                        // Past the window's end: nothing later is in it.
+                        rep.outside_window += raw.frame.events as u64;
+                        rep.blocks_unread += 1;
+                        return FollowEnd::PastWindow;
+                    }
+                    if !span.meets(raw.frame.ts_min, raw.frame.ts_max) {
+                        rep.outside_window += raw.frame.events as u64;
+                        rep.blocks_unread += 1;
+                        continue;
+                    }
+                    col.bytes_read += raw.payload.len() as u64;
+                    let job = Job {
+                        input: report,
+                        raw,
+                        hostname: host.clone(),
+                        trace: trace.clone(),
+                        span,
+                    };
+                    (self.submit)(self.seq, job, col);
+                    self.seq += 1;
+                }
+            }
+        }
+    }
+}
+
+/// The first `.rts` file of `dir` (not its subdirectories) after `after` in name order.
+pub fn next_file(dir: &Path, after: Option<&Path>) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == TRACE_EXTENSION)
+                && p.is_file()
+                && after.is_none_or(|a| p.as_path() > a)
+        })
+        .min()
 }

@@ -349,7 +349,7 @@ pub(crate) struct Collector<'a> {
     pub(crate) reports: Vec<TraceReport>,
     pub(crate) footer_losses: Vec<Option<Losses>>,
     /// Per input: the losses of the last block read (its index and losses).
-    block_losses: Vec<Option<(u32, Losses)>>,
+    pub(crate) block_losses: Vec<Option<(u32, Losses)>>,
     rule_hits: Vec<u64>,
     waiting: BTreeMap<u64, BlockResult>,
     /// Parts of blocks not yet next in order (see [`BlockResult::piece`]), in arrival order.

@@ -57,6 +57,9 @@ pub enum FollowEnd {
     Stopped,
     /// It went past the end of the time window.
     PastWindow,
+    /// It was left unfinished: a later file of its directory exists and it stopped growing
+    /// (its writer was killed).
+    Abandoned,
     /// Reading it failed (see the trace's error or damage).
     Failed,
 }
@@ -253,6 +256,9 @@ impl Summary {
                 None | Some(FollowEnd::Failed) => continue,
                 Some(FollowEnd::Finished) => "until its writer finished it".to_string(),
                 Some(FollowEnd::PastWindow) => "until it went past the window's end".to_string(),
+                Some(FollowEnd::Abandoned) => {
+                    "until a later file began and it had stopped growing, unfinished".to_string()
+                }
                 Some(FollowEnd::Stopped) => format!(
                     "until stopped, after {} events; {}",
                     group(t.events + t.outside_window),

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use rtsec_capture::{Capture, CaptureOptions, Status, Summary, syscall_set};
+use rtsec_capture::{Capture, CaptureOptions, Rotation, Status, Summary, syscall_set};
 
 use crate::output::human_bytes;
 
@@ -18,9 +18,22 @@ use crate::output::human_bytes;
 /// cleanly in every case.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The trace to write (created 0600; never replaced without --force).
+    /// The trace to write (created 0600; never replaced without --force). With rotation, it
+    /// names the series: -o /var/lib/rtsec/host.rts writes host-20261130T104400.000Z.rts,
+    /// then a new file named after its start time, in the same directory.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Start a new trace file when the current one holds about this much (e.g. 1G, 500M;
+    /// checked once a second). Each file is a whole trace; `rtsec replay DIR` judges the
+    /// files in time order.
+    #[arg(long, value_name = "SIZE", value_parser = parse_file_size)]
+    pub rotate_size: Option<u64>,
+    /// Start a new trace file when the current one has recorded this long (e.g. 1h, 10m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub rotate_every: Option<Duration>,
+    /// With rotation: keep only the newest N files of this capture, deleting older ones.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep: Option<u64>,
     /// Stop after this long (e.g. 30s, 5m, 1h, 500ms).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<Duration>,
@@ -93,7 +106,15 @@ fn install_handlers() {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let syscalls = syscall_set::parse(&args.syscalls)?;
-    if !args.force && args.output.exists() {
+    let rotation = Rotation {
+        max_bytes: args.rotate_size,
+        every: args.rotate_every,
+        keep: args.keep.map(|k| k as usize),
+    };
+    if rotation.keep.is_some() && !rotation.is_on() {
+        bail!("--keep needs --rotate-size or --rotate-every: without rotation there is one file");
+    }
+    if !rotation.is_on() && !args.force && args.output.exists() {
         bail!(
             "{} exists; pass --force to replace it",
             args.output.display()
@@ -109,6 +130,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.file_ids = args.file_ids;
     opts.entry_copies = !args.no_entry_copies;
     opts.detect_arg_changes = args.detect_arg_changes;
+    opts.rotation = rotation.clone();
     opts.resolve = args.resolve.clone();
     if !args.runtime_socket.is_empty() {
         opts.runtime_sockets = args.runtime_socket.clone();
@@ -124,9 +146,28 @@ pub fn run(args: Args) -> Result<ExitCode> {
             m.field, m.loses
         );
     }
+    let series = if rotation.is_on() {
+        let mut when = Vec::new();
+        if let Some(b) = rotation.max_bytes {
+            when.push(format!("at {}", human_bytes(b)));
+        }
+        if let Some(d) = rotation.every {
+            when.push(format!("every {}", fmt_duration(d)));
+        }
+        format!(
+            "; a new file {}{}",
+            when.join(" or "),
+            rotation
+                .keep
+                .map(|k| format!(", keeping the newest {k}"))
+                .unwrap_or_default()
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "rtsec: capturing to {} ({}){}",
-        args.output.display(),
+        "rtsec: capturing to {}{series} ({}){}",
+        capture.path().display(),
         if args.command.is_empty() {
             "Ctrl-C to stop".to_string()
         } else {
@@ -220,11 +261,24 @@ fn exit_code_of(status: std::process::ExitStatus) -> ExitCode {
 
 fn print_summary(s: &Summary) {
     let secs = s.duration.as_secs_f64();
+    let to = if s.files > 1 {
+        format!(
+            "{} files (the last {}{})",
+            s.files,
+            s.path.display(),
+            if s.deleted > 0 {
+                format!("; {} older ones deleted as beyond --keep", s.deleted)
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        s.path.display().to_string()
+    };
     eprintln!(
-        "rtsec: wrote {} events in {} blocks to {} ({}, {:.1} bytes/event) in {:.1} s",
+        "rtsec: wrote {} events in {} blocks to {to} ({}, {:.1} bytes/event) in {:.1} s",
         s.events,
         s.blocks,
-        s.path.display(),
         human_bytes(s.bytes),
         if s.events > 0 {
             s.bytes as f64 / s.events as f64
@@ -233,6 +287,9 @@ fn print_summary(s: &Summary) {
         },
         secs
     );
+    for e in &s.delete_errors {
+        eprintln!("rtsec: warning: could not delete an old file beyond --keep: {e}");
+    }
     let drops = s.drops.total();
     if drops > 0 {
         eprintln!(
@@ -333,8 +390,27 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// `8M`, `512K`, `1G`, `65536` (bytes); binary units.
+/// A ring buffer size (see [`bytes`]): 1 byte to 1G.
 fn parse_size(s: &str) -> Result<u64, String> {
+    let b = bytes(s)?;
+    if b > 1 << 30 {
+        return Err(format!("{s:?}: the buffer must be between 1 byte and 1G"));
+    }
+    Ok(b)
+}
+
+/// A file size for --rotate-size (see [`bytes`]): at least 1M, so a file holds more than its
+/// header.
+fn parse_file_size(s: &str) -> Result<u64, String> {
+    let b = bytes(s)?;
+    if b < 1 << 20 {
+        return Err(format!("{s:?}: a file must be allowed at least 1M"));
+    }
+    Ok(b)
+}
+
+/// `8M`, `512K`, `1G`, `2T`, `65536` (bytes); binary units.
+fn bytes(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let v: u64 = num
@@ -349,13 +425,14 @@ fn parse_size(s: &str) -> Result<u64, String> {
         "K" => 1 << 10,
         "M" => 1 << 20,
         "G" => 1 << 30,
-        _ => return Err(format!("unknown unit {unit:?} in {s:?} (use K, M or G)")),
+        "T" => 1 << 40,
+        _ => return Err(format!("unknown unit {unit:?} in {s:?} (use K, M, G or T)")),
     };
     let bytes = v
         .checked_mul(mult)
         .ok_or_else(|| format!("{s:?} is too large"))?;
-    if bytes == 0 || bytes > 1 << 30 {
-        return Err(format!("{s:?}: the buffer must be between 1 byte and 1G"));
+    if bytes == 0 {
+        return Err(format!("{s:?}: the size must be more than 0"));
     }
     Ok(bytes)
 }
@@ -378,5 +455,8 @@ mod tests {
         assert_eq!(parse_size("1MiB").unwrap(), 1 << 20);
         assert!(parse_size("2T").is_err());
         assert!(parse_size("0").is_err());
+        assert_eq!(parse_file_size("2T").unwrap(), 2 << 40);
+        assert_eq!(parse_file_size("500M").unwrap(), 500 << 20);
+        assert!(parse_file_size("512K").is_err());
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 use rtsec_format::TraceFollower;
+use rtsec_replay::follow::next_file;
 use rtsec_replay::summary::group;
 use rtsec_replay::{BlockResult, Follow, Input};
 
@@ -17,22 +18,26 @@ extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::Release);
 }
 
-/// Checks that `traces` is one trace that can be followed, installs the Ctrl-C handler, and
-/// waits until the trace has its header (the rules read DNS answers recorded there). `None`
-/// if stopped first.
-pub fn start(traces: &[PathBuf]) -> Result<Option<Follow>> {
+/// What to follow, once it has begun.
+pub struct Started {
+    pub follow: Follow,
+    /// The trace, or a directory of them.
+    pub input: Input,
+    /// The first trace: its header has the DNS answers the rules use.
+    pub first: PathBuf,
+}
+
+/// Checks that `traces` is one trace or directory that can be followed, installs the Ctrl-C
+/// handler, and waits until the (first) trace has its header (the rules read DNS answers
+/// recorded there). `None` if stopped first.
+pub fn start(traces: &[PathBuf]) -> Result<Option<Started>> {
     let [path] = traces else {
         bail!(
-            "--follow takes one trace, not {}: follow each in its own `rtsec replay --follow`",
+            "--follow takes one trace or directory, not {}: follow each in its own \
+             `rtsec replay --follow`",
             traces.len()
         );
     };
-    if path.is_dir() {
-        bail!(
-            "{}: --follow takes a trace, not a directory",
-            path.display()
-        );
-    }
     let name = path.to_string_lossy();
     if name.ends_with(".scap") || name.ends_with(".scap.gz") {
         bail!(
@@ -53,9 +58,21 @@ pub fn start(traces: &[PathBuf]) -> Result<Option<Follow>> {
         }
     }
     let follow = Follow::new(&STOP);
-    let mut f = TraceFollower::new(path);
+    let dir = path.is_dir();
     let mut told = false;
-    while f.poll_header()?.is_none() {
+    let mut f: Option<TraceFollower> = None;
+    loop {
+        if f.is_none() {
+            f = match dir {
+                false => Some(TraceFollower::new(path)),
+                true => next_file(path, None).map(TraceFollower::new),
+            };
+        }
+        if let Some(f) = f.as_mut()
+            && f.poll_header()?.is_some()
+        {
+            break;
+        }
         if STOP.load(Ordering::Acquire) {
             eprintln!(
                 "rtsec: stopped before {} had a trace header: nothing judged",
@@ -64,21 +81,35 @@ pub fn start(traces: &[PathBuf]) -> Result<Option<Follow>> {
             return Ok(None);
         }
         if !told {
-            eprintln!(
-                "rtsec: waiting for {} to be written (rtsec capture -o {0})",
-                path.display()
-            );
+            match dir {
+                false => eprintln!(
+                    "rtsec: waiting for {} to be written (rtsec capture -o {0})",
+                    path.display()
+                ),
+                true => eprintln!(
+                    "rtsec: waiting for a trace in {} (rtsec capture -o {0}/NAME.rts \
+                     --rotate-every ...)",
+                    path.display()
+                ),
+            }
             told = true;
         }
         std::thread::sleep(follow.poll.max(Duration::from_millis(10)));
     }
-    Ok(Some(follow))
+    let first = f.expect("found above").path().to_path_buf();
+    Ok(Some(Started {
+        follow,
+        input: Input::new(path),
+        first,
+    }))
 }
 
 /// Reports on stderr, as blocks are judged, when the trace records new losses: alerts on what
 /// was lost are missing, and the user watching live should know at once, not at the end.
 #[derive(Default)]
 pub struct LossWatch {
+    /// The file of a followed directory the counts are of (each file counts its own).
+    input: usize,
     dropped: u64,
     skipped: u64,
     events: u64,
@@ -86,6 +117,12 @@ pub struct LossWatch {
 
 impl LossWatch {
     pub fn block(&mut self, r: &BlockResult, input: &Input) {
+        if r.input != self.input {
+            *self = LossWatch {
+                input: r.input,
+                ..LossWatch::default()
+            };
+        }
         self.events += r.events + r.outside;
         let dropped = r.losses.kernel_drops();
         let skipped: u64 = r.losses.skipped_lost().map(|(_, n)| n).sum();

@@ -86,7 +86,7 @@ pub enum Format {
 pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let config = rule_selection::config(args.falco_config.as_deref())?;
-    let follow = match args.follow {
+    let started = match args.follow {
         true => match follow::start(&args.traces)? {
             Some(f) => Some(f),
             // Stopped before the trace had a header.
@@ -95,8 +95,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
         false => None,
     };
     let imports = CaptureImports::new("replay");
-    let inputs = imports.resolve(inputs::expand(&args.traces));
-    let engine = rule_selection::engine(&args.rules, &config, &args.selection, &inputs)?;
+    let (inputs, engine) = match &started {
+        // A followed directory is one input; the rules take DNS answers from its first trace.
+        Some(s) => (
+            vec![s.input.clone()],
+            rule_selection::engine(
+                &args.rules,
+                &config,
+                &args.selection,
+                &[inputs::Input::new(&s.first)],
+            )?,
+        ),
+        None => {
+            let inputs = imports.resolve(inputs::expand(&args.traces));
+            let engine = rule_selection::engine(&args.rules, &config, &args.selection, &inputs)?;
+            (inputs, engine)
+        }
+    };
+    let follow = started.map(|s| s.follow);
     let mut parquet = match &args.parquet {
         Some(p) => {
             if p.exists() && !args.force {
