@@ -407,7 +407,7 @@ fn a_window_skips_the_past_and_ends_the_follow() {
     let rules = every_open();
     let rules = rules.to_str().unwrap();
     // A finished trace of 2025: nothing in it is from now on.
-    let mut f = follow(&["-r", rules, "--since", "now", whole.to_str().unwrap()]);
+    let f = follow(&["-r", rules, "--since", "now", whole.to_str().unwrap()]);
     let (code, out, err) = f.wait();
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
     assert!(err.contains("12,000 events outside it"), "{err}");
