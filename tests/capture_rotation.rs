@@ -61,7 +61,10 @@ fn rotated_files_are_whole_traces_in_time_order_and_lose_nothing_between_them() 
         let t = read(f);
         assert!(t.footer, "{name} is finished");
         assert!(t.notices.is_empty(), "{name}: {:?}", t.notices);
-        let (first, last) = (t.events.first().unwrap(), t.events.last().unwrap());
+        // A second with nothing recorded makes a file without events.
+        let (Some(first), Some(last)) = (t.events.first(), t.events.last()) else {
+            continue;
+        };
         assert_eq!(first.num, 1, "{name}: events numbered from 1");
         assert!(
             first.ts >= last_ts,
@@ -122,7 +125,10 @@ fn keep_deletes_the_oldest_files_of_the_capture() {
     assert!(err.contains("older ones deleted as beyond --keep"), "{err}");
     let (a, b) = (read(&files[1]), read(&files[2]));
     assert!(a.footer && b.footer);
-    assert!(a.events.last().unwrap().ts <= b.events.first().unwrap().ts);
+    assert!(a.header.start_ns < b.header.start_ns);
+    if let (Some(x), Some(y)) = (a.events.last(), b.events.first()) {
+        assert!(x.ts <= y.ts);
+    }
     // --keep alone has nothing to keep from.
     let o = Command::new(RTSEC)
         .arg("capture")

@@ -213,3 +213,72 @@ fn events_prints_only_the_window() {
     let want: Vec<u64> = all.iter().copied().filter(|t| a <= *t && *t <= b).collect();
     assert_eq!(ts(&stdout(&o)), want);
 }
+
+/// In a window, a trace's losses are those it recorded during the window, not the whole
+/// trace's: a window clear of drops is complete (exit 0), one over them names them (exit 3),
+/// followed or not.
+#[test]
+fn a_window_reports_the_losses_recorded_in_it() {
+    use rtsec_format::{Header, TraceReader, TraceWriter, WriterOptions, synth};
+    let d = tempdir();
+    let path = d.path().join("lossy.rts");
+    let mut w = TraceWriter::create(
+        &path,
+        &Header {
+            hostname: "synth-host".into(),
+            ..Default::default()
+        },
+        WriterOptions {
+            block_bytes: 1 << 30,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // Six blocks; the kernel drops 5 events during the third and 3 more during the sixth.
+    let drops = [0, 0, 5, 5, 5, 8];
+    let mut n = 0;
+    synth::generate(12_000, 21, |ev| {
+        w.push(ev).unwrap();
+        n += 1;
+        if n % 2_000 == 0 {
+            w.set_losses(Losses {
+                kernel_drops_per_cpu: vec![0, drops[n / 2_000 - 1]],
+                ..Default::default()
+            });
+            w.cut().unwrap();
+        }
+    });
+    w.finish().unwrap();
+    let blocks = TraceReader::open(&path)
+        .unwrap()
+        .footer()
+        .unwrap()
+        .blocks
+        .clone();
+    assert_eq!(blocks.len(), 6);
+    let at = |ns: u64| format!("@{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000);
+    let trace = path.to_str().unwrap();
+    let run = |first: usize, last: usize, follow: bool| {
+        let (since, until) = (at(blocks[first].ts_min), at(blocks[last].ts_max));
+        let mut args = vec!["replay", "-q", "--since", &since, "--until", &until, trace];
+        if follow {
+            args.insert(1, "--follow");
+        }
+        let o = rtsec(&args);
+        (code(&o), stderr(&o))
+    };
+    for follow in [false, true] {
+        let (c, err) = run(3, 4, follow);
+        assert_eq!(c, 0, "no drops in blocks 3 and 4 (follow: {follow}): {err}");
+        assert!(!err.contains("dropped"), "{err}");
+        let (c, err) = run(2, 2, follow);
+        assert_eq!(c, 3, "{err}");
+        assert!(err.contains("the kernel dropped 5 events"), "{err}");
+        let (c, err) = run(5, 5, follow);
+        assert_eq!(c, 3, "{err}");
+        assert!(err.contains("the kernel dropped 3 events"), "{err}");
+        let (c, err) = run(0, 5, follow);
+        assert_eq!(c, 3, "{err}");
+        assert!(err.contains("the kernel dropped 8 events"), "{err}");
+    }
+}

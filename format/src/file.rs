@@ -215,7 +215,31 @@ impl TraceReader {
             notices: self.footer_notice.iter().cloned().collect(),
             window: None,
             outside: OutsideWindow::default(),
+            before: None,
         }
+    }
+
+    /// The block at `offset`, the `index`-th of the file (as [`RawBlocks`] hands it out).
+    pub fn block_at(&self, index: u32, offset: u64) -> Result<RawBlock, FormatError> {
+        let corrupt = |reason: &str| FormatError::CorruptBlock {
+            block: index,
+            offset,
+            reason: reason.into(),
+        };
+        let frame = read_frame(&self.file, offset).ok_or_else(|| corrupt("no block frame here"))?;
+        if frame.payload_len > MAX_BLOCK_BYTES {
+            return Err(corrupt("block length out of range"));
+        }
+        let mut payload = vec![0u8; frame.payload_len as usize];
+        self.file
+            .read_exact_at(&mut payload, offset + FRAME_HEADER_LEN as u64)
+            .map_err(|e| FormatError::io(&self.path, e))?;
+        Ok(RawBlock {
+            index,
+            offset,
+            frame,
+            payload,
+        })
     }
 
     /// Decodes every block in order, calling `f` on each. Damaged blocks are an error unless
@@ -271,6 +295,9 @@ pub struct RawBlocks<'a> {
     window: Option<(u64, u64)>,
     /// What was passed over as outside the window.
     outside: OutsideWindow,
+    /// The last block passed over as before the window, while none was read yet: its index
+    /// and offset.
+    before: Option<(u32, u64)>,
 }
 
 impl RawBlocks<'_> {
@@ -284,6 +311,12 @@ impl RawBlocks<'_> {
     /// What was passed over as outside [`RawBlocks::only_between`]'s window so far.
     pub fn outside_window(&self) -> OutsideWindow {
         self.outside
+    }
+
+    /// The last block passed over as before the window (its index and offset, for
+    /// [`TraceReader::block_at`]): the losses it records are those before the window.
+    pub fn before_window(&self) -> Option<(u32, u64)> {
+        self.before
     }
 
     /// What the iteration noticed (truncation, a missing footer, skipped damage). Complete once
@@ -387,6 +420,9 @@ impl Iterator for RawBlocks<'_> {
             if let Some((first, last)) = self.window
                 && (frame.ts_max < first || frame.ts_min > last)
             {
+                if frame.ts_max < first && self.outside.blocks == self.index as u64 {
+                    self.before = Some((self.index, pos));
+                }
                 self.outside.blocks += 1;
                 self.outside.events += frame.events as u64;
                 self.outside.bytes += total;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rtsec_format::{Followed, TraceFollower};
+use rtsec_format::{Followed, Notice, RawBlock, TraceFollower};
 
 use crate::inputs::{Input, TRACE_EXTENSION};
 use crate::judge::Job;
@@ -114,6 +114,7 @@ impl Session<'_, '_> {
                 self.col.reports.push(TraceReport::default());
                 self.col.footer_losses.push(None);
                 self.col.block_losses.push(None);
+                self.col.losses_before.push(None);
                 report = self.col.reports.len() - 1;
             }
             self.col.reports[report].path = next.clone();
@@ -130,19 +131,33 @@ impl Session<'_, '_> {
     /// Follows the trace `path` into report `report` until it ends. In a directory (`dir`),
     /// an unfinished file is given up once a later one exists and it has stopped growing.
     fn follow_file(&mut self, report: usize, path: &Path, dir: Option<&Path>) -> FollowEnd {
-        let mut f = TraceFollower::new(path);
-        let trace: Arc<str> = Arc::from(path.display().to_string().as_str());
-        let mut hostname: Option<Arc<str>> = None;
-        let mut quiet_since = Instant::now();
+        let mut file = FollowedFile {
+            report,
+            path,
+            dir,
+            follower: TraceFollower::new(path),
+            trace: Arc::from(path.display().to_string().as_str()),
+            hostname: None,
+            quiet_since: Instant::now(),
+            before: None,
+            judged_any: false,
+        };
+        let end = self.follow_blocks(&mut file);
+        self.note_losses_before(&mut file);
+        end
+    }
+
+    fn follow_blocks(&mut self, file: &mut FollowedFile<'_>) -> FollowEnd {
+        let report = file.report;
         loop {
             if self.col.error.is_some() || self.follow.stopped() {
                 return FollowEnd::Stopped;
             }
-            let step = match f.poll() {
+            let step = match file.follower.poll() {
                 Ok(s) => s,
                 Err(e) => {
                     let rep = &mut self.col.reports[report];
-                    if f.header().is_none() {
+                    if file.follower.header().is_none() {
                         rep.error = Some(e.to_string());
                     } else {
                         rep.damaged_blocks.push(format!("reading stopped: {e}"));
@@ -156,16 +171,14 @@ impl Session<'_, '_> {
                     if self.follow.stopped() {
                         return FollowEnd::Stopped;
                     }
-                    if let Some(dir) = dir
-                        && quiet_since.elapsed() >= ABANDONED_AFTER
-                        && next_file(dir, Some(path)).is_some()
+                    if let Some(dir) = file.dir
+                        && file.quiet_since.elapsed() >= ABANDONED_AFTER
+                        && next_file(dir, Some(file.path)).is_some()
                     {
                         // As a replay of the file reports it: its writer stopped.
-                        self.col.reports[report]
-                            .notices
-                            .push(rtsec_format::Notice::Unfinished {
-                                after_events: f.events_so_far(),
-                            });
+                        self.col.reports[report].notices.push(Notice::Unfinished {
+                            after_events: file.follower.events_so_far(),
+                        });
                         return FollowEnd::Abandoned;
                     }
                     std::thread::sleep(self.follow.poll);
@@ -179,17 +192,16 @@ impl Session<'_, '_> {
                     return FollowEnd::Finished;
                 }
                 Followed::Block(raw) => {
-                    quiet_since = Instant::now();
-                    let col = &mut *self.col;
-                    let host = hostname.get_or_insert_with(|| {
-                        let h = f.header().map_or("", |h| h.hostname.as_str());
-                        col.reports[report].hostname = h.to_string();
-                        Arc::from(h)
-                    });
+                    file.quiet_since = Instant::now();
+                    if file.hostname.is_none() {
+                        let h = file.follower.header().map_or("", |h| h.hostname.as_str());
+                        self.col.reports[report].hostname = h.to_string();
+                        file.hostname = Some(Arc::from(h));
+                    }
                     let span = *self
                         .span
                         .get_or_insert_with(|| self.window.span(raw.frame.ts_min));
-                    let rep = &mut col.reports[report];
+                    let rep = &mut self.col.reports[report];
                     if raw.frame.ts_min > span.last {
                         // Past the window's end: nothing later is in it.
                         rep.outside_window += raw.frame.events as u64;
@@ -199,22 +211,53 @@ impl Session<'_, '_> {
                     if !span.meets(raw.frame.ts_min, raw.frame.ts_max) {
                         rep.outside_window += raw.frame.events as u64;
                         rep.blocks_unread += 1;
+                        if raw.frame.ts_max < span.first && !file.judged_any {
+                            file.before = Some(raw);
+                        }
                         continue;
                     }
-                    col.bytes_read += raw.payload.len() as u64;
+                    self.note_losses_before(file);
+                    file.judged_any = true;
+                    self.col.bytes_read += raw.payload.len() as u64;
                     let job = Job {
                         input: report,
                         raw,
-                        hostname: host.clone(),
-                        trace: trace.clone(),
+                        hostname: file.hostname.clone().unwrap_or_else(|| Arc::from("")),
+                        trace: file.trace.clone(),
                         span,
                     };
-                    (self.submit)(self.seq, job, col);
+                    (self.submit)(self.seq, job, self.col);
                     self.seq += 1;
                 }
             }
         }
     }
+
+    /// Records the losses of the last block before the window, if one was kept.
+    fn note_losses_before(&mut self, file: &mut FollowedFile<'_>) {
+        if let Some(b) = file.before.take()
+            && let Ok(b) = b.decode()
+        {
+            self.col.losses_before[file.report] = Some(b.losses);
+        }
+    }
+}
+
+/// One trace being followed.
+struct FollowedFile<'p> {
+    report: usize,
+    path: &'p Path,
+    /// The directory it is in, if a directory is followed.
+    dir: Option<&'p Path>,
+    follower: TraceFollower,
+    trace: Arc<str>,
+    hostname: Option<Arc<str>>,
+    /// When its last block came.
+    quiet_since: Instant,
+    /// The last block before the window, while none in it came.
+    before: Option<RawBlock>,
+    /// Whether a block of it was judged.
+    judged_any: bool,
 }
 
 /// The first `.rts` file of `dir` (not its subdirectories) after `after` in name order.

@@ -332,6 +332,12 @@ fn drive(
                 }
             }
         }
+        // The losses the trace recorded before the window: the window's are those after.
+        if let Some((index, offset)) = blocks.before_window()
+            && let Ok(b) = reader.block_at(index, offset).and_then(|b| b.decode())
+        {
+            col.losses_before[i] = Some(b.losses);
+        }
         let outside = blocks.outside_window();
         col.reports[i].blocks_unread = outside.blocks;
         col.reports[i].outside_window += outside.events;
@@ -350,6 +356,8 @@ pub(crate) struct Collector<'a> {
     pub(crate) footer_losses: Vec<Option<Losses>>,
     /// Per input: the losses of the last block read (its index and losses).
     pub(crate) block_losses: Vec<Option<(u32, Losses)>>,
+    /// Per input: the losses recorded before the time window (by the last block before it).
+    pub(crate) losses_before: Vec<Option<Losses>>,
     rule_hits: Vec<u64>,
     waiting: BTreeMap<u64, BlockResult>,
     /// Parts of blocks not yet next in order (see [`BlockResult::piece`]), in arrival order.
@@ -393,6 +401,7 @@ impl<'a> Collector<'a> {
                 .collect(),
             footer_losses: vec![None; inputs.len()],
             block_losses: vec![None; inputs.len()],
+            losses_before: vec![None; inputs.len()],
             rule_hits: vec![0; n_rules],
             waiting: BTreeMap::new(),
             pieces: BTreeMap::new(),
@@ -475,6 +484,11 @@ impl<'a> Collector<'a> {
                 // Cloned: a followed trace's losses are reported as they grow.
                 self.block_losses[i] = Some((r.block, r.losses.clone()));
             }
+            // Whoever reads the block gets the losses of the window (known by now only when
+            // following: a replay learns them once every block is read).
+            if let Some(before) = &self.losses_before[i] {
+                r.losses = r.losses.since(before);
+            }
         }
         for &(id, n) in &r.rule_hits {
             if let Some(c) = self.rule_hits.get_mut(id as usize) {
@@ -505,11 +519,19 @@ impl<'a> Collector<'a> {
             return Err(e);
         }
         for (i, rep) in self.reports.iter_mut().enumerate() {
-            rep.losses = match (self.footer_losses[i].take(), self.block_losses[i].take()) {
-                (Some(f), _) => f,
-                (None, Some((_, b))) => b,
-                (None, None) => Losses::default(),
+            let footer = self.footer_losses[i].take();
+            let block = self.block_losses[i].take().map(|(_, b)| b);
+            // In a window, what the trace recorded up to the last block judged, less what it
+            // recorded before the window: the losses of the window (with the blocks it
+            // straddles), not of the whole trace.
+            let upto = match window.is_unbounded() {
+                true => footer.or(block),
+                false => block.or(footer),
             };
+            rep.losses = upto.unwrap_or_default();
+            if let Some(before) = self.losses_before[i].take() {
+                rep.losses = rep.losses.since(&before);
+            }
         }
         let enabled = self.engine.map_or(&[][..], |e| e.enabled());
         let rules = enabled

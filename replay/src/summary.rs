@@ -227,16 +227,28 @@ impl Summary {
     pub fn render_head(&self) -> String {
         let mut s = String::new();
         let n = self.traces.len();
+        // Following, the time is the writer's pace, not ours: no rate.
+        let time = match self.traces.iter().any(|t| t.followed.is_some()) {
+            true => format!(
+                "followed for {:.2} s ({} {})",
+                self.elapsed.as_secs_f64(),
+                self.threads,
+                plural(self.threads, "thread", "threads"),
+            ),
+            false => format!(
+                "in {:.2} s ({}/s, {} {})",
+                self.elapsed.as_secs_f64(),
+                human_rate(self.events_per_sec()),
+                self.threads,
+                plural(self.threads, "thread", "threads"),
+            ),
+        };
         let _ = writeln!(
             s,
-            "Summary: {} {} judged, {} events in {:.2} s ({}/s, {} {})",
+            "Summary: {} {} judged, {} events {time}",
             n - self.failed().count(),
             plural(n - self.failed().count(), "trace", "traces"),
             group(self.events),
-            self.elapsed.as_secs_f64(),
-            human_rate(self.events_per_sec()),
-            self.threads,
-            plural(self.threads, "thread", "threads"),
         );
         if !self.window.is_unbounded() {
             let outside: u64 = self.traces.iter().map(|t| t.outside_window).sum();
