@@ -543,3 +543,52 @@ fn a_rotating_live_capture_is_followed_across_its_files() {
         "{err}"
     );
 }
+
+/// `rtsec events --follow`: each block's events are printed as the writer adds it, and the
+/// output is that of `rtsec events` on the finished trace.
+#[test]
+fn events_follow_prints_each_block_as_it_comes() {
+    let dir = tempdir();
+    let whole = dir.path().join("whole.rts");
+    synthetic_trace(&whole, 8_000, 15, Losses::default());
+    let l = layout(&whole);
+    let filter = "evt.type=execve and proc.name!=sh";
+    let want = rtsec(&["events", "--filter", filter, whole.to_str().unwrap()]);
+    assert_eq!(code(&want), 0, "{}", stderr(&want));
+    let want = stdout(&want);
+    let grow = dir.path().join("grow.rts");
+    let mut child = Command::new(RTSEC)
+        .current_dir(root())
+        .env("TZ", "UTC")
+        .args(["events", "--follow", "--filter", filter])
+        .arg(&grow)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    append(&grow, &l.bytes[..l.blocks[1] as usize]);
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the first block's events before the rest is written");
+    assert_eq!(Some(first.as_str()), want.lines().next());
+    append(&grow, &l.bytes[l.blocks[1] as usize..]);
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{err}");
+    let mut got: Vec<String> = vec![first];
+    got.extend(rx.iter());
+    assert_eq!(got.join("\n") + "\n", want);
+}

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use rtsec_format::{EventView, TraceReader};
+use std::sync::atomic::Ordering;
+
+use rtsec_format::{Block, EventView, Followed, Header, TraceFollower, TraceReader};
+use rtsec_replay::window::Span;
 use rtsec_rules::{Filter, HostTable, Scratch, clock_text, event_args, event_type};
 
 use crate::captures::CaptureImports;
@@ -35,6 +38,10 @@ pub struct Args {
     pub rules: Vec<PathBuf>,
     #[command(flatten)]
     pub window: WindowArgs,
+    /// Follow the trace while it is written (it need not exist yet): print its events, then
+    /// each new block's, until its writer finishes it or Ctrl-C (as `tail -f`).
+    #[arg(long)]
+    pub follow: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -45,24 +52,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         None => None,
     };
-    let mut scratch = Scratch::new();
+    if args.follow {
+        return follow(&args, filter.as_ref());
+    }
     let imports = CaptureImports::new("events");
     let reader = TraceReader::open(imports.trace_for(&args.trace)?)?;
-    let mut hosts = HostTable::new();
-    hosts.insert_recorded(&reader.header().hosts);
-    scratch.set_hostname(&reader.header().hostname);
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let limit = args.limit.unwrap_or(u64::MAX);
-    let mut printed = 0u64;
-    let mut io_err = None;
     let window = args.window.window()?;
     let span = window.span(rtsec_replay::window::trace_start(&reader));
+    let mut p = Printer::new(&args, filter.as_ref(), reader.header(), span);
     let mut blocks = reader.blocks(args.salvage);
     if !window.is_unbounded() {
         blocks = blocks.only_between(span.first, span.last);
     }
-    'outer: for raw in &mut blocks {
+    for raw in &mut blocks {
         let block = match raw?.decode() {
             Ok(b) => b,
             Err(e) if args.salvage => {
@@ -71,39 +73,147 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             Err(e) => return Err(e.into()),
         };
-        for ev in block.events() {
-            if printed >= limit {
-                break 'outer;
-            }
-            if !span.contains(ev.event.ts) {
-                continue;
-            }
-            if let Some(f) = &filter
-                && !f.matches(&ev, &mut scratch, &hosts)
-            {
-                continue;
-            }
-            let line = if args.json {
-                serde_json::to_string(&json(&ev))?
-            } else {
-                text(&ev)
-            };
-            if let Err(e) = writeln!(out, "{line}") {
-                io_err = Some(e);
-                break 'outer;
-            }
-            printed += 1;
+        if !p.block(&block)? {
+            break;
         }
     }
-    match io_err {
-        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
-        Some(e) => return Err(e.into()),
-        None => out.flush()?,
+    if !p.flush()? {
+        return Ok(ExitCode::SUCCESS);
     }
     for n in blocks.notices() {
         eprintln!("notice: {}: {n}", args.trace.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--follow`: the events of each block as the writer adds it.
+fn follow(args: &Args, filter: Option<&Filter>) -> Result<ExitCode> {
+    if args.trace.is_dir() {
+        anyhow::bail!(
+            "{}: events --follow takes a trace, not a directory",
+            args.trace.display()
+        );
+    }
+    let Some(started) = crate::cmd::replay::follow::start(std::slice::from_ref(&args.trace))?
+    else {
+        return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED));
+    };
+    let stop = started.follow.stop;
+    let mut f = TraceFollower::new(&args.trace);
+    let window = args.window.window()?;
+    let mut p: Option<Printer<'_>> = None;
+    while !stop.load(Ordering::Acquire) {
+        match f.poll()? {
+            Followed::Waiting => {
+                if let Some(p) = p.as_mut()
+                    && !p.flush()?
+                {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                std::thread::sleep(started.follow.poll);
+            }
+            Followed::Notice(n) => eprintln!("notice: {}: {n}", args.trace.display()),
+            Followed::Finished(_) => break,
+            Followed::Block(raw) => {
+                let header = f.header().expect("a block comes after the header");
+                let p = p.get_or_insert_with(|| {
+                    Printer::new(args, filter, header, window.span(raw.frame.ts_min))
+                });
+                if raw.frame.ts_min > p.span.last {
+                    break;
+                }
+                if !p.span.meets(raw.frame.ts_min, raw.frame.ts_max) {
+                    continue;
+                }
+                match raw.decode() {
+                    Ok(block) => {
+                        if !p.block(&block)? || !p.flush()? {
+                            return Ok(ExitCode::SUCCESS);
+                        }
+                    }
+                    Err(e) => eprintln!("warning: {e}"),
+                }
+            }
+        }
+    }
+    if let Some(p) = p.as_mut() {
+        p.flush()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints events as lines (text or JSON), filtered, within a window, up to a limit.
+struct Printer<'a> {
+    args: &'a Args,
+    filter: Option<&'a Filter>,
+    scratch: Scratch,
+    hosts: HostTable,
+    span: Span,
+    out: BufWriter<std::io::StdoutLock<'static>>,
+    limit: u64,
+    printed: u64,
+}
+
+impl<'a> Printer<'a> {
+    fn new(args: &'a Args, filter: Option<&'a Filter>, header: &Header, span: Span) -> Self {
+        let mut scratch = Scratch::new();
+        let mut hosts = HostTable::new();
+        hosts.insert_recorded(&header.hosts);
+        scratch.set_hostname(&header.hostname);
+        Printer {
+            args,
+            filter,
+            scratch,
+            hosts,
+            span,
+            out: BufWriter::new(std::io::stdout().lock()),
+            limit: args.limit.unwrap_or(u64::MAX),
+            printed: 0,
+        }
+    }
+
+    /// Prints `block`'s events; `false` once the limit is reached or stdout is gone.
+    fn block(&mut self, block: &Block) -> Result<bool> {
+        for ev in block.events() {
+            if self.printed >= self.limit {
+                return Ok(false);
+            }
+            if !self.span.contains(ev.event.ts) {
+                continue;
+            }
+            if let Some(f) = self.filter
+                && !f.matches(&ev, &mut self.scratch, &self.hosts)
+            {
+                continue;
+            }
+            let line = if self.args.json {
+                serde_json::to_string(&json(&ev))?
+            } else {
+                text(&ev)
+            };
+            if let Err(e) = writeln!(self.out, "{line}") {
+                return gone(e);
+            }
+            self.printed += 1;
+        }
+        Ok(true)
+    }
+
+    /// Flushes stdout; `false` if its reader went away.
+    fn flush(&mut self) -> Result<bool> {
+        match self.out.flush() {
+            Ok(()) => Ok(true),
+            Err(e) => gone(e),
+        }
+    }
+}
+
+/// A closed stdout (`| head`) ends the output quietly; another error is an error.
+fn gone(e: std::io::Error) -> Result<bool> {
+    match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Ok(false),
+        _ => Err(e.into()),
+    }
 }
 
 fn text(ev: &EventView<'_>) -> String {

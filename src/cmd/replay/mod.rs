@@ -15,7 +15,7 @@ use crate::progress::BlocksBar;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 
-mod follow;
+pub(crate) mod follow;
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
