@@ -236,3 +236,36 @@ fn follows_the_trace_writer_block_by_block() {
     assert_eq!(blocks, 3);
     writer.join().unwrap();
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// However the writer's bytes reach the file (cut anywhere, in any number of writes), the
+    /// follower hands out exactly the reader's blocks, in order, each once, and ends with the
+    /// footer.
+    #[test]
+    fn any_way_the_bytes_arrive_gives_the_readers_blocks(
+        cuts in proptest::collection::vec(0.0f64..1.0, 1..24)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (bytes, starts, _) = finished_trace(dir.path(), 3000);
+        let path = dir.path().join("growing.rts");
+        let mut at: Vec<usize> = cuts.iter().map(|c| (c * bytes.len() as f64) as usize).collect();
+        at.push(bytes.len());
+        at.sort();
+        let mut f = TraceFollower::new(&path);
+        let mut got = Vec::new();
+        let mut written = 0;
+        for end in at {
+            append(&path, &bytes[written..end]);
+            written = end;
+            got.extend(drain(&mut f));
+        }
+        let offsets = block_offsets(&got);
+        proptest::prop_assert_eq!(offsets, starts);
+        let finished = matches!(got.last(), Some(Followed::Finished(Some(_))));
+        proptest::prop_assert!(finished);
+        let notices = got.iter().filter(|x| matches!(x, Followed::Notice(_))).count();
+        proptest::prop_assert_eq!(notices, 0);
+    }
+}
