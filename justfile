@@ -59,6 +59,10 @@ bench-capture:
 bench-replay:
     bash replay/bench/bench-replay.sh
 
+# Live latency of `rtsec replay --follow` behind `rtsec capture` (root).
+bench-follow:
+    bash replay/bench/follow-latency.sh
+
 # Regenerate testdata/sample.rts (the synthetic sample trace).
 gen-sample:
     cargo run -p rtsec-format --example gen_sample -- testdata/sample.rts

@@ -321,7 +321,8 @@ impl Capture {
         let mut drops = Drops::default();
         let mut failed: Option<CaptureError> = None;
         loop {
-            match self.rx.recv_timeout(Duration::from_millis(100)) {
+            let wait = self.opts.cut_every.min(Duration::from_millis(100));
+            match self.rx.recv_timeout(wait) {
                 Ok(batch) => {
                     if let Err(e) = self.process(&batch) {
                         failed = Some(e);

@@ -38,10 +38,10 @@ pub struct Follow {
 }
 
 impl Follow {
-    /// Looking every 100 ms, stopped by `stop`.
+    /// Looking every 50 ms (a stat of the file), stopped by `stop`.
     pub fn new(stop: &'static AtomicBool) -> Follow {
         Follow {
-            poll: Duration::from_millis(100),
+            poll: Duration::from_millis(50),
             stop,
         }
     }

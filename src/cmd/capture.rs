@@ -31,6 +31,10 @@ pub struct Args {
     /// Start a new trace file when the current one has recorded this long (e.g. 1h, 10m).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub rotate_every: Option<Duration>,
+    /// Cut a block at least this often (e.g. 200ms, 5s): a crash loses at most this much, and
+    /// `rtsec replay --follow` sees events this soon. Shorter blocks compress less well.
+    #[arg(long, value_name = "DURATION", value_parser = parse_block_interval, default_value = "1s")]
+    pub block_interval: Duration,
     /// With rotation: keep only the newest N files of this capture, deleting older ones.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub keep: Option<u64>,
@@ -131,6 +135,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.entry_copies = !args.no_entry_copies;
     opts.detect_arg_changes = args.detect_arg_changes;
     opts.rotation = rotation.clone();
+    opts.cut_every = args.block_interval;
     opts.resolve = args.resolve.clone();
     if !args.runtime_socket.is_empty() {
         opts.runtime_sockets = args.runtime_socket.clone();
@@ -363,6 +368,15 @@ fn fmt_duration(d: Duration) -> String {
     }
 }
 
+/// A --block-interval: 10 ms to 1 h.
+fn parse_block_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < Duration::from_millis(10) || d > Duration::from_secs(3600) {
+        return Err(format!("{s:?}: a block interval is between 10ms and 1h"));
+    }
+    Ok(d)
+}
+
 /// `30s`, `5m`, `1h`, `500ms`, or plain seconds.
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -449,6 +463,12 @@ mod tests {
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("0s").is_err());
+        assert_eq!(
+            parse_block_interval("200ms").unwrap(),
+            Duration::from_millis(200)
+        );
+        assert!(parse_block_interval("1ms").is_err());
+        assert!(parse_block_interval("2h").is_err());
         assert_eq!(parse_size("8M").unwrap(), 8 << 20);
         assert_eq!(parse_size("512k").unwrap(), 512 << 10);
         assert_eq!(parse_size("4096").unwrap(), 4096);
