@@ -14,7 +14,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use replay_support::*;
-use rtsec_format::{Header, Losses, TraceReader, TraceWriter, WriterOptions, synth};
+use rtsec_format::{Losses, TraceReader, synth};
 
 /// The bytes of a finished trace: where its blocks start and where its footer starts.
 struct Layout {
@@ -278,18 +278,7 @@ fn group_digits(n: u64) -> String {
 fn losses_are_reported_as_they_are_recorded() {
     let dir = tempdir();
     let path = dir.path().join("lossy.rts");
-    let mut w = TraceWriter::create(
-        &path,
-        &Header {
-            hostname: "synth-host".into(),
-            ..Default::default()
-        },
-        WriterOptions {
-            block_bytes: 1 << 30,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut w = writer_cut_by_hand(&path);
     let mut f = follow(&["-r", every_open().to_str().unwrap(), path.to_str().unwrap()]);
     let mut n = 0;
     synth::generate(4000, 13, |ev| {

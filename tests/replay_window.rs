@@ -219,21 +219,10 @@ fn events_prints_only_the_window() {
 /// followed or not.
 #[test]
 fn a_window_reports_the_losses_recorded_in_it() {
-    use rtsec_format::{Header, TraceReader, TraceWriter, WriterOptions, synth};
+    use rtsec_format::{TraceReader, synth};
     let d = tempdir();
     let path = d.path().join("lossy.rts");
-    let mut w = TraceWriter::create(
-        &path,
-        &Header {
-            hostname: "synth-host".into(),
-            ..Default::default()
-        },
-        WriterOptions {
-            block_bytes: 1 << 30,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut w = writer_cut_by_hand(&path);
     // Six blocks; the kernel drops 5 events during the third and 3 more during the sixth.
     let drops = [0, 0, 5, 5, 5, 8];
     let mut n = 0;

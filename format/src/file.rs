@@ -221,25 +221,14 @@ impl TraceReader {
 
     /// The block at `offset`, the `index`-th of the file (as [`RawBlocks`] hands it out).
     pub fn block_at(&self, index: u32, offset: u64) -> Result<RawBlock, FormatError> {
-        let corrupt = |reason: &str| FormatError::CorruptBlock {
-            block: index,
-            offset,
-            reason: reason.into(),
-        };
-        let frame = read_frame(&self.file, offset).ok_or_else(|| corrupt("no block frame here"))?;
-        if frame.payload_len > MAX_BLOCK_BYTES {
-            return Err(corrupt("block length out of range"));
-        }
-        let mut payload = vec![0u8; frame.payload_len as usize];
-        self.file
-            .read_exact_at(&mut payload, offset + FRAME_HEADER_LEN as u64)
-            .map_err(|e| FormatError::io(&self.path, e))?;
-        Ok(RawBlock {
-            index,
-            offset,
-            frame,
-            payload,
-        })
+        let frame = read_frame(&self.file, offset)
+            .filter(|f| f.payload_len <= MAX_BLOCK_BYTES)
+            .ok_or_else(|| FormatError::CorruptBlock {
+                block: index,
+                offset,
+                reason: "no valid block frame here".into(),
+            })?;
+        read_block(&self.file, &self.path, index, offset, frame)
     }
 
     /// Decodes every block in order, calling `f` on each. Damaged blocks are an error unless
@@ -431,20 +420,13 @@ impl Iterator for RawBlocks<'_> {
                 self.pos = pos + total;
                 continue;
             }
-            let mut payload = vec![0u8; frame.payload_len as usize];
-            if let Err(e) = self
-                .reader
-                .file
-                .read_exact_at(&mut payload, pos + FRAME_HEADER_LEN as u64)
+            let raw = match read_block(&self.reader.file, &self.reader.path, self.index, pos, frame)
             {
-                self.done = true;
-                return Some(Err(FormatError::io(&self.reader.path, e)));
-            }
-            let raw = RawBlock {
-                index: self.index,
-                offset: pos,
-                frame,
-                payload,
+                Ok(raw) => raw,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
             };
             self.index += 1;
             self.events += frame.events as u64;
@@ -565,6 +547,25 @@ pub(crate) fn parse_footer(
     let (f, _): (Footer, usize) =
         bincode::decode_from_slice(&body, bincode_config()).map_err(|e| e.to_string())?;
     Ok(f)
+}
+
+/// The block whose frame header `frame` starts at `offset`: its payload read.
+pub(crate) fn read_block(
+    file: &File,
+    path: &Path,
+    index: u32,
+    offset: u64,
+    frame: FrameHeader,
+) -> Result<RawBlock, FormatError> {
+    let mut payload = vec![0u8; frame.payload_len as usize];
+    file.read_exact_at(&mut payload, offset + FRAME_HEADER_LEN as u64)
+        .map_err(|e| FormatError::io(path, e))?;
+    Ok(RawBlock {
+        index,
+        offset,
+        frame,
+        payload,
+    })
 }
 
 /// The frame header at `at`, if a valid one starts there.

@@ -16,7 +16,7 @@ use crate::block::{FRAME_HEADER_LEN, MAX_BLOCK_BYTES};
 use crate::error::FormatError;
 use crate::file::{
     FOOTER_MAGIC, Notice, Prefix, RawBlock, TRAILER_LEN, TRAILER_MAGIC, TracePrefix, find_frame,
-    parse_footer, read_frame, read_prefix,
+    parse_footer, read_block, read_frame, read_prefix,
 };
 use crate::meta::{Footer, Header};
 
@@ -111,15 +111,7 @@ impl TraceFollower {
         if pos + total > len {
             return Ok(Followed::Waiting);
         }
-        let mut payload = vec![0u8; frame.payload_len as usize];
-        file.read_exact_at(&mut payload, pos + FRAME_HEADER_LEN as u64)
-            .map_err(|e| FormatError::io(&self.path, e))?;
-        let raw = RawBlock {
-            index: self.index,
-            offset: pos,
-            frame,
-            payload,
-        };
+        let raw = read_block(file, &self.path, self.index, pos, frame)?;
         self.index += 1;
         self.events += frame.events as u64;
         self.pos = pos + total;

@@ -94,6 +94,23 @@ pub fn synthetic_trace(path: &Path, events: usize, seed: u64, losses: Losses) {
     w.finish().expect("finish");
 }
 
+/// A trace writer that cuts a block only when told (`cut`), for tests that put losses or
+/// pauses between blocks.
+pub fn writer_cut_by_hand(path: &Path) -> TraceWriter {
+    TraceWriter::create(
+        path,
+        &Header {
+            hostname: "synth-host".into(),
+            ..Default::default()
+        },
+        WriterOptions {
+            block_bytes: 1 << 30,
+            ..Default::default()
+        },
+    )
+    .expect("create trace")
+}
+
 /// The Python with pyarrow and DuckDB that `.ci/setup` installs, or `None` outside CI when it
 /// is missing (the test then says so and passes; under `CI=true` it fails).
 pub fn python() -> Option<PathBuf> {
