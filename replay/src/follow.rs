@@ -21,7 +21,7 @@ use rtsec_format::{Followed, Notice, RawBlock, TraceFollower};
 use crate::inputs::{Input, TRACE_EXTENSION};
 use crate::judge::Job;
 use crate::pipeline::Collector;
-use crate::summary::{FollowEnd, TraceReport};
+use crate::summary::FollowEnd;
 use crate::window::{Span, TimeWindow};
 
 /// How long an unfinished file that a later file follows may stay the same size before it
@@ -110,14 +110,11 @@ impl Session<'_, '_> {
                 std::thread::sleep(self.follow.poll);
                 continue;
             };
-            if last.is_some() {
-                self.col.reports.push(TraceReport::default());
-                self.col.footer_losses.push(None);
-                self.col.block_losses.push(None);
-                self.col.losses_before.push(None);
-                report = self.col.reports.len() - 1;
+            match last {
+                // The first file takes the directory's report.
+                None => self.col.reports[report].path = next.clone(),
+                Some(_) => report = self.col.add_trace(next.clone()),
             }
-            self.col.reports[report].path = next.clone();
             let end = self.follow_file(report, &next, Some(dir));
             self.col.reports[report].followed = Some(end);
             match end {

@@ -355,7 +355,7 @@ pub(crate) struct Collector<'a> {
     pub(crate) reports: Vec<TraceReport>,
     pub(crate) footer_losses: Vec<Option<Losses>>,
     /// Per input: the losses of the last block read (its index and losses).
-    pub(crate) block_losses: Vec<Option<(u32, Losses)>>,
+    block_losses: Vec<Option<(u32, Losses)>>,
     /// Per input: the losses recorded before the time window (by the last block before it).
     pub(crate) losses_before: Vec<Option<Losses>>,
     rule_hits: Vec<u64>,
@@ -367,7 +367,7 @@ pub(crate) struct Collector<'a> {
     /// Output bytes of recent blocks (the largest, decaying by 1/8 per block).
     block_bytes: usize,
     next: u64,
-    pub(crate) in_flight: usize,
+    in_flight: usize,
     progress: Progress,
     pub(crate) bytes_read: u64,
     /// Bytes of blocks passed over as outside the time window (done, for the progress).
@@ -419,6 +419,18 @@ impl<'a> Collector<'a> {
             eval_ns: 0,
             error: None,
         }
+    }
+
+    /// A report for one more trace (a followed directory's next file); its index.
+    pub(crate) fn add_trace(&mut self, path: std::path::PathBuf) -> usize {
+        self.reports.push(TraceReport {
+            path,
+            ..Default::default()
+        });
+        self.footer_losses.push(None);
+        self.block_losses.push(None);
+        self.losses_before.push(None);
+        self.reports.len() - 1
     }
 
     /// Takes block `seq`'s result, or a part of it, and emits everything that is now next in
