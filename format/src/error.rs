@@ -46,6 +46,11 @@ pub enum FormatError {
         "{path}: the trace shrank from {from} to {to} bytes while followed (replaced or truncated); follow the new file with a new command"
     )]
     Shrank { path: PathBuf, from: u64, to: u64 },
+    /// Another process is writing the output file (it holds the writer's lock).
+    #[error(
+        "{path} is being written by another process (a running rtsec capture?); write another file or stop that one"
+    )]
+    Busy { path: PathBuf },
     /// The output file exists and overwriting was not asked for.
     #[error("{path} already exists; pass --force to overwrite it")]
     Exists { path: PathBuf },

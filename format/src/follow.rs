@@ -7,6 +7,12 @@
 //! rewritten. So a frame whose payload is not all there yet is simply not ready, and a frame
 //! header that fails its checksum while the bytes after it exist is damage, as in a finished
 //! file.
+//!
+//! The writer holds an exclusive flock on the file from its creation until it is closed, which
+//! the kernel releases when the writer's process dies however it dies. A follower with
+//! nothing new to read that can take the lock shared knows the trace will not grow: it ends
+//! the follow with what a reader of the file would notice (truncated or unfinished) instead of
+//! waiting forever.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -18,6 +24,7 @@ use crate::file::{
     FOOTER_MAGIC, Notice, Prefix, RawBlock, TRAILER_LEN, TRAILER_MAGIC, TracePrefix, find_frame,
     parse_footer, read_block, read_frame, read_prefix,
 };
+use crate::lock::writer_gone;
 use crate::meta::{Footer, Header};
 
 /// What [`TraceFollower::poll`] found.
@@ -32,6 +39,9 @@ pub enum Followed {
     Waiting,
     /// The writer finished: the footer follows the last block (`None`: it is damaged).
     Finished(Option<Footer>),
+    /// The writer is gone without finishing the trace (killed, crashed): nothing more will
+    /// come; the notice says what a reader of the file notices (truncated or unfinished).
+    Abandoned(Notice),
 }
 
 /// A trace followed as it grows (see the module docs).
@@ -79,10 +89,37 @@ impl TraceFollower {
         self.events
     }
 
-    /// Looks at the file once, without waiting: the next block, a notice, the end, or
-    /// [`Followed::Waiting`]. Errors: a file that is not a trace, a header that is damaged,
+    /// Looks at the file once, without waiting: the next block, a notice, the end (the
+    /// footer, or the writer gone), or [`Followed::Waiting`]. Errors: a file that is not a trace, a header that is damaged,
     /// a file that shrank (it was replaced or truncated while followed).
     pub fn poll(&mut self) -> Result<Followed, FormatError> {
+        let step = self.step()?;
+        let gone = match (&step, &self.file) {
+            (Followed::Waiting, Some(file)) if self.prefix.is_some() => writer_gone(file),
+            _ => false,
+        };
+        if !gone {
+            return Ok(step);
+        }
+        // The writer may have finished between the look and the lock: look once more.
+        match self.step()? {
+            Followed::Waiting => {}
+            step => return Ok(step),
+        }
+        self.finished = true;
+        let after_events = self.events;
+        Ok(Followed::Abandoned(if self.pos < self.seen_len {
+            Notice::Truncated {
+                after_events,
+                bytes_lost: self.seen_len - self.pos,
+            }
+        } else {
+            Notice::Unfinished { after_events }
+        }))
+    }
+
+    /// [`TraceFollower::poll`] but for the writer's lock.
+    fn step(&mut self) -> Result<Followed, FormatError> {
         if self.finished {
             return Ok(Followed::Finished(None));
         }

@@ -18,6 +18,7 @@ pub mod follow;
 pub mod fuzzing;
 pub mod hosts;
 pub mod kind;
+mod lock;
 pub mod meta;
 pub mod record;
 pub mod strings;

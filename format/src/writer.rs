@@ -86,7 +86,8 @@ impl TraceWriter {
         let mut oo = OpenOptions::new();
         oo.write(true).mode(0o600);
         if opts.overwrite {
-            oo.create(true).truncate(true);
+            // Truncated below, once it is ours.
+            oo.create(true);
         } else {
             oo.create_new(true);
         }
@@ -97,6 +98,15 @@ impl TraceWriter {
                 FormatError::io(path, e)
             }
         })?;
+        // Held while the trace is written, released when the file is closed or the process
+        // dies: a follower knows the writer is gone (`TraceFollower`), and a second writer of
+        // the same file is refused before it truncates it.
+        if !crate::lock::try_lock(&file, libc::LOCK_EX) {
+            return Err(FormatError::Busy { path: path.into() });
+        }
+        if opts.overwrite {
+            file.set_len(0).map_err(|e| FormatError::io(path, e))?;
+        }
         TraceWriter::new(BufWriter::with_capacity(1 << 20, file), path, header, opts)
     }
 }

@@ -45,8 +45,8 @@ fn drain(f: &mut TraceFollower) -> Vec<Followed> {
     loop {
         match f.poll().unwrap() {
             Followed::Waiting => return out,
-            Followed::Finished(x) => {
-                out.push(Followed::Finished(x));
+            end @ (Followed::Finished(_) | Followed::Abandoned(_)) => {
+                out.push(end);
                 return out;
             }
             other => out.push(other),
@@ -54,13 +54,31 @@ fn drain(f: &mut TraceFollower) -> Vec<Followed> {
     }
 }
 
-fn append(path: &Path, bytes: &[u8]) {
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    f.write_all(bytes).unwrap();
+/// A file written as the trace writer writes it: created and locked (the follower then knows
+/// its writer is alive), appended to, and closed when dropped.
+struct Writing(std::fs::File);
+
+impl Writing {
+    fn start(path: &Path) -> Writing {
+        let f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        // SAFETY: flock on an open descriptor.
+        let locked = unsafe {
+            libc::flock(
+                std::os::fd::AsRawFd::as_raw_fd(&f),
+                libc::LOCK_EX | libc::LOCK_NB,
+            )
+        };
+        assert_eq!(locked, 0, "the file is not locked by another writer");
+        Writing(f)
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        self.0.write_all(bytes).unwrap();
+    }
 }
 
 fn block_offsets(items: &[Followed]) -> Vec<u64> {
@@ -82,30 +100,30 @@ fn blocks_come_out_only_once_whole_and_the_footer_ends_the_follow() {
     let mut f = TraceFollower::new(&path);
     // No file yet, then an empty file, then half a header: nothing to hand out.
     assert!(drain(&mut f).is_empty());
-    append(&path, &[]);
+    let mut w = Writing::start(&path);
     assert!(drain(&mut f).is_empty());
-    append(&path, &bytes[..10]);
+    w.append(&bytes[..10]);
     assert!(drain(&mut f).is_empty());
     assert!(f.header().is_none());
     // The header, then each block in two halves: a block comes out with its second half.
     let mut written = 10usize;
     let mut cuts: Vec<u64> = starts.clone();
     cuts.push(footer_at);
-    append(&path, &bytes[written..cuts[0] as usize]);
+    w.append(&bytes[written..cuts[0] as usize]);
     written = cuts[0] as usize;
     assert!(drain(&mut f).is_empty());
     assert_eq!(f.header().unwrap().hostname, "host");
     let reader = TraceReader::open(dir.path().join("whole.rts")).unwrap();
     let want: Vec<_> = reader.blocks(false).map(|b| b.unwrap()).collect();
-    for (i, w) in cuts.windows(2).enumerate() {
-        let mid = ((w[0] + w[1]) / 2) as usize;
-        append(&path, &bytes[written..mid]);
+    for (i, c) in cuts.windows(2).enumerate() {
+        let mid = ((c[0] + c[1]) / 2) as usize;
+        w.append(&bytes[written..mid]);
         written = mid;
         assert!(drain(&mut f).is_empty(), "block {i} came out half written");
-        append(&path, &bytes[written..w[1] as usize]);
-        written = w[1] as usize;
+        w.append(&bytes[written..c[1] as usize]);
+        written = c[1] as usize;
         let got = drain(&mut f);
-        assert_eq!(block_offsets(&got), [w[0]], "block {i}");
+        assert_eq!(block_offsets(&got), [c[0]], "block {i}");
         let Followed::Block(b) = &got[0] else {
             unreachable!()
         };
@@ -114,9 +132,9 @@ fn blocks_come_out_only_once_whole_and_the_footer_ends_the_follow() {
     }
     assert_eq!(f.events_so_far(), 6000);
     // The footer, cut before its trailer, is not the end yet; with the trailer it is.
-    append(&path, &bytes[written..bytes.len() - 4]);
+    w.append(&bytes[written..bytes.len() - 4]);
     assert!(drain(&mut f).is_empty());
-    append(&path, &bytes[bytes.len() - 4..]);
+    w.append(&bytes[bytes.len() - 4..]);
     let got = drain(&mut f);
     let [Followed::Finished(Some(footer))] = &got[..] else {
         panic!("{got:?}")
@@ -131,13 +149,14 @@ fn damage_between_blocks_is_passed_over_and_reported() {
     let (bytes, starts, footer_at) = finished_trace(dir.path(), 3000);
     let path = dir.path().join("growing.rts");
     let mut f = TraceFollower::new(&path);
-    append(&path, &bytes[..starts[1] as usize]);
+    let mut w = Writing::start(&path);
+    w.append(&bytes[..starts[1] as usize]);
     assert_eq!(block_offsets(&drain(&mut f)), [starts[0]]);
     // 100 bytes of garbage: alone it may be the start of a frame still being written.
-    append(&path, &[0x55; 100]);
+    w.append(&[0x55; 100]);
     assert!(drain(&mut f).is_empty());
     // Once a valid frame follows, the garbage is damage.
-    append(&path, &bytes[starts[1] as usize..footer_at as usize]);
+    w.append(&bytes[starts[1] as usize..footer_at as usize]);
     let got = drain(&mut f);
     match &got[0] {
         Followed::Notice(Notice::Skipped { offset, bytes, .. }) => {
@@ -150,7 +169,7 @@ fn damage_between_blocks_is_passed_over_and_reported() {
     // A damaged footer is reported, then ends the follow.
     let mut tail = bytes[footer_at as usize..].to_vec();
     tail[14] ^= 0xff;
-    append(&path, &tail);
+    w.append(&tail);
     let got = drain(&mut f);
     assert!(
         matches!(
@@ -174,7 +193,8 @@ fn a_file_that_is_not_a_trace_or_that_shrinks_is_an_error() {
 
     let (bytes, starts, _) = finished_trace(dir.path(), 3000);
     let path = dir.path().join("growing.rts");
-    append(&path, &bytes[..starts[2] as usize]);
+    let mut w = Writing::start(&path);
+    w.append(&bytes[..starts[2] as usize]);
     let mut f = TraceFollower::new(&path);
     assert_eq!(block_offsets(&drain(&mut f)), &starts[..2]);
     std::fs::write(&path, &bytes[..starts[1] as usize]).unwrap();
@@ -230,7 +250,7 @@ fn follows_the_trace_writer_block_by_block() {
                 assert_eq!(footer.unwrap().events, 3000);
                 break;
             }
-            Followed::Notice(n) => panic!("{n}"),
+            Followed::Notice(n) | Followed::Abandoned(n) => panic!("{n}"),
         }
     }
     assert_eq!(blocks, 3);
@@ -256,8 +276,9 @@ proptest::proptest! {
         let mut f = TraceFollower::new(&path);
         let mut got = Vec::new();
         let mut written = 0;
+        let mut w = Writing::start(&path);
         for end in at {
-            append(&path, &bytes[written..end]);
+            w.append(&bytes[written..end]);
             written = end;
             got.extend(drain(&mut f));
         }
@@ -268,4 +289,74 @@ proptest::proptest! {
         let notices = got.iter().filter(|x| matches!(x, Followed::Notice(_))).count();
         proptest::prop_assert_eq!(notices, 0);
     }
+}
+
+/// A writer that is gone (killed) without finishing: the follow ends at once with what a
+/// reader notices, instead of waiting for more.
+#[test]
+fn a_writer_gone_without_finishing_ends_the_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bytes, starts, _) = finished_trace(dir.path(), 3000);
+    // Gone after whole blocks: unfinished.
+    let path = dir.path().join("killed.rts");
+    let mut w = Writing::start(&path);
+    w.append(&bytes[..starts[2] as usize]);
+    let mut f = TraceFollower::new(&path);
+    assert_eq!(block_offsets(&drain(&mut f)), &starts[..2]);
+    drop(w);
+    let got = drain(&mut f);
+    match &got[..] {
+        [Followed::Abandoned(Notice::Unfinished { after_events })] => {
+            assert!(*after_events > 0)
+        }
+        other => panic!("{other:?}"),
+    }
+    // Gone in the middle of a block: truncated, the bytes of the partial block lost.
+    let path = dir.path().join("cut.rts");
+    let mut w = Writing::start(&path);
+    let mid = (starts[1] + starts[2]) / 2;
+    w.append(&bytes[..mid as usize]);
+    let mut f = TraceFollower::new(&path);
+    assert_eq!(block_offsets(&drain(&mut f)), &starts[..1]);
+    drop(w);
+    match &drain(&mut f)[..] {
+        [Followed::Abandoned(Notice::Truncated { bytes_lost, .. })] => {
+            assert_eq!(*bytes_lost, mid - starts[1])
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The trace writer refuses a file another writer is writing, before truncating it.
+#[test]
+fn a_second_writer_of_the_same_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.rts");
+    let opts = || WriterOptions {
+        overwrite: true,
+        ..Default::default()
+    };
+    let mut first = TraceWriter::create(&path, &Header::default(), opts()).unwrap();
+    synth::generate(100, 1, |ev| first.push(ev).unwrap());
+    first.cut().unwrap();
+    let len = || std::fs::metadata(&path).unwrap().len();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while len() < 100 {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let before = len();
+    let err = match TraceWriter::create(&path, &Header::default(), opts()) {
+        Err(e) => e,
+        Ok(_) => panic!("a second writer was let in"),
+    };
+    assert!(matches!(err, FormatError::Busy { .. }), "{err}");
+    assert!(
+        err.to_string().contains("being written by another process"),
+        "{err}"
+    );
+    assert_eq!(len(), before, "not truncated");
+    first.finish().unwrap();
+    // Once the first is done, the file may be written again.
+    TraceWriter::create(&path, &Header::default(), opts()).unwrap();
 }

@@ -4,29 +4,26 @@
 //! trace passes the end of the time window. Alerts come out block by block, in order, as in
 //! any replay: a followed trace gives the same output as a replay of the finished file.
 //!
+//! A trace whose writer is gone without finishing it (killed, crashed: the writer's lock on
+//! the file is free) ends the follow as a replay of the file would report it.
+//!
 //! A directory is followed as the series of files a rotating capture writes into it
 //! (`rtsec capture --rotate-every`): its `.rts` files in name order (which is time order for
-//! a capture's files), each followed to its end, then the next, waiting for it to appear. A
-//! file left unfinished (its writer was killed) is given up once a later file exists and it
-//! has not grown for [`ABANDONED_AFTER`]. With a `+DURATION` window, the duration counts
-//! from the start of the first file judged.
+//! a capture's files), each followed to its end, then the next, waiting for it to appear.
+//! With a `+DURATION` window, the duration counts from the start of the first file judged.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rtsec_format::{Followed, Notice, RawBlock, TraceFollower};
+use rtsec_format::{Followed, RawBlock, TraceFollower};
 
 use crate::inputs::{Input, TRACE_EXTENSION};
 use crate::judge::Job;
 use crate::pipeline::Collector;
 use crate::summary::FollowEnd;
 use crate::window::{Span, TimeWindow};
-
-/// How long an unfinished file that a later file follows may stay the same size before it
-/// is given up as abandoned (its writer cuts a block at least every second while events come).
-pub const ABANDONED_AFTER: Duration = Duration::from_secs(5);
 
 /// How to follow (see the module docs).
 #[derive(Clone, Debug)]
@@ -87,7 +84,7 @@ pub(crate) fn follow_input<'c>(
     if input.path.is_dir() {
         s.follow_dir(&input.path);
     } else {
-        let end = s.follow_file(0, input.name(), None);
+        let end = s.follow_file(0, input.name());
         s.col.reports[0].followed = Some(end);
     }
 }
@@ -115,7 +112,7 @@ impl Session<'_, '_> {
                 None => self.col.reports[report].path = next.clone(),
                 Some(_) => report = self.col.add_trace(next.clone()),
             }
-            let end = self.follow_file(report, &next, Some(dir));
+            let end = self.follow_file(report, &next);
             self.col.reports[report].followed = Some(end);
             match end {
                 FollowEnd::Finished | FollowEnd::Failed | FollowEnd::Abandoned => {}
@@ -125,17 +122,13 @@ impl Session<'_, '_> {
         }
     }
 
-    /// Follows the trace `path` into report `report` until it ends. In a directory (`dir`),
-    /// an unfinished file is given up once a later one exists and it has stopped growing.
-    fn follow_file(&mut self, report: usize, path: &Path, dir: Option<&Path>) -> FollowEnd {
+    /// Follows the trace `path` into report `report` until it ends.
+    fn follow_file(&mut self, report: usize, path: &Path) -> FollowEnd {
         let mut file = FollowedFile {
             report,
-            path,
-            dir,
             follower: TraceFollower::new(path),
             trace: Arc::from(path.display().to_string().as_str()),
             hostname: None,
-            quiet_since: Instant::now(),
             before: None,
             judged_any: false,
         };
@@ -144,7 +137,7 @@ impl Session<'_, '_> {
         end
     }
 
-    fn follow_blocks(&mut self, file: &mut FollowedFile<'_>) -> FollowEnd {
+    fn follow_blocks(&mut self, file: &mut FollowedFile) -> FollowEnd {
         let report = file.report;
         loop {
             if self.col.error.is_some() || self.follow.stopped() {
@@ -168,17 +161,12 @@ impl Session<'_, '_> {
                     if self.follow.stopped() {
                         return FollowEnd::Stopped;
                     }
-                    if let Some(dir) = file.dir
-                        && file.quiet_since.elapsed() >= ABANDONED_AFTER
-                        && next_file(dir, Some(file.path)).is_some()
-                    {
-                        // As a replay of the file reports it: its writer stopped.
-                        self.col.reports[report].notices.push(Notice::Unfinished {
-                            after_events: file.follower.events_so_far(),
-                        });
-                        return FollowEnd::Abandoned;
-                    }
                     std::thread::sleep(self.follow.poll);
+                }
+                Followed::Abandoned(n) => {
+                    // As a replay of the file reports it: truncated or unfinished.
+                    self.col.reports[report].notices.push(n);
+                    return FollowEnd::Abandoned;
                 }
                 Followed::Notice(n) => self.col.reports[report].notices.push(n),
                 Followed::Finished(footer) => {
@@ -189,7 +177,6 @@ impl Session<'_, '_> {
                     return FollowEnd::Finished;
                 }
                 Followed::Block(raw) => {
-                    file.quiet_since = Instant::now();
                     if file.hostname.is_none() {
                         let h = file.follower.header().map_or("", |h| h.hostname.as_str());
                         self.col.reports[report].hostname = h.to_string();
@@ -231,7 +218,7 @@ impl Session<'_, '_> {
     }
 
     /// Records the losses of the last block before the window, if one was kept.
-    fn note_losses_before(&mut self, file: &mut FollowedFile<'_>) {
+    fn note_losses_before(&mut self, file: &mut FollowedFile) {
         if let Some(b) = file.before.take()
             && let Ok(b) = b.decode()
         {
@@ -241,16 +228,11 @@ impl Session<'_, '_> {
 }
 
 /// One trace being followed.
-struct FollowedFile<'p> {
+struct FollowedFile {
     report: usize,
-    path: &'p Path,
-    /// The directory it is in, if a directory is followed.
-    dir: Option<&'p Path>,
     follower: TraceFollower,
     trace: Arc<str>,
     hostname: Option<Arc<str>>,
-    /// When its last block came.
-    quiet_since: Instant,
     /// The last block before the window, while none in it came.
     before: Option<RawBlock>,
     /// Whether a block of it was judged.

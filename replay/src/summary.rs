@@ -57,8 +57,7 @@ pub enum FollowEnd {
     Stopped,
     /// It went past the end of the time window.
     PastWindow,
-    /// It was left unfinished: a later file of its directory exists and it stopped growing
-    /// (its writer was killed).
+    /// Its writer is gone without finishing it (killed, crashed).
     Abandoned,
     /// Reading it failed (see the trace's error or damage).
     Failed,
@@ -269,7 +268,7 @@ impl Summary {
                 Some(FollowEnd::Finished) => "until its writer finished it".to_string(),
                 Some(FollowEnd::PastWindow) => "until it went past the window's end".to_string(),
                 Some(FollowEnd::Abandoned) => {
-                    "until a later file began and it had stopped growing, unfinished".to_string()
+                    "until its writer stopped without finishing it".to_string()
                 }
                 Some(FollowEnd::Stopped) => format!(
                     "until stopped, after {} events; {}",

@@ -114,6 +114,10 @@ fn follow(args: &Args, filter: Option<&Filter>) -> Result<ExitCode> {
             }
             Followed::Notice(n) => eprintln!("notice: {}: {n}", args.trace.display()),
             Followed::Finished(_) => break,
+            Followed::Abandoned(n) => {
+                eprintln!("notice: {}: {n}", args.trace.display());
+                break;
+            }
             Followed::Block(raw) => {
                 let header = f.header().expect("a block comes after the header");
                 let p = p.get_or_insert_with(|| {

@@ -111,6 +111,33 @@ pub fn writer_cut_by_hand(path: &Path) -> TraceWriter {
     .expect("create trace")
 }
 
+/// A trace file written as the trace writer writes it: created and locked (a follower then
+/// knows its writer is alive), appended to, closed when dropped (as when its writer dies).
+pub struct Writing(std::fs::File);
+
+impl Writing {
+    pub fn start(path: &Path) -> Writing {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("create the trace");
+        // SAFETY: flock on an open descriptor.
+        let locked = unsafe {
+            libc::flock(
+                std::os::fd::AsRawFd::as_raw_fd(&f),
+                libc::LOCK_EX | libc::LOCK_NB,
+            )
+        };
+        assert_eq!(locked, 0, "no other writer holds {path:?}");
+        Writing(f)
+    }
+
+    pub fn append(&mut self, bytes: &[u8]) {
+        std::io::Write::write_all(&mut self.0, bytes).expect("append");
+    }
+}
+
 /// The Python with pyarrow and DuckDB that `.ci/setup` installs, or `None` outside CI when it
 /// is missing (the test then says so and passes; under `CI=true` it fails).
 pub fn python() -> Option<PathBuf> {

@@ -72,7 +72,9 @@ pub struct Args {
     #[arg(long)]
     pub stats: bool,
     /// Follow one trace while it is written (it need not exist yet): judge what is there,
-    /// then each new block, until its writer finishes it or Ctrl-C.
+    /// then each new block, until its writer finishes it (or dies: it holds a lock on the
+    /// file) or Ctrl-C. A directory: its traces one after the other, as a capture with
+    /// --rotate-every writes them. --parquet is readable once the follow ends.
     #[arg(long, short = 'f')]
     pub follow: bool,
 }
