@@ -101,7 +101,7 @@ impl TraceWriter {
         // Held while the trace is written, released when the file is closed or the process
         // dies: a follower knows the writer is gone (`TraceFollower`), and a second writer of
         // the same file is refused before it truncates it.
-        if !crate::lock::try_lock(&file, libc::LOCK_EX) {
+        if !crate::lock::lock_to_write(&file) {
             return Err(FormatError::Busy { path: path.into() });
         }
         if opts.overwrite {
