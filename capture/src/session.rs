@@ -341,14 +341,15 @@ impl Capture {
                     failed = Some(e.into());
                     break;
                 }
-                let mut bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len());
-                if self.series.as_ref().is_some_and(|s| s.due(bytes))
+                let written = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+                if self.series.as_ref().is_some_and(|s| s.due(written))
                     && let Err(e) = self.rotate(&drops)
                 {
                     failed = Some(e);
                     break;
                 }
-                bytes += self.finished.2;
+                // The files finished, and the one being written (a new one after a rotation).
+                let bytes = self.finished.2 + std::fs::metadata(&self.path).map_or(0, |m| m.len());
                 let events = self.finished.0 + self.writer.events();
                 let dt = last_cut.elapsed().as_secs_f64();
                 on_status(&Status {
