@@ -3,23 +3,14 @@
 
 use std::path::Path;
 
+mod common;
+
 use rtsec_format::{FormatError, Header, Notice, TraceReader, TraceWriter, WriterOptions, synth};
 
 /// A small trace with several blocks; returns its bytes and the events per block.
 fn small_trace(dir: &Path) -> (Vec<u8>, Vec<u64>) {
     let path = dir.join("t.rts");
-    let opts = WriterOptions {
-        block_bytes: 16 << 10,
-        ..Default::default()
-    };
-    let header = Header {
-        created_by: "test".into(),
-        hostname: "host".into(),
-        ..Default::default()
-    };
-    let mut w = TraceWriter::create(&path, &header, opts).unwrap();
-    synth::generate(3000, 9, |ev| w.push(ev).unwrap());
-    w.finish().unwrap();
+    common::multi_block_trace(&path, 3000, 9);
     let bytes = std::fs::read(&path).unwrap();
     let r = TraceReader::open(&path).unwrap();
     let per_block = r

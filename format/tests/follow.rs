@@ -7,6 +7,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use rtsec_format::{
     Followed, FormatError, Header, Notice, TraceFollower, TraceReader, TraceWriter, WriterOptions,
     synth,
@@ -16,18 +18,7 @@ use rtsec_format::{
 /// where each block starts and the footer starts.
 fn finished_trace(dir: &Path, events: usize) -> (Vec<u8>, Vec<u64>, u64) {
     let path = dir.join("whole.rts");
-    let opts = WriterOptions {
-        block_bytes: 16 << 10,
-        ..Default::default()
-    };
-    let header = Header {
-        created_by: "test".into(),
-        hostname: "host".into(),
-        ..Default::default()
-    };
-    let mut w = TraceWriter::create(&path, &header, opts).unwrap();
-    synth::generate(events, 5, |ev| w.push(ev).unwrap());
-    w.finish().unwrap();
+    common::multi_block_trace(&path, events, 5);
     let r = TraceReader::open(&path).unwrap();
     let footer = r.footer().unwrap();
     let starts: Vec<u64> = footer.blocks.iter().map(|b| b.offset).collect();

@@ -1,24 +1,15 @@
 //! Reading only the blocks of a time window: blocks wholly outside it are passed over without
 //! reading their payload, and counted.
 
-use rtsec_format::{Header, TraceReader, TraceWriter, WriterOptions, synth};
+mod common;
+
+use rtsec_format::TraceReader;
 
 #[test]
 fn blocks_outside_a_window_are_passed_over_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.rts");
-    let opts = WriterOptions {
-        block_bytes: 16 << 10,
-        ..Default::default()
-    };
-    let header = Header {
-        created_by: "test".into(),
-        hostname: "host".into(),
-        ..Default::default()
-    };
-    let mut w = TraceWriter::create(&path, &header, opts).unwrap();
-    synth::generate(6000, 3, |ev| w.push(ev).unwrap());
-    w.finish().unwrap();
+    common::multi_block_trace(&path, 6000, 3);
     let r = TraceReader::open(&path).unwrap();
     let index = r.footer().unwrap().blocks.clone();
     assert!(index.len() >= 5, "{} blocks", index.len());

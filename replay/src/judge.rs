@@ -81,8 +81,8 @@ pub struct BlockResult {
     /// Of a comparison of two rule sets ([`crate::compare`]): the counts of each rule of
     /// both sets in this block (empty otherwise).
     pub diffs: Vec<crate::compare::DiffCounts>,
-    /// The source's cumulative losses when this block was cut (those since the time window
-    /// began, where a followed trace knows them).
+    /// The source's cumulative losses when this block was cut; with a time window, those
+    /// since the window began.
     pub losses: Losses,
     /// Why the block could not be decoded (it was skipped).
     pub damage: Option<String>,

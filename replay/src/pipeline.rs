@@ -306,12 +306,24 @@ fn drive(
         if !window.is_unbounded() {
             blocks = blocks.only_between(span.first, span.last);
         }
+        // The losses the trace recorded before the window (the window's are those after),
+        // known before its first block is judged, as when following.
+        let mut before_noted = false;
+        let mut note_before = |blocks: &rtsec_format::RawBlocks<'_>, col: &mut Collector<'_>| {
+            if !std::mem::replace(&mut before_noted, true)
+                && let Some((index, offset)) = blocks.before_window()
+                && let Ok(b) = reader.block_at(index, offset).and_then(|b| b.decode())
+            {
+                col.losses_before[i] = Some(b.losses);
+            }
+        };
         while let Some(raw) = blocks.next() {
             if col.error.is_some() {
                 break;
             }
             match raw {
                 Ok(raw) => {
+                    note_before(&blocks, col);
                     col.bytes_read += raw.payload.len() as u64;
                     col.bytes_passed = passed_before + blocks.outside_window().bytes;
                     let job = Job {
@@ -332,12 +344,8 @@ fn drive(
                 }
             }
         }
-        // The losses the trace recorded before the window: the window's are those after.
-        if let Some((index, offset)) = blocks.before_window()
-            && let Ok(b) = reader.block_at(index, offset).and_then(|b| b.decode())
-        {
-            col.losses_before[i] = Some(b.losses);
-        }
+        // A window that no block meets still has the losses before it.
+        note_before(&blocks, col);
         let outside = blocks.outside_window();
         col.reports[i].blocks_unread = outside.blocks;
         col.reports[i].outside_window += outside.events;
@@ -496,8 +504,7 @@ impl<'a> Collector<'a> {
                 // Cloned: a followed trace's losses are reported as they grow.
                 self.block_losses[i] = Some((r.block, r.losses.clone()));
             }
-            // Whoever reads the block gets the losses of the window (known by now only when
-            // following: a replay learns them once every block is read).
+            // Whoever reads the block gets the losses of the window.
             if let Some(before) = &self.losses_before[i] {
                 r.losses = r.losses.since(before);
             }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rtsec_format::{
     Args, Block, ContainerInfo, EventView, FdInfo, GroupInfo, MountInfo, ProcessInfo, Ref, UserInfo,
 };
+use rtsec_format::{Header, TraceWriter, WriterOptions, synth};
 
 pub fn container(b: &Block, r: Ref) -> Arc<ContainerInfo> {
     let c = b.container(r).unwrap();
@@ -175,4 +176,21 @@ pub fn owned_from(ev: &rtsec_format::NewEvent<'_>) -> OwnedEvent {
         fd: ev.fd.cloned(),
         args: ev.args.map(|s| s.to_vec()),
     }
+}
+
+/// Writes a finished trace of `events` synthetic events (seed `seed`) in blocks of about
+/// 16 KiB to `path`, with host "host".
+pub fn multi_block_trace(path: &std::path::Path, events: usize, seed: u64) {
+    let opts = WriterOptions {
+        block_bytes: 16 << 10,
+        ..Default::default()
+    };
+    let header = Header {
+        created_by: "test".into(),
+        hostname: "host".into(),
+        ..Default::default()
+    };
+    let mut w = TraceWriter::create(path, &header, opts).unwrap();
+    synth::generate(events, seed, |ev| w.push(ev).unwrap());
+    w.finish().unwrap();
 }
