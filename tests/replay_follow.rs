@@ -6,140 +6,14 @@
 
 mod replay_support;
 
-use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
+use replay_support::follower::*;
 use replay_support::*;
 use rtsec_format::{Losses, TraceReader, synth};
-
-/// The bytes of a finished trace: where its blocks start and where its footer starts.
-struct Layout {
-    bytes: Vec<u8>,
-    blocks: Vec<u64>,
-    footer: u64,
-}
-
-fn layout(path: &Path) -> Layout {
-    let r = TraceReader::open(path).unwrap();
-    let f = r.footer().expect("a finished trace");
-    let last = f.blocks.last().unwrap();
-    Layout {
-        bytes: std::fs::read(path).unwrap(),
-        blocks: f.blocks.iter().map(|b| b.offset).collect(),
-        footer: last.offset + last.len as u64,
-    }
-}
-
-fn append(path: &Path, bytes: &[u8]) {
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    f.write_all(bytes).unwrap();
-}
-
-/// `rtsec replay --follow ARGS...` in the background, its stdout read line by line on a
-/// thread and its stderr collected.
-struct Follower {
-    child: Child,
-    lines: Receiver<String>,
-    stdout: Vec<String>,
-    stderr: std::thread::JoinHandle<String>,
-}
-
-fn follow(args: &[&str]) -> Follower {
-    follow_in(&root(), args)
-}
-
-/// [`follow`] in the directory `cwd`.
-fn follow_in(cwd: &Path, args: &[&str]) -> Follower {
-    let mut child = Command::new(RTSEC)
-        .current_dir(cwd)
-        .env("TZ", "UTC")
-        .arg("replay")
-        .arg("--follow")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start rtsec replay --follow");
-    let out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let (tx, lines) = channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let stderr = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    Follower {
-        child,
-        lines,
-        stdout: Vec::new(),
-        stderr,
-    }
-}
-
-impl Follower {
-    /// Waits until stdout has `n` lines in all (30 s at most).
-    fn wait_lines(&mut self, n: usize) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.stdout.len() < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) => self.stdout.push(l),
-                Err(_) => panic!(
-                    "{} of {n} alert lines after 30 s; the follower is {:?}",
-                    self.stdout.len(),
-                    self.child.try_wait()
-                ),
-            }
-        }
-    }
-
-    /// Waits for the follower to end by itself (30 s at most): exit code, stdout, stderr.
-    fn wait(mut self) -> (i32, String, String) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the follower did not end within 30 s");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        self.stdout.extend(self.lines.iter());
-        let mut out = self.stdout.join("\n");
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        let err = self.stderr.join().unwrap();
-        (status.code().expect("exited, not killed"), out, err)
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: plain kill(2) on our child.
-        unsafe { libc::kill(self.child.id() as i32, sig) };
-    }
-}
-
-/// The rules used here: a rule firing on every open (alerts in every block).
-fn every_open() -> PathBuf {
-    root().join("replay/bench/every_open.yaml")
-}
 
 #[test]
 fn alerts_come_before_the_writer_finishes_and_the_output_is_a_replays() {

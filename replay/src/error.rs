@@ -38,6 +38,10 @@ pub enum ReplayError {
     /// A trace could not be read where one event of it was looked for (`explain`).
     #[error("{path}: {message}")]
     Trace { path: PathBuf, message: String },
+    /// A follow's state file (`--state`) cannot be read or is of another trace: which file,
+    /// and what to do.
+    #[error("{0}")]
+    State(String),
     /// Nothing to judge: no inputs were given.
     #[error("no traces given")]
     NoInputs,

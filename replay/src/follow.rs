@@ -19,10 +19,12 @@ use std::time::Duration;
 
 use rtsec_format::{Followed, RawBlock, TraceFollower};
 
+use crate::error::ReplayError;
+use crate::follow_state::{FollowState, StateFile};
 use crate::inputs::{Input, TRACE_EXTENSION};
 use crate::judge::Job;
 use crate::pipeline::Collector;
-use crate::summary::FollowEnd;
+use crate::summary::{FollowEnd, Resumed};
 use crate::window::{Span, TimeWindow};
 
 /// How to follow (see the module docs).
@@ -32,6 +34,11 @@ pub struct Follow {
     pub poll: Duration,
     /// Stops following when set (by a signal handler, say): what was judged is reported.
     pub stop: &'static AtomicBool,
+    /// Where the follow's state is saved after each block (see [`crate::follow_state`]).
+    pub state: Option<StateFile>,
+    /// Where an earlier follow of the same input stopped: its blocks up to there are passed
+    /// over.
+    pub resume: Option<FollowState>,
 }
 
 impl Follow {
@@ -40,7 +47,35 @@ impl Follow {
         Follow {
             poll: Duration::from_millis(50),
             stop,
+            state: None,
+            resume: None,
         }
+    }
+
+    /// Saves the follow's state of `input` in `file` as it goes, and takes up where the state
+    /// already there says an earlier follow of `input` stopped. A state of another trace or
+    /// directory is an error: each follow needs its own.
+    pub fn with_state(mut self, file: StateFile, input: &Path) -> Result<Follow, ReplayError> {
+        let resume = file.load()?;
+        if let Some(r) = &resume {
+            let here = full_path(input);
+            let ours = match input.is_dir() {
+                true => r.trace.parent() == Some(here.as_path()),
+                false => r.trace == here,
+            };
+            if !ours {
+                return Err(ReplayError::State(format!(
+                    "{}: the state of following {}, not {}: give each follow its own --state \
+                     file",
+                    file.path().display(),
+                    r.trace.display(),
+                    input.display()
+                )));
+            }
+        }
+        self.resume = resume;
+        self.state = Some(file);
+        Ok(self)
     }
 
     fn stopped(&self) -> bool {
@@ -84,8 +119,23 @@ pub(crate) fn follow_input<'c>(
     if input.path.is_dir() {
         s.follow_dir(&input.path);
     } else {
-        let end = s.follow_file(0, input.name());
+        let end = s.follow_file(0, input.name(), follow.resume.clone());
         s.col.reports[0].followed = Some(end);
+    }
+}
+
+/// `path` made absolute, through symbolic links (a trace not written yet: its directory).
+fn full_path(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (dir.canonicalize(), path.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
     }
 }
 
@@ -94,8 +144,31 @@ impl Session<'_, '_> {
     fn follow_dir(&mut self, dir: &Path) {
         let mut last: Option<PathBuf> = None;
         let mut report = 0;
+        // Resuming: the files before the one the state names were judged; that one is taken
+        // up where it stopped, or, if it is gone, the files after it are followed.
+        let mut resume = self.follow.resume.clone();
+        let mut first = None;
+        let mut gone = None;
+        if let Some(r) = &resume {
+            match r.trace.is_file() {
+                true => first = Some(r.trace.clone()),
+                false => {
+                    gone = Some(Resumed {
+                        events: 0,
+                        note: Some(format!(
+                            "{}, where the earlier follow stopped after event {}, is gone: \
+                             what was written to it after that was not judged",
+                            r.trace.display(),
+                            r.last_event
+                        )),
+                    });
+                    last = Some(r.trace.clone());
+                    resume = None;
+                }
+            }
+        }
         loop {
-            let Some(next) = next_file(dir, last.as_deref()) else {
+            let Some(next) = first.take().or_else(|| next_file(dir, last.as_deref())) else {
                 (self.idle)(self.col);
                 if self.follow.stopped() {
                     // Waiting for a next file: the files before ended as they say.
@@ -112,7 +185,10 @@ impl Session<'_, '_> {
                 None => self.col.reports[report].path = next.clone(),
                 Some(_) => report = self.col.add_trace(next.clone()),
             }
-            let end = self.follow_file(report, &next);
+            if let Some(g) = gone.take() {
+                self.col.reports[report].resumed = Some(g);
+            }
+            let end = self.follow_file(report, &next, resume.take());
             self.col.reports[report].followed = Some(end);
             match end {
                 FollowEnd::Finished | FollowEnd::Failed | FollowEnd::Abandoned => {}
@@ -122,15 +198,24 @@ impl Session<'_, '_> {
         }
     }
 
-    /// Follows the trace `path` into report `report` until it ends.
-    fn follow_file(&mut self, report: usize, path: &Path) -> FollowEnd {
+    /// Follows the trace `path` into report `report` until it ends, passing over the blocks
+    /// up to `resume`'s.
+    fn follow_file(
+        &mut self,
+        report: usize,
+        path: &Path,
+        resume: Option<FollowState>,
+    ) -> FollowEnd {
         let mut file = FollowedFile {
             report,
             follower: TraceFollower::new(path),
             trace: Arc::from(path.display().to_string().as_str()),
+            full_path: full_path(path),
             hostname: None,
             before: None,
             judged_any: false,
+            resume,
+            first_block_crc: 0,
         };
         let end = self.follow_blocks(&mut file);
         self.note_losses_before(&mut file);
@@ -181,10 +266,33 @@ impl Session<'_, '_> {
                         let h = file.follower.header().map_or("", |h| h.hostname.as_str());
                         self.col.reports[report].hostname = h.to_string();
                         file.hostname = Some(Arc::from(h));
+                        file.first_block_crc = raw.frame.payload_crc;
+                        file.check_resume(&mut self.col.reports[report].resumed);
                     }
                     let span = *self
                         .span
                         .get_or_insert_with(|| self.window.span(raw.frame.ts_min));
+                    if let Some(r) = &file.resume
+                        && raw.index <= r.block
+                    {
+                        let resumed = self.col.reports[report]
+                            .resumed
+                            .get_or_insert_with(Resumed::default);
+                        resumed.events += raw.frame.events as u64;
+                        if raw.index == r.block && raw.offset != r.offset {
+                            resumed.note = Some(format!(
+                                "its block {} is at byte {}, not at {} as the state says: the \
+                                 file was changed, its blocks after it are judged",
+                                raw.index, raw.offset, r.offset
+                            ));
+                        }
+                        // Its losses were reported by the earlier follow: those of this one
+                        // are the ones after it (as of a window's).
+                        if !file.judged_any {
+                            file.before = Some(raw);
+                        }
+                        continue;
+                    }
                     let rep = &mut self.col.reports[report];
                     if raw.frame.ts_min > span.last {
                         // Past the window's end: nothing later is in it.
@@ -203,6 +311,10 @@ impl Session<'_, '_> {
                     self.note_losses_before(file);
                     file.judged_any = true;
                     self.col.bytes_read += raw.payload.len() as u64;
+                    if self.follow.state.is_some() {
+                        let state = file.state_after(&raw);
+                        self.col.mark(self.seq, state);
+                    }
                     let job = Job {
                         input: report,
                         raw,
@@ -237,6 +349,51 @@ struct FollowedFile {
     before: Option<RawBlock>,
     /// Whether a block of it was judged.
     judged_any: bool,
+    /// The absolute path a follow state names it by.
+    full_path: PathBuf,
+    /// Where an earlier follow of it stopped.
+    resume: Option<FollowState>,
+    /// The checksum of its first block (with the header, which recording it is).
+    first_block_crc: u32,
+}
+
+impl FollowedFile {
+    /// Once the header is read: a state of an older recording at the same path is not
+    /// taken up (the trace is judged from its start, and the report says why).
+    fn check_resume(&mut self, resumed: &mut Option<Resumed>) {
+        let (Some(r), Some(h)) = (&self.resume, self.follower.header()) else {
+            return;
+        };
+        if !r.is_of(&h.hostname, h.start_ns, self.first_block_crc) {
+            *resumed = Some(Resumed {
+                events: 0,
+                note: Some(format!(
+                    "not the recording the state names (that was of {}, started at {} ns): \
+                     judged from its start",
+                    r.hostname, r.start_ns
+                )),
+            });
+            self.resume = None;
+        } else {
+            *resumed = Some(Resumed::default());
+        }
+    }
+
+    /// The state to save once `raw`'s alerts are written.
+    fn state_after(&self, raw: &RawBlock) -> FollowState {
+        let (hostname, start_ns) = self
+            .follower
+            .header()
+            .map_or((String::new(), 0), |h| (h.hostname.clone(), h.start_ns));
+        let last_event = raw.frame.first_event_num + (raw.frame.events as u64).saturating_sub(1);
+        FollowState::new(
+            self.full_path.clone(),
+            (hostname, start_ns, self.first_block_crc),
+            raw.index,
+            raw.offset,
+            last_event,
+        )
+    }
 }
 
 /// The first `.rts` file of `dir` (not its subdirectories) after `after` in name order.

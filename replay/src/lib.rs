@@ -48,6 +48,7 @@ pub mod export;
 pub mod falco_config;
 pub mod fields;
 pub mod follow;
+pub mod follow_state;
 pub mod harness;
 pub mod hit_rows;
 pub mod hits;
@@ -74,6 +75,6 @@ pub use memory::keep_freed_memory;
 pub use parquet_file::{EncodedRowGroup, ParquetFile, ParquetStats, RowGroupEncoder};
 pub use pipeline::{PIECE_BYTES, Progress, ReplayOptions, replay};
 pub use summary::{
-    EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, FollowEnd, RuleHits, Summary, TraceReport,
+    EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, FollowEnd, Resumed, RuleHits, Summary, TraceReport,
 };
 pub use window::{TimeBound, TimeWindow};

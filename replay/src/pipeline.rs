@@ -20,6 +20,7 @@ use rtsec_rules::{Engine, Scratch};
 use crate::error::ReplayError;
 use crate::fields::AlertFields;
 use crate::follow::{Follow, follow_input};
+use crate::follow_state::{FollowState, StateFile};
 use crate::hit_rows::RuleCatalog;
 use crate::hits::HIT_EVENT_FIELDS;
 use crate::inputs::Input;
@@ -176,6 +177,7 @@ pub(crate) fn run_blocks(
         )));
     }
     let mut col = Collector::new(engine, inputs, on_block, on_progress, total_bytes);
+    col.state_file = opts.follow.as_ref().and_then(|f| f.state.clone());
     if threads == 1 {
         let mut scratch = Scratch::new();
         drive(
@@ -383,6 +385,10 @@ pub(crate) struct Collector<'a> {
     decode_ns: u64,
     eval_ns: u64,
     pub(crate) error: Option<ReplayError>,
+    /// Where a follow's state is saved (see [`crate::follow_state`]).
+    state_file: Option<StateFile>,
+    /// The state to save once the block of each sequence number is written.
+    marks: BTreeMap<u64, FollowState>,
 }
 
 impl<'a> Collector<'a> {
@@ -426,7 +432,14 @@ impl<'a> Collector<'a> {
             decode_ns: 0,
             eval_ns: 0,
             error: None,
+            state_file: None,
+            marks: BTreeMap::new(),
         }
+    }
+
+    /// `state` is saved once the block submitted as `seq` is written.
+    pub(crate) fn mark(&mut self, seq: u64, state: FollowState) {
+        self.marks.insert(seq, state);
     }
 
     /// A report for one more trace (a followed directory's next file); its index.
@@ -469,9 +482,11 @@ impl<'a> Collector<'a> {
                 break;
             };
             self.waiting_bytes -= r.held_bytes();
+            let seq = self.next;
             self.next += 1;
             self.in_flight -= 1;
             self.emit(r);
+            self.save_state(seq);
         }
     }
 
@@ -526,6 +541,19 @@ impl<'a> Collector<'a> {
             self.error = Some(e);
         }
         (self.on_progress)(&self.progress);
+    }
+
+    /// Saves the state marked for block `seq`, now that it is written.
+    fn save_state(&mut self, seq: u64) {
+        let Some(state) = self.marks.remove(&seq) else {
+            return;
+        };
+        if self.error.is_none()
+            && let Some(file) = &self.state_file
+            && let Err(e) = file.save(&state)
+        {
+            self.error = Some(e);
+        }
     }
 
     fn finish(

@@ -45,6 +45,17 @@ pub struct TraceReport {
     pub blocks_unread: u64,
     /// How following the trace ended, if it was followed (`--follow`).
     pub followed: Option<FollowEnd>,
+    /// A follow that took up where an earlier one stopped (`--follow --state`).
+    pub resumed: Option<Resumed>,
+}
+
+/// How a follow took up where an earlier one stopped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resumed {
+    /// Events the earlier follow judged, passed over.
+    pub events: u64,
+    /// Why it could not take up exactly where the state says, or what it could not judge.
+    pub note: Option<String>,
 }
 
 /// How following a trace ended.
@@ -113,8 +124,9 @@ impl TraceReport {
         for d in &self.damaged_blocks {
             r.push(format!("damaged block skipped: {d}"));
         }
+        let resumed = self.resumed.as_ref().map_or(0, |r| r.events);
         if let Some(f) = self.footer_events
-            && f > self.events + self.outside_window
+            && f > self.events + self.outside_window + resumed
             && self.damaged_blocks.is_empty()
             && self.notices.is_empty()
         {
@@ -272,7 +284,7 @@ impl Summary {
                 }
                 Some(FollowEnd::Stopped) => format!(
                     "until stopped, after {} events; {}",
-                    group(t.events + t.outside_window),
+                    group(t.events + t.outside_window + t.resumed.as_ref().map_or(0, |r| r.events)),
                     if t.finished {
                         "it is finished"
                     } else {
@@ -282,6 +294,23 @@ impl Summary {
                 ),
             };
             let _ = writeln!(s, "Followed {p} {how}");
+        }
+        for t in &self.traces {
+            let p = t.path.display();
+            match &t.resumed {
+                None => {}
+                Some(Resumed { note: Some(n), .. }) => {
+                    let _ = writeln!(s, "Resumed {p}: {n}");
+                }
+                Some(Resumed { events, note: None }) => {
+                    let _ = writeln!(
+                        s,
+                        "Resumed {p} where an earlier follow stopped: {} events it judged \
+                         passed over",
+                        group(*events)
+                    );
+                }
+            }
         }
         s
     }

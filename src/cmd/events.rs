@@ -94,7 +94,7 @@ fn follow(args: &Args, filter: Option<&Filter>) -> Result<ExitCode> {
             args.trace.display()
         );
     }
-    let Some(started) = crate::cmd::replay::follow::start(std::slice::from_ref(&args.trace))?
+    let Some(started) = crate::cmd::replay::follow::start(std::slice::from_ref(&args.trace), None)?
     else {
         return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED));
     };

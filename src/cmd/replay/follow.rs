@@ -1,13 +1,14 @@
 //! `rtsec replay --follow`: the checks before following, Ctrl-C, waiting for the trace to be
 //! created, and losses reported as they happen.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
 use rtsec_format::TraceFollower;
 use rtsec_replay::follow::next_file;
+use rtsec_replay::follow_state::StateFile;
 use rtsec_replay::summary::group;
 use rtsec_replay::{BlockResult, Follow, Input};
 
@@ -27,10 +28,11 @@ pub struct Started {
     pub first: PathBuf,
 }
 
-/// Checks that `traces` is one trace or directory that can be followed, installs the Ctrl-C
-/// handler, and waits until the (first) trace has its header (the rules read DNS answers
-/// recorded there). `None` if stopped first.
-pub fn start(traces: &[PathBuf]) -> Result<Option<Started>> {
+/// Checks that `traces` is one trace or directory that can be followed (and that `state`, if
+/// given, is a state of following it), installs the Ctrl-C handler, and waits until the
+/// (first) trace has its header (the rules read DNS answers recorded there). `None` if
+/// stopped first.
+pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>> {
     let [path] = traces else {
         bail!(
             "--follow takes one trace or directory, not {}: follow each in its own \
@@ -57,7 +59,10 @@ pub fn start(traces: &[PathBuf]) -> Result<Option<Started>> {
             libc::sigaction(sig, &sa, std::ptr::null_mut());
         }
     }
-    let follow = Follow::new(&STOP);
+    let mut follow = Follow::new(&STOP);
+    if let Some(state) = state {
+        follow = follow.with_state(StateFile::new(state), path)?;
+    }
     let dir = path.is_dir();
     let mut told = false;
     let mut f: Option<TraceFollower> = None;

@@ -77,6 +77,11 @@ pub struct Args {
     /// --rotate-every writes them. --parquet is readable once the follow ends.
     #[arg(long, short = 'f')]
     pub follow: bool,
+    /// With --follow: keep where the follow got to in this file, updated after each block's
+    /// alerts are written, and take up from there when started again (after a restart,
+    /// an upgrade, a crash): what was written meanwhile is judged, nothing twice.
+    #[arg(long, value_name = "FILE", requires = "follow")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -89,7 +94,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let config = rule_selection::config(args.falco_config.as_deref())?;
     let started = match args.follow {
-        true => match follow::start(&args.traces)? {
+        true => match follow::start(&args.traces, args.state.as_deref())? {
             Some(f) => Some(f),
             // Stopped before the trace had a header.
             None => return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED)),
