@@ -170,6 +170,7 @@ impl Session<'_, '_> {
         loop {
             let Some(next) = first.take().or_else(|| next_file(dir, last.as_deref())) else {
                 (self.idle)(self.col);
+                self.col.idle_progress();
                 if self.follow.stopped() {
                     // Waiting for a next file: the files before ended as they say.
                     if last.is_none() {
@@ -243,6 +244,7 @@ impl Session<'_, '_> {
             match step {
                 Followed::Waiting => {
                     (self.idle)(self.col);
+                    self.col.idle_progress();
                     if self.follow.stopped() {
                         return FollowEnd::Stopped;
                     }

@@ -50,6 +50,8 @@ pub struct BlockResult {
     pub input: usize,
     /// Position of the block in its trace.
     pub block: u32,
+    /// When the block's first event happened (ns since the epoch; 0 for a part).
+    pub ts_min: u64,
     /// Events judged.
     pub events: u64,
     /// Events passed over as outside the run's time window.
@@ -106,6 +108,15 @@ impl BlockResult {
         r.piece = true;
         r.lines = lines;
         r
+    }
+
+    /// Whether the block has Parquet rows to write.
+    pub fn has_rows(&self) -> bool {
+        self.rows_error.is_some()
+            || !self.batches.is_empty()
+            || self.hit_rows.iter().any(|r| !r.is_empty())
+            || !self.hit_pages.is_empty()
+            || !self.encoded.is_empty()
     }
 
     pub fn hit_count(&self) -> u64 {
@@ -241,7 +252,8 @@ impl Judge<'_> {
         piece: &mut dyn FnMut(BlockResult),
     ) -> BlockResult {
         let t0 = thread_cpu_ns();
-        let out = BlockResult::new(job.input, job.raw.index);
+        let mut out = BlockResult::new(job.input, job.raw.index);
+        out.ts_min = job.raw.frame.ts_min;
         // Each worker decodes into the same block again and again: no fresh megabytes per block.
         thread_local! {
             static BLOCK: std::cell::RefCell<Block> = std::cell::RefCell::new(Block::default());

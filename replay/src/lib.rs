@@ -58,6 +58,7 @@ mod judge;
 pub mod memory;
 pub mod parquet_file;
 mod parquet_pages;
+pub mod parquet_series;
 mod pipeline;
 pub mod rules;
 pub mod summary;

@@ -86,6 +86,8 @@ pub struct Progress {
     /// inputs (for a progress bar).
     pub bytes: u64,
     pub total_bytes: u64,
+    /// Reported while a followed trace has nothing new (nothing changed since the last).
+    pub idle: bool,
 }
 
 /// Judges `inputs` with `engine`. `on_block` receives every block's result in input order,
@@ -435,6 +437,14 @@ impl<'a> Collector<'a> {
             state_file: None,
             marks: BTreeMap::new(),
         }
+    }
+
+    /// Reports the progress again while a followed trace has nothing new, so that outputs
+    /// that change with time (a series of Parquet files) can.
+    pub(crate) fn idle_progress(&mut self) {
+        self.progress.idle = true;
+        (self.on_progress)(&self.progress);
+        self.progress.idle = false;
     }
 
     /// `state` is saved once the block submitted as `seq` is written.

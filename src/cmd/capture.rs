@@ -378,7 +378,7 @@ fn parse_block_interval(s: &str) -> Result<Duration, String> {
 }
 
 /// `30s`, `5m`, `1h`, `500ms`, or plain seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = s.split_at(
         s.find(|c: char| !c.is_ascii_digit() && c != '.')

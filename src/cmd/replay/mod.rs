@@ -1,21 +1,22 @@
 //! `rtsec replay [--rules F]... TRACE|DIR...`: Falco verdicts over recorded traces, in parallel.
 
+use std::cell::RefCell;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use rtsec_replay::summary::{group, human_rate};
-use rtsec_replay::{
-    LineFormat, ParquetFile, Produce, ReplayError, ReplayOptions, hits_schema, inputs,
-};
+use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
 
+use self::parquet_out::ParquetOut;
 use crate::captures::CaptureImports;
 use crate::progress::BlocksBar;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 
 pub(crate) mod follow;
+mod parquet_out;
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
@@ -49,6 +50,12 @@ pub struct Args {
     /// Also write every hit as a row of this Parquet file (zstd).
     #[arg(long, value_name = "FILE")]
     pub parquet: Option<PathBuf>,
+    /// With --follow: write the hits as a series of Parquet files, one per DURATION of the
+    /// trace's time (`STEM-20261130T104400.123Z.parquet` beside --parquet's name, the time of
+    /// its first block with hits), each readable as soon as its interval is over.
+    #[arg(long, value_name = "DURATION", value_parser = crate::cmd::capture::parse_duration,
+          requires_all = ["follow", "parquet"])]
+    pub parquet_every: Option<std::time::Duration>,
     /// Replace the Parquet file if it exists.
     #[arg(long)]
     pub force: bool,
@@ -74,7 +81,8 @@ pub struct Args {
     /// Follow one trace while it is written (it need not exist yet): judge what is there,
     /// then each new block, until its writer finishes it (or dies: it holds a lock on the
     /// file) or Ctrl-C. A directory: its traces one after the other, as a capture with
-    /// --rotate-every writes them. --parquet is readable once the follow ends.
+    /// --rotate-every writes them. --parquet is readable once the follow ends, unless
+    /// --parquet-every writes a series of files.
     #[arg(long, short = 'f')]
     pub follow: bool,
     /// With --follow: keep where the follow got to in this file, updated after each block's
@@ -120,20 +128,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let follow = started.map(|s| s.follow);
-    let mut parquet = match &args.parquet {
-        Some(p) => {
-            if p.exists() && !args.force {
-                anyhow::bail!("{} exists; pass --force to replace it", p.display());
-            }
-            Some(ParquetFile::create(
-                p,
-                hits_schema(),
-                "hits",
-                rtsec_replay::hits::HITS_SCHEMA_VERSION,
-            )?)
-        }
+    let parquet = match &args.parquet {
+        Some(p) => Some(ParquetOut::create(p, args.parquet_every, args.force)?),
         None => None,
     };
+    // Written by each block, and finished by the idle follower when its interval is over; a
+    // failure then stops the run at its next block, or at its end.
+    let parquet = RefCell::new(parquet);
+    let idle_error: RefCell<Option<ReplayError>> = RefCell::new(None);
     let opts = ReplayOptions {
         threads: super::worker_threads(args.jobs),
         max_in_flight: 0,
@@ -146,7 +148,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 None if config.json_output == Some(true) => LineFormat::Json,
                 None => LineFormat::Text,
             }),
-            parquet: parquet.is_some(),
+            parquet: args.parquet.is_some(),
             collect: false,
         },
         window: args.window.window()?,
@@ -166,12 +168,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         &inputs,
         &opts,
         &mut |mut r| {
+            if let Some(e) = idle_error.borrow_mut().take() {
+                return Err(e);
+            }
             if !r.lines.is_empty() {
                 out.write_all(&r.lines)
                     .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
             }
-            if let Some(p) = parquet.as_mut() {
-                r.write_rows(p)?;
+            if let Some(p) = parquet.borrow_mut().as_mut() {
+                p.write(&mut r)?;
             }
             if follow.is_some() && !r.piece {
                 out.flush()
@@ -181,6 +186,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(())
         },
         &mut |p| {
+            if p.idle
+                && let Some(out) = parquet.borrow_mut().as_mut()
+                && let Err(e) = out.tick()
+            {
+                idle_error.borrow_mut().get_or_insert(e);
+            }
             bar.update(p, |p, secs| {
                 format!(
                     "{} blocks, {} events ({}/s), {} hits",
@@ -195,6 +206,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     bar.finish();
     let flushed = out.flush();
     drop(out);
+    let parquet = parquet.into_inner();
+    let result = match idle_error.into_inner() {
+        Some(e) => Err(e),
+        None => result,
+    };
     let summary = match result {
         Ok(s) => s,
         Err(ReplayError::Output(m)) if m.contains("Broken pipe") => {
@@ -216,16 +232,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Err(e).context("stdout");
     }
     let mut text = summary.render(args.stats);
-    if let Some(p) = parquet {
-        let path = p.path().to_path_buf();
-        let stats = p.finish()?;
-        text.push_str(&format!(
-            "Parquet: {} hits in {} row groups → {} ({} bytes)\n",
-            group(stats.rows),
-            stats.row_groups,
-            path.display(),
-            group(stats.bytes)
-        ));
+    if let (Some(p), Some(base)) = (parquet, &args.parquet) {
+        text.push_str(&p.finish(base)?);
     }
     eprint!("{text}");
     Ok(ExitCode::from(summary.exit_code()))

@@ -1,0 +1,193 @@
+//! `rtsec replay --follow --parquet hits.parquet --parquet-every DURATION`: a follower writes
+//! its hits as a series of Parquet files, each readable once its interval is over, while the
+//! follow runs. Together they hold exactly the rows of a replay's single file, in order; a
+//! file left unfinished by a killed follower is named by the next.
+
+mod replay_support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use arrow_array::{Array, StringArray, TimestampNanosecondArray};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use replay_support::follower::*;
+use replay_support::*;
+use rtsec_format::Losses;
+
+/// The `output` and `time` columns of a hits file, row by row.
+fn rows(path: &Path) -> Vec<(String, i64)> {
+    let file = std::fs::File::open(path).unwrap();
+    let mut out = Vec::new();
+    for b in ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+    {
+        let b = b.unwrap();
+        let output = b.column_by_name("output").unwrap();
+        let output = output.as_any().downcast_ref::<StringArray>().unwrap();
+        let time = b.column_by_name("time").unwrap();
+        let time = time
+            .as_any()
+            .downcast_ref::<TimestampNanosecondArray>()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            out.push((output.value(i).to_string(), time.value(i)));
+        }
+    }
+    out
+}
+
+/// The finished files of the series `hits-*.parquet` in `dir`, in name order, and the
+/// unfinished ones.
+fn series(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut done = Vec::new();
+    let mut partial = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let n = p.file_name().unwrap().to_string_lossy().to_string();
+        if n.starts_with("hits-") && n.ends_with(".parquet") {
+            done.push(p);
+        } else if n.starts_with("hits-") && n.ends_with(".parquet.partial") {
+            partial.push(p);
+        }
+    }
+    done.sort();
+    partial.sort();
+    (done, partial)
+}
+
+#[test]
+fn hits_come_in_files_readable_while_following_and_together_are_one_replays() {
+    let dir = tempdir();
+    let whole = dir.path().join("whole.rts");
+    synthetic_trace(&whole, 20_000, 51, Losses::default());
+    let l = layout(&whole);
+    let rules = every_open();
+    let rules = rules.to_str().unwrap();
+    let one = dir.path().join("one.parquet");
+    let o = rtsec(&[
+        "replay",
+        "-q",
+        "-r",
+        rules,
+        "--parquet",
+        one.to_str().unwrap(),
+        whole.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let want = rows(&one);
+
+    // The trace's time is long past: the file of the first blocks is over as soon as the
+    // follower has nothing new, and can be read while it still runs.
+    let grow = dir.path().join("grow.rts");
+    let mut w = Writing::start(&grow);
+    w.append(&l.bytes[..l.blocks[2] as usize]);
+    let first = stdout(&rtsec(&["replay", "-r", rules, grow.to_str().unwrap()]))
+        .lines()
+        .count();
+    let base = dir.path().join("hits.parquet");
+    let mut f = follow(&[
+        "-r",
+        rules,
+        "--parquet",
+        base.to_str().unwrap(),
+        "--parquet-every",
+        "20ms",
+        grow.to_str().unwrap(),
+    ]);
+    f.wait_lines(first);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let early = loop {
+        let (done, _) = series(dir.path());
+        if !done.is_empty() {
+            break done;
+        }
+        assert!(Instant::now() < deadline, "no finished file after 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(f.child.try_wait().unwrap().is_none(), "still following");
+    let early_rows: usize = early.iter().map(|p| rows(p).len()).sum();
+    assert_eq!(early_rows, first, "the first blocks' hits, readable now");
+
+    w.append(&l.bytes[l.blocks[2] as usize..]);
+    drop(w);
+    let (code, _, err) = f.wait();
+    assert_eq!(code, 0, "{err}");
+    let (done, partial) = series(dir.path());
+    assert!(partial.is_empty(), "{partial:?}");
+    assert!(done.len() > 2, "{} files", done.len());
+    assert!(
+        err.contains(&format!("in {} files", done.len())) && err.contains("hits-*.parquet"),
+        "{err}"
+    );
+    let mut got = Vec::new();
+    for p in &done {
+        let r = rows(p);
+        assert!(!r.is_empty(), "{} has no hits", p.display());
+        got.extend(r);
+    }
+    assert_eq!(got.len(), want.len());
+    assert!(got == want, "the rows of one replay, in order");
+}
+
+#[test]
+fn a_file_left_by_a_killed_follower_is_named_by_the_next() {
+    let dir = tempdir();
+    let trace = dir.path().join("t.rts");
+    synthetic_trace(&trace, 6_000, 52, Losses::default());
+    let rules = every_open();
+    let rules = rules.to_str().unwrap();
+    let base = dir.path().join("hits.parquet");
+    // A trace still being written (no footer yet): the follower waits, its file unfinished
+    // (an interval far longer than the time since the trace).
+    let l = layout(&trace);
+    let grow = dir.path().join("grow.rts");
+    let w = {
+        let mut w = Writing::start(&grow);
+        w.append(&l.bytes[..l.footer as usize]);
+        w
+    };
+    let args = [
+        "-r",
+        rules,
+        "--parquet",
+        base.to_str().unwrap(),
+        "--parquet-every",
+        "100000h",
+        grow.to_str().unwrap(),
+    ];
+    let n = stdout(&rtsec(&["replay", "-r", rules, grow.to_str().unwrap()]))
+        .lines()
+        .count();
+    let mut f = follow(&args);
+    f.wait_lines(n);
+    std::thread::sleep(Duration::from_millis(200));
+    f.signal(libc::SIGKILL);
+    let _ = f.child.wait();
+    let (done, partial) = series(dir.path());
+    assert!(
+        done.is_empty() && partial.len() == 1,
+        "{done:?} {partial:?}"
+    );
+
+    drop(w);
+    std::fs::copy(&trace, &grow).unwrap();
+    let f = follow(&args);
+    let (code, _, err) = f.wait();
+    assert_eq!(code, 0, "{err}");
+    let name = partial[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "{name} was left unfinished by a follower that was killed"
+        )),
+        "{err}"
+    );
+    let (done, partial) = series(dir.path());
+    assert_eq!((done.len(), partial.len()), (1, 0));
+    assert_eq!(rows(&done[0]).len(), n);
+}
