@@ -253,6 +253,21 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
         a.to_str().unwrap(),
     ]);
     assert_eq!(code_of(&o), 2, "--state without --follow: {}", stderr(&o));
+    let o = rtsec(&[
+        "replay",
+        "-f",
+        "--state",
+        state.to_str().unwrap(),
+        "--parquet",
+        "x.parquet",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(code_of(&o), 1);
+    assert!(
+        stderr(&o).contains("--state with --parquet needs --parquet-every"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 fn code_of(o: &std::process::Output) -> i32 {

@@ -100,6 +100,12 @@ pub enum Format {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
+    if args.state.is_some() && args.parquet.is_some() && args.parquet_every.is_none() {
+        anyhow::bail!(
+            "--state with --parquet needs --parquet-every: a restarted follower then adds \
+             files beside those of the runs before, instead of replacing their one file"
+        );
+    }
     let config = rule_selection::config(args.falco_config.as_deref())?;
     let started = match args.follow {
         true => match follow::start(&args.traces, args.state.as_deref())? {
