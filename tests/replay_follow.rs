@@ -503,3 +503,74 @@ fn a_writer_gone_without_finishing_ends_the_follow() {
     );
     assert_eq!(replay_support::code(&want), 3);
 }
+
+/// A follower judges as the Falco of a falco.yaml would, as a replay does: the same rules
+/// selected and the same alert shape.
+#[test]
+fn a_follower_takes_a_falco_yaml_as_a_replay_does() {
+    let dir = tempdir();
+    let cfg = dir.path().join("falco.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "rules_files:\n  - {}\njson_output: true\ntime_format_iso_8601: true\n\
+             rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: \"Search Private*\"\n",
+            falco_rules().display()
+        ),
+    )
+    .unwrap();
+    let trace = scenario("credentials");
+    let want = rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&want), 0, "{}", stderr(&want));
+    assert!(stdout(&want).contains("\"rule\":\"Search Private Keys or Passwords\""));
+    let f = follow(&["-c", cfg.to_str().unwrap(), trace.to_str().unwrap()]);
+    let (code, out, err) = f.wait();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        stdout(&want),
+        "the JSON alerts of the enabled rule only"
+    );
+}
+
+/// The first Ctrl-C asks the follower to finish what it judged; a second ends it at once,
+/// even while it is stuck writing to an output nobody reads.
+#[test]
+fn a_second_ctrl_c_ends_a_follower_at_once() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempdir();
+    let trace = dir.path().join("t.rts");
+    synthetic_trace(&trace, 20_000, 14, Losses::default());
+    let rules = every_open();
+    // stdout is a pipe that is never read: the follower blocks once it is full.
+    let mut child = Command::new(RTSEC)
+        .args(["replay", "--follow", "-r", rules.to_str().unwrap()])
+        .arg(&trace)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let sig = |c: &std::process::Child| unsafe { libc::kill(c.id() as i32, libc::SIGINT) };
+    sig(&child);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "blocked on its full stdout, the first Ctrl-C cannot end it"
+    );
+    sig(&child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "a second Ctrl-C did not end it");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+}
