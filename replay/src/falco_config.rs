@@ -1,9 +1,10 @@
 //! The settings of a Falco configuration file (`falco.yaml`) that decide verdicts and alerts,
 //! so that a replay judges as that Falco deployment would: its rules files, minimum priority,
 //! `rule_matching`, `rules:` enable/disable commands, `json_output` and the shape of the
-//! alerts (`time_format_iso_8601`, `json_include_*_property`). Settings of the live
-//! daemon (outputs, drivers, webserver, …) do not apply to a replay and are left alone; those
-//! that would change the alerts but are not applied are listed, never dropped silently.
+//! alerts (`time_format_iso_8601`, `json_include_*_property`), and where it sends them
+//! (`*_output`, used with `--falco-outputs`: [`crate::outputs`]). Settings of the live daemon
+//! (drivers, webserver, …) do not apply to a replay and are left alone; those that would
+//! change the alerts but are not applied are listed, never dropped silently.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,8 @@ pub struct FalcoConfig {
     pub commands: Vec<RuleCommand>,
     /// `time_format_iso_8601` and the `json_include_*_property` keys.
     pub format: AlertFormat,
+    /// Where the Falco of this file sends alerts (sent there with `--falco-outputs`).
+    pub outputs: crate::outputs::OutputsConfig,
     /// Settings that would change the alerts and that this replay does not apply, each with
     /// what it does instead; and `rules_files` entries left out.
     pub notes: Vec<String>,
@@ -128,6 +131,7 @@ impl FalcoConfig {
                 *setting = flag(v).ok_or_else(|| bad(key, "expected true or false".into()))?;
             }
         }
+        c.outputs = crate::outputs::OutputsConfig::from_yaml(&root, bad)?;
         c.note_unapplied(&root);
         Ok(c)
     }
@@ -163,7 +167,7 @@ fn strings(v: &Value) -> Option<Vec<String>> {
 }
 
 /// A YAML boolean (also written as a string, as yaml-cpp reads `"true"`).
-fn flag(v: &Value) -> Option<bool> {
+pub(crate) fn flag(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
         Value::String(s) => match s.to_ascii_lowercase().as_str() {

@@ -56,6 +56,7 @@ pub mod hits_encoder;
 pub mod inputs;
 mod judge;
 pub mod memory;
+pub mod outputs;
 pub mod parquet_file;
 mod parquet_pages;
 pub mod parquet_series;

@@ -14,6 +14,7 @@ use crate::captures::CaptureImports;
 use crate::progress::BlocksBar;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
+use rtsec_replay::outputs::Outputs;
 
 pub(crate) mod follow;
 mod parquet_out;
@@ -65,6 +66,12 @@ pub struct Args {
     /// file; settings that would change alerts but are not applied are named on stderr.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
+    /// Also send every alert to the outputs the --falco-config enables, as that Falco would:
+    /// `file_output`, `program_output` and `http_output` (plain HTTP), in the format of the
+    /// alerts; `stdout_output.enabled: false` prints none. A slow output slows the replay
+    /// (alerts are never dropped); alerts an output could not take are counted (exit 1).
+    #[arg(long, requires = "falco_config")]
+    pub falco_outputs: bool,
     #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
@@ -142,18 +149,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // failure then stops the run at its next block, or at its end.
     let parquet = RefCell::new(parquet);
     let idle_error: RefCell<Option<ReplayError>> = RefCell::new(None);
+    let format = match args.format {
+        Some(Format::Text) => LineFormat::Text,
+        Some(Format::Json) => LineFormat::Json,
+        None if config.json_output == Some(true) => LineFormat::Json,
+        None => LineFormat::Text,
+    };
+    let mut outputs = match args.falco_outputs {
+        true => {
+            for n in &config.outputs.not_sent {
+                eprintln!("rtsec: note: {}: {n}", config.path.display());
+            }
+            Some(Outputs::open(&config.outputs, format == LineFormat::Json)?)
+        }
+        false => None,
+    };
+    let print = !args.quiet && (outputs.is_none() || config.outputs.stdout);
     let opts = ReplayOptions {
         threads: super::worker_threads(args.jobs),
         max_in_flight: 0,
         max_waiting_bytes: 0,
         piece_bytes: 0,
         produce: Produce {
-            lines: (!args.quiet).then_some(match args.format {
-                Some(Format::Text) => LineFormat::Text,
-                Some(Format::Json) => LineFormat::Json,
-                None if config.json_output == Some(true) => LineFormat::Json,
-                None => LineFormat::Text,
-            }),
+            lines: (print || outputs.is_some()).then_some(format),
             parquet: args.parquet.is_some(),
             collect: false,
         },
@@ -177,9 +195,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             if let Some(e) = idle_error.borrow_mut().take() {
                 return Err(e);
             }
-            if !r.lines.is_empty() {
+            if print && !r.lines.is_empty() {
                 out.write_all(&r.lines)
                     .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
+            }
+            if let Some(o) = outputs.as_mut() {
+                o.send(&r.lines);
             }
             if let Some(p) = parquet.borrow_mut().as_mut() {
                 p.write(&mut r)?;
@@ -213,6 +234,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let flushed = out.flush();
     drop(out);
     let parquet = parquet.into_inner();
+    let output_reports = outputs.map(Outputs::finish).unwrap_or_default();
     let result = match idle_error.into_inner() {
         Some(e) => Err(e),
         None => result,
@@ -241,6 +263,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let (Some(p), Some(base)) = (parquet, &args.parquet) {
         text.push_str(&p.finish(base)?);
     }
+    text.push_str(&rtsec_replay::outputs::render(&output_reports));
     eprint!("{text}");
+    if output_reports.iter().any(|r| r.failed > 0) {
+        return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED));
+    }
     Ok(ExitCode::from(summary.exit_code()))
 }

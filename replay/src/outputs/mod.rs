@@ -1,0 +1,138 @@
+//! Falco's alert outputs, as a falco.yaml configures them (`rtsec replay -c falco.yaml
+//! --falco-outputs`): each alert line also goes to `file_output`, `program_output` and
+//! `http_output`, in the format of the alerts printed (Falco's text or JSON).
+//!
+//! Outputs are fed in order, from the thread that writes the alerts: a slow output slows the
+//! replay down rather than dropping alerts (Falco drops them once its queue is full). An
+//! alert an output could not take is counted, the first failure is printed at once, and the
+//! summary reports every output's counts.
+
+mod config;
+mod file;
+mod http;
+mod program;
+
+use std::fmt::Write as _;
+
+pub use config::{FileConfig, HttpConfig, OutputsConfig, ProgramConfig};
+
+use crate::error::ReplayError;
+use crate::summary::group;
+
+/// What one output was given and could not take.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutputReport {
+    /// `file_output /var/log/falco.txt`, `http_output http://…`, ….
+    pub name: String,
+    pub sent: u64,
+    pub failed: u64,
+    pub first_error: Option<String>,
+}
+
+/// A place alerts go.
+trait Sink {
+    /// Takes `lines` (alerts, each ending in `\n`): how many it took, and the error that
+    /// stopped the others, if any.
+    fn send(&mut self, lines: &[u8]) -> (u64, Option<String>);
+    /// Flushes and closes: an error if what was taken could not be delivered.
+    fn close(&mut self) -> Result<(), String>;
+}
+
+/// The outputs of a falco.yaml beside stdout.
+pub struct Outputs {
+    sinks: Vec<(Box<dyn Sink>, OutputReport)>,
+}
+
+impl Outputs {
+    /// Opens the outputs `config` enables; `json` is whether alerts are Falco's JSON (the
+    /// HTTP content type).
+    pub fn open(config: &OutputsConfig, json: bool) -> Result<Outputs, ReplayError> {
+        let mut sinks: Vec<(Box<dyn Sink>, OutputReport)> = Vec::new();
+        let report = |name: String| OutputReport {
+            name,
+            ..Default::default()
+        };
+        if let Some(f) = &config.file {
+            let sink = file::FileSink::open(f)?;
+            sinks.push((
+                Box::new(sink),
+                report(format!("file_output {}", f.filename.display())),
+            ));
+        }
+        if let Some(p) = &config.program {
+            sinks.push((
+                Box::new(program::ProgramSink::new(p)),
+                report(format!("program_output `{}`", p.program)),
+            ));
+        }
+        if let Some(h) = &config.http {
+            let sink = http::HttpSink::new(h, json)?;
+            sinks.push((Box::new(sink), report(format!("http_output {}", h.url))));
+        }
+        Ok(Outputs { sinks })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sinks.is_empty()
+    }
+
+    /// Sends `lines` (alerts, each ending in `\n`) to every output.
+    pub fn send(&mut self, lines: &[u8]) {
+        if lines.is_empty() {
+            return;
+        }
+        let alerts = lines.iter().filter(|&&b| b == b'\n').count() as u64;
+        for (sink, report) in &mut self.sinks {
+            let (taken, error) = sink.send(lines);
+            report.sent += taken;
+            report.failed += alerts - taken;
+            if let Some(e) = error
+                && report.first_error.is_none()
+            {
+                eprintln!(
+                    "rtsec: {}: {e} (alerts it cannot take are counted in the summary)",
+                    report.name
+                );
+                report.first_error = Some(e);
+            }
+        }
+    }
+
+    /// Closes every output: what each took and could not.
+    pub fn finish(mut self) -> Vec<OutputReport> {
+        for (sink, report) in &mut self.sinks {
+            if let Err(e) = sink.close() {
+                report.first_error.get_or_insert(e);
+                if report.failed == 0 {
+                    report.failed = 1;
+                }
+            }
+        }
+        self.sinks.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+/// The summary's lines about the outputs.
+pub fn render(reports: &[OutputReport]) -> String {
+    let mut s = String::new();
+    for r in reports {
+        let _ = write!(s, "Output {}: {} alerts", r.name, group(r.sent));
+        if r.failed > 0 {
+            let _ = write!(
+                s,
+                ", FAILED {} ({})",
+                group(r.failed),
+                r.first_error.as_deref().unwrap_or("")
+            );
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Splits `lines` into alerts without their `\n`.
+fn alerts(lines: &[u8]) -> impl Iterator<Item = &[u8]> {
+    lines
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\n").unwrap_or(l))
+}

@@ -1,0 +1,100 @@
+//! `program_output`: each alert written to the standard input of a shell command, as Falco
+//! runs it (`sh -c PROGRAM`): one process per alert, or with `keep_alive` one for all.
+
+use std::io::Write;
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use super::{ProgramConfig, Sink, alerts};
+
+pub(super) struct ProgramSink {
+    program: String,
+    keep_alive: bool,
+    /// The process of `keep_alive`, and its input.
+    running: Option<(Child, ChildStdin)>,
+}
+
+impl ProgramSink {
+    pub fn new(config: &ProgramConfig) -> ProgramSink {
+        ProgramSink {
+            program: config.program.clone(),
+            keep_alive: config.keep_alive,
+            running: None,
+        }
+    }
+
+    fn start(&self) -> Result<(Child, ChildStdin), String> {
+        let mut child = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&self.program)
+            .stdin(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run it: {e}"))?;
+        let stdin = child.stdin.take().ok_or("no standard input")?;
+        Ok((child, stdin))
+    }
+
+    /// Runs the program for one alert and waits for it: an error if it fails.
+    fn run_once(&self, alert: &[u8]) -> Result<(), String> {
+        let (mut child, mut stdin) = self.start()?;
+        let written = stdin.write_all(alert).and_then(|()| stdin.write_all(b"\n"));
+        drop(stdin);
+        let status = child.wait().map_err(|e| e.to_string())?;
+        written.map_err(|e| format!("it did not read the alert: {e}"))?;
+        match status.success() {
+            true => Ok(()),
+            false => Err(format!("it failed ({status})")),
+        }
+    }
+
+    /// Writes `lines` to the running process, started first if need be.
+    fn write_running(&mut self, lines: &[u8]) -> Result<(), String> {
+        if self.running.is_none() {
+            self.running = Some(self.start()?);
+        }
+        let (_, stdin) = self.running.as_mut().expect("started above");
+        if let Err(e) = stdin.write_all(lines).and_then(|()| stdin.flush()) {
+            // It ended: the next alerts start it again.
+            if let Some((mut child, stdin)) = self.running.take() {
+                drop(stdin);
+                let _ = child.wait();
+            }
+            return Err(format!("it stopped reading alerts: {e}"));
+        }
+        Ok(())
+    }
+}
+
+impl Sink for ProgramSink {
+    fn send(&mut self, lines: &[u8]) -> (u64, Option<String>) {
+        if self.keep_alive {
+            let n = lines.iter().filter(|&&b| b == b'\n').count() as u64;
+            return match self.write_running(lines) {
+                Ok(()) => (n, None),
+                Err(e) => (0, Some(e)),
+            };
+        }
+        let mut taken = 0;
+        let mut error = None;
+        for alert in alerts(lines) {
+            match self.run_once(alert) {
+                Ok(()) => taken += 1,
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+        (taken, error)
+    }
+
+    fn close(&mut self) -> Result<(), String> {
+        let Some((mut child, stdin)) = self.running.take() else {
+            return Ok(());
+        };
+        drop(stdin);
+        let status = child.wait().map_err(|e| e.to_string())?;
+        match status.success() {
+            true => Ok(()),
+            false => Err(format!("it failed ({status})")),
+        }
+    }
+}
