@@ -505,7 +505,7 @@ fn a_writer_gone_without_finishing_ends_the_follow() {
 }
 
 /// A follower judges as the Falco of a falco.yaml would, as a replay does: the same rules
-/// selected and the same alert shape.
+/// selected, the same alert shape, and with --falco-outputs the same outputs.
 #[test]
 fn a_follower_takes_a_falco_yaml_as_a_replay_does() {
     let dir = tempdir();
@@ -514,8 +514,11 @@ fn a_follower_takes_a_falco_yaml_as_a_replay_does() {
         &cfg,
         format!(
             "rules_files:\n  - {}\njson_output: true\ntime_format_iso_8601: true\n\
-             rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: \"Search Private*\"\n",
-            falco_rules().display()
+             rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: \"Search Private*\"\n\
+             syslog_output:\n  enabled: false\n\
+             file_output:\n  enabled: true\n  keep_alive: true\n  filename: {}\n",
+            falco_rules().display(),
+            dir.path().join("alerts.json").display()
         ),
     )
     .unwrap();
@@ -528,7 +531,12 @@ fn a_follower_takes_a_falco_yaml_as_a_replay_does() {
     ]);
     assert_eq!(code(&want), 0, "{}", stderr(&want));
     assert!(stdout(&want).contains("\"rule\":\"Search Private Keys or Passwords\""));
-    let f = follow(&["-c", cfg.to_str().unwrap(), trace.to_str().unwrap()]);
+    let f = follow(&[
+        "-c",
+        cfg.to_str().unwrap(),
+        "--falco-outputs",
+        trace.to_str().unwrap(),
+    ]);
     let (code, out, err) = f.wait();
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -536,6 +544,8 @@ fn a_follower_takes_a_falco_yaml_as_a_replay_does() {
         stdout(&want),
         "the JSON alerts of the enabled rule only"
     );
+    let file = std::fs::read_to_string(dir.path().join("alerts.json")).unwrap();
+    assert_eq!(file, out, "and the same in its file_output");
 }
 
 /// The first Ctrl-C asks the follower to finish what it judged; a second ends it at once,
