@@ -85,6 +85,17 @@ fn config(dir: &Path, outputs: &str) -> std::path::PathBuf {
     p
 }
 
+/// `rtsec replay -c CFG --falco-outputs TRACE`.
+fn with_outputs(cfg: &Path, trace: &Path) -> std::process::Output {
+    rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--falco-outputs",
+        trace.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn alerts_go_to_the_file_program_and_http_outputs_of_a_falco_yaml() {
     let dir = tempdir();
@@ -111,13 +122,7 @@ fn alerts_go_to_the_file_program_and_http_outputs_of_a_falco_yaml() {
     let want = stdout(&want);
     let n = want.lines().count();
     assert!(n >= 3, "{want}");
-    let o = rtsec(&[
-        "replay",
-        "-c",
-        cfg.to_str().unwrap(),
-        "--falco-outputs",
-        trace.to_str().unwrap(),
-    ]);
+    let o = with_outputs(&cfg, &trace);
     let err = stderr(&o);
     assert_eq!(code(&o), 0, "{err}");
     assert_eq!(stdout(&o), "", "stdout_output is disabled");
@@ -173,13 +178,7 @@ fn alerts_an_output_cannot_take_are_counted_and_fail_the_run() {
         ),
     );
     let trace = scenario("credentials");
-    let o = rtsec(&[
-        "replay",
-        "-c",
-        cfg.to_str().unwrap(),
-        "--falco-outputs",
-        trace.to_str().unwrap(),
-    ]);
+    let o = with_outputs(&cfg, &trace);
     let err = stderr(&o);
     let n = stdout(&o).lines().count();
     assert!(n >= 3, "stdout is still enabled: {err}");
@@ -207,13 +206,7 @@ fn alerts_an_output_cannot_take_are_counted_and_fail_the_run() {
         d,
         "http_output:\n  enabled: true\n  url: https://hooks.example/x\n",
     );
-    let o = rtsec(&[
-        "replay",
-        "-c",
-        cfg.to_str().unwrap(),
-        "--falco-outputs",
-        trace.to_str().unwrap(),
-    ]);
+    let o = with_outputs(&cfg, &trace);
     assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains("program_output with `curl"),

@@ -312,15 +312,8 @@ fn a_directory_is_followed_file_after_file() {
     let dir = tempdir();
     let src = dir.path().join("src");
     let d = dir.path().join("series");
-    std::fs::create_dir_all(&src).unwrap();
     std::fs::create_dir_all(&d).unwrap();
-    let traces: Vec<Layout> = (0..4)
-        .map(|i| {
-            let p = src.join(format!("{i}.rts"));
-            synthetic_trace(&p, 3_000, 20 + i, Losses::default());
-            layout(&p)
-        })
-        .collect();
+    let traces = finished_traces(&src, 4, 20);
     let rules = every_open();
     let rules = rules.to_str().unwrap();
     let mut f = follow(&["-r", rules, d.to_str().unwrap()]);

@@ -209,7 +209,7 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
         state.to_str().unwrap(),
         b.to_str().unwrap(),
     ]);
-    assert_eq!(code_of(&o), 1);
+    assert_eq!(replay_support::code(&o), 1);
     assert!(
         stderr(&o).contains("the state of following")
             && stderr(&o).contains("give each follow its own --state"),
@@ -240,7 +240,7 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
         state.to_str().unwrap(),
         a.to_str().unwrap(),
     ]);
-    assert_eq!(code_of(&o), 1);
+    assert_eq!(replay_support::code(&o), 1);
     assert!(
         stderr(&o).contains("s.json: not a follow state") && stderr(&o).contains("delete it"),
         "{}",
@@ -252,7 +252,12 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
         state.to_str().unwrap(),
         a.to_str().unwrap(),
     ]);
-    assert_eq!(code_of(&o), 2, "--state without --follow: {}", stderr(&o));
+    assert_eq!(
+        replay_support::code(&o),
+        2,
+        "--state without --follow: {}",
+        stderr(&o)
+    );
     let o = rtsec(&[
         "replay",
         "-f",
@@ -262,16 +267,12 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
         "x.parquet",
         a.to_str().unwrap(),
     ]);
-    assert_eq!(code_of(&o), 1);
+    assert_eq!(replay_support::code(&o), 1);
     assert!(
         stderr(&o).contains("--state with --parquet needs --parquet-every"),
         "{}",
         stderr(&o)
     );
-}
-
-fn code_of(o: &std::process::Output) -> i32 {
-    replay_support::code(o)
 }
 
 /// A directory: the files an earlier follow finished are not read again, the one it stopped
@@ -281,15 +282,8 @@ fn a_directory_is_taken_up_at_the_file_it_stopped_in() {
     let dir = tempdir();
     let src = dir.path().join("src");
     let d = dir.path().join("series");
-    std::fs::create_dir_all(&src).unwrap();
     std::fs::create_dir_all(&d).unwrap();
-    let traces: Vec<Layout> = (0..4)
-        .map(|i| {
-            let p = src.join(format!("{i}.rts"));
-            synthetic_trace(&p, 3_000, 40 + i, Losses::default());
-            layout(&p)
-        })
-        .collect();
+    let traces = finished_traces(&src, 4, 40);
     let name = |i: usize| d.join(format!("t-{i}.rts"));
     let state = dir.path().join("dir.state");
     append(&name(0), &traces[0].bytes);

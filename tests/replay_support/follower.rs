@@ -136,3 +136,16 @@ impl Follower {
 pub fn every_open() -> PathBuf {
     root().join("replay/bench/every_open.yaml")
 }
+
+/// `n` finished synthetic traces of 3 000 events in `dir` (`0.rts`, `1.rts`, …), seeds from
+/// `seed`: the files a rotating capture would write, to be written again piece by piece.
+pub fn finished_traces(dir: &Path, n: u64, seed: u64) -> Vec<Layout> {
+    std::fs::create_dir_all(dir).unwrap();
+    (0..n)
+        .map(|i| {
+            let p = dir.join(format!("{i}.rts"));
+            super::synthetic_trace(&p, 3_000, seed + i, rtsec_format::Losses::default());
+            layout(&p)
+        })
+        .collect()
+}
