@@ -314,4 +314,5 @@ fn a_directory_is_taken_up_at_the_file_it_stopped_in() {
         err3.contains("t-2.rts, where the earlier follow stopped after event 3000, is gone"),
         "{err3}"
     );
+    assert!(err3.contains("Summary: 1 trace judged"), "{err3}");
 }

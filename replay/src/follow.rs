@@ -143,17 +143,18 @@ impl Session<'_, '_> {
     /// Follows the files of `dir` one after the other (see the module docs).
     fn follow_dir(&mut self, dir: &Path) {
         let mut last: Option<PathBuf> = None;
+        // Whether a file was followed (the first takes the directory's report).
+        let mut started = false;
         let mut report = 0;
         // Resuming: the files before the one the state names were judged; that one is taken
         // up where it stopped, or, if it is gone, the files after it are followed.
         let mut resume = self.follow.resume.clone();
         let mut first = None;
-        let mut gone = None;
         if let Some(r) = &resume {
             match r.trace.is_file() {
                 true => first = Some(r.trace.clone()),
                 false => {
-                    gone = Some(Resumed {
+                    self.col.reports[0].resumed = Some(Resumed {
                         events: 0,
                         note: Some(format!(
                             "{}, where the earlier follow stopped after event {}, is gone: \
@@ -173,7 +174,7 @@ impl Session<'_, '_> {
                 self.col.idle_progress();
                 if self.follow.stopped() {
                     // Waiting for a next file: the files before ended as they say.
-                    if last.is_none() {
+                    if !started {
                         self.col.reports[report].followed = Some(FollowEnd::Stopped);
                     }
                     return;
@@ -181,13 +182,10 @@ impl Session<'_, '_> {
                 std::thread::sleep(self.follow.poll);
                 continue;
             };
-            match last {
+            match std::mem::replace(&mut started, true) {
                 // The first file takes the directory's report.
-                None => self.col.reports[report].path = next.clone(),
-                Some(_) => report = self.col.add_trace(next.clone()),
-            }
-            if let Some(g) = gone.take() {
-                self.col.reports[report].resumed = Some(g);
+                false => self.col.reports[report].path = next.clone(),
+                true => report = self.col.add_trace(next.clone()),
             }
             let end = self.follow_file(report, &next, resume.take());
             self.col.reports[report].followed = Some(end);
