@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use rtsec_replay::outputs::Outputs;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
 
@@ -14,7 +15,6 @@ use crate::captures::CaptureImports;
 use crate::progress::BlocksBar;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
-use rtsec_replay::outputs::Outputs;
 
 pub(crate) mod follow;
 mod parquet_out;
