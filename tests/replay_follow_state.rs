@@ -273,6 +273,21 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
         "{}",
         stderr(&o)
     );
+    let o = rtsec(&[
+        "replay",
+        "-f",
+        "--state",
+        state.to_str().unwrap(),
+        "--until",
+        "+1s",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(replay_support::code(&o), 1);
+    assert!(
+        stderr(&o).contains("--state with --until"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A directory: the files an earlier follow finished are not read again, the one it stopped

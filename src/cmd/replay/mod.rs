@@ -113,6 +113,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
              files beside those of the runs before, instead of replacing their one file"
         );
     }
+    if args.state.is_some() && args.window.until.is_some() {
+        anyhow::bail!(
+            "--state with --until: the block that passes --until would be saved as judged \
+             though its later events were not; a follow with --state runs until stopped"
+        );
+    }
     let config = rule_selection::config(args.falco_config.as_deref())?;
     let started = match args.follow {
         true => match follow::start(&args.traces, args.state.as_deref())? {
