@@ -166,11 +166,21 @@ struct Response {
     close: bool,
 }
 
+/// The longest status, header or chunk-size line read: a server sending more is not one to
+/// post alerts to.
+const MAX_LINE: u64 = 64 << 10;
+
+/// Reads one line of at most [`MAX_LINE`] bytes into `line` (cleared first): its length.
+fn read_line(r: &mut BufReader<TcpStream>, line: &mut String) -> std::io::Result<usize> {
+    line.clear();
+    r.by_ref().take(MAX_LINE).read_line(line)
+}
+
 /// Reads a response whole (its body is discarded), so that the connection can be reused.
 fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
     let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
     let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
+    if read_line(r, &mut line)? == 0 {
         return Err(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,
             "the server closed the connection without an answer",
@@ -184,8 +194,7 @@ fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
         .ok_or_else(|| bad("not an HTTP response"))?;
     let (mut length, mut chunked, mut close) = (None, false, status_line.starts_with("HTTP/1.0"));
     loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
+        if read_line(r, &mut line)? == 0 {
             return Err(bad("the response ends in its headers"));
         }
         let h = line.trim_end();
@@ -207,21 +216,22 @@ fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
     if no_body {
     } else if chunked {
         loop {
-            line.clear();
-            r.read_line(&mut line)?;
+            read_line(r, &mut line)?;
             let size = u64::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
                 .map_err(|_| bad("a bad chunk size"))?;
             if size == 0 {
                 // Trailers, up to an empty line.
                 loop {
-                    line.clear();
-                    if r.read_line(&mut line)? == 0 || line.trim().is_empty() {
+                    if read_line(r, &mut line)? == 0 || line.trim().is_empty() {
                         break;
                     }
                 }
                 break;
             }
-            std::io::copy(&mut r.by_ref().take(size + 2), &mut std::io::sink())?;
+            std::io::copy(
+                &mut r.by_ref().take(size.saturating_add(2)),
+                &mut std::io::sink(),
+            )?;
         }
     } else if let Some(n) = length {
         std::io::copy(&mut r.by_ref().take(n), &mut std::io::sink())?;
@@ -239,6 +249,75 @@ fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that answers each connection's first request (chunked, keeping the connection
+    /// by HTTP/1.1 default) and then closes it: the sink must post the next alert on a new
+    /// connection, not fail it. Returns the URL and the bodies received.
+    fn closing_server() -> (String, std::sync::mpsc::Receiver<String>) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", l.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                let c = c.unwrap();
+                let mut r = BufReader::new(c.try_clone().unwrap());
+                let mut len = 0;
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    r.read_line(&mut line).unwrap();
+                    if line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                r.read_exact(&mut body).unwrap();
+                tx.send(String::from_utf8(body).unwrap()).unwrap();
+                let mut w = c;
+                w.write_all(
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+                      3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n",
+                )
+                .unwrap();
+            }
+        });
+        (url, rx)
+    }
+
+    #[test]
+    fn a_kept_connection_the_server_closed_is_replaced_and_chunked_answers_are_read() {
+        let (url, bodies) = closing_server();
+        let config = HttpConfig {
+            url,
+            user_agent: "t".into(),
+            keep_alive: true,
+        };
+        let mut sink = HttpSink::new(&config, true).unwrap();
+        let (taken, error) = sink.send(b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+        assert_eq!((taken, error), (3, None));
+        let got: Vec<String> = bodies.try_iter().collect();
+        assert_eq!(got, ["{\"a\":1}", "{\"a\":2}", "{\"a\":3}"]);
+    }
+
+    #[test]
+    fn a_server_that_is_not_there_fails_each_alert_with_why() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let config = HttpConfig {
+            url: format!("http://127.0.0.1:{port}/"),
+            user_agent: "t".into(),
+            keep_alive: false,
+        };
+        let mut sink = HttpSink::new(&config, false).unwrap();
+        let (taken, error) = sink.send(b"a\nb\n");
+        assert_eq!(taken, 0);
+        assert!(error.unwrap().starts_with("cannot connect"));
+    }
 
     #[test]
     fn urls_are_split_and_https_is_refused_with_what_to_do() {
