@@ -107,7 +107,7 @@ fn alerts_go_to_the_file_program_and_http_outputs_of_a_falco_yaml() {
             "stdout_output:\n  enabled: false\n\
              file_output:\n  enabled: true\n  filename: {}\n\
              program_output:\n  enabled: true\n  keep_alive: true\n  program: cat >> {}\n\
-             http_output:\n  enabled: true\n  url: {url}\n  keep_alive: true\n",
+             http_output:\n  enabled: true\n  url: {url}\n  keep_alive: true\n  echo: true\n",
             d.join("file.txt").display(),
             d.join("program.txt").display()
         ),
@@ -157,6 +157,10 @@ fn alerts_go_to_the_file_program_and_http_outputs_of_a_falco_yaml() {
             "{name}: {err}"
         );
     }
+    assert!(
+        err.contains("http_output.echo: the server's answers are not printed"),
+        "{err}"
+    );
     assert!(
         err.contains("syslog_output: alerts are not sent to syslog"),
         "Falco's default syslog output is named as not sent: {err}"

@@ -126,6 +126,24 @@ impl OutputsConfig {
                 keep_alive: keep_alive("http_output")?,
             });
         }
+        if c.http.is_some() {
+            let on = |field: &str| {
+                section("http_output")
+                    .ok()
+                    .flatten()
+                    .and_then(|m| m.get(field))
+                    .and_then(crate::falco_config::flag)
+                    == Some(true)
+            };
+            if on("compress_uploads") {
+                c.not_sent
+                    .push("http_output.compress_uploads: alerts are posted uncompressed".into());
+            }
+            if on("echo") {
+                c.not_sent
+                    .push("http_output.echo: the server's answers are not printed".into());
+            }
+        }
         if enabled("syslog_output", true)? {
             c.not_sent.push(
                 "syslog_output: alerts are not sent to syslog (pipe stdout to `logger -t falco`)"
