@@ -57,6 +57,7 @@ pub mod inputs;
 mod judge;
 pub mod memory;
 pub mod outputs;
+mod parquet_delta;
 pub mod parquet_file;
 mod parquet_pages;
 pub mod parquet_series;

@@ -121,6 +121,8 @@ pub(crate) struct ColumnPages {
     pub num_values: i64,
     /// The pages' size before compression, headers included (for the chunk's metadata).
     pub uncompressed: i64,
+    /// Whether a page's values are DELTA_BINARY_PACKED (for the chunk's list of encodings).
+    pub delta: bool,
 }
 
 impl ColumnPages {
@@ -143,6 +145,7 @@ impl ColumnPages {
         };
         self.write(CompressedPage::new(page, content.len()))?;
         self.num_values += num_values as i64;
+        self.delta |= encoding == Encoding::DELTA_BINARY_PACKED;
         Ok(())
     }
 
@@ -176,6 +179,7 @@ impl ColumnPages {
         self.bytes.extend_from_slice(&other.bytes);
         self.num_values += other.num_values;
         self.uncompressed += other.uncompressed;
+        self.delta |= other.delta;
     }
 }
 
@@ -189,6 +193,9 @@ pub(crate) fn finish_chunk(
     statistics: Option<Statistics>,
 ) -> Result<EncodedChunk> {
     let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
+    if data.delta {
+        encodings.push(Encoding::DELTA_BINARY_PACKED);
+    }
     let mut uncompressed = data.uncompressed;
     // Without a dictionary the pages are the chunk (no copy of the large text columns).
     let (bytes, dictionary_len) = match dictionary {

@@ -12,7 +12,8 @@
 //! Dictionary-encoded, with dictionaries that are the same for the whole run and never come
 //! from hashing values: `rule`, `priority`, `source`, the `tags` and the `output_fields` keys
 //! (made once from the enabled rules), `hostname` and `trace` (an entry per input). That is
-//! what lets pages of any worker share a column chunk. PLAIN: everything else — the alert
+//! what lets pages of any worker share a column chunk. DELTA_BINARY_PACKED: `time` and
+//! `evt_num`, which grow by small steps. PLAIN: everything else — the alert
 //! line, the event columns and the `output_fields` values are compressed as they are (hashing
 //! each of them for a dictionary cost more than compressing the repeats). Column chunks carry
 //! min/max statistics for query engines to skip row groups where they can: `time`, `evt_num`

@@ -98,7 +98,7 @@ impl PageEncoder {
         out.sources = r.sources.clone();
 
         out.time.add(&r.time);
-        self.plain_i64(&mut out, TIME, &r.time)?;
+        self.delta_i64(&mut out, TIME, &r.time)?;
         out.evt_num.add(&r.evt_num);
         for leaf in [RULE, PRIORITY, SOURCE] {
             self.indices.clear();
@@ -119,7 +119,7 @@ impl PageEncoder {
         self.indices.extend_from_slice(&r.input);
         self.indices_page(&mut out, HOSTNAME, n)?;
         self.indices_page(&mut out, TRACE, n)?;
-        self.plain_i64(&mut out, EVT_NUM, &r.evt_num)?;
+        self.delta_i64(&mut out, EVT_NUM, &r.evt_num)?;
         let mut strings = r.strings.iter();
         for leaf in EVENT..KEYS {
             self.page.clear();
@@ -143,12 +143,16 @@ impl PageEncoder {
         Ok(out)
     }
 
-    fn plain_i64(&mut self, out: &mut HitPages, leaf: usize, values: &[i64]) -> Result<()> {
+    /// A page of a column of numbers that grow by small steps (time, event number).
+    fn delta_i64(&mut self, out: &mut HitPages, leaf: usize, values: &[i64]) -> Result<()> {
         self.page.clear();
-        for v in values {
-            self.page.extend_from_slice(&v.to_le_bytes());
-        }
-        out.columns[leaf].data_page(&self.page, values.len(), Encoding::PLAIN, &mut self.zstd)
+        crate::parquet_delta::encode_i64(values, &mut self.page);
+        out.columns[leaf].data_page(
+            &self.page,
+            values.len(),
+            Encoding::DELTA_BINARY_PACKED,
+            &mut self.zstd,
+        )
     }
 
     /// A page of the dictionary indices in `self.indices`, for a column without levels.
