@@ -1,14 +1,15 @@
 //! `rtsec replay --follow --parquet hits.parquet --parquet-every DURATION`: a follower writes
 //! its hits as a series of Parquet files, each readable once its interval is over, while the
 //! follow runs. Together they hold exactly the rows of a replay's single file, in order; a
-//! file left unfinished by a killed follower is named by the next.
+//! file left unfinished by a killed follower is named by the next. `rtsec export --follow
+//! --every` does the same with every event.
 
 mod replay_support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use arrow_array::{Array, StringArray, TimestampNanosecondArray};
+use arrow_array::{Array, StringArray, TimestampNanosecondArray, UInt64Array};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use replay_support::follower::*;
 use replay_support::*;
@@ -38,17 +39,40 @@ fn rows(path: &Path) -> Vec<(String, i64)> {
     out
 }
 
+/// The `evt_num` column of an events file.
+fn evt_nums(path: &Path) -> Vec<u64> {
+    let file = std::fs::File::open(path).unwrap();
+    let mut out = Vec::new();
+    for b in ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+    {
+        let b = b.unwrap();
+        let n = b.column_by_name("evt_num").unwrap();
+        let n = n.as_any().downcast_ref::<UInt64Array>().unwrap();
+        out.extend(n.values().iter().copied());
+    }
+    out
+}
+
 /// The finished files of the series `hits-*.parquet` in `dir`, in name order, and the
 /// unfinished ones.
 fn series(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    series_of(dir, "hits")
+}
+
+/// The finished and unfinished files of the series `STEM-*.parquet` in `dir`.
+fn series_of(dir: &Path, stem: &str) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut done = Vec::new();
     let mut partial = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         let n = p.file_name().unwrap().to_string_lossy().to_string();
-        if n.starts_with("hits-") && n.ends_with(".parquet") {
+        let ours = n.starts_with(&format!("{stem}-"));
+        if ours && n.ends_with(".parquet") {
             done.push(p);
-        } else if n.starts_with("hits-") && n.ends_with(".parquet.partial") {
+        } else if ours && n.ends_with(".parquet.partial") {
             partial.push(p);
         }
     }
@@ -190,4 +214,61 @@ fn a_file_left_by_a_killed_follower_is_named_by_the_next() {
     let (done, partial) = series(dir.path());
     assert_eq!((done.len(), partial.len()), (1, 0));
     assert_eq!(rows(&done[0]).len(), n);
+}
+
+/// `rtsec export --follow --every`: every event of a trace being written, in files that can
+/// be read while it runs; together, the rows of an export of the finished trace.
+#[test]
+fn export_follows_a_trace_into_a_series_of_files() {
+    let dir = tempdir();
+    let whole = dir.path().join("whole.rts");
+    synthetic_trace(&whole, 20_000, 53, Losses::default());
+    let l = layout(&whole);
+    let grow = dir.path().join("grow.rts");
+    let mut w = Writing::start(&grow);
+    w.append(&l.bytes[..l.blocks[2] as usize]);
+    let first_two: u64 = rtsec_format::TraceReader::open(&grow)
+        .unwrap()
+        .blocks(true)
+        .map(|b| b.unwrap().frame.events as u64)
+        .sum();
+    let base = dir.path().join("events.parquet");
+    let mut child = std::process::Command::new(RTSEC)
+        .args(["export", "--follow", "--every", "20ms", "-o"])
+        .arg(&base)
+        .arg(&grow)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (done, _) = series_of(dir.path(), "events");
+        let rows: usize = done.iter().map(|p| evt_nums(p).len()).sum();
+        if rows as u64 == first_two {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{rows} of {first_two} events in finished files after 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "still following");
+    w.append(&l.bytes[l.blocks[2] as usize..]);
+    drop(w);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let (done, partial) = series_of(dir.path(), "events");
+    assert!(partial.is_empty() && done.len() > 2, "{done:?} {partial:?}");
+    assert!(
+        err.contains(&format!("20,000 events in {} files", done.len())),
+        "{err}"
+    );
+    let got: Vec<u64> = done.iter().flat_map(|p| evt_nums(p)).collect();
+    assert_eq!(
+        got,
+        (1..=20_000).collect::<Vec<u64>>(),
+        "every event once, in order"
+    );
 }

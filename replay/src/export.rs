@@ -368,6 +368,7 @@ impl BlockWork for Exporter {
         _piece: &mut dyn FnMut(BlockResult),
     ) -> BlockResult {
         let mut out = BlockResult::new(job.input, job.raw.index);
+        out.ts_min = job.raw.frame.ts_min;
         let t0 = crate::judge::thread_cpu_ns();
         let judged = job.judged();
         let block = match job.raw.decode() {
@@ -425,16 +426,13 @@ pub fn export(
     window: crate::TimeWindow,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Summary, ParquetStats), ReplayError> {
-    let work = Exporter::new()?;
     let mut file = ParquetFile::create(output, events_schema(), "events", EVENTS_SCHEMA_VERSION)?;
     let opts = ReplayOptions {
         threads,
         window,
         ..Default::default()
     };
-    let result = run_blocks(
-        &work,
-        None,
+    let result = export_blocks(
         inputs,
         &opts,
         &mut |mut r| r.write_rows(&mut file),
@@ -450,6 +448,19 @@ pub fn export(
             Err(e)
         }
     }
+}
+
+/// Reads every event of `inputs` as `opts` says (threads, window, following) into rows of
+/// [`events_schema`], handed to `on_block` block by block, in order (their
+/// [`BlockResult::write_rows`] writes them to a file).
+pub fn export_blocks(
+    inputs: &[Input],
+    opts: &ReplayOptions,
+    on_block: &mut dyn FnMut(BlockResult) -> Result<(), ReplayError>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary, ReplayError> {
+    let work = Exporter::new()?;
+    run_blocks(&work, None, inputs, opts, on_block, on_progress)
 }
 
 /// Appends a value as text (numbers and booleans printed, missing → null).

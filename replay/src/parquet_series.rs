@@ -1,7 +1,8 @@
-//! The hits of a long follow as a series of Parquet files (`rtsec replay --follow --parquet
-//! hits.parquet --parquet-every 10m`): one file per interval of the trace's time, each made
-//! visible under its name (`hits-20261130T104400.123Z.parquet`, the time of its first block
-//! with hits, UTC) once it is finished. A reader (DuckDB `read_parquet('hits-*.parquet')`)
+//! The rows of a long follow as a series of Parquet files (`rtsec replay --follow --parquet
+//! hits.parquet --parquet-every 10m`, `rtsec export --follow --every 1h`): one file per
+//! interval of the trace's time, each made visible under its name
+//! (`hits-20261130T104400.123Z.parquet`, the time of its first block with rows, UTC) once it
+//! is finished. A reader (DuckDB `read_parquet('hits-*.parquet')`)
 //! sees whole files only, while the follow runs, and a follower killed at any moment loses
 //! only the rows of the file being written (its `.partial` is named when the next one starts).
 //!
@@ -26,11 +27,13 @@ pub struct SeriesStats {
     pub bytes: u64,
 }
 
-/// Hits written file after file (see the module docs).
+/// Rows written file after file (see the module docs).
 pub struct ParquetSeries {
     base: PathBuf,
     every: Duration,
     schema: SchemaRef,
+    /// What the files hold (`hits`, `events`) and the version of its schema.
+    kind: &'static str,
     version: u32,
     force: bool,
     /// The file being written and the trace time (ns since the epoch) its interval starts at.
@@ -39,19 +42,20 @@ pub struct ParquetSeries {
 }
 
 impl ParquetSeries {
-    /// A series of files named after `base` (`STEM-TIME.parquet` beside it), each holding
-    /// `every` of the trace's time. With `force`, files of those names are replaced.
+    /// A series of files of `kind` rows (`hits`, `events`) of `schema` named after `base`
+    /// (`STEM-TIME.parquet` beside it), each holding `every` of the trace's time. With
+    /// `force`, files of those names are replaced.
     pub fn new(
         base: &Path,
         every: Duration,
-        schema: SchemaRef,
-        version: u32,
+        (schema, kind, version): (SchemaRef, &'static str, u32),
         force: bool,
     ) -> ParquetSeries {
         ParquetSeries {
             base: base.to_path_buf(),
             every,
             schema,
+            kind,
             version,
             force,
             current: None,
@@ -64,7 +68,7 @@ impl ParquetSeries {
         let stem = self
             .base
             .file_stem()
-            .map_or("hits".into(), |s| s.to_string_lossy());
+            .map_or(self.kind.into(), |s| s.to_string_lossy());
         let when = chrono::DateTime::from_timestamp_nanos(ts as i64)
             .format("%Y%m%dT%H%M%S%.3fZ")
             .to_string();
@@ -77,7 +81,7 @@ impl ParquetSeries {
         let stem = self
             .base
             .file_stem()
-            .map_or("hits".into(), |s| s.to_string_lossy());
+            .map_or(self.kind.into(), |s| s.to_string_lossy());
         let dir = match self.base.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -117,7 +121,7 @@ impl ParquetSeries {
                     path.display()
                 )));
             }
-            let file = ParquetFile::create(&path, self.schema.clone(), "hits", self.version)?;
+            let file = ParquetFile::create(&path, self.schema.clone(), self.kind, self.version)?;
             self.current = Some((file, ts));
         }
         Ok(&mut self.current.as_mut().expect("opened above").0)
@@ -173,8 +177,11 @@ mod tests {
         ParquetSeries::new(
             &dir.join("hits.parquet"),
             Duration::from_secs(600),
-            crate::hits_schema(),
-            crate::hits::HITS_SCHEMA_VERSION,
+            (
+                crate::hits_schema(),
+                "hits",
+                crate::hits::HITS_SCHEMA_VERSION,
+            ),
             false,
         )
     }

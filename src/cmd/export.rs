@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use rtsec_replay::export::{export, schema_table};
-use rtsec_replay::inputs;
+use rtsec_replay::export::{export_blocks, schema_table};
 use rtsec_replay::summary::group;
+use rtsec_replay::{ReplayOptions, inputs};
 
+use super::parquet_out::{ParquetOut, Rows, SharedParquet};
 use crate::captures::CaptureImports;
 use crate::progress::BlocksBar;
 use crate::window_args::WindowArgs;
@@ -16,7 +17,10 @@ use crate::window_args::WindowArgs;
 /// Export every event of traces to Parquet (one row per event, one column per resolved field:
 /// process, user, fd, container…), for DuckDB, Spark, Trino and friends.
 ///
-/// `--schema` prints the columns. Exit codes as for `rtsec replay`.
+/// `--schema` prints the columns. With --follow, one trace (or a rotating capture's
+/// directory) is exported while it is written, and with --every its events go to a series of
+/// files, each readable once its interval is over: a live event lake. Exit codes as for
+/// `rtsec replay`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz: imported for the run) or
@@ -37,6 +41,17 @@ pub struct Args {
     /// Print the schema (column, type, Falco field) and exit.
     #[arg(long)]
     pub schema: bool,
+    /// Export one trace while it is written, until its writer finishes it (or dies) or
+    /// Ctrl-C; a directory: its traces one after the other, as `rtsec capture
+    /// --rotate-every` writes them (as `rtsec replay --follow`).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// With --follow: write a series of Parquet files, one per DURATION of the trace's time
+    /// (`STEM-20261130T104400.123Z.parquet` beside -o's name), each readable as soon as its
+    /// interval is over.
+    #[arg(long, value_name = "DURATION", value_parser = crate::cmd::capture::parse_duration,
+          requires = "follow")]
+    pub every: Option<std::time::Duration>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -55,28 +70,53 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let Some(output) = args.output else {
         bail!("name the Parquet file to write with -o");
     };
-    if output.exists() && !args.force {
-        bail!("{} exists; pass --force to replace it", output.display());
-    }
+    let started = match args.follow {
+        true => match super::replay::follow::start(&args.traces, None)? {
+            Some(s) => Some(s),
+            None => return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED)),
+        },
+        false => None,
+    };
+    let parquet = ParquetOut::create(&output, Rows::Events, args.every, args.force)?;
+    let parquet = SharedParquet::new(Some(parquet));
     let imports = CaptureImports::new("export");
-    let inputs = imports.resolve(inputs::expand(&args.traces));
-    let threads = super::worker_threads(args.jobs);
-    let bar = BlocksBar::new();
-    let result = export(&inputs, &output, threads, args.window.window()?, &mut |p| {
-        bar.update(p, |p, _| format!("{} events", group(p.events)))
-    });
+    let (inputs, follow) = match started {
+        Some(s) => (vec![s.input], Some(s.follow)),
+        None => (imports.resolve(inputs::expand(&args.traces)), None),
+    };
+    let bar = match follow.is_some() {
+        true => BlocksBar::hidden(),
+        false => BlocksBar::new(),
+    };
+    let opts = ReplayOptions {
+        threads: super::worker_threads(args.jobs),
+        window: args.window.window()?,
+        follow,
+        ..Default::default()
+    };
+    let result = export_blocks(
+        &inputs,
+        &opts,
+        &mut |mut r| parquet.write(&mut r),
+        &mut |p| {
+            parquet.progress(p);
+            bar.update(p, |p, _| format!("{} events", group(p.events)))
+        },
+    );
     bar.finish();
-    let (summary, stats) = result?;
+    let (parquet, result) = parquet.into_parts(result);
+    let parquet = parquet.expect("made above");
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            parquet.abandon();
+            return Err(e.into());
+        }
+    };
     // Hits are not a thing here.
     let mut text = summary.render_head();
     text.push_str(&summary.render_traces(false, false));
-    text.push_str(&format!(
-        "Parquet: {} events in {} row groups → {} ({} bytes)\n",
-        group(stats.rows),
-        stats.row_groups,
-        output.display(),
-        group(stats.bytes)
-    ));
+    text.push_str(&parquet.finish(&output)?);
     eprint!("{text}");
     Ok(ExitCode::from(summary.exit_code()))
 }

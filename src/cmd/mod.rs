@@ -7,6 +7,7 @@ pub mod explain;
 pub mod export;
 pub mod import;
 pub mod inspect;
+mod parquet_out;
 pub mod replay;
 pub mod rules;
 pub mod test;

@@ -1,6 +1,5 @@
 //! `rtsec replay [--rules F]... TRACE|DIR...`: Falco verdicts over recorded traces, in parallel.
 
-use std::cell::RefCell;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,14 +9,13 @@ use rtsec_replay::outputs::Outputs;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
 
-use self::parquet_out::ParquetOut;
+use super::parquet_out::{ParquetOut, Rows, SharedParquet};
 use crate::captures::CaptureImports;
 use crate::progress::BlocksBar;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 
 pub(crate) mod follow;
-mod parquet_out;
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
@@ -148,13 +146,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let follow = started.map(|s| s.follow);
     let parquet = match &args.parquet {
-        Some(p) => Some(ParquetOut::create(p, args.parquet_every, args.force)?),
+        Some(p) => Some(ParquetOut::create(
+            p,
+            Rows::Hits,
+            args.parquet_every,
+            args.force,
+        )?),
         None => None,
     };
-    // Written by each block, and finished by the idle follower when its interval is over; a
-    // failure then stops the run at its next block, or at its end.
-    let parquet = RefCell::new(parquet);
-    let idle_error: RefCell<Option<ReplayError>> = RefCell::new(None);
+    let parquet = SharedParquet::new(parquet);
     let format = match args.format {
         Some(Format::Text) => LineFormat::Text,
         Some(Format::Json) => LineFormat::Json,
@@ -198,9 +198,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         &inputs,
         &opts,
         &mut |mut r| {
-            if let Some(e) = idle_error.borrow_mut().take() {
-                return Err(e);
-            }
             if print && !r.lines.is_empty() {
                 out.write_all(&r.lines)
                     .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
@@ -208,9 +205,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             if let Some(o) = outputs.as_mut() {
                 o.send(&r.lines);
             }
-            if let Some(p) = parquet.borrow_mut().as_mut() {
-                p.write(&mut r)?;
-            }
+            parquet.write(&mut r)?;
             if follow.is_some() && !r.piece {
                 out.flush()
                     .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
@@ -219,12 +214,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(())
         },
         &mut |p| {
-            if p.idle
-                && let Some(out) = parquet.borrow_mut().as_mut()
-                && let Err(e) = out.tick()
-            {
-                idle_error.borrow_mut().get_or_insert(e);
-            }
+            parquet.progress(p);
             bar.update(p, |p, secs| {
                 format!(
                     "{} blocks, {} events ({}/s), {} hits",
@@ -239,12 +229,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     bar.finish();
     let flushed = out.flush();
     drop(out);
-    let parquet = parquet.into_inner();
+    let (parquet, result) = parquet.into_parts(result);
     let output_reports = outputs.map(Outputs::finish).unwrap_or_default();
-    let result = match idle_error.into_inner() {
-        Some(e) => Err(e),
-        None => result,
-    };
     let summary = match result {
         Ok(s) => s,
         Err(ReplayError::Output(m)) if m.contains("Broken pipe") => {

@@ -1,0 +1,193 @@
+//! Where `rtsec replay --parquet` writes hits and `rtsec export` events: one file, finished
+//! at the end; or, following with `--parquet-every` / `--every`, a series of files each
+//! finished when its interval is over.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, bail};
+use arrow_schema::SchemaRef;
+use rtsec_replay::export::{EVENTS_SCHEMA_VERSION, events_schema};
+use rtsec_replay::hits::HITS_SCHEMA_VERSION;
+use rtsec_replay::parquet_series::ParquetSeries;
+use rtsec_replay::summary::group;
+use rtsec_replay::{BlockResult, ParquetFile, ReplayError, hits_schema};
+
+/// What the rows are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    Hits,
+    Events,
+}
+
+impl Rows {
+    fn schema(self) -> (SchemaRef, &'static str, u32) {
+        match self {
+            Rows::Hits => (hits_schema(), "hits", HITS_SCHEMA_VERSION),
+            Rows::Events => (events_schema(), "events", EVENTS_SCHEMA_VERSION),
+        }
+    }
+}
+
+pub enum ParquetOut {
+    File(ParquetFile, Rows),
+    Series(ParquetSeries, Rows),
+}
+
+impl ParquetOut {
+    /// The file `path`, or with `every` the series named after it. An existing file is
+    /// replaced only with `force`. Files a killed follower left unfinished are named on
+    /// stderr: their rows cannot be read.
+    pub fn create(
+        path: &Path,
+        rows: Rows,
+        every: Option<Duration>,
+        force: bool,
+    ) -> Result<ParquetOut> {
+        let (schema, kind, version) = rows.schema();
+        let Some(every) = every else {
+            if path.exists() && !force {
+                bail!("{} exists; pass --force to replace it", path.display());
+            }
+            let file = ParquetFile::create(path, schema, kind, version)?;
+            return Ok(ParquetOut::File(file, rows));
+        };
+        let series = ParquetSeries::new(path, every, (schema, kind, version), force);
+        for p in series.left_partial() {
+            eprintln!(
+                "rtsec: {} was left unfinished by a follower that was killed: its {kind} are \
+                 not in a Parquet file{}",
+                p.display(),
+                match rows {
+                    Rows::Hits => " (they were printed as alerts)",
+                    Rows::Events => " (they are in the trace)",
+                }
+            );
+        }
+        Ok(ParquetOut::Series(series, rows))
+    }
+
+    /// Writes the rows of `r` (a block, or a part of one).
+    pub fn write(&mut self, r: &mut BlockResult) -> Result<(), ReplayError> {
+        match self {
+            ParquetOut::File(f, _) => r.write_rows(f),
+            ParquetOut::Series(s, _) => {
+                if !r.piece {
+                    s.tick(r.ts_min)?;
+                }
+                match r.has_rows() {
+                    true => r.write_rows(s.file_for(r.ts_min)?),
+                    false => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// While a followed trace has nothing new: a file whose interval is over is finished.
+    pub fn tick(&mut self) -> Result<(), ReplayError> {
+        match self {
+            ParquetOut::File(..) => Ok(()),
+            ParquetOut::Series(s, _) => {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64);
+                s.tick(now)
+            }
+        }
+    }
+
+    /// Finishes the output: the summary's line about it.
+    pub fn finish(self, base: &Path) -> Result<String> {
+        Ok(match self {
+            ParquetOut::File(f, rows) => {
+                let path = f.path().to_path_buf();
+                let stats = f.finish()?;
+                format!(
+                    "Parquet: {} {} in {} row groups → {} ({} bytes)\n",
+                    group(stats.rows),
+                    rows.schema().1,
+                    stats.row_groups,
+                    path.display(),
+                    group(stats.bytes)
+                )
+            }
+            ParquetOut::Series(s, rows) => {
+                let stats = s.finish()?;
+                format!(
+                    "Parquet: {} {} in {} files → {} ({} bytes)\n",
+                    group(stats.rows),
+                    rows.schema().1,
+                    stats.files,
+                    series_glob(base).display(),
+                    group(stats.bytes)
+                )
+            }
+        })
+    }
+
+    pub fn abandon(self) {
+        match self {
+            ParquetOut::File(f, _) => f.abandon(),
+            ParquetOut::Series(s, _) => s.abandon(),
+        }
+    }
+}
+
+/// A Parquet output shared by a run's two callbacks: each block's rows are written, and
+/// while a followed trace has nothing new a series' file whose interval is over is finished.
+/// A failure then stops the run at its next block, or at its end.
+pub struct SharedParquet {
+    out: RefCell<Option<ParquetOut>>,
+    idle_error: RefCell<Option<ReplayError>>,
+}
+
+impl SharedParquet {
+    pub fn new(out: Option<ParquetOut>) -> SharedParquet {
+        SharedParquet {
+            out: RefCell::new(out),
+            idle_error: RefCell::new(None),
+        }
+    }
+
+    /// Writes the rows of `r`; fails with an error the idle follower met, if any.
+    pub fn write(&self, r: &mut BlockResult) -> Result<(), ReplayError> {
+        if let Some(e) = self.idle_error.borrow_mut().take() {
+            return Err(e);
+        }
+        match self.out.borrow_mut().as_mut() {
+            Some(out) => out.write(r),
+            None => Ok(()),
+        }
+    }
+
+    /// Called with each progress report: when it says the run is idle, see [`ParquetOut::tick`].
+    pub fn progress(&self, p: &rtsec_replay::Progress) {
+        if p.idle
+            && let Some(out) = self.out.borrow_mut().as_mut()
+            && let Err(e) = out.tick()
+        {
+            self.idle_error.borrow_mut().get_or_insert(e);
+        }
+    }
+
+    /// The output, and `result` unless the idle follower met an error.
+    pub fn into_parts<T>(
+        self,
+        result: Result<T, ReplayError>,
+    ) -> (Option<ParquetOut>, Result<T, ReplayError>) {
+        let result = match self.idle_error.into_inner() {
+            Some(e) => Err(e),
+            None => result,
+        };
+        (self.out.into_inner(), result)
+    }
+}
+
+/// `STEM-*.parquet` beside `base`: what a reader of the series globs.
+fn series_glob(base: &Path) -> PathBuf {
+    let stem = base
+        .file_stem()
+        .map_or("rows".into(), |s| s.to_string_lossy());
+    base.with_file_name(format!("{stem}-*.parquet"))
+}
