@@ -272,3 +272,88 @@ fn export_follows_a_trace_into_a_series_of_files() {
         "every event once, in order"
     );
 }
+
+/// `rtsec export --follow --every --state`: the state is saved only once a file with the
+/// rows of its blocks is finished, so an export killed with rows in an unfinished file
+/// writes them again when started again: every event once in the finished files.
+#[test]
+fn a_killed_export_with_a_state_writes_every_event_once() {
+    let dir = tempdir();
+    let whole = dir.path().join("whole.rts");
+    synthetic_trace(&whole, 20_000, 54, Losses::default());
+    let l = layout(&whole);
+    assert!(l.blocks.len() >= 5, "{} blocks", l.blocks.len());
+    let grow = dir.path().join("grow.rts");
+    let base = dir.path().join("events.parquet");
+    let state = dir.path().join("export.state");
+    let start = |every: &str| {
+        std::process::Command::new(RTSEC)
+            .args(["export", "-f", "--every", every, "--state"])
+            .arg(&state)
+            .arg("-o")
+            .arg(&base)
+            .arg(&grow)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let rows_done = || -> usize {
+        let (done, _) = series_of(dir.path(), "events");
+        done.iter().map(|p| evt_nums(p).len()).sum()
+    };
+    let events_in = |blocks: usize| -> usize {
+        rtsec_format::TraceReader::open(&whole)
+            .unwrap()
+            .blocks(true)
+            .take(blocks)
+            .map(|b| b.unwrap().frame.events as usize)
+            .sum()
+    };
+    let kill = |mut c: std::process::Child| {
+        // SAFETY: kill(2) of our child.
+        unsafe { libc::kill(c.id() as i32, libc::SIGKILL) };
+        let _ = c.wait();
+    };
+
+    // 1. Two blocks, in a finished file (the trace's time is long past): the state is saved.
+    let mut w = Writing::start(&grow);
+    w.append(&l.bytes[..l.blocks[2] as usize]);
+    let c = start("20ms");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while rows_done() < events_in(2) || !state.exists() {
+        assert!(Instant::now() < deadline, "not exported after 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    kill(c);
+    assert_eq!(rows_done(), events_in(2));
+
+    // 2. Two more blocks, exported into a file that never finishes (a long interval): killed,
+    // they are in a .partial only, and the state still names block 1.
+    w.append(&l.bytes[l.blocks[2] as usize..l.blocks[4] as usize]);
+    let saved = std::fs::read_to_string(&state).unwrap();
+    let c = start("100000h");
+    std::thread::sleep(Duration::from_millis(1500));
+    kill(c);
+    let (_, partial) = series_of(dir.path(), "events");
+    assert_eq!(partial.len(), 1, "{partial:?}");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), saved);
+
+    // 3. Started again: blocks 2 and 3 are written again, then the rest to the footer.
+    w.append(&l.bytes[l.blocks[4] as usize..]);
+    drop(w);
+    let out = start("20ms").wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("with --state they are exported again"),
+        "{err}"
+    );
+    let (done, partial) = series_of(dir.path(), "events");
+    assert!(partial.is_empty(), "{partial:?}");
+    let got: Vec<u64> = done.iter().flat_map(|p| evt_nums(p)).collect();
+    assert_eq!(
+        got,
+        (1..=20_000).collect::<Vec<u64>>(),
+        "every event once, in order"
+    );
+}

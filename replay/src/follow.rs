@@ -34,7 +34,8 @@ pub struct Follow {
     pub poll: Duration,
     /// Stops following when set (by a signal handler, say): what was judged is reported.
     pub stop: &'static AtomicBool,
-    /// Where the follow's state is saved after each block (see [`crate::follow_state`]).
+    /// Where the follow's state is saved (see [`crate::follow_state`]): each block's result
+    /// carries it ([`crate::BlockResult::follow_state`]) for the caller to save.
     pub state: Option<StateFile>,
     /// Where an earlier follow of the same input stopped: its blocks up to there are passed
     /// over.

@@ -88,6 +88,10 @@ pub struct BlockResult {
     pub losses: Losses,
     /// Why the block could not be decoded (it was skipped).
     pub damage: Option<String>,
+    /// Following with a state file: where the follow stands once this block's output is
+    /// safe. The caller saves it then (after flushing alerts; once a Parquet file with the
+    /// block's rows is finished).
+    pub follow_state: Option<crate::follow_state::FollowState>,
     /// CPU time of the worker thread spent decoding and evaluating, in ns (for `--stats`).
     pub decode_ns: u64,
     pub eval_ns: u64,

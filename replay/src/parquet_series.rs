@@ -136,6 +136,11 @@ impl ParquetSeries {
         }
     }
 
+    /// Files finished so far.
+    pub fn finished_files(&self) -> u64 {
+        self.stats.files
+    }
+
     /// Finishes the file being written; what the series holds.
     pub fn finish(mut self) -> Result<SeriesStats, ReplayError> {
         self.finish_current()?;

@@ -20,7 +20,7 @@ use rtsec_rules::{Engine, Scratch};
 use crate::error::ReplayError;
 use crate::fields::AlertFields;
 use crate::follow::{Follow, follow_input};
-use crate::follow_state::{FollowState, StateFile};
+use crate::follow_state::FollowState;
 use crate::hit_rows::RuleCatalog;
 use crate::hits::HIT_EVENT_FIELDS;
 use crate::inputs::Input;
@@ -179,7 +179,6 @@ pub(crate) fn run_blocks(
         )));
     }
     let mut col = Collector::new(engine, inputs, on_block, on_progress, total_bytes);
-    col.state_file = opts.follow.as_ref().and_then(|f| f.state.clone());
     if threads == 1 {
         let mut scratch = Scratch::new();
         drive(
@@ -387,9 +386,8 @@ pub(crate) struct Collector<'a> {
     decode_ns: u64,
     eval_ns: u64,
     pub(crate) error: Option<ReplayError>,
-    /// Where a follow's state is saved (see [`crate::follow_state`]).
-    state_file: Option<StateFile>,
-    /// The state to save once the block of each sequence number is written.
+    /// Where the follow stands once the block of each sequence number is written (see
+    /// [`BlockResult::follow_state`]).
     marks: BTreeMap<u64, FollowState>,
 }
 
@@ -434,7 +432,6 @@ impl<'a> Collector<'a> {
             decode_ns: 0,
             eval_ns: 0,
             error: None,
-            state_file: None,
             marks: BTreeMap::new(),
         }
     }
@@ -447,7 +444,7 @@ impl<'a> Collector<'a> {
         self.progress.idle = false;
     }
 
-    /// `state` is saved once the block submitted as `seq` is written.
+    /// `state` goes with the result of the block submitted as `seq`.
     pub(crate) fn mark(&mut self, seq: u64, state: FollowState) {
         self.marks.insert(seq, state);
     }
@@ -492,11 +489,11 @@ impl<'a> Collector<'a> {
                 break;
             };
             self.waiting_bytes -= r.held_bytes();
-            let seq = self.next;
+            let mut r = r;
+            r.follow_state = self.marks.remove(&self.next);
             self.next += 1;
             self.in_flight -= 1;
             self.emit(r);
-            self.save_state(seq);
         }
     }
 
@@ -551,19 +548,6 @@ impl<'a> Collector<'a> {
             self.error = Some(e);
         }
         (self.on_progress)(&self.progress);
-    }
-
-    /// Saves the state marked for block `seq`, now that it is written.
-    fn save_state(&mut self, seq: u64) {
-        let Some(state) = self.marks.remove(&seq) else {
-            return;
-        };
-        if self.error.is_none()
-            && let Some(file) = &self.state_file
-            && let Err(e) = file.save(&state)
-        {
-            self.error = Some(e);
-        }
     }
 
     fn finish(

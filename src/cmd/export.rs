@@ -52,6 +52,11 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = crate::cmd::capture::parse_duration,
           requires = "follow")]
     pub every: Option<std::time::Duration>,
+    /// With --every: keep where the export got to in this file, saved once a file with the
+    /// rows of its blocks is finished, and take up from there when started again: every
+    /// event in a finished file once, whatever stopped the export.
+    #[arg(long, value_name = "FILE", requires = "every")]
+    pub state: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -71,19 +76,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("name the Parquet file to write with -o");
     };
     let started = match args.follow {
-        true => match super::replay::follow::start(&args.traces, None)? {
+        true => match super::replay::follow::start(&args.traces, args.state.as_deref())? {
             Some(s) => Some(s),
             None => return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED)),
         },
         false => None,
     };
     let parquet = ParquetOut::create(&output, Rows::Events, args.every, args.force)?;
-    let parquet = SharedParquet::new(Some(parquet));
     let imports = CaptureImports::new("export");
     let (inputs, follow) = match started {
         Some(s) => (vec![s.input], Some(s.follow)),
         None => (imports.resolve(inputs::expand(&args.traces)), None),
     };
+    let state = follow.as_ref().and_then(|f| f.state.clone());
+    let parquet = SharedParquet::new(Some(parquet)).with_state(state);
     let bar = match follow.is_some() {
         true => BlocksBar::hidden(),
         false => BlocksBar::new(),
@@ -104,19 +110,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
     );
     bar.finish();
-    let (parquet, result) = parquet.into_parts(result);
-    let parquet = parquet.expect("made above");
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) => {
-            parquet.abandon();
-            return Err(e.into());
-        }
-    };
+    let (result, parquet_line) = parquet.finish(&output, result);
+    let summary = result?;
     // Hits are not a thing here.
     let mut text = summary.render_head();
     text.push_str(&summary.render_traces(false, false));
-    text.push_str(&parquet.finish(&output)?);
+    text.push_str(&parquet_line?);
     eprint!("{text}");
     Ok(ExitCode::from(summary.exit_code()))
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Result, bail};
 use arrow_schema::SchemaRef;
 use rtsec_replay::export::{EVENTS_SCHEMA_VERSION, events_schema};
+use rtsec_replay::follow_state::{FollowState, StateFile};
 use rtsec_replay::hits::HITS_SCHEMA_VERSION;
 use rtsec_replay::parquet_series::ParquetSeries;
 use rtsec_replay::summary::group;
@@ -61,7 +62,8 @@ impl ParquetOut {
                 p.display(),
                 match rows {
                     Rows::Hits => " (they were printed as alerts)",
-                    Rows::Events => " (they are in the trace)",
+                    Rows::Events =>
+                        " (they are in the trace; with --state they are exported again)",
                 }
             );
         }
@@ -81,6 +83,14 @@ impl ParquetOut {
                     false => Ok(()),
                 }
             }
+        }
+    }
+
+    /// Files of a series finished so far (their rows are safe).
+    pub fn finished_files(&self) -> u64 {
+        match self {
+            ParquetOut::File(..) => 0,
+            ParquetOut::Series(s, _) => s.finished_files(),
         }
     }
 
@@ -137,9 +147,16 @@ impl ParquetOut {
 /// A Parquet output shared by a run's two callbacks: each block's rows are written, and
 /// while a followed trace has nothing new a series' file whose interval is over is finished.
 /// A failure then stops the run at its next block, or at its end.
+///
+/// With a follow's state file, the state is saved only once the rows of its block are in a
+/// finished file: a follower killed with rows in an unfinished file writes them again when
+/// it starts again (`rtsec export --follow --state`).
 pub struct SharedParquet {
     out: RefCell<Option<ParquetOut>>,
     idle_error: RefCell<Option<ReplayError>>,
+    state: Option<StateFile>,
+    /// The state after the last block written, saved once its file is finished.
+    pending: RefCell<Option<FollowState>>,
 }
 
 impl SharedParquet {
@@ -147,7 +164,15 @@ impl SharedParquet {
         SharedParquet {
             out: RefCell::new(out),
             idle_error: RefCell::new(None),
+            state: None,
+            pending: RefCell::new(None),
         }
+    }
+
+    /// Saves the follow's state in `state` as the rows become safe (see the type's docs).
+    pub fn with_state(mut self, state: Option<StateFile>) -> SharedParquet {
+        self.state = state;
+        self
     }
 
     /// Writes the rows of `r`; fails with an error the idle follower met, if any.
@@ -155,32 +180,77 @@ impl SharedParquet {
         if let Some(e) = self.idle_error.borrow_mut().take() {
             return Err(e);
         }
-        match self.out.borrow_mut().as_mut() {
-            Some(out) => out.write(r),
-            None => Ok(()),
+        let mut out = self.out.borrow_mut();
+        let Some(out) = out.as_mut() else {
+            return Ok(());
+        };
+        let finished = out.finished_files();
+        out.write(r)?;
+        // A file finished before this block's rows: those of the blocks before are safe.
+        if out.finished_files() > finished {
+            self.save_pending()?;
         }
+        if self.state.is_some()
+            && let Some(s) = r.follow_state.take()
+        {
+            *self.pending.borrow_mut() = Some(s);
+        }
+        Ok(())
     }
 
     /// Called with each progress report: when it says the run is idle, see [`ParquetOut::tick`].
     pub fn progress(&self, p: &rtsec_replay::Progress) {
-        if p.idle
-            && let Some(out) = self.out.borrow_mut().as_mut()
-            && let Err(e) = out.tick()
-        {
+        if !p.idle {
+            return;
+        }
+        let mut out = self.out.borrow_mut();
+        let Some(out) = out.as_mut() else {
+            return;
+        };
+        let finished = out.finished_files();
+        let ticked = out
+            .tick()
+            .and_then(|()| match out.finished_files() > finished {
+                true => self.save_pending(),
+                false => Ok(()),
+            });
+        if let Err(e) = ticked {
             self.idle_error.borrow_mut().get_or_insert(e);
         }
     }
 
-    /// The output, and `result` unless the idle follower met an error.
-    pub fn into_parts<T>(
+    fn save_pending(&self) -> Result<(), ReplayError> {
+        match (&self.state, self.pending.borrow_mut().take()) {
+            (Some(file), Some(s)) => file.save(&s),
+            _ => Ok(()),
+        }
+    }
+
+    /// Finishes the output (the summary's line about it) and saves the state of its last
+    /// block; `result` is the run's, unless the idle follower met an error.
+    pub fn finish<T>(
         self,
+        base: &Path,
         result: Result<T, ReplayError>,
-    ) -> (Option<ParquetOut>, Result<T, ReplayError>) {
+    ) -> (Result<T, ReplayError>, Result<String>) {
         let result = match self.idle_error.into_inner() {
             Some(e) => Err(e),
             None => result,
         };
-        (self.out.into_inner(), result)
+        let Some(out) = self.out.into_inner() else {
+            return (result, Ok(String::new()));
+        };
+        if result.is_err() {
+            out.abandon();
+            return (result, Ok(String::new()));
+        }
+        let line = out.finish(base).and_then(|line| {
+            if let (Some(file), Some(s)) = (&self.state, self.pending.into_inner()) {
+                file.save(&s)?;
+            }
+            Ok(line)
+        });
+        (result, line)
     }
 }
 

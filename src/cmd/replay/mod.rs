@@ -145,6 +145,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let follow = started.map(|s| s.follow);
+    let state_file = follow.as_ref().and_then(|f| f.state.clone());
     let parquet = match &args.parquet {
         Some(p) => Some(ParquetOut::create(
             p,
@@ -211,6 +212,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
                 losses.block(&r, &inputs[0]);
             }
+            // The block's alerts are out: a restarted follower takes up after it.
+            if let (Some(file), Some(s)) = (&state_file, &r.follow_state) {
+                file.save(s)?;
+            }
             Ok(())
         },
         &mut |p| {
@@ -229,22 +234,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     bar.finish();
     let flushed = out.flush();
     drop(out);
-    let (parquet, result) = parquet.into_parts(result);
+    let base = args.parquet.clone().unwrap_or_default();
+    let (result, parquet_line) = parquet.finish(&base, result);
     let output_reports = outputs.map(Outputs::finish).unwrap_or_default();
     let summary = match result {
         Ok(s) => s,
         Err(ReplayError::Output(m)) if m.contains("Broken pipe") => {
-            if let Some(p) = parquet {
-                p.abandon();
-            }
             return Ok(ExitCode::SUCCESS);
         }
-        Err(e) => {
-            if let Some(p) = parquet {
-                p.abandon();
-            }
-            return Err(e.into());
-        }
+        Err(e) => return Err(e.into()),
     };
     if let Err(e) = flushed
         && e.kind() != std::io::ErrorKind::BrokenPipe
@@ -252,9 +250,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Err(e).context("stdout");
     }
     let mut text = summary.render(args.stats);
-    if let (Some(p), Some(base)) = (parquet, &args.parquet) {
-        text.push_str(&p.finish(base)?);
-    }
+    text.push_str(&parquet_line?);
     text.push_str(&rtsec_replay::outputs::render(&output_reports));
     eprint!("{text}");
     if output_reports.iter().any(|r| r.failed > 0) {
