@@ -1,11 +1,14 @@
-//! Where a follow got to (`rtsec replay --follow --state FILE`), so that a follower restarted
-//! (a reboot, an upgrade, a crash) judges what was written meanwhile and nothing twice: the
-//! file names the trace and its last block whose alerts were written.
+//! Where a follow got to (`rtsec replay --follow --state FILE`, `rtsec export --follow
+//! --state`), so that a follower restarted (a reboot, an upgrade, a crash) judges what was
+//! written meanwhile and nothing twice: the file names the trace and its last block whose
+//! output is safe.
 //!
-//! The state is saved after each block's alerts are flushed, by writing a temporary file and
-//! renaming it over the old one: a follower killed at any moment leaves the old state or the
-//! new one, never a torn one. A follower killed between flushing a block's alerts and saving
-//! the state prints that block's alerts again when restarted (at least once, never lost).
+//! Each block's result carries the state after it ([`crate::BlockResult::follow_state`]);
+//! the caller saves it once the block's output is safe: a replay once its alerts are flushed,
+//! an export once the Parquet file with its rows is finished. Saving writes a temporary file
+//! and renames it over the old one: a follower killed at any moment leaves the old state or
+//! the new one, never a torn one. A follower killed between making a block's output safe and
+//! saving the state writes that output again when restarted (at least once, never lost).
 
 use std::path::{Path, PathBuf};
 
