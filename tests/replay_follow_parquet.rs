@@ -9,22 +9,27 @@ mod replay_support;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use arrow_array::{Array, StringArray, TimestampNanosecondArray, UInt64Array};
+use arrow_array::{Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt64Array};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use replay_support::follower::*;
 use replay_support::*;
 use rtsec_format::Losses;
 
-/// The `output` and `time` columns of a hits file, row by row.
-fn rows(path: &Path) -> Vec<(String, i64)> {
+/// The record batches of a Parquet file.
+fn batches(path: &Path) -> Vec<RecordBatch> {
     let file = std::fs::File::open(path).unwrap();
-    let mut out = Vec::new();
-    for b in ParquetRecordBatchReaderBuilder::try_new(file)
+    ParquetRecordBatchReaderBuilder::try_new(file)
         .unwrap()
         .build()
         .unwrap()
-    {
-        let b = b.unwrap();
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The `output` and `time` columns of a hits file, row by row.
+fn rows(path: &Path) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for b in batches(path) {
         let output = b.column_by_name("output").unwrap();
         let output = output.as_any().downcast_ref::<StringArray>().unwrap();
         let time = b.column_by_name("time").unwrap();
@@ -41,14 +46,8 @@ fn rows(path: &Path) -> Vec<(String, i64)> {
 
 /// The `evt_num` column of an events file.
 fn evt_nums(path: &Path) -> Vec<u64> {
-    let file = std::fs::File::open(path).unwrap();
     let mut out = Vec::new();
-    for b in ParquetRecordBatchReaderBuilder::try_new(file)
-        .unwrap()
-        .build()
-        .unwrap()
-    {
-        let b = b.unwrap();
+    for b in batches(path) {
         let n = b.column_by_name("evt_num").unwrap();
         let n = n.as_any().downcast_ref::<UInt64Array>().unwrap();
         out.extend(n.values().iter().copied());

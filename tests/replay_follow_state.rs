@@ -231,63 +231,37 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
     assert_eq!(out.lines().count(), replay_lines(&b).len(), "{err}");
     assert!(err.contains("not the recording the state names"), "{err}");
 
-    // A state file that is not one.
+    // A state file that is not one, and options a state does not go with.
     std::fs::write(&state, "garbage").unwrap();
-    let o = rtsec(&[
-        "replay",
-        "-f",
-        "--state",
-        state.to_str().unwrap(),
-        a.to_str().unwrap(),
-    ]);
-    assert_eq!(replay_support::code(&o), 1);
-    assert!(
-        stderr(&o).contains("s.json: not a follow state") && stderr(&o).contains("delete it"),
-        "{}",
-        stderr(&o)
-    );
-    let o = rtsec(&[
-        "replay",
-        "--state",
-        state.to_str().unwrap(),
-        a.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        replay_support::code(&o),
-        2,
-        "--state without --follow: {}",
-        stderr(&o)
-    );
-    let o = rtsec(&[
-        "replay",
-        "-f",
-        "--state",
-        state.to_str().unwrap(),
-        "--parquet",
-        "x.parquet",
-        a.to_str().unwrap(),
-    ]);
-    assert_eq!(replay_support::code(&o), 1);
-    assert!(
-        stderr(&o).contains("--state with --parquet needs --parquet-every"),
-        "{}",
-        stderr(&o)
-    );
-    let o = rtsec(&[
-        "replay",
-        "-f",
-        "--state",
-        state.to_str().unwrap(),
-        "--until",
-        "+1s",
-        a.to_str().unwrap(),
-    ]);
-    assert_eq!(replay_support::code(&o), 1);
-    assert!(
-        stderr(&o).contains("--state with --until"),
-        "{}",
-        stderr(&o)
-    );
+    let (st, tr) = (state.to_str().unwrap(), a.to_str().unwrap());
+    for (args, want_code, want) in [
+        (
+            &["-f", "--state", st, tr][..],
+            1,
+            "s.json: not a follow state",
+        ),
+        (&["-f", "--state", st, tr][..], 1, "delete it"),
+        (&["--state", st, tr][..], 2, "--follow"),
+        (
+            &["-f", "--state", st, "--parquet", "x.parquet", tr][..],
+            1,
+            "--state with --parquet needs --parquet-every",
+        ),
+        (
+            &["-f", "--state", st, "--until", "+1s", tr][..],
+            1,
+            "--state with --until",
+        ),
+    ] {
+        let o = rtsec(&[&["replay"][..], args].concat());
+        assert_eq!(
+            replay_support::code(&o),
+            want_code,
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
 }
 
 /// A directory: the files an earlier follow finished are not read again, the one it stopped
