@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use replay_support::follower::*;
 use replay_support::*;
-use rtsec_format::{Losses, TraceReader, synth};
+use rtsec_format::{Losses, TraceReader};
 
 #[test]
 fn alerts_come_before_the_writer_finishes_and_the_output_is_a_replays() {
@@ -158,18 +158,7 @@ fn losses_are_reported_as_they_are_recorded() {
     let path = dir.path().join("lossy.rts");
     let mut w = writer_cut_by_hand(&path);
     let mut f = follow(&["-r", every_open().to_str().unwrap(), path.to_str().unwrap()]);
-    let mut n = 0;
-    synth::generate(4000, 13, |ev| {
-        w.push(ev).unwrap();
-        n += 1;
-        if n == 2000 {
-            w.set_losses(Losses {
-                kernel_drops_per_cpu: vec![0, 7],
-                ..Default::default()
-            });
-            w.cut().unwrap();
-        }
-    });
+    push_with_drops(&mut w, 4000, 13);
     // The first block (with the drops) is on disk; the writer is not finished.
     let deadline = Instant::now() + Duration::from_secs(30);
     while f.stdout.is_empty() {

@@ -6,14 +6,15 @@
 
 mod replay_support;
 
+use std::path::Path;
 use std::time::Duration;
 
 use replay_support::follower::*;
 use replay_support::*;
-use rtsec_format::{Losses, synth};
+use rtsec_format::Losses;
 
 /// Lines of `rtsec replay` of `path` with the every-open rule.
-fn replay_lines(path: &std::path::Path) -> Vec<String> {
+fn replay_lines(path: &Path) -> Vec<String> {
     let o = rtsec(&[
         "replay",
         "-r",
@@ -23,21 +24,21 @@ fn replay_lines(path: &std::path::Path) -> Vec<String> {
     stdout(&o).lines().map(str::to_owned).collect()
 }
 
-/// Follows `path` with `state` until it has printed `lines` alerts, then stops it (Ctrl-C):
-/// stdout and stderr (it exits 0).
-fn follow_then_stop(
-    path: &std::path::Path,
-    state: &std::path::Path,
-    lines: usize,
-) -> (String, String) {
-    let rules = every_open();
-    let mut f = follow(&[
+/// `rtsec replay --follow --state STATE TRACE` with the every-open rule, in the background.
+fn follow_with_state(state: &Path, trace: &Path) -> Follower {
+    follow(&[
         "-r",
-        rules.to_str().unwrap(),
+        every_open().to_str().unwrap(),
         "--state",
         state.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ]);
+        trace.to_str().unwrap(),
+    ])
+}
+
+/// Follows `path` with `state` until it has printed `lines` alerts, then stops it (Ctrl-C):
+/// stdout and stderr (it exits 0).
+fn follow_then_stop(path: &Path, state: &Path, lines: usize) -> (String, String) {
+    let mut f = follow_with_state(state, path);
     f.wait_lines(lines);
     std::thread::sleep(Duration::from_millis(300));
     f.signal(libc::SIGINT);
@@ -53,39 +54,15 @@ fn losses_reported_by_the_earlier_follow_are_not_reported_again() {
     let dir = tempdir();
     let whole = dir.path().join("lossy.rts");
     let mut w = writer_cut_by_hand(&whole);
-    let mut n = 0;
-    synth::generate(6000, 34, |ev| {
-        w.push(ev).unwrap();
-        n += 1;
-        if n == 2000 {
-            w.set_losses(Losses {
-                kernel_drops_per_cpu: vec![0, 7],
-                ..Default::default()
-            });
-        }
-        if n % 2000 == 0 {
-            w.cut().unwrap();
-        }
-    });
+    push_with_drops(&mut w, 6000, 34);
     w.finish().unwrap();
     let l = layout(&whole);
     let grow = dir.path().join("grow.rts");
     let state = dir.path().join("s.state");
-    let rules = every_open();
-    let args = |p: &std::path::Path| {
-        vec![
-            "-r".to_string(),
-            rules.to_str().unwrap().to_string(),
-            "--state".into(),
-            state.to_str().unwrap().into(),
-            p.to_str().unwrap().into(),
-        ]
-    };
     let mut wr = Writing::start(&grow);
     wr.append(&l.bytes[..l.blocks[1] as usize]);
     let first = replay_lines(&grow).len();
-    let a = args(&grow);
-    let mut f = follow(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut f = follow_with_state(&state, &grow);
     f.wait_lines(first);
     std::thread::sleep(Duration::from_millis(300));
     f.signal(libc::SIGINT);
@@ -95,7 +72,7 @@ fn losses_reported_by_the_earlier_follow_are_not_reported_again() {
 
     wr.append(&l.bytes[l.blocks[1] as usize..]);
     drop(wr);
-    let f = follow(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let f = follow_with_state(&state, &grow);
     let (code, out, err) = f.wait();
     assert_eq!(code, 0, "no drops after the first block: {err}");
     assert!(!err.contains("dropped"), "{err}");
@@ -127,14 +104,7 @@ fn a_restarted_follower_takes_up_where_it_stopped() {
     // Meanwhile the writer adds two blocks; the second follower starts after the first two
     // and follows to the footer.
     w.append(&l.bytes[l.blocks[2] as usize..l.blocks[4] as usize]);
-    let rules = every_open();
-    let mut f = follow(&[
-        "-r",
-        rules.to_str().unwrap(),
-        "--state",
-        state.to_str().unwrap(),
-        grow.to_str().unwrap(),
-    ]);
+    let mut f = follow_with_state(&state, &grow);
     let upto4 = replay_lines(&grow).len();
     f.wait_lines(upto4 - first);
     w.append(&l.bytes[l.blocks[4] as usize..]);
@@ -160,13 +130,7 @@ fn a_restarted_follower_takes_up_where_it_stopped() {
     assert!(err2.contains("until its writer finished it"), "{err2}");
 
     // A third, on the finished trace: nothing left to judge.
-    let mut f = follow(&[
-        "-r",
-        rules.to_str().unwrap(),
-        "--state",
-        state.to_str().unwrap(),
-        grow.to_str().unwrap(),
-    ]);
+    let mut f = follow_with_state(&state, &grow);
     let (code, out3, err3) = {
         std::thread::sleep(Duration::from_millis(100));
         f.stdout.clear();
@@ -190,13 +154,7 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
     let state = dir.path().join("s.json");
     let rules = every_open();
     let rules = rules.to_str().unwrap();
-    let f = follow(&[
-        "-r",
-        rules,
-        "--state",
-        state.to_str().unwrap(),
-        a.to_str().unwrap(),
-    ]);
+    let f = follow_with_state(&state, &a);
     let (code, _, err) = f.wait();
     assert_eq!(code, 0, "{err}");
 
@@ -219,13 +177,7 @@ fn a_state_of_another_trace_is_refused_and_a_new_recording_is_judged_whole() {
 
     // Another recording written at a's path: judged from its start, and said so.
     std::fs::copy(&b, &a).unwrap();
-    let f = follow(&[
-        "-r",
-        rules,
-        "--state",
-        state.to_str().unwrap(),
-        a.to_str().unwrap(),
-    ]);
+    let f = follow_with_state(&state, &a);
     let (code, out, err) = f.wait();
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), replay_lines(&b).len(), "{err}");

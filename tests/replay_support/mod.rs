@@ -113,6 +113,25 @@ pub fn writer_cut_by_hand(path: &Path) -> TraceWriter {
     .expect("create trace")
 }
 
+/// Pushes `n` synthetic events from `seed` to `w`, cutting a block every 2 000: the first
+/// block records that the kernel dropped 7 events (on cpu1).
+pub fn push_with_drops(w: &mut TraceWriter, n: usize, seed: u64) {
+    let mut count = 0;
+    synth::generate(n, seed, |ev| {
+        w.push(ev).unwrap();
+        count += 1;
+        if count == 2000 {
+            w.set_losses(Losses {
+                kernel_drops_per_cpu: vec![0, 7],
+                ..Default::default()
+            });
+        }
+        if count % 2000 == 0 {
+            w.cut().unwrap();
+        }
+    });
+}
+
 /// A trace file written as the trace writer writes it: created and locked (a follower then
 /// knows its writer is alive), appended to, closed when dropped (as when its writer dies).
 pub struct Writing(std::fs::File);

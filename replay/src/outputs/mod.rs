@@ -72,10 +72,6 @@ impl Outputs {
         Ok(Outputs { sinks })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.sinks.is_empty()
-    }
-
     /// Sends `lines` (alerts, each ending in `\n`) to every output.
     pub fn send(&mut self, lines: &[u8]) {
         if lines.is_empty() {
