@@ -1,6 +1,7 @@
 //! `rtsec replay -c falco.yaml --falco-outputs`: every alert also goes where that Falco
 //! sends it: `file_output`, `program_output` (one process per alert, or one for all),
-//! `http_output` (to a real HTTP server on a local port, as falcosidekick receives them).
+//! `http_output` (to a real HTTP server on a local port, as falcosidekick receives them;
+//! HTTPS is tested in the replay crate, `outputs::https_tests`).
 //! Alerts an output cannot take are counted and fail the run; HTTPS is refused with what to
 //! use instead.
 
@@ -205,15 +206,16 @@ fn alerts_an_output_cannot_take_are_counted_and_fail_the_run() {
     assert_eq!(got.lock().unwrap().len(), n, "every alert was tried");
     assert!(!err.contains("syslog_output"), "{err}");
 
-    // HTTPS: refused before judging, with what to use instead.
+    // A TLS setting naming a file that is not there: refused before judging, naming both.
     let cfg = config(
         d,
-        "http_output:\n  enabled: true\n  url: https://hooks.example/x\n",
+        "http_output:\n  enabled: true\n  url: https://hooks.example/x\n  \
+         ca_cert: /nonexistent/ca.pem\n",
     );
     let o = with_outputs(&cfg, &trace);
     assert_eq!(code(&o), 1);
     assert!(
-        stderr(&o).contains("program_output with `curl"),
+        stderr(&o).contains("http_output.ca_cert /nonexistent/ca.pem: cannot read it"),
         "{}",
         stderr(&o)
     );

@@ -236,6 +236,7 @@ fn commands(v: &Value) -> Result<Vec<RuleCommand>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outputs::TlsConfig;
 
     fn parse(text: &str) -> Result<FalcoConfig, String> {
         FalcoConfig::parse(Path::new("falco.yaml"), text).map_err(|e| e.to_string())
@@ -300,6 +301,39 @@ mod tests {
     }
 
     #[test]
+    fn http_output_tls_settings_are_read_with_falcos_defaults() {
+        let tls = |text: &str| {
+            let text = format!("http_output:\n  enabled: true\n  url: https://h/\n{text}");
+            parse(&text).unwrap().outputs.http.unwrap().tls
+        };
+        assert_eq!(tls(""), TlsConfig::default());
+        assert_eq!(
+            TlsConfig::default().ca_path.as_deref(),
+            Some(Path::new("/etc/falco/certs/"))
+        );
+        // Falco's default falco.yaml: empty paths are unset, mtls off leaves the client out.
+        assert_eq!(
+            tls("  insecure: false\n  ca_cert: \"\"\n  ca_bundle: \"\"\n  \
+                 ca_path: \"/etc/falco/certs/\"\n  mtls: false\n  \
+                 client_cert: \"/etc/falco/certs/client/client.crt\"\n"),
+            TlsConfig::default()
+        );
+        assert_eq!(
+            tls(
+                "  insecure: true\n  ca_cert: /c.pem\n  ca_bundle: /b.pem\n  ca_path: \"\"\n  \
+                 mtls: true\n  client_key: /k.pem\n"
+            ),
+            TlsConfig {
+                insecure: true,
+                ca_cert: Some("/c.pem".into()),
+                ca_bundle: Some("/b.pem".into()),
+                ca_path: None,
+                client: Some(("/etc/falco/certs/client/client.crt".into(), "/k.pem".into())),
+            }
+        );
+    }
+
+    #[test]
     fn malformed_settings_name_the_file_and_the_key() {
         for (text, want) in [
             (
@@ -324,6 +358,10 @@ mod tests {
             ),
             ("- just\n- a list\n", "expected a map of settings"),
             ("rules: [\n", "not valid YAML"),
+            (
+                "http_output: {enabled: true, url: https://h/, mtls: sometimes}\n",
+                "`http_output.mtls`: expected true or false",
+            ),
             (
                 "json_include_tags_property: maybe\n",
                 "`json_include_tags_property`: expected true",

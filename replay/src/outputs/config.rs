@@ -52,6 +52,37 @@ pub struct HttpConfig {
     pub user_agent: String,
     /// One connection for all alerts; otherwise one per alert, as Falco does by default.
     pub keep_alive: bool,
+    /// How an `https://` URL's server is checked, and how rtsec proves who it is.
+    pub tls: TlsConfig,
+}
+
+/// `http_output`'s TLS settings, with Falco's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// `insecure`: the server's certificate is not checked.
+    pub insecure: bool,
+    /// `ca_cert`: the CA certificates (PEM) that sign the server's, instead of the system's.
+    pub ca_cert: Option<PathBuf>,
+    /// `ca_bundle`: the same, if `ca_cert` is not set.
+    pub ca_bundle: Option<PathBuf>,
+    /// `ca_path`: a directory of PEM files trusted besides the system's CAs, if neither file
+    /// is set (Falco's default `/etc/falco/certs/` need not exist).
+    pub ca_path: Option<PathBuf>,
+    /// `mtls` with `client_cert` and `client_key`: the certificate (PEM) and key rtsec
+    /// presents to a server that asks for one.
+    pub client: Option<(PathBuf, PathBuf)>,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            insecure: false,
+            ca_cert: None,
+            ca_bundle: None,
+            ca_path: Some(PathBuf::from("/etc/falco/certs/")),
+            client: None,
+        }
+    }
 }
 
 impl OutputsConfig {
@@ -82,16 +113,19 @@ impl OutputsConfig {
                 Some(_) => Err(bad(&format!("{key}.{field}"), "expected a string".into())),
             }
         };
-        let keep_alive = |key: &str| -> Result<bool, E> {
-            match section(key)?.and_then(|m| m.get("keep_alive")) {
-                None => Ok(false),
-                Some(v) => crate::falco_config::flag(v).ok_or_else(|| {
-                    bad(
-                        &format!("{key}.keep_alive"),
-                        "expected true or false".into(),
-                    )
-                }),
+        let switch = |key: &str, field: &str| -> Result<bool, E> {
+            match section(key)?.and_then(|m| m.get(field)) {
+                None | Some(Value::Null) => Ok(false),
+                Some(v) => crate::falco_config::flag(v)
+                    .ok_or_else(|| bad(&format!("{key}.{field}"), "expected true or false".into())),
             }
+        };
+        let keep_alive = |key: &str| switch(key, "keep_alive");
+        // A path setting; empty is unset, as in Falco's default falco.yaml.
+        let path = |key: &str, field: &str| -> Result<Option<PathBuf>, E> {
+            Ok(text(key, field)?
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from))
         };
         let mut c = OutputsConfig {
             stdout: enabled("stdout_output", true)?,
@@ -124,6 +158,28 @@ impl OutputsConfig {
                 user_agent: text("http_output", "user_agent")?
                     .unwrap_or_else(|| "falcosecurity/falco".into()),
                 keep_alive: keep_alive("http_output")?,
+                tls: TlsConfig {
+                    insecure: switch("http_output", "insecure")?,
+                    ca_cert: path("http_output", "ca_cert")?,
+                    ca_bundle: path("http_output", "ca_bundle")?,
+                    ca_path: match section("http_output")?
+                        .is_some_and(|m| m.contains_key("ca_path"))
+                    {
+                        true => path("http_output", "ca_path")?,
+                        false => TlsConfig::default().ca_path,
+                    },
+                    client: match switch("http_output", "mtls")? {
+                        false => None,
+                        true => Some((
+                            path("http_output", "client_cert")?.unwrap_or_else(|| {
+                                PathBuf::from("/etc/falco/certs/client/client.crt")
+                            }),
+                            path("http_output", "client_key")?.unwrap_or_else(|| {
+                                PathBuf::from("/etc/falco/certs/client/client.key")
+                            }),
+                        )),
+                    },
+                },
             });
         }
         if c.http.is_some() {

@@ -1,33 +1,79 @@
 //! `http_output`: each alert POSTed to a URL, as Falco posts it to falcosidekick or a
 //! webhook: the alert is the body, `application/json` with JSON alerts, else `text/plain`.
-//! Plain HTTP/1.1; HTTPS is refused with what to use instead.
+//! HTTP/1.1, over TLS for `https://` URLs (see `tls`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::{HttpConfig, Sink, alerts};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
+
+use super::{HttpConfig, Sink, alerts, tls};
 use crate::error::ReplayError;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(super) struct HttpSink {
-    /// `host:port`, to connect to and for the Host header.
-    authority: String,
-    path: String,
+    url: Url,
+    /// For `https://` URLs: the server's name as its certificate must give it, and how it is
+    /// checked.
+    tls: Option<(ServerName<'static>, Arc<ClientConfig>)>,
     user_agent: String,
     content_type: &'static str,
     keep_alive: bool,
-    conn: Option<BufReader<TcpStream>>,
+    conn: Option<BufReader<Stream>>,
+}
+
+/// A connection to the server, plain or TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
 }
 
 impl HttpSink {
     pub fn new(config: &HttpConfig, json: bool) -> Result<HttpSink, ReplayError> {
-        let (authority, path) = split_url(&config.url).map_err(ReplayError::Config)?;
+        let url = split_url(&config.url).map_err(ReplayError::Config)?;
+        let tls = match url.tls {
+            false => None,
+            true => {
+                let name = ServerName::try_from(url.host.clone()).map_err(|e| {
+                    ReplayError::Config(format!("http_output.url {}: {e}", config.url))
+                })?;
+                let client = tls::client_config(&config.tls).map_err(ReplayError::Config)?;
+                Some((name, client))
+            }
+        };
         Ok(HttpSink {
-            authority,
-            path,
+            url,
+            tls,
             user_agent: config.user_agent.clone(),
             content_type: if json {
                 "application/json"
@@ -39,15 +85,38 @@ impl HttpSink {
         })
     }
 
-    fn connect(&self) -> std::io::Result<BufReader<TcpStream>> {
+    fn connect(&self) -> Result<BufReader<Stream>, String> {
+        let tcp = self
+            .connect_tcp()
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        let Some((name, config)) = &self.tls else {
+            return Ok(BufReader::new(Stream::Plain(tcp)));
+        };
+        let conn =
+            ClientConnection::new(config.clone(), name.clone()).map_err(|e| format!("TLS: {e}"))?;
+        let mut tls = StreamOwned::new(conn, tcp);
+        // The handshake now, so that a certificate the server is refused for says so.
+        while tls.conn.is_handshaking() {
+            tls.conn.complete_io(&mut tls.sock).map_err(|e| {
+                format!(
+                    "TLS handshake with {}: {}",
+                    self.url.authority,
+                    tls::describe(&e)
+                )
+            })?;
+        }
+        Ok(BufReader::new(Stream::Tls(Box::new(tls))))
+    }
+
+    fn connect_tcp(&self) -> std::io::Result<TcpStream> {
         let mut last = None;
-        for addr in self.authority.to_socket_addrs()? {
+        for addr in self.url.authority.to_socket_addrs()? {
             match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
                 Ok(s) => {
                     s.set_read_timeout(Some(IO_TIMEOUT))?;
                     s.set_write_timeout(Some(IO_TIMEOUT))?;
                     s.set_nodelay(true)?;
-                    return Ok(BufReader::new(s));
+                    return Ok(s);
                 }
                 Err(e) => last = Some(e),
             }
@@ -61,8 +130,8 @@ impl HttpSink {
         let mut request = format!(
             "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nContent-Type: {}\r\n\
              Content-Length: {}\r\nConnection: {}\r\n\r\n",
-            self.path,
-            self.authority,
+            self.url.path,
+            self.url.authority,
             self.user_agent,
             self.content_type,
             body.len(),
@@ -77,12 +146,13 @@ impl HttpSink {
         for attempt in 0..2 {
             let reused = self.conn.is_some();
             if self.conn.is_none() {
-                self.conn = Some(self.connect().map_err(|e| format!("cannot connect: {e}"))?);
+                self.conn = Some(self.connect()?);
             }
             let conn = self.conn.as_mut().expect("connected above");
             let exchanged = conn
                 .get_mut()
                 .write_all(&request)
+                .and_then(|()| conn.get_mut().flush())
                 .and_then(|()| read_response(conn));
             match exchanged {
                 Ok(r) => {
@@ -97,7 +167,7 @@ impl HttpSink {
                 Err(e) => {
                     self.conn = None;
                     if !(reused && attempt == 0) {
-                        return Err(e.to_string());
+                        return Err(tls::describe(&e));
                     }
                 }
             }
@@ -122,23 +192,35 @@ impl Sink for HttpSink {
     }
 
     fn close(&mut self) -> Result<(), String> {
-        self.conn = None;
+        if let Some(Stream::Tls(t)) = self.conn.take().as_mut().map(BufReader::get_mut) {
+            t.conn.send_close_notify();
+            let _ = t.flush();
+        }
         Ok(())
     }
 }
 
-/// `http://host[:port][/path]` as (`host:port`, `/path`).
-fn split_url(url: &str) -> Result<(String, String), String> {
+/// An `http_output.url`, split.
+#[derive(Debug, PartialEq, Eq)]
+struct Url {
+    tls: bool,
+    /// The host without brackets or port, as the server's certificate names it.
+    host: String,
+    /// `host:port`, to connect to and for the Host header.
+    authority: String,
+    path: String,
+}
+
+/// `http[s]://host[:port][/path]`, split.
+fn split_url(url: &str) -> Result<Url, String> {
     let lower = url.to_ascii_lowercase();
-    if lower.starts_with("https://") {
+    let (tls, rest) = if lower.starts_with("https://") {
+        (true, &url[8..])
+    } else if lower.starts_with("http://") {
+        (false, &url[7..])
+    } else {
         return Err(format!(
-            "http_output.url {url}: rtsec posts over plain HTTP only; for HTTPS use \
-             program_output with `curl -sf -d @- -H 'Content-Type: application/json' {url}`"
-        ));
-    }
-    let Some(rest) = lower.starts_with("http://").then(|| &url[7..]) else {
-        return Err(format!(
-            "http_output.url {url}: expected http://HOST[:PORT][/PATH]"
+            "http_output.url {url}: expected http[s]://HOST[:PORT][/PATH]"
         ));
     };
     let (authority, path) = match rest.find('/') {
@@ -149,14 +231,25 @@ fn split_url(url: &str) -> Result<(String, String), String> {
         return Err(format!("http_output.url {url}: no host"));
     }
     // A port unless the authority ends in one (`[::1]` has colons but no port).
-    let has_port = authority.rsplit_once(':').is_some_and(|(h, p)| {
+    let port = authority.rsplit_once(':').filter(|(h, p)| {
         !h.is_empty() && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !p.contains(']')
     });
-    let authority = match has_port {
-        true => authority.to_string(),
-        false => format!("{authority}:80"),
+    let (host, authority) = match port {
+        Some((host, _)) => (host, authority.to_string()),
+        None => (
+            authority,
+            format!("{authority}:{}", if tls { 443 } else { 80 }),
+        ),
     };
-    Ok((authority, path.to_string()))
+    Ok(Url {
+        tls,
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+        authority,
+        path: path.to_string(),
+    })
 }
 
 /// What matters of a response: its status, and whether the server closes the connection.
@@ -171,13 +264,13 @@ struct Response {
 const MAX_LINE: u64 = 64 << 10;
 
 /// Reads one line of at most [`MAX_LINE`] bytes into `line` (cleared first): its length.
-fn read_line(r: &mut BufReader<TcpStream>, line: &mut String) -> std::io::Result<usize> {
+fn read_line(r: &mut BufReader<Stream>, line: &mut String) -> std::io::Result<usize> {
     line.clear();
     r.by_ref().take(MAX_LINE).read_line(line)
 }
 
 /// Reads a response whole (its body is discarded), so that the connection can be reused.
-fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
+fn read_response(r: &mut BufReader<Stream>) -> std::io::Result<Response> {
     let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
     let mut line = String::new();
     if read_line(r, &mut line)? == 0 {
@@ -236,7 +329,11 @@ fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Response> {
     } else if let Some(n) = length {
         std::io::copy(&mut r.by_ref().take(n), &mut std::io::sink())?;
     } else {
-        std::io::copy(r, &mut std::io::sink())?;
+        // To the end of the connection; a TLS server may end it without saying so first.
+        match std::io::copy(r, &mut std::io::sink()) {
+            Err(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => return Err(e),
+            _ => {}
+        }
         close = true;
     }
     Ok(Response {
@@ -294,6 +391,7 @@ mod tests {
             url,
             user_agent: "t".into(),
             keep_alive: true,
+            tls: Default::default(),
         };
         let mut sink = HttpSink::new(&config, true).unwrap();
         let (taken, error) = sink.send(b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
@@ -312,6 +410,7 @@ mod tests {
             url: format!("http://127.0.0.1:{port}/"),
             user_agent: "t".into(),
             keep_alive: false,
+            tls: Default::default(),
         };
         let mut sink = HttpSink::new(&config, false).unwrap();
         let (taken, error) = sink.send(b"a\nb\n");
@@ -320,18 +419,35 @@ mod tests {
     }
 
     #[test]
-    fn urls_are_split_and_https_is_refused_with_what_to_do() {
-        let ok = |u: &str| split_url(u).unwrap();
+    fn urls_are_split() {
+        let ok = |u: &str| {
+            let u = split_url(u).unwrap();
+            (u.tls, u.host, u.authority, u.path)
+        };
+        let t = |tls, host: &str, authority: &str, path: &str| {
+            (
+                tls,
+                host.to_string(),
+                authority.to_string(),
+                path.to_string(),
+            )
+        };
         assert_eq!(
             ok("http://sidekick:2801/"),
-            ("sidekick:2801".into(), "/".into())
+            t(false, "sidekick", "sidekick:2801", "/")
         );
-        assert_eq!(ok("http://sidekick"), ("sidekick:80".into(), "/".into()));
-        assert_eq!(ok("HTTP://h:1/a/b?x=1"), ("h:1".into(), "/a/b?x=1".into()));
-        assert_eq!(ok("http://[::1]:9/"), ("[::1]:9".into(), "/".into()));
-        assert_eq!(ok("http://[::1]/"), ("[::1]:80".into(), "/".into()));
-        let e = split_url("https://hooks.example/x").unwrap_err();
-        assert!(e.contains("program_output") && e.contains("curl"), "{e}");
+        assert_eq!(
+            ok("http://sidekick"),
+            t(false, "sidekick", "sidekick:80", "/")
+        );
+        assert_eq!(ok("HTTP://h:1/a/b?x=1"), t(false, "h", "h:1", "/a/b?x=1"));
+        assert_eq!(ok("http://[::1]:9/"), t(false, "::1", "[::1]:9", "/"));
+        assert_eq!(ok("http://[::1]/"), t(false, "::1", "[::1]:80", "/"));
+        assert_eq!(
+            ok("https://hooks.example/x"),
+            t(true, "hooks.example", "hooks.example:443", "/x")
+        );
+        assert_eq!(ok("HTTPS://h:8443"), t(true, "h", "h:8443", "/"));
         assert!(split_url("ftp://x").is_err() && split_url("http:///x").is_err());
     }
 }

@@ -11,10 +11,14 @@ mod config;
 mod file;
 mod http;
 mod program;
+mod tls;
+
+#[cfg(test)]
+mod https_tests;
 
 use std::fmt::Write as _;
 
-pub use config::{FileConfig, HttpConfig, OutputsConfig, ProgramConfig};
+pub use config::{FileConfig, HttpConfig, OutputsConfig, ProgramConfig, TlsConfig};
 
 use crate::error::ReplayError;
 use crate::summary::group;

@@ -65,9 +65,10 @@ pub struct Args {
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
     /// Also send every alert to the outputs the --falco-config enables, as that Falco would:
-    /// `file_output`, `program_output` and `http_output` (plain HTTP), in the format of the
-    /// alerts; `stdout_output.enabled: false` prints none. A slow output slows the replay
-    /// (alerts are never dropped); alerts an output could not take are counted (exit 1).
+    /// `file_output`, `program_output` and `http_output` (HTTP, or HTTPS with its TLS
+    /// settings), in the format of the alerts; `stdout_output.enabled: false` prints none. A
+    /// slow output slows the replay (alerts are never dropped); alerts an output could not
+    /// take are counted (exit 1).
     #[arg(long, requires = "falco_config")]
     pub falco_outputs: bool,
     #[command(flatten)]
