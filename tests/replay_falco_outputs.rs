@@ -102,6 +102,8 @@ fn alerts_go_to_the_file_program_and_http_outputs_of_a_falco_yaml() {
     let dir = tempdir();
     let d = dir.path();
     let (url, got) = server("200 OK");
+    // Credentials in the URL, as curl takes them: sent as basic auth, never printed.
+    let url = url.replace("http://", "http://falco:s%40cret@");
     let cfg = config(
         d,
         &format!(
@@ -151,7 +153,17 @@ fn alerts_go_to_the_file_program_and_http_outputs_of_a_falco_yaml() {
                 .iter()
                 .any(|(n, v)| n == "user-agent" && v == "falcosecurity/falco")
         );
+        assert!(
+            r.headers
+                .iter()
+                .any(|(n, v)| n == "authorization" && v == "Basic ZmFsY286c0BjcmV0"),
+            "{r:?}"
+        );
     }
+    assert!(
+        err.contains("http_output http://falco:***@127.0.0.1:") && !err.contains("cret"),
+        "{err}"
+    );
     for name in ["file_output", "program_output", "http_output"] {
         assert!(
             err.contains(&format!("Output {name}")) && err.contains(&format!(": {n} alerts")),

@@ -1,6 +1,7 @@
 //! `http_output`: each alert POSTed to a URL, as Falco posts it to falcosidekick or a
 //! webhook: the alert is the body, `application/json` with JSON alerts, else `text/plain`.
-//! HTTP/1.1, over TLS for `https://` URLs (see `tls`).
+//! HTTP/1.1, over TLS for `https://` URLs (see `tls`); a URL's `user:password@` is sent as
+//! basic auth, as curl sends it, and its password is never printed.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -65,7 +66,7 @@ impl HttpSink {
             false => None,
             true => {
                 let name = ServerName::try_from(url.host.clone()).map_err(|e| {
-                    ReplayError::Config(format!("http_output.url {}: {e}", config.url))
+                    ReplayError::Config(format!("http_output.url {}: {e}", redact(&config.url)))
                 })?;
                 let client = tls::client_config(&config.tls).map_err(ReplayError::Config)?;
                 Some((name, client))
@@ -127,9 +128,13 @@ impl HttpSink {
     /// POSTs one alert; a connection kept from before that the server has closed meanwhile
     /// is replaced once.
     fn post(&mut self, body: &[u8]) -> Result<(), String> {
+        let auth = match &self.url.basic_auth {
+            Some(a) => format!("Authorization: {a}\r\n"),
+            None => String::new(),
+        };
         let mut request = format!(
             "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nContent-Type: {}\r\n\
-             Content-Length: {}\r\nConnection: {}\r\n\r\n",
+             Content-Length: {}\r\n{auth}Connection: {}\r\n\r\n",
             self.url.path,
             self.url.authority,
             self.user_agent,
@@ -209,26 +214,34 @@ struct Url {
     /// `host:port`, to connect to and for the Host header.
     authority: String,
     path: String,
+    /// `user:password@` of the URL, as an `Authorization: Basic` value (as curl sends it).
+    basic_auth: Option<String>,
 }
 
-/// `http[s]://host[:port][/path]`, split.
+/// `http[s]://[user[:password]@]host[:port][/path][?query]`, split.
 fn split_url(url: &str) -> Result<Url, String> {
     let lower = url.to_ascii_lowercase();
+    let shown = redact(url);
     let (tls, rest) = if lower.starts_with("https://") {
         (true, &url[8..])
     } else if lower.starts_with("http://") {
         (false, &url[7..])
     } else {
         return Err(format!(
-            "http_output.url {url}: expected http[s]://HOST[:PORT][/PATH]"
+            "http_output.url {shown}: expected http[s]://HOST[:PORT][/PATH]"
         ));
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) if rest[i..].starts_with('?') => (&rest[..i], format!("/{}", &rest[i..])),
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let (basic_auth, authority) = match authority.rsplit_once('@') {
+        Some((userinfo, hostport)) => (Some(basic_auth(userinfo)), hostport),
+        None => (None, authority),
     };
     if authority.is_empty() {
-        return Err(format!("http_output.url {url}: no host"));
+        return Err(format!("http_output.url {shown}: no host"));
     }
     // A port unless the authority ends in one (`[::1]` has colons but no port).
     let port = authority.rsplit_once(':').filter(|(h, p)| {
@@ -248,8 +261,72 @@ fn split_url(url: &str) -> Result<Url, String> {
             .trim_end_matches(']')
             .to_string(),
         authority,
-        path: path.to_string(),
+        path,
+        basic_auth,
     })
+}
+
+/// `url` with the password of its `user:password@` hidden, to be printed.
+pub(super) fn redact(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rsplit_once('@') {
+        Some((userinfo, _)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!(
+                "{}{user}:***{}",
+                &url[..start],
+                &url[start + userinfo.len()..]
+            )
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// `Basic BASE64(user:password)` of a URL's percent-encoded `user:password`.
+fn basic_auth(userinfo: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let plain = percent_decode(userinfo);
+    let mut out = String::from("Basic ");
+    for chunk in plain.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            out.push(match i <= chunk.len() {
+                true => ALPHABET[(n >> shift & 63) as usize] as char,
+                false => '=',
+            });
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// What matters of a response: its status, and whether the server closes the connection.
@@ -422,6 +499,7 @@ mod tests {
     fn urls_are_split() {
         let ok = |u: &str| {
             let u = split_url(u).unwrap();
+            assert_eq!(u.basic_auth, None);
             (u.tls, u.host, u.authority, u.path)
         };
         let t = |tls, host: &str, authority: &str, path: &str| {
@@ -448,6 +526,29 @@ mod tests {
             t(true, "hooks.example", "hooks.example:443", "/x")
         );
         assert_eq!(ok("HTTPS://h:8443"), t(true, "h", "h:8443", "/"));
+        assert_eq!(ok("http://h?a=b"), t(false, "h", "h:80", "/?a=b"));
         assert!(split_url("ftp://x").is_err() && split_url("http:///x").is_err());
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_sent_as_basic_auth_and_never_printed() {
+        let u = split_url("https://falco:s%40cret@es.example:9200/falco/_doc").unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.authority.as_str(), u.path.as_str()),
+            ("es.example", "es.example:9200", "/falco/_doc")
+        );
+        // base64("falco:s@cret"), as `curl -u falco:s@cret` sends it.
+        assert_eq!(u.basic_auth.as_deref(), Some("Basic ZmFsY286c0BjcmV0"));
+        for (userinfo, want) in [("a", "YQ=="), ("ab", "YWI="), ("abc", "YWJj"), ("", "")] {
+            assert_eq!(basic_auth(userinfo), format!("Basic {want}"));
+        }
+        assert_eq!(
+            redact("https://falco:s%40cret@es.example:9200/x?p=a:b@c"),
+            "https://falco:***@es.example:9200/x?p=a:b@c"
+        );
+        assert_eq!(redact("http://token@h/"), "http://token@h/");
+        assert_eq!(redact("http://h/a@b:c"), "http://h/a@b:c");
+        let e = split_url("http://u:pw@/x").unwrap_err();
+        assert!(e.contains("u:***@") && !e.contains("pw"), "{e}");
     }
 }

@@ -71,7 +71,8 @@ impl Outputs {
         }
         if let Some(h) = &config.http {
             let sink = http::HttpSink::new(h, json)?;
-            sinks.push((Box::new(sink), report(format!("http_output {}", h.url))));
+            let url = http::redact(&h.url);
+            sinks.push((Box::new(sink), report(format!("http_output {url}"))));
         }
         Ok(Outputs { sinks })
     }
