@@ -125,6 +125,14 @@ impl HttpSink {
         Err(last.unwrap_or_else(|| std::io::Error::other("the host has no address")))
     }
 
+    /// Closes the connection, telling a TLS server first (it may log a truncation otherwise).
+    fn hang_up(&mut self) {
+        if let Some(Stream::Tls(t)) = self.conn.take().as_mut().map(BufReader::get_mut) {
+            t.conn.send_close_notify();
+            let _ = t.flush();
+        }
+    }
+
     /// POSTs one alert; a connection kept from before that the server has closed meanwhile
     /// is replaced once.
     fn post(&mut self, body: &[u8]) -> Result<(), String> {
@@ -162,7 +170,7 @@ impl HttpSink {
             match exchanged {
                 Ok(r) => {
                     if r.close || !self.keep_alive {
-                        self.conn = None;
+                        self.hang_up();
                     }
                     return match (200..300).contains(&r.status) {
                         true => Ok(()),
@@ -197,10 +205,7 @@ impl Sink for HttpSink {
     }
 
     fn close(&mut self) -> Result<(), String> {
-        if let Some(Stream::Tls(t)) = self.conn.take().as_mut().map(BufReader::get_mut) {
-            t.conn.send_close_notify();
-            let _ = t.flush();
-        }
+        self.hang_up();
         Ok(())
     }
 }
