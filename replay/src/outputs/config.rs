@@ -1,5 +1,5 @@
-//! The outputs a falco.yaml enables (`stdout_output`, `file_output`, `program_output`,
-//! `http_output`, with Falco's defaults), and those rtsec does not send to.
+//! The outputs a falco.yaml enables (`stdout_output`, `syslog_output`, `file_output`,
+//! `program_output`, `http_output`, with Falco's defaults), and those rtsec does not send to.
 
 use std::path::PathBuf;
 
@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 pub struct OutputsConfig {
     /// `stdout_output.enabled` (Falco's default: true).
     pub stdout: bool,
+    /// `syslog_output.enabled` (Falco's default: true).
+    pub syslog: bool,
     pub file: Option<FileConfig>,
     pub program: Option<ProgramConfig>,
     pub http: Option<HttpConfig>,
@@ -21,6 +23,7 @@ impl Default for OutputsConfig {
     fn default() -> Self {
         OutputsConfig {
             stdout: true,
+            syslog: true,
             file: None,
             program: None,
             http: None,
@@ -129,6 +132,7 @@ impl OutputsConfig {
         };
         let mut c = OutputsConfig {
             stdout: enabled("stdout_output", true)?,
+            syslog: enabled("syslog_output", true)?,
             ..Default::default()
         };
         if enabled("file_output", false)? {
@@ -199,12 +203,6 @@ impl OutputsConfig {
                 c.not_sent
                     .push("http_output.echo: the server's answers are not printed".into());
             }
-        }
-        if enabled("syslog_output", true)? {
-            c.not_sent.push(
-                "syslog_output: alerts are not sent to syslog (pipe stdout to `logger -t falco`)"
-                    .into(),
-            );
         }
         if enabled("grpc_output", false)? {
             c.not_sent

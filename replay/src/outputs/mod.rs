@@ -1,6 +1,7 @@
 //! Falco's alert outputs, as a falco.yaml configures them (`rtsec replay -c falco.yaml
-//! --falco-outputs`): each alert line also goes to `file_output`, `program_output` and
-//! `http_output`, in the format of the alerts printed (Falco's text or JSON).
+//! --falco-outputs`): each alert line also goes to `syslog_output`, `file_output`,
+//! `program_output` and `http_output`, in the format of the alerts printed (Falco's text or
+//! JSON).
 //!
 //! Outputs are fed in order, from the thread that writes the alerts: a slow output slows the
 //! replay down rather than dropping alerts (Falco drops them once its queue is full). An
@@ -11,6 +12,7 @@ mod config;
 mod file;
 mod http;
 mod program;
+mod syslog;
 mod tls;
 
 #[cfg(test)]
@@ -45,6 +47,8 @@ trait Sink {
 /// The outputs of a falco.yaml beside stdout.
 pub struct Outputs {
     sinks: Vec<(Box<dyn Sink>, OutputReport)>,
+    /// Enabled outputs that could not be opened and are left out, each with why.
+    pub left_out: Vec<String>,
 }
 
 impl Outputs {
@@ -52,10 +56,21 @@ impl Outputs {
     /// HTTP content type).
     pub fn open(config: &OutputsConfig, json: bool) -> Result<Outputs, ReplayError> {
         let mut sinks: Vec<(Box<dyn Sink>, OutputReport)> = Vec::new();
+        let mut left_out = Vec::new();
         let report = |name: String| OutputReport {
             name,
             ..Default::default()
         };
+        if config.syslog {
+            // On in Falco's default config, and many hosts and most containers run no syslog
+            // daemon: that leaves it out with a note rather than failing every alert.
+            match syslog::SyslogSink::open(std::path::Path::new(syslog::SOCKET), json) {
+                Ok(sink) => sinks.push((Box::new(sink), report("syslog_output".into()))),
+                Err(why) => left_out.push(format!(
+                    "syslog_output: {why}: alerts are not sent to syslog"
+                )),
+            }
+        }
         if let Some(f) = &config.file {
             let sink = file::FileSink::open(f)?;
             sinks.push((
@@ -74,7 +89,7 @@ impl Outputs {
             let url = http::redact(&h.url);
             sinks.push((Box::new(sink), report(format!("http_output {url}"))));
         }
-        Ok(Outputs { sinks })
+        Ok(Outputs { sinks, left_out })
     }
 
     /// Sends `lines` (alerts, each ending in `\n`) to every output.

@@ -65,10 +65,10 @@ pub struct Args {
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
     /// Also send every alert to the outputs the --falco-config enables, as that Falco would:
-    /// `file_output`, `program_output` and `http_output` (HTTP, or HTTPS with its TLS
-    /// settings), in the format of the alerts; `stdout_output.enabled: false` prints none. A
-    /// slow output slows the replay (alerts are never dropped); alerts an output could not
-    /// take are counted (exit 1).
+    /// `syslog_output` (if a syslog daemon listens), `file_output`, `program_output` and
+    /// `http_output` (HTTP, or HTTPS with its TLS settings), in the format of the alerts;
+    /// `stdout_output.enabled: false` prints none. A slow output slows the replay (alerts are
+    /// never dropped); alerts an output could not take are counted (exit 1).
     #[arg(long, requires = "falco_config")]
     pub falco_outputs: bool,
     #[command(flatten)]
@@ -165,10 +165,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let mut outputs = match args.falco_outputs {
         true => {
-            for n in &config.outputs.not_sent {
+            let outputs = Outputs::open(&config.outputs, format == LineFormat::Json)?;
+            for n in config.outputs.not_sent.iter().chain(&outputs.left_out) {
                 eprintln!("rtsec: note: {}: {n}", config.path.display());
             }
-            Some(Outputs::open(&config.outputs, format == LineFormat::Json)?)
+            Some(outputs)
         }
         false => None,
     };
