@@ -45,6 +45,12 @@ pub enum ReplayError {
     /// Nothing to judge: no inputs were given.
     #[error("no traces given")]
     NoInputs,
+    /// The metrics endpoint (`--listen`) could not listen on its address.
+    #[error("--listen {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
 }
 
 impl ReplayError {

@@ -56,6 +56,8 @@ pub mod hits_encoder;
 pub mod inputs;
 mod judge;
 pub mod memory;
+pub mod metrics;
+pub mod metrics_server;
 pub mod outputs;
 mod parquet_delta;
 pub mod parquet_file;

@@ -114,6 +114,11 @@ impl Outputs {
         }
     }
 
+    /// What each output has taken and could not, so far.
+    pub fn reports(&self) -> Vec<OutputReport> {
+        self.sinks.iter().map(|(_, r)| r.clone()).collect()
+    }
+
     /// Closes every output: what each took and could not.
     pub fn finish(mut self) -> Vec<OutputReport> {
         for (sink, report) in &mut self.sinks {

@@ -3,8 +3,10 @@
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use rtsec_replay::metrics::Metrics;
 use rtsec_replay::outputs::Outputs;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
@@ -96,6 +98,12 @@ pub struct Args {
     /// an upgrade, a crash): what was written meanwhile is judged, nothing twice.
     #[arg(long, value_name = "FILE", requires = "follow")]
     pub state: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (events, blocks, alerts by rule and
+    /// priority, losses and damage recorded in the traces, lag behind the writer, what each
+    /// --falco-outputs output took and failed) and a health check at /healthz while the run
+    /// lasts: for a follower run as a service. ADDR is HOST:PORT (port 0 picks one).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -119,6 +127,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let config = rule_selection::config(args.falco_config.as_deref())?;
+    // Before waiting for a followed trace: a health check answers meanwhile.
+    let metrics = match &args.listen {
+        Some(addr) => {
+            let metrics = Arc::new(Metrics::new(args.follow));
+            let at = rtsec_replay::metrics_server::serve(addr, metrics.clone())?;
+            eprintln!("rtsec: serving http://{at}/metrics and http://{at}/healthz");
+            Some(metrics)
+        }
+        None => None,
+    };
     let started = match args.follow {
         true => match follow::start(&args.traces, args.state.as_deref())? {
             Some(f) => Some(f),
@@ -208,6 +226,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             if let Some(o) = outputs.as_mut() {
                 o.send(&r.lines);
             }
+            if let Some(m) = &metrics {
+                m.block(&r, &engine);
+                if let Some(o) = &outputs {
+                    m.outputs(&o.reports());
+                }
+            }
             parquet.write(&mut r)?;
             if follow.is_some() && !r.piece {
                 out.flush()
@@ -222,6 +246,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         &mut |p| {
             parquet.progress(p);
+            if let (Some(m), true) = (&metrics, p.idle) {
+                m.caught_up();
+            }
             bar.update(p, |p, secs| {
                 format!(
                     "{} blocks, {} events ({}/s), {} hits",
