@@ -1,5 +1,5 @@
-//! `rtsec replay --listen ADDR`: a follower's Prometheus metrics and health check, scraped
-//! over HTTP while it follows a trace being written.
+//! `rtsec replay --listen ADDR` (and `export`): a follower's Prometheus metrics and health
+//! check, scraped over HTTP while it follows a trace being written.
 
 mod replay_support;
 
@@ -26,6 +26,27 @@ fn sample(metrics: &str, name: &str) -> Option<f64> {
     metrics
         .lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// A port nothing listens on (the system's pick, let go).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until the server at `port` answers /healthz (10 s at most): its answer.
+fn wait_listening(port: u16) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(h) = get(port, "/healthz") {
+            return h;
+        }
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Scrapes until `ok` holds for the metrics (10 s at most).
@@ -62,11 +83,7 @@ fn a_follower_serves_its_metrics_and_health_while_it_follows() {
     ]);
     let alerts = stdout(&want).lines().count();
 
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let grow = dir.path().join("t.rts");
     let mut f = follow(&[
@@ -77,16 +94,8 @@ fn a_follower_serves_its_metrics_and_health_while_it_follows() {
         grow.to_str().unwrap(),
     ]);
     // Healthy while it waits for the trace to be created.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let health = loop {
-        if let Some(h) = get(port, "/healthz") {
-            break h;
-        }
-        assert!(Instant::now() < deadline, "nothing listens on {listen}");
-        std::thread::sleep(Duration::from_millis(50));
-    };
     assert_eq!(
-        health,
+        wait_listening(port),
         ("HTTP/1.1 200 OK".into(), "{\"status\": \"ok\"}".into())
     );
     let m = get(port, "/metrics").unwrap().1;
@@ -132,6 +141,52 @@ fn a_follower_serves_its_metrics_and_health_while_it_follows() {
             "rtsec: serving http://{listen}/metrics and http://{listen}/healthz"
         )),
         "{err}"
+    );
+}
+
+#[test]
+fn an_export_follower_serves_its_metrics_too() {
+    let dir = tempdir();
+    let whole = dir.path().join("whole.rts");
+    synthetic_trace(&whole, 20_000, 12, Losses::default());
+    let l = layout(&whole);
+    let index = TraceReader::open(&whole)
+        .unwrap()
+        .footer()
+        .unwrap()
+        .blocks
+        .clone();
+    let grow = dir.path().join("grow.rts");
+    let mut w = Writing::start(&grow);
+    w.append(&l.bytes[..l.blocks[1] as usize]);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(RTSEC)
+        .args(["export", "--follow", "--listen", &listen, "-o"])
+        .arg(dir.path().join("events.parquet"))
+        .arg(&grow)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port);
+    let first = f64::from(index[0].events);
+    let m = scrape_until(port, "the first block caught up", |m| {
+        sample(m, "rtsec_events_total") == Some(first)
+            && sample(m, "rtsec_follow_caught_up") == Some(1.0)
+    });
+    assert!(
+        !m.contains("rtsec_alerts_total{"),
+        "no alerts in an export: {m}"
+    );
+    assert!(child.try_wait().unwrap().is_none(), "still following");
+    w.append(&l.bytes[l.blocks[1] as usize..]);
+    drop(w);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -59,8 +59,9 @@ impl Metrics {
         }
     }
 
-    /// Counts a block's result (or a part of one: its counts come with the last part).
-    pub fn block(&self, r: &BlockResult, engine: &Engine) {
+    /// Counts a block's result (or a part of one: its counts come with the last part);
+    /// `engine` names the rules of its hits (an export has none).
+    pub fn block(&self, r: &BlockResult, engine: Option<&Engine>) {
         if r.piece {
             return;
         }
@@ -68,10 +69,12 @@ impl Metrics {
         s.events += r.events;
         s.blocks += 1;
         s.damaged_blocks += r.damage.is_some() as u64;
-        for &(id, n) in &r.rule_hits {
-            let rule = engine.rule(id);
-            let key = (rule.name.clone(), rule.priority.as_str());
-            *s.alerts.entry(key).or_default() += n;
+        if let Some(engine) = engine {
+            for &(id, n) in &r.rule_hits {
+                let rule = engine.rule(id);
+                let key = (rule.name.clone(), rule.priority.as_str());
+                *s.alerts.entry(key).or_default() += n;
+            }
         }
         let sum = |v: &[(String, u64)]| v.iter().map(|(_, n)| n).sum::<u64>();
         s.losses.insert(

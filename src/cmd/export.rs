@@ -57,6 +57,11 @@ pub struct Args {
     /// event in a finished file once, whatever stopped the export.
     #[arg(long, value_name = "FILE", requires = "every")]
     pub state: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (events, blocks, losses and damage
+    /// recorded in the traces, lag behind the writer) and a health check at /healthz while
+    /// the export lasts, as `rtsec replay --listen`. ADDR is HOST:PORT or :PORT.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -75,6 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let Some(output) = args.output else {
         bail!("name the Parquet file to write with -o");
     };
+    let metrics = super::replay::listen::start(args.listen.as_deref(), args.follow)?;
     let started = match args.follow {
         true => match super::replay::follow::start(&args.traces, args.state.as_deref())? {
             Some(s) => Some(s),
@@ -103,9 +109,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let result = export_blocks(
         &inputs,
         &opts,
-        &mut |mut r| parquet.write(&mut r),
+        &mut |mut r| {
+            if let Some(m) = &metrics {
+                m.block(&r, None);
+            }
+            parquet.write(&mut r)
+        },
         &mut |p| {
             parquet.progress(p);
+            if let (Some(m), true) = (&metrics, p.idle) {
+                m.caught_up();
+            }
             bar.update(p, |p, _| format!("{} events", group(p.events)))
         },
     );

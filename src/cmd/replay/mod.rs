@@ -3,10 +3,8 @@
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use rtsec_replay::metrics::Metrics;
 use rtsec_replay::outputs::Outputs;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
@@ -18,6 +16,7 @@ use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 
 pub(crate) mod follow;
+pub(crate) mod listen;
 
 /// Judge traces against Falco rules: alerts on stdout, a summary on stderr.
 ///
@@ -127,16 +126,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let config = rule_selection::config(args.falco_config.as_deref())?;
-    // Before waiting for a followed trace: a health check answers meanwhile.
-    let metrics = match &args.listen {
-        Some(addr) => {
-            let metrics = Arc::new(Metrics::new(args.follow));
-            let at = rtsec_replay::metrics_server::serve(addr, metrics.clone())?;
-            eprintln!("rtsec: serving http://{at}/metrics and http://{at}/healthz");
-            Some(metrics)
-        }
-        None => None,
-    };
+    let metrics = listen::start(args.listen.as_deref(), args.follow)?;
     let started = match args.follow {
         true => match follow::start(&args.traces, args.state.as_deref())? {
             Some(f) => Some(f),
@@ -227,7 +217,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 o.send(&r.lines);
             }
             if let Some(m) = &metrics {
-                m.block(&r, &engine);
+                m.block(&r, Some(&engine));
                 if let Some(o) = &outputs {
                     m.outputs(&o.reports());
                 }
