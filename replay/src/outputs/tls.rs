@@ -7,7 +7,7 @@
 //! A certificate given in those files is also trusted as the server's own, as OpenSSL trusts
 //! it: a self-signed certificate made with `openssl req -x509` is a CA, which webpki alone
 //! refuses as a server's (`CaUsedAsEndEntity`). Its name must still be the server's; its
-//! dates are not checked.
+//! dates are not checked (webpki refuses it before it looks at them).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -91,7 +91,8 @@ fn roots(tls: &TlsConfig) -> Result<(RootCertStore, Vec<CertificateDer<'static>>
             let entries = std::fs::read_dir(dir)
                 .map_err(|e| setting("ca_path", dir, &format!("cannot list it: {e}")))?;
             for entry in entries.flatten() {
-                // Files that are not PEM certificates (hash links' targets are) are skipped.
+                // Files without a PEM certificate are skipped; c_rehash's hash links give
+                // the same certificates again, which does no harm.
                 if let Ok(certs) = certificates(&entry.path()) {
                     add(certs, true);
                 }
@@ -100,8 +101,9 @@ fn roots(tls: &TlsConfig) -> Result<(RootCertStore, Vec<CertificateDer<'static>>
     }
     if store.is_empty() {
         return Err(
-            "http_output: no CA certificate to check the server's with: install the system's \
-             CA certificates (Debian: ca-certificates), or set http_output.ca_cert"
+            "http_output: no usable CA certificate (of ca_cert, ca_bundle, ca_path or the \
+             system's) to check the server's with: install the system's CA certificates \
+             (Debian: ca-certificates), or name the server's CA in http_output.ca_cert"
                 .into(),
         );
     }
@@ -150,7 +152,8 @@ impl ServerCertVerifier for Trusted {
             ocsp_response,
             now,
         );
-        if checked.is_err() && self.given.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
+        let pinned = || self.given.iter().any(|c| c.as_ref() == end_entity.as_ref());
+        if matches!(&checked, Err(e) if ca_as_server(e)) && pinned() {
             let cert = ParsedCertificate::try_from(end_entity)?;
             rustls::client::verify_server_name(&cert, server_name)?;
             return Ok(ServerCertVerified::assertion());
@@ -221,6 +224,16 @@ impl ServerCertVerifier for AnyServer {
     }
 }
 
+/// Whether webpki refused the server's certificate for being a CA's (`CaUsedAsEndEntity`,
+/// which rustls passes on as an opaque error).
+fn ca_as_server(e: &rustls::Error) -> bool {
+    matches!(
+        e,
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o))
+            if format!("{o:?}").contains("CaUsedAsEndEntity")
+    )
+}
+
 /// An error of a connection, in words that say what to change where TLS's own do not.
 pub(super) fn describe(e: &std::io::Error) -> String {
     use rustls::{AlertDescription, CertificateError, Error};
@@ -245,9 +258,7 @@ pub(super) fn describe(e: &std::io::Error) -> String {
         Error::InvalidCertificate(
             CertificateError::Expired | CertificateError::ExpiredContext { .. },
         ) => "the server's certificate has expired".into(),
-        Error::InvalidCertificate(CertificateError::Other(o))
-            if format!("{o:?}").contains("CaUsedAsEndEntity") =>
-        {
+        e if ca_as_server(e) => {
             "the server's certificate is a CA's (self-signed with `openssl req -x509`?): name \
              it in http_output.ca_cert to trust it as it is, or set insecure: true"
                 .into()
