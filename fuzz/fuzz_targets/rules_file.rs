@@ -1,0 +1,57 @@
+//! Any text as a rules file, alone or (first byte odd) loaded after rtsec's bundled rules, so
+//! that it can append to, override and disable theirs: read, compiled, turned into an engine,
+//! which then judges a few synthetic events and renders each alert as text and JSON. Must
+//! never panic or hang; load errors are fine, and each one renders.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use rtsec_format::Block;
+use rtsec_rules::{Engine, EngineOptions, RuleMatching, RuleSource, Scratch, load};
+
+fn events() -> &'static Block {
+    static B: OnceLock<Block> = OnceLock::new();
+    B.get_or_init(|| rtsec_format::synth::block(64, 11))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let file = RuleSource::new("fuzz.yaml", text);
+    let sources = match pick & 1 {
+        1 => vec![RuleSource::bundled(), file],
+        _ => vec![file],
+    };
+    let set = match load(&sources) {
+        Ok(set) => set,
+        Err(failure) => {
+            let _ = failure.to_string();
+            for w in &failure.warnings {
+                let _ = w.to_string();
+            }
+            return;
+        }
+    };
+    for w in set.warnings() {
+        let _ = w.to_string();
+    }
+    let engine = Engine::new(
+        &set,
+        EngineOptions {
+            rule_matching: RuleMatching::All,
+            ..EngineOptions::default()
+        },
+    );
+    let mut scratch = Scratch::new();
+    for ev in events().events() {
+        let ids = engine.matches(&ev, &mut scratch).to_vec();
+        for id in ids {
+            let _ = engine.alert(id, &ev, &mut scratch).json_line();
+        }
+    }
+});
