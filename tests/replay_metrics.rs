@@ -5,10 +5,12 @@ mod replay_support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use replay_support::follower::*;
 use replay_support::*;
+use rtsec_format::meta::BlockIndexEntry;
 use rtsec_format::{Losses, TraceReader};
 
 /// `GET path` from the server at `port`: status line and body; `None` while nothing listens.
@@ -26,6 +28,16 @@ fn sample(metrics: &str, name: &str) -> Option<f64> {
     metrics
         .lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// A finished synthetic trace `whole.rts` in `dir`, to be written again piece by piece: its
+/// path, bytes and block index.
+fn finished(dir: &Path, seed: u64) -> (PathBuf, Layout, Vec<BlockIndexEntry>) {
+    let whole = dir.join("whole.rts");
+    synthetic_trace(&whole, 20_000, seed, Losses::default());
+    let l = layout(&whole);
+    let footer = TraceReader::open(&whole).unwrap().footer().unwrap().clone();
+    (whole, l, footer.blocks)
 }
 
 /// A port nothing listens on (the system's pick, let go).
@@ -65,15 +77,7 @@ fn scrape_until(port: u16, what: &str, ok: impl Fn(&str) -> bool) -> String {
 #[test]
 fn a_follower_serves_its_metrics_and_health_while_it_follows() {
     let dir = tempdir();
-    let whole = dir.path().join("whole.rts");
-    synthetic_trace(&whole, 20_000, 11, Losses::default());
-    let l = layout(&whole);
-    let index = TraceReader::open(&whole)
-        .unwrap()
-        .footer()
-        .unwrap()
-        .blocks
-        .clone();
+    let (whole, l, index) = finished(dir.path(), 11);
     let rules = every_open();
     let want = rtsec(&[
         "replay",
@@ -147,15 +151,7 @@ fn a_follower_serves_its_metrics_and_health_while_it_follows() {
 #[test]
 fn an_export_follower_serves_its_metrics_too() {
     let dir = tempdir();
-    let whole = dir.path().join("whole.rts");
-    synthetic_trace(&whole, 20_000, 12, Losses::default());
-    let l = layout(&whole);
-    let index = TraceReader::open(&whole)
-        .unwrap()
-        .footer()
-        .unwrap()
-        .blocks
-        .clone();
+    let (_, l, index) = finished(dir.path(), 12);
     let grow = dir.path().join("grow.rts");
     let mut w = Writing::start(&grow);
     w.append(&l.bytes[..l.blocks[1] as usize]);
