@@ -72,10 +72,12 @@ impl FalcoConfig {
             let Some(v) = root.get(key) else { continue };
             let entries = strings(v).ok_or_else(|| bad(key, "expected a list of paths".into()))?;
             let mut files = Vec::new();
+            // Falco keeps only the entries that exist (its default falco.yaml names
+            // falco_rules.local.yaml and rules.d, which not every installation has); rtsec
+            // names each one left out, and refuses a list of which none exists.
             for e in entries {
                 let p = PathBuf::from(e);
-                let yaml = p.extension().is_some_and(|x| x == "yaml" || x == "yml");
-                if !p.exists() && !yaml {
+                if !p.exists() {
                     c.notes.push(format!(
                         "{key} entry {} does not exist: left out (as Falco does)",
                         p.display()
@@ -244,18 +246,18 @@ mod tests {
 
     #[test]
     fn the_settings_that_decide_alerts_are_read() {
-        let c = parse(
-            "rules_files:\n  - /etc/falco/falco_rules.yaml\n  - /nonexistent/rules.d\n\
+        // Falco's default list, where only the first entry exists.
+        let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/every_open.yaml");
+        let c = parse(&format!(
+            "rules_files:\n  - {rules}\n  - /nonexistent/falco_rules.local.yaml\n  \
+             - /nonexistent/rules.d\n\
              priority: notice\nrule_matching: all\njson_output: true\n\
              rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      tag: network\n\
              \x20 - enable:\n      rule: Netcat*\n\
              stdout_output:\n  enabled: true\nappend_output:\n  - suggested_output: true\n",
-        )
+        ))
         .unwrap();
-        assert_eq!(
-            c.rules_files,
-            Some(vec![PathBuf::from("/etc/falco/falco_rules.yaml")])
-        );
+        assert_eq!(c.rules_files, Some(vec![PathBuf::from(rules)]));
         assert_eq!(c.priority, Some(Priority::Notice));
         assert_eq!(c.rule_matching, Some(RuleMatching::All));
         assert_eq!(c.json_output, Some(true));
@@ -268,8 +270,11 @@ mod tests {
                 t(true, RuleTarget::Name("Netcat*".into())),
             ]
         );
-        assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
-        assert!(c.notes[0].contains("/nonexistent/rules.d does not exist"));
+        assert_eq!(c.notes.len(), 2, "{:?}", c.notes);
+        assert!(
+            c.notes[0].contains("/nonexistent/falco_rules.local.yaml does not exist: left out")
+        );
+        assert!(c.notes[1].contains("/nonexistent/rules.d does not exist: left out"));
     }
 
     #[test]
