@@ -11,7 +11,7 @@ use std::time::Duration;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
-use super::{HttpConfig, Sink, alerts, tls};
+use super::{HttpConfig, Sink, each_alert, tls};
 use crate::error::ReplayError;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -191,17 +191,7 @@ impl HttpSink {
 
 impl Sink for HttpSink {
     fn send(&mut self, lines: &[u8]) -> (u64, Option<String>) {
-        let mut taken = 0;
-        let mut error = None;
-        for alert in alerts(lines) {
-            match self.post(alert) {
-                Ok(()) => taken += 1,
-                Err(e) => {
-                    error.get_or_insert(e);
-                }
-            }
-        }
-        (taken, error)
+        each_alert(lines, |alert| self.post(alert))
     }
 
     fn close(&mut self) -> Result<(), String> {

@@ -151,6 +151,24 @@ pub fn render(reports: &[OutputReport]) -> String {
     s
 }
 
+/// Gives `send` each alert of `lines` in turn: how many it took, and its first error.
+fn each_alert(
+    lines: &[u8],
+    mut send: impl FnMut(&[u8]) -> Result<(), String>,
+) -> (u64, Option<String>) {
+    let mut taken = 0;
+    let mut error = None;
+    for alert in alerts(lines) {
+        match send(alert) {
+            Ok(()) => taken += 1,
+            Err(e) => {
+                error.get_or_insert(e);
+            }
+        }
+    }
+    (taken, error)
+}
+
 /// Splits `lines` into alerts without their `\n`.
 fn alerts(lines: &[u8]) -> impl Iterator<Item = &[u8]> {
     lines

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-use super::{ProgramConfig, Sink, alerts};
+use super::{ProgramConfig, Sink, each_alert};
 
 pub(super) struct ProgramSink {
     program: String,
@@ -73,17 +73,7 @@ impl Sink for ProgramSink {
                 Err(e) => (0, Some(e)),
             };
         }
-        let mut taken = 0;
-        let mut error = None;
-        for alert in alerts(lines) {
-            match self.run_once(alert) {
-                Ok(()) => taken += 1,
-                Err(e) => {
-                    error.get_or_insert(e);
-                }
-            }
-        }
-        (taken, error)
+        each_alert(lines, |alert| self.run_once(alert))
     }
 
     fn close(&mut self) -> Result<(), String> {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use rtsec_rules::Priority;
 
-use super::{Sink, alerts};
+use super::{Sink, each_alert};
 
 /// The socket syslog daemons (rsyslog, syslog-ng, journald) listen on.
 pub(super) const SOCKET: &str = "/dev/log";
@@ -86,17 +86,9 @@ fn connect(path: &Path) -> std::io::Result<Conn> {
 
 impl Sink for SyslogSink {
     fn send(&mut self, lines: &[u8]) -> (u64, Option<String>) {
-        let mut taken = 0;
-        let mut error = None;
-        for alert in alerts(lines) {
-            match self.send_one(alert) {
-                Ok(()) => taken += 1,
-                Err(e) => {
-                    error.get_or_insert_with(|| e.to_string());
-                }
-            }
-        }
-        (taken, error)
+        each_alert(lines, |alert| {
+            self.send_one(alert).map_err(|e| e.to_string())
+        })
     }
 
     fn close(&mut self) -> Result<(), String> {
