@@ -238,7 +238,7 @@ fn commands(v: &Value) -> Result<Vec<RuleCommand>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outputs::TlsConfig;
+    use crate::outputs::{HttpConfig, TlsConfig};
 
     fn parse(text: &str) -> Result<FalcoConfig, String> {
         FalcoConfig::parse(Path::new("falco.yaml"), text).map_err(|e| e.to_string())
@@ -339,6 +339,31 @@ mod tests {
     }
 
     #[test]
+    fn http_output_echo_and_timeouts_are_read_as_falco_reads_them() {
+        let http = |text: &str| {
+            let text = format!("http_output:\n  enabled: true\n  url: http://h/\n{text}");
+            parse(&text).unwrap().outputs.http.unwrap()
+        };
+        let c = http("");
+        assert_eq!((c.echo, c.max_consecutive_timeouts), (false, 5));
+        assert_eq!(c, HttpConfig::new("http://h/".into()));
+        let c = http("  echo: true\n  max_consecutive_timeouts: 2\n  compress_uploads: true\n");
+        assert_eq!((c.echo, c.max_consecutive_timeouts), (true, 2));
+        // `std::stoi(...) & 0xFF`, as Falco reads it.
+        assert_eq!(
+            http("  max_consecutive_timeouts: \"257\"\n").max_consecutive_timeouts,
+            1
+        );
+        let c = parse("http_output: {enabled: true, url: http://h/, compress_uploads: true}\n")
+            .unwrap();
+        assert_eq!(
+            c.notes,
+            Vec::<String>::new(),
+            "Falco does not compress uploads either"
+        );
+    }
+
+    #[test]
     fn malformed_settings_name_the_file_and_the_key() {
         for (text, want) in [
             (
@@ -366,6 +391,10 @@ mod tests {
             (
                 "http_output: {enabled: true, url: https://h/, mtls: sometimes}\n",
                 "`http_output.mtls`: expected true or false",
+            ),
+            (
+                "http_output: {enabled: true, url: http://h/, max_consecutive_timeouts: [1]}\n",
+                "`http_output.max_consecutive_timeouts`: expected a number",
             ),
             (
                 "json_include_tags_property: maybe\n",

@@ -55,8 +55,30 @@ pub struct HttpConfig {
     pub user_agent: String,
     /// One connection for all alerts; otherwise one per alert, as Falco does by default.
     pub keep_alive: bool,
+    /// `echo`: the server's answers are printed on stdout, as libcurl prints them for Falco.
+    pub echo: bool,
+    /// `max_consecutive_timeouts`: how many times an alert that timed out is posted again
+    /// (Falco's default: 5).
+    pub max_consecutive_timeouts: u8,
     /// How an `https://` URL's server is checked, and how rtsec proves who it is.
     pub tls: TlsConfig,
+}
+
+/// Falco's default `http_output.max_consecutive_timeouts`.
+pub const MAX_CONSECUTIVE_TIMEOUTS: u8 = 5;
+
+impl HttpConfig {
+    /// Posting to `url` with Falco's defaults.
+    pub fn new(url: String) -> HttpConfig {
+        HttpConfig {
+            url,
+            user_agent: "falcosecurity/falco".into(),
+            keep_alive: false,
+            echo: false,
+            max_consecutive_timeouts: MAX_CONSECUTIVE_TIMEOUTS,
+            tls: TlsConfig::default(),
+        }
+    }
 }
 
 /// `http_output`'s TLS settings, with Falco's defaults.
@@ -124,6 +146,18 @@ impl OutputsConfig {
             }
         };
         let keep_alive = |key: &str| switch(key, "keep_alive");
+        // A count, read as Falco reads it (`std::stoi(...) & 0xFF`).
+        let count = |key: &str, field: &str, default: u8| -> Result<u8, E> {
+            let v = section(key)?.and_then(|m| m.get(field));
+            let n = match v {
+                None | Some(Value::Null) => return Ok(default),
+                Some(Value::Number(n)) => n.as_i64(),
+                Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+                Some(_) => None,
+            };
+            n.map(|n| (n & 0xFF) as u8)
+                .ok_or_else(|| bad(&format!("{key}.{field}"), "expected a number".into()))
+        };
         // A path setting; empty is unset, as in Falco's default falco.yaml.
         let path = |key: &str, field: &str| -> Result<Option<PathBuf>, E> {
             Ok(text(key, field)?
@@ -162,6 +196,12 @@ impl OutputsConfig {
                 user_agent: text("http_output", "user_agent")?
                     .unwrap_or_else(|| "falcosecurity/falco".into()),
                 keep_alive: keep_alive("http_output")?,
+                echo: switch("http_output", "echo")?,
+                max_consecutive_timeouts: count(
+                    "http_output",
+                    "max_consecutive_timeouts",
+                    MAX_CONSECUTIVE_TIMEOUTS,
+                )?,
                 tls: TlsConfig {
                     insecure: switch("http_output", "insecure")?,
                     ca_cert: path("http_output", "ca_cert")?,
@@ -186,24 +226,8 @@ impl OutputsConfig {
                 },
             });
         }
-        if c.http.is_some() {
-            let on = |field: &str| {
-                section("http_output")
-                    .ok()
-                    .flatten()
-                    .and_then(|m| m.get(field))
-                    .and_then(crate::falco_config::flag)
-                    == Some(true)
-            };
-            if on("compress_uploads") {
-                c.not_sent
-                    .push("http_output.compress_uploads: alerts are posted uncompressed".into());
-            }
-            if on("echo") {
-                c.not_sent
-                    .push("http_output.echo: the server's answers are not printed".into());
-            }
-        }
+        // `compress_uploads` needs nothing: in Falco it only asks the server to compress its
+        // answers (libcurl's CURLOPT_TRANSFER_ENCODING); alerts are posted uncompressed there too.
         if enabled("grpc_output", false)? {
             c.not_sent
                 .push("grpc_output: alerts are not sent over gRPC (use http_output)".into());

@@ -2,11 +2,18 @@
 //! webhook: the alert is the body, `application/json` with JSON alerts, else `text/plain`.
 //! HTTP/1.1, over TLS for `https://` URLs (see `tls`); a URL's `user:password@` is sent as
 //! basic auth, as curl sends it, and its password is never printed.
+//!
+//! As Falco's libcurl output: an alert that times out is posted again, up to
+//! `max_consecutive_timeouts` more times, and with `echo` the server's answers are printed on
+//! stdout. Unlike Falco, which waits on a server that does not answer while its alert queue
+//! fills, an alert that timed out on every attempt makes the output rest for [`REST`]: the
+//! alerts given meanwhile fail at once (counted), so that a replay is not held up for
+//! minutes per alert by a server that is gone.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
@@ -15,7 +22,9 @@ use super::{HttpConfig, Sink, each_alert, tls};
 use crate::error::ReplayError;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-pub(super) const IO_TIMEOUT: Duration = Duration::from_secs(10);
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the output rests after an alert timed out on every attempt.
+const REST: Duration = Duration::from_secs(30);
 
 pub(super) struct HttpSink {
     url: Url,
@@ -26,6 +35,42 @@ pub(super) struct HttpSink {
     content_type: &'static str,
     keep_alive: bool,
     conn: Option<BufReader<Stream>>,
+    /// Where the server's answers are printed (`echo`).
+    echo: Option<Box<dyn Write>>,
+    max_consecutive_timeouts: u8,
+    timeouts: Timeouts,
+    /// Until when no alert is posted, and why.
+    resting: Option<(Instant, String)>,
+}
+
+/// How long a connection may take to open, and a read or a write to progress.
+#[derive(Clone, Copy)]
+struct Timeouts {
+    connect: Duration,
+    io: Duration,
+    rest: Duration,
+}
+
+/// Why an attempt to post an alert failed, and whether it was for lack of an answer.
+struct Failure {
+    why: String,
+    timed_out: bool,
+}
+
+impl Failure {
+    fn of(e: &std::io::Error, timeouts: Timeouts) -> Failure {
+        Failure {
+            why: tls::describe(e, timeouts.io),
+            timed_out: timed_out(e),
+        }
+    }
+}
+
+fn timed_out(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
 }
 
 /// A connection to the server, plain or TLS.
@@ -83,27 +128,40 @@ impl HttpSink {
             },
             keep_alive: config.keep_alive,
             conn: None,
+            echo: config
+                .echo
+                .then(|| Box::new(std::io::stdout()) as Box<dyn Write>),
+            max_consecutive_timeouts: config.max_consecutive_timeouts,
+            timeouts: Timeouts {
+                connect: CONNECT_TIMEOUT,
+                io: IO_TIMEOUT,
+                rest: REST,
+            },
+            resting: None,
         })
     }
 
-    fn connect(&self) -> Result<BufReader<Stream>, String> {
-        let tcp = self
-            .connect_tcp()
-            .map_err(|e| format!("cannot connect: {e}"))?;
+    fn connect(&self) -> Result<BufReader<Stream>, Failure> {
+        let tcp = self.connect_tcp().map_err(|e| Failure {
+            why: format!("cannot connect: {e}"),
+            timed_out: timed_out(&e),
+        })?;
         let Some((name, config)) = &self.tls else {
             return Ok(BufReader::new(Stream::Plain(tcp)));
         };
-        let conn =
-            ClientConnection::new(config.clone(), name.clone()).map_err(|e| format!("TLS: {e}"))?;
+        let conn = ClientConnection::new(config.clone(), name.clone()).map_err(|e| Failure {
+            why: format!("TLS: {e}"),
+            timed_out: false,
+        })?;
         let mut tls = StreamOwned::new(conn, tcp);
         // The handshake now, so that a certificate the server is refused for says so.
         while tls.conn.is_handshaking() {
             tls.conn.complete_io(&mut tls.sock).map_err(|e| {
-                format!(
-                    "TLS handshake with {}: {}",
-                    self.url.authority,
-                    tls::describe(&e)
-                )
+                let f = Failure::of(&e, self.timeouts);
+                Failure {
+                    why: format!("TLS handshake with {}: {}", self.url.authority, f.why),
+                    ..f
+                }
             })?;
         }
         Ok(BufReader::new(Stream::Tls(Box::new(tls))))
@@ -112,10 +170,10 @@ impl HttpSink {
     fn connect_tcp(&self) -> std::io::Result<TcpStream> {
         let mut last = None;
         for addr in self.url.authority.to_socket_addrs()? {
-            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+            match TcpStream::connect_timeout(&addr, self.timeouts.connect) {
                 Ok(s) => {
-                    s.set_read_timeout(Some(IO_TIMEOUT))?;
-                    s.set_write_timeout(Some(IO_TIMEOUT))?;
+                    s.set_read_timeout(Some(self.timeouts.io))?;
+                    s.set_write_timeout(Some(self.timeouts.io))?;
                     s.set_nodelay(true)?;
                     return Ok(s);
                 }
@@ -133,9 +191,43 @@ impl HttpSink {
         }
     }
 
-    /// POSTs one alert; a connection kept from before that the server has closed meanwhile
-    /// is replaced once.
+    /// POSTs one alert, again while it times out (`max_consecutive_timeouts`); none while
+    /// the output rests.
     fn post(&mut self, body: &[u8]) -> Result<(), String> {
+        if let Some((until, why)) = &self.resting {
+            if Instant::now() < *until {
+                return Err(why.clone());
+            }
+            self.resting = None;
+        }
+        let request = self.request(body);
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            match self.exchange(&request) {
+                Ok(()) => return Ok(()),
+                Err(f) if f.timed_out && attempts <= u32::from(self.max_consecutive_timeouts) => {}
+                Err(f) if f.timed_out => {
+                    let why = match attempts {
+                        1 => f.why,
+                        n => format!("{} ({n} attempts)", f.why),
+                    };
+                    self.resting = Some((
+                        Instant::now() + self.timeouts.rest,
+                        format!(
+                            "not posted: an alert before it timed out ({why}); the next is \
+                             posted {} s after",
+                            self.timeouts.rest.as_secs()
+                        ),
+                    ));
+                    return Err(why);
+                }
+                Err(f) => return Err(f.why),
+            }
+        }
+    }
+
+    fn request(&self, body: &[u8]) -> Vec<u8> {
         let auth = match &self.url.basic_auth {
             Some(a) => format!("Authorization: {a}\r\n"),
             None => String::new(),
@@ -156,7 +248,16 @@ impl HttpSink {
         )
         .into_bytes();
         request.extend_from_slice(body);
+        request
+    }
+
+    /// Sends `request` and reads the answer; a connection kept from before that the server
+    /// has closed meanwhile is replaced once.
+    fn exchange(&mut self, request: &[u8]) -> Result<(), Failure> {
+        let echo = self.echo.is_some();
+        let mut answer = Vec::new();
         for attempt in 0..2 {
+            answer.clear();
             let reused = self.conn.is_some();
             if self.conn.is_none() {
                 self.conn = Some(self.connect()?);
@@ -164,23 +265,30 @@ impl HttpSink {
             let conn = self.conn.as_mut().expect("connected above");
             let exchanged = conn
                 .get_mut()
-                .write_all(&request)
+                .write_all(request)
                 .and_then(|()| conn.get_mut().flush())
-                .and_then(|()| read_response(conn));
+                .and_then(|()| read_response(conn, echo.then_some(&mut answer)));
             match exchanged {
                 Ok(r) => {
                     if r.close || !self.keep_alive {
                         self.hang_up();
                     }
+                    if let Some(echo) = &mut self.echo {
+                        // As libcurl's default write callback: the body as it came.
+                        let _ = echo.write_all(&answer).and_then(|()| echo.flush());
+                    }
                     return match (200..300).contains(&r.status) {
                         true => Ok(()),
-                        false => Err(format!("the server answered {}", r.status_line)),
+                        false => Err(Failure {
+                            why: format!("the server answered {}", r.status_line),
+                            timed_out: false,
+                        }),
                     };
                 }
                 Err(e) => {
                     self.conn = None;
-                    if !(reused && attempt == 0) {
-                        return Err(tls::describe(&e));
+                    if !(reused && attempt == 0) || timed_out(&e) {
+                        return Err(Failure::of(&e, self.timeouts));
                     }
                 }
             }
@@ -341,8 +449,19 @@ fn read_line(r: &mut BufReader<Stream>, line: &mut String) -> std::io::Result<us
     r.by_ref().take(MAX_LINE).read_line(line)
 }
 
-/// Reads a response whole (its body is discarded), so that the connection can be reused.
-fn read_response(r: &mut BufReader<Stream>) -> std::io::Result<Response> {
+/// Reads a response whole, so that the connection can be reused: its body into `body`, or
+/// discarded.
+fn read_response(
+    r: &mut BufReader<Stream>,
+    mut body: Option<&mut Vec<u8>>,
+) -> std::io::Result<Response> {
+    let mut body_to = |r: &mut BufReader<Stream>, n: Option<u64>| -> std::io::Result<u64> {
+        let mut from = r.by_ref().take(n.unwrap_or(u64::MAX));
+        match body.as_deref_mut() {
+            Some(b) => std::io::copy(&mut from, b),
+            None => std::io::copy(&mut from, &mut std::io::sink()),
+        }
+    };
     let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
     let mut line = String::new();
     if read_line(r, &mut line)? == 0 {
@@ -393,16 +512,14 @@ fn read_response(r: &mut BufReader<Stream>) -> std::io::Result<Response> {
                 }
                 break;
             }
-            std::io::copy(
-                &mut r.by_ref().take(size.saturating_add(2)),
-                &mut std::io::sink(),
-            )?;
+            body_to(r, Some(size))?;
+            std::io::copy(&mut r.by_ref().take(2), &mut std::io::sink())?;
         }
     } else if let Some(n) = length {
-        std::io::copy(&mut r.by_ref().take(n), &mut std::io::sink())?;
+        body_to(r, Some(n))?;
     } else {
         // To the end of the connection; a TLS server may end it without saying so first.
-        match std::io::copy(r, &mut std::io::sink()) {
+        match body_to(r, None) {
             Err(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => return Err(e),
             _ => {}
         }
@@ -423,11 +540,17 @@ mod tests {
     /// by HTTP/1.1 default) and then closes it: the sink must post the next alert on a new
     /// connection, not fail it. Returns the URL and the bodies received.
     fn closing_server() -> (String, std::sync::mpsc::Receiver<String>) {
+        server(0)
+    }
+
+    /// As [`closing_server`], but its first `silent` connections get no answer: they are held
+    /// open for 3 s after their request.
+    fn server(silent: usize) -> (String, std::sync::mpsc::Receiver<String>) {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/x", l.local_addr().unwrap());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            for c in l.incoming() {
+            for (i, c) in l.incoming().enumerate() {
                 let c = c.unwrap();
                 let mut r = BufReader::new(c.try_clone().unwrap());
                 let mut len = 0;
@@ -445,6 +568,13 @@ mod tests {
                 let mut body = vec![0; len];
                 r.read_exact(&mut body).unwrap();
                 tx.send(String::from_utf8(body).unwrap()).unwrap();
+                if i < silent {
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_secs(3));
+                        drop(c);
+                    });
+                    continue;
+                }
                 let mut w = c;
                 w.write_all(
                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
@@ -456,14 +586,94 @@ mod tests {
         (url, rx)
     }
 
+    /// A sink for `url` that waits `io` for an answer and rests `rest` after timeouts.
+    fn impatient(
+        url: String,
+        max_consecutive_timeouts: u8,
+        io: Duration,
+        rest: Duration,
+    ) -> HttpSink {
+        let config = HttpConfig {
+            max_consecutive_timeouts,
+            ..HttpConfig::new(url)
+        };
+        let mut sink = HttpSink::new(&config, false).unwrap();
+        sink.timeouts = Timeouts {
+            connect: io,
+            io,
+            rest,
+        };
+        sink
+    }
+
+    /// What a sink echoed.
+    #[derive(Clone, Default)]
+    struct Echoed(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Echoed {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn echo_prints_the_servers_answers() {
+        let (url, _bodies) = closing_server();
+        let config = HttpConfig {
+            echo: true,
+            ..HttpConfig::new(url)
+        };
+        let mut sink = HttpSink::new(&config, false).unwrap();
+        assert!(sink.echo.is_some(), "echo: true prints to stdout");
+        let echoed = Echoed::default();
+        sink.echo = Some(Box::new(echoed.clone()));
+        assert_eq!(sink.send(b"a\nb\n"), (2, None));
+        // The chunked body's data, without its chunk sizes or trailer.
+        assert_eq!(echoed.0.borrow().as_slice(), b"abcabc");
+        let sink = HttpSink::new(&HttpConfig::new("http://h/".into()), false).unwrap();
+        assert!(sink.echo.is_none());
+    }
+
+    #[test]
+    fn an_alert_that_times_out_is_posted_again_up_to_max_consecutive_timeouts() {
+        let ms = Duration::from_millis;
+        // One silent connection, one retry: delivered on the second attempt.
+        let (url, bodies) = server(1);
+        let mut sink = impatient(url, 1, ms(300), ms(0));
+        assert_eq!(sink.send(b"a\n"), (1, None));
+        assert_eq!(bodies.try_iter().collect::<Vec<_>>(), ["a", "a"]);
+
+        // Two silent connections, one retry: the alert fails, saying how long it waited and
+        // how often; the output rests, so the next alert is not posted; once the rest is
+        // over it is.
+        let (url, bodies) = server(2);
+        let mut sink = impatient(url, 1, ms(300), ms(800));
+        let (taken, error) = sink.send(b"a\nb\n");
+        assert_eq!(taken, 0);
+        assert_eq!(error.unwrap(), "no answer within 300ms (2 attempts)");
+        assert_eq!(bodies.try_iter().collect::<Vec<_>>(), ["a", "a"]);
+        let (taken, error) = sink.send(b"c\n");
+        assert_eq!(taken, 0);
+        let error = error.unwrap();
+        assert!(
+            error.starts_with("not posted: an alert before it timed out"),
+            "{error}"
+        );
+        std::thread::sleep(ms(900));
+        assert_eq!(sink.send(b"d\n"), (1, None));
+        assert_eq!(bodies.try_iter().collect::<Vec<_>>(), ["d"]);
+    }
+
     #[test]
     fn a_kept_connection_the_server_closed_is_replaced_and_chunked_answers_are_read() {
         let (url, bodies) = closing_server();
         let config = HttpConfig {
-            url,
-            user_agent: "t".into(),
             keep_alive: true,
-            tls: Default::default(),
+            ..HttpConfig::new(url)
         };
         let mut sink = HttpSink::new(&config, true).unwrap();
         let (taken, error) = sink.send(b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
@@ -478,12 +688,7 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let config = HttpConfig {
-            url: format!("http://127.0.0.1:{port}/"),
-            user_agent: "t".into(),
-            keep_alive: false,
-            tls: Default::default(),
-        };
+        let config = HttpConfig::new(format!("http://127.0.0.1:{port}/"));
         let mut sink = HttpSink::new(&config, false).unwrap();
         let (taken, error) = sink.send(b"a\nb\n");
         assert_eq!(taken, 0);

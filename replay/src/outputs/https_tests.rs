@@ -156,10 +156,9 @@ fn request(r: &mut impl BufRead) -> std::io::Result<Option<String>> {
 
 fn config(url: String, tls: TlsConfig) -> HttpConfig {
     HttpConfig {
-        url,
-        user_agent: "falcosecurity/falco".into(),
         keep_alive: true,
         tls,
+        ..HttpConfig::new(url)
     }
 }
 

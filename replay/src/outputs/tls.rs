@@ -234,14 +234,15 @@ fn ca_as_server(e: &rustls::Error) -> bool {
     )
 }
 
-/// An error of a connection, in words that say what to change where TLS's own do not.
-pub(super) fn describe(e: &std::io::Error) -> String {
+/// An error of a connection, in words that say what to change where TLS's own do not;
+/// `io_timeout` is how long a read or write may wait.
+pub(super) fn describe(e: &std::io::Error, io_timeout: std::time::Duration) -> String {
     use rustls::{AlertDescription, CertificateError, Error};
     if matches!(
         e.kind(),
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
     ) {
-        return format!("no answer within {} s", super::http::IO_TIMEOUT.as_secs());
+        return format!("no answer within {:?}", io_timeout);
     }
     let Some(e) = e.get_ref().and_then(|e| e.downcast_ref::<Error>()) else {
         return e.to_string();
