@@ -226,19 +226,32 @@ fn a_server_the_ca_did_not_sign_is_refused_unless_insecure() {
     assert_eq!(sink.send(b"a\nb\n"), (2, None));
 }
 
+/// Year, month, day.
+type Day = (i32, u8, u8);
+
 /// What `openssl req -x509 -subj /CN=localhost -addext subjectAltName=DNS:localhost` makes:
-/// a self-signed certificate that is a CA, for the server and as its `ca_cert`.
-#[test]
-fn a_self_signed_certificate_given_as_the_ca_is_trusted_for_its_name() {
-    let d = tempfile::tempdir().unwrap();
+/// a self-signed certificate that is a CA, valid from `from` to `to` (y, m, d) or from now
+/// on: (certificate, key), PEM.
+fn self_signed(dates: Option<(Day, Day)>) -> (String, String) {
     let key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params
         .distinguished_name
         .push(DnType::CommonName, "localhost");
-    let cert = params.self_signed(&key).unwrap().pem();
-    let (port, bodies) = server_with(&cert, &key.serialize_pem(), None);
+    if let Some((from, to)) = dates {
+        params.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+        params.not_after = rcgen::date_time_ymd(to.0, to.1, to.2);
+    }
+    (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+}
+
+/// Such a certificate, for the server and as its `ca_cert`.
+#[test]
+fn a_self_signed_certificate_given_as_the_ca_is_trusted_for_its_name_and_dates() {
+    let d = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(None);
+    let (port, bodies) = server_with(&cert, &key, None);
     let ca = write(d.path(), "cert.pem", &cert);
 
     let url = format!("https://localhost:{port}/");
@@ -253,6 +266,50 @@ fn a_self_signed_certificate_given_as_the_ca_is_trusted_for_its_name() {
     assert_eq!(taken, 0);
     let error = error.unwrap();
     assert!(error.contains("not for the URL's host"), "{error}");
+
+    for (dates, want) in [
+        (
+            ((2001, 1, 1), (2002, 1, 1)),
+            "the server's certificate has expired",
+        ),
+        (
+            ((2090, 1, 1), (2091, 1, 1)),
+            "the server's certificate is not valid yet (is this machine's clock right?)",
+        ),
+    ] {
+        let (cert, key) = self_signed(Some(dates));
+        let (port, _bodies) = server_with(&cert, &key, None);
+        let ca = write(d.path(), "dated.pem", &cert);
+        let url = format!("https://localhost:{port}/");
+        let mut sink = HttpSink::new(&config(url, trusting(ca)), true).unwrap();
+        let (taken, error) = sink.send(b"a\n");
+        assert_eq!(taken, 0);
+        let error = error.unwrap();
+        assert!(error.ends_with(want), "{error}");
+    }
+}
+
+#[test]
+fn an_expired_certificate_the_ca_signed_is_refused_saying_so() {
+    let d = tempfile::tempdir().unwrap();
+    let pki = Pki::new("rtsec test CA");
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.not_before = rcgen::date_time_ymd(2001, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2002, 1, 1);
+    let cert = params.signed_by(&key, &pki.cert, &pki.key).unwrap();
+    let (port, _bodies) = server_with(&cert.pem(), &key.serialize_pem(), None);
+    let ca = write(d.path(), "ca.pem", &pki.ca);
+    let url = format!("https://localhost:{port}/");
+    let mut sink = HttpSink::new(&config(url, trusting(ca)), true).unwrap();
+    let (taken, error) = sink.send(b"a\n");
+    assert_eq!(taken, 0);
+    let error = error.unwrap();
+    assert!(
+        error.ends_with("the server's certificate has expired"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -7,7 +7,8 @@
 //! A certificate given in those files is also trusted as the server's own, as OpenSSL trusts
 //! it: a self-signed certificate made with `openssl req -x509` is a CA, which webpki alone
 //! refuses as a server's (`CaUsedAsEndEntity`). Its name must still be the server's; its
-//! dates are not checked (webpki refuses it before it looks at them).
+//! dates webpki has checked before it finds it is a CA (an expired one is refused as
+//! expired).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -259,6 +260,9 @@ pub(super) fn describe(e: &std::io::Error, io_timeout: std::time::Duration) -> S
         Error::InvalidCertificate(
             CertificateError::Expired | CertificateError::ExpiredContext { .. },
         ) => "the server's certificate has expired".into(),
+        Error::InvalidCertificate(
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. },
+        ) => "the server's certificate is not valid yet (is this machine's clock right?)".into(),
         e if ca_as_server(e) => {
             "the server's certificate is a CA's (self-signed with `openssl req -x509`?): name \
              it in http_output.ca_cert to trust it as it is, or set insecure: true"
