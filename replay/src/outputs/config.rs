@@ -229,8 +229,11 @@ impl OutputsConfig {
         // `compress_uploads` needs nothing: in Falco it only asks the server to compress its
         // answers (libcurl's CURLOPT_TRANSFER_ENCODING); alerts are posted uncompressed there too.
         if enabled("grpc_output", false)? {
-            c.not_sent
-                .push("grpc_output: alerts are not sent over gRPC (use http_output)".into());
+            c.not_sent.push(
+                "grpc_output: alerts are not sent over gRPC (Falco deprecated it in 0.43 and \
+                     dropped it in 0.44; use http_output)"
+                    .into(),
+            );
         }
         Ok(c)
     }
