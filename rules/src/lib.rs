@@ -115,10 +115,13 @@ pub use engine::{
 pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
 pub use explain::{Closeness, Explainer, NameKind, Step, StepKind};
 pub use loader::{
-    Counts, ENGINE_VERSION, ExceptionSite, FILTER_NAME, LoadFailure, PROVIDED_PLUGINS, RuleInfo,
-    RuleSet, load, load_files,
+    Counts, ENGINE_VERSION, ExceptionSite, FILTER_NAME, LoadFailure, LoadOptions, PROVIDED_PLUGINS,
+    RuleInfo, RuleSet, load, load_files, load_with,
 };
 pub use output::time::{clock_text, iso8601_text};
-pub use output::{AlertBuf, AlertFormat, FieldValue, OutputValue};
+pub use output::{
+    AlertBuf, AlertFormat, AppendOutput, ExtraField, FieldValue, OutputValue, check_field,
+    check_format,
+};
 pub use priority::Priority;
 pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource, rules_files};

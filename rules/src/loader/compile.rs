@@ -12,7 +12,7 @@ use crate::condition::{self, Expr, FieldExpr, Rhs, Span};
 use crate::error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
 use crate::evttype;
 use crate::filter::compile::{CompileError, compile};
-use crate::output::{Format, SUGGESTED_SUFFIX};
+use crate::output::{AppendOutput, Format, apply_append_output};
 use crate::source::SourceFile;
 
 /// Errors that `skip-if-unknown-filter: true` turns into a warning.
@@ -27,6 +27,8 @@ pub(crate) struct Compiler<'a> {
     pub files: &'a [SourceFile],
     pub warnings: Vec<Warning>,
     pub registry: Registry,
+    /// falco.yaml's `append_output`.
+    pub append: &'a [AppendOutput],
 }
 
 type R<T> = Result<T, RulesError>;
@@ -139,7 +141,7 @@ impl<'a> Compiler<'a> {
             }
 
             let mut output = r.output.clone();
-            output.push_str(SUGGESTED_SUFFIX);
+            let extras = apply_append_output(self.append, &r.name, &r.source, &r.tags, &mut output);
             if output.contains("%container.info") {
                 self.warn_at(
                     r.pos,
@@ -148,7 +150,7 @@ impl<'a> Compiler<'a> {
                 );
                 output = output.replace("%container.info", "");
             }
-            let format = match Format::compile(&output) {
+            let format = match Format::compile_with(&output, &extras) {
                 Ok(f) => f,
                 Err(e) => {
                     if r.skip_if_unknown_filter && is_unknown_filter_error(&e.message) {

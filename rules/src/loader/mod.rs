@@ -20,7 +20,7 @@ use crate::error::{ItemKind, ItemRef, RulesError, Warning};
 use crate::evttype::KeySet;
 use crate::filter::Node;
 use crate::filter::compile::compile as compile_node;
-use crate::output::Format;
+use crate::output::{AppendOutput, Format};
 use crate::priority::Priority;
 use crate::source::{RuleSource, SourceFile};
 use texts::{Cond, Registry};
@@ -41,7 +41,8 @@ pub struct RuleInfo {
     pub line: u32,
     /// The condition as written (after appends; before exceptions and list substitution).
     pub condition: String,
-    /// The output format, with Falco's suggested container/k8s fields appended.
+    /// The output format, with what `append_output` adds (by default Falco's suggested
+    /// container/k8s fields).
     pub output: String,
     /// The event types the rule is indexed under (Falco names), unless `all_event_types`.
     pub event_types: Vec<String>,
@@ -123,8 +124,29 @@ pub struct Counts {
     pub lists: usize,
 }
 
-/// Loads rules sources in order.
+/// How rules are loaded besides their files: what a falco.yaml adds to their outputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `append_output`, in order (default: Falco's default falco.yaml's,
+    /// `- suggested_output: true`).
+    pub append_output: Vec<AppendOutput>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            append_output: AppendOutput::falco_default(),
+        }
+    }
+}
+
+/// Loads rules sources in order, as Falco's default configuration does.
 pub fn load(sources: &[RuleSource]) -> Result<RuleSet, LoadFailure> {
+    load_with(sources, &LoadOptions::default())
+}
+
+/// Loads rules sources in order with `options`.
+pub fn load_with(sources: &[RuleSource], options: &LoadOptions) -> Result<RuleSet, LoadFailure> {
     let mut files: Vec<SourceFile> = Vec::with_capacity(sources.len());
     let mut col = collector::Collector::default();
     let mut read_warnings: Vec<Warning> = Vec::new();
@@ -147,6 +169,7 @@ pub fn load(sources: &[RuleSource]) -> Result<RuleSet, LoadFailure> {
             files: &files,
             warnings: Vec::new(),
             registry: Registry::default(),
+            append: &options.append_output,
         };
         match compiler.compile(&col) {
             Ok(inner) => last = Some(inner),
@@ -164,6 +187,7 @@ pub fn load(sources: &[RuleSource]) -> Result<RuleSet, LoadFailure> {
             files: &files,
             warnings: Vec::new(),
             registry: Registry::default(),
+            append: &options.append_output,
         }
         .compile(&col)
         .map_err(|error| LoadFailure {

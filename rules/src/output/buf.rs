@@ -116,6 +116,8 @@ pub struct AlertBuf {
     pub(crate) line: String,
     /// The text of string values.
     pub(crate) text: String,
+    /// Where an `extra_fields` format is rendered before it joins `text`.
+    pub(crate) scratch: String,
     pub(crate) slots: Vec<Slot>,
     /// The rule's sorted `output_fields` keys and their slots.
     keys: Option<Keys>,

@@ -1,11 +1,14 @@
 //! Rule outputs: `%field` format strings, Falco's text line and JSON alert (§4).
 
+mod append;
 mod buf;
 mod json_str;
 pub mod time;
 
 use std::io::Write;
 
+pub(crate) use append::apply as apply_append_output;
+pub use append::{AppendOutput, ExtraField, check_field, check_format};
 use buf::Slot;
 pub use buf::{AlertBuf, FieldValue};
 
@@ -55,8 +58,29 @@ pub(crate) struct Format {
     /// value among the collected tokens' values, or `None` for the event time added to every
     /// alert.
     keys: buf::Keys,
-    /// How many tokens keep their value (`output_fields` entries).
+    /// How many values an alert keeps (`output_fields` entries): the tokens' then the
+    /// extras'.
     slots: u16,
+    /// `append_output`'s `extra_fields`: `output_fields` entries not in the text.
+    extras: Vec<Extra>,
+}
+
+/// An `extra_fields` entry of a format, and the slot of its value.
+#[derive(Debug)]
+struct Extra {
+    value: ExtraValue,
+    slot: u16,
+}
+
+#[derive(Debug)]
+enum ExtraValue {
+    /// A field's typed value.
+    Raw {
+        field: Field,
+        transforms: Box<[Transformer]>,
+    },
+    /// A format's text.
+    Formatted(Vec<Token>),
 }
 
 #[derive(Debug)]
@@ -85,52 +109,13 @@ impl Format {
     /// Compiles a format. A leading `*` is accepted and ignored: missing values always print
     /// `<NA>`, as in Falco rule outputs.
     pub(crate) fn compile(s: &str) -> Result<Format, FormatError> {
-        let b = s.as_bytes();
-        let mut tokens = Vec::new();
-        let mut lit = String::new();
-        let mut i = if s.starts_with('*') { 1 } else { 0 };
-        let mut lit_start = i;
-        while i < b.len() {
-            if b[i] != b'%' {
-                i += 1;
-                continue;
-            }
-            lit.push_str(&s[lit_start..i]);
-            let pct = i;
-            i += 1;
-            let wstart = i;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            let width = s[wstart..i].parse::<usize>().ok();
-            let (fe, end) = lex_field_expr(s, i).ok_or_else(|| FormatError {
-                off: pct,
-                message: format!(
-                    "invalid formatting token {}: '%' must be followed by a field name",
-                    token_text(s, pct)
-                ),
-            })?;
-            let (field, transforms) = fe.resolve().map_err(|m| FormatError {
-                off: pct,
-                message: format!("invalid formatting token %{}: {m}", &s[i..end]),
-            })?;
-            if !lit.is_empty() {
-                tokens.push(Token::Lit(std::mem::take(&mut lit)));
-            }
-            tokens.push(Token::Field {
-                field,
-                transforms: transforms.into_boxed_slice(),
-                key: s[i..end].to_string(),
-                width,
-                slot: None,
-            });
-            i = end;
-            lit_start = i;
-        }
-        lit.push_str(&s[lit_start.min(s.len())..]);
-        if !lit.is_empty() {
-            tokens.push(Token::Lit(lit));
-        }
+        Format::compile_with(s, &[])
+    }
+
+    /// [`Format::compile`] with `append_output`'s `extra_fields` (see [`apply_append_output`]).
+    /// An error in an extra field's format is reported at offset 0, naming the field.
+    pub(crate) fn compile_with(s: &str, extras: &[&ExtraField]) -> Result<Format, FormatError> {
+        let mut tokens = lex_tokens(s)?;
         // Slots for the first token of each key without transformers; then the sorted keys,
         // with the event time unless a token already gives it (the same value).
         let mut keys: Vec<(String, Option<u16>)> = Vec::new();
@@ -148,16 +133,53 @@ impl Format {
                 keys.push((key.clone(), *slot));
             }
         }
-        let slots = keys.len() as u16;
+        let mut slots = keys.len() as u16;
         if !keys.iter().any(|(k, _)| k == "evt.time") {
             keys.push(("evt.time".to_string(), None));
+        }
+        // Extra fields replace an entry of the same key, as Falco sets them after the others.
+        let mut compiled = Vec::with_capacity(extras.len());
+        for e in extras {
+            let in_extra = |m: String| FormatError {
+                off: 0,
+                message: format!("append_output extra field `{}`: {m}", e.key()),
+            };
+            let value = match e {
+                ExtraField::Raw(field) => {
+                    let mut t =
+                        lex_tokens(&format!("%{field}")).map_err(|e| in_extra(e.message))?;
+                    match (t.pop(), t.is_empty()) {
+                        (
+                            Some(Token::Field {
+                                field, transforms, ..
+                            }),
+                            true,
+                        ) => ExtraValue::Raw { field, transforms },
+                        _ => return Err(in_extra("not a field name".into())),
+                    }
+                }
+                ExtraField::Formatted { format, .. } => {
+                    ExtraValue::Formatted(lex_tokens(format).map_err(|e| in_extra(e.message))?)
+                }
+            };
+            let slot = slots;
+            slots += 1;
+            keys.retain(|(k, _)| k != e.key());
+            keys.push((e.key().to_string(), Some(slot)));
+            compiled.push(Extra { value, slot });
         }
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Format {
             tokens,
             keys: keys.into(),
             slots,
+            extras: compiled,
         })
+    }
+
+    /// Whether the format is one field and nothing else.
+    pub(crate) fn is_single_field(&self) -> bool {
+        matches!(self.tokens.as_slice(), [Token::Field { .. }])
     }
 
     /// The `output_fields` keys, sorted.
@@ -202,17 +224,7 @@ impl Format {
                         value.write_text(field, &out.text, &mut out.output);
                     }
                     if let Some(w) = *width {
-                        let o = &mut out.output;
-                        let n = o[start..].chars().count();
-                        if n < w {
-                            o.extend(std::iter::repeat_n(' ', w - n));
-                        } else if n > w {
-                            let cut = o[start..]
-                                .char_indices()
-                                .nth(w)
-                                .map_or(o.len(), |(i, _)| start + i);
-                            o.truncate(cut);
-                        }
+                        fit_width(&mut out.output, start, w);
                     }
                     if let Some(s) = slot {
                         out.slots[*s as usize] = value;
@@ -220,6 +232,105 @@ impl Format {
                 }
             }
         }
+        for e in &self.extras {
+            let value = match &e.value {
+                ExtraValue::Raw { field, transforms } => {
+                    field_slot(field, transforms, ev, env, bufs, out, false)
+                }
+                ExtraValue::Formatted(tokens) => {
+                    let mut text = std::mem::take(&mut out.scratch);
+                    text.clear();
+                    for t in tokens {
+                        match t {
+                            Token::Lit(s) => text.push_str(s),
+                            Token::Field {
+                                field,
+                                transforms,
+                                width,
+                                ..
+                            } => {
+                                let start = text.len();
+                                let v = field_slot(field, transforms, ev, env, bufs, out, false);
+                                v.write_text(field, &out.text, &mut text);
+                                if let Some(w) = *width {
+                                    fit_width(&mut text, start, w);
+                                }
+                            }
+                        }
+                    }
+                    let start = out.text.len();
+                    out.text.push_str(&text);
+                    out.scratch = text;
+                    Slot::Str(start as u32, out.text.len() as u32)
+                }
+            };
+            out.slots[e.slot as usize] = value;
+        }
+    }
+}
+
+/// The tokens of a format (a leading `*` is ignored).
+fn lex_tokens(s: &str) -> Result<Vec<Token>, FormatError> {
+    let b = s.as_bytes();
+    let mut tokens = Vec::new();
+    let mut lit = String::new();
+    let mut i = if s.starts_with('*') { 1 } else { 0 };
+    let mut lit_start = i;
+    while i < b.len() {
+        if b[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        lit.push_str(&s[lit_start..i]);
+        let pct = i;
+        i += 1;
+        let wstart = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let width = s[wstart..i].parse::<usize>().ok();
+        let (fe, end) = lex_field_expr(s, i).ok_or_else(|| FormatError {
+            off: pct,
+            message: format!(
+                "invalid formatting token {}: '%' must be followed by a field name",
+                token_text(s, pct)
+            ),
+        })?;
+        let (field, transforms) = fe.resolve().map_err(|m| FormatError {
+            off: pct,
+            message: format!("invalid formatting token %{}: {m}", &s[i..end]),
+        })?;
+        if !lit.is_empty() {
+            tokens.push(Token::Lit(std::mem::take(&mut lit)));
+        }
+        tokens.push(Token::Field {
+            field,
+            transforms: transforms.into_boxed_slice(),
+            key: s[i..end].to_string(),
+            width,
+            slot: None,
+        });
+        i = end;
+        lit_start = i;
+    }
+    lit.push_str(&s[lit_start.min(s.len())..]);
+    if !lit.is_empty() {
+        tokens.push(Token::Lit(lit));
+    }
+    Ok(tokens)
+}
+
+/// Pads or cuts what was written of `o` from `start` to `width` characters.
+fn fit_width(o: &mut String, start: usize, width: usize) {
+    let n = o[start..].chars().count();
+    if n < width {
+        o.extend(std::iter::repeat_n(' ', width - n));
+    } else if n > width {
+        let cut = o[start..]
+            .char_indices()
+            .nth(width)
+            .map_or(o.len(), |(i, _)| start + i);
+        o.truncate(cut);
     }
 }
 
