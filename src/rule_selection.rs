@@ -64,7 +64,7 @@ pub fn engine(
         ([], Some(files)) => files.clone(),
         _ => rules.to_vec(),
     };
-    let set = rtsec_replay::rules::load(&rules, None)?;
+    let set = rtsec_replay::rules::load(&rules, None, config.append_output.as_deref())?;
     let engine = Engine::new(
         &set,
         EngineOptions {

@@ -160,3 +160,51 @@ fn rules_list_shows_what_a_falco_yaml_enables() {
         stdout(&o)
     );
 }
+
+/// `append_output`, as Falco 0.41+ applies it: entries matched by tags and rule add to the
+/// text (in order: here the suggested container fields, then an `extra_output` with an
+/// environment variable), and `extra_fields` to JSON's `output_fields` only.
+#[test]
+fn append_output_adds_to_the_alerts_as_that_falco_would() {
+    let d = tempdir();
+    let cfg = config(
+        d.path(),
+        "append_output:\n  - suggested_output: true\n\
+         \x20 - match:\n      tags: [filesystem, mitre_credential_access]\n\
+         \x20   extra_output: \"on=%proc.name home=${RTSEC_TEST_HOME}\"\n\
+         \x20   extra_fields:\n      - home: \"${RTSEC_TEST_HOME}/%proc.name\"\n      - proc.pid\n\
+         \x20 - match:\n      rule: Some other rule\n    extra_output: never\n",
+    );
+    let trace = scenario("credentials");
+    let run = |format: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+            .current_dir(root())
+            .env("TZ", "UTC")
+            .env("RTSEC_TEST_HOME", "/home/t")
+            .args(["replay", "-c", cfg.to_str().unwrap(), "--format", format])
+            .arg(&trace)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(!stderr(&o).contains("append_output"), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let text = run("text");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    for l in &lines {
+        let at = l.find(" container_id=").expect("suggested fields");
+        let extra = l.find(" on=").expect("extra_output");
+        assert!(at < extra && l.ends_with(" home=/home/t"), "{l}");
+        assert!(!l.contains("never") && !l.contains("/home/t/"), "{l}");
+    }
+    for j in run("json").lines() {
+        let j: serde_json::Value = serde_json::from_str(j).unwrap();
+        let f = &j["output_fields"];
+        let name = f["proc.name"].as_str().unwrap();
+        assert_eq!(f["home"], format!("/home/t/{name}"), "{j}");
+        assert!(f["proc.pid"].is_i64(), "{j}");
+        assert!(f.get("container.id").is_some(), "{j}");
+        assert!(!j["output"].as_str().unwrap().contains("/home/t/"), "{j}");
+    }
+}

@@ -1,14 +1,18 @@
 //! The settings of a Falco configuration file (`falco.yaml`) that decide verdicts and alerts,
 //! so that a replay judges as that Falco deployment would: its rules files, minimum priority,
 //! `rule_matching`, `rules:` enable/disable commands, `json_output` and the shape of the
-//! alerts (`time_format_iso_8601`, `json_include_*_property`), and where it sends them
+//! alerts (`time_format_iso_8601`, `json_include_*_property`, `append_output`), and where it
+//! sends them
 //! (`*_output`, used with `--falco-outputs`: [`crate::outputs`]). Settings of the live daemon
 //! (drivers, webserver, …) do not apply to a replay and are left alone; those that would
-//! change the alerts but are not applied are listed, never dropped silently.
+//! change the alerts but are not applied are listed, never dropped silently. As in Falco,
+//! `${VAR}` in any value is the environment variable's value (`$${` is a literal `${`).
 
 use std::path::{Path, PathBuf};
 
-use rtsec_rules::{AlertFormat, Priority, RuleCommand, RuleMatching, RuleTarget};
+use rtsec_rules::{
+    AlertFormat, AppendOutput, ExtraField, Priority, RuleCommand, RuleMatching, RuleTarget,
+};
 use serde_json::Value;
 
 use crate::error::ReplayError;
@@ -28,6 +32,9 @@ pub struct FalcoConfig {
     pub commands: Vec<RuleCommand>,
     /// `time_format_iso_8601` and the `json_include_*_property` keys.
     pub format: AlertFormat,
+    /// `append_output`, in order: `None` without a configuration file (Falco's default
+    /// falco.yaml's then), empty if the file has none.
+    pub append_output: Option<Vec<AppendOutput>>,
     /// Where the Falco of this file sends alerts (sent there with `--falco-outputs`).
     pub outputs: crate::outputs::OutputsConfig,
     /// Settings that would change the alerts and that this replay does not apply, each with
@@ -47,13 +54,14 @@ impl FalcoConfig {
         let bad = |key: &str, what: String| {
             ReplayError::Config(format!("{}: `{key}`: {what}", path.display()))
         };
-        let doc: Value = if text.trim().is_empty() {
+        let mut doc: Value = if text.trim().is_empty() {
             Value::Null
         } else {
             serde_saphyr::from_str(text).map_err(|e| {
                 ReplayError::Config(format!("{}: not valid YAML: {e}", path.display()))
             })?
         };
+        expand_env(&mut doc, &|name| std::env::var(name).ok());
         let root = match &doc {
             Value::Object(m) => m.clone(),
             Value::Null => Default::default(),
@@ -134,29 +142,205 @@ impl FalcoConfig {
             }
         }
         c.outputs = crate::outputs::OutputsConfig::from_yaml(&root, bad)?;
-        c.note_unapplied(&root);
+        c.append_output = Some(match root.get("append_output") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(v) => append_output(v).map_err(|e| bad("append_output", e))?,
+        });
+        c.note_append_output();
         Ok(c)
     }
 
-    /// Adds a note for each setting that would change the alerts and is not applied.
-    fn note_unapplied(&mut self, root: &serde_json::Map<String, Value>) {
-        if let Some(v) = root.get("append_output") {
-            let only_suggested = v.as_array().is_some_and(|a| {
-                a.iter().all(|e| {
-                    e.as_object().is_some_and(|m| {
-                        m.len() == 1 && m.get("suggested_output").and_then(flag) == Some(true)
-                    })
-                })
-            });
-            if !only_suggested {
-                self.notes.push(
-                    "`append_output` entries other than `suggested_output: true` are not \
-                     applied: outputs get the suggested container and k8s fields only"
-                        .into(),
-                );
+    /// Notes on `append_output` that would surprise: no entry at all (a falco.yaml from before
+    /// Falco 0.41), or an entry for a rule and tags.
+    fn note_append_output(&mut self) {
+        let Some(entries) = &self.append_output else {
+            return;
+        };
+        if !entries.iter().any(|e| e.suggested_output) {
+            self.notes.push(
+                "no `append_output` entry has `suggested_output: true`: as in that Falco, \
+                 alerts get no container or k8s fields the rules do not name"
+                    .into(),
+            );
+        }
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(rule) = e.rule.as_ref().filter(|_| !e.tags.is_empty()) {
+                self.notes.push(format!(
+                    "`append_output` entry {}: both a rule ({rule}) and tags ({}): it applies \
+                     only if that rule has all those tags",
+                    i + 1,
+                    e.tags.join(", ")
+                ));
             }
         }
     }
+}
+
+/// Replaces `${NAME}` in every string value of `v` with `env(NAME)` (nothing if unset) and
+/// `$${` with `${`, exactly as Falco's `yaml_helper` does: that includes stopping at a `$`
+/// followed by neither.
+fn expand_env(v: &mut Value, env: &dyn Fn(&str) -> Option<String>) {
+    match v {
+        Value::String(s) if s.contains('$') => *s = expand_env_str(s, env),
+        Value::Array(a) => a.iter_mut().for_each(|x| expand_env(x, env)),
+        Value::Object(m) => m.values_mut().for_each(|x| expand_env(x, env)),
+        _ => {}
+    }
+}
+
+fn expand_env_str(s: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut value = s.to_string();
+    let mut at = value.find('$');
+    // A value naming itself would go on forever in Falco; here it stops.
+    let mut budget = 1000;
+    while let Some(start) = at {
+        budget -= 1;
+        if budget == 0 {
+            break;
+        }
+        let rest = &value[start..];
+        if rest.starts_with("${") {
+            let Some(end) = rest.find('}') else { break };
+            let name = rest[2..end].to_string();
+            let with = env(&name).unwrap_or_default();
+            value.replace_range(start..start + end + 1, &with);
+            at = value[start..].find('$').map(|i| start + i);
+        } else if rest.starts_with("$${") {
+            if !rest.contains('}') {
+                break;
+            }
+            value.remove(start);
+            at = value[start + 1..].find('$').map(|i| start + 1 + i);
+        } else {
+            break;
+        }
+    }
+    value
+}
+
+/// `append_output`: a list of entries with `match` (`source`, `tags`, `rule`),
+/// `extra_output`, `extra_fields` (`- key: format` or `- field.name`) and `suggested_output`.
+/// Formats and fields are checked here, so that a bad one names this file.
+fn append_output(v: &Value) -> Result<Vec<AppendOutput>, String> {
+    let Some(items) = v.as_array() else {
+        return Err(
+            "expected a list of entries (match, extra_output, extra_fields, \
+                    suggested_output)"
+                .into(),
+        );
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let n = i + 1;
+        let Some(m) = item.as_object() else {
+            return Err(format!("entry {n}: expected a map"));
+        };
+        let text = |key: &str, v: &Value| -> Result<String, String> {
+            match v {
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(x) => Ok(x.to_string()),
+                Value::Bool(b) => Ok(b.to_string()),
+                _ => Err(format!("entry {n}: `{key}`: expected a string")),
+            }
+        };
+        let mut e = AppendOutput::default();
+        for (key, v) in m {
+            match key.as_str() {
+                "match" => {
+                    let Some(cond) = v.as_object() else {
+                        return Err(format!("entry {n}: `match`: expected a map"));
+                    };
+                    for (k, v) in cond {
+                        match k.as_str() {
+                            "source" => e.source = Some(text("match.source", v)?),
+                            "rule" => e.rule = Some(text("match.rule", v)?),
+                            "tags" => {
+                                e.tags = strings(v).ok_or_else(|| {
+                                    format!("entry {n}: `match.tags`: expected a list of tags")
+                                })?
+                            }
+                            other => {
+                                return Err(format!(
+                                    "entry {n}: `match.{other}`: expected source, tags or rule"
+                                ));
+                            }
+                        }
+                    }
+                }
+                "extra_output" => {
+                    e.extra_output = text(key, v)?;
+                    rtsec_rules::check_format(&e.extra_output)
+                        .map_err(|m| format!("entry {n}: `extra_output`: {m}"))?;
+                }
+                "suggested_output" => {
+                    e.suggested_output = flag(v).ok_or_else(|| {
+                        format!("entry {n}: `suggested_output`: expected true or false")
+                    })?
+                }
+                "extra_fields" => e.extra_fields = extra_fields(v, n)?,
+                other => {
+                    return Err(format!(
+                        "entry {n}: `{other}`: expected match, extra_output, extra_fields or \
+                         suggested_output"
+                    ));
+                }
+            }
+        }
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// An entry's `extra_fields`.
+fn extra_fields(v: &Value, n: usize) -> Result<Vec<ExtraField>, String> {
+    let Some(items) = v.as_array() else {
+        return Err(format!(
+            "entry {n}: `extra_fields`: expected a list of `name: format` or field names"
+        ));
+    };
+    let mut fields: Vec<ExtraField> = Vec::with_capacity(items.len());
+    for item in items {
+        let field = match item {
+            Value::String(name) => {
+                rtsec_rules::check_field(name)
+                    .map_err(|m| format!("entry {n}: `extra_fields`: {m}"))?;
+                ExtraField::Raw(name.clone())
+            }
+            Value::Object(m) if m.len() == 1 => {
+                let (key, v) = m.iter().next().expect("one entry");
+                let format = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(x) => x.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => {
+                        return Err(format!(
+                            "entry {n}: `extra_fields`: `{key}`: expected a format string"
+                        ));
+                    }
+                };
+                rtsec_rules::check_format(&format)
+                    .map_err(|m| format!("entry {n}: `extra_fields`: `{key}`: {m}"))?;
+                ExtraField::Formatted {
+                    key: key.clone(),
+                    format,
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "entry {n}: `extra_fields`: expected `name: format` or a field name"
+                ));
+            }
+        };
+        // As Falco: a key given twice in one entry is an error.
+        if fields.iter().any(|f| f.key() == field.key()) {
+            return Err(format!(
+                "entry {n}: `extra_fields`: `{}` is given twice",
+                field.key()
+            ));
+        }
+        fields.push(field);
+    }
+    Ok(fields)
 }
 
 fn strings(v: &Value) -> Option<Vec<String>> {
@@ -239,6 +423,7 @@ fn commands(v: &Value) -> Result<Vec<RuleCommand>, String> {
 mod tests {
     use super::*;
     use crate::outputs::{HttpConfig, TlsConfig};
+    use rtsec_rules::{AppendOutput, ExtraField};
 
     fn parse(text: &str) -> Result<FalcoConfig, String> {
         FalcoConfig::parse(Path::new("falco.yaml"), text).map_err(|e| e.to_string())
@@ -278,11 +463,10 @@ mod tests {
     }
 
     #[test]
-    fn the_alert_shape_is_read_and_what_is_not_applied_is_named() {
+    fn the_alert_shape_is_read() {
         let c = parse(
             "time_format_iso_8601: true\njson_include_tags_property: false\n\
-             json_include_output_property: true\njson_include_message_property: \"true\"\n\
-             append_output:\n  - match:\n      source: syscall\n    extra_output: \"x\"\n",
+             json_include_output_property: true\njson_include_message_property: \"true\"\n",
         )
         .unwrap();
         assert_eq!(
@@ -294,15 +478,119 @@ mod tests {
                 ..AlertFormat::default()
             }
         );
+        assert_eq!(parse("").unwrap().format, AlertFormat::default());
+    }
+
+    #[test]
+    fn append_output_is_read_as_falco_reads_it() {
+        let c = parse(
+            "append_output:\n\
+             \x20 - suggested_output: true\n\
+             \x20 - match:\n      source: syscall\n      tags: [persistence, execution]\n\
+             \x20   extra_output: \"gparent=%proc.aname[2]\"\n\
+             \x20   extra_fields:\n      - proc.aname[3]\n      - static_field: static content\n\
+             \x20 - match: {rule: some rule name, tags: [t]}\n    extra_output: \"\"\n",
+        )
+        .unwrap();
+        let want = vec![
+            AppendOutput {
+                suggested_output: true,
+                ..AppendOutput::default()
+            },
+            AppendOutput {
+                source: Some("syscall".into()),
+                tags: vec!["persistence".into(), "execution".into()],
+                extra_output: "gparent=%proc.aname[2]".into(),
+                extra_fields: vec![
+                    ExtraField::Raw("proc.aname[3]".into()),
+                    ExtraField::Formatted {
+                        key: "static_field".into(),
+                        format: "static content".into(),
+                    },
+                ],
+                ..AppendOutput::default()
+            },
+            AppendOutput {
+                rule: Some("some rule name".into()),
+                tags: vec!["t".into()],
+                ..AppendOutput::default()
+            },
+        ];
+        assert_eq!(c.append_output, Some(want));
         assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+        assert!(c.notes[0].contains("entry 3: both a rule (some rule name) and tags (t)"));
+
+        // No file: Falco's default falco.yaml's. A file without the key: nothing, as that
+        // Falco (before 0.41, or with an old falco.yaml), and a note saying so.
+        assert_eq!(FalcoConfig::default().append_output, None);
+        let c = parse("json_output: true\n").unwrap();
+        assert_eq!(c.append_output, Some(Vec::new()));
+        assert_eq!(c.notes.len(), 1);
         assert!(
-            c.notes[0].contains("`append_output` entries"),
+            c.notes[0].contains("no container or k8s fields"),
             "{:?}",
             c.notes
         );
-        let c = parse("").unwrap();
-        assert_eq!(c.notes, Vec::<String>::new());
-        assert_eq!(c.format, AlertFormat::default());
+
+        for (text, want) in [
+            (
+                "append_output: yes\n",
+                "`append_output`: expected a list of entries",
+            ),
+            ("append_output: [x]\n", "entry 1: expected a map"),
+            (
+                "append_output:\n  - extra_output: \"a=%proc.nope\"\n",
+                "entry 1: `extra_output`: invalid formatting token %proc.nope",
+            ),
+            (
+                "append_output:\n  - extra_fields: [proc.nope]\n",
+                "entry 1: `extra_fields`: invalid formatting token %proc.nope",
+            ),
+            (
+                "append_output:\n  - {}\n  - extra_fields: [{k: \"%evt.nope\"}]\n",
+                "entry 2: `extra_fields`: `k`: invalid formatting token %evt.nope",
+            ),
+            (
+                "append_output:\n  - extra_fields: [proc.name, {proc.name: x}]\n",
+                "entry 1: `extra_fields`: `proc.name` is given twice",
+            ),
+            (
+                "append_output:\n  - match: {container: x}\n",
+                "entry 1: `match.container`: expected source, tags or rule",
+            ),
+            (
+                "append_output:\n  - extra: x\n",
+                "entry 1: `extra`: expected match, extra_output",
+            ),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn environment_variables_are_expanded_as_falco_expands_them() {
+        let env = |name: &str| match name {
+            "HOME" => Some("/root".to_string()),
+            "LOOP" => Some("${LOOP}".to_string()),
+            _ => None,
+        };
+        let x = |s: &str| expand_env_str(s, &env);
+        assert_eq!(x("${HOME}/falco"), "/root/falco");
+        assert_eq!(x("a ${UNSET}b ${HOME}"), "a b /root");
+        assert_eq!(x("$${HOME} ${HOME}"), "${HOME} /root");
+        assert_eq!(x("${HOME"), "${HOME");
+        // A `$` that starts neither ends the expansion, as in Falco.
+        assert_eq!(x("cost $5 ${HOME}"), "cost $5 ${HOME}");
+        // Falco would never finish; this stops.
+        assert_eq!(x("${LOOP}"), "${LOOP}");
+        let mut v: Value =
+            serde_json::json!({"a": ["${HOME}", {"b": "${HOME}x"}], "c": 1, "${HOME}": "k"});
+        expand_env(&mut v, &env);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": ["/root", {"b": "/rootx"}], "c": 1, "${HOME}": "k"})
+        );
     }
 
     #[test]
@@ -356,10 +644,10 @@ mod tests {
         );
         let c = parse("http_output: {enabled: true, url: http://h/, compress_uploads: true}\n")
             .unwrap();
-        assert_eq!(
-            c.notes,
-            Vec::<String>::new(),
-            "Falco does not compress uploads either"
+        assert!(
+            !c.notes.iter().any(|n| n.contains("compress")),
+            "Falco does not compress uploads either: {:?}",
+            c.notes
         );
     }
 

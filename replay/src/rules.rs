@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rtsec_rules::{BUNDLED_NAME, RuleSet, RuleSource};
+use rtsec_rules::{AppendOutput, BUNDLED_NAME, LoadOptions, RuleSet, RuleSource};
 
 use crate::error::ReplayError;
 
@@ -13,12 +13,23 @@ pub const BUNDLED: &str = BUNDLED_NAME;
 
 /// Loads rules files in order (`<bundled>` is the bundled set, a directory its `*.yaml` and
 /// `*.yml` files as with Falco's `-r`); none at all means the bundled set. Paths are used as
-/// given; `base` (a case file's directory) resolves relative ones.
-pub fn load(paths: &[PathBuf], base: Option<&Path>) -> Result<RuleSet, ReplayError> {
+/// given; `base` (a case file's directory) resolves relative ones. `append_output` is a
+/// falco.yaml's (`None`: Falco's default one's).
+pub fn load(
+    paths: &[PathBuf],
+    base: Option<&Path>,
+    append_output: Option<&[AppendOutput]>,
+) -> Result<RuleSet, ReplayError> {
+    let options = match append_output {
+        Some(a) => LoadOptions {
+            append_output: a.to_vec(),
+        },
+        None => LoadOptions::default(),
+    };
+    let mut sources = Vec::with_capacity(paths.len().max(1));
     if paths.is_empty() {
-        return RuleSet::bundled().map_err(|e| ReplayError::Rules(e.error.to_string()));
+        sources.push(RuleSource::bundled());
     }
-    let mut sources = Vec::with_capacity(paths.len());
     for p in paths {
         if p.as_os_str() == BUNDLED {
             sources.push(RuleSource::bundled());
@@ -31,5 +42,5 @@ pub fn load(paths: &[PathBuf], base: Option<&Path>) -> Result<RuleSet, ReplayErr
         sources
             .extend(RuleSource::from_path(&full).map_err(|e| ReplayError::Rules(e.to_string()))?);
     }
-    rtsec_rules::load(&sources).map_err(|e| ReplayError::Rules(e.error.to_string()))
+    rtsec_rules::load_with(&sources, &options).map_err(|e| ReplayError::Rules(e.error.to_string()))
 }

@@ -53,6 +53,8 @@ pub struct Case {
     /// without one).
     pub commands: Vec<RuleCommand>,
     pub format: AlertFormat,
+    /// The `falco_config`'s `append_output` (`None` without one: Falco's default).
+    pub append_output: Option<Vec<rtsec_rules::AppendOutput>>,
     /// What the `falco_config` sets that is not applied, or leaves out.
     pub notes: Vec<String>,
     pub allow_incomplete: bool,
@@ -352,6 +354,7 @@ impl Case {
             },
             commands: config.commands,
             format: config.format,
+            append_output: config.append_output,
             notes: config.notes,
             allow_incomplete: raw.allow_incomplete,
             window,
