@@ -262,13 +262,16 @@ fn update_rewrites_the_expectations_and_keeps_the_rest() {
 fn a_case_can_judge_with_a_falco_yaml() {
     let dir = setup();
     // Falco's stable rules with all but one rule turned off by the configuration's `rules:`
-    // commands; its priority and a left-out rules directory; the case's own `rules` wins.
+    // commands; its priority and a left-out rules directory; its `append_output` (an extra
+    // field the expected hits name); the case's own `rules` wins.
     write(
         dir.path(),
         "cases/falco.yaml",
         &format!(
             "rules_files:\n  - {}\n  - /nonexistent/rules.d\npriority: warning\n\
-             rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: \"Search Private*\"\n",
+             rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: \"Search Private*\"\n\
+             append_output:\n  - suggested_output: true\n  - extra_fields:\n      \
+             - marker: \"m-%proc.name\"\n",
             falco_rules().display()
         ),
     );
@@ -276,7 +279,10 @@ fn a_case_can_judge_with_a_falco_yaml() {
         dir.path(),
         "cases/config.case.yaml",
         "traces: [../traces/credentials.rts]\nfalco_config: falco.yaml\nexpect:\n  counts:\n    \
-         \"Search Private Keys or Passwords\": 2\n  no_other_hits: true\n",
+         \"Search Private Keys or Passwords\": 2\n  \
+         hits:\n    - rule: Search Private Keys or Passwords\n      fields: {marker: m-grep}\n    \
+         - rule: Search Private Keys or Passwords\n      fields: {marker: m-find}\n  \
+         no_other_hits: true\n",
     );
     let o = rtsec(&["test", &case]);
     let out = stdout(&o);

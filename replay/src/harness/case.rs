@@ -7,7 +7,8 @@
 //! falco_config: falco.yaml        # optional, relative to this file: a Falco configuration's
 //!                                 # rules_files (if `rules` is not given; its paths are
 //!                                 # taken as Falco takes them), priority, rule_matching,
-//!                                 # `rules:` commands and alert shape; the keys here win
+//!                                 # `rules:` commands, alert shape and append_output;
+//!                                 # the keys here win
 //! rule_matching: first            # first (default) | all
 //! min_priority: debug             # rules less severe are not loaded (default: debug)
 //! tags: [container]               # only rules with one of these tags run (falco -t)
