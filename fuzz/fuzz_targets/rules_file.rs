@@ -1,5 +1,6 @@
 //! Any text as a rules file, alone or (first byte odd) loaded after rtsec's bundled rules, so
-//! that it can append to, override and disable theirs: read, compiled, turned into an engine,
+//! that it can append to, override and disable theirs, and (second bit of the first byte)
+//! with an `append_output` that adds text and extra fields: read, compiled, turned into an engine,
 //! which then judges a few synthetic events and renders each alert as text and JSON. Must
 //! never panic or hang; load errors are fine, and each one renders.
 #![no_main]
@@ -8,7 +9,10 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use rtsec_format::Block;
-use rtsec_rules::{Engine, EngineOptions, RuleMatching, RuleSource, Scratch, load};
+use rtsec_rules::{
+    AppendOutput, Engine, EngineOptions, ExtraField, LoadOptions, RuleMatching, RuleSource,
+    Scratch, load_with,
+};
 
 fn events() -> &'static Block {
     static B: OnceLock<Block> = OnceLock::new();
@@ -27,7 +31,22 @@ fuzz_target!(|data: &[u8]| {
         1 => vec![RuleSource::bundled(), file],
         _ => vec![file],
     };
-    let set = match load(&sources) {
+    let mut options = LoadOptions::default();
+    if pick & 2 != 0 {
+        options.append_output.push(AppendOutput {
+            extra_output: "on=%proc.name %5fd.name".into(),
+            extra_fields: vec![
+                ExtraField::Formatted {
+                    key: "proc.name".into(),
+                    format: "[%proc.name] %3proc.cmdline %evt.time".into(),
+                },
+                ExtraField::Raw("evt.num".into()),
+                ExtraField::Raw("toupper(proc.name)".into()),
+            ],
+            ..AppendOutput::default()
+        });
+    }
+    let set = match load_with(&sources, &options) {
         Ok(set) => set,
         Err(failure) => {
             let _ = failure.to_string();

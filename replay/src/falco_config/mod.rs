@@ -10,12 +10,16 @@
 
 use std::path::{Path, PathBuf};
 
-use rtsec_rules::{
-    AlertFormat, AppendOutput, ExtraField, Priority, RuleCommand, RuleMatching, RuleTarget,
-};
+use rtsec_rules::{AlertFormat, AppendOutput, Priority, RuleCommand, RuleMatching, RuleTarget};
 use serde_json::Value;
 
 use crate::error::ReplayError;
+
+mod append;
+mod env;
+
+use append::append_output;
+use env::expand_env;
 
 /// What a falco.yaml says about judging and printing alerts (absent keys: `None`, so that the
 /// command line and rtsec's defaults decide).
@@ -176,174 +180,7 @@ impl FalcoConfig {
     }
 }
 
-/// Replaces `${NAME}` in every string value of `v` with `env(NAME)` (nothing if unset) and
-/// `$${` with `${`, exactly as Falco's `yaml_helper` does: that includes stopping at a `$`
-/// followed by neither.
-fn expand_env(v: &mut Value, env: &dyn Fn(&str) -> Option<String>) {
-    match v {
-        Value::String(s) if s.contains('$') => *s = expand_env_str(s, env),
-        Value::Array(a) => a.iter_mut().for_each(|x| expand_env(x, env)),
-        Value::Object(m) => m.values_mut().for_each(|x| expand_env(x, env)),
-        _ => {}
-    }
-}
-
-fn expand_env_str(s: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut value = s.to_string();
-    let mut at = value.find('$');
-    // A value naming itself would go on forever in Falco; here it stops.
-    let mut budget = 1000;
-    while let Some(start) = at {
-        budget -= 1;
-        if budget == 0 {
-            break;
-        }
-        let rest = &value[start..];
-        if rest.starts_with("${") {
-            let Some(end) = rest.find('}') else { break };
-            let name = rest[2..end].to_string();
-            let with = env(&name).unwrap_or_default();
-            value.replace_range(start..start + end + 1, &with);
-            at = value[start..].find('$').map(|i| start + i);
-        } else if rest.starts_with("$${") {
-            if !rest.contains('}') {
-                break;
-            }
-            value.remove(start);
-            at = value[start + 1..].find('$').map(|i| start + 1 + i);
-        } else {
-            break;
-        }
-    }
-    value
-}
-
-/// `append_output`: a list of entries with `match` (`source`, `tags`, `rule`),
-/// `extra_output`, `extra_fields` (`- key: format` or `- field.name`) and `suggested_output`.
-/// Formats and fields are checked here, so that a bad one names this file.
-fn append_output(v: &Value) -> Result<Vec<AppendOutput>, String> {
-    let Some(items) = v.as_array() else {
-        return Err(
-            "expected a list of entries (match, extra_output, extra_fields, \
-                    suggested_output)"
-                .into(),
-        );
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let n = i + 1;
-        let Some(m) = item.as_object() else {
-            return Err(format!("entry {n}: expected a map"));
-        };
-        let text = |key: &str, v: &Value| -> Result<String, String> {
-            match v {
-                Value::String(s) => Ok(s.clone()),
-                Value::Number(x) => Ok(x.to_string()),
-                Value::Bool(b) => Ok(b.to_string()),
-                _ => Err(format!("entry {n}: `{key}`: expected a string")),
-            }
-        };
-        let mut e = AppendOutput::default();
-        for (key, v) in m {
-            match key.as_str() {
-                "match" => {
-                    let Some(cond) = v.as_object() else {
-                        return Err(format!("entry {n}: `match`: expected a map"));
-                    };
-                    for (k, v) in cond {
-                        match k.as_str() {
-                            "source" => e.source = Some(text("match.source", v)?),
-                            "rule" => e.rule = Some(text("match.rule", v)?),
-                            "tags" => {
-                                e.tags = strings(v).ok_or_else(|| {
-                                    format!("entry {n}: `match.tags`: expected a list of tags")
-                                })?
-                            }
-                            other => {
-                                return Err(format!(
-                                    "entry {n}: `match.{other}`: expected source, tags or rule"
-                                ));
-                            }
-                        }
-                    }
-                }
-                "extra_output" => {
-                    e.extra_output = text(key, v)?;
-                    rtsec_rules::check_format(&e.extra_output)
-                        .map_err(|m| format!("entry {n}: `extra_output`: {m}"))?;
-                }
-                "suggested_output" => {
-                    e.suggested_output = flag(v).ok_or_else(|| {
-                        format!("entry {n}: `suggested_output`: expected true or false")
-                    })?
-                }
-                "extra_fields" => e.extra_fields = extra_fields(v, n)?,
-                other => {
-                    return Err(format!(
-                        "entry {n}: `{other}`: expected match, extra_output, extra_fields or \
-                         suggested_output"
-                    ));
-                }
-            }
-        }
-        out.push(e);
-    }
-    Ok(out)
-}
-
-/// An entry's `extra_fields`.
-fn extra_fields(v: &Value, n: usize) -> Result<Vec<ExtraField>, String> {
-    let Some(items) = v.as_array() else {
-        return Err(format!(
-            "entry {n}: `extra_fields`: expected a list of `name: format` or field names"
-        ));
-    };
-    let mut fields: Vec<ExtraField> = Vec::with_capacity(items.len());
-    for item in items {
-        let field = match item {
-            Value::String(name) => {
-                rtsec_rules::check_field(name)
-                    .map_err(|m| format!("entry {n}: `extra_fields`: {m}"))?;
-                ExtraField::Raw(name.clone())
-            }
-            Value::Object(m) if m.len() == 1 => {
-                let (key, v) = m.iter().next().expect("one entry");
-                let format = match v {
-                    Value::String(s) => s.clone(),
-                    Value::Number(x) => x.to_string(),
-                    Value::Bool(b) => b.to_string(),
-                    _ => {
-                        return Err(format!(
-                            "entry {n}: `extra_fields`: `{key}`: expected a format string"
-                        ));
-                    }
-                };
-                rtsec_rules::check_format(&format)
-                    .map_err(|m| format!("entry {n}: `extra_fields`: `{key}`: {m}"))?;
-                ExtraField::Formatted {
-                    key: key.clone(),
-                    format,
-                }
-            }
-            _ => {
-                return Err(format!(
-                    "entry {n}: `extra_fields`: expected `name: format` or a field name"
-                ));
-            }
-        };
-        // As Falco: a key given twice in one entry is an error.
-        if fields.iter().any(|f| f.key() == field.key()) {
-            return Err(format!(
-                "entry {n}: `extra_fields`: `{}` is given twice",
-                field.key()
-            ));
-        }
-        fields.push(field);
-    }
-    Ok(fields)
-}
-
-fn strings(v: &Value) -> Option<Vec<String>> {
+pub(super) fn strings(v: &Value) -> Option<Vec<String>> {
     match v {
         Value::String(s) => Some(vec![s.clone()]),
         Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string)).collect(),
@@ -566,31 +403,6 @@ mod tests {
             let e = parse(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
         }
-    }
-
-    #[test]
-    fn environment_variables_are_expanded_as_falco_expands_them() {
-        let env = |name: &str| match name {
-            "HOME" => Some("/root".to_string()),
-            "LOOP" => Some("${LOOP}".to_string()),
-            _ => None,
-        };
-        let x = |s: &str| expand_env_str(s, &env);
-        assert_eq!(x("${HOME}/falco"), "/root/falco");
-        assert_eq!(x("a ${UNSET}b ${HOME}"), "a b /root");
-        assert_eq!(x("$${HOME} ${HOME}"), "${HOME} /root");
-        assert_eq!(x("${HOME"), "${HOME");
-        // A `$` that starts neither ends the expansion, as in Falco.
-        assert_eq!(x("cost $5 ${HOME}"), "cost $5 ${HOME}");
-        // Falco would never finish; this stops.
-        assert_eq!(x("${LOOP}"), "${LOOP}");
-        let mut v: Value =
-            serde_json::json!({"a": ["${HOME}", {"b": "${HOME}x"}], "c": 1, "${HOME}": "k"});
-        expand_env(&mut v, &env);
-        assert_eq!(
-            v,
-            serde_json::json!({"a": ["/root", {"b": "/rootx"}], "c": 1, "${HOME}": "k"})
-        );
     }
 
     #[test]
