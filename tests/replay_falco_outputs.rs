@@ -107,7 +107,7 @@ fn alerts_go_to_the_file_program_and_http_outputs_of_a_falco_yaml() {
     let cfg = config(
         d,
         &format!(
-            "stdout_output:\n  enabled: false\n\
+            "stdout_output:\n  enabled: false\nsyslog_output:\n  enabled: true\n\
              file_output:\n  enabled: true\n  filename: {}\n\
              program_output:\n  enabled: true\n  keep_alive: true\n  program: cat >> {}\n\
              http_output:\n  enabled: true\n  url: {url}\n  keep_alive: true\n  echo: true\n",
@@ -180,7 +180,7 @@ fn alerts_go_to_the_file_program_and_http_outputs_of_a_falco_yaml() {
                  (os error 2): alerts are not sent to syslog"
             ),
         },
-        "Falco's default syslog output is used, or named as left out: {err}"
+        "syslog_output is used, or named as left out: {err}"
     );
 }
 
@@ -192,7 +192,7 @@ fn alerts_an_output_cannot_take_are_counted_and_fail_the_run() {
     let cfg = config(
         d,
         &format!(
-            "syslog_output:\n  enabled: false\n\
+            "stdout_output:\n  enabled: true\n\
              program_output:\n  enabled: true\n  program: \"cat >> {} && exit 3\"\n\
              http_output:\n  enabled: true\n  url: {url}\n",
             d.join("each.txt").display()
@@ -220,7 +220,30 @@ fn alerts_an_output_cannot_take_are_counted_and_fail_the_run() {
         "{err}"
     );
     assert_eq!(got.lock().unwrap().len(), n, "every alert was tried");
-    assert!(!err.contains("syslog_output"), "{err}");
+    assert!(
+        !err.contains("syslog_output"),
+        "left out: not enabled: {err}"
+    );
+
+    // Outputs a falco.yaml leaves out are off, as Falco reads them: stdout too.
+    let cfg = config(
+        d,
+        &format!(
+            "file_output:\n  enabled: true\n  filename: {}\n",
+            d.join("only.txt").display()
+        ),
+    );
+    let o = with_outputs(&cfg, &trace);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        std::fs::read_to_string(d.join("only.txt"))
+            .unwrap()
+            .lines()
+            .count(),
+        n
+    );
+    assert!(!stderr(&o).contains("syslog_output"), "{}", stderr(&o));
 
     // A TLS setting naming a file that is not there: refused before judging, naming both.
     let cfg = config(

@@ -497,7 +497,7 @@ fn a_follower_takes_a_falco_yaml_as_a_replay_does() {
         format!(
             "rules_files:\n  - {}\njson_output: true\ntime_format_iso_8601: true\n\
              rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: \"Search Private*\"\n\
-             syslog_output:\n  enabled: false\n\
+             stdout_output:\n  enabled: true\n\
              file_output:\n  enabled: true\n  keep_alive: true\n  filename: {}\n",
             falco_rules().display(),
             dir.path().join("alerts.json").display()

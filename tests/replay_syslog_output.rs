@@ -27,7 +27,8 @@ fn alerts_reach_the_syslog_daemon_with_their_severity() {
     std::fs::write(
         &cfg,
         format!(
-            "rules_files:\n  - {}\nsyslog_output:\n  enabled: true\n",
+            "rules_files:\n  - {}\nstdout_output:\n  enabled: true\n\
+             syslog_output:\n  enabled: true\n",
             falco_rules().display()
         ),
     )

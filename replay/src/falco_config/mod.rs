@@ -6,17 +6,20 @@
 //! (`*_output`, used with `--falco-outputs`: [`crate::outputs`]). Settings of the live daemon
 //! (drivers, webserver, …) do not apply to a replay and are left alone; those that would
 //! change the alerts but are not applied are listed, never dropped silently. As in Falco,
-//! `${VAR}` in any value is the environment variable's value (`$${` is a literal `${`).
+//! `${VAR}` in any value is the environment variable's value (`$${` is a literal `${`), and
+//! the files `config_files` names are merged in first (`include`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rtsec_rules::{AlertFormat, AppendOutput, Priority, RuleCommand, RuleMatching, RuleTarget};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::ReplayError;
 
 mod append;
 mod env;
+mod include;
 
 use append::append_output;
 use env::expand_env;
@@ -47,37 +50,48 @@ pub struct FalcoConfig {
 }
 
 impl FalcoConfig {
-    /// Reads `path`. A key of the wrong shape is an error naming the file and the key.
+    /// Reads `path` and the files its `config_files` names. A key of the wrong shape is an
+    /// error naming the file it comes from and the key.
     pub fn load(path: &Path) -> Result<FalcoConfig, ReplayError> {
         let text = std::fs::read_to_string(path).map_err(|e| ReplayError::io(path, e))?;
-        Self::parse(path, &text)
+        let mut root = document(path, &text)?;
+        let mut origins = HashMap::new();
+        let mut notes = Vec::new();
+        include::merge_config_files(path, &mut root, &mut origins, &mut notes)?;
+        Self::from_root(path, &root, &origins, notes)
     }
 
-    /// [`FalcoConfig::load`] of `text`, reported as `path`.
+    /// [`FalcoConfig::load`] of `text`, reported as `path`, without the files its
+    /// `config_files` names.
     pub fn parse(path: &Path, text: &str) -> Result<FalcoConfig, ReplayError> {
+        let root = document(path, text)?;
+        Self::from_root(path, &root, &HashMap::new(), Vec::new())
+    }
+
+    /// The settings of a configuration's merged top-level map; `origins` names the file of
+    /// each key that an included file set.
+    fn from_root(
+        path: &Path,
+        root: &Map<String, Value>,
+        origins: &HashMap<String, PathBuf>,
+        notes: Vec<String>,
+    ) -> Result<FalcoConfig, ReplayError> {
         let bad = |key: &str, what: String| {
-            ReplayError::Config(format!("{}: `{key}`: {what}", path.display()))
+            let top = key.split('.').next().unwrap_or(key);
+            let file = origins.get(top).map_or(path, PathBuf::as_path);
+            ReplayError::Config(format!("{}: `{key}`: {what}", file.display()))
         };
-        let mut doc: Value = if text.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_saphyr::from_str(text).map_err(|e| {
-                ReplayError::Config(format!("{}: not valid YAML: {e}", path.display()))
-            })?
-        };
-        expand_env(&mut doc, &|name| std::env::var(name).ok());
-        let root = match &doc {
-            Value::Object(m) => m.clone(),
-            Value::Null => Default::default(),
-            _ => {
-                return Err(ReplayError::Config(format!(
-                    "{}: expected a map of settings (a falco.yaml)",
-                    path.display()
-                )));
-            }
-        };
+        if root.contains_key("rules_files") && root.contains_key("rules_file") {
+            return Err(bad(
+                "rules_file",
+                "both `rules_files` and `rules_file` are set: keep `rules_files` (Falco \
+                 refuses both too)"
+                    .into(),
+            ));
+        }
         let mut c = FalcoConfig {
             path: path.to_path_buf(),
+            notes,
             ..Default::default()
         };
         for key in ["rules_files", "rules_file"] {
@@ -145,7 +159,7 @@ impl FalcoConfig {
                 *setting = flag(v).ok_or_else(|| bad(key, "expected true or false".into()))?;
             }
         }
-        c.outputs = crate::outputs::OutputsConfig::from_yaml(&root, bad)?;
+        c.outputs = crate::outputs::OutputsConfig::from_yaml(root, bad)?;
         c.append_output = Some(match root.get("append_output") {
             None | Some(Value::Null) => Vec::new(),
             Some(v) => append_output(v).map_err(|e| bad("append_output", e))?,
@@ -177,6 +191,26 @@ impl FalcoConfig {
                 ));
             }
         }
+    }
+}
+
+/// A configuration file's top-level map: `text` parsed as YAML (empty: no settings), with
+/// `${VAR}` expanded.
+fn document(path: &Path, text: &str) -> Result<Map<String, Value>, ReplayError> {
+    let mut doc: Value = if text.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_saphyr::from_str(text)
+            .map_err(|e| ReplayError::Config(format!("{}: not valid YAML: {e}", path.display())))?
+    };
+    expand_env(&mut doc, &|name| std::env::var(name).ok());
+    match doc {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(ReplayError::Config(format!(
+            "{}: expected a map of settings (a falco.yaml)",
+            path.display()
+        ))),
     }
 }
 
@@ -481,6 +515,10 @@ mod tests {
             (
                 "rules:\n  - switch: {rule: x}\n",
                 "`rules`: entry 1: `switch` is neither",
+            ),
+            (
+                "rules_files: [a]\nrules_file: [b]\n",
+                "falco.yaml: `rules_file`: both `rules_files` and `rules_file` are set",
             ),
             (
                 "rules_files: {a: 1}\n",

@@ -8,9 +8,10 @@ use serde_json::{Map, Value};
 /// Where a falco.yaml sends alerts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputsConfig {
-    /// `stdout_output.enabled` (Falco's default: true).
+    /// `stdout_output.enabled`: as Falco reads it, false if the falco.yaml leaves it out (its
+    /// default falco.yaml sets it true).
     pub stdout: bool,
-    /// `syslog_output.enabled` (Falco's default: true).
+    /// `syslog_output.enabled`: as `stdout`.
     pub syslog: bool,
     pub file: Option<FileConfig>,
     pub program: Option<ProgramConfig>,
@@ -165,8 +166,8 @@ impl OutputsConfig {
                 .map(PathBuf::from))
         };
         let mut c = OutputsConfig {
-            stdout: enabled("stdout_output", true)?,
-            syslog: enabled("syslog_output", true)?,
+            stdout: enabled("stdout_output", false)?,
+            syslog: enabled("syslog_output", false)?,
             ..Default::default()
         };
         if enabled("file_output", false)? {

@@ -68,7 +68,8 @@ pub struct Args {
     /// Also send every alert to the outputs the --falco-config enables, as that Falco would:
     /// `syslog_output` (if a syslog daemon listens), `file_output`, `program_output` and
     /// `http_output` (HTTP, or HTTPS with its TLS settings), in the format of the alerts;
-    /// `stdout_output.enabled: false` prints none. A slow output slows the replay (alerts are
+    /// alerts are printed only if `stdout_output.enabled` is true (left out: false, as in
+    /// Falco). A slow output slows the replay (alerts are
     /// never dropped); alerts an output could not take are counted (exit 1).
     #[arg(long, requires = "falco_config")]
     pub falco_outputs: bool,
