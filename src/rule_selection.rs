@@ -35,10 +35,11 @@ pub enum Matching {
     All,
 }
 
-/// The Falco configuration at `path` (an empty one without), its notes printed on stderr.
-pub fn config(path: Option<&Path>) -> Result<FalcoConfig> {
+/// The Falco configuration at `path` (an empty one without) with `options` (`-o KEY=VALUE`)
+/// applied, its notes printed on stderr.
+pub fn config(path: Option<&Path>, options: &[String]) -> Result<FalcoConfig> {
     let config = match path {
-        Some(p) => FalcoConfig::load(p)?,
+        Some(p) => FalcoConfig::load_with(p, options)?,
         None => FalcoConfig::default(),
     };
     for n in &config.notes {

@@ -208,3 +208,46 @@ fn append_output_adds_to_the_alerts_as_that_falco_would() {
         assert!(!j["output"].as_str().unwrap().contains("/home/t/"), "{j}");
     }
 }
+
+/// `-o KEY=VALUE` sets a setting of the falco.yaml, as `falco -o` does: after the file, in
+/// order; `[]` appends to a list, `{…}` is a YAML map. A bad value names the option.
+#[test]
+fn options_set_settings_of_the_falco_yaml() {
+    let d = tempdir();
+    let cfg = config(d.path(), "");
+    let trace = scenario("credentials");
+    let run = |options: &[&str]| {
+        let mut args = vec!["replay", "-c", cfg.to_str().unwrap()];
+        for o in options {
+            args.extend(["-o", o]);
+        }
+        args.push(trace.to_str().unwrap());
+        rtsec(&args)
+    };
+    let o = run(&[]);
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stderr(&o));
+    // Text alerts, and every rule enabled again by a `rules:` command appended to the file's.
+    let o = run(&["json_output=false", "rules[]={enable: {rule: '*'}}"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.lines().count() > 2, "{out}");
+    assert!(out.lines().all(|l| !l.starts_with('{')), "{out}");
+    assert!(out.contains("Warning Grep private keys"), "{out}");
+
+    let o = run(&["json_output=maybe"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("-o json_output=maybe: `json_output`: expected true or false"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["rules_files[7]=x.yaml"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("-o rules_files[7]=x.yaml: index 7 is past the end of the list"),
+        "{}",
+        stderr(&o)
+    );
+    let o = rtsec(&["replay", "-o", "json_output=true", trace.to_str().unwrap()]);
+    assert_eq!(code(&o), 2, "-o needs -c: {}", stderr(&o));
+}

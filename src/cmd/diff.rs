@@ -79,7 +79,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let imports = CaptureImports::new("diff");
     let inputs = imports.resolve(inputs::expand(&args.traces));
     let side = |rules: &[PathBuf], config: Option<&Path>| -> Result<Engine> {
-        let config = rule_selection::config(config)?;
+        let config = rule_selection::config(config, &[])?;
         rule_selection::engine(rules, &config, &args.selection, &inputs)
     };
     let old = side(&args.old, args.old_config.as_deref()).context("the old rule set (--old)")?;

@@ -32,6 +32,14 @@ pub struct ListArgs {
     /// ENABLED as its `priority` and `rules:` enable/disable commands leave each rule.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
+    /// Set a setting of the --falco-config, as `falco -o` does (see `rtsec replay -o`).
+    #[arg(
+        short = 'o',
+        long = "option",
+        value_name = "KEY=VALUE",
+        requires = "falco_config"
+    )]
+    pub options: Vec<String>,
 }
 
 /// Loads `--rules` files in order, or the bundled set when there are none. Load errors keep
@@ -62,7 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn list(a: ListArgs) -> Result<ExitCode> {
     let config = match &a.falco_config {
-        Some(p) => FalcoConfig::load(p)?,
+        Some(p) => FalcoConfig::load_with(p, &a.options)?,
         None => FalcoConfig::default(),
     };
     for n in &config.notes {

@@ -127,6 +127,7 @@ mod tests {
                     rules,
                     json: false,
                     falco_config: None,
+                    options: Vec::new(),
                 }),
             };
             assert_eq!(code(rules_run(a).unwrap()), code(ExitCode::SUCCESS));
@@ -136,6 +137,7 @@ mod tests {
                 rules: vec![PathBuf::from("/nonexistent.yaml")],
                 json: true,
                 falco_config: None,
+                options: Vec::new(),
             }),
         };
         let e = rules_run(a).unwrap_err().to_string();

@@ -20,6 +20,7 @@ use crate::error::ReplayError;
 mod append;
 mod env;
 mod include;
+mod options;
 
 use append::append_output;
 use env::expand_env;
@@ -53,11 +54,22 @@ impl FalcoConfig {
     /// Reads `path` and the files its `config_files` names. A key of the wrong shape is an
     /// error naming the file it comes from and the key.
     pub fn load(path: &Path) -> Result<FalcoConfig, ReplayError> {
+        Self::load_with(path, &[])
+    }
+
+    /// [`FalcoConfig::load`] with Falco's `-o KEY=VALUE` options applied, in order, after
+    /// the included files (see `options`).
+    pub fn load_with(path: &Path, options: &[String]) -> Result<FalcoConfig, ReplayError> {
         let text = std::fs::read_to_string(path).map_err(|e| ReplayError::io(path, e))?;
         let mut root = document(path, &text)?;
         let mut origins = HashMap::new();
         let mut notes = Vec::new();
         include::merge_config_files(path, &mut root, &mut origins, &mut notes)?;
+        for o in options {
+            options::apply(&mut root, o).map_err(ReplayError::Config)?;
+            let key = o.split(['=', '.', '[']).next().unwrap_or_default();
+            origins.insert(key.to_string(), PathBuf::from(format!("-o {o}")));
+        }
         Self::from_root(path, &root, &origins, notes)
     }
 

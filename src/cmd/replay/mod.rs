@@ -61,10 +61,21 @@ pub struct Args {
     pub force: bool,
     /// Judge as the Falco with this configuration (falco.yaml) would: its `rules_files`,
     /// `priority`, `rule_matching`, `rules:` enable/disable commands, `json_output`,
-    /// `time_format_iso_8601` and `json_include_*_property`. Options given here win over the
-    /// file; settings that would change alerts but are not applied are named on stderr.
+    /// `time_format_iso_8601`, `json_include_*_property` and `append_output`, with the files
+    /// its `config_files` names. Options given here win over the file; settings that would
+    /// change alerts but are not applied are named on stderr.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
+    /// Set a setting of the --falco-config, as `falco -o` does (repeatable, in order):
+    /// `json_output=true`, `http_output.url=http://sidekick:2801`, `rules_files[]=more.yaml`
+    /// (`[]` appends to a list), `append_output[]={extra_output: "on=%proc.name"}`.
+    #[arg(
+        short = 'o',
+        long = "option",
+        value_name = "KEY=VALUE",
+        requires = "falco_config"
+    )]
+    pub options: Vec<String>,
     /// Also send every alert to the outputs the --falco-config enables, as that Falco would:
     /// `syslog_output` (if a syslog daemon listens), `file_output`, `program_output` and
     /// `http_output` (HTTP, or HTTPS with its TLS settings), in the format of the alerts;
@@ -126,7 +137,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
              though its later events were not; a follow with --state runs until stopped"
         );
     }
-    let config = rule_selection::config(args.falco_config.as_deref())?;
+    let config = rule_selection::config(args.falco_config.as_deref(), &args.options)?;
     let metrics = listen::start(args.listen.as_deref(), args.follow)?;
     let started = match args.follow {
         true => match follow::start(&args.traces, args.state.as_deref())? {
