@@ -55,21 +55,28 @@ impl SyslogSink {
             FACILITY_USER * 8 + severity
         )?;
         self.message.extend_from_slice(alert);
-        if self.conn.is_none() {
-            self.conn = Some(connect(&self.path)?);
-        }
-        let sent = match self.conn.as_mut().expect("connected above") {
-            Conn::Datagram(s) => s.send(&self.message).map(drop),
-            Conn::Stream(s) => {
-                self.message.push(0);
-                s.write_all(&self.message)
+        // As glibc's syslog(3): a message the connection cannot take is sent once more on a
+        // new one (a restarted daemon listens on a new socket).
+        let mut retried = false;
+        loop {
+            if self.conn.is_none() {
+                self.conn = Some(connect(&self.path)?);
             }
-        };
-        if sent.is_err() {
-            // A restarted daemon has a new socket: connect again for the next alert.
-            self.conn = None;
+            let sent = match self.conn.as_mut().expect("connected above") {
+                Conn::Datagram(s) => s.send(&self.message).map(drop),
+                Conn::Stream(s) => s.write_all(&self.message).and_then(|()| s.write_all(&[0])),
+            };
+            match sent {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    self.conn = None;
+                    if retried {
+                        return Err(e);
+                    }
+                    retried = true;
+                }
+            }
         }
-        sent
     }
 }
 
@@ -184,6 +191,30 @@ mod tests {
                 && all.ends_with(" falco: {\"priority\":\"Debug\",\"rule\":\"r\"}\0"),
             "{all:?}"
         );
+
+        // A restarted daemon (a new socket at the path): the next alert reaches it, sent
+        // again on a new connection as glibc sends it; none is lost.
+        std::fs::remove_file(&path).unwrap();
+        drop(listener);
+        let first = UnixDatagram::bind(&path).unwrap();
+        let mut sink = SyslogSink::open(&path, false).unwrap();
+        assert_eq!(sink.send(b"t: Notice one\n"), (1, None));
+        std::fs::remove_file(&path).unwrap();
+        drop(first);
+        let second = UnixDatagram::bind(&path).unwrap();
+        assert_eq!(sink.send(b"t: Notice two\n"), (1, None));
+        let n = second.recv(&mut buf).unwrap();
+        let m = String::from_utf8(buf[..n].to_vec()).unwrap();
+        assert!(
+            m.starts_with("<13>") && m.ends_with(" falco: t: Notice two"),
+            "{m}"
+        );
+        // Gone for good: the alert fails, saying why.
+        std::fs::remove_file(&path).unwrap();
+        drop(second);
+        let (taken, error) = sink.send(b"t: Notice three\n");
+        assert_eq!(taken, 0);
+        assert!(error.unwrap().contains("No such file"));
 
         // No daemon: why, naming the socket.
         let e = SyslogSink::open(&d.path().join("none"), false)
