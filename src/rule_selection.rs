@@ -29,6 +29,21 @@ pub struct SelectionArgs {
     pub skip_tags: Vec<String>,
 }
 
+/// Falco's `-o KEY=VALUE`, for the commands that take a --falco-config.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct FalcoOptions {
+    /// Set a setting of the --falco-config, as `falco -o` does (repeatable, in order):
+    /// `json_output=true`, `http_output.url=http://sidekick:2801`, `rules_files[]=more.yaml`
+    /// (`[]` appends to a list), `append_output[]={extra_output: "on=%proc.name"}`.
+    #[arg(
+        short = 'o',
+        long = "option",
+        value_name = "KEY=VALUE",
+        requires = "falco_config"
+    )]
+    pub options: Vec<String>,
+}
+
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Matching {
     First,

@@ -137,22 +137,7 @@ fn alert(append: Vec<AppendOutput>) -> (String, Vec<(String, OutputValue)>, Stri
     .unwrap();
     let e = engine(&set, RuleMatching::First);
     let p = P::new("cat").build();
-    let fd = file_fd(3, "/etc/shadow", 0);
-    let b = block(
-        rtsec_format::Kind::Openat,
-        &p,
-        Some(&fd),
-        rtsec_format::Args::Open {
-            dirfd: rtsec_format::AT_FDCWD,
-            path: rtsec_format::PathArg::same(b"/etc/shadow"),
-            flags: 0,
-            mode: 0,
-            resolve: 0,
-            dev: 0,
-            ino: 0,
-        },
-        3,
-    );
+    let b = openat(&p, "/etc/shadow", 0, 3);
     let ev = b.event(0).unwrap();
     let mut sc = e.scratch();
     sc.set_hostname("h");

@@ -32,14 +32,8 @@ pub struct ListArgs {
     /// ENABLED as its `priority` and `rules:` enable/disable commands leave each rule.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
-    /// Set a setting of the --falco-config, as `falco -o` does (see `rtsec replay -o`).
-    #[arg(
-        short = 'o',
-        long = "option",
-        value_name = "KEY=VALUE",
-        requires = "falco_config"
-    )]
-    pub options: Vec<String>,
+    #[command(flatten)]
+    pub falco_options: crate::rule_selection::FalcoOptions,
 }
 
 /// Loads `--rules` files in order, or the bundled set when there are none. Load errors keep
@@ -70,7 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn list(a: ListArgs) -> Result<ExitCode> {
     let config = match &a.falco_config {
-        Some(p) => FalcoConfig::load_with(p, &a.options)?,
+        Some(p) => FalcoConfig::load_with(p, &a.falco_options.options)?,
         None => FalcoConfig::default(),
     };
     for n in &config.notes {

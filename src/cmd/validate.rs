@@ -127,7 +127,7 @@ mod tests {
                     rules,
                     json: false,
                     falco_config: None,
-                    options: Vec::new(),
+                    falco_options: Default::default(),
                 }),
             };
             assert_eq!(code(rules_run(a).unwrap()), code(ExitCode::SUCCESS));
@@ -137,7 +137,7 @@ mod tests {
                 rules: vec![PathBuf::from("/nonexistent.yaml")],
                 json: true,
                 falco_config: None,
-                options: Vec::new(),
+                falco_options: Default::default(),
             }),
         };
         let e = rules_run(a).unwrap_err().to_string();

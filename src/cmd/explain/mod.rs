@@ -42,14 +42,8 @@ pub struct Args {
     /// Judge as the Falco with this configuration (falco.yaml) would (see `rtsec replay -c`).
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
-    /// Set a setting of the --falco-config, as `falco -o` does (see `rtsec replay -o`).
-    #[arg(
-        short = 'o',
-        long = "option",
-        value_name = "KEY=VALUE",
-        requires = "falco_config"
-    )]
-    pub options: Vec<String>,
+    #[command(flatten)]
+    pub falco_options: crate::rule_selection::FalcoOptions,
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// The rule to explain, by name or with `*` wildcards (repeatable). Rules that are not
@@ -100,7 +94,7 @@ enum Which {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let config = rule_selection::config(args.falco_config.as_deref(), &args.options)?;
+    let config = rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
     let imports = CaptureImports::new("explain");
     let inputs = imports.resolve(inputs::expand(&args.traces));
     for input in &inputs {

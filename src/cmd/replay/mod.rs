@@ -66,16 +66,8 @@ pub struct Args {
     /// change alerts but are not applied are named on stderr.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
-    /// Set a setting of the --falco-config, as `falco -o` does (repeatable, in order):
-    /// `json_output=true`, `http_output.url=http://sidekick:2801`, `rules_files[]=more.yaml`
-    /// (`[]` appends to a list), `append_output[]={extra_output: "on=%proc.name"}`.
-    #[arg(
-        short = 'o',
-        long = "option",
-        value_name = "KEY=VALUE",
-        requires = "falco_config"
-    )]
-    pub options: Vec<String>,
+    #[command(flatten)]
+    pub falco_options: crate::rule_selection::FalcoOptions,
     /// Also send every alert to the outputs the --falco-config enables, as that Falco would:
     /// `syslog_output` (if a syslog daemon listens), `file_output`, `program_output` and
     /// `http_output` (HTTP, or HTTPS with its TLS settings), in the format of the alerts;
@@ -137,7 +129,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
              though its later events were not; a follow with --state runs until stopped"
         );
     }
-    let config = rule_selection::config(args.falco_config.as_deref(), &args.options)?;
+    let config = rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
     let metrics = listen::start(args.listen.as_deref(), args.follow)?;
     let started = match args.follow {
         true => match follow::start(&args.traces, args.state.as_deref())? {
