@@ -43,7 +43,8 @@ pub(super) struct HttpSink {
     resting: Option<(Instant, String)>,
 }
 
-/// How long a connection may take to open, and a read or a write to progress.
+/// How long a connection may take to open and a read or a write to progress, and how long
+/// the output rests after an alert timed out on every attempt.
 #[derive(Clone, Copy)]
 struct Timeouts {
     connect: Duration,
@@ -215,8 +216,8 @@ impl HttpSink {
                     self.resting = Some((
                         Instant::now() + self.timeouts.rest,
                         format!(
-                            "not posted: an alert before it timed out ({why}); the next is \
-                             posted {} s after",
+                            "not posted: an earlier alert timed out ({why}); posting resumes \
+                             {} s after that",
                             self.timeouts.rest.as_secs()
                         ),
                     ));
