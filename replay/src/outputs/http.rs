@@ -217,8 +217,8 @@ impl HttpSink {
                         Instant::now() + self.timeouts.rest,
                         format!(
                             "not posted: an earlier alert timed out ({why}); posting resumes \
-                             {} s after that",
-                            self.timeouts.rest.as_secs()
+                             {:?} after that",
+                            self.timeouts.rest
                         ),
                     ));
                     return Err(why);
@@ -660,9 +660,10 @@ mod tests {
         let (taken, error) = sink.send(b"c\n");
         assert_eq!(taken, 0);
         let error = error.unwrap();
-        assert!(
-            error.starts_with("not posted: an alert before it timed out"),
-            "{error}"
+        assert_eq!(
+            error,
+            "not posted: an earlier alert timed out (no answer within 300ms (2 attempts)); \
+             posting resumes 800ms after that"
         );
         std::thread::sleep(ms(900));
         assert_eq!(sink.send(b"d\n"), (1, None));
