@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use rtsec_rules::{
-    AlertBuf, AppendOutput, ExtraField, LoadOptions, OutputValue, RuleMatching, RuleSource,
-    check_field, check_format,
+    AppendOutput, ExtraField, LoadOptions, OutputValue, RuleMatching, RuleSource, check_field,
+    check_format,
 };
 
 const RULES: &str = r#"
@@ -137,31 +137,7 @@ fn alert(append: Vec<AppendOutput>) -> (String, Vec<(String, OutputValue)>, Stri
     .unwrap();
     let e = engine(&set, RuleMatching::First);
     let p = P::new("cat").build();
-    let b = openat(&p, "/etc/shadow", 0, 3);
-    let ev = b.event(0).unwrap();
-    let mut sc = e.scratch();
-    sc.set_hostname("h");
-    let ids = e.matches(&ev, &mut sc).to_vec();
-    assert_eq!(ids.len(), 1);
-    let a = e.alert(ids[0], &ev, &mut sc);
-    // The reused buffer gives the same, and the fields alone too (Parquet's path).
-    let mut buf = AlertBuf::new();
-    e.render(ids[0], &ev, &mut sc, &mut buf);
-    e.render(ids[0], &ev, &mut sc, &mut buf);
-    let fields: Vec<(String, OutputValue)> = buf
-        .fields()
-        .map(|(k, v)| (k.to_string(), v.to_owned()))
-        .collect();
-    assert_eq!(fields, a.output_fields);
-    let mut json = Vec::new();
-    buf.write_json(e.rule(ids[0]), "h", &mut json);
-    assert_eq!(String::from_utf8(json).unwrap(), a.json_line());
-    e.render_fields(ids[0], &ev, &mut sc, &mut buf);
-    let only: Vec<(String, OutputValue)> = buf
-        .fields()
-        .map(|(k, v)| (k.to_string(), v.to_owned()))
-        .collect();
-    assert_eq!(only, a.output_fields);
+    let (a, _) = checked_alert(&e, &openat(&p, "/etc/shadow", 0, 3));
     (
         a.output.clone(),
         a.output_fields.clone(),

@@ -44,26 +44,7 @@ fn alert_of(path: &[u8], comm: &str) -> (String, Vec<(String, OutputValue)>, Str
         },
         7,
     );
-    let ev = b.event(0).unwrap();
-    let mut sc = e.scratch();
-    sc.set_hostname("h");
-    let ids = e.matches(&ev, &mut sc).to_vec();
-    assert_eq!(ids.len(), 1);
-    let a = e.alert(ids[0], &ev, &mut sc);
-    let mut buf = AlertBuf::new();
-    // Reused after another alert: nothing of the first one may remain.
-    e.render(ids[0], &ev, &mut sc, &mut buf);
-    e.render(ids[0], &ev, &mut sc, &mut buf);
-    assert_eq!(buf.output(), a.output);
-    assert_eq!(buf.line(), a.text_line());
-    let fields: Vec<(String, OutputValue)> = buf
-        .fields()
-        .map(|(k, v)| (k.to_string(), v.to_owned()))
-        .collect();
-    assert_eq!(fields, a.output_fields);
-    let mut json = Vec::new();
-    buf.write_json(e.rule(ids[0]), "h", &mut json);
-    assert_eq!(String::from_utf8(json).unwrap(), a.json_line());
+    let (a, buf) = checked_alert(&e, &b);
     (
         a.output.clone(),
         a.output_fields.clone(),

@@ -10,7 +10,9 @@ use rtsec_format::{
     Args, Block, ContainerInfo, FdInfo, FdType, GroupInfo, IdGen, Kind, L4Proto, LocalSide,
     NewEvent, ProcessInfo, UserInfo,
 };
-use rtsec_rules::{Engine, EngineOptions, RuleMatching, RuleSet, RuleSource};
+use rtsec_rules::{
+    Alert, AlertBuf, Engine, EngineOptions, OutputValue, RuleMatching, RuleSet, RuleSource,
+};
 
 pub static IDS: IdGen = IdGen::new();
 
@@ -341,4 +343,37 @@ pub fn fired(engine: &Engine, b: &Block) -> Vec<String> {
     let mut m = engine.block_matcher(b, &mut sc2);
     assert_eq!(m.matches(&ev), ids, "block matcher and matches disagree");
     ids.iter().map(|&id| engine.rule(id).name.clone()).collect()
+}
+
+/// The `output_fields` of a rendered buffer, owned.
+pub fn buf_fields(buf: &AlertBuf) -> Vec<(String, OutputValue)> {
+    buf.fields()
+        .map(|(k, v)| (k.to_string(), v.to_owned()))
+        .collect()
+}
+
+/// The one alert the engine fires on the block's first event (hostname `h`), checked against
+/// what a reused [`AlertBuf`] renders (rendered twice: nothing of the first may remain): the
+/// same text, line, `output_fields` and JSON, and the same fields from `render_fields` alone.
+/// Returns the alert and the buffer.
+pub fn checked_alert<'e>(e: &'e Engine, b: &Block) -> (Alert<'e>, AlertBuf) {
+    let ev = b.event(0).unwrap();
+    let mut sc = e.scratch();
+    sc.set_hostname("h");
+    let ids = e.matches(&ev, &mut sc).to_vec();
+    assert_eq!(ids.len(), 1);
+    let a = e.alert(ids[0], &ev, &mut sc);
+    let mut buf = AlertBuf::new();
+    e.render(ids[0], &ev, &mut sc, &mut buf);
+    e.render(ids[0], &ev, &mut sc, &mut buf);
+    assert_eq!(buf.output(), a.output);
+    assert_eq!(buf.line(), a.text_line());
+    assert_eq!(buf_fields(&buf), a.output_fields);
+    let mut json = Vec::new();
+    buf.write_json(e.rule(ids[0]), "h", &mut json);
+    assert_eq!(String::from_utf8(json).unwrap(), a.json_line());
+    let mut only = AlertBuf::new();
+    e.render_fields(ids[0], &ev, &mut sc, &mut only);
+    assert_eq!(buf_fields(&only), a.output_fields);
+    (a, buf)
 }
