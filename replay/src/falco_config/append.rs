@@ -23,13 +23,8 @@ pub(super) fn append_output(v: &Value) -> Result<Vec<AppendOutput>, String> {
         let Some(m) = item.as_object() else {
             return Err(format!("entry {n}: expected a map"));
         };
-        let text = |key: &str, v: &Value| -> Result<String, String> {
-            match v {
-                Value::String(s) => Ok(s.clone()),
-                Value::Number(x) => Ok(x.to_string()),
-                Value::Bool(b) => Ok(b.to_string()),
-                _ => Err(format!("entry {n}: `{key}`: expected a string")),
-            }
+        let text = |key: &str, v: &Value| {
+            scalar_text(v).ok_or_else(|| format!("entry {n}: `{key}`: expected a string"))
         };
         let mut e = AppendOutput::default();
         for (key, v) in m {
@@ -96,16 +91,9 @@ fn extra_fields(v: &Value, n: usize) -> Result<Vec<ExtraField>, String> {
             }
             Value::Object(m) if m.len() == 1 => {
                 let (key, v) = m.iter().next().expect("one entry");
-                let format = match v {
-                    Value::String(s) => s.clone(),
-                    Value::Number(x) => x.to_string(),
-                    Value::Bool(b) => b.to_string(),
-                    _ => {
-                        return Err(format!(
-                            "entry {n}: `extra_fields`: `{key}`: expected a format string"
-                        ));
-                    }
-                };
+                let format = scalar_text(v).ok_or_else(|| {
+                    format!("entry {n}: `extra_fields`: `{key}`: expected a format string")
+                })?;
                 rtsec_rules::check_format(&format)
                     .map_err(|m| format!("entry {n}: `extra_fields`: `{key}`: {m}"))?;
                 ExtraField::Formatted {
@@ -129,4 +117,14 @@ fn extra_fields(v: &Value, n: usize) -> Result<Vec<ExtraField>, String> {
         fields.push(field);
     }
     Ok(fields)
+}
+
+/// A YAML scalar as text (yaml-cpp reads `5` or `true` as a string where one is asked for).
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(x) => Some(x.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }

@@ -93,9 +93,5 @@ pub fn check_format(format: &str) -> Result<(), String> {
 
 /// Checks a raw `extra_fields` item: a field that rule outputs can show.
 pub fn check_field(field: &str) -> Result<(), String> {
-    match Format::compile(&format!("%{field}")) {
-        Ok(f) if f.is_single_field() => Ok(()),
-        Ok(_) => Err(format!("`{field}` is not a field name")),
-        Err(e) => Err(e.message),
-    }
+    super::raw_field(field).map(drop)
 }

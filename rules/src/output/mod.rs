@@ -146,17 +146,8 @@ impl Format {
             };
             let value = match e {
                 ExtraField::Raw(field) => {
-                    let mut t =
-                        lex_tokens(&format!("%{field}")).map_err(|e| in_extra(e.message))?;
-                    match (t.pop(), t.is_empty()) {
-                        (
-                            Some(Token::Field {
-                                field, transforms, ..
-                            }),
-                            true,
-                        ) => ExtraValue::Raw { field, transforms },
-                        _ => return Err(in_extra("not a field name".into())),
-                    }
+                    let (field, transforms) = raw_field(field).map_err(in_extra)?;
+                    ExtraValue::Raw { field, transforms }
                 }
                 ExtraField::Formatted { format, .. } => {
                     ExtraValue::Formatted(lex_tokens(format).map_err(|e| in_extra(e.message))?)
@@ -175,11 +166,6 @@ impl Format {
             slots,
             extras: compiled,
         })
-    }
-
-    /// Whether the format is one field and nothing else.
-    pub(crate) fn is_single_field(&self) -> bool {
-        matches!(self.tokens.as_slice(), [Token::Field { .. }])
     }
 
     /// The `output_fields` keys, sorted.
@@ -318,6 +304,20 @@ fn lex_tokens(s: &str) -> Result<Vec<Token>, FormatError> {
         tokens.push(Token::Lit(lit));
     }
     Ok(tokens)
+}
+
+/// A raw `extra_fields` item: the field (with its transformers) that `%name` would show.
+pub(crate) fn raw_field(name: &str) -> Result<(Field, Box<[Transformer]>), String> {
+    let mut t = lex_tokens(&format!("%{name}")).map_err(|e| e.message)?;
+    match (t.pop(), t.is_empty()) {
+        (
+            Some(Token::Field {
+                field, transforms, ..
+            }),
+            true,
+        ) => Ok((field, transforms)),
+        _ => Err(format!("`{name}` is not a field name")),
+    }
 }
 
 /// Pads or cuts what was written of `o` from `start` to `width` characters.
