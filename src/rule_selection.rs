@@ -80,7 +80,7 @@ pub fn engine(
         ([], Some(files)) => files.clone(),
         _ => rules.to_vec(),
     };
-    let set = rtsec_replay::rules::load(&rules, None, config.append_output.as_deref())?;
+    let set = rtsec_replay::rules::load(&rules, None, &config.load_options())?;
     let engine = Engine::new(
         &set,
         EngineOptions {

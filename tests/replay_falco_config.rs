@@ -251,3 +251,69 @@ fn options_set_settings_of_the_falco_yaml() {
     let o = rtsec(&["replay", "-o", "json_output=true", trace.to_str().unwrap()]);
     assert_eq!(code(&o), 2, "-o needs -c: {}", stderr(&o));
 }
+
+/// `static_fields` (Falco ≥ 0.41): `static.NAME` fields that rules' conditions and outputs
+/// name, suggested at the end of every output before the container fields, with `${VAR}`
+/// expanded and `-o static_fields.NAME=…` overriding; a name no rule can write is refused.
+#[test]
+fn static_fields_are_fields_of_every_rule_as_that_falco_would_give_them() {
+    let d = tempdir();
+    let rules = d.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Exec in prod\n  desc: d\n  condition: evt.type = execve and static.cluster = prod\n\
+         \x20 output: exec of %proc.name in %static.cluster\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let cfg = d.path().join("falco.yaml");
+    let write = |statics: &str| {
+        std::fs::write(
+            &cfg,
+            format!(
+                "rules_files: [{}]\njson_output: true\nappend_output:\n  - suggested_output: true\n\
+                 static_fields:\n{statics}",
+                rules.display()
+            ),
+        )
+        .unwrap()
+    };
+    write("  cluster: ${RTSEC_TEST_CLUSTER}\n  team: sre\n");
+    let trace = scenario("credentials");
+    let run = |options: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"));
+        c.current_dir(root())
+            .env("RTSEC_TEST_CLUSTER", "prod")
+            .args(["replay", "-c", cfg.to_str().unwrap()]);
+        for o in options {
+            c.args(["-o", o]);
+        }
+        c.arg(&trace).output().unwrap()
+    };
+    let o = run(&[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.lines().count() > 0, "{}", stderr(&o));
+    for j in out.lines() {
+        let j: serde_json::Value = serde_json::from_str(j).unwrap();
+        let text = j["output"].as_str().unwrap();
+        assert!(
+            text.contains(" in prod static_cluster=prod static_team=sre container_id="),
+            "{text}"
+        );
+        assert_eq!(j["output_fields"]["static.cluster"], "prod", "{j}");
+        assert_eq!(j["output_fields"]["static.team"], "sre", "{j}");
+    }
+    // Another cluster: the condition no longer holds.
+    let o = run(&["static_fields.cluster=staging"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "{}", stderr(&o));
+
+    write("  my cluster: prod\n");
+    let o = run(&[]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("`static_fields`: `my cluster` cannot be a field name: use words"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut options = LoadOptions::default();
     if pick & 2 != 0 {
+        options
+            .static_fields
+            .insert("cluster".into(), "prod".into());
         options.append_output.push(AppendOutput {
+            suggested_output: true,
             extra_output: "on=%proc.name %5fd.name".into(),
             extra_fields: vec![
                 ExtraField::Formatted {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rtsec_rules::{AppendOutput, BUNDLED_NAME, LoadOptions, RuleSet, RuleSource};
+use rtsec_rules::{BUNDLED_NAME, LoadOptions, RuleSet, RuleSource};
 
 use crate::error::ReplayError;
 
@@ -13,19 +13,13 @@ pub const BUNDLED: &str = BUNDLED_NAME;
 
 /// Loads rules files in order (`<bundled>` is the bundled set, a directory its `*.yaml` and
 /// `*.yml` files as with Falco's `-r`); none at all means the bundled set. Paths are used as
-/// given; `base` (a case file's directory) resolves relative ones. `append_output` is a
-/// falco.yaml's (`None`: Falco's default one's).
+/// given; `base` (a case file's directory) resolves relative ones. `options` are what a
+/// falco.yaml adds (see `FalcoConfig::load_options`).
 pub fn load(
     paths: &[PathBuf],
     base: Option<&Path>,
-    append_output: Option<&[AppendOutput]>,
+    options: &LoadOptions,
 ) -> Result<RuleSet, ReplayError> {
-    let options = match append_output {
-        Some(a) => LoadOptions {
-            append_output: a.to_vec(),
-        },
-        None => LoadOptions::default(),
-    };
     let mut sources = Vec::with_capacity(paths.len().max(1));
     if paths.is_empty() {
         sources.push(RuleSource::bundled());
@@ -42,5 +36,5 @@ pub fn load(
         sources
             .extend(RuleSource::from_path(&full).map_err(|e| ReplayError::Rules(e.to_string()))?);
     }
-    rtsec_rules::load_with(&sources, &options).map_err(|e| ReplayError::Rules(e.error.to_string()))
+    rtsec_rules::load_with(&sources, options).map_err(|e| ReplayError::Rules(e.error.to_string()))
 }

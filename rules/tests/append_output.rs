@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use rtsec_rules::{
-    AppendOutput, ExtraField, LoadOptions, OutputValue, RuleMatching, RuleSource, check_field,
-    check_format,
+    AppendOutput, ExtraField, LoadOptions, OutputValue, RuleMatching, RuleSource, StaticFields,
+    check_field, check_format,
 };
 
 const RULES: &str = r#"
@@ -37,6 +37,7 @@ fn outputs(append: Vec<AppendOutput>) -> Vec<String> {
         &[RuleSource::new("r.yaml", RULES)],
         &LoadOptions {
             append_output: append,
+            ..LoadOptions::default()
         },
     )
     .unwrap();
@@ -132,6 +133,7 @@ fn alert(append: Vec<AppendOutput>) -> (String, Vec<(String, OutputValue)>, Stri
         &[RuleSource::new("r.yaml", RULES)],
         &LoadOptions {
             append_output: append,
+            ..LoadOptions::default()
         },
     )
     .unwrap();
@@ -203,12 +205,18 @@ fn extra_fields_are_output_fields_only_formatted_or_raw() {
 
 #[test]
 fn formats_and_fields_of_entries_are_checked() {
-    assert_eq!(check_format("on CPU %evt.cpu"), Ok(()));
-    assert_eq!(check_format("static text"), Ok(()));
-    let e = check_format("x=%proc.nope").unwrap_err();
+    let none = StaticFields::new();
+    assert_eq!(check_format("on CPU %evt.cpu", &none), Ok(()));
+    assert_eq!(check_format("static text", &none), Ok(()));
+    let e = check_format("x=%proc.nope", &none).unwrap_err();
     assert!(e.contains("proc.nope"), "{e}");
-    assert_eq!(check_field("proc.aname[2]"), Ok(()));
-    assert_eq!(check_field("toupper(proc.name)"), Ok(()));
-    assert!(check_field("proc.nope").is_err());
-    assert!(check_field("proc.name and more").is_err());
+    assert_eq!(check_field("proc.aname[2]", &none), Ok(()));
+    assert_eq!(check_field("toupper(proc.name)", &none), Ok(()));
+    assert!(check_field("proc.nope", &none).is_err());
+    assert!(check_field("proc.name and more", &none).is_err());
+    // Static fields exist only as configured.
+    let statics = StaticFields::from([("cluster".into(), "prod".into())]);
+    assert!(check_format("c=%static.cluster", &none).is_err());
+    assert_eq!(check_format("c=%static.cluster", &statics), Ok(()));
+    assert_eq!(check_field("static.cluster", &statics), Ok(()));
 }

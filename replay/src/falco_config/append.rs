@@ -1,7 +1,8 @@
-//! falco.yaml's `append_output`, read as Falco's `configuration.cpp` reads it; the formats and
-//! fields it names are checked here, so that a bad one is reported against this file.
+//! falco.yaml's `append_output` and the `static_fields` it may name, read as Falco's
+//! `configuration.cpp` reads them; the formats and fields they name are checked here, so that
+//! a bad one is reported against this file.
 
-use rtsec_rules::{AppendOutput, ExtraField};
+use rtsec_rules::{AppendOutput, ExtraField, StaticFields};
 use serde_json::Value;
 
 use super::{flag, strings};
@@ -9,7 +10,10 @@ use super::{flag, strings};
 /// `append_output`: a list of entries with `match` (`source`, `tags`, `rule`),
 /// `extra_output`, `extra_fields` (`- key: format` or `- field.name`) and `suggested_output`.
 /// Formats and fields are checked here, so that a bad one names this file.
-pub(super) fn append_output(v: &Value) -> Result<Vec<AppendOutput>, String> {
+pub(super) fn append_output(
+    v: &Value,
+    statics: &StaticFields,
+) -> Result<Vec<AppendOutput>, String> {
     let Some(items) = v.as_array() else {
         return Err(
             "expected a list of entries (match, extra_output, extra_fields, \
@@ -52,7 +56,7 @@ pub(super) fn append_output(v: &Value) -> Result<Vec<AppendOutput>, String> {
                 }
                 "extra_output" => {
                     e.extra_output = text(key, v)?;
-                    rtsec_rules::check_format(&e.extra_output)
+                    rtsec_rules::check_format(&e.extra_output, statics)
                         .map_err(|m| format!("entry {n}: `extra_output`: {m}"))?;
                 }
                 "suggested_output" => {
@@ -60,7 +64,7 @@ pub(super) fn append_output(v: &Value) -> Result<Vec<AppendOutput>, String> {
                         format!("entry {n}: `suggested_output`: expected true or false")
                     })?
                 }
-                "extra_fields" => e.extra_fields = extra_fields(v, n)?,
+                "extra_fields" => e.extra_fields = extra_fields(v, n, statics)?,
                 other => {
                     return Err(format!(
                         "entry {n}: `{other}`: expected match, extra_output, extra_fields or \
@@ -75,7 +79,7 @@ pub(super) fn append_output(v: &Value) -> Result<Vec<AppendOutput>, String> {
 }
 
 /// An entry's `extra_fields`.
-fn extra_fields(v: &Value, n: usize) -> Result<Vec<ExtraField>, String> {
+fn extra_fields(v: &Value, n: usize, statics: &StaticFields) -> Result<Vec<ExtraField>, String> {
     let Some(items) = v.as_array() else {
         return Err(format!(
             "entry {n}: `extra_fields`: expected a list of `name: format` or field names"
@@ -85,7 +89,7 @@ fn extra_fields(v: &Value, n: usize) -> Result<Vec<ExtraField>, String> {
     for item in items {
         let field = match item {
             Value::String(name) => {
-                rtsec_rules::check_field(name)
+                rtsec_rules::check_field(name, statics)
                     .map_err(|m| format!("entry {n}: `extra_fields`: {m}"))?;
                 ExtraField::Raw(name.clone())
             }
@@ -94,7 +98,7 @@ fn extra_fields(v: &Value, n: usize) -> Result<Vec<ExtraField>, String> {
                 let format = scalar_text(v).ok_or_else(|| {
                     format!("entry {n}: `extra_fields`: `{key}`: expected a format string")
                 })?;
-                rtsec_rules::check_format(&format)
+                rtsec_rules::check_format(&format, statics)
                     .map_err(|m| format!("entry {n}: `extra_fields`: `{key}`: {m}"))?;
                 ExtraField::Formatted {
                     key: key.clone(),
@@ -117,6 +121,34 @@ fn extra_fields(v: &Value, n: usize) -> Result<Vec<ExtraField>, String> {
         fields.push(field);
     }
     Ok(fields)
+}
+
+/// `static_fields`: a map of names to text values (`${VAR}` already expanded). A name must
+/// be one that conditions can write after `static.`: words of letters, digits and `_`, each
+/// starting with a letter, joined by dots. (Falco takes any name, and then cannot parse the
+/// suggested output of a name like `my-cluster` in every rule.)
+pub(super) fn static_fields(v: &Value) -> Result<StaticFields, String> {
+    let m = match v {
+        Value::Null => return Ok(StaticFields::new()),
+        Value::Object(m) => m,
+        _ => return Err("expected a map of names to values".into()),
+    };
+    let word = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_alphabetic())
+            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let mut statics = StaticFields::new();
+    for (name, v) in m {
+        if !name.split('.').all(word) {
+            return Err(format!(
+                "`{name}` cannot be a field name: use words of letters, digits and `_`, each \
+                 starting with a letter, joined by dots (`static.{name}` is what rules write)"
+            ));
+        }
+        let value = scalar_text(v).ok_or_else(|| format!("`{name}`: expected a text value"))?;
+        statics.insert(name.clone(), value);
+    }
+    Ok(statics)
 }
 
 /// A YAML scalar as text (yaml-cpp reads `5` or `true` as a string where one is asked for).

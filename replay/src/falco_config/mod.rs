@@ -12,7 +12,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rtsec_rules::{AlertFormat, AppendOutput, Priority, RuleCommand, RuleMatching, RuleTarget};
+use rtsec_rules::{
+    AlertFormat, AppendOutput, LoadOptions, Priority, RuleCommand, RuleMatching, RuleTarget,
+    StaticFields,
+};
 use serde_json::{Map, Value};
 
 use crate::error::ReplayError;
@@ -22,7 +25,7 @@ mod env;
 mod include;
 mod options;
 
-use append::append_output;
+use append::{append_output, static_fields};
 use env::expand_env;
 
 /// What a falco.yaml says about judging and printing alerts (absent keys: `None`, so that the
@@ -43,6 +46,8 @@ pub struct FalcoConfig {
     /// `append_output`, in order: `None` without a configuration file (Falco's default
     /// falco.yaml's then), empty if the file has none.
     pub append_output: Option<Vec<AppendOutput>>,
+    /// `static_fields`: `static.NAME` fields for conditions and outputs (Falco ≥ 0.41).
+    pub static_fields: StaticFields,
     /// Where the Falco of this file sends alerts (sent there with `--falco-outputs`).
     pub outputs: crate::outputs::OutputsConfig,
     /// Settings that would change the alerts and that this replay does not apply, each with
@@ -172,12 +177,28 @@ impl FalcoConfig {
             }
         }
         c.outputs = crate::outputs::OutputsConfig::from_yaml(root, bad)?;
+        if let Some(v) = root.get("static_fields") {
+            c.static_fields = static_fields(v).map_err(|e| bad("static_fields", e))?;
+        }
         c.append_output = Some(match root.get("append_output") {
             None | Some(Value::Null) => Vec::new(),
-            Some(v) => append_output(v).map_err(|e| bad("append_output", e))?,
+            Some(v) => append_output(v, &c.static_fields).map_err(|e| bad("append_output", e))?,
         });
         c.note_append_output();
         Ok(c)
+    }
+
+    /// How rules load under this configuration: its `append_output` (Falco's default
+    /// falco.yaml's without a file) and `static_fields`.
+    pub fn load_options(&self) -> LoadOptions {
+        let mut options = LoadOptions {
+            static_fields: self.static_fields.clone(),
+            ..LoadOptions::default()
+        };
+        if let Some(a) = &self.append_output {
+            options.append_output = a.clone();
+        }
+        options
     }
 
     /// Notes on `append_output` that would surprise: no entry at all (a falco.yaml from before
@@ -362,6 +383,54 @@ mod tests {
             }
         );
         assert_eq!(parse("").unwrap().format, AlertFormat::default());
+    }
+
+    #[test]
+    fn static_fields_are_read_as_text_and_append_output_may_name_them() {
+        // `append_output` comes first in the file; its format still sees the static field.
+        let c = parse(
+            "append_output:\n  - extra_output: \"c=%static.cluster\"\n\
+             static_fields:\n  cluster: prod\n  replicas: 3\n  canary: true\n  eu.zone: a\n",
+        )
+        .unwrap();
+        let text = |pairs: &[(&str, &str)]| -> StaticFields {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            c.static_fields,
+            text(&[
+                ("canary", "true"),
+                ("cluster", "prod"),
+                ("eu.zone", "a"),
+                ("replicas", "3")
+            ])
+        );
+        assert_eq!(c.load_options().static_fields, c.static_fields);
+        assert_eq!(
+            parse("static_fields:\n").unwrap().static_fields,
+            StaticFields::new()
+        );
+        for (bad, want) in [
+            (
+                "static_fields: [a]\n",
+                "`static_fields`: expected a map of names to values",
+            ),
+            (
+                "static_fields:\n  a: [1]\n",
+                "`static_fields`: `a`: expected a text value",
+            ),
+            ("static_fields:\n  1a: x\n", "`1a` cannot be a field name"),
+            (
+                "append_output:\n  - extra_output: \"%static.nope\"\n",
+                "nonexistent field static.nope: static fields come from falco.yaml's",
+            ),
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -54,8 +54,8 @@ pub struct Case {
     /// without one).
     pub commands: Vec<RuleCommand>,
     pub format: AlertFormat,
-    /// The `falco_config`'s `append_output` (`None` without one: Falco's default).
-    pub append_output: Option<Vec<rtsec_rules::AppendOutput>>,
+    /// The `falco_config`'s `append_output` and `static_fields` (Falco's defaults without one).
+    pub load_options: rtsec_rules::LoadOptions,
     /// What the `falco_config` sets that is not applied, or leaves out.
     pub notes: Vec<String>,
     pub allow_incomplete: bool,
@@ -323,6 +323,7 @@ impl Case {
         // Keep the counts in file order (the map sorted them): order by first appearance.
         let mut counts: Vec<(String, u64)> = rx.counts.into_iter().collect();
         counts.sort_by_key(|(rule, _)| find_key(text, rule));
+        let load_options = config.load_options();
         Ok(Case {
             path: path.to_path_buf(),
             description: raw.description,
@@ -355,7 +356,7 @@ impl Case {
             },
             commands: config.commands,
             format: config.format,
-            append_output: config.append_output,
+            load_options,
             notes: config.notes,
             allow_incomplete: raw.allow_incomplete,
             window,

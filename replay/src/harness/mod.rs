@@ -229,7 +229,7 @@ pub fn run_case(
         Err(e) => return error(r, e.to_string()),
     };
     r.notes = case.notes.clone();
-    let set = match crate::rules::load(&case.rules, None, case.append_output.as_deref()) {
+    let set = match crate::rules::load(&case.rules, None, &case.load_options) {
         Ok(s) => s,
         Err(e) => return error(r, format!("rules: {e}")),
     };

@@ -4,6 +4,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::condition::{self, Expr, FieldExpr, Modifier, Rhs, Span};
+use crate::fields::StaticFields;
 use crate::filter::Node;
 use crate::filter::compile::compile;
 use crate::loader::CompiledRule;
@@ -48,6 +49,8 @@ pub(crate) enum Why {
 pub(crate) struct Sources<'a> {
     pub macros: &'a FxHashMap<String, Expr>,
     pub registry: &'a Registry,
+    /// falco.yaml's `static_fields`, which conditions may name.
+    pub statics: &'a StaticFields,
 }
 
 /// The tree of `rule` (see the module docs).
@@ -101,11 +104,11 @@ pub(crate) fn tree(e: &Expr, macros: &Sources<'_>) -> Why {
             }),
         },
         Expr::Check(c) => {
-            let node = compile(e).unwrap_or(Node::Const(false));
+            let node = compile(e, macros.statics).unwrap_or(Node::Const(false));
             let mut shows = Vec::new();
-            show(&c.lhs, &mut shows);
+            show(&c.lhs, macros.statics, &mut shows);
             if let Rhs::Field(f) = &c.rhs {
-                show(f, &mut shows);
+                show(f, macros.statics, &mut shows);
             }
             Why::Check {
                 text: check_text(c, macros.registry),
@@ -116,9 +119,9 @@ pub(crate) fn tree(e: &Expr, macros: &Sources<'_>) -> Why {
     }
 }
 
-fn show(f: &FieldExpr, out: &mut Vec<(String, Format)>) {
+fn show(f: &FieldExpr, statics: &StaticFields, out: &mut Vec<(String, Format)>) {
     let text = f.text();
-    if let Ok(format) = Format::compile(&format!("%{text}")) {
+    if let Ok(format) = Format::compile_with(&format!("%{text}"), &[], statics) {
         out.push((text, format));
     }
 }

@@ -61,6 +61,7 @@ impl Engine {
                 &build::Sources {
                     macros: &set.written_macros,
                     registry: &set.registry,
+                    statics: &set.statics,
                 },
             ),
             exceptions: rule.exceptions.clone(),

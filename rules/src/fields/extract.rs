@@ -59,6 +59,14 @@ pub(crate) fn extract<'e>(
     let p = ev.process();
     match f.id {
         F::EvtNum => Some(Val::U64(ev.num)),
+        // The value lives in the field, not the event: copied (static fields are rare).
+        F::Static => match &f.arg {
+            FieldArg::Key(v) => {
+                buf.extend_from_slice(v.as_bytes());
+                Some(Val::Buf)
+            }
+            _ => None,
+        },
         F::EvtTime | F::EvtRawtime | F::EvtRawtimeNs => Some(Val::U64(e.ts)),
         F::EvtRawtimeS => Some(Val::U64(e.ts / 1_000_000_000)),
         F::EvtTimeS => {

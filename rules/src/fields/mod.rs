@@ -62,7 +62,12 @@ macro_rules! fields {
     ($( $id:ident = $name:literal, $ty:ident, $arg:ident; )*) => {
         /// Every field rtsec knows.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub(crate) enum FieldId { $( $id, )* }
+        pub(crate) enum FieldId {
+            $( $id, )*
+            /// `static.NAME`, a falco.yaml `static_fields` entry: not in [`TABLE`], as its
+            /// names come from the configuration. Its argument is the value.
+            Static,
+        }
 
         /// `(name, id, type, argument)` for every field.
         pub(crate) static TABLE: &[(&str, FieldId, Ty, ArgSpec)] = &[
@@ -250,12 +255,52 @@ pub(crate) enum FieldArg {
 #[derive(Debug)]
 pub(crate) struct FieldError(pub String);
 
-/// Resolves `name` (as lexed, e.g. `evt.arg.flags`) with its bracket argument.
-pub(crate) fn resolve(name: &str, arg: Option<&str>) -> Result<Field, FieldError> {
+/// falco.yaml's `static_fields`: `static.NAME` fields of constant text, by NAME.
+pub type StaticFields = std::collections::BTreeMap<String, String>;
+
+/// The prefix of static fields' names (libsinsp's `sinsp_filter_check_static`).
+pub(crate) const STATIC_PREFIX: &str = "static.";
+
+/// Resolves `name` (as lexed, e.g. `evt.arg.flags`) with its bracket argument, among the
+/// built-in fields and the `static.NAME` fields of `statics`.
+pub(crate) fn resolve(
+    name: &str,
+    arg: Option<&str>,
+    statics: &StaticFields,
+) -> Result<Field, FieldError> {
     let text = match arg {
         Some(a) => format!("{name}[{a}]"),
         None => name.to_string(),
     };
+    if let Some(key) = name.strip_prefix(STATIC_PREFIX) {
+        let value = statics.get(key).ok_or_else(|| {
+            FieldError(format!(
+                "filter_check called with nonexistent field {name}{}",
+                match statics.is_empty() {
+                    true => ": static fields come from falco.yaml's `static_fields`".to_string(),
+                    false => format!(
+                        " (static_fields has {})",
+                        statics
+                            .keys()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            ))
+        })?;
+        if arg.is_some() {
+            return Err(FieldError(format!(
+                "field {name} does not take an argument"
+            )));
+        }
+        return Ok(Field {
+            id: FieldId::Static,
+            ty: Ty::Str,
+            arg: FieldArg::Key(value.as_str().into()),
+            text,
+        });
+    }
     let lookup = |n: &str| TABLE.iter().find(|(tn, ..)| *tn == n);
     let (def, suffix) = match lookup(name) {
         Some(d) => (d, None),
@@ -381,27 +426,46 @@ mod tests {
 
     #[test]
     fn resolves_names_and_arguments() {
-        let f = resolve("evt.arg.flags", None).unwrap();
+        let none = StaticFields::new();
+        let f = resolve("evt.arg.flags", None, &none).unwrap();
         assert_eq!(f.id, FieldId::EvtArg);
         assert!(matches!(f.arg, FieldArg::Param(_)));
-        let f = resolve("evt.arg", Some("0")).unwrap();
+        let f = resolve("evt.arg", Some("0"), &none).unwrap();
         assert!(matches!(f.arg, FieldArg::ParamIndex(0)));
-        let f = resolve("proc.aname", Some("2")).unwrap();
+        let f = resolve("proc.aname", Some("2"), &none).unwrap();
         assert!(matches!(f.arg, FieldArg::Index(2)));
         assert_eq!(f.text, "proc.aname[2]");
-        let f = resolve("fd.sip.name", None).unwrap();
+        let f = resolve("fd.sip.name", None, &none).unwrap();
         assert_eq!(f.id, FieldId::FdSipName);
-        let f = resolve("k8s.pod.label.app", None).unwrap();
+        let f = resolve("k8s.pod.label.app", None, &none).unwrap();
         assert!(matches!(&f.arg, FieldArg::Key(k) if &**k == "app"));
         assert!(
-            resolve("proc.nme", None)
+            resolve("proc.nme", None, &none)
                 .unwrap_err()
                 .0
                 .contains("nonexistent field proc.nme")
         );
-        assert!(resolve("proc.name", Some("1")).is_err());
-        assert!(resolve("proc.aname", Some("x")).is_err());
-        assert!(resolve("evt.arg.nosuchparam", None).is_err());
-        assert!(resolve("container.mount.dest", None).is_err());
+        assert!(resolve("proc.name", Some("1"), &none).is_err());
+        assert!(resolve("proc.aname", Some("x"), &none).is_err());
+        assert!(resolve("evt.arg.nosuchparam", None, &none).is_err());
+        assert!(resolve("container.mount.dest", None, &none).is_err());
+    }
+
+    #[test]
+    fn static_fields_resolve_to_their_value_only_when_configured() {
+        let statics = StaticFields::from([("cluster".to_string(), "prod-eu".to_string())]);
+        let f = resolve("static.cluster", None, &statics).unwrap();
+        assert_eq!(f.id, FieldId::Static);
+        assert!(matches!(&f.arg, FieldArg::Key(v) if &**v == "prod-eu"));
+        assert_eq!(f.text, "static.cluster");
+        let e = resolve("static.region", None, &statics).unwrap_err().0;
+        assert!(
+            e.contains("nonexistent field static.region (static_fields has cluster)"),
+            "{e}"
+        );
+        assert!(resolve("static.cluster", Some("0"), &statics).is_err());
+        let none = StaticFields::new();
+        let e = resolve("static.cluster", None, &none).unwrap_err().0;
+        assert!(e.contains("falco.yaml's `static_fields`"), "{e}");
     }
 }

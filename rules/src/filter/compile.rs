@@ -8,7 +8,7 @@ use memchr::memmem::Finder;
 use super::test::{NumTest, StrSet, StrTest, Test, is_numeric};
 use super::{Check, Mode, Node};
 use crate::condition::{Expr, FieldExpr, Op, Rhs, Span, Transformer};
-use crate::fields::{self, Field, FieldId, Ty};
+use crate::fields::{self, Field, FieldId, StaticFields, Ty};
 
 /// A compile error at a position of a condition text.
 #[derive(Debug, Clone)]
@@ -24,30 +24,37 @@ fn err<T>(at: Span, message: impl Into<String>) -> Result<T, CompileError> {
     })
 }
 
-pub(crate) fn compile(e: &Expr) -> Result<Node, CompileError> {
+/// Compiles `e`; `statics` are the `static.NAME` fields it may use.
+pub(crate) fn compile(e: &Expr, statics: &StaticFields) -> Result<Node, CompileError> {
+    let all = |v: &[Expr]| -> Result<Box<[Node]>, CompileError> {
+        v.iter().map(|x| compile(x, statics)).collect()
+    };
     Ok(match e {
-        Expr::And(v) => Node::And(v.iter().map(compile).collect::<Result<_, _>>()?),
-        Expr::Or(v) => Node::Or(v.iter().map(compile).collect::<Result<_, _>>()?),
-        Expr::Not(x) => Node::Not(Box::new(compile(x)?)),
+        Expr::And(v) => Node::And(all(v)?),
+        Expr::Or(v) => Node::Or(all(v)?),
+        Expr::Not(x) => Node::Not(Box::new(compile(x, statics)?)),
         Expr::Macro { name, at } => {
             return err(*at, format!("Undefined macro '{name}' used in filter."));
         }
-        Expr::Check(c) => compile_check(c)?,
+        Expr::Check(c) => compile_check(c, statics)?,
     })
 }
 
 /// Resolves a field expression: the field and the transformers, innermost first.
-pub(crate) fn field_expr(fe: &FieldExpr) -> Result<(Field, Vec<Transformer>), CompileError> {
+pub(crate) fn field_expr(
+    fe: &FieldExpr,
+    statics: &StaticFields,
+) -> Result<(Field, Vec<Transformer>), CompileError> {
     match fe {
         FieldExpr::Field { name, arg, at } => {
-            let f = fields::resolve(name, arg.as_deref()).map_err(|e| CompileError {
+            let f = fields::resolve(name, arg.as_deref(), statics).map_err(|e| CompileError {
                 at: *at,
                 message: e.0,
             })?;
             Ok((f, Vec::new()))
         }
         FieldExpr::Transform { kind, inner, at } => {
-            let (f, mut ts) = field_expr(inner)?;
+            let (f, mut ts) = field_expr(inner, statics)?;
             if ts.last() == Some(&Transformer::Len) {
                 return err(
                     *at,
@@ -105,8 +112,11 @@ fn op_allowed(ty: Ty, op: Op) -> bool {
     }
 }
 
-fn compile_check(c: &crate::condition::Check) -> Result<Node, CompileError> {
-    let (field, transforms) = field_expr(&c.lhs)?;
+fn compile_check(
+    c: &crate::condition::Check,
+    statics: &StaticFields,
+) -> Result<Node, CompileError> {
+    let (field, transforms) = field_expr(&c.lhs, statics)?;
     let ty = result_type(&field, &transforms);
     if !op_allowed(ty, c.op) {
         return err(
@@ -145,7 +155,7 @@ fn compile_check(c: &crate::condition::Check) -> Result<Node, CompileError> {
             );
         }
         Rhs::Field(fe) => {
-            let (rf, rts) = field_expr(fe)?;
+            let (rf, rts) = field_expr(fe, statics)?;
             let rty = result_type(&rf, &rts);
             let numeric = is_numeric(ty) && is_numeric(rty);
             let stringy = |t: Ty| matches!(t, Ty::Str | Ty::Bytes | Ty::Dyn);

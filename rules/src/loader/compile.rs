@@ -6,13 +6,13 @@ use rustc_hash::FxHashMap;
 
 use super::collector::{Collector, Entry, ExceptionInfo, Pos};
 use super::texts::{Cond, Origin, Registry, quote_item};
-use super::{CompiledRule, ExceptionSite, Inner};
+use super::{CompiledRule, ExceptionSite, Inner, LoadOptions};
 use crate::RuleInfo;
 use crate::condition::{self, Expr, FieldExpr, Rhs, Span};
 use crate::error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
 use crate::evttype;
 use crate::filter::compile::{CompileError, compile};
-use crate::output::{AppendOutput, Format, apply_append_output};
+use crate::output::{Format, apply_append_output};
 use crate::source::SourceFile;
 
 /// Errors that `skip-if-unknown-filter: true` turns into a warning.
@@ -27,8 +27,8 @@ pub(crate) struct Compiler<'a> {
     pub files: &'a [SourceFile],
     pub warnings: Vec<Warning>,
     pub registry: Registry,
-    /// falco.yaml's `append_output`.
-    pub append: &'a [AppendOutput],
+    /// What falco.yaml adds: `append_output` and `static_fields`.
+    pub options: &'a LoadOptions,
 }
 
 type R<T> = Result<T, RulesError>;
@@ -58,6 +58,7 @@ impl<'a> Compiler<'a> {
     }
 
     pub fn compile(mut self, col: &Collector) -> R<Inner> {
+        let statics = &self.options.static_fields;
         // 1. Lists: an item naming a list defined earlier is replaced by that list's items.
         let mut lists: Vec<(String, Vec<String>)> = Vec::with_capacity(col.lists.len());
         let mut list_used = vec![false; col.lists.len()];
@@ -128,7 +129,7 @@ impl<'a> Compiler<'a> {
             let mut exception_names = Vec::new();
             if !r.exceptions.is_empty() {
                 for ex in &r.exceptions {
-                    super::read::validate_exception(ex).map_err(|(m, p)| {
+                    super::read::validate_exception(ex, statics).map_err(|(m, p)| {
                         RulesError::Schema(self.file_diag(
                             p,
                             item.clone(),
@@ -141,7 +142,14 @@ impl<'a> Compiler<'a> {
             }
 
             let mut output = r.output.clone();
-            let extras = apply_append_output(self.append, &r.name, &r.source, &r.tags, &mut output);
+            let extras = apply_append_output(
+                &self.options.append_output,
+                statics,
+                &r.name,
+                &r.source,
+                &r.tags,
+                &mut output,
+            );
             if output.contains("%container.info") {
                 self.warn_at(
                     r.pos,
@@ -150,7 +158,7 @@ impl<'a> Compiler<'a> {
                 );
                 output = output.replace("%container.info", "");
             }
-            let format = match Format::compile_with(&output, &extras) {
+            let format = match Format::compile_with(&output, &extras, statics) {
                 Ok(f) => f,
                 Err(e) => {
                     if r.skip_if_unknown_filter && is_unknown_filter_error(&e.message) {
@@ -193,7 +201,7 @@ impl<'a> Compiler<'a> {
                 .resolve(&written, u32::MAX)
                 .map_err(|(at, msg)| RulesError::Compile(self.span_diag(at, item.clone(), msg)))?;
             self.expr_warnings(&ast, &item);
-            let node = match compile(&ast) {
+            let node = match compile(&ast, statics) {
                 Ok(n) => n,
                 Err(CompileError { at, message }) => {
                     if r.skip_if_unknown_filter && is_unknown_filter_error(&message) {
@@ -300,12 +308,14 @@ impl<'a> Compiler<'a> {
             n_macros: col.macros.len(),
             n_lists: col.lists.len(),
             required_engine_version: col.required_engine_version.map(|v| v.to_string()),
+            statics: statics.clone(),
         })
     }
 
     /// Warnings about a rule's resolved condition (Falco's warning visitor).
     fn expr_warnings(&mut self, e: &Expr, item: &Option<ItemRef>) {
         let mut found: Vec<(Span, String)> = Vec::new();
+        let statics = &self.options.static_fields;
         walk_checks(e, &mut |c| {
             if let FieldExpr::Field { name, .. } = &c.lhs
                 && name == "evt.dir"
@@ -318,7 +328,7 @@ impl<'a> Compiler<'a> {
             if let Rhs::Value(v, at) = &c.rhs
                 && v.contains('.')
                 && v.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())
-                && crate::fields::resolve(v, None).is_ok()
+                && crate::fields::resolve(v, None, statics).is_ok()
             {
                 found.push((
                     *at,

@@ -18,6 +18,7 @@ use crate::Filter;
 use crate::condition::{self, Expr, Span};
 use crate::error::{ItemKind, ItemRef, RulesError, Warning};
 use crate::evttype::KeySet;
+use crate::fields::StaticFields;
 use crate::filter::Node;
 use crate::filter::compile::compile as compile_node;
 use crate::output::{AppendOutput, Format};
@@ -87,6 +88,8 @@ pub(crate) struct Inner {
     pub n_macros: usize,
     pub n_lists: usize,
     pub required_engine_version: Option<String>,
+    /// falco.yaml's `static_fields`, for filters compiled later.
+    pub statics: StaticFields,
 }
 
 /// A loaded and compiled set of rules, with the lists and macros that conditions given later
@@ -124,18 +127,23 @@ pub struct Counts {
     pub lists: usize,
 }
 
-/// How rules are loaded besides their files: what a falco.yaml adds to their outputs.
+/// How rules are loaded besides their files: what a falco.yaml adds to their fields and
+/// outputs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadOptions {
     /// `append_output`, in order (default: Falco's default falco.yaml's,
     /// `- suggested_output: true`).
     pub append_output: Vec<AppendOutput>,
+    /// `static_fields`: `static.NAME` fields for conditions and outputs, and suggested
+    /// output fields (default: none).
+    pub static_fields: StaticFields,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             append_output: AppendOutput::falco_default(),
+            static_fields: StaticFields::new(),
         }
     }
 }
@@ -158,6 +166,7 @@ pub fn load_with(sources: &[RuleSource], options: &LoadOptions) -> Result<RuleSe
             files: &files,
             fid,
             warnings: &mut read_warnings,
+            statics: &options.static_fields,
         };
         if let Err(error) = reader.read(&mut col) {
             return Err(LoadFailure {
@@ -169,7 +178,7 @@ pub fn load_with(sources: &[RuleSource], options: &LoadOptions) -> Result<RuleSe
             files: &files,
             warnings: Vec::new(),
             registry: Registry::default(),
-            append: &options.append_output,
+            options,
         };
         match compiler.compile(&col) {
             Ok(inner) => last = Some(inner),
@@ -187,7 +196,7 @@ pub fn load_with(sources: &[RuleSource], options: &LoadOptions) -> Result<RuleSe
             files: &files,
             warnings: Vec::new(),
             registry: Registry::default(),
-            append: &options.append_output,
+            options,
         }
         .compile(&col)
         .map_err(|error| LoadFailure {
@@ -313,8 +322,8 @@ impl RuleSet {
         })?;
         let ast = resolve_all(&ast, &inner.macros)
             .map_err(|(at, m)| RulesError::Compile(Box::new(diag(at, m))))?;
-        let node =
-            compile_node(&ast).map_err(|e| RulesError::Compile(Box::new(diag(e.at, e.message))))?;
+        let node = compile_node(&ast, &inner.statics)
+            .map_err(|e| RulesError::Compile(Box::new(diag(e.at, e.message))))?;
         Ok(Filter::new(node, crate::evttype::infer(&ast)))
     }
 }

@@ -8,6 +8,7 @@ use super::collector::{
 };
 use super::texts::Cond;
 use crate::error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
+use crate::fields::StaticFields;
 use crate::priority::Priority;
 use crate::source::SourceFile;
 use crate::yaml::{self, Node};
@@ -22,6 +23,8 @@ pub(crate) struct Reader<'a> {
     pub files: &'a [SourceFile],
     pub fid: usize,
     pub warnings: &'a mut Vec<Warning>,
+    /// falco.yaml's `static_fields`, which exceptions may name.
+    pub statics: &'a StaticFields,
 }
 
 type R<T> = Result<T, RulesError>;
@@ -816,7 +819,7 @@ impl Reader<'_> {
 
     /// `validate_exception_info`: field names, operators and list lengths.
     pub(crate) fn validate_exception(&self, ex: &ExceptionInfo, it: &Option<ItemRef>) -> R<()> {
-        validate_exception(ex).map_err(|(msg, p)| {
+        validate_exception(ex, self.statics).map_err(|(msg, p)| {
             RulesError::Schema(self.diag(
                 p.byte,
                 it.clone(),
@@ -828,7 +831,10 @@ impl Reader<'_> {
 
 /// Checks an exception and fills in nothing: the default comps are applied when the text is
 /// built. Errors carry the position of the offending part.
-pub(crate) fn validate_exception(ex: &ExceptionInfo) -> Result<(), (String, Pos)> {
+pub(crate) fn validate_exception(
+    ex: &ExceptionInfo,
+    statics: &StaticFields,
+) -> Result<(), (String, Pos)> {
     let Some(fields) = &ex.fields else {
         return Err((
             "Rule exception item must have fields property with a list of fields".into(),
@@ -865,7 +871,7 @@ pub(crate) fn validate_exception(ex: &ExceptionInfo) -> Result<(), (String, Pos)
             }
             for f in fs {
                 match f {
-                    Entry::Scalar(name, p) => check_field(name, *p)?,
+                    Entry::Scalar(name, p) => check_field(name, *p, statics)?,
                     Entry::List(_, p) => {
                         return Err(("fields entries must be field names".into(), *p));
                     }
@@ -888,18 +894,18 @@ pub(crate) fn validate_exception(ex: &ExceptionInfo) -> Result<(), (String, Pos)
                     ));
                 }
             }
-            check_field(name, *p)?;
+            check_field(name, *p, statics)?;
         }
     }
     Ok(())
 }
 
-fn check_field(name: &str, p: Pos) -> Result<(), (String, Pos)> {
+fn check_field(name: &str, p: Pos, statics: &StaticFields) -> Result<(), (String, Pos)> {
     let (n, arg) = match name.find('[') {
         Some(i) if name.ends_with(']') => (&name[..i], Some(&name[i + 1..name.len() - 1])),
         _ => (name, None),
     };
-    crate::fields::resolve(n, arg)
+    crate::fields::resolve(n, arg, statics)
         .map(|_| ())
         .map_err(|_| (format!("'{name}' is not a supported filter field"), p))
 }

@@ -6,7 +6,10 @@
 
 use std::collections::BTreeSet;
 
+use std::fmt::Write;
+
 use super::{Format, SUGGESTED_SUFFIX};
+use crate::fields::{STATIC_PREFIX, StaticFields};
 
 /// One `append_output` entry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -60,9 +63,12 @@ impl AppendOutput {
 }
 
 /// What the entries of `append` that match a rule add to its `output`: the output text, and
-/// the extra fields by key (the last entry's wins, as in Falco's map).
+/// the extra fields by key (the last entry's wins, as in Falco's map). `statics` are suggested
+/// output too: libsinsp flags every static field so, and Falco lists them before the
+/// container plugin's fields (its filterchecks are added first), in name order.
 pub(crate) fn apply<'a>(
     append: &'a [AppendOutput],
+    statics: &StaticFields,
     name: &str,
     source: &str,
     tags: &BTreeSet<String>,
@@ -75,6 +81,11 @@ pub(crate) fn apply<'a>(
             output.push_str(&a.extra_output);
         }
         if a.suggested_output {
+            for key in statics.keys() {
+                // `static.a.b` shows as `static_a_b=`, as Falco's `format_suggested_field`.
+                let shown = format!("{STATIC_PREFIX}{key}").replace('.', "_");
+                write!(output, " {shown}=%{STATIC_PREFIX}{key}").expect("writing to a String");
+            }
             output.push_str(SUGGESTED_SUFFIX);
         }
         for f in &a.extra_fields {
@@ -85,13 +96,15 @@ pub(crate) fn apply<'a>(
     extras
 }
 
-/// Checks an `extra_output` or an `extra_fields` format as rule outputs are checked: the
-/// error says which token is wrong.
-pub fn check_format(format: &str) -> Result<(), String> {
-    Format::compile(format).map(drop).map_err(|e| e.message)
+/// Checks an `extra_output` or an `extra_fields` format as rule outputs are checked, with
+/// the `static.NAME` fields of `statics`: the error says which token is wrong.
+pub fn check_format(format: &str, statics: &StaticFields) -> Result<(), String> {
+    Format::compile_with(format, &[], statics)
+        .map(drop)
+        .map_err(|e| e.message)
 }
 
 /// Checks a raw `extra_fields` item: a field that rule outputs can show.
-pub fn check_field(field: &str) -> Result<(), String> {
-    super::raw_field(field).map(drop)
+pub fn check_field(field: &str, statics: &StaticFields) -> Result<(), String> {
+    super::raw_field(field, statics).map(drop)
 }

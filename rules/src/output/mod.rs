@@ -16,7 +16,7 @@ use rtsec_format::EventView;
 
 use crate::condition::Transformer;
 use crate::fields::extract::{self, Env, Val};
-use crate::fields::{self, Field, Ty};
+use crate::fields::{self, Field, StaticFields, Ty};
 use crate::filter::{Bufs, apply_transforms};
 
 /// The fields the container plugin flags as suggested output; Falco appends them to every
@@ -106,16 +106,16 @@ pub(crate) struct FormatError {
 }
 
 impl Format {
-    /// Compiles a format. A leading `*` is accepted and ignored: missing values always print
-    /// `<NA>`, as in Falco rule outputs.
-    pub(crate) fn compile(s: &str) -> Result<Format, FormatError> {
-        Format::compile_with(s, &[])
-    }
-
-    /// [`Format::compile`] with `append_output`'s `extra_fields` (see [`apply_append_output`]).
-    /// An error in an extra field's format is reported at offset 0, naming the field.
-    pub(crate) fn compile_with(s: &str, extras: &[&ExtraField]) -> Result<Format, FormatError> {
-        let mut tokens = lex_tokens(s)?;
+    /// Compiles a format, with `append_output`'s `extra_fields` (see [`apply_append_output`])
+    /// and the `static.NAME` fields of `statics`. A leading `*` is accepted and ignored:
+    /// missing values always print `<NA>`, as in Falco rule outputs. An error in an extra
+    /// field's format is reported at offset 0, naming the field.
+    pub(crate) fn compile_with(
+        s: &str,
+        extras: &[&ExtraField],
+        statics: &StaticFields,
+    ) -> Result<Format, FormatError> {
+        let mut tokens = lex_tokens(s, statics)?;
         // Slots for the first token of each key without transformers; then the sorted keys,
         // with the event time unless a token already gives it (the same value).
         let mut keys: Vec<(String, Option<u16>)> = Vec::new();
@@ -146,11 +146,12 @@ impl Format {
             };
             let value = match e {
                 ExtraField::Raw(field) => {
-                    let (field, transforms) = raw_field(field).map_err(in_extra)?;
+                    let (field, transforms) = raw_field(field, statics).map_err(in_extra)?;
                     ExtraValue::Raw { field, transforms }
                 }
                 ExtraField::Formatted { format, .. } => {
-                    ExtraValue::Formatted(lex_tokens(format).map_err(|e| in_extra(e.message))?)
+                    let tokens = lex_tokens(format, statics).map_err(|e| in_extra(e.message))?;
+                    ExtraValue::Formatted(tokens)
                 }
             };
             let slot = slots;
@@ -256,7 +257,7 @@ impl Format {
 }
 
 /// The tokens of a format (a leading `*` is ignored).
-fn lex_tokens(s: &str) -> Result<Vec<Token>, FormatError> {
+fn lex_tokens(s: &str, statics: &StaticFields) -> Result<Vec<Token>, FormatError> {
     let b = s.as_bytes();
     let mut tokens = Vec::new();
     let mut lit = String::new();
@@ -282,7 +283,7 @@ fn lex_tokens(s: &str) -> Result<Vec<Token>, FormatError> {
                 token_text(s, pct)
             ),
         })?;
-        let (field, transforms) = fe.resolve().map_err(|m| FormatError {
+        let (field, transforms) = fe.resolve(statics).map_err(|m| FormatError {
             off: pct,
             message: format!("invalid formatting token %{}: {m}", &s[i..end]),
         })?;
@@ -307,8 +308,11 @@ fn lex_tokens(s: &str) -> Result<Vec<Token>, FormatError> {
 }
 
 /// A raw `extra_fields` item: the field (with its transformers) that `%name` would show.
-pub(crate) fn raw_field(name: &str) -> Result<(Field, Box<[Transformer]>), String> {
-    let mut t = lex_tokens(&format!("%{name}")).map_err(|e| e.message)?;
+pub(crate) fn raw_field(
+    name: &str,
+    statics: &StaticFields,
+) -> Result<(Field, Box<[Transformer]>), String> {
+    let mut t = lex_tokens(&format!("%{name}"), statics).map_err(|e| e.message)?;
     match (t.pop(), t.is_empty()) {
         (
             Some(Token::Field {
@@ -351,13 +355,13 @@ enum FieldExprText {
 }
 
 impl FieldExprText {
-    fn resolve(&self) -> Result<(Field, Vec<Transformer>), String> {
+    fn resolve(&self, statics: &StaticFields) -> Result<(Field, Vec<Transformer>), String> {
         match self {
-            FieldExprText::Field(n, a) => fields::resolve(n, a.as_deref())
+            FieldExprText::Field(n, a) => fields::resolve(n, a.as_deref(), statics)
                 .map(|f| (f, Vec::new()))
                 .map_err(|e| e.0),
             FieldExprText::Transform(t, inner) => {
-                let (f, mut ts) = inner.resolve()?;
+                let (f, mut ts) = inner.resolve(statics)?;
                 ts.push(*t);
                 Ok((f, ts))
             }
