@@ -203,6 +203,18 @@ mod tests {
         let text = std::fs::read_to_string(&main).unwrap();
         let c3 = FalcoConfig::parse(Path::new(&main), &text).unwrap();
         assert_eq!(c3.rules_files, Some(paths(&[&a])));
+
+        // `-o config_files…` options choose what is included, as in Falco; the others apply
+        // after the included files.
+        let plain = write(dir, "falco3.yaml", &format!("rules_files: [{a}]\n"));
+        let options = [
+            format!("config_files[]={}", dir.join("config.d").display()),
+            "priority=critical".to_string(),
+        ];
+        let c4 = FalcoConfig::load_with(Path::new(&plain), &options).unwrap();
+        assert_eq!(c4.rules_files, Some(paths(&[&a, &b])));
+        assert_eq!(c4.json_output, Some(true));
+        assert_eq!(c4.priority, Some(rtsec_rules::Priority::Critical));
     }
 
     #[test]

@@ -63,12 +63,16 @@ impl FalcoConfig {
     }
 
     /// [`FalcoConfig::load`] with Falco's `-o KEY=VALUE` options applied, in order, after
-    /// the included files (see `options`).
+    /// the included files (see `options`). As in Falco (`load_cmdline_config_files`), options
+    /// on `config_files` are applied first too, so that they choose what is included.
     pub fn load_with(path: &Path, options: &[String]) -> Result<FalcoConfig, ReplayError> {
         let text = std::fs::read_to_string(path).map_err(|e| ReplayError::io(path, e))?;
         let mut root = document(path, &text)?;
         let mut origins = HashMap::new();
         let mut notes = Vec::new();
+        for o in options.iter().filter(|o| o.starts_with("config_files")) {
+            options::apply(&mut root, o).map_err(ReplayError::Config)?;
+        }
         include::merge_config_files(path, &mut root, &mut origins, &mut notes)?;
         for o in options {
             options::apply(&mut root, o).map_err(ReplayError::Config)?;

@@ -1,6 +1,8 @@
 //! Falco's `-o KEY=VALUE` options: a setting of the configuration replaced (or added) from
 //! the command line, after `config_files` are merged and before the settings are read, as
-//! `falco -o` does. KEY is a path into the configuration: `json_output`,
+//! `falco -o` does (options on `config_files` itself also before, so that they choose what is
+//! merged). Values are not `${VAR}`-expanded: Falco expands files as it reads them, and sets
+//! options as given (`set_cmdline_option`). KEY is a path into the configuration: `json_output`,
 //! `http_output.url`, `rules_files[0]`, `append_output[]` (`[]` appends to a list). VALUE is
 //! taken as text, or as a YAML map if it is written `{…}`.
 
