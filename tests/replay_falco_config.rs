@@ -308,6 +308,17 @@ fn static_fields_are_fields_of_every_rule_as_that_falco_would_give_them() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), "", "{}", stderr(&o));
 
+    // A misspelled key changes nothing, and is said.
+    write("  cluster: prod\njson_ouptut: false\n");
+    let o = run(&[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("`json_ouptut` is not a Falco setting (a misspelling of `json_output`?)"),
+        "{}",
+        stderr(&o)
+    );
+
     write("  my cluster: prod\n");
     let o = run(&[]);
     assert_eq!(code(&o), 1);

@@ -23,6 +23,7 @@ use crate::error::ReplayError;
 mod append;
 mod env;
 mod include;
+mod keys;
 mod options;
 
 use append::{append_output, static_fields};
@@ -115,6 +116,7 @@ impl FalcoConfig {
             notes,
             ..Default::default()
         };
+        keys::notes(path, root, origins, &mut c.notes);
         for key in ["rules_files", "rules_file"] {
             let Some(v) = root.get(key) else { continue };
             let entries = strings(v).ok_or_else(|| bad(key, "expected a list of paths".into()))?;
