@@ -394,6 +394,42 @@ fn two_falco_configurations_are_compared_as_falco_would_run_them() {
     let err = stderr(&o);
     assert!(!err.contains("Terminal shell in container"), "{err}");
     assert!(err.contains("PTRACE attached to process"), "{err}");
+
+    // One falco.yaml on both sides, with `-o`-style options on one: what that setting changes.
+    let mut args = vec![
+        "diff",
+        "--old-config",
+        old.to_str().unwrap(),
+        "--new-config",
+        old.to_str().unwrap(),
+        "--new-option",
+        "rules[]={disable: {rule: 'PTRACE anti-debug attempt'}}",
+    ];
+    args.extend(traces.iter().map(String::as_str));
+    let o = rtsec(&args);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 4, "{err}");
+    assert!(
+        err.contains("  PTRACE anti-debug attempt (not enabled in the new set)"),
+        "{err}"
+    );
+    assert!(!err.contains("PTRACE attached to process"), "{err}");
+    let o = rtsec(&[
+        "diff",
+        "--old",
+        "x.yaml",
+        "--new",
+        "y.yaml",
+        "--new-option",
+        "a=b",
+        "t.rts",
+    ]);
+    assert_eq!(
+        code(&o),
+        2,
+        "--new-option needs --new-config: {}",
+        stderr(&o)
+    );
 }
 
 /// `--why`: under each alert only one set gives, why the other set's rule of that name does

@@ -292,6 +292,31 @@ fn a_case_can_judge_with_a_falco_yaml() {
         out.contains("note: rules_files entry /nonexistent/rules.d does not exist"),
         "{out}"
     );
+    // `falco_options` set settings of the falco.yaml, as `falco -o`: here the marker
+    // changes, so the same expectations fail.
+    let case = write(
+        dir.path(),
+        "cases/options.case.yaml",
+        "traces: [../traces/credentials.rts]\nfalco_config: falco.yaml\n\
+         falco_options: ['append_output[1]={extra_fields: [{marker: \"o-%proc.name\"}]}']\n\
+         expect:\n  hits:\n    - rule: Search Private Keys or Passwords\n      \
+         fields: {marker: o-grep}\n",
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let case = write(
+        dir.path(),
+        "cases/options2.case.yaml",
+        "traces: [../traces/credentials.rts]\nfalco_options: [json_output=true]\n",
+    );
+    let o = rtsec(&["test", &case]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("options2.case.yaml:2:17: falco_options set settings of a falco_config"),
+        "{out}"
+    );
+
     // A configuration that does not load: the case cannot run, and says where.
     write(dir.path(), "cases/bad.yaml", "rule_matching: sometimes\n");
     let case = write(

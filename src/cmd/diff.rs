@@ -50,6 +50,14 @@ pub struct Args {
     /// The new rule set as the Falco with this configuration runs it (as --old-config).
     #[arg(long, value_name = "FALCO_YAML")]
     pub new_config: Option<PathBuf>,
+    /// Set a setting of the --old-config, as `falco -o` does (repeatable, in order):
+    /// `rule_matching=all`, `rules[]={disable: {tag: maturity_sandbox}}`.
+    #[arg(long, value_name = "KEY=VALUE", requires = "old_config")]
+    pub old_option: Vec<String>,
+    /// Set a setting of the --new-config (as --old-option); the same falco.yaml on both
+    /// sides with an option on one shows what that setting changes.
+    #[arg(long, value_name = "KEY=VALUE", requires = "new_config")]
+    pub new_option: Vec<String>,
     /// How differences are printed on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -78,12 +86,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let imports = CaptureImports::new("diff");
     let inputs = imports.resolve(inputs::expand(&args.traces));
-    let side = |rules: &[PathBuf], config: Option<&Path>| -> Result<Engine> {
-        let config = rule_selection::config(config, &[])?;
+    let side = |rules: &[PathBuf], config: Option<&Path>, options: &[String]| -> Result<Engine> {
+        let config = rule_selection::config(config, options)?;
         rule_selection::engine(rules, &config, &args.selection, &inputs)
     };
-    let old = side(&args.old, args.old_config.as_deref()).context("the old rule set (--old)")?;
-    let new = side(&args.new, args.new_config.as_deref()).context("the new rule set (--new)")?;
+    let old = side(&args.old, args.old_config.as_deref(), &args.old_option)
+        .context("the old rule set (--old)")?;
+    let new = side(&args.new, args.new_config.as_deref(), &args.new_option)
+        .context("the new rule set (--new)")?;
     let opts = ReplayOptions {
         threads: super::worker_threads(args.jobs),
         window: args.window.window()?,

@@ -7,8 +7,10 @@
 //! falco_config: falco.yaml        # optional, relative to this file: a Falco configuration's
 //!                                 # rules_files (if `rules` is not given; its paths are
 //!                                 # taken as Falco takes them), priority, rule_matching,
-//!                                 # `rules:` commands, alert shape and append_output;
-//!                                 # the keys here win
+//!                                 # `rules:` commands, alert shape, append_output and
+//!                                 # static_fields; the keys here win
+//! falco_options: [json_output=true] # optional: `falco -o KEY=VALUE` settings of the
+//!                                 # falco_config, in order
 //! rule_matching: first            # first (default) | all
 //! min_priority: debug             # rules less severe are not loaded (default: debug)
 //! tags: [container]               # only rules with one of these tags run (falco -t)
@@ -166,6 +168,8 @@ struct RawCase {
     #[serde(default)]
     falco_config: Option<Spanned<String>>,
     #[serde(default)]
+    falco_options: Vec<Spanned<String>>,
+    #[serde(default)]
     rule_matching: Option<Spanned<String>>,
     #[serde(default)]
     min_priority: Option<Spanned<String>>,
@@ -237,10 +241,21 @@ impl Case {
                 "`traces` is empty: name at least one trace (relative to this file)".into(),
             ));
         }
+        let options: Vec<String> = raw.falco_options.iter().map(|o| o.value.clone()).collect();
         let config = match &raw.falco_config {
-            None => crate::falco_config::FalcoConfig::default(),
+            None => {
+                if let Some(o) = raw.falco_options.first() {
+                    return Err(err(
+                        o.referenced.line() as usize,
+                        o.referenced.column() as usize,
+                        "falco_options set settings of a falco_config: name one".into(),
+                    ));
+                }
+                crate::falco_config::FalcoConfig::default()
+            }
             Some(s) => {
-                crate::falco_config::FalcoConfig::load(&dir.join(&s.value)).map_err(|e| {
+                let path = dir.join(&s.value);
+                crate::falco_config::FalcoConfig::load_with(&path, &options).map_err(|e| {
                     err(
                         s.referenced.line() as usize,
                         s.referenced.column() as usize,
