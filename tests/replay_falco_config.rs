@@ -303,6 +303,21 @@ fn static_fields_are_fields_of_every_rule_as_that_falco_would_give_them() {
         assert_eq!(j["output_fields"]["static.cluster"], "prod", "{j}");
         assert_eq!(j["output_fields"]["static.team"], "sre", "{j}");
     }
+    // Rules that name a static field validate and list with the configuration only.
+    let o = rtsec(&["validate", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains(": Ok (1 rules"), "{}", stdout(&o));
+    let o = rtsec(&["validate", "-r", rules.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("nonexistent field static.cluster"),
+        "{}",
+        stdout(&o)
+    );
+    let o = rtsec(&["rules", "list", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("Exec in prod"), "{}", stdout(&o));
+
     // Another cluster: the condition no longer holds.
     let o = run(&["static_fields.cluster=staging"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));

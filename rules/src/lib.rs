@@ -117,7 +117,7 @@ pub use explain::{Closeness, Explainer, NameKind, Step, StepKind};
 pub use fields::StaticFields;
 pub use loader::{
     Counts, ENGINE_VERSION, ExceptionSite, FILTER_NAME, LoadFailure, LoadOptions, PROVIDED_PLUGINS,
-    RuleInfo, RuleSet, load, load_files, load_with,
+    RuleInfo, RuleSet, load, load_files, load_files_with, load_with,
 };
 pub use output::time::{clock_text, iso8601_text};
 pub use output::{

@@ -14,9 +14,24 @@ pub struct Args {
     /// bundled rules).
     #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
+    /// A Falco configuration (falco.yaml), as `falco -c … -V`: its `rules_files` when no
+    /// --rules are given, and the `append_output` and `static_fields` the rules are compiled
+    /// with (outputs and conditions may name its static fields).
+    #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
+    pub falco_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub falco_options: crate::rule_selection::FalcoOptions,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(mut args: Args) -> Result<ExitCode> {
+    let config =
+        crate::rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
+    if args.rules.is_empty()
+        && let Some(files) = &config.rules_files
+    {
+        args.rules = files.clone();
+    }
+    let options = config.load_options();
     let names: Vec<String> = if args.rules.is_empty() {
         vec![rtsec_rules::BUNDLED_NAME.to_string()]
     } else {
@@ -29,9 +44,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .collect()
     };
     let result = if args.rules.is_empty() {
-        rtsec_rules::RuleSet::bundled()
+        rtsec_rules::load_with(&[rtsec_rules::RuleSource::bundled()], &options)
     } else {
-        rtsec_rules::load_files(&args.rules)
+        rtsec_rules::load_files_with(&args.rules, &options)
     };
     let mut out = String::from("Validating rules file(s):\n");
     for n in &names {
@@ -96,23 +111,20 @@ mod tests {
 
     #[test]
     fn bundled_rules_validate_and_malformed_ones_do_not() {
-        let ok = run(Args { rules: vec![] }).unwrap();
+        let args = |rules: Vec<PathBuf>| Args {
+            rules,
+            falco_config: None,
+            falco_options: Default::default(),
+        };
+        let ok = run(args(vec![])).unwrap();
         assert_eq!(code(ok), code(ExitCode::SUCCESS));
         let stable = PathBuf::from("../shared/falco-rules/falco_rules.yaml");
         assert_eq!(
-            code(
-                run(Args {
-                    rules: vec![stable]
-                })
-                .unwrap()
-            ),
+            code(run(args(vec![stable])).unwrap()),
             code(ExitCode::SUCCESS)
         );
         let bad = PathBuf::from("rules/tests/malformed/05_unclosed_parenthesis.yaml");
-        assert_eq!(
-            code(run(Args { rules: vec![bad] }).unwrap()),
-            code(ExitCode::from(1))
-        );
+        assert_eq!(code(run(args(vec![bad])).unwrap()), code(ExitCode::from(1)));
     }
 
     #[test]

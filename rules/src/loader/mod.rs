@@ -214,6 +214,14 @@ pub fn load_with(sources: &[RuleSource], options: &LoadOptions) -> Result<RuleSe
 
 /// Reads and loads rules files (or directories of them, see [`RuleSource::from_path`]) in order.
 pub fn load_files<P: AsRef<Path>>(paths: &[P]) -> Result<RuleSet, LoadFailure> {
+    load_files_with(paths, &LoadOptions::default())
+}
+
+/// [`load_files`] with `options`.
+pub fn load_files_with<P: AsRef<Path>>(
+    paths: &[P],
+    options: &LoadOptions,
+) -> Result<RuleSet, LoadFailure> {
     let mut sources = Vec::with_capacity(paths.len());
     for p in paths {
         match RuleSource::from_path(p) {
@@ -226,7 +234,7 @@ pub fn load_files<P: AsRef<Path>>(paths: &[P]) -> Result<RuleSet, LoadFailure> {
             }
         }
     }
-    load(&sources)
+    load_with(&sources, options)
 }
 
 /// The name filters are reported under in diagnostics.
