@@ -343,3 +343,58 @@ fn static_fields_are_fields_of_every_rule_as_that_falco_would_give_them() {
         stderr(&o)
     );
 }
+
+/// A falco.yaml with `engine.kind: replay` names the capture that Falco judges: `rtsec replay
+/// -c` judges it when no trace is named (`-o engine.replay.capture_file=…` as with Falco).
+#[test]
+fn a_replay_engine_names_the_trace_to_judge() {
+    let d = tempdir();
+    let cfg = config(
+        d.path(),
+        &format!(
+            "engine:\n  kind: replay\n  replay:\n    capture_file: {}\n",
+            scenario("credentials").display()
+        ),
+    );
+    let o = rtsec(&["replay", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stderr(&o));
+    // A trace named on the command line wins; one set with -o too.
+    let other = scenario("network");
+    let o = rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "{}", stderr(&o));
+    let option = format!("engine.replay.capture_file={}", other.display());
+    let o = rtsec(&["replay", "-c", cfg.to_str().unwrap(), "-o", &option]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "{}", stderr(&o));
+
+    let o = rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        "-o",
+        "engine.kind=modern_ebpf",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("no trace to judge"), "{}", stderr(&o));
+    let o = rtsec(&[
+        "replay",
+        "-c",
+        cfg.to_str().unwrap(),
+        "-o",
+        "engine.replay.capture_file=",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("`engine.replay.capture_file`: engine.kind is `replay` but no capture"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(code(&rtsec(&["replay"])), 2, "a trace or -c is needed");
+}

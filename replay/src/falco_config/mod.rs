@@ -49,6 +49,9 @@ pub struct FalcoConfig {
     pub append_output: Option<Vec<AppendOutput>>,
     /// `static_fields`: `static.NAME` fields for conditions and outputs (Falco ≥ 0.41).
     pub static_fields: StaticFields,
+    /// `engine.replay.capture_file` when `engine.kind` is `replay`: the capture that Falco
+    /// judges with this file (`rtsec replay -c` judges it when no trace is named).
+    pub capture_file: Option<PathBuf>,
     /// Where the Falco of this file sends alerts (sent there with `--falco-outputs`).
     pub outputs: crate::outputs::OutputsConfig,
     /// Settings that would change the alerts and that this replay does not apply, each with
@@ -183,6 +186,7 @@ impl FalcoConfig {
             }
         }
         c.outputs = crate::outputs::OutputsConfig::from_yaml(root, bad)?;
+        c.capture_file = capture_file(root).map_err(|(key, e)| bad(key, e))?;
         if let Some(v) = root.get("static_fields") {
             c.static_fields = static_fields(v).map_err(|e| bad("static_fields", e))?;
         }
@@ -230,6 +234,28 @@ impl FalcoConfig {
                 ));
             }
         }
+    }
+}
+
+/// `engine.replay.capture_file` if `engine.kind` is `replay`; an error as Falco's
+/// `load_engine_config` gives it if that file is not named. Other kinds are a running Falco's
+/// (`kmod`, `modern_ebpf`, `nodriver`, and `ebpf`, `gvisor` before 0.41).
+fn capture_file(root: &Map<String, Value>) -> Result<Option<PathBuf>, (&'static str, String)> {
+    let engine = root.get("engine");
+    let kind = engine.and_then(|e| e.get("kind"));
+    if kind.and_then(Value::as_str) != Some("replay") {
+        return Ok(None);
+    }
+    match engine
+        .and_then(|e| e.get("replay"))
+        .and_then(|r| r.get("capture_file"))
+        .and_then(Value::as_str)
+    {
+        Some(f) if !f.is_empty() => Ok(Some(PathBuf::from(f))),
+        _ => Err((
+            "engine.replay.capture_file",
+            "engine.kind is `replay` but no capture file is named".into(),
+        )),
     }
 }
 

@@ -35,8 +35,9 @@ pub(crate) mod listen;
 #[derive(clap::Args)]
 pub struct Args {
     /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz: imported for the run) or
-    /// directories of them, judged in the order given.
-    #[arg(required = true, value_name = "TRACE|DIR")]
+    /// directories of them, judged in the order given [default with --falco-config: its
+    /// `engine.replay.capture_file`, if its `engine.kind` is `replay`].
+    #[arg(required_unless_present = "falco_config", value_name = "TRACE|DIR")]
     pub traces: Vec<PathBuf>,
     /// Rules file or directory (its *.yaml and *.yml files, sorted, as with `falco -r`),
     /// repeatable, loaded in order (default: the --falco-config's `rules_files`, else the
@@ -61,9 +62,10 @@ pub struct Args {
     pub force: bool,
     /// Judge as the Falco with this configuration (falco.yaml) would: its `rules_files`,
     /// `priority`, `rule_matching`, `rules:` enable/disable commands, `json_output`,
-    /// `time_format_iso_8601`, `json_include_*_property` and `append_output`, with the files
-    /// its `config_files` names. Options given here win over the file; settings that would
-    /// change alerts but are not applied are named on stderr.
+    /// `time_format_iso_8601`, `json_include_*_property`, `append_output`, `static_fields`
+    /// and (without TRACE) `engine.replay.capture_file`, with the files its `config_files`
+    /// names. Options given here win over the file; settings that would change alerts but are
+    /// not applied, and keys Falco does not know, are named on stderr.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
     #[command(flatten)]
@@ -115,7 +117,7 @@ pub enum Format {
     Json,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(mut args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     if args.state.is_some() && args.parquet.is_some() && args.parquet_every.is_none() {
         anyhow::bail!(
@@ -130,6 +132,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let config = rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
+    if args.traces.is_empty() {
+        // As `falco -c falco.yaml` with `engine.kind: replay` reads its capture file.
+        match &config.capture_file {
+            Some(file) => args.traces.push(file.clone()),
+            None => anyhow::bail!(
+                "no trace to judge: name traces, or use a falco.yaml whose `engine.kind` is \
+                 `replay` with an `engine.replay.capture_file`"
+            ),
+        }
+    }
     let metrics = listen::start(args.listen.as_deref(), args.follow)?;
     let started = match args.follow {
         true => match follow::start(&args.traces, args.state.as_deref())? {
