@@ -127,7 +127,9 @@ fn extra_fields(v: &Value, n: usize, statics: &StaticFields) -> Result<Vec<Extra
 /// be one that conditions can write after `static.`: words of letters, digits and `_`, each
 /// starting with a letter, joined by dots. (Falco takes any name, and then cannot parse the
 /// suggested output of a name like `my-cluster` in every rule.)
-pub(super) fn static_fields(v: &Value) -> Result<StaticFields, String> {
+/// A plain YAML number that is not an integer is read as a number, whose text may differ from
+/// what was written (`1.10` reads `1.1`); a note says so.
+pub(super) fn static_fields(v: &Value, notes: &mut Vec<String>) -> Result<StaticFields, String> {
     let m = match v {
         Value::Null => return Ok(StaticFields::new()),
         Value::Object(m) => m,
@@ -146,6 +148,12 @@ pub(super) fn static_fields(v: &Value) -> Result<StaticFields, String> {
             ));
         }
         let value = scalar_text(v).ok_or_else(|| format!("`{name}`: expected a text value"))?;
+        if v.as_number().is_some_and(|n| n.is_f64()) {
+            notes.push(format!(
+                "`static_fields.{name}` is a plain YAML number, read as `{value}`: if it was \
+                 written otherwise (`1.10`, `1e3`), quote it; Falco keeps the text as written"
+            ));
+        }
         statics.insert(name.clone(), value);
     }
     Ok(statics)

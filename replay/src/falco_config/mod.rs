@@ -188,7 +188,8 @@ impl FalcoConfig {
         c.outputs = crate::outputs::OutputsConfig::from_yaml(root, bad)?;
         c.capture_file = capture_file(root).map_err(|(key, e)| bad(key, e))?;
         if let Some(v) = root.get("static_fields") {
-            c.static_fields = static_fields(v).map_err(|e| bad("static_fields", e))?;
+            c.static_fields =
+                static_fields(v, &mut c.notes).map_err(|e| bad("static_fields", e))?;
         }
         c.append_output = Some(match root.get("append_output") {
             None | Some(Value::Null) => Vec::new(),
@@ -441,6 +442,26 @@ mod tests {
             ])
         );
         assert_eq!(c.load_options().static_fields, c.static_fields);
+        assert!(
+            !c.notes.iter().any(|n| n.contains("static_fields")),
+            "{:?}",
+            c.notes
+        );
+        let c = parse(
+            "append_output: [{suggested_output: true}]\n\
+             static_fields:\n  version: 1.10\n  quoted: \"1.10\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.static_fields,
+            text(&[("quoted", "1.10"), ("version", "1.1")])
+        );
+        assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+        assert!(
+            c.notes[0].contains("`static_fields.version` is a plain YAML number, read as `1.1`"),
+            "{:?}",
+            c.notes
+        );
         assert_eq!(
             parse("static_fields:\n").unwrap().static_fields,
             StaticFields::new()
