@@ -1,6 +1,6 @@
-//! falco.yaml's `append_output` and the `static_fields` it may name, read as Falco's
-//! `configuration.cpp` reads them; the formats and fields they name are checked here, so that
-//! a bad one is reported against this file.
+//! falco.yaml's `append_output`, read as Falco's `configuration.cpp` reads it; the formats and
+//! fields it names (static fields too) are checked here, so that a bad one is reported against
+//! this file.
 
 use rtsec_rules::{AppendOutput, ExtraField, StaticFields};
 use serde_json::Value;
@@ -123,44 +123,8 @@ fn extra_fields(v: &Value, n: usize, statics: &StaticFields) -> Result<Vec<Extra
     Ok(fields)
 }
 
-/// `static_fields`: a map of names to text values (`${VAR}` already expanded). A name must
-/// be one that conditions can write after `static.`: words of letters, digits and `_`, each
-/// starting with a letter, joined by dots. (Falco takes any name, and then cannot parse the
-/// suggested output of a name like `my-cluster` in every rule.)
-/// A plain YAML number that is not an integer is read as a number, whose text may differ from
-/// what was written (`1.10` reads `1.1`); a note says so.
-pub(super) fn static_fields(v: &Value, notes: &mut Vec<String>) -> Result<StaticFields, String> {
-    let m = match v {
-        Value::Null => return Ok(StaticFields::new()),
-        Value::Object(m) => m,
-        _ => return Err("expected a map of names to values".into()),
-    };
-    let word = |w: &str| {
-        w.starts_with(|c: char| c.is_ascii_alphabetic())
-            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    let mut statics = StaticFields::new();
-    for (name, v) in m {
-        if !name.split('.').all(word) {
-            return Err(format!(
-                "`{name}` cannot be a field name: use words of letters, digits and `_`, each \
-                 starting with a letter, joined by dots (`static.{name}` is what rules write)"
-            ));
-        }
-        let value = scalar_text(v).ok_or_else(|| format!("`{name}`: expected a text value"))?;
-        if v.as_number().is_some_and(|n| n.is_f64()) {
-            notes.push(format!(
-                "`static_fields.{name}` is a plain YAML number, read as `{value}`: if it was \
-                 written otherwise (`1.10`, `1e3`), quote it; Falco keeps the text as written"
-            ));
-        }
-        statics.insert(name.clone(), value);
-    }
-    Ok(statics)
-}
-
 /// A YAML scalar as text (yaml-cpp reads `5` or `true` as a string where one is asked for).
-fn scalar_text(v: &Value) -> Option<String> {
+pub(super) fn scalar_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(x) => Some(x.to_string()),

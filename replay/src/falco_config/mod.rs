@@ -25,9 +25,11 @@ mod env;
 mod include;
 mod keys;
 mod options;
+mod statics;
 
-use append::{append_output, static_fields};
+use append::append_output;
 use env::expand_env;
+use statics::static_fields;
 
 /// What a falco.yaml says about judging and printing alerts (absent keys: `None`, so that the
 /// command line and rtsec's defaults decide).

@@ -5,7 +5,6 @@
 //! [`crate::load_with`].
 
 use std::collections::BTreeSet;
-
 use std::fmt::Write;
 
 use super::{Format, SUGGESTED_SUFFIX};
