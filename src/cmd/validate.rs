@@ -29,6 +29,12 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     if args.rules.is_empty()
         && let Some(files) = &config.rules_files
     {
+        if files.is_empty() {
+            anyhow::bail!(
+                "{}: `rules_files` names no rules file that exists; pass --rules",
+                config.path.display()
+            );
+        }
         args.rules = files.clone();
     }
     let options = config.load_options();
