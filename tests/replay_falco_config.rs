@@ -314,6 +314,15 @@ fn static_fields_are_fields_of_every_rule_as_that_falco_would_give_them() {
         "{}",
         stdout(&o)
     );
+    let none = d.path().join("none.yaml");
+    std::fs::write(&none, "rules_files: [/nonexistent/rules.yaml]\n").unwrap();
+    let o = rtsec(&["validate", "-c", none.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("`rules_files` names no rules file that exists"),
+        "not the bundled rules: {}",
+        stderr(&o)
+    );
     let o = rtsec(&["rules", "list", "-c", cfg.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("Exec in prod"), "{}", stdout(&o));
