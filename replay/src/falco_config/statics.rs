@@ -9,8 +9,9 @@ use super::append::scalar_text;
 
 /// `static_fields`: a map of names to text values (`${VAR}` already expanded). A name must
 /// be one that conditions can write after `static.`: words of letters, digits and `_`, each
-/// starting with a letter, joined by dots. (Falco takes any name, and then cannot parse the
-/// suggested output of a name like `my-cluster` in every rule.)
+/// starting with a letter, joined by dots. Falco takes any name; rtsec refuses one that no
+/// rule could write (`my-cluster`), rather than add a field nothing can name to every
+/// suggested output.
 ///
 /// A plain YAML number that is not an integer is read as a number, whose text may differ from
 /// what was written (`1.10` reads `1.1`); a note says so.
