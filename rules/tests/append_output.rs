@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use rtsec_rules::{
-    AppendOutput, ExtraField, LoadOptions, OutputValue, RuleMatching, RuleSource, StaticFields,
-    check_field, check_format,
+    AppendOutput, ExtraField, LoadOptions, OutputValue, RuleMatching, RuleSet, RuleSource,
+    StaticFields, check_field, check_format,
 };
 
 const RULES: &str = r#"
@@ -32,16 +32,20 @@ const RULES: &str = r#"
   tags: [tag1, tag2]
 "#;
 
-fn outputs(append: Vec<AppendOutput>) -> Vec<String> {
-    let set = rtsec_rules::load_with(
+/// RULES loaded with `append`.
+fn load(append: Vec<AppendOutput>) -> RuleSet {
+    rtsec_rules::load_with(
         &[RuleSource::new("r.yaml", RULES)],
         &LoadOptions {
             append_output: append,
             ..LoadOptions::default()
         },
     )
-    .unwrap();
-    set.rules().map(|r| r.output.clone()).collect()
+    .unwrap()
+}
+
+fn outputs(append: Vec<AppendOutput>) -> Vec<String> {
+    load(append).rules().map(|r| r.output.clone()).collect()
 }
 
 fn extra(text: &str) -> AppendOutput {
@@ -129,14 +133,7 @@ fn suggested_fields_are_falcos_default_and_only_where_an_entry_asks() {
 /// The alert of `legit_rule` on an openat of /etc/shadow by `cat`, rendered with `append`:
 /// (text output, output_fields, JSON line, cat's pid).
 fn alert(append: Vec<AppendOutput>) -> (String, Vec<(String, OutputValue)>, String, i64) {
-    let set = rtsec_rules::load_with(
-        &[RuleSource::new("r.yaml", RULES)],
-        &LoadOptions {
-            append_output: append,
-            ..LoadOptions::default()
-        },
-    )
-    .unwrap();
+    let set = load(append);
     let e = engine(&set, RuleMatching::First);
     let p = P::new("cat").build();
     let (a, _) = checked_alert(&e, &openat(&p, "/etc/shadow", 0, 3));

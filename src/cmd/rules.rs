@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use rtsec_replay::falco_config::FalcoConfig;
-use rtsec_rules::{Engine, EngineOptions, LoadOptions, Priority, RuleSet, RuleSource};
+use rtsec_rules::{Engine, EngineOptions, Priority, RuleSet};
 
 /// Inspect rules files.
 #[derive(clap::Args)]
@@ -39,15 +39,10 @@ pub struct ListArgs {
 /// Loads `--rules` files in order, or the bundled set when there are none. Load errors keep
 /// their position and caret snippet.
 pub fn load(paths: &[PathBuf]) -> Result<RuleSet> {
-    load_with(paths, &LoadOptions::default())
-}
-
-/// [`load`] with what a falco.yaml adds (`FalcoConfig::load_options`).
-pub fn load_with(paths: &[PathBuf], options: &LoadOptions) -> Result<RuleSet> {
     let r = if paths.is_empty() {
-        rtsec_rules::load_with(&[RuleSource::bundled()], options)
+        RuleSet::bundled()
     } else {
-        rtsec_rules::load_files_with(paths, options)
+        rtsec_rules::load_files(paths)
     };
     r.map_err(|e| anyhow::anyhow!("{}", e.error))
 }
@@ -75,11 +70,11 @@ fn list(a: ListArgs) -> Result<ExitCode> {
     for n in &config.notes {
         eprintln!("rtsec: note: {}: {n}", config.path.display());
     }
-    let options = config.load_options();
-    let set = match (&a.rules[..], &config.rules_files) {
-        ([], Some(files)) => load_with(files, &options)?,
-        _ => load_with(&a.rules, &options)?,
+    let rules = match (&a.rules[..], &config.rules_files) {
+        ([], Some(files)) => files,
+        _ => &a.rules,
     };
+    let set = rtsec_replay::rules::load(rules, None, &config.load_options())?;
     // Enabled as a replay would run them: the file's `enabled`, then the configuration.
     let engine = Engine::new(
         &set,
