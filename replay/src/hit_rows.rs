@@ -152,12 +152,15 @@ impl HitRows {
         }
     }
 
-    /// No rows yet, with room for rows like those `size` was taken of.
+    /// No rows yet, with room for rows like those `size` was taken of, and some more: a
+    /// chunk whose strings are a little longer than the last one's would otherwise double
+    /// (and copy) its largest columns.
     pub fn with_size(catalog: Arc<RuleCatalog>, size: &RowsSize) -> HitRows {
+        let room = |bytes: usize| bytes + bytes / 8;
         let n = size.rows;
         let strings = (0..HIT_EVENT_FIELDS.len() - 1)
             .map(|i| Strings {
-                plain: Vec::with_capacity(size.strings.get(i).copied().unwrap_or(0)),
+                plain: Vec::with_capacity(room(size.strings.get(i).copied().unwrap_or(0))),
                 defs: Vec::with_capacity(n),
             })
             .collect();
@@ -167,13 +170,13 @@ impl HitRows {
             time: Vec::with_capacity(n),
             rule: Vec::with_capacity(n),
             input: Vec::with_capacity(n),
-            output: Vec::with_capacity(size.output),
+            output: Vec::with_capacity(room(size.output)),
             evt_num: Vec::with_capacity(n),
             strings,
             pid: Vec::with_capacity(n),
             pid_defs: Vec::with_capacity(n),
             values: Strings {
-                plain: Vec::with_capacity(size.values.1),
+                plain: Vec::with_capacity(room(size.values.1)),
                 defs: Vec::with_capacity(size.values.0),
             },
         }

@@ -133,10 +133,10 @@ impl ColumnPages {
         content: &[u8],
         num_values: usize,
         encoding: Encoding,
-        zstd: &mut zstd::bulk::Compressor<'static>,
+        zstd: &mut PageCompressor,
     ) -> Result<()> {
         let page = Page::DataPage {
-            buf: compress(content, zstd)?,
+            buf: zstd.compress(content)?,
             num_values: num_values as u32,
             encoding,
             def_level_encoding: Encoding::RLE,
@@ -153,10 +153,10 @@ impl ColumnPages {
     pub fn dictionary(
         plain: &[u8],
         count: usize,
-        zstd: &mut zstd::bulk::Compressor<'static>,
+        zstd: &mut PageCompressor,
     ) -> Result<ColumnPages> {
         let page = Page::DictionaryPage {
-            buf: compress(plain, zstd)?,
+            buf: zstd.compress(plain)?,
             num_values: count as u32,
             encoding: Encoding::PLAIN,
             is_sorted: false,
@@ -236,12 +236,6 @@ pub(crate) fn finish_chunk(
     })
 }
 
-fn compress(data: &[u8], zstd: &mut zstd::bulk::Compressor<'static>) -> Result<Bytes> {
-    zstd.compress(data)
-        .map(Bytes::from)
-        .map_err(|e| ParquetError::General(format!("zstd: {e}")))
-}
-
 /// A column chunk encoded elsewhere, ready to be appended to a row group.
 #[derive(Debug)]
 pub struct EncodedChunk {
@@ -258,9 +252,36 @@ impl EncodedChunk {
     }
 }
 
-/// A new zstd context at the pages' level.
-pub(crate) fn compressor() -> Result<zstd::bulk::Compressor<'static>> {
-    zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(|e| ParquetError::General(format!("zstd: {e}")))
+/// A zstd context at the pages' level and the buffer it compresses into, both reused page
+/// after page: a fresh buffer of a page's size for each page cost a page fault per 4 KiB of
+/// it, and a second copy of the compressed bytes.
+pub(crate) struct PageCompressor {
+    zstd: zstd::bulk::Compressor<'static>,
+    out: Vec<u8>,
+}
+
+impl PageCompressor {
+    pub fn new() -> Result<PageCompressor> {
+        Ok(PageCompressor {
+            zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(zstd_error)?,
+            out: Vec::new(),
+        })
+    }
+
+    /// `data`, compressed.
+    fn compress(&mut self, data: &[u8]) -> Result<Bytes> {
+        self.out.clear();
+        self.out
+            .reserve(zstd::zstd_safe::compress_bound(data.len()));
+        self.zstd
+            .compress_to_buffer(data, &mut self.out)
+            .map_err(zstd_error)?;
+        Ok(Bytes::copy_from_slice(&self.out))
+    }
+}
+
+fn zstd_error(e: std::io::Error) -> ParquetError {
+    ParquetError::General(format!("zstd: {e}"))
 }
 
 #[cfg(test)]

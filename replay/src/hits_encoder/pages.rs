@@ -15,7 +15,7 @@ use super::{
     VALUES,
 };
 use crate::hit_rows::{HitRows, HitSource, RuleCatalog};
-use crate::parquet_pages::{ColumnPages, compressor, encode_indices, encode_levels};
+use crate::parquet_pages::{ColumnPages, PageCompressor, encode_indices, encode_levels};
 
 /// Some rows of hits as pages: one per column, the same rows in each.
 #[derive(Debug)]
@@ -71,7 +71,7 @@ pub struct PageEncoder {
     indices: Vec<u32>,
     reps: Vec<u8>,
     defs: Vec<u8>,
-    zstd: zstd::bulk::Compressor<'static>,
+    zstd: PageCompressor,
 }
 
 impl PageEncoder {
@@ -81,7 +81,7 @@ impl PageEncoder {
             indices: Vec::new(),
             reps: Vec::new(),
             defs: Vec::new(),
-            zstd: compressor()?,
+            zstd: PageCompressor::new()?,
         })
     }
 

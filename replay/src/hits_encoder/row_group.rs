@@ -16,7 +16,7 @@ use super::{
     EVENT, EVT_NUM, HOSTNAME, KEYS, LEAVES, PID, PRIORITY, RULE, SOURCE, TAGS, TIME, TRACE,
 };
 use crate::parquet_file::EncodedRowGroup;
-use crate::parquet_pages::{ColumnPages, compressor, finish_chunk};
+use crate::parquet_pages::{ColumnPages, PageCompressor, finish_chunk};
 
 /// Rows after which a row group closes.
 pub const ROW_GROUP_ROWS: usize = 256 * 1024;
@@ -107,7 +107,7 @@ impl HitsRowGroup {
         rules: &RuleDictionaries,
         inputs: &InputTable,
     ) -> Result<EncodedRowGroup> {
-        let mut zstd = compressor()?;
+        let mut zstd = PageCompressor::new()?;
         let max_input = self.inputs.iter().copied().max().unwrap_or(0);
         let mut chunks = Vec::with_capacity(LEAVES);
         for (i, data) in self.columns.into_iter().enumerate() {
