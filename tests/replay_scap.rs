@@ -133,7 +133,8 @@ fn a_capture_is_judged_like_its_imported_trace() {
     );
     assert!(
         err.contains(
-            "1 source records were skipped (1 exit without its enter event, arguments left \
+            "1 source record was judged with parts the source lacked (1 exit without its enter \
+             event, arguments left \
              empty: execve"
         ),
         "{err}"
@@ -277,9 +278,13 @@ fn events_and_inspect_read_captures_too() {
     );
     assert!(text.contains("events:      43\n"), "{text}");
     assert!(
-        text.contains("SKIPPED:     1 records the source could not convert"),
+        text.contains(
+            "INCOMPLETE:  1 record the source had only in part (in the trace, what was missing \
+             left empty)\n  exit without its enter event, arguments left empty: execve"
+        ),
         "{text}"
     );
+    assert!(!text.contains("SKIPPED"), "the execve is in the trace: {text}");
     assert!(
         text.contains("not recorded: 302 records of the source"),
         "{text}"

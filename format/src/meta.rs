@@ -63,6 +63,13 @@ pub mod not_recorded {
     }
 }
 
+/// Beginning of a [`Losses::skipped`] reason for records the source had only in part (an
+/// import's exit event whose enter event came before the capture started): they are in the
+/// trace, with what was missing left empty, and judged. A rule on what is missing may still
+/// not fire, so they make a verdict incomplete as skipped records do. `rtsec import` writes
+/// them.
+pub const KEPT_INCOMPLETE: &str = "kept incomplete: ";
+
 /// Everything a source knows it lost. Cumulative: the last value written wins.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct Losses {
@@ -90,9 +97,24 @@ impl Losses {
 
     /// Skipped records a live capture would have recorded, by reason: losses.
     pub fn skipped_lost(&self) -> impl Iterator<Item = &(String, u64)> {
+        self.skipped.iter().filter(|(why, n)| {
+            *n > 0 && !not_recorded::is_by_design(why) && !why.starts_with(KEPT_INCOMPLETE)
+        })
+    }
+
+    /// Records in the trace with parts the source did not have ([`KEPT_INCOMPLETE`]), by
+    /// reason (without that beginning): losses too.
+    pub fn kept_incomplete(&self) -> impl Iterator<Item = (&str, u64)> {
         self.skipped
             .iter()
-            .filter(|(why, n)| *n > 0 && !not_recorded::is_by_design(why))
+            .filter(|(_, n)| *n > 0)
+            .filter_map(|(why, n)| Some((why.strip_prefix(KEPT_INCOMPLETE)?, *n)))
+    }
+
+    /// Records skipped or kept incomplete: what makes a verdict incomplete besides drops.
+    pub fn records_lost(&self) -> u64 {
+        self.skipped_lost().map(|(_, n)| n).sum::<u64>()
+            + self.kept_incomplete().map(|(_, n)| n).sum::<u64>()
     }
 
     /// Skipped records a live capture does not record either ([`not_recorded`]), by reason.
@@ -176,27 +198,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn skipped_records_split_into_losses_and_not_recorded_by_design() {
+    fn skipped_records_split_into_losses_kept_incomplete_and_not_recorded_by_design() {
         let l = Losses {
             skipped: vec![
                 ("meta event rtsec does not record: procinfo".into(), 260),
                 (
-                    "exit without its enter event, arguments left empty: execve".into(),
+                    "kept incomplete: exit without its enter event, arguments left empty: execve"
+                        .into(),
                     1,
                 ),
                 ("enter event merged into its exit: mmap".into(), 10),
                 ("unknown event type 9999".into(), 0),
+                ("unknown event type 7".into(), 2),
             ],
             ..Losses::default()
         };
         let lost: Vec<_> = l.skipped_lost().map(|(w, n)| (w.as_str(), *n)).collect();
+        assert_eq!(lost, [("unknown event type 7", 2)]);
+        let kept: Vec<_> = l.kept_incomplete().collect();
         assert_eq!(
-            lost,
+            kept,
             [(
                 "exit without its enter event, arguments left empty: execve",
                 1
             )]
         );
+        assert_eq!(l.records_lost(), 3);
         let by_design: u64 = l.skipped_by_design().map(|(_, n)| n).sum();
         assert_eq!(by_design, 270);
         assert!(!l.is_empty());

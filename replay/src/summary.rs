@@ -114,7 +114,21 @@ impl TraceReport {
                 .map(|(why, n)| format!("{n} {why}"))
                 .collect();
             r.push(format!(
-                "{skipped} source records were skipped ({})",
+                "{skipped} source {} skipped ({})",
+                records(skipped),
+                what.join(", ")
+            ));
+        }
+        let kept: u64 = self.losses.kept_incomplete().map(|(_, n)| n).sum();
+        if kept > 0 {
+            let what: Vec<String> = self
+                .losses
+                .kept_incomplete()
+                .map(|(why, n)| format!("{n} {why}"))
+                .collect();
+            r.push(format!(
+                "{kept} source {} judged with parts the source lacked ({})",
+                records(kept),
                 what.join(", ")
             ));
         }
@@ -465,6 +479,11 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 }
 
 /// `1234567` → `1,234,567`.
+/// "record was" or "records were", for `n` of them.
+fn records(n: u64) -> &'static str {
+    if n == 1 { "record was" } else { "records were" }
+}
+
 pub fn group(n: u64) -> String {
     let d = n.to_string();
     let mut out = String::with_capacity(d.len() + d.len() / 3);

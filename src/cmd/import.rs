@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rtsec_capture::import::{ImportOptions, ImportSummary, import};
+use rtsec_format::KEPT_INCOMPLETE;
 
 use crate::output::human_bytes;
 
@@ -112,10 +113,19 @@ fn print_summary(s: &ImportSummary) {
             s.state.unknown_fds
         );
     }
-    if !s.skipped.is_empty() {
+    let kept = |why: &str| why.starts_with(KEPT_INCOMPLETE);
+    if s.skipped.iter().any(|(why, _)| !kept(why)) {
         outln!("not imported (stored in the trace, see rtsec inspect):");
-        for (why, n) in &s.skipped {
+        for (why, n) in s.skipped.iter().filter(|(why, _)| !kept(why)) {
             outln!("  {n:>9}  {why}");
+        }
+    }
+    if s.skipped.iter().any(|(why, _)| kept(why)) {
+        outln!("imported incomplete (what the capture lacked is left empty; stored in the trace):");
+        for (why, n) in &s.skipped {
+            if let Some(why) = why.strip_prefix(KEPT_INCOMPLETE) {
+                outln!("  {n:>9}  {why}");
+            }
         }
     }
 }

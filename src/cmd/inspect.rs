@@ -233,8 +233,22 @@ fn print_text(r: &Report) {
     }
     let lost: u64 = l.skipped_lost().map(|(_, n)| n).sum();
     if lost > 0 {
-        outln!("SKIPPED:     {lost} records the source could not convert");
+        outln!(
+            "SKIPPED:     {lost} {} the source could not convert",
+            records(lost)
+        );
         for (why, n) in l.skipped_lost() {
+            outln!("  {why}: {n}");
+        }
+    }
+    let kept: u64 = l.kept_incomplete().map(|(_, n)| n).sum();
+    if kept > 0 {
+        outln!(
+            "INCOMPLETE:  {kept} {} the source had only in part (in the trace, what was \
+             missing left empty)",
+            records(kept)
+        );
+        for (why, n) in l.kept_incomplete() {
             outln!("  {why}: {n}");
         }
     }
@@ -259,4 +273,8 @@ fn print_text(r: &Report) {
     for n in &r.notices {
         outln!("NOTICE:      {n}");
     }
+}
+
+fn records(n: u64) -> &'static str {
+    if n == 1 { "record" } else { "records" }
 }

@@ -16,8 +16,9 @@
 //! - syscalls without an rtsec kind are recorded as generic events by their x86_64 number;
 //! - libs' encodings of flags and commands are translated to raw Linux values (module `ppm`).
 //!
-//! Nothing is dropped silently: the reader's skips and caveats and the importer's own ("enter
-//! event", "meta event", …) are counted by reason, stored in the trace's `Losses.skipped` and
+//! Nothing is dropped silently: the reader's skips and caveats (events kept incomplete) and the
+//! importer's own ("enter event", "meta event", …) are counted by reason, stored in the trace's
+//! `Losses.skipped` and
 //! returned in the [`ImportSummary`]. A damaged capture is imported up to the damage; the
 //! reader's error is part of the summary, not a failure.
 
@@ -33,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rtsec_format::{CaptureSettings, Header, Losses, TraceWriter, WriterOptions};
+use rtsec_format::{CaptureSettings, Header, KEPT_INCOMPLETE, Losses, TraceWriter, WriterOptions};
 use rtsec_scap::{Item, ScapError, ScapReader};
 use rustc_hash::FxHashMap;
 
@@ -73,7 +74,9 @@ pub struct ImportSummary {
     /// Container, user and group events applied to the tables.
     pub metadata_events: u64,
     pub seeded: SeedCounts,
-    /// Everything not written, by reason (reader and importer), largest first.
+    /// Everything not written, by reason (reader and importer), largest first, and the events
+    /// written with parts the capture lacked (reasons beginning with
+    /// [`rtsec_format::KEPT_INCOMPLETE`]).
     pub skipped: Vec<(String, u64)>,
     /// The reader's error if the capture is damaged (everything before it was imported).
     pub damage: Option<String>,
@@ -206,7 +209,19 @@ pub fn import(
 
     let stats = reader.stats();
     summary.events_read = stats.events_read;
-    let mut reasons: Vec<(String, u64)> = stats.by_reason();
+    // Caveated events are in the trace: their reasons say so, for readers to tell them from
+    // records that are not.
+    let mut reasons: Vec<(String, u64)> = stats
+        .skipped()
+        .into_iter()
+        .map(|(why, c)| (why.to_string(), c.count))
+        .collect();
+    reasons.extend(
+        stats
+            .degraded()
+            .into_iter()
+            .map(|(why, n)| (format!("{KEPT_INCOMPLETE}{why}"), n)),
+    );
     reasons.extend(
         skipped
             .into_iter()

@@ -130,7 +130,7 @@ impl LossWatch {
         }
         self.events += r.events + r.outside;
         let dropped = r.losses.kernel_drops();
-        let skipped: u64 = r.losses.skipped_lost().map(|(_, n)| n).sum();
+        let skipped = r.losses.records_lost();
         let name = input.name().display();
         if dropped > self.dropped {
             eprintln!(
@@ -144,7 +144,8 @@ impl LossWatch {
         }
         if skipped > self.skipped {
             eprintln!(
-                "rtsec: {name}: {} more source records skipped ({} in all) by event {}",
+                "rtsec: {name}: {} more source records skipped or kept incomplete ({} in all) by \
+                 event {}",
                 group(skipped - self.skipped),
                 group(skipped),
                 group(self.events)
