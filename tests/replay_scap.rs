@@ -284,7 +284,10 @@ fn events_and_inspect_read_captures_too() {
         ),
         "{text}"
     );
-    assert!(!text.contains("SKIPPED"), "the execve is in the trace: {text}");
+    assert!(
+        !text.contains("SKIPPED"),
+        "the execve is in the trace: {text}"
+    );
     assert!(
         text.contains("not recorded: 302 records of the source"),
         "{text}"

@@ -81,7 +81,7 @@ impl Metrics {
             r.input,
             Loss {
                 kernel_drops: r.losses.kernel_drops(),
-                skipped: sum(&r.losses.skipped),
+                skipped: r.losses.records_lost(),
                 truncated: sum(&r.losses.truncated),
             },
         );
@@ -162,7 +162,8 @@ impl Metrics {
         metric(
             "skipped_records_total",
             "counter",
-            "Records a trace's source read but could not convert, as the traces record them.",
+            "Records a trace's source read but could not convert, or had only in part, as the \
+             traces record them (not those rtsec does not record by design).",
             &one(loss(|l| l.skipped)),
         );
         metric(
