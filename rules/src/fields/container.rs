@@ -78,18 +78,46 @@ pub(crate) fn write_mount(
     }
 }
 
-/// The mount selected by a field argument: an index, or a glob over mount sources.
+/// How a `container.mount*[...]` argument selects a mount, as the container plugin does: a
+/// number is an index; anything else a regular expression (multi-line) found anywhere in the
+/// mount's source, or in its destination for `container.mount.source` (libsinsp before the
+/// plugin took globs instead).
+#[derive(Clone, Debug)]
+pub(crate) enum MountKey {
+    Index(usize),
+    /// `None`: not a regular expression; it selects no mount, as the plugin's lookup fails.
+    Pattern(Option<regex::bytes::Regex>),
+}
+
+impl MountKey {
+    pub fn new(arg: &str) -> MountKey {
+        match arg.parse::<usize>() {
+            Ok(i) => MountKey::Index(i),
+            Err(_) => MountKey::Pattern(
+                regex::bytes::RegexBuilder::new(arg)
+                    .multi_line(true)
+                    .build()
+                    .ok(),
+            ),
+        }
+    }
+}
+
+/// The mount `key` selects, by its destination (`by_dest`) or its source.
 pub(crate) fn find_mount<'e>(
     ev: &EventView<'e>,
     c: &'e Container,
-    key: &str,
+    key: &MountKey,
+    by_dest: bool,
 ) -> Option<&'e rtsec_format::MountInfo<rtsec_format::StrId>> {
-    if let Ok(i) = key.parse::<usize>() {
-        return c.mounts.get(i);
+    match key {
+        MountKey::Index(i) => c.mounts.get(*i),
+        MountKey::Pattern(None) => None,
+        MountKey::Pattern(Some(re)) => c
+            .mounts
+            .iter()
+            .find(|m| re.is_match(ev.str(if by_dest { m.dest } else { m.source }))),
     }
-    c.mounts
-        .iter()
-        .find(|m| crate::glob::fnmatch(key.as_bytes(), ev.str(m.source), false))
 }
 
 /// `container.mounts`: every mount, comma-separated.

@@ -642,7 +642,10 @@ fn extract_container<'e>(f: &Field, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Op
         | F::ContainerMountRdwr
         | F::ContainerMountPropagation => {
             let Ctr::Known(k) = c else { return None };
-            let m = container::find_mount(ev, k, key()?)?;
+            let FieldArg::Mount(key) = &f.arg else {
+                return None;
+            };
+            let m = container::find_mount(ev, k, key, f.id == F::ContainerMountSource)?;
             let part = match f.id {
                 F::ContainerMount => MountPart::All,
                 F::ContainerMountSource => MountPart::Source,

@@ -52,7 +52,7 @@ pub(crate) enum ArgSpec {
     OptKey,
     /// `container.label[k]` / `container.label.k`: a key, also after a dot.
     DotKey,
-    /// `container.mount.dest[/var/lib]` or `[0]`: required.
+    /// `container.mount.dest[/var/lib]` or `[0]`: required (the container mounts' selector).
     Key,
     /// `evt.arg.flags`, `evt.arg[0]`.
     EvtArg,
@@ -249,6 +249,8 @@ pub(crate) enum FieldArg {
     /// `evt.arg.NAME`: the parameter's index for each kind (`u8::MAX` where it has none).
     Param(Box<[u8; NUM_KINDS]>),
     ParamIndex(usize),
+    /// `container.mount*[...]`.
+    Mount(Box<container::MountKey>),
 }
 
 /// Why a field name did not resolve.
@@ -350,7 +352,8 @@ pub(crate) fn resolve(
                 )));
             }
         },
-        (ArgSpec::OptKey | ArgSpec::DotKey | ArgSpec::Key, Some(a)) => FieldArg::Key(a.into()),
+        (ArgSpec::OptKey | ArgSpec::DotKey, Some(a)) => FieldArg::Key(a.into()),
+        (ArgSpec::Key, Some(a)) => FieldArg::Mount(Box::new(container::MountKey::new(a))),
         (ArgSpec::DotKey | ArgSpec::Key, None) => {
             return Err(FieldError(format!(
                 "field {fname} needs an argument, e.g. {fname}[...]"
