@@ -237,3 +237,29 @@ fn a_reused_buffer_writes_each_rules_own_json() {
         }
     }
 }
+
+/// `evt.rawtime.s` and `evt.rawtime.ns` are the two parts of `evt.rawtime`; the fraction prints
+/// with nine digits, as libsinsp prints it.
+#[test]
+fn the_raw_time_splits_into_seconds_and_the_fraction() {
+    const PARTS: &str = r#"
+- rule: parts
+  desc: d
+  condition: evt.rawtime.ns = 5 and evt.rawtime.s = 1700000011 and evt.rawtime > 1700000011000000000
+  output: ns=%evt.rawtime.ns s=%evt.rawtime.s raw=%evt.rawtime
+  priority: NOTICE
+"#;
+    let set = rtsec_rules::load(&[RuleSource::new("parts.yaml", PARTS)]).unwrap();
+    let e = engine(&set, RuleMatching::First);
+    let mut b = openat(&P::new("cat").build(), "/etc/hosts", 0, 3);
+    b.events[0].ts = 1_700_000_011_000_000_005;
+    let (a, _) = checked_alert(&e, &b);
+    assert!(
+        a.output
+            .starts_with("ns=000000005 s=1700000011 raw=1700000011000000005 "),
+        "{}",
+        a.output
+    );
+    b.events[0].ts = 1_700_000_011_000_000_006;
+    assert!(fired(&e, &b).is_empty());
+}

@@ -67,7 +67,8 @@ pub(crate) fn extract<'e>(
             }
             _ => None,
         },
-        F::EvtTime | F::EvtRawtime | F::EvtRawtimeNs => Some(Val::U64(e.ts)),
+        F::EvtTime | F::EvtRawtime => Some(Val::U64(e.ts)),
+        F::EvtRawtimeNs => Some(Val::U64(e.ts % 1_000_000_000)),
         F::EvtRawtimeS => Some(Val::U64(e.ts / 1_000_000_000)),
         F::EvtTimeS => {
             crate::output::time::write_clock(e.ts, false, buf);

@@ -93,6 +93,10 @@ impl Slot {
                 time::write_clock(x, true, &mut v);
                 out.push_str(&String::from_utf8_lossy(&v));
             }
+            // The fraction of a second, as libsinsp prints it: nine digits.
+            FieldValue::UInt(x) if field.id == FieldId::EvtRawtimeNs => {
+                let _ = write!(out, "{x:09}");
+            }
             FieldValue::UInt(x) => {
                 let _ = write!(out, "{x}");
             }
