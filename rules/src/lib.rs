@@ -40,6 +40,9 @@
 //! **Filters** — [`RuleSet::filter`] compiles a condition using the set's lists and macros into
 //! a [`Filter`] (`rtsec events --filter`, import checks); [`RuleSet::empty`] for none.
 //!
+//! **Fields** — [`field_list`] lists every field rtsec knows ([`FieldInfo`]: name, argument,
+//! type, one line about it), as `rtsec fields` prints them.
+//!
 //! # How evaluation is made fast
 //!
 //! [`Engine::new`] compiles every enabled rule once per event type it can match: checks on
@@ -114,7 +117,7 @@ pub use engine::{
 };
 pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
 pub use explain::{Closeness, Explainer, NameKind, Step, StepKind};
-pub use fields::StaticFields;
+pub use fields::{FieldInfo, StaticFields, field_list};
 pub use loader::{
     Counts, ENGINE_VERSION, ExceptionSite, FILTER_NAME, LoadFailure, LoadOptions, PROVIDED_PLUGINS,
     RuleInfo, RuleSet, load, load_files, load_files_with, load_with,

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod events;
 pub mod explain;
 pub mod export;
+pub mod fields;
 pub mod import;
 pub mod inspect;
 mod parquet_out;

@@ -1,7 +1,9 @@
 //! The fields conditions and outputs can use (libsinsp's filterchecks and the container
 //! plugin's fields), how a field name with its argument is resolved, and their types.
 
+mod catalog;
 pub(crate) mod container;
+mod docs;
 pub(crate) mod extract;
 pub(crate) mod fast;
 pub(crate) mod fd;
@@ -10,6 +12,8 @@ pub(crate) mod sock;
 pub(crate) mod user;
 
 use rtsec_format::Kind;
+
+pub use catalog::{FieldInfo, field_list};
 
 /// How a field's values compare and print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,337 @@
+//! One line about every field, for `rtsec fields` (as `falco --list` describes libsinsp's).
+
+use super::FieldId;
+
+/// What field `id` holds, in one sentence (as rtsec computes it).
+pub(crate) fn describe(id: FieldId) -> &'static str {
+    match id {
+        FieldId::EvtNum => "number of the event in the trace, counting from 1",
+        FieldId::EvtTime => {
+            "event timestamp in ns since the epoch; text outputs print it as local HH:MM:SS.nnnnnnnnn"
+        }
+        FieldId::EvtTimeS => "event time as local time of day, HH:MM:SS (no fraction)",
+        FieldId::EvtTimeIso => {
+            "event time in UTC as ISO 8601 with ns, e.g. 2023-11-14T22:13:31.726060287Z"
+        }
+        FieldId::EvtDatetime => "event date and local time, YYYY-MM-DD HH:MM:SS.nnnnnnnnn",
+        FieldId::EvtDatetimeS => "event date and local time, YYYY-MM-DD HH:MM:SS (no fraction)",
+        FieldId::EvtRawtime => "event timestamp in ns since the epoch",
+        FieldId::EvtRawtimeS => "event timestamp in whole seconds since the epoch",
+        FieldId::EvtRawtimeNs => {
+            "the nanoseconds of the event timestamp within its second (printed with 9 digits)"
+        }
+        FieldId::EvtType => {
+            "event name (openat, execve, procexit, …); for other recorded syscalls the syscall's name"
+        }
+        FieldId::EvtDir => "always < (rtsec evaluates exit events only; Falco deprecates evt.dir)",
+        FieldId::EvtCpu => "number of the CPU the event was recorded on",
+        FieldId::EvtArgs => {
+            "all the event's parameters rtsec has, as name=value(resolved) separated by spaces"
+        }
+        FieldId::EvtInfo => {
+            "same as evt.args: all parameters as name=value(resolved), separated by spaces"
+        }
+        FieldId::EvtArg => {
+            "parameter NAME of the event (or evt.arg[N], the Nth from 0), resolved (flag, errno names, …) or raw"
+        }
+        FieldId::EvtRawarg => {
+            "parameter NAME's raw value, a number or a string (or evt.rawarg[N], the Nth from 0)"
+        }
+        FieldId::EvtRes => {
+            "SUCCESS if the return value is >= 0, else its errno name (ENOENT, …) or number; missing on procexit"
+        }
+        FieldId::EvtRawres => "the return value as a signed number; missing on procexit",
+        FieldId::EvtFailed => "true if the return value is negative (false on procexit)",
+        FieldId::EvtIsOpenRead => {
+            "true for an open, openat, openat2 or open_by_handle_at opening for reading (O_RDONLY, O_RDWR)"
+        }
+        FieldId::EvtIsOpenWrite => {
+            "true for an open, openat, openat2 or open_by_handle_at opening for writing (O_WRONLY, O_RDWR)"
+        }
+        FieldId::EvtIsOpenExec => "always false: Linux open flags do not record exec permission",
+        FieldId::EvtIsOpenCreate => {
+            "true for an open, openat, openat2 or open_by_handle_at with O_CREAT"
+        }
+        FieldId::EvtBuffer => {
+            "data of a read, write, send or recv event, as far as the capture kept it (maybe the first bytes)"
+        }
+        FieldId::EvtBuflen => {
+            "bytes a read, write, send or recv event transferred (its return value, when not an error)"
+        }
+        FieldId::EvtHostname => {
+            "hostname of the machine the trace was recorded on (from its header); missing if unknown"
+        }
+        FieldId::EvtSource => "always syscall",
+        FieldId::EvtIsAsync => "always false",
+        FieldId::SyscallType => {
+            "the syscall's name, as evt.type; missing on procexit, which is not a syscall"
+        }
+        FieldId::ProcPid => "process id (thread group id) in the host pid namespace",
+        FieldId::ProcPpid => "the parent's process id",
+        FieldId::ProcVpid => "process id in the process's own pid namespace",
+        FieldId::ProcSid => "session id (host pid namespace)",
+        FieldId::ProcVpgid => "process group id in the process's own pid namespace",
+        FieldId::ProcPgid => "process group id (host pid namespace)",
+        FieldId::ProcName => {
+            "process name: its comm (at most 15 bytes), not the basename of the executable"
+        }
+        FieldId::ProcPname => "the parent's name (comm)",
+        FieldId::ProcAname => {
+            "name (comm) of the Nth ancestor (1 = parent); without N: any ancestor in a condition, all in outputs"
+        }
+        FieldId::ProcArgs => "command-line arguments after argv[0], joined by single spaces",
+        FieldId::ProcCmdline => "the name (comm) followed by the arguments, separated by spaces",
+        FieldId::ProcPcmdline => "the parent's proc.cmdline",
+        FieldId::ProcExe => "argv[0] of the process (any string the caller of exec chose)",
+        FieldId::ProcPexe => "the parent's argv[0]",
+        FieldId::ProcAexe => {
+            "argv[0] of the Nth ancestor (1 = parent); without N: any ancestor in a condition, all in outputs"
+        }
+        FieldId::ProcExepath => "full path of the executable, as the kernel resolved it",
+        FieldId::ProcPexepath => "the parent's executable path (proc.exepath)",
+        FieldId::ProcAexepath => {
+            "executable path of the Nth ancestor (1 = parent); without N: any ancestor in a condition, all in outputs"
+        }
+        FieldId::ProcApid => {
+            "pid of the Nth ancestor (1 = parent); without N: any ancestor in a condition, all in outputs"
+        }
+        FieldId::ProcCwd => {
+            "working directory, ending with /; empty if unknown (a process first seen mid-capture)"
+        }
+        FieldId::ProcTty => "device number of the controlling terminal, 0 if none",
+        FieldId::ProcDuration => {
+            "ns since the process was created (event time minus start time); missing if its start is unknown"
+        }
+        FieldId::ProcPpidDuration => {
+            "ns since the parent process was created; missing if its start is unknown"
+        }
+        FieldId::ProcStartTs => {
+            "when the process was created, in ns since the epoch; missing if unknown"
+        }
+        FieldId::ProcIsExeUpperLayer => {
+            "true if the executable is in the upper (writable) layer of an overlay filesystem"
+        }
+        FieldId::ProcIsExeLowerLayer => {
+            "true if the executable is in a lower (image) layer of an overlay filesystem"
+        }
+        FieldId::ProcIsExeFromMemfd => "true if the executable is a memfd (fileless execution)",
+        FieldId::ProcIsExeWritable => {
+            "true if the executable is writable by the user running it (Falco's EXE_WRITABLE flag)"
+        }
+        FieldId::ProcSname => "name (comm) of the session leader; missing if unknown",
+        FieldId::ProcVpgidName => "name (comm) of the process group leader; missing if unknown",
+        FieldId::ProcVpgidExe => "exe (argv[0]) of the process group leader; missing if unknown",
+        FieldId::ProcIsVpgidLeader => {
+            "true if the process leads its process group (proc.vpid equals proc.vpgid)"
+        }
+        FieldId::ProcIsSidLeader => {
+            "true if the process leads its session (proc.pid equals proc.sid)"
+        }
+        FieldId::ProcEnv => {
+            "value of environment variable NAME (missing if unset); without NAME: every NAME=value, space-separated"
+        }
+        FieldId::ProcExeIno => "inode number of the executable; missing if unknown",
+        FieldId::ProcExeInoCtime => {
+            "the executable's inode change time (ctime), in ns since the epoch; missing if unknown"
+        }
+        FieldId::ProcExeInoMtime => {
+            "the executable's modification time (mtime), in ns since the epoch; missing if unknown"
+        }
+        FieldId::ProcExeInoCtimeDurationProcStart => {
+            "ns from the executable's ctime to the process's start; missing if either is unknown"
+        }
+        FieldId::ProcExeInoCtimeDurationPidnsStart => {
+            "ns from the executable's ctime to the start of its pid namespace's init; missing if either is unknown"
+        }
+        FieldId::ProcCmdnargs => "number of command-line arguments after argv[0]",
+        FieldId::ProcCmdlenargs => {
+            "total length in bytes of the arguments after argv[0], separators not counted"
+        }
+        FieldId::ProcFdlimit => "the process's limit on open fds (RLIMIT_NOFILE)",
+        FieldId::ThreadTid => "id of the thread that made the event (host pid namespace)",
+        FieldId::ThreadVtid => {
+            "thread id in its pid namespace: proc.vpid for the main thread, missing for other threads"
+        }
+        FieldId::ThreadCapEffective => "effective capabilities, as space-separated CAP_* names",
+        FieldId::ThreadCapPermitted => "permitted capabilities, as space-separated CAP_* names",
+        FieldId::ThreadCapInheritable => "inheritable capabilities, as space-separated CAP_* names",
+        FieldId::UserUid => "effective user id of the process",
+        FieldId::UserName => {
+            "name of the effective user from the recorded user table; else root for uid 0, <NA> otherwise"
+        }
+        FieldId::UserHomedir => {
+            "home directory of the effective user from the recorded user table; <NA> if unknown"
+        }
+        FieldId::UserShell => {
+            "login shell of the effective user from the recorded user table; <NA> if unknown"
+        }
+        FieldId::UserLoginuid => "audit login uid; -1 if unset",
+        FieldId::UserLoginname => {
+            "name of the login uid's user; else root for uid 0, <NA> otherwise"
+        }
+        FieldId::GroupGid => "effective group id of the process",
+        FieldId::GroupName => {
+            "name of the effective group from the recorded group table; else root for gid 0, <NA> otherwise"
+        }
+        FieldId::FdNum => {
+            "the event's fd: the new fd of an open (-1 if it failed), else the fd argument it used"
+        }
+        FieldId::FdType => {
+            "kind of fd (file, directory, ipv4, ipv6, unix, pipe, memfd, …); missing on events without an fd"
+        }
+        FieldId::FdTypechar => {
+            "one-letter fd kind (f file, d directory, 4/6 IP, u unix, p pipe, …), guessed from the event without a record"
+        }
+        FieldId::FdName => {
+            "normalized full path of a file; ip:port->ip:port (client->server) of a socket; missing without an fd"
+        }
+        FieldId::FdNameraw => {
+            "the path as passed to open: not joined with the cwd or dirfd, not normalized"
+        }
+        FieldId::FdDirectory => {
+            "directory of a file fd (fd.name up to the last /), or the name of a directory fd"
+        }
+        FieldId::FdFilename => {
+            "last component of a file fd's path; missing for other fds and for failed opens"
+        }
+        FieldId::FdL4proto => {
+            "tcp, udp, icmp or raw for an IP socket with a known endpoint; missing otherwise"
+        }
+        FieldId::FdConnected => "true if the socket is connected",
+        FieldId::FdNameChanged => {
+            "true if this event changed the fd's name (a UDP socket's new tuple)"
+        }
+        FieldId::FdSip => "server IP of the socket (the tuple's destination)",
+        FieldId::FdCip => "client IP of the socket (the tuple's source)",
+        FieldId::FdLip => {
+            "local IP of the socket (this host's end); missing if which end is local is unknown"
+        }
+        FieldId::FdRip => {
+            "remote IP of the socket (the other end); missing if which end is local is unknown"
+        }
+        FieldId::FdIp => {
+            "in a condition, either endpoint's IP (!= : neither matches); read alone: the server's IP"
+        }
+        FieldId::FdSport => "server port of the socket",
+        FieldId::FdCport => "client port of the socket",
+        FieldId::FdLport => "local port of the socket; missing if which end is local is unknown",
+        FieldId::FdRport => "remote port of the socket; missing if which end is local is unknown",
+        FieldId::FdPort => {
+            "in a condition, either endpoint's port (!= : neither matches); read alone: the server's port"
+        }
+        FieldId::FdSnet => "server IP, compared against networks in CIDR form (e.g. 10.0.0.0/8)",
+        FieldId::FdCnet => "client IP, compared against networks in CIDR form",
+        FieldId::FdLnet => "local IP, compared against networks in CIDR form",
+        FieldId::FdRnet => "remote IP, compared against networks in CIDR form",
+        FieldId::FdNet => {
+            "in a condition, either endpoint's IP against CIDR networks (!= : neither); read alone: the server's IP"
+        }
+        FieldId::FdSipName => {
+            "server IP's name in the trace's recorded DNS answers; = NAME matches NAME's recorded IPs (no live DNS)"
+        }
+        FieldId::FdCipName => {
+            "client IP's name in the trace's recorded DNS answers; = NAME matches NAME's recorded IPs"
+        }
+        FieldId::FdLipName => {
+            "local IP's name in the trace's recorded DNS answers; = NAME matches NAME's recorded IPs"
+        }
+        FieldId::FdRipName => {
+            "remote IP's name in the trace's recorded DNS answers; = NAME matches NAME's recorded IPs"
+        }
+        FieldId::FdSockfamily => {
+            "ip for IPv4 and IPv6 sockets, unix for unix sockets; missing for other fds"
+        }
+        FieldId::FdIsServer => "true if this host's end of the socket is the server end",
+        FieldId::FdDev => "device number of the device holding the file",
+        FieldId::FdIno => "inode number of the file",
+        FieldId::ContainerId => {
+            "12-character container id, or host for a process outside containers"
+        }
+        FieldId::ContainerFullId => {
+            "full container id (the short id if the full one is unknown); host outside containers"
+        }
+        FieldId::ContainerName => {
+            "container name; host outside containers; missing until the runtime's metadata is known"
+        }
+        FieldId::ContainerImage => {
+            "container image as the runtime reports it; empty outside containers, missing until known"
+        }
+        FieldId::ContainerImageRepository => {
+            "image repository of the container; empty outside containers, missing until known"
+        }
+        FieldId::ContainerImageTag => {
+            "image tag of the container; empty outside containers, missing until known"
+        }
+        FieldId::ContainerImageId => {
+            "image id of the container; empty outside containers, missing until known"
+        }
+        FieldId::ContainerImageDigest => {
+            "image digest of the container; empty outside containers, missing until known"
+        }
+        FieldId::ContainerType => {
+            "container runtime (docker, cri-o, containerd, podman, …); host outside containers"
+        }
+        FieldId::ContainerPrivileged => {
+            "true if the container runs privileged; false outside containers, missing until known"
+        }
+        FieldId::ContainerMounts => {
+            "all mounts as source:dest:mode:rdwr:propagation, comma-separated; empty outside containers"
+        }
+        FieldId::ContainerMount => {
+            "one mount as source:dest:mode:rdwr:propagation; KEY: its index, or a regex found in its source"
+        }
+        FieldId::ContainerMountSource => {
+            "source of one mount; KEY: its index, or a regex found in its destination"
+        }
+        FieldId::ContainerMountDest => {
+            "destination of one mount; KEY: its index, or a regex found in its source"
+        }
+        FieldId::ContainerMountMode => {
+            "mode of one mount; KEY: its index, or a regex found in its source"
+        }
+        FieldId::ContainerMountRdwr => {
+            "true or false: whether one mount is read-write; KEY: its index, or a regex found in its source"
+        }
+        FieldId::ContainerMountPropagation => {
+            "propagation of one mount (e.g. rprivate); KEY: its index, or a regex found in its source"
+        }
+        FieldId::ContainerStartTs => {
+            "when the init of the process's pid namespace started (the container's start), ns since the epoch"
+        }
+        FieldId::ContainerDuration => {
+            "ns since the init of the process's pid namespace started (see container.start_ts)"
+        }
+        FieldId::ContainerIp => {
+            "the container's IP address; missing outside containers or if unknown"
+        }
+        FieldId::ContainerUser => {
+            "the user the container is configured to run as; missing outside containers or if unknown"
+        }
+        FieldId::ContainerLabel => {
+            "value of the container's label KEY (also written container.label.KEY); missing if absent"
+        }
+        FieldId::ContainerLabels => {
+            "all the container's labels as key:value, joined by a comma and a space; missing outside containers"
+        }
+        FieldId::ContainerInfo => "always the empty string",
+        FieldId::K8sNsName => {
+            "pod namespace: the container's io.kubernetes.pod.namespace label; missing outside containers"
+        }
+        FieldId::K8sPodName => {
+            "pod name: the container's io.kubernetes.pod.name label; missing outside containers"
+        }
+        FieldId::K8sPodUid => {
+            "pod UID: the container's io.kubernetes.pod.uid label; missing outside containers"
+        }
+        FieldId::K8sPodId => "pod UID, the same as k8s.pod.uid (the io.kubernetes.pod.uid label)",
+        FieldId::K8sPodLabel => {
+            "value of label KEY of the event's container (also written k8s.pod.label.KEY); missing if absent"
+        }
+        FieldId::K8sPodLabels => "all labels of the event's container, as container.labels",
+        FieldId::K8sPodIp => "the container's IP address, as container.ip",
+        FieldId::K8sContainerName => {
+            "container name in the pod: the io.kubernetes.container.name label; missing outside containers"
+        }
+        FieldId::Static => "a constant from falco.yaml's static_fields (static.NAME)",
+    }
+}
