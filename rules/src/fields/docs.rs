@@ -48,7 +48,9 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::EvtIsOpenWrite => {
             "true for an open, openat, openat2 or open_by_handle_at opening for writing (O_WRONLY, O_RDWR)"
         }
-        FieldId::EvtIsOpenExec => "always false: Linux open flags do not record exec permission",
+        FieldId::EvtIsOpenExec => {
+            "true for a creat, or an open, openat or openat2 with O_CREAT or O_TMPFILE, whose mode has an x bit"
+        }
         FieldId::EvtIsOpenCreate => {
             "true for an open, openat, openat2 or open_by_handle_at with O_CREAT"
         }

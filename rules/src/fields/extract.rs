@@ -13,6 +13,9 @@ use super::{Field, FieldArg, FieldId as F};
 use crate::dns::HostTable;
 use crate::render::{caps, errno, flags, params};
 
+/// Execute permission for user, group or others in a file mode (`S_IXUSR | S_IXGRP | S_IXOTH`).
+const EXEC_BITS: u32 = 0o111;
+
 /// What an evaluation needs besides the event.
 #[derive(Clone, Copy)]
 pub(crate) struct Env<'a> {
@@ -129,19 +132,31 @@ pub(crate) fn extract<'e>(
         }
         F::EvtFailed => Some(Val::Bool(ev.kind() != Kind::ProcExit && e.res < 0)),
         F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec | F::EvtIsOpenCreate => {
-            let fl = match (ev.kind(), ev.args()) {
+            // libsinsp: creat counts only for exec; open_by_handle_at (no mode) not for exec.
+            let (fl, mode) = match (ev.kind(), ev.args()) {
+                (Kind::Creat, Args::Open { mode, .. }) if f.id == F::EvtIsOpenExec => {
+                    return Some(Val::Bool(mode & EXEC_BITS != 0));
+                }
                 (
-                    Kind::Open | Kind::Openat | Kind::Openat2 | Kind::OpenByHandleAt,
-                    Args::Open { flags: fl, .. },
-                ) => flags::open_flags(*fl),
+                    k @ (Kind::Open | Kind::Openat | Kind::Openat2 | Kind::OpenByHandleAt),
+                    Args::Open {
+                        flags: fl, mode, ..
+                    },
+                ) => (
+                    flags::open_flags(*fl),
+                    (k != Kind::OpenByHandleAt).then_some(*mode),
+                ),
                 _ => return Some(Val::Bool(false)),
             };
             let v = match f.id {
                 F::EvtIsOpenRead => fl & flags::PPM_O_RDONLY != 0,
                 F::EvtIsOpenWrite => fl & flags::PPM_O_WRONLY != 0,
                 F::EvtIsOpenCreate => fl & flags::PPM_O_CREAT != 0,
-                // Exec permission is not recorded in open flags (O_EXEC does not exist on Linux).
-                _ => false,
+                // A file made with any execute permission.
+                _ => {
+                    fl & (flags::PPM_O_CREAT | flags::PPM_O_TMPFILE) != 0
+                        && mode.is_some_and(|m| m & EXEC_BITS != 0)
+                }
             };
             Some(Val::Bool(v))
         }

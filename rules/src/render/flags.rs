@@ -29,6 +29,7 @@ pub(crate) static FILE_FLAGS: Table = &[
 pub(crate) const PPM_O_RDONLY: u64 = 1;
 pub(crate) const PPM_O_WRONLY: u64 = 2;
 pub(crate) const PPM_O_CREAT: u64 = 1 << 2;
+pub(crate) const PPM_O_TMPFILE: u64 = 1 << 13;
 
 /// Raw `O_*` open flags → PPM file flags (the driver's `open_flags_to_scap`).
 pub(crate) fn open_flags(raw: u32) -> u64 {
