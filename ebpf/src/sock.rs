@@ -49,6 +49,15 @@ pub fn file_id(f: *mut FileId, fd: i64) {
     f.ino = rd(inode, o.inode_ino);
 }
 
+/// `fmode_t` bit of a file an open created (`FMODE_CREATED`, the same bit since Linux 4.19).
+const FMODE_CREATED: u32 = 1 << 20;
+
+/// True if the file behind `fd` was created by the open that returned it.
+#[inline(always)]
+pub fn created(fd: i64) -> bool {
+    rd::<u32>(file_of(fd), off().file_f_mode) & FMODE_CREATED != 0
+}
+
 /// The endpoints of the socket behind `fd`, written to `t` (zeroed by the caller; family stays
 /// 0 if the fd is not a socket).
 #[inline(always)]

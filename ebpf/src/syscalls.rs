@@ -183,6 +183,10 @@ fn on_exit(nr: u16, regs: Regs, ret: i64) {
             }
         }
         if ex & extra::FILE_RES != 0 {
+            // Only an open that may create a file pays for the walk to its `struct file`.
+            if ret >= 0 && may_create(nr, args) && sock::created(ret) {
+                rec.flag(flags::FILE_CREATED);
+            }
             if ret >= 0 && cfg().file_ids != 0 {
                 if let Some(f) = rec.alloc::<FileId>() {
                     sock::file_id(f, ret);
@@ -193,6 +197,21 @@ fn on_exit(nr: u16, regs: Regs, ret: i64) {
         }
     }
     rec.send(nr as u32);
+}
+
+/// `O_CREAT` (x86_64).
+const O_CREAT: u64 = 0o100;
+
+/// Whether open-family syscall `nr` with `args` may create its file: `creat`, `open` and
+/// `openat` with `O_CREAT`, and `openat2` (its flags are behind a pointer; it is rare).
+#[inline(always)]
+fn may_create(nr: u16, args: &[u64; 6]) -> bool {
+    match nr {
+        85 | 437 => true,
+        2 => args[1] & O_CREAT != 0,
+        257 => args[2] & O_CREAT != 0,
+        _ => false,
+    }
 }
 
 /// 8-byte words compared, at most, between an entry copy and the exit-time read.

@@ -27,7 +27,8 @@ pub type StrList = smallvec::SmallVec<[StrId; 8]>;
 /// An index into one of the block's record tables.
 pub type Ref = u32;
 
-/// Event flags (`Event::flags`): what the capture had to cut or could not read.
+/// Event flags (`Event::flags`): what the capture had to cut or could not read, and what the
+/// kernel said of the call beyond its arguments.
 pub mod event_flags {
     /// A path or string argument was longer than the capture keeps; it holds the first part.
     pub const STRING_TRUNCATED: u8 = 1;
@@ -37,6 +38,9 @@ pub mod event_flags {
     pub const ARG_UNREADABLE: u8 = 4;
     /// A path or address argument changed during the call (a racing thread); this is the entry copy.
     pub const ARG_CHANGED: u8 = 8;
+    /// The open created the file it returned (the kernel's `FMODE_CREATED`; libs'
+    /// `PPM_O_F_CREATED`): `evt.is_open_create`.
+    pub const FILE_CREATED: u8 = 16;
 }
 
 /// One completed syscall (or lifecycle event) as stored.

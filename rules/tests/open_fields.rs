@@ -47,7 +47,7 @@ fn values(b: &Block) -> [bool; 4] {
 #[test]
 fn exec_is_a_file_made_with_execute_permission() {
     let [r, w, c, x] = values(&open(Kind::Openat, O_WRONLY | O_CREAT, 0o755));
-    assert_eq!([r, w, c, x], [false, true, true, true]);
+    assert_eq!([r, w, c, x], [false, true, false, true], "the file existed");
     assert!(!values(&open(Kind::Openat, O_WRONLY | O_CREAT, 0o644))[3]);
     assert!(
         values(&open(Kind::Openat, O_WRONLY | O_CREAT, 0o010))[3],
@@ -86,4 +86,38 @@ fn the_sandbox_drift_rule_fires_on_an_executable_made_in_a_container() {
         .unwrap();
     let b = open(Kind::Creat, O_WRONLY | O_CREAT | 0o1000, 0o775);
     assert!(drift.matches(&b.event(0).unwrap(), &mut Scratch::new(), &HostTable::new()));
+}
+
+/// `evt.is_open_create`: the open created its file (the capture's `FILE_CREATED`, libs'
+/// `PPM_O_F_CREATED`), or made an `O_TMPFILE` file; `O_CREAT` alone is not enough.
+#[test]
+fn create_is_what_the_kernel_said_or_a_tmpfile() {
+    let created = |mut b: Block| {
+        b.events[0].flags |= rtsec_format::wire::event_flags::FILE_CREATED;
+        b
+    };
+    assert!(!values(&open(Kind::Openat, O_WRONLY | O_CREAT, 0o644))[2]);
+    assert!(values(&created(open(Kind::Openat, O_WRONLY | O_CREAT, 0o644)))[2]);
+    assert!(values(&created(open(Kind::Open, O_WRONLY | O_CREAT, 0o644)))[2]);
+    assert!(values(&open(Kind::Openat, O_RDWR | O_TMPFILE, 0o600))[2]);
+    let mut failed = open(Kind::Openat, O_RDWR | O_TMPFILE, 0o600);
+    failed.events[0].res = -95;
+    assert!(!values(&failed)[2], "a tmpfile that failed made nothing");
+    // creat counts for exec only, whatever the kernel said.
+    assert!(!values(&created(open(Kind::Creat, O_WRONLY | O_CREAT, 0o644)))[2]);
+
+    // The flags print it as libs' drivers add it.
+    let set = RuleSet::empty();
+    let b = created(open(Kind::Openat, O_WRONLY | O_CREAT, 0o644));
+    let ev = b.event(0).unwrap();
+    assert!(
+        rtsec_rules::event_args(&ev).contains("flags=16390(O_CREAT|O_WRONLY|O_F_CREATED)"),
+        "{}",
+        rtsec_rules::event_args(&ev)
+    );
+    assert!(
+        set.filter("evt.arg.flags contains O_F_CREATED")
+            .unwrap()
+            .matches(&ev, &mut Scratch::new(), &HostTable::new())
+    );
 }

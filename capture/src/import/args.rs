@@ -162,15 +162,19 @@ pub fn syscall_args<'a>(
                 Kind::OpenByHandleAt => (num(e, "mountfd", AT_FDCWD), path(e, "path")),
                 _ => (AT_FDCWD, path(e, "name")),
             };
-            let flags = if kind == Kind::Creat {
+            let open_flags = if kind == Kind::Creat {
                 ppm::CREAT_FLAGS
             } else {
-                ppm::open_flags(u32p(e, "flags"))
+                let raw = u32p(e, "flags");
+                if raw & ppm::F_CREATED != 0 {
+                    flags |= event_flags::FILE_CREATED;
+                }
+                ppm::open_flags(raw)
             };
             Args::Open {
                 dirfd,
                 path: p,
-                flags,
+                flags: open_flags,
                 mode: u32p(e, "mode"),
                 resolve: u64p(e, "resolve"),
                 dev: u32p(e, "dev"),

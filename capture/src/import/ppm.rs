@@ -41,6 +41,10 @@ pub fn open_flags(ppm: u32) -> u32 {
 /// `creat(2)` is `open(O_CREAT|O_WRONLY|O_TRUNC)`.
 pub const CREAT_FLAGS: u32 = 0o100 | 0o1 | 0o1000;
 
+/// libs' `PPM_O_F_CREATED`: the open created its file (an event flag in rtsec, see
+/// `rtsec_format::wire::event_flags::FILE_CREATED`).
+pub const F_CREATED: u32 = 1 << 14;
+
 /// `O_CLOEXEC`, as dup3/pipe2/inotify_init1 flags carry it (libs: `PPM_O_CLOEXEC`).
 pub fn cloexec_flags(ppm: u32) -> u32 {
     open_flags(ppm) & (0o2000000 | 0o4000)

@@ -345,3 +345,84 @@ fn only_what_a_live_capture_does_not_record_either_is_by_design() {
     ));
     assert!(!is_by_design("drop marker: drop"));
 }
+
+/// A capture written by hand (section header, two `open` exits of a new-format capture, the
+/// second with libs' `PPM_O_F_CREATED`): only the second is flagged as having created its file.
+#[test]
+fn an_open_the_capture_says_created_its_file_is_flagged() {
+    fn block(ty: u32, body: &[u8]) -> Vec<u8> {
+        let total = (8 + body.len() + 4).next_multiple_of(4);
+        let mut b = ty.to_le_bytes().to_vec();
+        b.extend_from_slice(&(total as u32).to_le_bytes());
+        b.extend_from_slice(body);
+        b.resize(total - 4, 0);
+        b.extend_from_slice(&(total as u32).to_le_bytes());
+        b
+    }
+    fn open_exit(ts: u64, name: &[u8], ppm_flags: u32) -> Vec<u8> {
+        let params: [&[u8]; 6] = [
+            &3i64.to_le_bytes(),
+            name,
+            &ppm_flags.to_le_bytes(),
+            &0o644u32.to_le_bytes(),
+            &0u32.to_le_bytes(),
+            &0u64.to_le_bytes(),
+        ];
+        let len = 26 + params.len() * 2 + params.iter().map(|p| p.len()).sum::<usize>();
+        let mut e = ts.to_le_bytes().to_vec();
+        e.extend_from_slice(&7i64.to_le_bytes());
+        e.extend_from_slice(&(len as u32).to_le_bytes());
+        e.extend_from_slice(&rtsec_scap::table::ids::PPME_SYSCALL_OPEN_X.to_le_bytes());
+        e.extend_from_slice(&(params.len() as u32).to_le_bytes());
+        for p in params {
+            e.extend_from_slice(&(p.len() as u16).to_le_bytes());
+        }
+        for p in params {
+            e.extend_from_slice(p);
+        }
+        let mut body = 0u16.to_le_bytes().to_vec(); // cpu
+        body.extend_from_slice(&e);
+        block(0x216, &body)
+    }
+    const PPM_O_WRONLY_CREAT: u32 = 2 | 4;
+    let mut section = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+    section.extend_from_slice(&1u16.to_le_bytes());
+    section.extend_from_slice(&2u16.to_le_bytes());
+    section.extend_from_slice(&(-1i64).to_le_bytes());
+    let mut bytes = block(0x0A0D_0D0A, &section);
+    bytes.extend(open_exit(1_000, b"/tmp/existing\0", PPM_O_WRONLY_CREAT));
+    bytes.extend(open_exit(
+        2_000,
+        b"/tmp/new\0",
+        PPM_O_WRONLY_CREAT | ppm::F_CREATED,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("created.scap");
+    std::fs::write(&input, bytes).unwrap();
+    let (_out_dir, out, summary) = import_to_temp(&input);
+    assert_eq!(summary.events_written, 2, "{:?}", summary.skipped);
+    let reader = TraceReader::open(&out).unwrap();
+    let mut seen = Vec::new();
+    reader
+        .for_each_block(false, |block| {
+            for ev in block.events() {
+                let Args::Open { flags, path, .. } = ev.args() else {
+                    panic!("{:?}", ev.args());
+                };
+                seen.push((
+                    String::from_utf8_lossy(ev.str(path.raw)).into_owned(),
+                    *flags,
+                    ev.event.flags & rtsec_format::wire::event_flags::FILE_CREATED != 0,
+                ));
+            }
+        })
+        .unwrap();
+    assert_eq!(
+        seen,
+        [
+            ("/tmp/existing".to_string(), 0o101, false),
+            ("/tmp/new".to_string(), 0o101, true),
+        ],
+        "O_WRONLY|O_CREAT in Linux terms; the creation is an event flag"
+    );
+}

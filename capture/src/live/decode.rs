@@ -212,6 +212,9 @@ impl Decoder {
         if h.flags & flags::ARG_CHANGED != 0 {
             ev_flags |= event_flags::ARG_CHANGED;
         }
+        if h.flags & flags::FILE_CREATED != 0 {
+            ev_flags |= event_flags::FILE_CREATED;
+        }
         if !self.orphans.is_empty()
             && let Some(dead) = self.orphans.remove(&pid)
             && let Some(ppid) = super::scan::parent_of(pid)

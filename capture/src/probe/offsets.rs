@@ -199,6 +199,12 @@ pub fn resolve(btf: &Btf) -> Resolved {
         ["private_data"],
         "socket endpoints"
     );
+    set!(
+        file_f_mode,
+        "file",
+        ["f_mode"],
+        "which opens created their file (evt.is_open_create)"
+    );
     set!(path_mnt, "path", ["mnt"], "executable paths");
     set!(path_dentry, "path", ["dentry"], "executable paths");
     set!(

@@ -42,6 +42,8 @@ pub mod flags {
     /// The entry copy could not be read (e.g. the page was not yet in memory): the record
     /// carries the exit-time read, which a racing thread could have changed.
     pub const ENTRY_UNREADABLE: u16 = 128;
+    /// An open with `O_CREAT` created the file it returns (the kernel's `FMODE_CREATED`).
+    pub const FILE_CREATED: u16 = 256;
 }
 
 /// Common first 40 bytes of every record.

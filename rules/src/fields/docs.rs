@@ -52,7 +52,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "true for a creat, or an open, openat or openat2 with O_CREAT or O_TMPFILE, whose mode has an x bit"
         }
         FieldId::EvtIsOpenCreate => {
-            "true for an open, openat, openat2 or open_by_handle_at with O_CREAT"
+            "true if the open created its file (O_CREAT on a file that did not exist) or an O_TMPFILE file"
         }
         FieldId::EvtBuffer => {
             "data of a read, write, send or recv event, as far as the capture kept it (maybe the first bytes)"

@@ -143,7 +143,7 @@ pub(crate) fn extract<'e>(
                         flags: fl, mode, ..
                     },
                 ) => (
-                    flags::open_flags(*fl),
+                    flags::open_flags_of(ev, *fl),
                     (k != Kind::OpenByHandleAt).then_some(*mode),
                 ),
                 _ => return Some(Val::Bool(false)),
@@ -151,7 +151,11 @@ pub(crate) fn extract<'e>(
             let v = match f.id {
                 F::EvtIsOpenRead => fl & flags::PPM_O_RDONLY != 0,
                 F::EvtIsOpenWrite => fl & flags::PPM_O_WRONLY != 0,
-                F::EvtIsOpenCreate => fl & flags::PPM_O_CREAT != 0,
+                // Created by this call, or an unnamed temporary file it made.
+                F::EvtIsOpenCreate => {
+                    fl & flags::PPM_O_F_CREATED != 0
+                        || (fl & flags::PPM_O_TMPFILE != 0 && e.res >= 0)
+                }
                 // A file made with any execute permission.
                 _ => {
                     fl & (flags::PPM_O_CREAT | flags::PPM_O_TMPFILE) != 0

@@ -30,6 +30,14 @@ pub(crate) const PPM_O_RDONLY: u64 = 1;
 pub(crate) const PPM_O_WRONLY: u64 = 2;
 pub(crate) const PPM_O_CREAT: u64 = 1 << 2;
 pub(crate) const PPM_O_TMPFILE: u64 = 1 << 13;
+pub(crate) const PPM_O_F_CREATED: u64 = 1 << 14;
+
+/// The PPM flags of open-family event `ev` with raw flags `raw`: with `O_F_CREATED` when the
+/// open created its file, as libs' drivers add it.
+pub(crate) fn open_flags_of(ev: &rtsec_format::EventView<'_>, raw: u32) -> u64 {
+    let created = ev.event.flags & rtsec_format::wire::event_flags::FILE_CREATED != 0;
+    open_flags(raw) | if created { PPM_O_F_CREATED } else { 0 }
+}
 
 /// Raw `O_*` open flags → PPM file flags (the driver's `open_flags_to_scap`).
 pub(crate) fn open_flags(raw: u32) -> u64 {

@@ -278,7 +278,7 @@ pub(crate) fn get<'e>(ev: &EventView<'e>, i: usize) -> Option<P<'e>> {
                 if ev.kind() == Kind::Creat {
                     return None;
                 }
-                P::Flags(flags::open_flags(*fl), flags::FILE_FLAGS)
+                P::Flags(flags::open_flags_of(ev, *fl), flags::FILE_FLAGS)
             }
             "mode" => P::Oct(*mode as u64),
             "resolve" => P::Flags(flags::openat2_resolve(*resolve), flags::OPENAT2_RESOLVE),
