@@ -76,27 +76,7 @@ fn an_open_that_created_its_file_is_flagged() {
     let base = std::fs::canonicalize(dir.path()).unwrap().join("files");
     let base_s = base.to_str().unwrap().to_string();
     let out = dir.path().join("t.rts");
-    let cmd = helper_cmd("helper_open_create");
-    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
-    let o = capture_env(
-        &out,
-        &[],
-        &cmd,
-        &[("RTSEC_HELPER", "1"), ("RTSEC_BASE", &base_s)],
-    );
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let pid: i64 = stdout
-        .lines()
-        .find_map(|l| {
-            l.split_once("HELPER_PID ")
-                .map(|x| x.1.trim().parse().unwrap())
-        })
-        .unwrap_or_else(|| panic!("no pid from the helper: {stdout}"));
+    let pid = capture_helper(&out, "helper_open_create", &[("RTSEC_BASE", &base_s)]);
     // The helper's opens under the base, as `rtsec events` prints them.
     let events = |condition: &str| -> Vec<String> {
         let o = Command::new(env!("CARGO_BIN_EXE_rtsec"))

@@ -105,27 +105,7 @@ fn paths_resolve_like_falco() {
     let base = std::fs::canonicalize(dir.path()).unwrap().join("tree");
     let base_s = base.to_str().unwrap().to_string();
     let out = dir.path().join("t.rts");
-    let cmd = helper_cmd("helper_paths");
-    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
-    let o = capture_env(
-        &out,
-        &[],
-        &cmd,
-        &[("RTSEC_HELPER", "1"), ("RTSEC_BASE", &base_s)],
-    );
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let pid: i64 = stdout
-        .lines()
-        .find_map(|l| {
-            l.split_once("HELPER_PID ")
-                .map(|x| x.1.trim().parse().unwrap())
-        })
-        .unwrap_or_else(|| panic!("no pid from the helper: {stdout}"));
+    let pid = capture_helper(&out, "helper_paths", &[("RTSEC_BASE", &base_s)]);
     let t = read(&out);
     let mine: Vec<&Ev> = t.events.iter().filter(|e| e.pid == pid).collect();
     let resolved = |ty: &str, raw: &str| -> Vec<String> {

@@ -106,32 +106,13 @@ impl TraceReport {
                 r.push(format!("the kernel dropped {by_type} events"));
             }
         }
-        let skipped: u64 = self.losses.skipped_lost().map(|(_, n)| n).sum();
-        if skipped > 0 {
-            let what: Vec<String> = self
-                .losses
-                .skipped_lost()
-                .map(|(why, n)| format!("{n} {why}"))
-                .collect();
-            r.push(format!(
-                "{skipped} source {} skipped ({})",
-                records(skipped),
-                what.join(", ")
-            ));
-        }
-        let kept: u64 = self.losses.kept_incomplete().map(|(_, n)| n).sum();
-        if kept > 0 {
-            let what: Vec<String> = self
-                .losses
-                .kept_incomplete()
-                .map(|(why, n)| format!("{n} {why}"))
-                .collect();
-            r.push(format!(
-                "{kept} source {} judged with parts the source lacked ({})",
-                records(kept),
-                what.join(", ")
-            ));
-        }
+        let skipped = self
+            .losses
+            .skipped_lost()
+            .map(|(why, n)| (why.as_str(), *n));
+        r.extend(records_line(skipped, "skipped"));
+        let kept = self.losses.kept_incomplete();
+        r.extend(records_line(kept, "judged with parts the source lacked"));
         for n in &self.notices {
             r.push(n.to_string());
         }
@@ -479,9 +460,17 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 }
 
 /// `1234567` → `1,234,567`.
-/// "record was" or "records were", for `n` of them.
-fn records(n: u64) -> &'static str {
-    if n == 1 { "record was" } else { "records were" }
+/// `3 source records were WHAT (2 REASON, 1 REASON)` for records counted by reason, or
+/// nothing if there are none.
+fn records_line<'a>(by_reason: impl Iterator<Item = (&'a str, u64)>, what: &str) -> Option<String> {
+    let by_reason: Vec<(&str, u64)> = by_reason.collect();
+    let n: u64 = by_reason.iter().map(|(_, n)| n).sum();
+    let reasons: Vec<String> = by_reason
+        .iter()
+        .map(|(why, n)| format!("{n} {why}"))
+        .collect();
+    let records = if n == 1 { "record was" } else { "records were" };
+    (n > 0).then(|| format!("{n} source {records} {what} ({})", reasons.join(", ")))
 }
 
 pub fn group(n: u64) -> String {
@@ -520,6 +509,19 @@ mod tests {
         assert_eq!(group(1000), "1,000");
         assert_eq!(group(1234567), "1,234,567");
         assert_eq!(human_rate(12_345_678.0), "12.35M");
+    }
+
+    #[test]
+    fn records_by_reason_make_one_line() {
+        assert_eq!(records_line([].into_iter(), "skipped"), None);
+        assert_eq!(
+            records_line([("malformed", 1)].into_iter(), "skipped").as_deref(),
+            Some("1 source record was skipped (1 malformed)")
+        );
+        assert_eq!(
+            records_line([("a", 2), ("b", 1), ("c", 0)].into_iter(), "kept").as_deref(),
+            Some("3 source records were kept (2 a, 1 b, 0 c)")
+        );
     }
 
     #[test]

@@ -88,6 +88,29 @@ pub fn capture_env(out: &Path, args: &[&str], cmd: &[&str], env: &[(&str, &str)]
     o
 }
 
+/// Captures helper test `helper` of this test binary (run with `RTSEC_HELPER=1` and `env`)
+/// into `out`, and returns the pid the helper printed (`HELPER_PID N`).
+pub fn capture_helper(out: &Path, helper: &str, env: &[(&str, &str)]) -> i64 {
+    let cmd = helper_cmd(helper);
+    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    let mut env = env.to_vec();
+    env.push(("RTSEC_HELPER", "1"));
+    let o = capture_env(out, &[], &cmd, &env);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|l| {
+            l.split_once("HELPER_PID ")
+                .map(|x| x.1.trim().parse().unwrap())
+        })
+        .unwrap_or_else(|| panic!("no pid from the helper: {stdout}"))
+}
+
 /// A capture running in the background.
 pub struct Running {
     pub child: Child,
