@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use rtsec_rules::{FieldInfo, field_list};
+use rtsec_rules::{FieldInfo, field_list, static_field_info};
 
 /// List the fields conditions and outputs can use, with their type and what they hold (as
 /// `falco --list`).
@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for (name, value) in &config.static_fields {
         let full = format!("static.{name}");
         if wanted(&full) {
-            fields.push((full, static_info(), Some(value.as_str())));
+            fields.push((full, static_field_info(), Some(value.as_str())));
         }
     }
     if fields.is_empty() {
@@ -75,16 +75,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outln!("  {usage:<width$}  {:<7}  {about}", info.ty);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The listing of a `static.NAME` field (its name and value are the configuration's).
-fn static_info() -> FieldInfo {
-    FieldInfo {
-        name: "static",
-        class: "static",
-        argument: None,
-        argument_required: false,
-        ty: "string",
-        description: "constant from falco.yaml's static_fields",
-    }
 }

@@ -53,6 +53,19 @@ pub fn field_list() -> impl Iterator<Item = FieldInfo> {
     })
 }
 
+/// What `static.NAME` fields are (falco.yaml's `static_fields`), under the name `static`: the
+/// configuration names them.
+pub fn static_field_info() -> FieldInfo {
+    FieldInfo {
+        name: "static",
+        class: "static",
+        argument: None,
+        argument_required: false,
+        ty: type_name(Ty::Str),
+        description: docs::describe(super::FieldId::Static),
+    }
+}
+
 fn type_name(ty: Ty) -> &'static str {
     match ty {
         Ty::Str => "string",

@@ -334,6 +334,6 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::K8sContainerName => {
             "container name in the pod: the io.kubernetes.container.name label; missing outside containers"
         }
-        FieldId::Static => "a constant from falco.yaml's static_fields (static.NAME)",
+        FieldId::Static => "constant text from falco.yaml's static_fields",
     }
 }

@@ -13,7 +13,7 @@ pub(crate) mod user;
 
 use rtsec_format::Kind;
 
-pub use catalog::{FieldInfo, field_list};
+pub use catalog::{FieldInfo, field_list, static_field_info};
 
 /// How a field's values compare and print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
