@@ -140,10 +140,10 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "the executable's modification time (mtime), in ns since the epoch; missing if unknown"
         }
         FieldId::ProcExeInoCtimeDurationProcStart => {
-            "ns from the executable's ctime to the process's start; missing if either is unknown"
+            "process start minus the executable's ctime, ns (wraps if the file is newer); missing if 0"
         }
         FieldId::ProcExeInoCtimeDurationPidnsStart => {
-            "ns from the executable's ctime to the start of its pid namespace's init; missing if either is unknown"
+            "executable's ctime minus the pid namespace init's start, ns; missing unless the file is newer"
         }
         FieldId::ProcCmdnargs => "number of command-line arguments after argv[0]",
         FieldId::ProcCmdlenargs => {
@@ -162,7 +162,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "name of the effective user from the recorded user table; else root for uid 0, <NA> otherwise"
         }
         FieldId::UserHomedir => {
-            "home directory of the effective user from the recorded user table; <NA> if unknown"
+            "home directory of the effective user from the recorded user table; else /root for uid 0, <NA>"
         }
         FieldId::UserShell => {
             "login shell of the effective user from the recorded user table; <NA> if unknown"

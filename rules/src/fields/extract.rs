@@ -212,6 +212,8 @@ pub(crate) fn extract<'e>(
                 } else {
                     u.shell
                 })),
+                // libsinsp's stand-in user: root's home for uid 0.
+                None if f.id == F::UserHomedir && p.euid == 0 => s(b"/root"),
                 None => s(b"<NA>"),
             }
         }
@@ -456,11 +458,17 @@ fn extract_proc<'e>(
         F::ProcExeIno => (p.exe_ino != 0).then_some(Val::U64(p.exe_ino)),
         F::ProcExeInoCtime => (p.exe_ino_ctime != 0).then_some(Val::U64(p.exe_ino_ctime)),
         F::ProcExeInoMtime => (p.exe_ino_mtime != 0).then_some(Val::U64(p.exe_ino_mtime)),
-        F::ProcExeInoCtimeDurationProcStart => (p.exe_ino_ctime != 0 && p.start_ts != 0)
-            .then(|| Val::U64(p.start_ts.saturating_sub(p.exe_ino_ctime))),
-        F::ProcExeInoCtimeDurationPidnsStart => (p.exe_ino_ctime != 0
-            && p.pidns_init_start_ts != 0)
-            .then(|| Val::U64(p.pidns_init_start_ts.saturating_sub(p.exe_ino_ctime))),
+        // As libsinsp computes them at exec (parsers.cpp), missing when 0: the process's start
+        // minus the executable's ctime (an unsigned difference that wraps when the file is
+        // newer than the process), and the ctime minus the pid namespace's start, only when
+        // the file is the newer.
+        F::ProcExeInoCtimeDurationProcStart => {
+            let d = p.start_ts.wrapping_sub(p.exe_ino_ctime);
+            (p.start_ts != 0 && d != 0).then_some(Val::U64(d))
+        }
+        F::ProcExeInoCtimeDurationPidnsStart => (p.pidns_init_start_ts != 0
+            && p.exe_ino_ctime > p.pidns_init_start_ts)
+            .then(|| Val::U64(p.exe_ino_ctime - p.pidns_init_start_ts)),
         F::ProcCmdnargs => Some(Val::U64(p.args.len() as u64)),
         F::ProcCmdlenargs => Some(Val::U64(
             p.args.iter().map(|a| ev.str(*a).len() as u64).sum::<u64>(),
