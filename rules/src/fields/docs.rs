@@ -130,7 +130,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "true if the process leads its session (proc.pid equals proc.sid)"
         }
         FieldId::ProcEnv => {
-            "value of environment variable NAME (missing if unset); without NAME: every NAME=value, space-separated"
+            "value of environment variable NAME, spaces trimmed (empty if unset); without NAME: all, space-separated"
         }
         FieldId::ProcExeIno => "inode number of the executable; missing if unknown",
         FieldId::ProcExeInoCtime => {

@@ -84,15 +84,20 @@ pub(crate) fn write_env(
             }
             true
         }
+        // As libsinsp's `get_env(name)`: the first `NAME=value` with a non-empty value, spaces
+        // trimmed at both ends; the empty string when there is none (never missing).
         Some(k) => {
             for e in &p.env {
                 let s = ev.str(*e);
-                if s.len() > k.len() && s.starts_with(k.as_bytes()) && s[k.len()] == b'=' {
-                    out.extend_from_slice(&s[k.len() + 1..]);
+                if s.len() > k.len() + 1 && s.starts_with(k.as_bytes()) && s[k.len()] == b'=' {
+                    let v = &s[k.len() + 1..];
+                    let start = v.iter().position(|&c| c != b' ').unwrap_or(v.len());
+                    let end = v.iter().rposition(|&c| c != b' ').map_or(start, |i| i + 1);
+                    out.extend_from_slice(&v[start..end]);
                     return true;
                 }
             }
-            false
+            true
         }
     }
 }
