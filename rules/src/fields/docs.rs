@@ -197,7 +197,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "last component of a file fd's path; missing for other fds and for failed opens"
         }
         FieldId::FdL4proto => {
-            "tcp, udp, icmp or raw for an IP socket with a known endpoint; missing otherwise"
+            "tcp, udp, icmp or raw for an IP socket with a role (raw: any); the text <NA> for other fds"
         }
         FieldId::FdConnected => "true if the socket is connected",
         FieldId::FdNameChanged => {

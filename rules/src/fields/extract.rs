@@ -524,19 +524,20 @@ fn extract_fd<'e>(
     };
     match f.id {
         F::FdType => s(fd::type_name(r.ty).as_bytes()),
+        // libsinsp's `get_l4proto`: an fd that is not an IP socket, and an IP socket other
+        // than a raw one without a role yet (created, not connected, accepted or bound), have
+        // none, which the field gives as the text `<NA>` (a value, not a missing one).
         F::FdL4proto => {
-            // libsinsp has no protocol for an IP socket without a role yet (created, not
-            // connected, accepted or bound to a port).
-            if !ip || (r.client.is_none() && r.server.is_none()) {
-                return None;
-            }
-            match r.l4proto {
-                L4Proto::Tcp => s(b"tcp"),
-                L4Proto::Udp => s(b"udp"),
-                L4Proto::Icmp => s(b"icmp"),
-                L4Proto::Raw => s(b"raw"),
-                L4Proto::Unknown => None,
-            }
+            let no_role = r.client.is_none() && r.server.is_none();
+            s(match r.l4proto {
+                _ if !ip => b"<NA>",
+                L4Proto::Raw => b"raw",
+                _ if no_role => b"<NA>",
+                L4Proto::Tcp => b"tcp",
+                L4Proto::Udp => b"udp",
+                L4Proto::Icmp => b"icmp",
+                L4Proto::Unknown => b"<NA>",
+            })
         }
         F::FdConnected => Some(Val::Bool(
             r.flags & rtsec_format::record::fd_flags::CONNECTED != 0,
