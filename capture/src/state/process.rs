@@ -82,7 +82,7 @@ impl State {
             vpgid: s.vpgid,
             comm: s.comm.clone(),
             exe: s.exe.clone(),
-            exepath: s.exepath.clone(),
+            exepath: without_deleted(&s.exepath).to_vec(),
             args: s.args.clone(),
             env: s.env.clone(),
             cwd: if s.cwd.is_empty() {
@@ -348,7 +348,7 @@ impl State {
             super::paths::concatenate(&p.info.cwd, e.filename, &mut out, &mut clean);
             out
         } else {
-            e.exepath.to_vec()
+            without_deleted(e.exepath).to_vec()
         };
         self.new_version(e.pid, e.ts, |info| {
             Self::apply_facts(info, &e.facts);
@@ -421,5 +421,16 @@ impl State {
                 core: x.core,
             },
         }
+    }
+}
+
+/// `path` without the ` (deleted)` the kernel appends to the link of an executable that was
+/// removed or replaced after it started (`/proc/PID/exe` of a daemon whose package was
+/// upgraded; a capture's thread table): libsinsp's `set_exepath` and exec state drop it.
+fn without_deleted(path: &[u8]) -> &[u8] {
+    const SUFFIX: &[u8] = b" (deleted)";
+    match path.strip_suffix(SUFFIX) {
+        Some(p) if !p.is_empty() => p,
+        _ => path,
     }
 }

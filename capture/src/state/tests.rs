@@ -523,3 +523,38 @@ fn an_orphan_is_reparented_to_the_parent_the_source_names() {
     assert_eq!(s.stats().reparented, 1);
     assert!(s.children_of(200).is_empty());
 }
+
+/// A removed or replaced executable's ` (deleted)` suffix is not part of `proc.exepath`, as in
+/// libsinsp (`/proc/PID/exe` of a daemon started before its package was upgraded).
+#[test]
+fn a_deleted_executable_keeps_its_path() {
+    let mut s = seeded();
+    s.seed_process(ProcessSeed {
+        pid: 300,
+        ppid: 1,
+        comm: b"sshd".to_vec(),
+        exepath: b"/usr/sbin/sshd (deleted)".to_vec(),
+        ..Default::default()
+    });
+    s.finish_seeding();
+    assert_eq!(s.process(300).unwrap().exepath, b"/usr/sbin/sshd");
+    s.exec(&Exec {
+        ts: 30,
+        tid: 300,
+        pid: 300,
+        exe: b"x",
+        exepath: b"/memfd:x (deleted)",
+        ..Default::default()
+    });
+    assert_eq!(s.process(300).unwrap().exepath, b"/memfd:x");
+    // Only a suffix, and not the whole name.
+    s.exec(&Exec {
+        ts: 40,
+        tid: 300,
+        pid: 300,
+        exe: b"x",
+        exepath: b" (deleted)",
+        ..Default::default()
+    });
+    assert_eq!(s.process(300).unwrap().exepath, b" (deleted)");
+}
