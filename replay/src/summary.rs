@@ -459,7 +459,6 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
-/// `1234567` → `1,234,567`.
 /// `3 source records were WHAT (2 REASON, 1 REASON)` for records counted by reason, or
 /// nothing if there are none.
 fn records_line<'a>(by_reason: impl Iterator<Item = (&'a str, u64)>, what: &str) -> Option<String> {
@@ -469,10 +468,11 @@ fn records_line<'a>(by_reason: impl Iterator<Item = (&'a str, u64)>, what: &str)
         .iter()
         .map(|(why, n)| format!("{n} {why}"))
         .collect();
-    let records = if n == 1 { "record was" } else { "records were" };
+    let records = plural(n as usize, "record was", "records were");
     (n > 0).then(|| format!("{n} source {records} {what} ({})", reasons.join(", ")))
 }
 
+/// `1234567` → `1,234,567`.
 pub fn group(n: u64) -> String {
     let d = n.to_string();
     let mut out = String::with_capacity(d.len() + d.len() / 3);

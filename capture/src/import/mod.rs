@@ -18,9 +18,8 @@
 //!
 //! Nothing is dropped silently: the reader's skips and caveats (events kept incomplete) and the
 //! importer's own ("enter event", "meta event", …) are counted by reason, stored in the trace's
-//! `Losses.skipped` and
-//! returned in the [`ImportSummary`]. A damaged capture is imported up to the damage; the
-//! reader's error is part of the summary, not a failure.
+//! `Losses.skipped` and returned in the [`ImportSummary`]. A damaged capture is imported up to
+//! the damage; the reader's error is part of the summary, not a failure.
 
 mod args;
 mod events;
