@@ -32,7 +32,7 @@ fn resolve_names_are_recorded_in_the_trace_for_replay() {
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = rtsec_format::TraceReader::open(&out).unwrap();
-    assert_eq!(r.version(), (1, 1));
+    assert_eq!(r.version(), (1, 2));
     let hosts = &r.header().hosts;
     let names: Vec<&str> = hosts.0.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(

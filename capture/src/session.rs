@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use rtsec_ebpf_common::MAX_SYSCALLS;
 use rtsec_format::{
-    CaptureSettings, Header, Kind, Losses, NewEvent, TraceWriter, WriterOptions, syscalls,
+    CaptureSettings, Header, Kind, Losses, NewEvent, TraceWriter, WriterOptions,
+    interfaces::Interfaces, syscalls,
 };
 
 use crate::error::CaptureError;
@@ -23,7 +24,7 @@ use crate::live::cgroups::CgroupFs;
 use crate::live::decode::{DecodeStats, Decoder};
 use crate::live::ring::{self, Batch};
 use crate::live::runtime::{RuntimeStats, Runtimes};
-use crate::live::{dns, runtime, scan, users};
+use crate::live::{dns, interfaces, runtime, scan, users};
 use crate::probe::{Drops, ExitHook, MissingField, Probe, ProbeOptions};
 use crate::rotation::{Rotation, Series};
 use crate::state::{self, State};
@@ -244,6 +245,14 @@ impl Capture {
             start_ns,
         );
         header.hosts = resolved.hosts;
+        match interfaces::read() {
+            Ok(list) => header.interfaces = Interfaces::recorded(list),
+            // Rules fall back to each socket's role for its local end, and say so.
+            Err(e) => header
+                .settings
+                .extra
+                .push(format!("interfaces=unknown ({e})")),
+        }
         let path = match &series {
             Some(s) => s.name_at(start_ns),
             None => opts.output.clone(),
@@ -680,5 +689,6 @@ fn header(
             extra,
         },
         hosts: Default::default(),
+        interfaces: Default::default(),
     }
 }

@@ -26,7 +26,7 @@ pub const FOOTER_MAGIC: [u8; 4] = *b"RTSF";
 pub const TRAILER_MAGIC: [u8; 8] = *b"RTSTRAIL";
 /// Format version written; readers refuse a newer major.
 pub const FORMAT_MAJOR: u16 = 1;
-pub const FORMAT_MINOR: u16 = 1;
+pub const FORMAT_MINOR: u16 = 2;
 
 pub(crate) const TRAILER_LEN: u64 = 16;
 const MAX_HEADER_BYTES: u32 = 16 << 20;
@@ -447,7 +447,7 @@ pub(crate) struct TracePrefix {
 /// What the start of a file says: a whole header, or a file that ends before its header does
 /// (with the error a reader of the finished file gives; a follower waits instead).
 pub(crate) enum Prefix {
-    Whole(TracePrefix),
+    Whole(Box<TracePrefix>),
     Short(FormatError),
 }
 
@@ -510,11 +510,11 @@ pub(crate) fn read_prefix(file: &File, path: &Path, file_len: u64) -> Result<Pre
     }
     let (header, _): (Header, usize) = bincode::decode_from_slice(hbytes, bincode_config())
         .map_err(|e| corrupt(16, e.to_string()))?;
-    Ok(Prefix::Whole(TracePrefix {
+    Ok(Prefix::Whole(Box::new(TracePrefix {
         version: (major, minor),
         header,
         data_start,
-    }))
+    })))
 }
 
 /// Parses the footer at `off`, whose body must end at `end` (where the trailer starts).

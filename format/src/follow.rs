@@ -195,7 +195,7 @@ impl TraceFollower {
             match read_prefix(file, &self.path, len)? {
                 Prefix::Whole(p) => {
                     self.pos = p.data_start;
-                    self.prefix = Some(p);
+                    self.prefix = Some(*p);
                 }
                 Prefix::Short(_) => return Ok(None),
             }

@@ -17,6 +17,7 @@ pub mod follow;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hosts;
+pub mod interfaces;
 pub mod kind;
 mod lock;
 pub mod meta;

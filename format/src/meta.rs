@@ -23,6 +23,8 @@ pub struct Header {
     pub settings: CaptureSettings,
     /// DNS answers recorded at capture start (format 1.1; empty in 1.0 traces).
     pub hosts: crate::hosts::HostAnswers,
+    /// The host's interface addresses at capture start (format 1.2; unknown before).
+    pub interfaces: crate::interfaces::Interfaces,
 }
 
 /// How the recording was made.

@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rtsec_format::interfaces::{Interface, Interfaces};
 use rtsec_format::{CaptureSettings, Header, KEPT_INCOMPLETE, Losses, TraceWriter, WriterOptions};
 use rtsec_scap::{Item, ScapError, ScapReader};
 use rustc_hash::FxHashMap;
@@ -134,6 +135,8 @@ pub fn import(
             extra: vec![format!("scap_file={}", input.display())],
             ..CaptureSettings::default()
         },
+        // A capture without an interface list has none in libsinsp either: no address is local.
+        interfaces: Interfaces::recorded(Vec::new()),
         ..Header::default()
     };
     let mut state = State::new();
@@ -160,6 +163,16 @@ pub fn import(
                 if header.hostname.is_empty() {
                     header.hostname = String::from_utf8_lossy(&m.hostname).into_owned();
                     header.boot_time_ns = m.boot_ts_epoch;
+                }
+            }
+            // The first section's list: the header is written before the next one's.
+            Item::Interface(i) if writer.is_none() => {
+                if let Some(list) = header.interfaces.0.as_mut() {
+                    list.push(Interface {
+                        name: String::from_utf8_lossy(&i.name).into_owned(),
+                        addr: i.addr,
+                        netmask: i.netmask,
+                    });
                 }
             }
             Item::Interface(_) => {}

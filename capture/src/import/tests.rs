@@ -248,6 +248,34 @@ fn resolved_fields_match_sysdig() {
     }
 }
 
+/// The capture's interface list is the trace's (libsinsp picks sockets' local ends by it);
+/// the seeded connection of sshd, listed local end first by `/proc`, is turned around as
+/// libsinsp's `fix_sockets_coming_from_proc` does: port 22 is a seeded listening port.
+#[test]
+fn interfaces_are_recorded_and_seeded_connections_are_oriented() {
+    let path = captures_dir()
+        .join("falcosecurity-falco/test/trace_files/psp/run_as_user_0_container.scap");
+    let (_dir, out, _) = import_to_temp(&path);
+    let reader = rtsec_format::TraceReader::open(&out).unwrap();
+    let names: Vec<String> = reader
+        .header()
+        .interfaces
+        .0
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{} {}", i.name, i.addr))
+        .collect();
+    assert_eq!(names.len(), 11, "{names:?}");
+    assert_eq!(names[..2], ["lo 127.0.0.1", "enp0s3 10.0.2.15"]);
+    let seen = trace_events(&out).0;
+    let sshd = seen
+        .iter()
+        .find(|e| e.fd_name == b"10.0.2.2:49289->10.0.2.15:22")
+        .expect("the ssh connection, client first");
+    assert_eq!(sshd.server_ip, Some("10.0.2.15".parse().unwrap()));
+}
+
 #[test]
 fn existing_output_needs_force() {
     let path = captures_dir().join("falcosecurity-falco/test/trace_files/cat_write.scap");

@@ -5,7 +5,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use rtsec_format::{FdInfo, FdType, L4Proto, LocalSide, record::fd_flags};
 
-use super::input::SockInfo;
+use rustc_hash::FxHashSet;
+
+use super::input::{FdSeed, SockInfo};
 
 const AF_UNIX: u32 = 1;
 const AF_INET: u32 = 2;
@@ -94,6 +96,40 @@ pub fn unix_name(sk: u64, peer: u64, path: &[u8]) -> Vec<u8> {
         name.extend_from_slice(path);
     }
     name
+}
+
+/// The port of a seeded IPv4 socket that is listening or bound (no remote end).
+pub fn ipv4_listening_port(fd: &FdSeed) -> Option<u16> {
+    match &fd.sock {
+        Some(SockInfo::Inet { local, remote, .. })
+            if remote.port() == 0 && (local.is_ipv4() || as_v4(local.ip()).is_some()) =>
+        {
+            Some(local.port())
+        }
+        _ => None,
+    }
+}
+
+/// The direction of a seeded IPv4 connection, which `/proc` lists local end first, as
+/// libsinsp's `fix_sockets_coming_from_proc` settles it: accepted (the server's end is ours)
+/// if our port is one a seeded socket listens on, else connected. IPv6 connections keep no
+/// role, as there.
+pub fn orient_scanned(fd: &mut FdInfo, server_ports: &FxHashSet<u16>) {
+    let (Some(ours), Some(theirs)) = (fd.client, fd.server) else {
+        return;
+    };
+    if fd.ty != FdType::Ipv4 || fd.local != LocalSide::Unknown {
+        return;
+    }
+    if server_ports.contains(&ours.port()) {
+        let (_, name) = tuple_name(fd.l4proto, theirs, ours);
+        fd.name = name;
+        fd.client = Some(theirs);
+        fd.server = Some(ours);
+        fd.local = LocalSide::Server;
+    } else {
+        fd.local = LocalSide::Client;
+    }
 }
 
 /// Both ends as IPv4 when both are IPv4-mapped IPv6 addresses (a dual-stack socket talking
@@ -186,6 +222,37 @@ pub mod family {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seeded_connections_are_accepted_on_listening_ports_else_connected() {
+        let scanned = |ours: &str, theirs: &str, v6: bool| {
+            let (ours, theirs): (SocketAddr, SocketAddr) =
+                (ours.parse().unwrap(), theirs.parse().unwrap());
+            let (ty, name) = tuple_name(L4Proto::Tcp, ours, theirs);
+            assert_eq!(ty == FdType::Ipv6, v6);
+            FdInfo {
+                ty,
+                name,
+                client: Some(ours),
+                server: Some(theirs),
+                ..FdInfo::default()
+            }
+        };
+        let ports: FxHashSet<u16> = [22].into_iter().collect();
+        let mut accepted = scanned("10.0.2.15:22", "10.0.2.2:49289", false);
+        orient_scanned(&mut accepted, &ports);
+        assert_eq!(accepted.name, b"10.0.2.2:49289->10.0.2.15:22");
+        assert_eq!(accepted.server, Some("10.0.2.15:22".parse().unwrap()));
+        assert_eq!(accepted.local, LocalSide::Server);
+        let mut connected = scanned("10.0.2.15:40000", "93.184.216.34:443", false);
+        orient_scanned(&mut connected, &ports);
+        assert_eq!(connected.name, b"10.0.2.15:40000->93.184.216.34:443");
+        assert_eq!(connected.local, LocalSide::Client);
+        // IPv6 connections keep no role, as in libsinsp.
+        let mut v6 = scanned("[fd00::5]:22", "[fd00::9]:50000", true);
+        orient_scanned(&mut v6, &ports);
+        assert_eq!(v6.local, LocalSide::Unknown);
+    }
 
     #[test]
     fn names_like_falco() {

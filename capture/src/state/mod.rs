@@ -56,7 +56,7 @@ pub mod users;
 use std::sync::Arc;
 
 use rtsec_format::{ContainerInfo, FdInfo, IdGen, NewEvent, ProcessInfo, record::proc_flags};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use containers::{Cgroup, Containers};
 pub use input::{Exec, Exit, FdSeed, Fork, ProcessSeed, SockInfo, Syscall, TaskFacts};
@@ -95,6 +95,9 @@ pub struct State {
     users: Users,
     pending: Vec<ProcessSeed>,
     pending_fds: Vec<(i64, FdSeed)>,
+    /// Ports of the IPv4 sockets seeded listening (libsinsp's `m_server_ports`): a seeded
+    /// connection on one of them was accepted, one on another port was connected.
+    server_ports: FxHashSet<u16>,
     // Scratch for resolved paths, reused between events.
     path_a: Vec<u8>,
     path_b: Vec<u8>,
@@ -123,6 +126,7 @@ impl State {
             users: Users::default(),
             pending: Vec::new(),
             pending_fds: Vec::new(),
+            server_ports: FxHashSet::default(),
             path_a: Vec::new(),
             path_b: Vec::new(),
             base: Vec::new(),
@@ -221,7 +225,12 @@ impl State {
                 }
             }
         }
-        for (pid, fd) in std::mem::take(&mut self.pending_fds) {
+        let fds = std::mem::take(&mut self.pending_fds);
+        self.server_ports.extend(
+            fds.iter()
+                .filter_map(|(_, fd)| fds::ipv4_listening_port(fd)),
+        );
+        for (pid, fd) in fds {
             self.add_seed_fd(pid, fd);
         }
     }

@@ -179,7 +179,10 @@ impl State {
                     };
                     fd.flags |= fd_flags::LISTENING;
                 }
-                _ => fds::apply_sock(&mut fd, &view, rtsec_format::LocalSide::Unknown),
+                _ => {
+                    fds::apply_sock(&mut fd, &view, rtsec_format::LocalSide::Unknown);
+                    fds::orient_scanned(&mut fd, &self.server_ports);
+                }
             }
         }
         p.fds.insert(s.num, Arc::new(fd));
