@@ -141,4 +141,57 @@ fn connect_and_accept_are_recorded_with_both_ends() {
         (peer, this),
         "the accepted end is the connector's peer"
     );
+
+    local_ends_are_falco_s(&out, pid, client, server);
+}
+
+/// The header records this host's interface addresses, and with them libsinsp's rule picks
+/// the accepted loopback socket's local end. On the host both ends are local addresses, so
+/// the client's end is the local one: Falco prints such a server's `lport` as the client's
+/// port and calls it a server socket. In a container without an IP (this test's process is one
+/// where the machine's cgroups make it a containerd container), only container IPs are
+/// local: the server's end is taken and the socket is no server's.
+fn local_ends_are_falco_s(trace: &std::path::Path, pid: i64, client: &str, server: &str) {
+    let reader = rtsec_format::TraceReader::open(trace).unwrap();
+    let addrs: Vec<std::net::IpAddr> = reader
+        .header()
+        .interfaces
+        .addrs()
+        .expect("a live capture records its interfaces")
+        .collect();
+    assert!(
+        addrs.contains(&std::net::IpAddr::from([127, 0, 0, 1])),
+        "{addrs:?}"
+    );
+    let mut scratch = rtsec_rules::Scratch::new();
+    scratch.set_machine(reader.header());
+    let hosts = rtsec_rules::HostTable::new();
+    let mut count = |cond: &str| {
+        let filter = rtsec_rules::RuleSet::empty()
+            .filter(&format!(
+                "evt.type in (accept, accept4) and proc.pid = {pid} and fd.type = ipv4 and {cond}"
+            ))
+            .unwrap();
+        let mut n = 0;
+        reader
+            .for_each_block(false, |b| {
+                n += b
+                    .events()
+                    .filter(|e| filter.matches(e, &mut scratch, &hosts))
+                    .count();
+            })
+            .unwrap();
+        n
+    };
+    let port = |a: &str| a.rsplit_once(':').unwrap().1.to_string();
+    let (client, server) = (port(client), port(server));
+    let on_host = count("container.id = host") == 1;
+    let in_container_without_ip = count("container.id != host and not container.ip exists") == 1;
+    assert!(on_host || in_container_without_ip);
+    let cond = if on_host {
+        format!("fd.lport = {client} and fd.rport = {server} and fd.is_server = true")
+    } else {
+        format!("fd.lport = {server} and fd.rport = {client} and fd.is_server = false")
+    };
+    assert_eq!(count(&cond), 1, "on the host: {on_host}: {cond}");
 }

@@ -32,6 +32,7 @@ fn inspect_summarises_the_sample() {
     let out = stdout(&o);
     for want in [
         "host:        sample-host (kernel 6.18.0-sample)",
+        "addresses:   not recorded (format < 1.2)",
         "events:      2012",
         "openat",
         "procexit",

@@ -381,6 +381,7 @@ impl BlockWork for Exporter {
         let t1 = crate::judge::thread_cpu_ns();
         out.decode_ns = t1 - t0;
         scratch.set_hostname(&job.hostname);
+        scratch.set_interfaces(&job.interfaces);
         let mut rows = RowGroupStream::new(&self.encoder);
         let mut batch = EventsBatch::new(CHUNK_ROWS.min(block.events.len()), &[]);
         // One buffer for every event's own values, one per process for the process's.

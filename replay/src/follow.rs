@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use rtsec_format::interfaces::Interfaces;
 use rtsec_format::{Followed, RawBlock, TraceFollower};
 
 use crate::error::ReplayError;
@@ -212,6 +213,7 @@ impl Session<'_, '_> {
             trace: Arc::from(path.display().to_string().as_str()),
             full_path: full_path(path),
             hostname: None,
+            interfaces: Arc::default(),
             before: None,
             judged_any: false,
             resume,
@@ -267,6 +269,9 @@ impl Session<'_, '_> {
                         let h = file.follower.header().map_or("", |h| h.hostname.as_str());
                         self.col.reports[report].hostname = h.to_string();
                         file.hostname = Some(Arc::from(h));
+                        if let Some(header) = file.follower.header() {
+                            file.interfaces = Arc::new(header.interfaces.clone());
+                        }
                         file.first_block_crc = raw.frame.payload_crc;
                         file.check_resume(&mut self.col.reports[report].resumed);
                     }
@@ -320,6 +325,7 @@ impl Session<'_, '_> {
                         input: report,
                         raw,
                         hostname: file.hostname.clone().unwrap_or_else(|| Arc::from("")),
+                        interfaces: file.interfaces.clone(),
                         trace: file.trace.clone(),
                         span,
                     };
@@ -346,6 +352,8 @@ struct FollowedFile {
     follower: TraceFollower,
     trace: Arc<str>,
     hostname: Option<Arc<str>>,
+    /// The header's interface addresses, read with its hostname.
+    interfaces: Arc<Interfaces>,
     /// The last block before the window, while none in it came.
     before: Option<RawBlock>,
     /// Whether a block of it was judged.

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
+use rtsec_format::interfaces::Interfaces;
 use rtsec_format::{Block, Losses, RawBlock};
 use rtsec_rules::{AlertBuf, Engine, OutputValue, RuleId, Scratch};
 use smallvec::SmallVec;
@@ -215,6 +216,8 @@ pub(crate) struct Job {
     pub input: usize,
     pub raw: RawBlock,
     pub hostname: Arc<str>,
+    /// The trace's interface addresses (which end of a socket is local).
+    pub interfaces: Arc<Interfaces>,
     pub trace: Arc<str>,
     /// The events of the trace to judge (all, unless a window was asked for).
     pub span: Span,
@@ -284,6 +287,7 @@ impl Judge<'_> {
         let t1 = thread_cpu_ns();
         out.decode_ns = t1 - t0;
         scratch.set_hostname(&job.hostname);
+        scratch.set_interfaces(&job.interfaces);
         // Alert text sized like the worker's previous block's (up to a part's size): a block
         // of many hits would otherwise grow it by doubling, copying it and holding twice its
         // size.

@@ -294,6 +294,7 @@ fn drive(
             }
         };
         let hostname: Arc<str> = Arc::from(reader.header().hostname.as_str());
+        let interfaces = Arc::new(reader.header().interfaces.clone());
         let trace: Arc<str> = Arc::from(input.name().display().to_string().as_str());
         {
             let r = &mut col.reports[i];
@@ -333,6 +334,7 @@ fn drive(
                         input: i,
                         raw,
                         hostname: hostname.clone(),
+                        interfaces: interfaces.clone(),
                         trace: trace.clone(),
                         span,
                     };

@@ -99,7 +99,7 @@ fn every_exported_value_is_the_field_read_for_its_event() {
     let mut expected_rows: Vec<Vec<String>> = Vec::new();
     for t in &traces {
         let trace = TraceReader::open(t).unwrap();
-        scratch.set_hostname(&trace.header().hostname);
+        scratch.set_machine(trace.header());
         for raw in trace.blocks(false) {
             let block = raw.unwrap().decode().unwrap();
             for ev in block.events() {

@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use crate::dns::HostTable;
 use crate::evttype::{self, KeySet, NUM_KEYS};
 use crate::fields::extract::Env;
+use crate::fields::local::LocalAddrs;
 use crate::filter::program::{self, Checks, Code};
 use crate::filter::refuted::{Dim, MAX_RULES};
 use crate::filter::{Bufs, Node};
@@ -148,12 +149,14 @@ pub struct Engine {
 }
 
 /// Per-thread working memory for evaluation: buffers fields are read into, the rules matched
-/// by the last event, and the hostname for `evt.hostname` and alerts.
+/// by the last event, and what the events' trace says of its machine: the hostname for
+/// `evt.hostname` and alerts, the interface addresses for which end of a socket is local.
 #[derive(Debug, Default)]
 pub struct Scratch {
     pub(crate) bufs: Bufs,
     hits: Vec<RuleId>,
     pub(crate) hostname: String,
+    pub(crate) local: LocalAddrs,
     /// Reused by [`Engine::alert`].
     pub(crate) alert: AlertBuf,
 }
@@ -172,6 +175,19 @@ impl Scratch {
 
     pub fn hostname(&self) -> &str {
         &self.hostname
+    }
+
+    /// The interface addresses of the machine the events come from (`fd.lport`, `fd.rip`,
+    /// `fd.is_server`, …): replay passes the trace header's.
+    pub fn set_interfaces(&mut self, interfaces: &rtsec_format::interfaces::Interfaces) {
+        self.local.set(interfaces);
+    }
+
+    /// The machine the events come from, as the trace's header records it: its hostname and
+    /// its interface addresses.
+    pub fn set_machine(&mut self, header: &rtsec_format::Header) {
+        self.set_hostname(&header.hostname);
+        self.set_interfaces(&header.interfaces);
     }
 }
 
@@ -402,6 +418,7 @@ impl Engine {
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
+            local: &scratch.local,
         };
         scratch.bufs.begin_event(self.checks.list.len());
         Some(
@@ -438,6 +455,7 @@ impl Engine {
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
+            local: &scratch.local,
         };
         prefetch_records(ev);
         scratch.bufs.begin_event(self.checks.list.len());
@@ -467,6 +485,7 @@ impl Engine {
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
+            local: &scratch.local,
         };
         prefetch_records(ev);
         let bufs = &mut scratch.bufs;
@@ -573,6 +592,7 @@ impl Engine {
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
+            local: &scratch.local,
         };
         r.format.render_into(ev, &env, &mut scratch.bufs, out, text);
         out.rule = id;
@@ -700,6 +720,7 @@ impl Filter {
         let env = Env {
             hostname: &scratch.hostname,
             hosts,
+            local: &scratch.local,
         };
         scratch.bufs.begin_event(self.checks.list.len());
         self.code
@@ -779,6 +800,7 @@ mod tests {
             let mut sc = engine.scratch();
             let mut bufs = Bufs::default();
             let hosts = HostTable::new();
+            let local = LocalAddrs::default();
             let mut hits = 0;
             for seed in [1, 2, 3] {
                 let block = rtsec_format::synth::block(20_000, seed);
@@ -787,6 +809,7 @@ mod tests {
                     let env = Env {
                         hostname: "",
                         hosts: &hosts,
+                        local: &local,
                     };
                     let key = evttype::key(&ev);
                     let want: Vec<RuleId> = set

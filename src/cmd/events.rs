@@ -163,7 +163,7 @@ impl<'a> Printer<'a> {
         let mut scratch = Scratch::new();
         let mut hosts = HostTable::new();
         hosts.insert_recorded(&header.hosts);
-        scratch.set_hostname(&header.hostname);
+        scratch.set_machine(header);
         Printer {
             args,
             filter,

@@ -156,6 +156,19 @@ fn scan(reader: &TraceReader, salvage: bool) -> Result<Report> {
     Ok(finish(r, lo, hi))
 }
 
+/// The host's interface addresses, which decide the local end of sockets (`fd.lport`, …).
+fn addresses_text(i: &rtsec_format::interfaces::Interfaces) -> String {
+    match &i.0 {
+        None => "not recorded (format < 1.2): a socket's local end is its role's".into(),
+        Some(list) if list.is_empty() => "none recorded: no address is local".into(),
+        Some(list) => list
+            .iter()
+            .map(|i| format!("{} {}", i.name, i.addr))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 fn print_text(r: &Report) {
     let h = &r.header;
     outln!("trace:       {}", r.path);
@@ -166,6 +179,7 @@ fn print_text(r: &Report) {
         h.source
     );
     outln!("host:        {} (kernel {})", h.hostname, h.kernel_release);
+    outln!("addresses:   {}", addresses_text(&h.interfaces));
     if h.start_ns > 0 {
         outln!("recorded:    {}", iso8601_text(h.start_ns));
     }

@@ -180,7 +180,7 @@ pub fn explain_event(
     };
     let reader = TraceReader::open(path).map_err(bad)?;
     let mut scratch = engine.scratch();
-    scratch.set_hostname(&reader.header().hostname);
+    scratch.set_machine(reader.header());
     let x = engine.explainer(rule);
     for raw in reader.blocks(false) {
         let raw = raw.map_err(bad)?;
@@ -262,7 +262,7 @@ pub fn closest_in(
         };
         let reader = TraceReader::open(&input.path).map_err(bad)?;
         let mut scratch = engine.scratch();
-        scratch.set_hostname(&reader.header().hostname);
+        scratch.set_machine(reader.header());
         let span = window.span(crate::window::trace_start(&reader));
         let mut blocks = reader.blocks(false);
         if !window.is_unbounded() {

@@ -41,7 +41,7 @@ pub(crate) fn suppressed(
             continue;
         };
         let mut scratch = engine.scratch();
-        scratch.set_hostname(&reader.header().hostname);
+        scratch.set_machine(reader.header());
         let span = window.span(crate::window::trace_start(&reader));
         for block in reader
             .blocks(true)

@@ -98,6 +98,7 @@ impl Explainer {
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &engine.options().hosts,
+            local: &scratch.local,
         };
         let bufs = &mut scratch.bufs;
         bufs.begin_event(0);
@@ -129,6 +130,7 @@ impl Explainer {
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &engine.options().hosts,
+            local: &scratch.local,
         };
         scratch.bufs.begin_event(0);
         let step = eval(&self.tree, ev, &env, &mut scratch.bufs, &mut alert);
@@ -160,6 +162,7 @@ impl Explainer {
         let env = Env {
             hostname: &scratch.hostname,
             hosts: &engine.options().hosts,
+            local: &scratch.local,
         };
         scratch.bufs.begin_event(0);
         let s = score(&self.tree, ev, &env, &mut scratch.bufs);

@@ -206,18 +206,20 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::FdSip => "server IP of the socket (the tuple's destination)",
         FieldId::FdCip => "client IP of the socket (the tuple's source)",
         FieldId::FdLip => {
-            "local IP of the socket (this host's end); missing if which end is local is unknown"
+            "local IP of the socket: the client's if the client's IP is the container's or one of the trace's interface addresses (so on loopback), else the server's; missing before connect/accept"
         }
         FieldId::FdRip => {
-            "remote IP of the socket (the other end); missing if which end is local is unknown"
+            "remote IP of the socket: the other end than fd.lip's; missing before connect/accept"
         }
         FieldId::FdIp => {
             "in a condition, either endpoint's IP (!= : neither matches); read alone: the server's IP"
         }
         FieldId::FdSport => "server port of the socket",
         FieldId::FdCport => "client port of the socket",
-        FieldId::FdLport => "local port of the socket; missing if which end is local is unknown",
-        FieldId::FdRport => "remote port of the socket; missing if which end is local is unknown",
+        FieldId::FdLport => {
+            "local port of the socket: of the end fd.lip picks (on loopback the client's, on both sockets)"
+        }
+        FieldId::FdRport => "remote port of the socket: of the end fd.rip picks",
         FieldId::FdPort => {
             "in a condition, either endpoint's port (!= : neither matches); read alone: the server's port"
         }
@@ -243,7 +245,9 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::FdSockfamily => {
             "ip for IPv4 and IPv6 sockets, unix for unix sockets; missing for other fds"
         }
-        FieldId::FdIsServer => "true if this host's end of the socket is the server end",
+        FieldId::FdIsServer => {
+            "true for a socket bound to a port, or one whose server IP is the container's or one of the trace's interface addresses (on loopback: both sockets)"
+        }
         FieldId::FdDev => "device number of the device holding the file",
         FieldId::FdIno => "inode number of the file",
         FieldId::ContainerId => {

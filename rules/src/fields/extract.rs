@@ -4,10 +4,11 @@
 
 use std::net::IpAddr;
 
-use rtsec_format::{Args, EventView, Kind, L4Proto, LocalSide, wire::Process};
+use rtsec_format::{Args, EventView, Kind, L4Proto, wire::Process};
 
 use super::container::{self, Ctr, MountPart};
 use super::fd;
+use super::local::LocalAddrs;
 use super::proc::{self, ancestor};
 use super::{Field, FieldArg, FieldId as F};
 use crate::dns::HostTable;
@@ -21,6 +22,8 @@ const EXEC_BITS: u32 = 0o111;
 pub(crate) struct Env<'a> {
     pub hostname: &'a str,
     pub hosts: &'a HostTable,
+    /// The trace's interface addresses, for which end of a socket is local.
+    pub local: &'a LocalAddrs,
 }
 
 /// An extracted value. `Buf` means: the bytes written to the buffer passed in.
@@ -517,11 +520,7 @@ fn extract_fd<'e>(
         r.ty,
         rtsec_format::FdType::Ipv4 | rtsec_format::FdType::Ipv6
     );
-    let local = || match r.local {
-        LocalSide::Client => Some((r.client?, r.server?)),
-        LocalSide::Server => Some((r.server?, r.client?)),
-        LocalSide::Unknown => None,
-    };
+    let local = || env.local.ends(r, ev);
     match f.id {
         F::FdType => s(fd::type_name(r.ty).as_bytes()),
         // libsinsp's `get_l4proto`: an fd that is not an IP socket, and an IP socket other
@@ -550,7 +549,7 @@ fn extract_fd<'e>(
             rtsec_format::FdType::Unix => s(b"unix"),
             _ => None,
         },
-        F::FdIsServer => Some(Val::Bool(r.local == LocalSide::Server)),
+        F::FdIsServer => Some(Val::Bool(env.local.is_server(r, ev))),
         F::FdDev => Some(Val::U64(r.dev as u64)),
         F::FdIno => Some(Val::U64(r.ino)),
         F::FdSip | F::FdSnet => Some(Val::Ip(r.server?.ip())),
@@ -594,13 +593,9 @@ pub(crate) fn endpoints<'e>(f: &Field, ev: &EventView<'e>) -> [Option<Val<'e>>; 
 }
 
 /// The address a `fd.*.name` field compares (server, client, local or remote).
-pub(crate) fn dns_addr(f: &Field, ev: &EventView<'_>) -> Option<IpAddr> {
+pub(crate) fn dns_addr(f: &Field, ev: &EventView<'_>, local: &LocalAddrs) -> Option<IpAddr> {
     let r = fd::view(ev)?.rec()?;
-    let local = || match r.local {
-        LocalSide::Client => Some((r.client?, r.server?)),
-        LocalSide::Server => Some((r.server?, r.client?)),
-        LocalSide::Unknown => None,
-    };
+    let local = || local.ends(r, ev);
     Some(match f.id {
         F::FdSipName => r.server?.ip(),
         F::FdCipName => r.client?.ip(),

@@ -7,6 +7,7 @@ mod docs;
 pub(crate) mod extract;
 pub(crate) mod fast;
 pub(crate) mod fd;
+pub(crate) mod local;
 pub(crate) mod proc;
 pub(crate) mod sock;
 pub(crate) mod user;

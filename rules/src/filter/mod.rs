@@ -463,7 +463,7 @@ impl Check {
                 }
             }
             Mode::Dns => {
-                let Some(ip) = extract::dns_addr(&self.cold.field, ev) else {
+                let Some(ip) = extract::dns_addr(&self.cold.field, ev, env.local) else {
                     return false;
                 };
                 self.test.eval_dns(ip, env)

@@ -255,7 +255,7 @@ impl Explaining<'_> {
             TraceReader::open(&input.path).with_context(|| input.name().display().to_string())?;
         let name = input.name().display().to_string();
         let mut scratch = engine.scratch();
-        scratch.set_hostname(&reader.header().hostname);
+        scratch.set_machine(reader.header());
         let span = self.window.span(rtsec_replay::window::trace_start(&reader));
         // Past damaged blocks, as replay reads: what is left is still explained.
         let mut blocks = reader.blocks(true);
