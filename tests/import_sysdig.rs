@@ -76,6 +76,9 @@ const CONDITIONS: &[&str] = &[
     "proc.tty!=0",
     "proc.pname in (sh,bash,runc) and proc.cwd!=/",
     "container.id=host and proc.name=sh",
+    // The session leader: captures record none; found as libsinsp finds it.
+    "proc.sname=bash",
+    "proc.sname=sudo",
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",

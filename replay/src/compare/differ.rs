@@ -74,7 +74,7 @@ impl Differ<'_> {
         let judged = job.judged();
         // The compressed block is not needed any more.
         drop(job.raw);
-        let job_interfaces = job.interfaces;
+        let interfaces = job.interfaces;
         let at = Origin {
             trace: job.trace,
             hostname: job.hostname,
@@ -83,8 +83,8 @@ impl Differ<'_> {
         out.decode_ns = t1 - t0;
         scratch.set_hostname(&at.hostname);
         scratch_new.set_hostname(&at.hostname);
-        scratch.set_interfaces(&job_interfaces);
-        scratch_new.set_interfaces(&job_interfaces);
+        scratch.set_interfaces(&interfaces);
+        scratch_new.set_interfaces(&interfaces);
         out.diffs = vec![DiffCounts::default(); self.union.rules.len()];
         let (a, b) = bufs;
         let mut old_m = self.old.block_matcher(block, scratch);

@@ -120,9 +120,22 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::ProcIsExeWritable => {
             "true if the executable is writable by the user running it (Falco's EXE_WRITABLE flag)"
         }
-        FieldId::ProcSname => "name (comm) of the session leader; missing if unknown",
-        FieldId::ProcVpgidName => "name (comm) of the process group leader; missing if unknown",
-        FieldId::ProcVpgidExe => "exe (argv[0]) of the process group leader; missing if unknown",
+        FieldId::ProcSname => {
+            "name (comm) of the session leader: the highest ancestor in the same session (on the host, else the process with the session id as pid), or the process itself"
+        }
+        FieldId::ProcSidExe => "exe (argv[0]) of the session leader (found as for proc.sname)",
+        FieldId::ProcSidExepath => {
+            "full executable path of the session leader (found as for proc.sname)"
+        }
+        FieldId::ProcVpgidName => {
+            "name (comm) of the process group leader: the highest ancestor in the same group (on the host, else the process with the group id as pid), or the process itself"
+        }
+        FieldId::ProcVpgidExe => {
+            "exe (argv[0]) of the process group leader (found as for proc.vpgid.name)"
+        }
+        FieldId::ProcVpgidExepath => {
+            "full executable path of the process group leader (found as for proc.vpgid.name)"
+        }
         FieldId::ProcIsVpgidLeader => {
             "true if the process leads its process group (proc.vpid equals proc.vpgid)"
         }

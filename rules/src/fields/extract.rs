@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use rtsec_format::{Args, EventView, Kind, L4Proto, wire::Process};
+use rtsec_format::{Args, EventView, Kind, L4Proto, StrId, wire::Process};
 
 use super::container::{self, Ctr, MountPart};
 use super::fd;
@@ -308,8 +308,11 @@ fn is_proc(id: F) -> bool {
             | F::ProcIsExeFromMemfd
             | F::ProcIsExeWritable
             | F::ProcSname
+            | F::ProcSidExe
+            | F::ProcSidExepath
             | F::ProcVpgidName
             | F::ProcVpgidExe
+            | F::ProcVpgidExepath
             | F::ProcIsVpgidLeader
             | F::ProcIsSidLeader
             | F::ProcEnv
@@ -446,9 +449,16 @@ fn extract_proc<'e>(
         F::ProcIsExeFromMemfd => Some(Val::Bool(p.exe_flags & 4 != 0)),
         F::ProcIsExeLowerLayer => Some(Val::Bool(p.exe_flags & 8 != 0)),
         F::ProcIsExeWritable => Some(Val::Bool(p.exe_flags & 1 != 0)),
-        F::ProcSname => nonempty(ev.str(p.sname)),
-        F::ProcVpgidName => nonempty(ev.str(p.vpgid_name)),
-        F::ProcVpgidExe => nonempty(ev.str(p.vpgid_exe)),
+        // A source may have recorded the leader's name; else it is looked up as libsinsp does.
+        F::ProcSname if p.sname != StrId::EMPTY => s(ev.str(p.sname)),
+        F::ProcVpgidName if p.vpgid_name != StrId::EMPTY => s(ev.str(p.vpgid_name)),
+        F::ProcVpgidExe if p.vpgid_exe != StrId::EMPTY => s(ev.str(p.vpgid_exe)),
+        F::ProcSname => s(ev.str(proc::leader(ev, p, |q| q.sid).comm)),
+        F::ProcSidExe => s(ev.str(proc::leader(ev, p, |q| q.sid).exe)),
+        F::ProcSidExepath => s(ev.str(proc::leader(ev, p, |q| q.sid).exepath)),
+        F::ProcVpgidName => s(ev.str(proc::leader(ev, p, |q| q.vpgid).comm)),
+        F::ProcVpgidExe => s(ev.str(proc::leader(ev, p, |q| q.vpgid).exe)),
+        F::ProcVpgidExepath => s(ev.str(proc::leader(ev, p, |q| q.vpgid).exepath)),
         F::ProcIsVpgidLeader => Some(Val::Bool(p.vpid == p.vpgid)),
         F::ProcIsSidLeader => Some(Val::Bool(p.pid == p.sid)),
         F::ProcEnv => {

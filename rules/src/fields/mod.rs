@@ -140,8 +140,11 @@ fields! {
     ProcIsExeFromMemfd = "proc.is_exe_from_memfd", Bool, None;
     ProcIsExeWritable = "proc.is_exe_writable", Bool, None;
     ProcSname = "proc.sname", Str, None;
+    ProcSidExe = "proc.sid.exe", Str, None;
+    ProcSidExepath = "proc.sid.exepath", Str, None;
     ProcVpgidName = "proc.vpgid.name", Str, None;
     ProcVpgidExe = "proc.vpgid.exe", Str, None;
+    ProcVpgidExepath = "proc.vpgid.exepath", Str, None;
     ProcIsVpgidLeader = "proc.is_vpgid_leader", Bool, None;
     ProcIsSidLeader = "proc.is_sid_leader", Bool, None;
     ProcEnv = "proc.env", Str, OptKey;

@@ -15,6 +15,34 @@ pub(crate) fn ancestor<'e>(ev: &EventView<'e>, n: usize) -> Option<&'e Process> 
     Some(p)
 }
 
+/// The leader of `p`'s session (`sid`) or process group (`vpgid`), as libsinsp finds it for
+/// `proc.sname`, `proc.vpgid.name` and friends: the highest ancestor with the same id (the
+/// leader, when it still lives, is normally that ancestor); failing that, on the host (not in
+/// a pid namespace), the block's process whose pid is the id; else the process itself.
+pub(crate) fn leader<'e>(
+    ev: &EventView<'e>,
+    p: &'e Process,
+    id: fn(&Process) -> i64,
+) -> &'e Process {
+    let want = id(p);
+    let mut top = p;
+    for _ in 0..MAX_ANCESTORS {
+        match ev.block.parent(top) {
+            Some(a) if id(a) == want => top = a,
+            _ => break,
+        }
+    }
+    if top.pid == want || p.vpid != p.pid {
+        return top;
+    }
+    ev.block
+        .processes
+        .iter()
+        .filter(|q| q.pid == want)
+        .max_by_key(|q| q.id)
+        .unwrap_or(top)
+}
+
 /// Calls `f` on each ancestor, parent first, until it returns true; true if it did.
 pub(crate) fn any_ancestor<'e>(ev: &EventView<'e>, mut f: impl FnMut(&'e Process) -> bool) -> bool {
     let Some(mut p) = ev.process() else {
