@@ -98,6 +98,10 @@ const CONDITIONS: &[&str] = &[
     "fd.rip=172.17.0.5",
     "fd.is_server=true and fd.type in (ipv4,ipv6)",
     "fd.is_server=false and fd.type in (ipv4,ipv6)",
+    // The event named its fd: opens, accepts, connects, binds, datagrams to a new peer (the
+    // UDP branch of Falco's `outbound` macro). mmap and fcntl have known fd differences.
+    "fd.name_changed=true",
+    "fd.name_changed=false and not evt.type in (mmap,fcntl)",
 ];
 
 /// A difference from sysdig 0.29.3 that is explained: the counts must be exactly these.
@@ -176,7 +180,8 @@ const UDP_RECONNECT: &str = "a UDP socket connected again (test_ipv6_client: fro
     [2001:4860:4860::8888]:53; setns: glibc's address sorting connects to 10.185.46.64:0, \
     0.0.0.0:0, 127.0.1.1:0): sysdig 0.29.3 keeps (part of) the first tuple as the fd's name, \
     rtsec takes the tuple each connect exit reports, so the server address whose locality \
-    decides fd.is_server and fd.rport differs";
+    decides fd.is_server and fd.rport differs, and rtsec's connect (and the datagram after it) \
+    renames the fd (fd.name_changed)";
 // Choices of rtsec's importer and trace format.
 const UMOUNT2_NAME: &str = "x86_64 has no umount syscall: old libs recorded umount2 as an event \
     named umount (libs still names it so); rtsec records the syscall it was, umount2 — the trace \
@@ -203,6 +208,14 @@ const KNOWN: &[Known] = &[
     known(IPV6_CLIENT, C_SERVER, 7, 5, UDP_RECONNECT),
     known(IPV6_CLIENT, C_NOT_SERVER, 0, 2, UDP_RECONNECT),
     known(IPV6_CLIENT, "fd.rport<1024", 0, 2, UDP_RECONNECT),
+    known(IPV6_CLIENT, "fd.name_changed=true", 4, 6, UDP_RECONNECT),
+    known(
+        IPV6_CLIENT,
+        "fd.name_changed=false and not evt.type in (mmap,fcntl)",
+        10,
+        8,
+        UDP_RECONNECT,
+    ),
     known(SETNS, C_SERVER, 4, 1, UDP_RECONNECT),
     known(SETNS, C_NOT_SERVER, 1, 4, UDP_RECONNECT),
     known(DOWNLOAD, "evt.type=accept", 26, 0, ACCEPT4_NAME),

@@ -256,7 +256,8 @@ impl LocalSide {
 pub mod fd_flags {
     /// The socket is connected.
     pub const CONNECTED: u32 = 1;
-    /// The socket's tuple changed with this event (UDP).
+    /// Never written: whether an event changed its fd's name is an event's flag
+    /// (`wire::event_flags::FD_NAME_CHANGED`), not a version's. The bit stays reserved.
     pub const NAME_CHANGED: u32 = 2;
     /// The fd came from the initial `/proc` scan.
     pub const FROM_SCAN: u32 = 4;

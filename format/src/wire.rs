@@ -41,6 +41,9 @@ pub mod event_flags {
     /// The open created the file it returned (the kernel's `FMODE_CREATED`; libs'
     /// `PPM_O_F_CREATED`): `evt.is_open_create`.
     pub const FILE_CREATED: u8 = 16;
+    /// The event gave its fd a name or changed it (a new fd with a name, a connect, a bind to a
+    /// port, a datagram to a new peer): libsinsp's `fd.name_changed`.
+    pub const FD_NAME_CHANGED: u8 = 32;
 }
 
 /// One completed syscall (or lifecycle event) as stored.

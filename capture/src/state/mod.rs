@@ -107,6 +107,9 @@ pub struct State {
     /// that closed, the transient fd of a failed open).
     keep_proc: Option<Arc<ProcessInfo>>,
     keep_fd: Option<Arc<FdInfo>>,
+    /// The fd whose name the current event gave or changed (libsinsp's `fd.name_changed`:
+    /// the name after the event differs from the name before it, "" for a new fd).
+    renamed: Option<i64>,
     stats: Stats,
 }
 
@@ -133,6 +136,7 @@ impl State {
             clean: Vec::new(),
             keep_proc: None,
             keep_fd: None,
+            renamed: None,
             stats: Stats::default(),
         }
     }

@@ -49,8 +49,10 @@ impl State {
             self.threads.entry(ev.tid).or_insert(pid);
         }
         self.keep_fd = None;
+        self.renamed = None;
         self.resolve_paths(pid, &ev.args);
         let sel = self.apply(pid, ev);
+        let renamed = matches!(sel, FdSel::Num(n) if self.renamed == Some(n));
         let this: &'a State = self;
         let p = this.procs.get(&pid).expect("ensured above");
         let fd = match sel {
@@ -63,7 +65,11 @@ impl State {
             tid: ev.tid,
             cpu: ev.cpu,
             kind: ev.kind,
-            flags: ev.flags,
+            flags: if renamed {
+                ev.flags | event_flags::FD_NAME_CHANGED
+            } else {
+                ev.flags
+            },
             res: ev.res,
             proc: Some(&p.info),
             fd,
@@ -164,6 +170,9 @@ impl State {
     fn add_fd(&mut self, pid: i64, mut fd: FdInfo) -> FdSel {
         fd.id = self.ids.next();
         let num = fd.num;
+        if !fd.name.is_empty() {
+            self.renamed = Some(num);
+        }
         if let Some(p) = self.procs.get_mut(&pid) {
             p.fds.insert(num, Arc::new(fd));
         }
@@ -183,6 +192,9 @@ impl State {
         let mut fd = (**old).clone();
         f(&mut fd);
         fd.id = id;
+        if fd.name != old.name {
+            self.renamed = Some(num);
+        }
         p.fds.insert(num, Arc::new(fd));
         FdSel::Num(num)
     }
@@ -637,10 +649,14 @@ impl State {
 /// in libsinsp.
 fn bind(f: &mut FdInfo, addr: &SockAddr<&[u8]>) {
     match addr {
-        SockAddr::Inet { ip, port } if *port > 0 => {
+        // libsinsp names the socket by the address whatever the port, and makes it a server
+        // socket only for a port.
+        SockAddr::Inet { ip, port } => {
             let a = SocketAddr::new(*ip, *port);
             let a = fds::unmapped(a, a).0;
-            f.server = Some(a);
+            if *port > 0 {
+                f.server = Some(a);
+            }
             f.name = fds::server_name(a);
         }
         SockAddr::Unix { path } => {

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use rtsec_format::{AT_FDCWD, Args, FdType, Kind, L4Proto, PathArg, SockAddr, record::proc_flags};
+use rtsec_format::{
+    AT_FDCWD, Args, FdType, Kind, L4Proto, NewEvent, PathArg, SockAddr, record::proc_flags,
+    wire::event_flags,
+};
 
 use super::*;
 
@@ -375,11 +378,68 @@ fn datagrams_give_a_socket_its_endpoints() {
         )
     };
     let ev = s.syscall(&sendto);
+    let renamed = ev.flags & event_flags::FD_NAME_CHANGED != 0;
     let fd = ev.fd.unwrap();
     assert_eq!(fd.server, Some(server));
     assert_eq!(fd.client, Some("10.0.0.7:40000".parse().unwrap()));
     assert_eq!(fd.name, b"10.0.0.7:40000->10.0.0.53:53");
     assert_eq!(fd.l4proto, L4Proto::Udp);
+    // libsinsp's fd.name_changed: the datagram named the socket; the next one to the same
+    // peer does not rename it.
+    assert!(renamed);
+    let ev = s.syscall(&sendto);
+    assert_eq!(ev.flags & event_flags::FD_NAME_CHANGED, 0);
+}
+
+#[test]
+fn events_that_name_their_fd_say_so() {
+    let mut s = seeded();
+    let renamed = |ev: &NewEvent<'_>| ev.flags & event_flags::FD_NAME_CHANGED != 0;
+    let open = |res| {
+        call(
+            100,
+            Kind::Openat,
+            res,
+            Args::Open {
+                dirfd: AT_FDCWD,
+                path: path(b"/etc/hosts"),
+                flags: 0,
+                mode: 0,
+                resolve: 0,
+                dev: 0,
+                ino: 0,
+            },
+        )
+    };
+    assert!(renamed(&s.syscall(&open(7))), "a new fd with a name");
+    assert!(!renamed(&s.syscall(&call(
+        100,
+        Kind::Read,
+        1,
+        Args::Fd { fd: 7 }
+    ))));
+    assert!(!renamed(&s.syscall(&open(-2))), "no fd: a failed open");
+    let tcp = Args::Socket {
+        domain: 2,
+        ty: 1,
+        proto: 0,
+    };
+    assert!(
+        !renamed(&s.syscall(&call(100, Kind::Socket, 8, tcp))),
+        "no name yet"
+    );
+    let bind0 = Args::Connect {
+        fd: 8,
+        addr: SockAddr::Inet {
+            ip: "0.0.0.0".parse().unwrap(),
+            port: 0,
+        },
+    };
+    // libsinsp names a socket bound to port 0 by the address, as a server socket it is not.
+    let ev = s.syscall(&call(100, Kind::Bind, 0, bind0));
+    assert!(renamed(&ev));
+    assert_eq!(ev.fd.unwrap().name, b"0.0.0.0:0");
+    assert!(ev.fd.unwrap().server.is_none());
 }
 
 #[test]

@@ -214,7 +214,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         }
         FieldId::FdConnected => "true if the socket is connected",
         FieldId::FdNameChanged => {
-            "true if this event changed the fd's name (a UDP socket's new tuple)"
+            "true if this event gave the fd its name or changed it: an open or accept, a connect, a bind to a port, a datagram to a new peer"
         }
         FieldId::FdSip => "server IP of the socket (the tuple's destination)",
         FieldId::FdCip => "client IP of the socket (the tuple's source)",

@@ -551,8 +551,10 @@ fn extract_fd<'e>(
         F::FdConnected => Some(Val::Bool(
             r.flags & rtsec_format::record::fd_flags::CONNECTED != 0,
         )),
+        // A failed open has no fd in libsinsp, only a name derived from its arguments.
+        F::FdNameChanged if v.failed_open() => None,
         F::FdNameChanged => Some(Val::Bool(
-            r.flags & rtsec_format::record::fd_flags::NAME_CHANGED != 0,
+            ev.event.flags & rtsec_format::wire::event_flags::FD_NAME_CHANGED != 0,
         )),
         F::FdSockfamily => match r.ty {
             rtsec_format::FdType::Ipv4 | rtsec_format::FdType::Ipv6 => s(b"ip"),

@@ -1,0 +1,66 @@
+//! `fd.name_changed` as libsinsp gives it: true when the event gave its fd a name or changed
+//! it (`event_flags::FD_NAME_CHANGED`, set by the state engine). The UDP branch of Falco's
+//! `outbound` macro needs it: a datagram to a new public peer is an outbound connection.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use rtsec_format::builder::BlockBuilder;
+use rtsec_format::wire::event_flags;
+use rtsec_format::{Args, Block, FdInfo, Kind, L4Proto, NewEvent, SockAddr};
+use rtsec_rules::{HostTable, Scratch};
+
+fn sendto(fd: &Arc<FdInfo>, flags: u8) -> Block {
+    let p = P::new("nc").build();
+    let mut b = BlockBuilder::default();
+    b.push(&NewEvent {
+        ts: TS,
+        tid: p.pid,
+        cpu: 0,
+        kind: Kind::Sendto,
+        flags,
+        res: 5,
+        proc: Some(&p),
+        fd: Some(fd),
+        args: Args::Io {
+            fd: fd.num,
+            data: b"hello",
+            size: 5,
+            addr: SockAddr::Inet {
+                ip: "8.8.8.8".parse().unwrap(),
+                port: 53,
+            },
+        },
+    })
+    .unwrap();
+    let mut blk = b.take();
+    blk.first_event_num = 1;
+    blk
+}
+
+#[test]
+fn a_datagram_to_a_new_public_peer_is_outbound() {
+    let mut udp = (*tcp_fd(3, "10.0.0.5:40000", "8.8.8.8:53", false)).clone();
+    udp.l4proto = L4Proto::Udp;
+    udp.flags = 0; // not connected
+    let udp = Arc::new(udp);
+    let set = stable();
+    let outbound = set.filter("outbound").unwrap();
+    let holds = |b: &Block, f: &rtsec_rules::Filter| {
+        f.matches(&b.event(0).unwrap(), &mut Scratch::new(), &HostTable::new())
+    };
+    let named = sendto(&udp, event_flags::FD_NAME_CHANGED);
+    assert!(holds(&named, &outbound));
+    assert!(holds(
+        &named,
+        &set.filter("fd.name_changed = true").unwrap()
+    ));
+    let again = sendto(&udp, 0);
+    assert!(!holds(&again, &outbound), "the same peer again");
+    assert!(holds(
+        &again,
+        &set.filter("fd.name_changed = false").unwrap()
+    ));
+}
