@@ -102,6 +102,12 @@ const CONDITIONS: &[&str] = &[
     // UDP branch of Falco's `outbound` macro). mmap and fcntl have known fd differences.
     "fd.name_changed=true",
     "fd.name_changed=false and not evt.type in (mmap,fcntl)",
+    // A failed open has a name but no fd (no type); libsinsp's cuts of names without `/`;
+    // sockets from the capture's fd table: only TCP connected, unix ones named by their path.
+    "evt.type in (open,openat) and fd.type exists",
+    "fd.filename=/",
+    "fd.connected=true and fd.type in (ipv4,ipv6)",
+    "fd.type=unix and fd.name startswith /",
 ];
 
 /// A difference from sysdig 0.29.3 that is explained: the counts must be exactly these.

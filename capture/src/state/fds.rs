@@ -98,6 +98,22 @@ pub fn unix_name(sk: u64, peer: u64, path: &[u8]) -> Vec<u8> {
     name
 }
 
+/// A socket from the initial scan as libsinsp's `add_fd_from_scap` makes it: only a TCP
+/// connection is connected, and a unix socket is named by its path alone (empty if it has
+/// none), not by its ends.
+pub fn as_scanned(fd: &mut FdInfo, sock: &SockInfo<&[u8]>) {
+    match sock {
+        SockInfo::Inet { proto, .. } if *proto != L4Proto::Tcp => {
+            fd.flags &= !fd_flags::CONNECTED;
+        }
+        SockInfo::Inet { .. } => {}
+        SockInfo::Unix { path, .. } => {
+            fd.flags &= !fd_flags::CONNECTED;
+            fd.name = path.to_vec();
+        }
+    }
+}
+
 /// The port of a seeded IPv4 socket that is listening or bound (no remote end).
 pub fn ipv4_listening_port(fd: &FdSeed) -> Option<u16> {
     match &fd.sock {
@@ -222,6 +238,30 @@ pub mod family {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scanned_sockets_are_as_libsinsp_reads_them() {
+        let udp = SockInfo::Inet {
+            proto: L4Proto::Udp,
+            local: "10.0.2.15:5353".parse().unwrap(),
+            remote: "224.0.0.251:5353".parse().unwrap(),
+        };
+        let mut fd = FdInfo::default();
+        apply_sock(&mut fd, &udp, LocalSide::Unknown);
+        as_scanned(&mut fd, &udp);
+        assert_eq!(fd.flags & fd_flags::CONNECTED, 0, "only TCP is connected");
+        let unix = SockInfo::Unix {
+            sk: 0x444493ef,
+            peer: 0,
+            path: &b"/var/run/docker.sock"[..],
+        };
+        let mut fd = FdInfo::default();
+        apply_sock(&mut fd, &unix, LocalSide::Unknown);
+        as_scanned(&mut fd, &unix);
+        assert_eq!(fd.name, b"/var/run/docker.sock", "the path alone");
+        assert_eq!(fd.flags & fd_flags::CONNECTED, 0);
+        assert_eq!(fd.unix_source, 0x444493ef);
+    }
 
     #[test]
     fn seeded_connections_are_accepted_on_listening_ports_else_connected() {

@@ -181,6 +181,7 @@ impl State {
                 }
                 _ => {
                     fds::apply_sock(&mut fd, &view, rtsec_format::LocalSide::Unknown);
+                    fds::as_scanned(&mut fd, &view);
                     fds::orient_scanned(&mut fd, &self.server_ports);
                 }
             }

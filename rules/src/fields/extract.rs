@@ -551,8 +551,6 @@ fn extract_fd<'e>(
         F::FdConnected => Some(Val::Bool(
             r.flags & rtsec_format::record::fd_flags::CONNECTED != 0,
         )),
-        // A failed open has no fd in libsinsp, only a name derived from its arguments.
-        F::FdNameChanged if v.failed_open() => None,
         F::FdNameChanged => Some(Val::Bool(
             ev.event.flags & rtsec_format::wire::event_flags::FD_NAME_CHANGED != 0,
         )),

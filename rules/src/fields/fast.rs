@@ -182,10 +182,8 @@ getters! { BoolGet, bool;
     ProcIsExeFromMemfd => |ev| Some(ev.process()?.exe_flags & 4 != 0);
     FdConnected => |ev| Some(fd::view(ev)?.rec()?.flags & fd_flags::CONNECTED != 0);
     FdNameChanged => |ev| {
-        let v = fd::view(ev)?;
-        v.rec()?;
-        (!v.failed_open())
-            .then_some(ev.event.flags & rtsec_format::wire::event_flags::FD_NAME_CHANGED != 0)
+        fd::view(ev)?.rec()?;
+        Some(ev.event.flags & rtsec_format::wire::event_flags::FD_NAME_CHANGED != 0)
     };
     ContainerPrivileged => |ev| match container::of(ev)? {
         Ctr::Host => Some(false),

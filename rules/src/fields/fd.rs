@@ -193,10 +193,12 @@ impl<'e> FdView<'e> {
     pub fn is_dir(&self) -> bool {
         matches!(self, FdView::Rec(fd) if fd.ty == FdType::Directory)
     }
+    /// The fd's record; `None` for a failed open, which libsinsp has no fd for (its
+    /// `fd.type`, `fd.connected`, `fd.ino`, … are missing).
     pub fn rec(&self) -> Option<&'e Fd> {
         match self {
-            FdView::Rec(fd) => Some(fd),
-            FdView::Derived { .. } => None,
+            FdView::Rec(fd) if fd.num >= 0 => Some(fd),
+            _ => None,
         }
     }
 }
@@ -258,19 +260,25 @@ pub(crate) fn type_name(t: FdType) -> &'static str {
     }
 }
 
-/// `fd.directory` of a path: everything before the last `/` (`/` for top-level files).
+/// `fd.directory` of a file, cut as libsinsp cuts it: everything before the last `/`; `/`
+/// for a top-level file and for a name without any `/`; a name ending in `/` whole.
 #[inline]
 pub(crate) fn dirname(name: &[u8]) -> Option<&[u8]> {
-    let i = memchr::memrchr(b'/', name)?;
-    Some(if i == 0 { b"/" } else { &name[..i] })
+    Some(match memchr::memrchr(b'/', name) {
+        Some(i) if i > 0 && i + 1 < name.len() => &name[..i],
+        Some(i) if i > 0 => name,
+        _ => b"/",
+    })
 }
 
-/// `fd.filename`: everything after the last `/`.
+/// `fd.filename`, as libsinsp cuts it: everything after the last `/`; `/` for a name without
+/// any `/`; a name ending in `/` whole.
 #[inline]
 pub(crate) fn basename(name: &[u8]) -> &[u8] {
     match memchr::memrchr(b'/', name) {
-        Some(i) => &name[i + 1..],
-        None => name,
+        Some(i) if i + 1 < name.len() => &name[i + 1..],
+        Some(_) => name,
+        None => b"/",
     }
 }
 
@@ -281,5 +289,11 @@ mod tests {
         assert_eq!(super::dirname(b"/etc/shadow"), Some(&b"/etc"[..]));
         assert_eq!(super::dirname(b"/shadow"), Some(&b"/"[..]));
         assert_eq!(super::basename(b"/etc/shadow"), b"shadow");
+        // libsinsp's edges: a relative name without `/` (its directory unknown), a trailing `/`.
+        assert_eq!(super::dirname(b"notes.txt"), Some(&b"/"[..]));
+        assert_eq!(super::basename(b"notes.txt"), b"/");
+        assert_eq!(super::dirname(b"/srv/data/"), Some(&b"/srv/data/"[..]));
+        assert_eq!(super::basename(b"/srv/data/"), b"/srv/data/");
+        assert_eq!(super::dirname(b"/"), Some(&b"/"[..]));
     }
 }
