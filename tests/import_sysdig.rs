@@ -76,6 +76,10 @@ const CONDITIONS: &[&str] = &[
     "proc.tty!=0",
     "proc.pname in (sh,bash,runc) and proc.cwd!=/",
     "container.id=host and proc.name=sh",
+    // Processes the capture never introduced are libsinsp's placeholders, named <NA>; a task
+    // of an unknown parent runs what its clone event says.
+    "proc.name=\"<NA>\"",
+    "proc.exe=docker-runc and proc.args=init",
     // The session leader: captures record none; found as libsinsp finds it.
     "proc.sname=bash",
     "proc.sname=sudo",

@@ -22,7 +22,7 @@ use rtsec_scap::Event;
 use super::args::{int, num, text, u32p, u64p};
 use super::events::Feeder;
 use super::{ppm, seed};
-use crate::state::{Cgroup, Exec, Fork, ProcessSeed, State, TaskFacts};
+use crate::state::{Cgroup, Exec, Fork, ForkImage, ProcessSeed, State, TaskFacts, UNKNOWN_NAME};
 
 /// libsinsp-only clone flag: the new task is not in the init pid namespace.
 const PPM_CL_CHILD_IN_PIDNS: u32 = 1 << 29;
@@ -100,6 +100,15 @@ fn parse_cgroups(e: &Event<'_>, cgroups: &mut Vec<Cgroup>) -> bool {
     !raw.is_empty()
 }
 
+/// The new task's program as the clone exit reports it (libsinsp's child takes it from there).
+fn image<'a>(e: &Event<'a>) -> ForkImage<'a> {
+    ForkImage {
+        exe: text(e, "exe"),
+        args: text(e, "args"),
+        cwd: text(e, "cwd"),
+    }
+}
+
 impl Feeder {
     /// A thread the tables and events never introduced: a process of its own (the thread may
     /// belong to another, but nothing says which), whose ids are unknown — as libsinsp shows
@@ -114,6 +123,8 @@ impl Feeder {
             euid: u32::MAX,
             egid: u32::MAX,
             loginuid: u32::MAX,
+            comm: UNKNOWN_NAME.to_vec(),
+            exe: UNKNOWN_NAME.to_vec(),
             flags: PLACEHOLDER,
             ..ProcessSeed::default()
         });
@@ -178,6 +189,7 @@ impl Feeder {
                 vpgid: 0,
                 ..f
             }),
+            image: Some(image(e)),
         });
     }
 
@@ -201,6 +213,7 @@ impl Feeder {
             pid,
             ppid,
             facts: Some(f),
+            image: Some(image(e)),
         });
     }
 

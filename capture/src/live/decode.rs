@@ -296,6 +296,8 @@ impl Decoder {
             pid: h.pid as i64,
             ppid: r.ppid as i64,
             facts: Some(self.facts(&r, &cgroups)),
+            // A live parent is known (from /proc if need be): the child copies its image.
+            image: None,
         });
     }
 

@@ -103,6 +103,20 @@ pub struct Fork<'a> {
     pub ppid: i64,
     /// Identity of the new task, if the source has it (else it is copied from the parent).
     pub facts: Option<TaskFacts<'a>>,
+    /// The new task's image as the source reports it (libsinsp's clone exit `exe`, `args`,
+    /// `cwd`): what the task gets when its parent is unknown, as no copy can give it then.
+    pub image: Option<ForkImage<'a>>,
+}
+
+/// The program a new task runs, as a clone event reports it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ForkImage<'a> {
+    /// `argv[0]`.
+    pub exe: &'a [u8],
+    /// `argv[1..]`, NUL-separated.
+    pub args: &'a [u8],
+    /// Empty if unknown.
+    pub cwd: &'a [u8],
 }
 
 /// A successful exec: the process's new image.

@@ -59,7 +59,7 @@ use rtsec_format::{ContainerInfo, FdInfo, IdGen, NewEvent, ProcessInfo, record::
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use containers::{Cgroup, Containers};
-pub use input::{Exec, Exit, FdSeed, Fork, ProcessSeed, SockInfo, Syscall, TaskFacts};
+pub use input::{Exec, Exit, FdSeed, Fork, ForkImage, ProcessSeed, SockInfo, Syscall, TaskFacts};
 pub use users::{GroupEntry, PasswdEntry, TableLoader, Users};
 
 /// Counters of what the engine had to guess.
@@ -84,6 +84,10 @@ pub(crate) struct Proc {
     pub cgroups: Vec<Cgroup>,
     pub threads: u32,
 }
+
+/// The name and exe of a process the source knew nothing about: libsinsp's placeholder
+/// threads are called so, which `proc_name_exists` and outputs show.
+pub const UNKNOWN_NAME: &[u8] = b"<NA>";
 
 /// The state engine (see the module docs).
 pub struct State {
@@ -316,6 +320,8 @@ impl State {
             vpid: pid,
             loginuid: u32::MAX,
             cwd: Vec::new(),
+            comm: UNKNOWN_NAME.to_vec(),
+            exe: UNKNOWN_NAME.to_vec(),
             flags: proc_flags::PLACEHOLDER,
             ..ProcessInfo::default()
         };

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::fds::{self, O_CLOEXEC};
 use super::input::{Exec, Exit, FdSeed, Fork, ProcessSeed, SockInfo, TaskFacts};
-use super::{Proc, State};
+use super::{Proc, State, UNKNOWN_NAME};
 
 /// `cwd` as Falco keeps it: with a trailing `/`.
 pub(super) fn dir_with_slash(mut d: Vec<u8>) -> Vec<u8> {
@@ -252,15 +252,25 @@ impl State {
                 parent.fds.clone(),
                 parent.cgroups.clone(),
             ),
-            None => (
-                ProcessInfo {
+            None => {
+                let mut info = ProcessInfo {
                     loginuid: u32::MAX,
+                    comm: UNKNOWN_NAME.to_vec(),
                     flags: proc_flags::PLACEHOLDER,
                     ..ProcessInfo::default()
-                },
-                FxHashMap::default(),
-                Vec::new(),
-            ),
+                };
+                match &f.image {
+                    Some(img) => {
+                        info.exe = img.exe.to_vec();
+                        info.args = split_nul(img.args);
+                        if !img.cwd.is_empty() {
+                            info.cwd = dir_with_slash(img.cwd.to_vec());
+                        }
+                    }
+                    None => info.exe = UNKNOWN_NAME.to_vec(),
+                }
+                (info, FxHashMap::default(), Vec::new())
+            }
         };
         info.id = self.ids.next();
         info.pid = f.pid;

@@ -119,6 +119,7 @@ fn fork_exec_syscalls_exit() {
         pid: 200,
         ppid: 100,
         facts: None,
+        image: None,
     });
     let child = s.process(200).unwrap().clone();
     assert_eq!(child.comm, b"bash");
@@ -285,9 +286,37 @@ fn unknown_processes_become_placeholders() {
     let p = ev.proc.unwrap();
     assert_eq!(p.pid, 4242);
     assert_eq!(p.flags & proc_flags::PLACEHOLDER, proc_flags::PLACEHOLDER);
+    // As libsinsp names its placeholder threads (Falco's proc_name_exists is false for them).
+    assert_eq!((&p.comm[..], &p.exe[..]), (&b"<NA>"[..], &b"<NA>"[..]));
     assert!(ev.fd.is_none());
     let st = s.stats();
     assert_eq!((st.placeholders, st.unknown_fds), (1, 1));
+}
+
+/// A task whose parent nobody knows takes its program from the clone event, as libsinsp's
+/// child does: runc's children, forked before an import's capture began.
+#[test]
+fn a_task_of_an_unknown_parent_runs_what_its_clone_says() {
+    let mut s = State::new();
+    s.fork(&Fork {
+        ts: 10,
+        parent_tid: 7539,
+        tid: 7549,
+        pid: 7549,
+        ppid: 7539,
+        facts: None,
+        image: Some(ForkImage {
+            exe: b"docker-runc",
+            args: b"init\0",
+            cwd: b"/run/runc",
+        }),
+    });
+    let p = s.process(7549).unwrap();
+    assert_eq!(p.exe, b"docker-runc");
+    assert_eq!(p.args, vec![b"init".to_vec()]);
+    assert_eq!(p.cwd, b"/run/runc/");
+    assert_eq!(p.comm, b"<NA>", "no name given");
+    assert_eq!(p.flags & proc_flags::PLACEHOLDER, proc_flags::PLACEHOLDER);
 }
 
 #[test]
@@ -549,6 +578,7 @@ fn an_orphan_is_reparented_to_the_parent_the_source_names() {
             pid: tid,
             ppid,
             facts: None,
+            image: None,
         });
     }
     s.exit(&Exit {

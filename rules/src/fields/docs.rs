@@ -75,7 +75,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::ProcVpgid => "process group id in the process's own pid namespace",
         FieldId::ProcPgid => "process group id (host pid namespace)",
         FieldId::ProcName => {
-            "process name: its comm (at most 15 bytes), not the basename of the executable"
+            "process name: its comm (at most 15 bytes), not the basename of the executable; <NA> for a process the capture never saw start"
         }
         FieldId::ProcPname => "the parent's name (comm)",
         FieldId::ProcAname => {
