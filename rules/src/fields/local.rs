@@ -38,9 +38,9 @@ impl LocalAddrs {
         }
     }
 
-    /// Whether `ip` is this machine's for a socket of `ev`'s process: the container's IP
-    /// (or, for a container without one, any container's) or an interface address. IPv6
-    /// addresses are never a container's.
+    /// Whether `ip` is this machine's for a socket of `ev`'s process: the container's IP or
+    /// an interface address; for a container without an IP, any container's IP and nothing
+    /// else. In a container no IPv6 address is.
     fn is_local(&self, ip: IpAddr, ev: &EventView<'_>) -> bool {
         let container = ev.container();
         match ip {
