@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use common::*;
 use rtsec_format::{Block, MountInfo};
-use rtsec_rules::{HostTable, RuleSet, Scratch};
 
 fn mount(source: &str, dest: &str, mode: &str, rw: bool) -> MountInfo {
     MountInfo {
@@ -36,13 +35,6 @@ fn exec_in_container() -> Block {
     ];
     let c = Arc::new(c);
     exec(&P::new("nginx").in_container(&c).build())
-}
-
-fn holds(b: &Block, condition: &str) -> bool {
-    let f = RuleSet::empty()
-        .filter(condition)
-        .unwrap_or_else(|e| panic!("{condition}: {e}"));
-    f.matches(&b.event(0).unwrap(), &mut Scratch::new(), &HostTable::new())
 }
 
 #[test]

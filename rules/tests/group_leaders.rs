@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use common::*;
 use rtsec_format::{Block, ProcessInfo};
-use rtsec_rules::{HostTable, RuleSet, Scratch};
 
 fn with_ids(p: Arc<ProcessInfo>, sid: i64, vpgid: i64) -> Arc<ProcessInfo> {
     let mut x = (*p).clone();
@@ -25,11 +24,7 @@ fn with_ids(p: Arc<ProcessInfo>, sid: i64, vpgid: i64) -> Arc<ProcessInfo> {
 #[track_caller]
 fn check(b: &Block, conditions: &[&str]) {
     for c in conditions {
-        let f = RuleSet::empty().filter(c).unwrap();
-        assert!(
-            f.matches(&b.event(0).unwrap(), &mut Scratch::new(), &HostTable::new()),
-            "{c}"
-        );
+        assert!(holds(b, c), "{c}");
     }
 }
 

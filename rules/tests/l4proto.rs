@@ -7,31 +7,10 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use rtsec_format::{Args, Block, FdInfo, Kind, L4Proto};
-use rtsec_rules::{HostTable, RuleSet, Scratch};
+use rtsec_format::{Block, FdInfo, L4Proto};
 
 fn read_on(fd: &Arc<FdInfo>) -> Block {
-    let p = P::new("nc").build();
-    block(
-        Kind::Read,
-        &p,
-        Some(fd),
-        Args::Io {
-            fd: fd.num,
-            data: b"",
-            size: 0,
-            addr: rtsec_format::SockAddr::None,
-        },
-        0,
-    )
-}
-
-fn holds(b: &Block, condition: &str) -> bool {
-    RuleSet::empty().filter(condition).unwrap().matches(
-        &b.event(0).unwrap(),
-        &mut Scratch::new(),
-        &HostTable::new(),
-    )
+    read_of(&P::new("nc").build(), fd)
 }
 
 #[test]

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use common::*;
 use rtsec_format::interfaces::{Interface, Interfaces};
-use rtsec_format::{Args, Block, ContainerInfo, FdInfo, Kind, LocalSide, ProcessInfo};
-use rtsec_rules::{HostTable, RuleSet, Scratch};
+use rtsec_format::{Block, ContainerInfo, FdInfo, LocalSide};
+use rtsec_rules::Scratch;
 
 fn interfaces() -> Interfaces {
     let iface = |name: &str, addr: &str, mask: &str| Interface {
@@ -28,21 +28,6 @@ fn interfaces() -> Interfaces {
     ])
 }
 
-fn read_on(p: &Arc<ProcessInfo>, fd: &Arc<FdInfo>) -> Block {
-    block(
-        Kind::Read,
-        p,
-        Some(fd),
-        Args::Io {
-            fd: fd.num,
-            data: b"",
-            size: 0,
-            addr: rtsec_format::SockAddr::None,
-        },
-        0,
-    )
-}
-
 /// A TCP socket from `client` to `server`, as the side `local` sees it.
 fn sock(client: &str, server: &str, local: LocalSide) -> Arc<FdInfo> {
     let v6 = client.starts_with('[');
@@ -51,20 +36,12 @@ fn sock(client: &str, server: &str, local: LocalSide) -> Arc<FdInfo> {
     Arc::new(fd)
 }
 
-fn holds(b: &Block, interfaces: &Interfaces, condition: &str) -> bool {
-    let mut scratch = Scratch::new();
-    scratch.set_interfaces(interfaces);
-    RuleSet::empty().filter(condition).unwrap().matches(
-        &b.event(0).unwrap(),
-        &mut scratch,
-        &HostTable::new(),
-    )
-}
-
 #[track_caller]
 fn check(b: &Block, interfaces: &Interfaces, conditions: &[&str]) {
     for c in conditions {
-        assert!(holds(b, interfaces, c), "{c}");
+        let mut scratch = Scratch::new();
+        scratch.set_interfaces(interfaces);
+        assert!(holds_in(b, c, &mut scratch), "{c}");
     }
 }
 
@@ -74,7 +51,7 @@ fn on_the_host_the_local_end_is_the_one_with_an_interface_address() {
     let ifs = interfaces();
     let outbound = sock("10.0.0.5:40000", "8.8.8.8:443", LocalSide::Client);
     check(
-        &read_on(&host, &outbound),
+        &read_of(&host, &outbound),
         &ifs,
         &[
             "fd.lip = 10.0.0.5",
@@ -87,7 +64,7 @@ fn on_the_host_the_local_end_is_the_one_with_an_interface_address() {
     );
     let inbound = sock("203.0.113.9:51000", "10.0.0.5:22", LocalSide::Server);
     check(
-        &read_on(&host, &inbound),
+        &read_of(&host, &inbound),
         &ifs,
         &[
             "fd.lip = 10.0.0.5",
@@ -109,14 +86,14 @@ fn on_loopback_the_client_end_is_local_for_both_sockets() {
     for local in [LocalSide::Client, LocalSide::Server] {
         let fd = sock("127.0.0.1:40556", "127.0.0.1:8080", local);
         check(
-            &read_on(&p, &fd),
+            &read_of(&p, &fd),
             &ifs,
             &["fd.lport = 40556", "fd.rport = 8080", "fd.is_server = true"],
         );
     }
     let v6 = sock("[::1]:38255", "[::1]:2345", LocalSide::Server);
     check(
-        &read_on(&p, &v6),
+        &read_of(&p, &v6),
         &ifs,
         &["fd.lport = 38255", "fd.rport = 2345", "fd.is_server = true"],
     );
@@ -133,7 +110,7 @@ fn an_ipv6_address_is_local_when_its_first_64_bits_are_an_interface_s() {
         LocalSide::Client,
     );
     check(
-        &read_on(&p, &fd),
+        &read_of(&p, &fd),
         &ifs,
         &[
             "fd.lport = 50000",
@@ -147,7 +124,7 @@ fn an_ipv6_address_is_local_when_its_first_64_bits_are_an_interface_s() {
         LocalSide::Server,
     );
     check(
-        &read_on(&p, &fd),
+        &read_of(&p, &fd),
         &ifs,
         &["fd.lport = 443", "fd.rport = 50000", "fd.is_server = true"],
     );
@@ -160,7 +137,7 @@ fn in_a_container_its_ip_is_local_and_ipv6_never_is() {
     let ifs = interfaces();
     let outbound = sock("172.17.0.2:33000", "1.1.1.1:53", LocalSide::Client);
     check(
-        &read_on(&p, &outbound),
+        &read_of(&p, &outbound),
         &ifs,
         &[
             "fd.lip = 172.17.0.2",
@@ -170,7 +147,7 @@ fn in_a_container_its_ip_is_local_and_ipv6_never_is() {
     );
     let inbound = sock("172.17.0.9:41000", "172.17.0.2:80", LocalSide::Server);
     check(
-        &read_on(&p, &inbound),
+        &read_of(&p, &inbound),
         &ifs,
         &[
             "fd.lip = 172.17.0.2",
@@ -180,7 +157,7 @@ fn in_a_container_its_ip_is_local_and_ipv6_never_is() {
     );
     // The host's addresses still count for a container with an IP.
     let via_host = sock("10.0.0.5:40000", "8.8.8.8:443", LocalSide::Client);
-    check(&read_on(&p, &via_host), &ifs, &["fd.lport = 40000"]);
+    check(&read_of(&p, &via_host), &ifs, &["fd.lport = 40000"]);
     // IPv6 in a container: never local, so the server's end is taken.
     let v6 = sock(
         "[fd00:1:2:3::5]:40000",
@@ -188,7 +165,7 @@ fn in_a_container_its_ip_is_local_and_ipv6_never_is() {
         LocalSide::Client,
     );
     check(
-        &read_on(&p, &v6),
+        &read_of(&p, &v6),
         &ifs,
         &["fd.lport = 443", "fd.rport = 40000", "fd.is_server = false"],
     );
@@ -205,7 +182,7 @@ fn in_a_container_without_an_ip_only_container_ips_are_local() {
     let p = P::new("wget").in_container(&c).build();
     let fd = sock("10.0.0.5:40000", "8.8.8.8:443", LocalSide::Client);
     check(
-        &read_on(&p, &fd),
+        &read_of(&p, &fd),
         &interfaces(),
         &["fd.lport = 443", "fd.rport = 40000", "fd.lip = 8.8.8.8"],
     );
@@ -217,7 +194,7 @@ fn listening_sockets_are_servers_without_local_or_remote_ends() {
     let mut fd = (*tcp_fd(3, "0.0.0.0:1", "0.0.0.0:22", false)).clone();
     fd.client = None;
     fd.local = LocalSide::Unknown;
-    let b = read_on(&p, &Arc::new(fd));
+    let b = read_of(&p, &Arc::new(fd));
     check(
         &b,
         &interfaces(),
@@ -237,20 +214,20 @@ fn without_recorded_interfaces_the_role_decides() {
     let unknown = Interfaces(None);
     let accepted = sock("127.0.0.1:40556", "127.0.0.1:8080", LocalSide::Server);
     check(
-        &read_on(&p, &accepted),
+        &read_of(&p, &accepted),
         &unknown,
         &["fd.lport = 8080", "fd.rport = 40556", "fd.is_server = true"],
     );
     let connected = sock("127.0.0.1:40556", "127.0.0.1:8080", LocalSide::Client);
     check(
-        &read_on(&p, &connected),
+        &read_of(&p, &connected),
         &unknown,
         &["fd.lport = 40556", "fd.is_server = false"],
     );
     // A recorded empty list is an answer: nothing is local (libsinsp without an interface
     // block), so the server's end is taken.
     check(
-        &read_on(&p, &connected),
+        &read_of(&p, &connected),
         &Interfaces::recorded(vec![]),
         &["fd.lport = 8080", "fd.is_server = false"],
     );

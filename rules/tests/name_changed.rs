@@ -7,37 +7,22 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use rtsec_format::builder::BlockBuilder;
 use rtsec_format::wire::event_flags;
-use rtsec_format::{Args, Block, FdInfo, Kind, L4Proto, NewEvent, SockAddr};
+use rtsec_format::{Args, Block, FdInfo, Kind, L4Proto, SockAddr};
 use rtsec_rules::{HostTable, Scratch};
 
 fn sendto(fd: &Arc<FdInfo>, flags: u8) -> Block {
-    let p = P::new("nc").build();
-    let mut b = BlockBuilder::default();
-    b.push(&NewEvent {
-        ts: TS,
-        tid: p.pid,
-        cpu: 0,
-        kind: Kind::Sendto,
-        flags,
-        res: 5,
-        proc: Some(&p),
-        fd: Some(fd),
-        args: Args::Io {
-            fd: fd.num,
-            data: b"hello",
-            size: 5,
-            addr: SockAddr::Inet {
-                ip: "8.8.8.8".parse().unwrap(),
-                port: 53,
-            },
+    let args: Args<&[u8]> = Args::Io {
+        fd: fd.num,
+        data: b"hello",
+        size: 5,
+        addr: SockAddr::Inet {
+            ip: "8.8.8.8".parse().unwrap(),
+            port: 53,
         },
-    })
-    .unwrap();
-    let mut blk = b.take();
-    blk.first_event_num = 1;
-    blk
+    };
+    let p = P::new("nc").build();
+    flagged_block(Kind::Sendto, &p, Some(fd), args, 5, flags)
 }
 
 #[test]
@@ -46,21 +31,13 @@ fn a_datagram_to_a_new_public_peer_is_outbound() {
     udp.l4proto = L4Proto::Udp;
     udp.flags = 0; // not connected
     let udp = Arc::new(udp);
-    let set = stable();
-    let outbound = set.filter("outbound").unwrap();
-    let holds = |b: &Block, f: &rtsec_rules::Filter| {
-        f.matches(&b.event(0).unwrap(), &mut Scratch::new(), &HostTable::new())
-    };
+    let outbound = stable().filter("outbound").unwrap();
+    let is_outbound =
+        |b: &Block| outbound.matches(&b.event(0).unwrap(), &mut Scratch::new(), &HostTable::new());
     let named = sendto(&udp, event_flags::FD_NAME_CHANGED);
-    assert!(holds(&named, &outbound));
-    assert!(holds(
-        &named,
-        &set.filter("fd.name_changed = true").unwrap()
-    ));
+    assert!(is_outbound(&named));
+    assert!(holds(&named, "fd.name_changed = true"));
     let again = sendto(&udp, 0);
-    assert!(!holds(&again, &outbound), "the same peer again");
-    assert!(holds(
-        &again,
-        &set.filter("fd.name_changed = false").unwrap()
-    ));
+    assert!(!is_outbound(&again), "the same peer again");
+    assert!(holds(&again, "fd.name_changed = false"));
 }

@@ -11,7 +11,8 @@ use rtsec_format::{
     NewEvent, ProcessInfo, UserInfo,
 };
 use rtsec_rules::{
-    Alert, AlertBuf, Engine, EngineOptions, OutputValue, RuleMatching, RuleSet, RuleSource,
+    Alert, AlertBuf, Engine, EngineOptions, HostTable, OutputValue, RuleMatching, RuleSet,
+    RuleSource, Scratch,
 };
 
 pub static IDS: IdGen = IdGen::new();
@@ -277,13 +278,25 @@ pub fn block(
     args: Args<&[u8]>,
     res: i64,
 ) -> Block {
+    flagged_block(kind, proc, fd, args, res, 0)
+}
+
+/// [`block`] with `rtsec_format::wire::event_flags` set on the event.
+pub fn flagged_block(
+    kind: Kind,
+    proc: &Arc<ProcessInfo>,
+    fd: Option<&Arc<FdInfo>>,
+    args: Args<&[u8]>,
+    res: i64,
+    flags: u8,
+) -> Block {
     let mut b = BlockBuilder::default();
     b.push(&NewEvent {
         ts: TS,
         tid: proc.pid,
         cpu: 1,
         kind,
-        flags: 0,
+        flags,
         res,
         proc: Some(proc),
         fd,
@@ -293,6 +306,35 @@ pub fn block(
     let mut blk = b.take();
     blk.first_event_num = 1;
     blk
+}
+
+/// A read of `fd` by `proc` (an event that uses the fd and changes nothing).
+pub fn read_of(proc: &Arc<ProcessInfo>, fd: &Arc<FdInfo>) -> Block {
+    block(
+        Kind::Read,
+        proc,
+        Some(fd),
+        Args::Io {
+            fd: fd.num,
+            data: b"",
+            size: 0,
+            addr: rtsec_format::SockAddr::None,
+        },
+        0,
+    )
+}
+
+/// Whether `condition` (no macros) holds on the block's first event.
+pub fn holds(b: &Block, condition: &str) -> bool {
+    holds_in(b, condition, &mut Scratch::new())
+}
+
+/// [`holds`] with a scratch the caller set up (hostname, interface addresses).
+pub fn holds_in(b: &Block, condition: &str, scratch: &mut Scratch) -> bool {
+    RuleSet::empty()
+        .filter(condition)
+        .unwrap_or_else(|e| panic!("{condition}: {e}"))
+        .matches(&b.event(0).unwrap(), scratch, &HostTable::new())
 }
 
 /// An execve of `proc` (the new image).
