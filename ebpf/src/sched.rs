@@ -63,7 +63,7 @@ pub fn rtsec_fork(ctx: RawTracePointContext) -> i32 {
             let _ = PIDS.insert(child_tgid, 1, 0);
         }
     }
-    let Some((rec, r)) = Rec::begin::<TaskRec>() else {
+    let Some((mut rec, r)) = Rec::begin::<TaskRec>() else {
         return 0;
     };
     // SAFETY: `r` points at the zeroed fixed part in scratch.
@@ -75,6 +75,12 @@ pub fn rtsec_fork(ctx: RawTracePointContext) -> i32 {
     r.hdr.kind = kind::FORK;
     r.parent_tid = pid_tgid as u32;
     fill_task(child, r);
+    if child_tgid != parent_tgid {
+        // A new process runs the argv its parent has now, which a daemon may have rewritten
+        // since its exec (`sshd: root@pts/0`). The child's memory is a copy of the parent's,
+        // which is the one this reads.
+        argv(&mut rec, child);
+    }
     rec.send(MAX_SYSCALLS as u32 + kind::FORK as u32);
     0
 }
@@ -113,16 +119,9 @@ pub fn rtsec_exec(ctx: RawTracePointContext) -> i32 {
     rec.skip_to((core::mem::size_of::<TaskRec>() + parts as usize * EXE_SLOT) as u32);
     rec.kernel_str(ptr(bprm, o.bprm_filename), MAX_STR as u32);
 
-    let mm = ptr(task, o.task_mm);
-    let start: u64 = rd(mm, o.mm_arg_start);
-    let end: u64 = rd(mm, o.mm_arg_end);
-    let mut len = end.wrapping_sub(start);
-    if len > MAX_ARGV_BYTES as u64 {
-        rec.flag(flags::ARGV_TRUNCATED);
-        len = MAX_ARGV_BYTES as u64 - 1;
-    }
-    rec.user_bytes(start, len as u32);
+    argv(&mut rec, task);
 
+    let mm = ptr(task, o.task_mm);
     let start: u64 = rd(mm, o.mm_env_start);
     let end: u64 = rd(mm, o.mm_env_end);
     let mut len = end.wrapping_sub(start);
@@ -134,6 +133,21 @@ pub fn rtsec_exec(ctx: RawTracePointContext) -> i32 {
 
     rec.send(MAX_SYSCALLS as u32 + kind::EXEC as u32);
     0
+}
+
+/// The blob of `task`'s argv area as the current task's memory holds it, cut (and flagged) at
+/// `MAX_ARGV_BYTES`.
+#[inline(always)]
+fn argv(rec: &mut Rec, task: u64) {
+    let mm = ptr(task, off().task_mm);
+    let start: u64 = rd(mm, off().mm_arg_start);
+    let end: u64 = rd(mm, off().mm_arg_end);
+    let mut len = end.wrapping_sub(start);
+    if len > MAX_ARGV_BYTES as u64 {
+        rec.flag(flags::ARGV_TRUNCATED);
+        len = MAX_ARGV_BYTES as u64 - 1;
+    }
+    rec.user_bytes(start, len as u32);
 }
 
 /// `sched_process_exit(struct task_struct *p, bool group_dead)`.

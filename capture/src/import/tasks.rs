@@ -106,6 +106,8 @@ fn image<'a>(e: &Event<'a>) -> ForkImage<'a> {
         exe: text(e, "exe"),
         args: text(e, "args"),
         cwd: text(e, "cwd"),
+        // libsinsp takes the args as given, cut or not.
+        args_truncated: false,
     }
 }
 

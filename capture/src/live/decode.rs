@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use super::args::{self, RecBlobs};
 use super::cgroups::CgroupFs;
 use super::scan::{self, ScanContext};
-use crate::state::{Cgroup, Exec, Exit, Fork, State, Syscall, TaskFacts};
+use crate::state::{Cgroup, Exec, Exit, Fork, ForkImage, State, Syscall, TaskFacts};
 
 /// What the decoder counted while turning records into events.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -289,16 +289,51 @@ impl Decoder {
         }
         let cgroups = self.task_cgroups(h, &r);
         let ts = self.ts(h);
+        let facts = self.facts(&r, &cgroups);
+        // A new process's argv, as its parent has it now (a thread's record has none).
+        let argv = decode::Blobs::new(&rec[size_of::<TaskRec>()..]).next();
+        let image = argv.map(|argv| {
+            let (exe, args_truncated) = self.split_argv(h, argv);
+            ForkImage {
+                exe,
+                args: &self.argv,
+                cwd: &[],
+                args_truncated,
+            }
+        });
         state.fork(&Fork {
             ts,
             parent_tid: r.parent_tid as i64,
             tid: h.tid as i64,
             pid: h.pid as i64,
             ppid: r.ppid as i64,
-            facts: Some(self.facts(&r, &cgroups)),
-            // A live parent is known (from /proc if need be): the child copies its image.
-            image: None,
+            facts: Some(facts),
+            image,
         });
+    }
+
+    /// argv[0], and the rest into `self.argv` (NUL-terminated), keeping at most `MAX_ARGS`
+    /// entries; and whether argv was cut (by the probe or here).
+    fn split_argv<'a>(&mut self, h: &Header, argv: &'a [u8]) -> (&'a [u8], bool) {
+        self.argv.clear();
+        let mut truncated = h.flags & flags::ARGV_TRUNCATED != 0;
+        let body = argv.strip_suffix(&[0]).unwrap_or(argv);
+        let mut it = body.split(|&b| b == 0);
+        let exe = if argv.is_empty() {
+            &[][..]
+        } else {
+            it.next().unwrap_or(&[])
+        };
+        for (i, a) in it.enumerate() {
+            if i + 1 >= MAX_ARGS {
+                truncated = true;
+                self.stats.argv_truncated += u64::from(h.flags & flags::ARGV_TRUNCATED == 0);
+                break;
+            }
+            self.argv.extend_from_slice(a);
+            self.argv.push(0);
+        }
+        (exe, truncated)
     }
 
     fn exec(&mut self, h: &Header, rec: &[u8], state: &mut State) {
@@ -327,25 +362,7 @@ impl Decoder {
         if self.path.is_empty() && r.exepath_parts > 0 {
             self.path.push(b'/');
         }
-        // argv: argv[0] is exe, the rest are args; keep at most MAX_ARGS entries.
-        self.argv.clear();
-        let mut truncated = h.flags & flags::ARGV_TRUNCATED != 0;
-        let body = argv.strip_suffix(&[0]).unwrap_or(argv);
-        let mut it = body.split(|&b| b == 0);
-        let exe = if argv.is_empty() {
-            &[][..]
-        } else {
-            it.next().unwrap_or(&[])
-        };
-        for (i, a) in it.enumerate() {
-            if i + 1 >= MAX_ARGS {
-                truncated = true;
-                self.stats.argv_truncated += u64::from(h.flags & flags::ARGV_TRUNCATED == 0);
-                break;
-            }
-            self.argv.extend_from_slice(a);
-            self.argv.push(0);
-        }
+        let (exe, truncated) = self.split_argv(h, argv);
         self.exec_filename.insert(h.tid as i64, filename.to_vec());
         let cgroups = self.task_cgroups(h, &r);
         let ts = self.ts(h);

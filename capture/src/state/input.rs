@@ -103,8 +103,11 @@ pub struct Fork<'a> {
     pub ppid: i64,
     /// Identity of the new task, if the source has it (else it is copied from the parent).
     pub facts: Option<TaskFacts<'a>>,
-    /// The new task's image as the source reports it (libsinsp's clone exit `exe`, `args`,
-    /// `cwd`): what the task gets when its parent is unknown, as no copy can give it then.
+    /// The new task's program as the source reports it (libsinsp's clone exit `exe`, `args`,
+    /// `cwd`). A new process runs its `exe` and `args` rather than its parent's exec-time ones:
+    /// a daemon that rewrote its argv (`sshd: root@pts/0`, `nginx: worker process`) hands the
+    /// rewritten one to its children, as libsinsp shows them. `cwd` is used only when the
+    /// parent is unknown; else the parent's is copied.
     pub image: Option<ForkImage<'a>>,
 }
 
@@ -117,6 +120,8 @@ pub struct ForkImage<'a> {
     pub args: &'a [u8],
     /// Empty if unknown.
     pub cwd: &'a [u8],
+    /// The source cut `args` short.
+    pub args_truncated: bool,
 }
 
 /// A successful exec: the process's new image.

@@ -9,7 +9,7 @@ use rtsec_format::{
 use rustc_hash::FxHashMap;
 
 use super::fds::{self, O_CLOEXEC};
-use super::input::{Exec, Exit, FdSeed, Fork, ProcessSeed, SockInfo, TaskFacts};
+use super::input::{Exec, Exit, FdSeed, Fork, ForkImage, ProcessSeed, SockInfo, TaskFacts};
 use super::{Proc, State, UNKNOWN_NAME};
 
 /// `cwd` as Falco keeps it: with a trailing `/`.
@@ -26,6 +26,47 @@ fn split_nul(b: &[u8]) -> Vec<Vec<u8>> {
     }
     let b = b.strip_suffix(&[0]).unwrap_or(b);
     b.split(|&c| c == 0).map(<[u8]>::to_vec).collect()
+}
+
+/// `exe` and `args` as one run of NUL-terminated strings, as the kernel keeps argv.
+fn argv_run<'a>(exe: &[u8], args: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut run = exe.to_vec();
+    run.push(0);
+    for a in args {
+        run.extend_from_slice(a);
+        run.push(0);
+    }
+    run
+}
+
+/// A new process's program from its clone event, where it differs from the parent's: a daemon
+/// that rewrote its argv (`sshd: root@pts/0`) hands the rewritten one to its children, and
+/// libsinsp shows them with it. A cut argv that starts the parent's says nothing new (the
+/// parent's may come whole from `/proc`).
+fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) {
+    if img.exe.is_empty() && img.args.is_empty() {
+        return; // the source had no argv to give
+    }
+    let mut theirs = argv_run(img.exe, std::iter::empty());
+    theirs.extend_from_slice(img.args);
+    if !img.args.is_empty() && !img.args.ends_with(&[0]) {
+        theirs.push(0);
+    }
+    let mine = argv_run(&info.exe, info.args.iter().map(Vec::as_slice));
+    let same = if img.args_truncated {
+        mine.starts_with(theirs.strip_suffix(&[0]).unwrap_or(&theirs))
+    } else {
+        mine == theirs
+    };
+    if same {
+        return;
+    }
+    info.exe = img.exe.to_vec();
+    info.args = split_nul(img.args);
+    info.flags &= !proc_flags::ARGS_TRUNCATED;
+    if img.args_truncated {
+        info.flags |= proc_flags::ARGS_TRUNCATED;
+    }
 }
 
 impl State {
@@ -247,11 +288,13 @@ impl State {
         }
         let ppid = if f.ppid != 0 { f.ppid } else { caller_pid };
         let (mut info, fds, cgroups) = match self.procs.get(&caller_pid) {
-            Some(parent) => (
-                (*parent.info).clone(),
-                parent.fds.clone(),
-                parent.cgroups.clone(),
-            ),
+            Some(parent) => {
+                let mut info = (*parent.info).clone();
+                if let Some(img) = &f.image {
+                    take_clone_program(&mut info, img);
+                }
+                (info, parent.fds.clone(), parent.cgroups.clone())
+            }
             None => {
                 let mut info = ProcessInfo {
                     loginuid: u32::MAX,

@@ -309,6 +309,7 @@ fn a_task_of_an_unknown_parent_runs_what_its_clone_says() {
             exe: b"docker-runc",
             args: b"init\0",
             cwd: b"/run/runc",
+            args_truncated: false,
         }),
     });
     let p = s.process(7549).unwrap();
@@ -317,6 +318,97 @@ fn a_task_of_an_unknown_parent_runs_what_its_clone_says() {
     assert_eq!(p.cwd, b"/run/runc/");
     assert_eq!(p.comm, b"<NA>", "no name given");
     assert_eq!(p.flags & proc_flags::PLACEHOLDER, proc_flags::PLACEHOLDER);
+}
+
+/// A new process runs the argv its clone event reports where that differs from its parent's
+/// exec-time one, as libsinsp's child does: the children of a daemon that rewrote its argv.
+#[test]
+fn a_child_runs_the_argv_its_clone_reports() {
+    let mut s = seeded();
+    let fork = |s: &mut State, pid: i64, image: ForkImage<'_>| {
+        s.fork(&Fork {
+            ts: 10,
+            parent_tid: 101,
+            tid: pid,
+            pid,
+            ppid: 100,
+            facts: None,
+            image: Some(image),
+        });
+        s.process(pid).unwrap().clone()
+    };
+    let parent = s.process(100).unwrap().clone();
+    let same = fork(
+        &mut s,
+        200,
+        ForkImage {
+            exe: b"-bash",
+            ..ForkImage::default()
+        },
+    );
+    assert_eq!((&same.exe, &same.args), (&parent.exe, &parent.args));
+
+    let rewritten = fork(
+        &mut s,
+        201,
+        ForkImage {
+            exe: b"sshd: root@pts/0",
+            args: b"\0\0",
+            cwd: b"/elsewhere",
+            args_truncated: false,
+        },
+    );
+    assert_eq!(rewritten.exe, b"sshd: root@pts/0");
+    assert_eq!(
+        rewritten.args,
+        vec![Vec::<u8>::new(); 2],
+        "the padding stays, as in libsinsp"
+    );
+    assert_eq!(rewritten.cwd, parent.cwd, "the cwd is the parent's");
+    assert_eq!(rewritten.comm, parent.comm);
+    assert_eq!(rewritten.flags & proc_flags::ARGS_TRUNCATED, 0);
+    assert_eq!(
+        s.process(100).unwrap().exe,
+        b"-bash",
+        "the parent is unchanged"
+    );
+
+    // A cut argv that starts the parent's says nothing new: the parent's is kept whole.
+    s.exec(&Exec {
+        ts: 20,
+        tid: 201,
+        pid: 201,
+        exe: b"java",
+        args: b"-cp\0/a/long/classpath\0Main\0",
+        ..Exec::default()
+    });
+    let cut = |s: &mut State, pid: i64, args: &'static [u8]| {
+        s.fork(&Fork {
+            ts: 30,
+            parent_tid: 201,
+            tid: pid,
+            pid,
+            ppid: 201,
+            facts: None,
+            image: Some(ForkImage {
+                exe: b"java",
+                args,
+                cwd: b"",
+                args_truncated: true,
+            }),
+        });
+        s.process(pid).unwrap().clone()
+    };
+    let prefix = cut(&mut s, 300, b"-cp\0/a/lo");
+    assert_eq!(prefix.args.len(), 3, "{:?}", prefix.args);
+    assert_eq!(prefix.flags & proc_flags::ARGS_TRUNCATED, 0);
+    let other = cut(&mut s, 301, b"-jar\0x");
+    assert_eq!(other.args, vec![b"-jar".to_vec(), b"x".to_vec()]);
+    assert_ne!(
+        other.flags & proc_flags::ARGS_TRUNCATED,
+        0,
+        "a cut argv is flagged"
+    );
 }
 
 #[test]

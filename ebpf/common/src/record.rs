@@ -86,7 +86,8 @@ pub struct SyscallRec {
 /// place). For exec, followed by `exepath_parts` fixed-size slots (`EXE_SLOT` bytes: a `u16`
 /// length and the name) holding the executable's path components, leaf first (a slot may be
 /// empty where the walk crossed a mount), then three blobs: the filename passed to exec, argv
-/// and the environment (raw, NUL-separated).
+/// and the environment (raw, NUL-separated). For the fork of a new process (not a thread),
+/// followed by one blob: the argv it starts with (its parent's, as it is at the fork).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TaskRec {
