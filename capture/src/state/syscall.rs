@@ -428,6 +428,8 @@ impl State {
                 if !ok {
                     return FdSel::None;
                 }
+                // Not `CONNECTED`: libsinsp's socketpair parser does not mark them so, and
+                // `fd.connected` is false on them in Falco.
                 for num in [fd2, fd1] {
                     self.add_fd(
                         pid,
@@ -436,7 +438,6 @@ impl State {
                             ty: fds::socket_type(domain),
                             l4proto: fds::l4proto(ty, proto),
                             open_flags: if ty & SOCK_CLOEXEC != 0 { O_CLOEXEC } else { 0 },
-                            flags: fd_flags::CONNECTED,
                             ..FdInfo::default()
                         },
                     );
