@@ -1,6 +1,9 @@
 //! `fd.name_changed` as libsinsp gives it: true when the event gave its fd a name or changed
 //! it (`event_flags::FD_NAME_CHANGED`, set by the state engine). The UDP branch of Falco's
-//! `outbound` macro needs it: a datagram to a new public peer is an outbound connection.
+//! `outbound` macro reads it with `fd.connected=false`. Neither libsinsp nor rtsec's state
+//! engine leaves a socket unconnected after a datagram went out (both mark it connected), so
+//! that branch does not fire on recorded traffic; these tests check how the macro evaluates
+//! the two fields, on hand-built sockets.
 
 mod common;
 
@@ -26,7 +29,7 @@ fn sendto(fd: &Arc<FdInfo>, flags: u8) -> Block {
 }
 
 #[test]
-fn a_datagram_to_a_new_public_peer_is_outbound() {
+fn the_outbound_macro_reads_name_changed_on_an_unconnected_socket() {
     let mut udp = (*tcp_fd(3, "10.0.0.5:40000", "8.8.8.8:53", false)).clone();
     udp.l4proto = L4Proto::Udp;
     udp.flags = 0; // not connected

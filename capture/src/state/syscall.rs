@@ -279,6 +279,22 @@ impl State {
         self.change_fd(pid, fd, |f| fds::apply_sock(f, &view, side));
     }
 
+    /// A successful read or write on an IP socket marks it connected, as libsinsp's
+    /// `parse_read_exit` and `parse_write_exit` do: a UDP socket that was never connected,
+    /// or one the capture found already open.
+    fn connect_on_io(&mut self, pid: i64, fd: i64) {
+        let unconnected_ip = self
+            .procs
+            .get(&pid)
+            .and_then(|p| p.fds.get(&fd))
+            .is_some_and(|f| {
+                matches!(f.ty, FdType::Ipv4 | FdType::Ipv6) && f.flags & fd_flags::CONNECTED == 0
+            });
+        if unconnected_ip {
+            self.change_fd(pid, fd, |f| f.flags |= fd_flags::CONNECTED);
+        }
+    }
+
     /// Applies the syscall's effects; returns the fd the event refers to.
     fn apply(&mut self, pid: i64, ev: &Syscall<'_>) -> FdSel {
         let ok = ev.res >= 0;
@@ -453,6 +469,9 @@ impl State {
                 if ok && datagram {
                     let outgoing = matches!(ev.kind, Kind::Sendto | Kind::Sendmsg);
                     self.datagram_tuple(pid, fd, &addr, ev.sock.as_ref(), outgoing);
+                }
+                if ok {
+                    self.connect_on_io(pid, fd);
                 }
                 sel
             }

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use rtsec_format::{
-    AT_FDCWD, Args, FdType, Kind, L4Proto, NewEvent, PathArg, SockAddr, record::proc_flags,
+    AT_FDCWD, Args, FdType, Kind, L4Proto, NewEvent, PathArg, SockAddr,
+    record::{fd_flags, proc_flags},
     wire::event_flags,
 };
 
@@ -510,6 +511,51 @@ fn datagrams_give_a_socket_its_endpoints() {
     assert!(renamed);
     let ev = s.syscall(&sendto);
     assert_eq!(ev.flags & event_flags::FD_NAME_CHANGED, 0);
+}
+
+/// libsinsp marks an IP socket connected on any successful read or write (parse_read_exit,
+/// parse_write_exit); a failed one leaves it as it was.
+#[test]
+fn reads_and_writes_on_ip_sockets_connect_them() {
+    let mut s = seeded();
+    let connected = |s: &State, fd| s.fd(100, fd).unwrap().flags & fd_flags::CONNECTED != 0;
+    let io = |kind, res, fd| {
+        call(
+            100,
+            kind,
+            res,
+            Args::Io {
+                fd,
+                size: 4,
+                addr: SockAddr::None,
+                data: b"ping",
+            },
+        )
+    };
+    let udp = Args::Socket {
+        domain: 2,
+        ty: 2,
+        proto: 0,
+    };
+    s.syscall(&call(100, Kind::Socket, 5, udp));
+    assert!(!connected(&s, 5));
+    s.syscall(&io(Kind::Write, -111, 5));
+    assert!(!connected(&s, 5), "a failed write");
+    let ev = s.syscall(&io(Kind::Write, 4, 5));
+    assert!(
+        ev.fd.unwrap().flags & fd_flags::CONNECTED != 0,
+        "as the event sees it"
+    );
+    assert!(connected(&s, 5));
+
+    let unix = Args::Socket {
+        domain: 1,
+        ty: 1,
+        proto: 0,
+    };
+    s.syscall(&call(100, Kind::Socket, 6, unix));
+    s.syscall(&io(Kind::Read, 4, 6));
+    assert!(!connected(&s, 6), "only IP sockets");
 }
 
 #[test]
