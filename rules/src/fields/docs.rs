@@ -165,7 +165,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::ProcFdlimit => "the process's limit on open fds (RLIMIT_NOFILE)",
         FieldId::ThreadTid => "id of the thread that made the event (host pid namespace)",
         FieldId::ThreadVtid => {
-            "thread id in its pid namespace: proc.vpid for the main thread, missing for other threads"
+            "thread id in its pid namespace: proc.vpid for the main thread; thread.tid for another thread on the host; missing for another thread in a container"
         }
         FieldId::ThreadCapEffective => "effective capabilities, as space-separated CAP_* names",
         FieldId::ThreadCapPermitted => "permitted capabilities, as space-separated CAP_* names",

@@ -194,8 +194,11 @@ pub(crate) fn extract<'e>(
             let p = p?;
             if e.tid == p.pid {
                 Some(Val::I64(p.vpid))
+            } else if p.vpid == p.pid {
+                // In the host's pid namespace a thread's id is the same in every view.
+                Some(Val::I64(e.tid))
             } else {
-                None
+                None // a container's thread: its namespace id was not recorded
             }
         }
         // Falco's user is the effective one (the driver reports euid at clone and execve).
