@@ -114,6 +114,9 @@ pub struct State {
     /// The fd whose name the current event gave or changed (libsinsp's `fd.name_changed`:
     /// the name after the event differs from the name before it, "" for a new fd).
     renamed: Option<i64>,
+    /// Every capability this kernel has: what a task holds in a user namespace it created
+    /// or joined.
+    all_caps: u64,
     stats: Stats,
 }
 
@@ -141,6 +144,7 @@ impl State {
             keep_proc: None,
             keep_fd: None,
             renamed: None,
+            all_caps: all_capabilities(),
             stats: Stats::default(),
         }
     }
@@ -343,3 +347,14 @@ impl State {
 
 /// What a caller gets back for one syscall or exit: the event ready for `TraceWriter::push`.
 pub type Event<'a> = NewEvent<'a>;
+
+/// The mask of every capability the running kernel knows (`/proc/sys/kernel/cap_last_cap`),
+/// as libsinsp's `get_max_caps` computes it; the 41 of Linux 5.9 and later if unreadable.
+fn all_capabilities() -> u64 {
+    let last = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .filter(|n| *n < 63)
+        .unwrap_or(40);
+    (1u64 << (last + 1)) - 1
+}

@@ -30,6 +30,7 @@ const F_SETFD: u32 = 2;
 const F_DUPFD_CLOEXEC: u32 = 1030;
 const FD_CLOEXEC: u64 = 1;
 const MFD_CLOEXEC: u32 = 1;
+const CLONE_NEWUSER: u64 = 0x1000_0000;
 const SOCK_CLOEXEC: u32 = O_CLOEXEC;
 /// bpf commands that return a new fd.
 const BPF_FD_CMDS: &[i32] = &[0, 5, 7, 13, 14, 18, 19, 28, 30, 33];
@@ -588,7 +589,23 @@ impl State {
             }
             &Args::Mmap { fd, .. } if fd >= 0 && ev.kind == Kind::Mmap => self.use_fd(pid, fd),
             &Args::FinitModule { fd, .. } => self.use_fd(pid, fd),
-            &Args::Namespace { fd, .. } if fd >= 0 => self.use_fd(pid, fd),
+            &Args::Namespace { fd, flags } => {
+                // A task that creates or joins a user namespace holds every capability in it;
+                // libsinsp's `parse_unshare_setns_exit` gives it the kernel's full set.
+                if ok && u64::from(flags) & CLONE_NEWUSER != 0 {
+                    let all = self.all_caps;
+                    self.new_version(pid, ev.ts, |i| {
+                        i.cap_inheritable = all;
+                        i.cap_permitted = all;
+                        i.cap_effective = all;
+                    });
+                }
+                if fd >= 0 {
+                    self.use_fd(pid, fd)
+                } else {
+                    FdSel::None
+                }
+            }
             &Args::Path { dirfd, .. } if ev.kind == Kind::Fchmod => self.use_fd(pid, dirfd),
             &Args::Chown { dirfd, .. } if ev.kind == Kind::Fchown => self.use_fd(pid, dirfd),
             Args::Path { .. } if ev.kind == Kind::Chdir => {

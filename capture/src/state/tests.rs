@@ -704,6 +704,31 @@ fn capabilities_the_source_could_not_read_change_nothing() {
     assert_eq!(s.process(100).unwrap().id, before.id);
 }
 
+/// A task that creates or joins a user namespace holds every capability in it (libsinsp's
+/// `parse_unshare_setns_exit`); other namespaces and failed calls change nothing.
+#[test]
+fn a_new_user_namespace_gives_every_capability() {
+    let mut s = seeded();
+    let caps = |s: &State| {
+        let p = s.process(100).unwrap();
+        (p.cap_inheritable, p.cap_permitted, p.cap_effective)
+    };
+    let ns = |kind, res, fd, flags| call(100, kind, res, Args::Namespace { fd, flags });
+    let before = caps(&s);
+    s.syscall(&ns(Kind::Unshare, 0, -1, 0x0002_0000)); // CLONE_NEWNS
+    s.syscall(&ns(Kind::Unshare, -1, -1, 0x1000_0000)); // EPERM
+    assert_eq!(caps(&s), before);
+    s.syscall(&ns(Kind::Unshare, 0, -1, 0x1000_0000 | 0x0002_0000));
+    let all = s.all_caps;
+    assert_eq!(caps(&s), (all, all, all));
+    assert_eq!(
+        all.count_ones(),
+        s.all_caps.trailing_ones(),
+        "a mask of the low bits"
+    );
+    assert!(all.count_ones() >= 38, "{all:x}");
+}
+
 #[test]
 fn an_orphan_is_reparented_to_the_parent_the_source_names() {
     let mut s = seeded();
