@@ -43,6 +43,8 @@
 //! `num = -1` named after its path; `close`/`dup` events carry the fd they used; exec closes
 //! `O_CLOEXEC` fds. The process `user` is the effective uid's user (Falco's `user.uid`).
 
+#[cfg(test)]
+mod any_order;
 pub mod containers;
 pub mod fds;
 pub mod input;

@@ -1,0 +1,262 @@
+//! The engine fed arbitrary sequences of what sources report — forks and execs of unknown or
+//! dead tasks, syscalls on fds that were never opened or were closed, exits out of order,
+//! failed calls, cut argvs — must never panic, and what it hands out must agree with its own
+//! tables: an event's process is the one the engine says runs its thread.
+
+use proptest::prelude::*;
+use rtsec_format::{Args, Kind, SockAddr};
+
+use super::input::{Exec, Exit, Fork, ForkImage, SockInfo, Syscall};
+use super::*;
+
+/// Thread ids the sequences draw from: few, so that they meet.
+const TIDS: [i64; 6] = [100, 101, 200, 201, 300, 301];
+
+#[derive(Clone, Debug)]
+enum Op {
+    Fork {
+        parent: usize,
+        child: usize,
+        thread: bool,
+        argv: Option<(Vec<u8>, Vec<u8>, bool)>,
+    },
+    Exec {
+        tid: usize,
+        exe: Vec<u8>,
+        args: Vec<u8>,
+    },
+    Call {
+        tid: usize,
+        call: u8,
+        fd: i64,
+        res: i64,
+        flags: u32,
+    },
+    Exit {
+        tid: usize,
+        group_dead: Option<bool>,
+    },
+    Reparent {
+        pid: usize,
+        ppid: usize,
+    },
+}
+
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(prop_oneof![Just(0u8), Just(b' '), b'a'..=b'c'], 0..8)
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let tid = 0..TIDS.len();
+    prop_oneof![
+        (
+            tid.clone(),
+            tid.clone(),
+            any::<bool>(),
+            prop::option::of((bytes(), bytes(), any::<bool>()))
+        )
+            .prop_map(|(parent, child, thread, argv)| Op::Fork {
+                parent,
+                child,
+                thread,
+                argv
+            }),
+        (tid.clone(), bytes(), bytes()).prop_map(|(tid, exe, args)| Op::Exec { tid, exe, args }),
+        (tid.clone(), 0u8..16, -1i64..6, -2i64..6, any::<u32>()).prop_map(
+            |(tid, call, fd, res, flags)| Op::Call {
+                tid,
+                call,
+                fd,
+                res,
+                flags
+            }
+        ),
+        (tid.clone(), prop::option::of(any::<bool>()))
+            .prop_map(|(tid, group_dead)| Op::Exit { tid, group_dead }),
+        (tid.clone(), tid).prop_map(|(pid, ppid)| Op::Reparent { pid, ppid }),
+    ]
+}
+
+/// The syscall `call` picks, with arguments that fit its kind.
+fn syscall(call: u8, fd: i64, res: i64, flags: u32) -> (Kind, Args<&'static [u8]>) {
+    let peer: SockAddr<&'static [u8]> = SockAddr::Inet {
+        ip: "10.0.0.1".parse().unwrap(),
+        port: 53,
+    };
+    let io = |addr| Args::Io {
+        fd,
+        size: 4,
+        addr,
+        data: &b"data"[..],
+    };
+    match call {
+        0 => (
+            Kind::Socket,
+            Args::Socket {
+                domain: [1, 2, 10][fd.rem_euclid(3) as usize],
+                ty: 1 + (flags & 1),
+                proto: 0,
+            },
+        ),
+        1 => (
+            Kind::Socketpair,
+            Args::Socketpair {
+                domain: 1,
+                ty: 1,
+                proto: 0,
+                fd1: fd,
+                fd2: fd + 1,
+            },
+        ),
+        2 => (Kind::Close, Args::Fd { fd }),
+        3 => (
+            Kind::Dup3,
+            Args::Dup {
+                oldfd: fd,
+                newfd: res,
+                flags,
+            },
+        ),
+        4 => (Kind::Read, io(SockAddr::None)),
+        5 => (Kind::Write, io(SockAddr::None)),
+        6 => (Kind::Sendto, io(peer)),
+        7 => (Kind::Recvfrom, io(peer)),
+        8 => (Kind::Connect, Args::Connect { fd, addr: peer }),
+        9 => (Kind::Bind, Args::Connect { fd, addr: peer }),
+        10 => (
+            Kind::Accept4,
+            Args::Accept {
+                fd,
+                flags: 0,
+                addr: peer,
+            },
+        ),
+        11 => (Kind::Unshare, Args::Namespace { fd: -1, flags }),
+        12 => (Kind::Setns, Args::Namespace { fd, flags }),
+        13 => (
+            Kind::Capset,
+            Args::Capset {
+                inheritable: 0,
+                permitted: flags as u64,
+                effective: flags as u64,
+            },
+        ),
+        14 => (
+            Kind::Pipe2,
+            Args::Pipe {
+                fd1: fd,
+                fd2: fd + 1,
+                flags,
+            },
+        ),
+        _ => (
+            Kind::Setresuid,
+            Args::SetIds {
+                ids: [flags, flags / 2, u32::MAX],
+            },
+        ),
+    }
+}
+
+fn run(ops: &[Op]) {
+    let mut s = State::new();
+    s.seed_process(ProcessSeed {
+        pid: 100,
+        threads: vec![101],
+        comm: b"bash".to_vec(),
+        exe: b"bash".to_vec(),
+        cwd: b"/".to_vec(),
+        ..ProcessSeed::default()
+    });
+    s.finish_seeding();
+    for (i, op) in ops.iter().enumerate() {
+        let ts = 1_000 + i as u64;
+        match op {
+            Op::Fork {
+                parent,
+                child,
+                thread,
+                argv,
+            } => {
+                let (parent_tid, tid) = (TIDS[*parent], TIDS[*child]);
+                let caller = s.pid_of(parent_tid).unwrap_or(parent_tid);
+                s.fork(&Fork {
+                    ts,
+                    parent_tid,
+                    tid,
+                    pid: if *thread { caller } else { tid },
+                    ppid: caller,
+                    facts: None,
+                    image: argv.as_ref().map(|(exe, args, cut)| ForkImage {
+                        exe,
+                        args,
+                        cwd: b"",
+                        args_truncated: *cut,
+                    }),
+                });
+            }
+            Op::Exec { tid, exe, args } => {
+                let tid = TIDS[*tid];
+                s.exec(&Exec {
+                    ts,
+                    tid,
+                    pid: s.pid_of(tid).unwrap_or(tid),
+                    exe,
+                    args,
+                    ..Exec::default()
+                });
+            }
+            &Op::Call {
+                tid,
+                call,
+                fd,
+                res,
+                flags,
+            } => {
+                let tid = TIDS[tid];
+                let (kind, args) = syscall(call, fd, res, flags);
+                let sock = (call == 8 || call == 10).then(|| SockInfo::Inet {
+                    proto: rtsec_format::L4Proto::Tcp,
+                    local: "10.0.0.2:4000".parse().unwrap(),
+                    remote: "10.0.0.1:53".parse().unwrap(),
+                });
+                let ev = s.syscall(&Syscall {
+                    ts,
+                    tid,
+                    pid: 0,
+                    cpu: 0,
+                    kind,
+                    flags: 0,
+                    res,
+                    args,
+                    sock,
+                });
+                let pid = ev.proc.map(|p| p.pid);
+                assert_eq!(pid, s.pid_of(tid), "the event's process runs its thread");
+            }
+            &Op::Exit { tid, group_dead } => {
+                let tid = TIDS[tid];
+                s.exit(&Exit {
+                    ts,
+                    tid,
+                    pid: s.pid_of(tid).unwrap_or(tid),
+                    cpu: 0,
+                    code: 0,
+                    sig: 0,
+                    core: false,
+                    group_dead,
+                });
+            }
+            &Op::Reparent { pid, ppid } => s.reparent(TIDS[pid], TIDS[ppid], ts),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn any_sequence_keeps_the_engine_whole(ops in prop::collection::vec(op(), 1..40)) {
+        run(&ops);
+    }
+}
