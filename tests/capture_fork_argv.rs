@@ -53,3 +53,51 @@ fn a_child_runs_the_argv_its_parent_rewrote() {
     // libsinsp leaves the caller as it was (its clone parser does not refresh it).
     assert_eq!(second.parent_comm.as_deref(), Some("perl"));
 }
+
+/// The probe cuts argv at 4 KiB at fork as at exec. A child whose cut argv starts its
+/// parent's runs the parent's, and the cut is no second loss: the trace counts the exec's
+/// cut only.
+#[test]
+fn a_long_argv_cut_at_fork_is_the_parents() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let long = "x".repeat(6000);
+    // Each subshell opens /dev/null for writing (the redirection) before it runs cat.
+    let script = "for i in 1 2 3; do (cat /dev/null > /dev/null); done";
+    let o = capture(&out, &[], &["bash", "-c", script, "zero", &long]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let t = read(&out);
+    let bash = t
+        .events
+        .iter()
+        .find(|e| e.ty == "execve" && e.res == 0 && e.comm == "bash")
+        .expect("bash's exec");
+    let subshells: Vec<&Ev> = t
+        .events
+        .iter()
+        .filter(|e| {
+            e.comm == "bash" && e.pid != bash.pid && e.fd_name.as_deref() == Some("/dev/null")
+        })
+        .collect();
+    let mut pids: Vec<i64> = subshells.iter().map(|e| e.pid).collect();
+    pids.dedup();
+    assert_eq!(pids.len(), 3, "three subshells");
+    for e in subshells {
+        assert_eq!((&e.exe, &e.args), (&bash.exe, &bash.args));
+    }
+    let argv_cuts: Vec<_> = t
+        .losses
+        .truncated
+        .iter()
+        .filter(|(w, _)| w == "argv")
+        .collect();
+    assert_eq!(
+        argv_cuts,
+        vec![&("argv".to_string(), 1)],
+        "bash's exec only"
+    );
+}

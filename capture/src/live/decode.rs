@@ -158,7 +158,13 @@ impl Decoder {
             return;
         };
         let rec = &rec[..(h.len as usize).clamp(size_of::<Header>(), rec.len())];
-        self.count_flags(h.flags);
+        // A fork's cut argv is a loss only if the child runs it (counted in `fork`).
+        let counted = if h.kind == kind::FORK {
+            h.flags & !flags::ARGV_TRUNCATED
+        } else {
+            h.flags
+        };
+        self.count_flags(counted);
         match h.kind {
             kind::SYSCALL => self.syscall(&h, rec, state, sink),
             kind::FORK => self.fork(&h, rec, state),
@@ -301,7 +307,8 @@ impl Decoder {
                 args_truncated,
             }
         });
-        state.fork(&Fork {
+        let cut = image.is_some_and(|i| i.args_truncated);
+        let took_argv = state.fork(&Fork {
             ts,
             parent_tid: r.parent_tid as i64,
             tid: h.tid as i64,
@@ -310,6 +317,9 @@ impl Decoder {
             facts: Some(facts),
             image,
         });
+        if took_argv && cut {
+            self.stats.argv_truncated += 1;
+        }
     }
 
     /// argv[0], and the rest into `self.argv` (NUL-terminated), keeping at most `MAX_ARGS`

@@ -43,9 +43,9 @@ fn argv_run<'a>(exe: &[u8], args: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
 /// that rewrote its argv (`sshd: root@pts/0`) hands the rewritten one to its children, and
 /// libsinsp shows them with it. A cut argv that starts the parent's says nothing new (the
 /// parent's may come whole from `/proc`).
-fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) {
+fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) -> bool {
     if img.exe.is_empty() && img.args.is_empty() {
-        return; // the source had no argv to give
+        return false; // the source had no argv to give
     }
     let mut theirs = argv_run(img.exe, std::iter::empty());
     theirs.extend_from_slice(img.args);
@@ -59,7 +59,7 @@ fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) {
         mine == theirs
     };
     if same {
-        return;
+        return false;
     }
     info.exe = img.exe.to_vec();
     info.args = split_nul(img.args);
@@ -67,6 +67,7 @@ fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) {
     if img.args_truncated {
         info.flags |= proc_flags::ARGS_TRUNCATED;
     }
+    true
 }
 
 impl State {
@@ -264,11 +265,13 @@ impl State {
     }
 
     /// A new task. A thread joins its process; a process gets a copy of its parent (ids, cwd,
-    /// fds without `CLOEXEC` filtering — that happens at exec) overlaid with the source's facts.
-    pub fn fork(&mut self, f: &Fork<'_>) {
+    /// fds without `CLOEXEC` filtering — that happens at exec) overlaid with the source's facts,
+    /// and runs the program `f.image` reports where it differs from the parent's. Returns
+    /// whether it does (then a cut `f.image` argv is a loss).
+    pub fn fork(&mut self, f: &Fork<'_>) -> bool {
         self.finish_seeding();
         if f.pid == 0 || f.tid == 0 {
-            return;
+            return false;
         }
         let caller_pid = self
             .threads
@@ -281,17 +284,18 @@ impl State {
             if let Some(p) = self.procs.get_mut(&f.pid) {
                 p.threads += 1;
             }
-            return;
+            return false;
         }
         if let Some(old) = self.procs.remove(&f.pid) {
             self.forget_threads(f.pid, &old); // a stale entry whose exit we missed
         }
         let ppid = if f.ppid != 0 { f.ppid } else { caller_pid };
+        let mut took_image = false;
         let (mut info, fds, cgroups) = match self.procs.get(&caller_pid) {
             Some(parent) => {
                 let mut info = (*parent.info).clone();
                 if let Some(img) = &f.image {
-                    take_clone_program(&mut info, img);
+                    took_image = take_clone_program(&mut info, img);
                 }
                 (info, parent.fds.clone(), parent.cgroups.clone())
             }
@@ -304,8 +308,12 @@ impl State {
                 };
                 match &f.image {
                     Some(img) => {
+                        took_image = true;
                         info.exe = img.exe.to_vec();
                         info.args = split_nul(img.args);
+                        if img.args_truncated {
+                            info.flags |= proc_flags::ARGS_TRUNCATED;
+                        }
                         if !img.cwd.is_empty() {
                             info.cwd = dir_with_slash(img.cwd.to_vec());
                         }
@@ -342,6 +350,7 @@ impl State {
                 threads: 1,
             },
         );
+        took_image
     }
 
     /// The live processes whose parent is `pid`: when `pid` dies, the kernel hands them to

@@ -384,7 +384,7 @@ fn a_child_runs_the_argv_its_clone_reports() {
         ..Exec::default()
     });
     let cut = |s: &mut State, pid: i64, args: &'static [u8]| {
-        s.fork(&Fork {
+        let took = s.fork(&Fork {
             ts: 30,
             parent_tid: 201,
             tid: pid,
@@ -398,12 +398,17 @@ fn a_child_runs_the_argv_its_clone_reports() {
                 args_truncated: true,
             }),
         });
-        s.process(pid).unwrap().clone()
+        (took, s.process(pid).unwrap().clone())
     };
-    let prefix = cut(&mut s, 300, b"-cp\0/a/lo");
+    let (took, prefix) = cut(&mut s, 300, b"-cp\0/a/lo");
+    assert!(
+        !took,
+        "the parent's argv, not the cut one: no loss to count"
+    );
     assert_eq!(prefix.args.len(), 3, "{:?}", prefix.args);
     assert_eq!(prefix.flags & proc_flags::ARGS_TRUNCATED, 0);
-    let other = cut(&mut s, 301, b"-jar\0x");
+    let (took, other) = cut(&mut s, 301, b"-jar\0x");
+    assert!(took);
     assert_eq!(other.args, vec![b"-jar".to_vec(), b"x".to_vec()]);
     assert_ne!(
         other.flags & proc_flags::ARGS_TRUNCATED,
