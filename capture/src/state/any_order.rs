@@ -222,14 +222,8 @@ fn run(ops: &[Op]) {
                 });
                 let ev = s.syscall(&Syscall {
                     ts,
-                    tid,
-                    pid: 0,
-                    cpu: 0,
-                    kind,
-                    flags: 0,
-                    res,
-                    args,
                     sock,
+                    ..super::tests::call(tid, kind, res, args)
                 });
                 let pid = ev.proc.map(|p| p.pid);
                 assert_eq!(pid, s.pid_of(tid), "the event's process runs its thread");

@@ -19,7 +19,7 @@ fn path(raw: &[u8]) -> PathArg<&[u8]> {
     }
 }
 
-fn call<'a>(tid: i64, kind: Kind, res: i64, args: Args<&'a [u8]>) -> Syscall<'a> {
+pub(super) fn call<'a>(tid: i64, kind: Kind, res: i64, args: Args<&'a [u8]>) -> Syscall<'a> {
     Syscall {
         ts: 1_000 + tid as u64,
         tid,
