@@ -83,6 +83,10 @@ const CONDITIONS: &[&str] = &[
     // The session leader: captures record none; found as libsinsp finds it.
     "proc.sname=bash",
     "proc.sname=sudo",
+    // A thread's own name (accounts-daemon's thread gmain, from the capture's thread table),
+    // and its session leader, the process.
+    "proc.name=gmain",
+    "proc.sname=accounts-daemon",
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",

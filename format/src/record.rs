@@ -45,6 +45,10 @@ pub mod proc_flags {
     pub const PLACEHOLDER: u32 = 4;
     /// env was cut.
     pub const ENV_TRUNCATED: u32 = 8;
+    /// The record of one thread other than the leader, which libsinsp names apart from its
+    /// process: `comm` is the thread's (the name its creator had when it was made, or its own
+    /// at the capture's start); everything else is the process's.
+    pub const THREAD: u32 = 16;
 }
 
 /// Executable flags, with the same bit values as Falco's `PPM_EXE_*` (execve `flags`).

@@ -73,3 +73,68 @@ fn a_recorded_name_is_taken_as_it_is() {
         &["proc.sname = tmux", "proc.vpgid.name = make"],
     );
 }
+
+#[test]
+fn on_the_host_the_leader_is_its_own_record_not_one_of_its_threads() {
+    use rtsec_format::builder::BlockBuilder;
+    use rtsec_format::record::proc_flags;
+    use rtsec_format::{Args, Kind, NewEvent};
+    use rtsec_rules::{HostTable, RuleSet, Scratch};
+
+    // bash leads the session; one of its threads is named apart (a later record of the same
+    // pid, which knows the process's name, as the capture makes it). sh, in bash's session but
+    // under tmux, finds bash by pid; cat, forked by the thread, finds the thread's record.
+    let bash = P::new("bash").build();
+    let bash = with_ids(bash.clone(), bash.pid, bash.pid);
+    let mut thread = (*bash).clone();
+    thread.id += 1_000_000;
+    thread.comm = b"worker".to_vec();
+    thread.flags |= proc_flags::THREAD;
+    thread.sname = b"bash".to_vec();
+    thread.vpgid_name = b"bash".to_vec();
+    let thread = Arc::new(thread);
+    let tmux = P::new("tmux").build();
+    let sh = P::new("sh").parent(&tmux).build();
+    let sh = with_ids(sh, bash.pid, bash.pid);
+    let cat = P::new("cat").parent(&thread).build();
+    let cat = with_ids(cat, bash.pid, bash.pid);
+
+    let mut b = BlockBuilder::default();
+    let procs = [
+        (bash.pid, &bash),
+        (bash.pid + 1, &thread),
+        (sh.pid, &sh),
+        (cat.pid, &cat),
+    ];
+    for (tid, proc) in procs {
+        b.push(&NewEvent {
+            ts: TS,
+            tid,
+            cpu: 0,
+            kind: Kind::Close,
+            flags: 0,
+            res: 0,
+            proc: Some(proc),
+            fd: None,
+            args: Args::Fd { fd: 9 },
+        })
+        .unwrap();
+    }
+    let mut blk = b.take();
+    blk.first_event_num = 1;
+    let mut scratch = Scratch::new();
+    let table = HostTable::new();
+    let mut holds = |n: usize, cond: &str| {
+        let set = RuleSet::empty().filter(cond).unwrap();
+        set.matches(&blk.event(n).unwrap(), &mut scratch, &table)
+    };
+    for n in [1, 2, 3] {
+        assert!(
+            holds(n, "proc.sname = bash and proc.vpgid.name = bash"),
+            "event {n}"
+        );
+    }
+    // The thread's own events show its name, and so does its child's parent.
+    assert!(holds(1, "proc.name = worker"));
+    assert!(holds(3, "proc.pname = worker"));
+}

@@ -83,17 +83,22 @@ impl SectionTables {
                 Some(seed) => {
                     if t.tid == t.pid {
                         let threads = std::mem::take(&mut seed.threads);
+                        let names = std::mem::take(&mut seed.thread_names);
                         *seed = process_seed(t);
                         seed.threads = threads;
+                        seed.thread_names = names;
                     } else {
                         seed.threads.push(t.tid);
+                        seed.thread_names.push((t.tid, t.comm));
                     }
                 }
                 None => {
                     let (pid, tid) = (t.pid, t.tid);
+                    let comm = (tid != pid).then(|| t.comm.clone());
                     let mut seed = process_seed(t);
-                    if tid != pid {
+                    if let Some(comm) = comm {
                         seed.threads.push(tid);
+                        seed.thread_names.push((tid, comm));
                     }
                     order.push(pid);
                     procs.insert(pid, seed);
@@ -151,6 +156,7 @@ fn process_seed(t: ThreadEntry) -> ProcessSeed {
         pid: t.pid,
         ppid: t.ptid,
         threads: Vec::new(),
+        thread_names: Vec::new(),
         vpid: if t.vpid > 0 { t.vpid } else { t.pid },
         sid: t.sid.max(0),
         pgid: if t.pgid >= 0 { t.pgid } else { 0 },

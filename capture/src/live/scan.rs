@@ -189,6 +189,15 @@ pub fn scan_one(
                 .collect()
         })
         .unwrap_or_default();
+    // libsinsp reads each thread's own name, which `proc.name` shows for its events.
+    let thread_names = threads
+        .iter()
+        .filter_map(|&t| {
+            let name = read(&format!("{dir}/task/{t}/comm"))?;
+            let name = name.strip_suffix(b"\n").unwrap_or(&name);
+            (name != comm.as_slice()).then(|| (t, name.to_vec()))
+        })
+        .collect();
     let cg = read(&format!("{dir}/cgroup")).unwrap_or_default();
     let (env, env_cut) = environ(&dir);
     // container.start_ts: the start of the init of the process's pid namespace (the host's
@@ -209,6 +218,7 @@ pub fn scan_one(
         pid,
         ppid: field(1),
         threads,
+        thread_names,
         vpid: nspid.last().copied().unwrap_or(pid),
         sid: field(3),
         pgid: field(2),

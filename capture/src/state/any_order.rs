@@ -1,16 +1,20 @@
 //! The engine fed arbitrary sequences of what sources report — forks and execs of unknown or
 //! dead tasks, syscalls on fds that were never opened or were closed, exits out of order,
-//! failed calls, cut argvs — must never panic, and what it hands out must agree with its own
-//! tables: an event's process is the one the engine says runs its thread.
+//! failed calls, cut argvs, threads named apart from their process — must never panic, and
+//! what it hands out must agree with its own tables: an event's process is the one the engine
+//! says runs its thread, and a thread's own record differs from it in the name only.
 
 use proptest::prelude::*;
 use rtsec_format::{Args, Kind, SockAddr};
 
-use super::input::{Exec, Exit, Fork, ForkImage, SockInfo, Syscall};
+use super::input::{Exec, Exit, Fork, ForkImage, SockInfo, Syscall, TaskFacts};
 use super::*;
 
 /// Thread ids the sequences draw from: few, so that they meet.
 const TIDS: [i64; 6] = [100, 101, 200, 201, 300, 301];
+
+/// Names a fork may report for the new task (the seeded process is `bash`).
+const NAMES: [&[u8]; 3] = [b"bash", b"worker", b"pool-1"];
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -19,6 +23,7 @@ enum Op {
         child: usize,
         thread: bool,
         argv: Option<(Vec<u8>, Vec<u8>, bool)>,
+        name: Option<usize>,
     },
     Exec {
         tid: usize,
@@ -53,13 +58,15 @@ fn op() -> impl Strategy<Value = Op> {
             tid.clone(),
             tid.clone(),
             any::<bool>(),
-            prop::option::of((bytes(), bytes(), any::<bool>()))
+            prop::option::of((bytes(), bytes(), any::<bool>())),
+            prop::option::of(0..NAMES.len()),
         )
-            .prop_map(|(parent, child, thread, argv)| Op::Fork {
+            .prop_map(|(parent, child, thread, argv, name)| Op::Fork {
                 parent,
                 child,
                 thread,
-                argv
+                argv,
+                name,
             }),
         (tid.clone(), bytes(), bytes()).prop_map(|(tid, exe, args)| Op::Exec { tid, exe, args }),
         (tid.clone(), 0u8..16, -1i64..6, -2i64..6, any::<u32>()).prop_map(
@@ -177,6 +184,7 @@ fn run(ops: &[Op]) {
                 child,
                 thread,
                 argv,
+                name,
             } => {
                 let (parent_tid, tid) = (TIDS[*parent], TIDS[*child]);
                 let caller = s.pid_of(parent_tid).unwrap_or(parent_tid);
@@ -186,7 +194,10 @@ fn run(ops: &[Op]) {
                     tid,
                     pid: if *thread { caller } else { tid },
                     ppid: caller,
-                    facts: None,
+                    facts: name.map(|n| TaskFacts {
+                        comm: NAMES[n],
+                        ..TaskFacts::default()
+                    }),
                     image: argv.as_ref().map(|(exe, args, cut)| ForkImage {
                         exe,
                         args,
@@ -225,8 +236,35 @@ fn run(ops: &[Op]) {
                     sock,
                     ..super::tests::call(tid, kind, res, args)
                 });
-                let pid = ev.proc.map(|p| p.pid);
+                let proc = ev.proc.cloned();
+                let pid = proc.as_ref().map(|p| p.pid);
                 assert_eq!(pid, s.pid_of(tid), "the event's process runs its thread");
+                let (Some(proc), Some(pid)) = (proc, pid) else {
+                    continue;
+                };
+                let process = s.process(pid).expect("the event's process is live");
+                if proc.flags & proc_flags::THREAD != 0 {
+                    assert_ne!(tid, pid, "a leader has no record of its own");
+                    assert_ne!(
+                        proc.comm, process.comm,
+                        "a thread's record has its own name"
+                    );
+                    // Only the name differs, and the leader names the thread's record may add.
+                    let renamed = ProcessInfo {
+                        id: process.id,
+                        comm: process.comm.clone(),
+                        flags: process.flags,
+                        sname: process.sname.clone(),
+                        vpgid_name: process.vpgid_name.clone(),
+                        ..(*proc).clone()
+                    };
+                    assert_eq!(&renamed, &**process, "only the names differ");
+                    if !proc.sname.is_empty() {
+                        assert_eq!(proc.sname, process.comm, "a leader is named by its process");
+                    }
+                } else {
+                    assert!(Arc::ptr_eq(&proc, process), "else the process's record");
+                }
             }
             &Op::Exit { tid, group_dead } => {
                 let tid = TIDS[tid];

@@ -16,6 +16,9 @@ pub struct ProcessSeed {
     pub ppid: i64,
     /// Thread ids of the process other than `pid` itself.
     pub threads: Vec<i64>,
+    /// The names (`comm`) of those threads, where the source knows them: each thread's own at
+    /// the start, as libsinsp reads them (see `thread_names`).
+    pub thread_names: Vec<(i64, Vec<u8>)>,
     pub vpid: i64,
     pub sid: i64,
     pub pgid: i64,

@@ -53,6 +53,7 @@ mod process;
 mod syscall;
 #[cfg(test)]
 mod tests;
+mod thread_names;
 pub mod users;
 
 use std::sync::Arc;
@@ -85,6 +86,9 @@ pub(crate) struct Proc {
     pub fds: FxHashMap<i64, Arc<FdInfo>>,
     pub cgroups: Vec<Cgroup>,
     pub threads: u32,
+    /// The thread that forked this process, when it has a name of its own (its record is the
+    /// parent's then: see `thread_names`); 0 otherwise.
+    pub parent_thread: i64,
 }
 
 /// The name and exe of a process the source knew nothing about: libsinsp's placeholder
@@ -97,6 +101,8 @@ pub struct State {
     procs: FxHashMap<i64, Proc>,
     /// tid → pid for every live thread, leaders included.
     threads: FxHashMap<i64, i64>,
+    /// The threads named apart from their process (see `thread_names`).
+    thread_names: FxHashMap<i64, thread_names::ThreadName>,
     containers: Containers,
     users: Users,
     pending: Vec<ProcessSeed>,
@@ -112,6 +118,8 @@ pub struct State {
     /// Records that events refer to after the engine dropped them (a process that exited, an fd
     /// that closed, the transient fd of a failed open).
     keep_proc: Option<Arc<ProcessInfo>>,
+    /// The record of the current event's thread, when it has a name of its own.
+    keep_thread: Option<Arc<ProcessInfo>>,
     keep_fd: Option<Arc<FdInfo>>,
     /// The fd whose name the current event gave or changed (libsinsp's `fd.name_changed`:
     /// the name after the event differs from the name before it, "" for a new fd).
@@ -134,6 +142,7 @@ impl State {
             ids: IdGen::new(),
             procs: FxHashMap::default(),
             threads: FxHashMap::default(),
+            thread_names: FxHashMap::default(),
             containers: Containers::default(),
             users: Users::default(),
             pending: Vec::new(),
@@ -144,6 +153,7 @@ impl State {
             base: Vec::new(),
             clean: Vec::new(),
             keep_proc: None,
+            keep_thread: None,
             keep_fd: None,
             renamed: None,
             all_caps: all_capabilities(),
@@ -338,6 +348,7 @@ impl State {
                 fds: FxHashMap::default(),
                 cgroups: Vec::new(),
                 threads: 1,
+                parent_thread: 0,
             },
         );
         self.threads.insert(pid, pid);

@@ -72,8 +72,15 @@ fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) -> bool {
 
 impl State {
     /// Re-resolves the links of `info` that depend on ids and cgroups: container, user, login
-    /// user, group, and the parent's current version.
-    fn relink(&mut self, info: &mut ProcessInfo, cgroups: &[super::Cgroup], ts: u64) {
+    /// user, group, and the parent's current version (as `parent_thread` shows it, if that is
+    /// the thread of the parent that forked it and has a name of its own).
+    fn relink(
+        &mut self,
+        info: &mut ProcessInfo,
+        cgroups: &[super::Cgroup],
+        ts: u64,
+        parent_thread: i64,
+    ) {
         let (container, from) = self.containers.resolve(cgroups, &self.ids, ts);
         info.cgroup = from.to_vec();
         let pid = info.pid;
@@ -90,11 +97,14 @@ impl State {
             .users
             .group(container.as_ref(), info.egid, pid, &self.ids);
         info.container = container;
-        info.parent = self
-            .procs
-            .get(&info.ppid)
-            .filter(|_| info.ppid != info.pid)
-            .map(|p| p.info.clone());
+        if info.ppid == info.pid {
+            info.parent = None;
+            return;
+        }
+        info.parent = match self.thread_record(parent_thread, info.ppid) {
+            Some(thread) => Some(thread),
+            None => self.procs.get(&info.ppid).map(|p| p.info.clone()),
+        };
     }
 
     /// Replaces the current version of `pid` with a changed copy.
@@ -103,10 +113,11 @@ impl State {
             return;
         };
         let mut info = (*p.info).clone();
+        let parent_thread = p.parent_thread;
         let cgroups = std::mem::take(&mut self.procs.get_mut(&pid).expect("checked").cgroups);
         change(&mut info);
         info.id = self.ids.next();
-        self.relink(&mut info, &cgroups, ts);
+        self.relink(&mut info, &cgroups, ts, parent_thread);
         let p = self.procs.get_mut(&pid).expect("checked");
         p.cgroups = cgroups;
         p.info = Arc::new(info);
@@ -152,7 +163,7 @@ impl State {
             flags: s.flags | proc_flags::FROM_SCAN,
             ..ProcessInfo::default()
         };
-        self.relink(&mut info, &s.cgroups, s.start_ts);
+        self.relink(&mut info, &s.cgroups, s.start_ts, 0);
         if let Some(old) = self.procs.remove(&s.pid) {
             self.forget_threads(s.pid, &old);
         }
@@ -167,12 +178,19 @@ impl State {
                 fds: FxHashMap::default(),
                 cgroups: s.cgroups.clone(),
                 threads: 1 + s.threads.len() as u32,
+                parent_thread: 0,
             },
         );
+        for (tid, comm) in &s.thread_names {
+            self.name_thread(s.pid, *tid, comm);
+        }
     }
 
     fn forget_threads(&mut self, pid: i64, _old: &Proc) {
         self.threads.retain(|_, p| *p != pid);
+        if !self.thread_names.is_empty() {
+            self.thread_names.retain(|_, n| n.pid() != pid);
+        }
     }
 
     pub(super) fn add_seed_fd(&mut self, pid: i64, s: FdSeed) {
@@ -278,11 +296,16 @@ impl State {
             .get(&f.parent_tid)
             .copied()
             .unwrap_or(if f.ppid != 0 { f.ppid } else { f.parent_tid });
+        // A name left by a thread whose end was missed.
+        self.thread_names.remove(&f.tid);
         if f.pid == caller_pid && self.procs.contains_key(&f.pid) {
             // A new thread of an existing process.
             self.threads.insert(f.tid, f.pid);
             if let Some(p) = self.procs.get_mut(&f.pid) {
                 p.threads += 1;
+            }
+            if let Some(facts) = &f.facts {
+                self.name_thread(f.pid, f.tid, facts.comm);
             }
             return false;
         }
@@ -336,7 +359,17 @@ impl State {
             }
             None => cgroups,
         };
-        self.relink(&mut info, &cgroups, f.ts);
+        let parent_thread = if f.parent_tid != caller_pid
+            && self
+                .thread_names
+                .get(&f.parent_tid)
+                .is_some_and(|n| n.pid() == caller_pid)
+        {
+            f.parent_tid
+        } else {
+            0
+        };
+        self.relink(&mut info, &cgroups, f.ts, parent_thread);
         self.threads.insert(f.pid, f.pid);
         if f.tid != f.pid {
             self.threads.insert(f.tid, f.pid);
@@ -348,6 +381,7 @@ impl State {
                 fds,
                 cgroups,
                 threads: 1,
+                parent_thread,
             },
         );
         took_image
@@ -379,6 +413,9 @@ impl State {
         if p.info.ppid != 0 {
             self.stats.reparented += 1;
         }
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.parent_thread = 0;
+        }
         self.new_version(pid, ts, |info| info.ppid = ppid);
     }
 
@@ -397,6 +434,7 @@ impl State {
         if e.tid != e.pid {
             self.threads.remove(&e.tid);
         }
+        self.forget_thread_names_of(e.pid, e.ts);
         self.threads.retain(|t, p| *p != e.pid || *t == e.pid);
         self.threads.insert(e.pid, e.pid);
         let cwd = e.cwd.map(|c| dir_with_slash(c.to_vec()));
@@ -457,11 +495,17 @@ impl State {
         if !self.procs.contains_key(&pid) {
             self.placeholder(pid, x.tid);
         }
+        let thread = self.thread_record(x.tid, pid);
         self.threads.remove(&x.tid);
         let last = match x.group_dead {
             Some(g) => g,
             None => x.tid == pid,
         };
+        if last {
+            self.forget_thread_names_of(pid, x.ts);
+        } else {
+            self.forget_thread_name(x.tid, x.ts);
+        }
         let info = if last {
             let p = self.procs.remove(&pid).expect("ensured above");
             self.threads.retain(|_, q| *q != pid);
@@ -471,7 +515,7 @@ impl State {
             p.threads = p.threads.saturating_sub(1);
             p.info.clone()
         };
-        let proc = self.kept_proc(info);
+        let proc = self.kept_proc(thread.unwrap_or(info));
         NewEvent {
             ts: x.ts,
             tid: x.tid,

@@ -54,6 +54,11 @@ impl State {
         self.resolve_paths(pid, &ev.args);
         let sel = self.apply(pid, ev);
         let renamed = matches!(sel, FdSel::Num(n) if self.renamed == Some(n));
+        self.keep_thread = if self.thread_names.is_empty() {
+            None
+        } else {
+            self.thread_record(ev.tid, pid)
+        };
         let this: &'a State = self;
         let p = this.procs.get(&pid).expect("ensured above");
         let fd = match sel {
@@ -72,7 +77,7 @@ impl State {
                 ev.flags
             },
             res: ev.res,
-            proc: Some(&p.info),
+            proc: Some(this.keep_thread.as_ref().unwrap_or(&p.info)),
             fd,
             args: with_resolved(&ev.args, &this.path_a, &this.path_b),
         }

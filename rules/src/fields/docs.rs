@@ -75,9 +75,11 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::ProcVpgid => "process group id in the process's own pid namespace",
         FieldId::ProcPgid => "process group id (host pid namespace)",
         FieldId::ProcName => {
-            "process name: its comm (at most 15 bytes), not the basename of the executable; <NA> for a process the capture never saw start"
+            "process name: the comm (at most 15 bytes) of the event's thread, not the basename of the executable: a thread's own at the capture's start, else the one it was created with (its creator's then; later renames are not seen, as in Falco); <NA> for a process the capture never saw start"
         }
-        FieldId::ProcPname => "the parent's name (comm)",
+        FieldId::ProcPname => {
+            "the parent's name (comm): of the thread that forked the process, if it had a name of its own"
+        }
         FieldId::ProcAname => {
             "name (comm) of the Nth ancestor (1 = parent); without N: any ancestor in a condition, all in outputs"
         }

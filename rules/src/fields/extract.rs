@@ -456,10 +456,13 @@ fn extract_proc<'e>(
         F::ProcSname if p.sname != StrId::EMPTY => s(ev.str(p.sname)),
         F::ProcVpgidName if p.vpgid_name != StrId::EMPTY => s(ev.str(p.vpgid_name)),
         F::ProcVpgidExe if p.vpgid_exe != StrId::EMPTY => s(ev.str(p.vpgid_exe)),
-        F::ProcSname => s(ev.str(proc::leader(ev, p, |q| q.sid).comm)),
+        // The leader found may be a thread's record that knows its process's name.
+        F::ProcSname => s(ev.str(proc::named(proc::leader(ev, p, |q| q.sid), |q| q.sname))),
         F::ProcSidExe => s(ev.str(proc::leader(ev, p, |q| q.sid).exe)),
         F::ProcSidExepath => s(ev.str(proc::leader(ev, p, |q| q.sid).exepath)),
-        F::ProcVpgidName => s(ev.str(proc::leader(ev, p, |q| q.vpgid).comm)),
+        F::ProcVpgidName => s(ev.str(proc::named(proc::leader(ev, p, |q| q.vpgid), |q| {
+            q.vpgid_name
+        }))),
         F::ProcVpgidExe => s(ev.str(proc::leader(ev, p, |q| q.vpgid).exe)),
         F::ProcVpgidExepath => s(ev.str(proc::leader(ev, p, |q| q.vpgid).exepath)),
         F::ProcIsVpgidLeader => Some(Val::Bool(p.vpid == p.vpgid)),

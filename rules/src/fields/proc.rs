@@ -1,6 +1,6 @@
 //! Process fields: the event's process record and its ancestors.
 
-use rtsec_format::{EventView, wire::Process};
+use rtsec_format::{EventView, StrId, record::proc_flags, wire::Process};
 
 /// Ancestor walks stop here even on a (malformed) cyclic chain. Parents always have a lower
 /// index in a decoded block, so real chains end long before.
@@ -18,7 +18,8 @@ pub(crate) fn ancestor<'e>(ev: &EventView<'e>, n: usize) -> Option<&'e Process> 
 /// The leader of `p`'s session (`sid`) or process group (`vpgid`), as libsinsp finds it for
 /// `proc.sname`, `proc.vpgid.name` and friends: the highest ancestor with the same id (the
 /// leader, when it still lives, is normally that ancestor); failing that, on the host (not in
-/// a pid namespace), the block's process whose pid is the id; else the process itself.
+/// a pid namespace), the block's process whose pid is the id (its leader thread's record, not
+/// one of another thread's); else the process itself.
 pub(crate) fn leader<'e>(
     ev: &EventView<'e>,
     p: &'e Process,
@@ -38,9 +39,18 @@ pub(crate) fn leader<'e>(
     ev.block
         .processes
         .iter()
-        .filter(|q| q.pid == want)
+        .filter(|q| q.pid == want && q.flags & proc_flags::THREAD == 0)
         .max_by_key(|q| q.id)
         .unwrap_or(top)
+}
+
+/// The name of `leader` as a session or group leader: the one its record names (a thread's
+/// record names its process, where that leads: see `proc_flags::THREAD`), else its own.
+pub(crate) fn named(leader: &Process, recorded: fn(&Process) -> StrId) -> StrId {
+    match recorded(leader) {
+        StrId::EMPTY => leader.comm,
+        name => name,
+    }
 }
 
 /// Calls `f` on each ancestor, parent first, until it returns true; true if it did.

@@ -1,0 +1,170 @@
+//! Threads have names of their own, as libsinsp keeps them: `proc.name` of an event is the
+//! name of the thread it comes from. A thread found at the capture's start has its own name
+//! (`/proc/PID/task/TID/comm`); a thread made later has the one the kernel gave it at clone,
+//! its creator's name then; a rename afterwards is not seen (libs issue 1011). A process
+//! forked by a thread has that thread as parent (`proc.pname`).
+
+mod capture_support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use capture_support::*;
+
+const PYTHON: &str = "/usr/bin/python3";
+
+/// Renames the calling thread (the kernel's `comm`, as `prctl(PR_SET_NAME)` does).
+const RENAME: &str =
+    "def rename(n):\n    with open('/proc/thread-self/comm', 'w') as f:\n        f.write(n)\n";
+
+#[test]
+fn threads_made_during_the_capture_have_their_creators_name() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let marks: Vec<String> = ["early", "late", "leader"]
+        .iter()
+        .map(|m| {
+            let p = dir.path().join(m);
+            std::fs::write(&p, b"x").unwrap();
+            p.to_str().unwrap().to_string()
+        })
+        .collect();
+    // A thread made before the leader renames itself, then one made after (it gets the new
+    // name, and forks cat), then the leader itself (still python3 to libsinsp).
+    let script = format!(
+        "import sys, threading, subprocess\n{RENAME}\
+         def run(f, *a):\n    t = threading.Thread(target=f, args=a); t.start(); t.join()\n\
+         run(lambda: open(sys.argv[1]).close())\n\
+         rename('rtsec-renamed')\n\
+         def late():\n    open(sys.argv[2]).close()\n    subprocess.run(['cat', sys.argv[2]], stdout=subprocess.DEVNULL)\n\
+         run(late)\n\
+         open(sys.argv[3]).close()\n"
+    );
+    let o = capture(
+        &out,
+        &[],
+        &[PYTHON, "-c", &script, &marks[0], &marks[1], &marks[2]],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = read(&out);
+    let open_of = |path: &str| {
+        t.events
+            .iter()
+            .find(|e| e.res >= 0 && e.ty.starts_with("open") && e.fd_name.as_deref() == Some(path))
+            .unwrap_or_else(|| panic!("no open of {path}"))
+    };
+    let early = open_of(&marks[0]);
+    let late = open_of(&marks[1]);
+    let leader = open_of(&marks[2]);
+    assert_eq!(leader.tid, leader.pid);
+    assert!(leader.comm.starts_with("python3"), "{}", leader.comm);
+    assert_eq!(leader.proc_flags & THREAD, 0);
+    assert_ne!(early.tid, early.pid, "a thread");
+    assert_eq!(
+        early.comm, leader.comm,
+        "made by the leader before it renamed itself"
+    );
+    assert_eq!(early.proc_flags & THREAD, 0, "no name of its own");
+    assert_eq!(
+        (late.pid, late.comm.as_str()),
+        (leader.pid, "rtsec-renamed")
+    );
+    assert_eq!(late.proc_flags & THREAD, THREAD);
+    assert_eq!(late.exe, leader.exe, "the rest is the process's");
+    assert_eq!(late.args, leader.args);
+
+    let cat = t
+        .events
+        .iter()
+        .find(|e| e.ty == "execve" && e.res == 0 && e.comm == "cat")
+        .expect("cat's exec");
+    assert_eq!(cat.ppid, leader.pid, "proc.ppid is the process");
+    assert_eq!(
+        cat.parent_comm.as_deref(),
+        Some("rtsec-renamed"),
+        "proc.pname is the thread that forked it"
+    );
+}
+
+#[test]
+fn a_thread_running_before_the_capture_has_its_own_name() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let (ready, go, mark, done) = (
+        dir.path().join("ready"),
+        dir.path().join("go"),
+        dir.path().join("mark"),
+        dir.path().join("done"),
+    );
+    std::fs::write(&mark, b"x").unwrap();
+    // A thread renames itself, then waits for the capture before it opens the mark.
+    let script = format!(
+        "import os, sys, threading, time\n{RENAME}\
+         def worker():\n    rename('rtsec-scanned')\n    open(sys.argv[1], 'w').close()\n    \
+         while not os.path.exists(sys.argv[2]): time.sleep(0.01)\n    \
+         open(sys.argv[3]).close()\n    open(sys.argv[4], 'w').close()\n\
+         t = threading.Thread(target=worker); t.start(); t.join()\n"
+    );
+    let arg = |p: &Path| p.to_str().unwrap().to_string();
+    let mut python = Command::new(PYTHON)
+        .args([
+            "-c",
+            &script,
+            &arg(&ready),
+            &arg(&go),
+            &arg(&mark),
+            &arg(&done),
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run python3");
+    wait_for(&ready);
+    let wait = format!(
+        "touch {}; i=0; while [ ! -e {} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+        arg(&go),
+        arg(&done)
+    );
+    let o = capture(&out, &[], &["sh", "-c", &wait]);
+    let _ = python.kill();
+    let _ = python.wait();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = read(&out);
+    let open = t
+        .events
+        .iter()
+        .find(|e| e.res >= 0 && e.fd_name.as_deref() == Some(mark.to_str().unwrap()))
+        .expect("the thread's open of the mark");
+    assert_eq!(open.pid, python.id() as i64);
+    assert_ne!(open.tid, open.pid);
+    assert_eq!(
+        open.comm, "rtsec-scanned",
+        "the name /proc gave at the start"
+    );
+    assert_eq!(open.proc_flags & THREAD, THREAD);
+    assert_ne!(
+        open.proc_flags & FROM_SCAN,
+        0,
+        "a process found by the scan"
+    );
+}
+
+const THREAD: u32 = rtsec_format::record::proc_flags::THREAD;
+const FROM_SCAN: u32 = rtsec_format::record::proc_flags::FROM_SCAN;
+
+fn wait_for(path: &Path) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{path:?} never came"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
