@@ -87,6 +87,9 @@ const CONDITIONS: &[&str] = &[
     // and its session leader, the process.
     "proc.name=gmain",
     "proc.sname=accounts-daemon",
+    // proc.duration counts from the thread's start: curl's process started before the capture
+    // (no start), its second thread during it.
+    "proc.duration<5000000 and proc.name=curl",
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",

@@ -194,6 +194,8 @@ pub struct Ev {
     pub proc_flags: u32,
     pub exe_flags: u32,
     pub pidns_init_start_ts: u64,
+    /// `proc.duration` counts from here (the thread's start, for a thread's record).
+    pub start_ts: u64,
     pub cwd: String,
     pub uid: u32,
     pub euid: u32,
@@ -276,6 +278,7 @@ pub fn read(path: &Path) -> Trace {
                     ev.proc_flags = p.flags;
                     ev.exe_flags = p.exe_flags;
                     ev.pidns_init_start_ts = p.pidns_init_start_ts;
+                    ev.start_ts = p.start_ts;
                     ev.cwd = s(e.str(p.cwd));
                     ev.uid = p.uid;
                     ev.euid = p.euid;

@@ -9,7 +9,9 @@ use rtsec_scap::{FdEntry, FdTarget, Group, ThreadEntry, User};
 use rustc_hash::FxHashMap;
 
 use super::ppm;
-use crate::state::{Cgroup, FdSeed, GroupEntry, PasswdEntry, ProcessSeed, SockInfo, State};
+use crate::state::{
+    Cgroup, FdSeed, GroupEntry, PasswdEntry, ProcessSeed, SockInfo, State, ThreadSeed,
+};
 
 /// Everything a section's tables say, collected until its first event.
 #[derive(Default)]
@@ -83,22 +85,22 @@ impl SectionTables {
                 Some(seed) => {
                     if t.tid == t.pid {
                         let threads = std::mem::take(&mut seed.threads);
-                        let names = std::mem::take(&mut seed.thread_names);
+                        let facts = std::mem::take(&mut seed.thread_facts);
                         *seed = process_seed(t);
                         seed.threads = threads;
-                        seed.thread_names = names;
+                        seed.thread_facts = facts;
                     } else {
                         seed.threads.push(t.tid);
-                        seed.thread_names.push((t.tid, t.comm));
+                        seed.thread_facts.push(thread_seed(&t));
                     }
                 }
                 None => {
                     let (pid, tid) = (t.pid, t.tid);
-                    let comm = (tid != pid).then(|| t.comm.clone());
+                    let thread = (tid != pid).then(|| thread_seed(&t));
                     let mut seed = process_seed(t);
-                    if let Some(comm) = comm {
+                    if let Some(thread) = thread {
                         seed.threads.push(tid);
-                        seed.thread_names.push((tid, comm));
+                        seed.thread_facts.push(thread);
                     }
                     order.push(pid);
                     procs.insert(pid, seed);
@@ -146,6 +148,16 @@ pub fn cgroups<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Vec<Cgroup> {
         .collect()
 }
 
+/// A thread other than its process's leader: its name (a capture's process list has no start
+/// time for it).
+fn thread_seed(t: &ThreadEntry) -> ThreadSeed {
+    ThreadSeed {
+        tid: t.tid,
+        comm: t.comm.clone(),
+        start_ts: 0,
+    }
+}
+
 fn process_seed(t: ThreadEntry) -> ProcessSeed {
     let exe_flags = (if t.exe_writable { 1 } else { 0 })
         | (if t.exe_upper_layer { 2 } else { 0 })
@@ -156,7 +168,7 @@ fn process_seed(t: ThreadEntry) -> ProcessSeed {
         pid: t.pid,
         ppid: t.ptid,
         threads: Vec::new(),
-        thread_names: Vec::new(),
+        thread_facts: Vec::new(),
         vpid: if t.vpid > 0 { t.vpid } else { t.pid },
         sid: t.sid.max(0),
         pgid: if t.pgid >= 0 { t.pgid } else { 0 },

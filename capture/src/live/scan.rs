@@ -9,7 +9,7 @@ use rtsec_format::{FdType, L4Proto, record::proc_flags};
 use rustc_hash::FxHashMap;
 
 use super::cgroups::CgroupFs;
-use crate::state::{FdSeed, ProcessSeed, SockInfo};
+use crate::state::{FdSeed, ProcessSeed, SockInfo, ThreadSeed};
 
 /// Facts the scan needs about the machine.
 pub struct ScanContext {
@@ -98,6 +98,25 @@ fn start_of(ctx: &ScanContext, dir: &str) -> u64 {
         .and_then(|t| t.parse().ok())
         .unwrap_or(0);
     ctx.boot_epoch_ns + ticks * 1_000_000_000 / ctx.clk_tck
+}
+
+/// A thread's name and start, from its `stat` (in `dir`, `/proc/PID/task/TID`).
+fn thread_of(ctx: &ScanContext, dir: &str, tid: i64) -> Option<ThreadSeed> {
+    let stat = read(&format!("{dir}/stat"))?;
+    let open = stat.iter().position(|&b| b == b'(')?;
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let comm = stat.get(open + 1..close)?.to_vec();
+    let ticks: u64 = std::str::from_utf8(&stat[close + 1..])
+        .ok()?
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()?;
+    Some(ThreadSeed {
+        tid,
+        comm,
+        start_ts: ctx.boot_epoch_ns + ticks * 1_000_000_000 / ctx.clk_tck,
+    })
 }
 
 fn read(path: &str) -> Option<Vec<u8>> {
@@ -189,14 +208,10 @@ pub fn scan_one(
                 .collect()
         })
         .unwrap_or_default();
-    // libsinsp reads each thread's own name, which `proc.name` shows for its events.
-    let thread_names = threads
+    // libsinsp reads each thread's own name and start, which its events show.
+    let thread_facts = threads
         .iter()
-        .filter_map(|&t| {
-            let name = read(&format!("{dir}/task/{t}/comm"))?;
-            let name = name.strip_suffix(b"\n").unwrap_or(&name);
-            (name != comm.as_slice()).then(|| (t, name.to_vec()))
-        })
+        .filter_map(|&t| thread_of(ctx, &format!("{dir}/task/{t}"), t))
         .collect();
     let cg = read(&format!("{dir}/cgroup")).unwrap_or_default();
     let (env, env_cut) = environ(&dir);
@@ -218,7 +233,7 @@ pub fn scan_one(
         pid,
         ppid: field(1),
         threads,
-        thread_names,
+        thread_facts,
         vpid: nspid.last().copied().unwrap_or(pid),
         sid: field(3),
         pgid: field(2),

@@ -2,7 +2,8 @@
 //! dead tasks, syscalls on fds that were never opened or were closed, exits out of order,
 //! failed calls, cut argvs, threads named apart from their process — must never panic, and
 //! what it hands out must agree with its own tables: an event's process is the one the engine
-//! says runs its thread, and a thread's own record differs from it in the name only.
+//! says runs its thread, and a thread's own record differs from it in the thread's name and
+//! start only.
 
 use proptest::prelude::*;
 use rtsec_format::{Args, Kind, SockAddr};
@@ -245,20 +246,22 @@ fn run(ops: &[Op]) {
                 let process = s.process(pid).expect("the event's process is live");
                 if proc.flags & proc_flags::THREAD != 0 {
                     assert_ne!(tid, pid, "a leader has no record of its own");
-                    assert_ne!(
-                        proc.comm, process.comm,
-                        "a thread's record has its own name"
+                    assert!(
+                        proc.comm != process.comm || proc.start_ts != process.start_ts,
+                        "a thread's record has a name or start of its own"
                     );
-                    // Only the name differs, and the leader names the thread's record may add.
+                    // Only the thread's name and start differ, and the leader names its record
+                    // may add.
                     let renamed = ProcessInfo {
                         id: process.id,
                         comm: process.comm.clone(),
                         flags: process.flags,
                         sname: process.sname.clone(),
                         vpgid_name: process.vpgid_name.clone(),
+                        start_ts: process.start_ts,
                         ..(*proc).clone()
                     };
-                    assert_eq!(&renamed, &**process, "only the names differ");
+                    assert_eq!(&renamed, &**process, "only the thread's own facts differ");
                     if !proc.sname.is_empty() {
                         assert_eq!(proc.sname, process.comm, "a leader is named by its process");
                     }

@@ -16,9 +16,8 @@ pub struct ProcessSeed {
     pub ppid: i64,
     /// Thread ids of the process other than `pid` itself.
     pub threads: Vec<i64>,
-    /// The names (`comm`) of those threads, where the source knows them: each thread's own at
-    /// the start, as libsinsp reads them (see `thread_names`).
-    pub thread_names: Vec<(i64, Vec<u8>)>,
+    /// What the source knows of those threads (see `thread_records`).
+    pub thread_facts: Vec<ThreadSeed>,
     pub vpid: i64,
     pub sid: i64,
     pub pgid: i64,
@@ -53,6 +52,16 @@ pub struct ProcessSeed {
     pub cgroups: Vec<Cgroup>,
     /// `proc_flags` bits to add (e.g. `ARGS_TRUNCATED`); `FROM_SCAN` is always set.
     pub flags: u32,
+}
+
+/// A thread of a seeded process, other than its leader, as the source knows it.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadSeed {
+    pub tid: i64,
+    /// Its own name (empty: unknown).
+    pub comm: Vec<u8>,
+    /// When it was made (ns since the epoch; 0 unknown).
+    pub start_ts: u64,
 }
 
 /// An fd known before the events start.

@@ -53,7 +53,7 @@ mod process;
 mod syscall;
 #[cfg(test)]
 mod tests;
-mod thread_names;
+mod thread_records;
 pub mod users;
 
 use std::sync::Arc;
@@ -62,7 +62,9 @@ use rtsec_format::{ContainerInfo, FdInfo, IdGen, NewEvent, ProcessInfo, record::
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use containers::{Cgroup, Containers};
-pub use input::{Exec, Exit, FdSeed, Fork, ForkImage, ProcessSeed, SockInfo, Syscall, TaskFacts};
+pub use input::{
+    Exec, Exit, FdSeed, Fork, ForkImage, ProcessSeed, SockInfo, Syscall, TaskFacts, ThreadSeed,
+};
 pub use users::{GroupEntry, PasswdEntry, TableLoader, Users};
 
 /// Counters of what the engine had to guess.
@@ -86,8 +88,8 @@ pub(crate) struct Proc {
     pub fds: FxHashMap<i64, Arc<FdInfo>>,
     pub cgroups: Vec<Cgroup>,
     pub threads: u32,
-    /// The thread that forked this process, when it has a name of its own (its record is the
-    /// parent's then: see `thread_names`); 0 otherwise.
+    /// The thread that forked this process, when that was not the leader (its record is the
+    /// parent's then, if it has facts of its own: see `thread_records`); 0 otherwise.
     pub parent_thread: i64,
 }
 
@@ -101,8 +103,8 @@ pub struct State {
     procs: FxHashMap<i64, Proc>,
     /// tid → pid for every live thread, leaders included.
     threads: FxHashMap<i64, i64>,
-    /// The threads named apart from their process (see `thread_names`).
-    thread_names: FxHashMap<i64, thread_names::ThreadName>,
+    /// The threads with a name or start of their own (see `thread_records`).
+    thread_records: FxHashMap<i64, thread_records::ThreadRecord>,
     containers: Containers,
     users: Users,
     pending: Vec<ProcessSeed>,
@@ -118,7 +120,7 @@ pub struct State {
     /// Records that events refer to after the engine dropped them (a process that exited, an fd
     /// that closed, the transient fd of a failed open).
     keep_proc: Option<Arc<ProcessInfo>>,
-    /// The record of the current event's thread, when it has a name of its own.
+    /// The record of the current event's thread, when it has facts of its own.
     keep_thread: Option<Arc<ProcessInfo>>,
     keep_fd: Option<Arc<FdInfo>>,
     /// The fd whose name the current event gave or changed (libsinsp's `fd.name_changed`:
@@ -142,7 +144,7 @@ impl State {
             ids: IdGen::new(),
             procs: FxHashMap::default(),
             threads: FxHashMap::default(),
-            thread_names: FxHashMap::default(),
+            thread_records: FxHashMap::default(),
             containers: Containers::default(),
             users: Users::default(),
             pending: Vec::new(),

@@ -9,7 +9,9 @@ use rtsec_format::{
 use rustc_hash::FxHashMap;
 
 use super::fds::{self, O_CLOEXEC};
-use super::input::{Exec, Exit, FdSeed, Fork, ForkImage, ProcessSeed, SockInfo, TaskFacts};
+use super::input::{
+    Exec, Exit, FdSeed, Fork, ForkImage, ProcessSeed, SockInfo, TaskFacts, ThreadSeed,
+};
 use super::{Proc, State, UNKNOWN_NAME};
 
 /// `cwd` as Falco keeps it: with a trailing `/`.
@@ -181,15 +183,15 @@ impl State {
                 parent_thread: 0,
             },
         );
-        for (tid, comm) in &s.thread_names {
-            self.name_thread(s.pid, *tid, comm);
+        for t in &s.thread_facts {
+            self.add_thread(s.pid, t);
         }
     }
 
     fn forget_threads(&mut self, pid: i64, _old: &Proc) {
         self.threads.retain(|_, p| *p != pid);
-        if !self.thread_names.is_empty() {
-            self.thread_names.retain(|_, n| n.pid() != pid);
+        if !self.thread_records.is_empty() {
+            self.thread_records.retain(|_, t| t.pid() != pid);
         }
     }
 
@@ -296,17 +298,20 @@ impl State {
             .get(&f.parent_tid)
             .copied()
             .unwrap_or(if f.ppid != 0 { f.ppid } else { f.parent_tid });
-        // A name left by a thread whose end was missed.
-        self.thread_names.remove(&f.tid);
+        // Facts left by a thread whose end was missed.
+        self.thread_records.remove(&f.tid);
         if f.pid == caller_pid && self.procs.contains_key(&f.pid) {
             // A new thread of an existing process.
             self.threads.insert(f.tid, f.pid);
             if let Some(p) = self.procs.get_mut(&f.pid) {
                 p.threads += 1;
             }
-            if let Some(facts) = &f.facts {
-                self.name_thread(f.pid, f.tid, facts.comm);
-            }
+            let thread = ThreadSeed {
+                tid: f.tid,
+                comm: f.facts.as_ref().map_or(Vec::new(), |x| x.comm.to_vec()),
+                start_ts: f.ts,
+            };
+            self.add_thread(f.pid, &thread);
             return false;
         }
         if let Some(old) = self.procs.remove(&f.pid) {
@@ -361,9 +366,9 @@ impl State {
         };
         let parent_thread = if f.parent_tid != caller_pid
             && self
-                .thread_names
+                .thread_records
                 .get(&f.parent_tid)
-                .is_some_and(|n| n.pid() == caller_pid)
+                .is_some_and(|t| t.pid() == caller_pid)
         {
             f.parent_tid
         } else {
@@ -434,7 +439,7 @@ impl State {
         if e.tid != e.pid {
             self.threads.remove(&e.tid);
         }
-        self.forget_thread_names_of(e.pid, e.ts);
+        self.forget_threads_of(e.pid, e.ts);
         self.threads.retain(|t, p| *p != e.pid || *t == e.pid);
         self.threads.insert(e.pid, e.pid);
         let cwd = e.cwd.map(|c| dir_with_slash(c.to_vec()));
@@ -502,9 +507,9 @@ impl State {
             None => x.tid == pid,
         };
         if last {
-            self.forget_thread_names_of(pid, x.ts);
+            self.forget_threads_of(pid, x.ts);
         } else {
-            self.forget_thread_name(x.tid, x.ts);
+            self.forget_thread(x.tid, x.ts);
         }
         let info = if last {
             let p = self.procs.remove(&pid).expect("ensured above");

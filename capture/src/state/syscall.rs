@@ -54,7 +54,7 @@ impl State {
         self.resolve_paths(pid, &ev.args);
         let sel = self.apply(pid, ev);
         let renamed = matches!(sel, FdSel::Num(n) if self.renamed == Some(n));
-        self.keep_thread = if self.thread_names.is_empty() {
+        self.keep_thread = if self.thread_records.is_empty() {
             None
         } else {
             self.thread_record(ev.tid, pid)

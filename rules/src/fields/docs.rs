@@ -104,13 +104,13 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         }
         FieldId::ProcTty => "device number of the controlling terminal, 0 if none",
         FieldId::ProcDuration => {
-            "ns since the process was created (event time minus start time); missing if its start is unknown"
+            "ns since the event's thread was created (event time minus start time), as libsinsp counts it: a thread made a second ago in a server up for days is new; missing if its start is unknown"
         }
         FieldId::ProcPpidDuration => {
-            "ns since the parent process was created; missing if its start is unknown"
+            "ns since the parent (the thread that forked the process) was created; missing if its start is unknown"
         }
         FieldId::ProcStartTs => {
-            "when the process was created, in ns since the epoch; missing if unknown"
+            "when the event's thread was created, in ns since the epoch; missing if unknown"
         }
         FieldId::ProcIsExeUpperLayer => {
             "true if the executable is in the upper (writable) layer of an overlay filesystem"

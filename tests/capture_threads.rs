@@ -1,8 +1,9 @@
-//! Threads have names of their own, as libsinsp keeps them: `proc.name` of an event is the
-//! name of the thread it comes from. A thread found at the capture's start has its own name
-//! (`/proc/PID/task/TID/comm`); a thread made later has the one the kernel gave it at clone,
-//! its creator's name then; a rename afterwards is not seen (libs issue 1011). A process
-//! forked by a thread has that thread as parent (`proc.pname`).
+//! Threads have a name and a start of their own, as libsinsp keeps them: `proc.name` of an
+//! event is the name of the thread it comes from, `proc.duration` that thread's age. A thread
+//! found at the capture's start has its own (`/proc/PID/task/TID/stat`); a thread made later
+//! has the name the kernel gave it at clone, its creator's then, and starts then; a rename
+//! afterwards is not seen (libs issue 1011). A process forked by a thread has that thread as
+//! parent (`proc.pname`).
 
 mod capture_support;
 
@@ -68,12 +69,20 @@ fn threads_made_during_the_capture_have_their_creators_name() {
         early.comm, leader.comm,
         "made by the leader before it renamed itself"
     );
-    assert_eq!(early.proc_flags & THREAD, 0, "no name of its own");
     assert_eq!(
         (late.pid, late.comm.as_str()),
         (leader.pid, "rtsec-renamed")
     );
     assert_eq!(late.proc_flags & THREAD, THREAD);
+    assert!(
+        late.start_ts > leader.start_ts && late.start_ts <= late.ts,
+        "proc.duration counts from the thread's start: {} {} {}",
+        leader.start_ts,
+        late.start_ts,
+        late.ts
+    );
+    assert!(early.start_ts > leader.start_ts, "a start of its own");
+    assert_eq!(early.proc_flags & THREAD, THREAD);
     assert_eq!(late.exe, leader.exe, "the rest is the process's");
     assert_eq!(late.args, leader.args);
 
@@ -148,6 +157,7 @@ fn a_thread_running_before_the_capture_has_its_own_name() {
         "the name /proc gave at the start"
     );
     assert_eq!(open.proc_flags & THREAD, THREAD);
+    assert!(open.start_ts > 0 && open.start_ts <= open.ts);
     assert_ne!(
         open.proc_flags & FROM_SCAN,
         0,
@@ -167,4 +177,77 @@ fn wait_for(path: &Path) {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Falco's stable rule "Read sensitive file trusted after startup" skips `proc_is_new`
+/// (`proc.duration <= 5 s`), which is the age of the thread: a server up for more than five
+/// seconds that reads /etc/shadow from its main thread is flagged, the same read from a thread
+/// it just made is not.
+#[test]
+fn a_new_thread_of_an_old_server_is_new_to_falcos_rules() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    // A server by its name: python run through a link called nginx (comm `nginx`).
+    let nginx = dir.path().join("nginx");
+    std::os::unix::fs::symlink(PYTHON, &nginx).unwrap();
+    let script = "import threading, time\n\
+                  time.sleep(5.5)\n\
+                  open('/etc/shadow').close()\n\
+                  t = threading.Thread(target=lambda: open('/etc/shadow').close())\n\
+                  t.start(); t.join()\n";
+    let o = capture(&out, &[], &[nginx.to_str().unwrap(), "-c", script]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = read(&out);
+    let reads: Vec<&Ev> = t
+        .events
+        .iter()
+        .filter(|e| {
+            e.ty.starts_with("open")
+                && e.res >= 0
+                && e.fd_name.as_deref() == Some("/etc/shadow")
+                && e.comm == "nginx"
+        })
+        .collect();
+    assert_eq!(
+        reads.len(),
+        2,
+        "the main thread's read and the new thread's"
+    );
+    // Alerts that name the thread they come from.
+    let config = dir.path().join("falco.yaml");
+    std::fs::write(
+        &config,
+        "append_output:\n  - extra_output: \"tid=%thread.tid\"\n",
+    )
+    .unwrap();
+    let rules =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/falco-rules/falco_rules.yaml");
+    let replay = Command::new(RTSEC)
+        .args(["replay", "-c"])
+        .arg(&config)
+        .arg("--rules")
+        .arg(&rules)
+        .arg(&out)
+        .output()
+        .expect("run rtsec replay");
+    let alerts = String::from_utf8_lossy(&replay.stdout);
+    let hits: Vec<&str> = alerts
+        .lines()
+        .filter(|l| {
+            l.contains("Sensitive file opened for reading by trusted program after startup")
+        })
+        .collect();
+    let main = reads
+        .iter()
+        .find(|e| e.tid == e.pid)
+        .expect("the main thread's read");
+    assert_eq!(hits.len(), 1, "{alerts}");
+    assert!(
+        hits[0].ends_with(&format!(" tid={}", main.tid)),
+        "{}",
+        hits[0]
+    );
 }

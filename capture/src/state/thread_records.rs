@@ -1,0 +1,338 @@
+//! What a thread other than a process's leader has of its own: its name and its start.
+//!
+//! libsinsp keeps a thread table, and the fields of an event are its thread's. `proc.name` is
+//! the thread's `comm`: a thread found at the capture's start has its own
+//! (`/proc/PID/task/TID/stat`), a thread made later the one the kernel gave it at clone, its
+//! creator's name at that moment. A rename afterwards (`prctl(PR_SET_NAME)`,
+//! `pthread_setname_np`) is not seen (libs issue 1011), so a JVM's threads are `java` until a
+//! renamed thread makes more, which carry its name. `proc.duration` is the thread's age, so a
+//! thread made a second ago is `proc_is_new` in a server that has run for days. A process
+//! forked by a thread has that thread as parent (`proc.pname`, `proc.aname`,
+//! `proc.ppid.duration`).
+//!
+//! The engine gives such a thread's events a record of the process with the thread's name and
+//! start (`proc_flags::THREAD`), where they differ from the process's, made again whenever the
+//! process gets a new version.
+
+use std::sync::Arc;
+
+use rtsec_format::{ProcessInfo, record::proc_flags};
+
+use super::State;
+use super::input::ThreadSeed;
+
+/// One thread's own facts (see the module docs).
+pub(crate) struct ThreadRecord {
+    pid: i64,
+    /// Its name, where it differs from the process's.
+    comm: Option<Vec<u8>>,
+    /// When it was made (ns since the epoch; 0 unknown).
+    start_ts: u64,
+    /// The process's record as this thread shows it, and the id of the process version it
+    /// copies.
+    record: Option<(u64, Arc<ProcessInfo>)>,
+}
+
+impl ThreadRecord {
+    pub fn pid(&self) -> i64 {
+        self.pid
+    }
+}
+
+impl State {
+    /// Thread `t` of process `pid` is known by its own facts.
+    pub(super) fn add_thread(&mut self, pid: i64, t: &ThreadSeed) {
+        if t.tid == pid {
+            return;
+        }
+        let Some(p) = self.procs.get(&pid) else {
+            return;
+        };
+        let comm = (!t.comm.is_empty() && t.comm != p.info.comm).then(|| t.comm.clone());
+        let start_ts = if t.start_ts == p.info.start_ts {
+            0
+        } else {
+            t.start_ts
+        };
+        if comm.is_none() && start_ts == 0 {
+            self.thread_records.remove(&t.tid);
+            return;
+        }
+        self.thread_records.insert(
+            t.tid,
+            ThreadRecord {
+                pid,
+                comm,
+                start_ts,
+                record: None,
+            },
+        );
+    }
+
+    /// The record of process `pid` as thread `tid` shows it, if that thread has facts of its
+    /// own.
+    pub(super) fn thread_record(&mut self, tid: i64, pid: i64) -> Option<Arc<ProcessInfo>> {
+        if tid == pid {
+            return None;
+        }
+        let t = self.thread_records.get_mut(&tid)?;
+        let p = self.procs.get(&pid)?;
+        if t.pid != pid {
+            return None;
+        }
+        if let Some((base, record)) = &t.record
+            && *base == p.info.id
+        {
+            return Some(record.clone());
+        }
+        let mut info = (*p.info).clone();
+        if let Some(comm) = &t.comm {
+            // On the host libsinsp finds a session's or group's leader by its pid, which is
+            // the leader thread's id: a thread of a leading process names the process there.
+            if info.vpid == info.pid {
+                if info.sid == pid && info.sname.is_empty() {
+                    info.sname.clone_from(&info.comm);
+                }
+                if info.vpgid == pid && info.vpgid_name.is_empty() {
+                    info.vpgid_name.clone_from(&info.comm);
+                }
+            }
+            info.comm.clone_from(comm);
+        }
+        if t.start_ts != 0 {
+            info.start_ts = t.start_ts;
+        }
+        info.id = self.ids.next();
+        info.flags |= proc_flags::THREAD;
+        let record = Arc::new(info);
+        t.record = Some((p.info.id, record.clone()));
+        Some(record)
+    }
+
+    /// Thread `tid` ended: its facts go, and the processes it forked are its process's
+    /// children from now on (the kernel hands them to another thread of the group, normally
+    /// the leader, and libsinsp follows).
+    pub(super) fn forget_thread(&mut self, tid: i64, ts: u64) {
+        if self.thread_records.remove(&tid).is_none() {
+            return;
+        }
+        let children: Vec<i64> = self
+            .procs
+            .iter()
+            .filter(|(_, p)| p.parent_thread == tid)
+            .map(|(&c, _)| c)
+            .collect();
+        for c in children {
+            if let Some(p) = self.procs.get_mut(&c) {
+                p.parent_thread = 0;
+            }
+            self.new_version(c, ts, |_| {});
+        }
+    }
+
+    /// Every thread of `pid` but the leader is gone (an exec, the process's end).
+    pub(super) fn forget_threads_of(&mut self, pid: i64, ts: u64) {
+        if self.thread_records.is_empty() {
+            return;
+        }
+        let tids: Vec<i64> = self
+            .thread_records
+            .iter()
+            .filter(|(_, t)| t.pid == pid)
+            .map(|(&t, _)| t)
+            .collect();
+        for t in tids {
+            self.forget_thread(t, ts);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rtsec_format::{Args, Kind};
+
+    use super::super::input::{Exec, Exit, Fork, ProcessSeed, TaskFacts};
+    use super::super::tests::call;
+    use super::*;
+
+    const SEC: u64 = 1_000_000_000;
+
+    /// A JVM as a capture finds it, started at 1 s: `java`, a thread named `VM Thread`, one
+    /// with the process's name and start, and one started at 50 s.
+    fn jvm() -> State {
+        let mut s = State::new();
+        s.seed_process(ProcessSeed {
+            pid: 1,
+            comm: b"systemd".to_vec(),
+            ..ProcessSeed::default()
+        });
+        let thread = |tid: i64, comm: &[u8], start_ts: u64| ThreadSeed {
+            tid,
+            comm: comm.to_vec(),
+            start_ts,
+        };
+        s.seed_process(ProcessSeed {
+            pid: 100,
+            ppid: 1,
+            threads: vec![101, 102, 103],
+            thread_facts: vec![
+                thread(101, b"VM Thread", SEC),
+                thread(102, b"java", SEC),
+                thread(103, b"java", 50 * SEC),
+            ],
+            comm: b"java".to_vec(),
+            exe: b"java".to_vec(),
+            start_ts: SEC,
+            // A daemon: it leads its session and group.
+            sid: 100,
+            pgid: 100,
+            vpgid: 100,
+            ..ProcessSeed::default()
+        });
+        s.finish_seeding();
+        s
+    }
+
+    fn fork(s: &mut State, ts: u64, parent_tid: i64, tid: i64, pid: i64, comm: &[u8]) {
+        s.fork(&Fork {
+            ts,
+            parent_tid,
+            tid,
+            pid,
+            ppid: 100,
+            facts: Some(TaskFacts {
+                comm,
+                ..TaskFacts::default()
+            }),
+            image: None,
+        });
+    }
+
+    fn exit(s: &mut State, ts: u64, tid: i64) -> Vec<u8> {
+        let ev = s.exit(&Exit {
+            ts,
+            tid,
+            pid: 100,
+            cpu: 0,
+            code: 0,
+            sig: 0,
+            core: false,
+            group_dead: Some(false),
+        });
+        ev.proc.unwrap().comm.clone()
+    }
+
+    /// The name, start and `THREAD` flag of the record thread `tid`'s events show.
+    fn seen_by(s: &mut State, tid: i64) -> (String, u64, bool) {
+        let ev = s.syscall(&call(tid, Kind::Close, 0, Args::Fd { fd: 9 }));
+        let p = ev.proc.expect("a process");
+        (
+            String::from_utf8_lossy(&p.comm).into_owned(),
+            p.start_ts / SEC,
+            p.flags & proc_flags::THREAD != 0,
+        )
+    }
+
+    #[test]
+    fn a_thread_found_at_the_start_has_its_own_name_and_start() {
+        let mut s = jvm();
+        assert_eq!(seen_by(&mut s, 100), ("java".into(), 1, false));
+        assert_eq!(seen_by(&mut s, 101), ("VM Thread".into(), 1, true));
+        assert_eq!(
+            seen_by(&mut s, 102),
+            ("java".into(), 1, false),
+            "the process's"
+        );
+        assert_eq!(seen_by(&mut s, 103), ("java".into(), 50, true));
+        // The record is made once per process version, not per event.
+        let a = s.thread_record(101, 100).unwrap();
+        let b = s.thread_record(101, 100).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(a.pid, 100);
+        assert_eq!(a.exe, b"java", "the rest is the process's");
+        // `proc.sname` finds the leader by pid, which is the leader thread's id: the process.
+        assert_eq!(
+            (&a.sname[..], &a.vpgid_name[..]),
+            (&b"java"[..], &b"java"[..])
+        );
+        // A new process version makes a new record.
+        s.set_cwd(60 * SEC, 100, b"/srv");
+        let c = s.thread_record(101, 100).unwrap();
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(
+            (&c.cwd[..], &c.comm[..]),
+            (&b"/srv/"[..], &b"VM Thread"[..])
+        );
+    }
+
+    #[test]
+    fn a_new_thread_is_named_as_its_creator_was_and_starts_when_made() {
+        let mut s = jvm();
+        // The kernel gives a new thread its creator's current name: a thread made by the
+        // renamed `VM Thread` is called so, one made by the leader `java`.
+        fork(&mut s, 100 * SEC, 101, 104, 100, b"VM Thread");
+        fork(&mut s, 101 * SEC, 100, 105, 100, b"java");
+        assert_eq!(seen_by(&mut s, 104), ("VM Thread".into(), 100, true));
+        assert_eq!(seen_by(&mut s, 105), ("java".into(), 101, true));
+        // Its end is its facts': a thread id used again starts afresh.
+        assert_eq!(
+            exit(&mut s, 102 * SEC, 104),
+            b"VM Thread",
+            "procexit is the thread's"
+        );
+        fork(&mut s, 103 * SEC, 100, 104, 100, b"java");
+        assert_eq!(seen_by(&mut s, 104), ("java".into(), 103, true));
+    }
+
+    #[test]
+    fn a_process_forked_by_a_thread_has_it_as_parent() {
+        let mut s = jvm();
+        fork(&mut s, 100 * SEC, 101, 200, 200, b"VM Thread");
+        s.exec(&Exec {
+            ts: 101 * SEC,
+            tid: 200,
+            pid: 200,
+            exe: b"sh",
+            facts: TaskFacts {
+                comm: b"sh",
+                ..TaskFacts::default()
+            },
+            ..Exec::default()
+        });
+        let sh = s.process(200).unwrap().clone();
+        let parent = sh.parent.as_ref().unwrap();
+        assert_eq!(sh.ppid, 100, "proc.ppid is the process's pid");
+        assert_eq!(
+            parent.comm, b"VM Thread",
+            "proc.pname: the thread that forked it"
+        );
+        assert_eq!(parent.parent.as_ref().unwrap().comm, b"systemd");
+        // A child of a thread with only a start of its own: proc.ppid.duration is its age.
+        fork(&mut s, 102 * SEC, 103, 201, 201, b"java");
+        let child = s.process(201).unwrap().clone();
+        assert_eq!(child.parent.as_ref().unwrap().start_ts, 50 * SEC);
+        // When the thread ends, the process is the parent.
+        assert_eq!(exit(&mut s, 103 * SEC, 101), b"VM Thread");
+        assert_eq!(
+            s.process(200).unwrap().parent.as_ref().unwrap().comm,
+            b"java"
+        );
+    }
+
+    #[test]
+    fn an_exec_ends_every_other_threads_facts() {
+        let mut s = jvm();
+        s.exec(&Exec {
+            ts: 10 * SEC,
+            tid: 100,
+            pid: 100,
+            exe: b"sh",
+            facts: TaskFacts {
+                comm: b"sh",
+                ..TaskFacts::default()
+            },
+            ..Exec::default()
+        });
+        assert!(s.thread_records.is_empty());
+    }
+}
