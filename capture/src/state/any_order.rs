@@ -284,6 +284,21 @@ fn run(ops: &[Op]) {
             }
             &Op::Reparent { pid, ppid } => s.reparent(TIDS[pid], TIDS[ppid], ts),
         }
+        // Each process counts the thread entries it has (exec and exit rely on it).
+        for (pid, p) in &s.procs {
+            let own = s
+                .thread_records
+                .values()
+                .filter(|t| t.pid() == *pid)
+                .count();
+            assert_eq!(p.own_threads as usize, own, "process {pid}'s thread count");
+        }
+        for (tid, t) in &s.thread_records {
+            assert!(
+                s.procs.contains_key(&t.pid()),
+                "thread {tid}'s process is live"
+            );
+        }
     }
 }
 

@@ -91,6 +91,9 @@ pub(crate) struct Proc {
     /// The thread that forked this process, when that was not the leader (its record is the
     /// parent's then, if it has facts of its own: see `thread_records`); 0 otherwise.
     pub parent_thread: i64,
+    /// How many of its threads have an entry in `State::thread_records` (most have none:
+    /// exec and exit need not look then).
+    pub own_threads: u32,
 }
 
 /// The name and exe of a process the source knew nothing about: libsinsp's placeholder
@@ -351,6 +354,7 @@ impl State {
                 cgroups: Vec::new(),
                 threads: 1,
                 parent_thread: 0,
+                own_threads: 0,
             },
         );
         self.threads.insert(pid, pid);

@@ -181,6 +181,7 @@ impl State {
                 cgroups: s.cgroups.clone(),
                 threads: 1 + s.threads.len() as u32,
                 parent_thread: 0,
+                own_threads: 0,
             },
         );
         for t in &s.thread_facts {
@@ -188,9 +189,9 @@ impl State {
         }
     }
 
-    fn forget_threads(&mut self, pid: i64, _old: &Proc) {
+    fn forget_threads(&mut self, pid: i64, old: &Proc) {
         self.threads.retain(|_, p| *p != pid);
-        if !self.thread_records.is_empty() {
+        if old.own_threads > 0 {
             self.thread_records.retain(|_, t| t.pid() != pid);
         }
     }
@@ -299,7 +300,7 @@ impl State {
             .copied()
             .unwrap_or(if f.ppid != 0 { f.ppid } else { f.parent_tid });
         // Facts left by a thread whose end was missed.
-        self.thread_records.remove(&f.tid);
+        self.drop_thread_record(f.tid);
         if f.pid == caller_pid && self.procs.contains_key(&f.pid) {
             // A new thread of an existing process.
             self.threads.insert(f.tid, f.pid);
@@ -387,6 +388,7 @@ impl State {
                 cgroups,
                 threads: 1,
                 parent_thread,
+                own_threads: 0,
             },
         );
         took_image

@@ -54,9 +54,12 @@ impl State {
         } else {
             t.start_ts
         };
+        self.drop_thread_record(t.tid);
         if comm.is_none() && start_ts == 0 {
-            self.thread_records.remove(&t.tid);
             return;
+        }
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.own_threads += 1;
         }
         self.thread_records.insert(
             t.tid,
@@ -113,7 +116,7 @@ impl State {
     /// children from now on (the kernel hands them to another thread of the group, normally
     /// the leader, and libsinsp follows).
     pub(super) fn forget_thread(&mut self, tid: i64, ts: u64) {
-        if self.thread_records.remove(&tid).is_none() {
+        if !self.drop_thread_record(tid) {
             return;
         }
         let children: Vec<i64> = self
@@ -130,9 +133,20 @@ impl State {
         }
     }
 
+    /// Removes thread `tid`'s entry, if it has one; whether it had.
+    pub(super) fn drop_thread_record(&mut self, tid: i64) -> bool {
+        let Some(t) = self.thread_records.remove(&tid) else {
+            return false;
+        };
+        if let Some(p) = self.procs.get_mut(&t.pid) {
+            p.own_threads = p.own_threads.saturating_sub(1);
+        }
+        true
+    }
+
     /// Every thread of `pid` but the leader is gone (an exec, the process's end).
     pub(super) fn forget_threads_of(&mut self, pid: i64, ts: u64) {
-        if self.thread_records.is_empty() {
+        if self.procs.get(&pid).is_none_or(|p| p.own_threads == 0) {
             return;
         }
         let tids: Vec<i64> = self
