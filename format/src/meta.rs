@@ -185,7 +185,8 @@ pub struct Footer {
     pub events: u64,
     /// Events per `evt.type` name, sorted by name.
     pub events_by_type: Vec<(String, u64)>,
-    /// Distinct process versions and containers the events refer to.
+    /// Distinct process records (versions, and threads' records: `proc_flags::THREAD`) and
+    /// containers the events refer to.
     pub processes: u64,
     pub containers: u64,
     pub ts_min: u64,

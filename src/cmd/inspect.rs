@@ -213,7 +213,7 @@ fn print_text(r: &Report) {
         outln!("  {name:<20} {n:>12}");
     }
     outln!(
-        "processes:   {} (process versions referenced by events)",
+        "processes:   {} (process versions and thread records referenced by events)",
         r.processes
     );
     if r.container_ids.is_empty() {
