@@ -86,37 +86,37 @@ fn pid_ns(dir: &str) -> u64 {
 
 /// Start time of `/proc/PID` in ns since the epoch (0 if unknown).
 fn start_of(ctx: &ScanContext, dir: &str) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("{dir}/stat")) else {
-        return 0;
-    };
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0;
-    };
-    let ticks: u64 = rest
-        .split_whitespace()
-        .nth(19)
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    ctx.boot_epoch_ns + ticks * 1_000_000_000 / ctx.clk_tck
+    read(&format!("{dir}/stat"))
+        .and_then(|stat| Some(name_and_start(ctx, &stat)?.1))
+        .unwrap_or(0)
 }
 
 /// A thread's name and start, from its `stat` (in `dir`, `/proc/PID/task/TID`).
 fn thread_of(ctx: &ScanContext, dir: &str, tid: i64) -> Option<ThreadSeed> {
     let stat = read(&format!("{dir}/stat"))?;
+    let (comm, start_ts) = name_and_start(ctx, &stat)?;
+    Some(ThreadSeed {
+        tid,
+        comm: comm.to_vec(),
+        start_ts,
+    })
+}
+
+/// The `comm` and the start (ns since the epoch) a `stat` file gives. comm may hold spaces
+/// and parentheses: the other fields start after the last `)`.
+fn name_and_start<'a>(ctx: &ScanContext, stat: &'a [u8]) -> Option<(&'a [u8], u64)> {
     let open = stat.iter().position(|&b| b == b'(')?;
     let close = stat.iter().rposition(|&b| b == b')')?;
-    let comm = stat.get(open + 1..close)?.to_vec();
     let ticks: u64 = std::str::from_utf8(&stat[close + 1..])
         .ok()?
         .split_whitespace()
         .nth(19)?
         .parse()
         .ok()?;
-    Some(ThreadSeed {
-        tid,
-        comm,
-        start_ts: ctx.boot_epoch_ns + ticks * 1_000_000_000 / ctx.clk_tck,
-    })
+    Some((
+        stat.get(open + 1..close)?,
+        ctx.boot_epoch_ns + ticks * 1_000_000_000 / ctx.clk_tck,
+    ))
 }
 
 fn read(path: &str) -> Option<Vec<u8>> {

@@ -75,7 +75,7 @@ fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) -> bool {
 impl State {
     /// Re-resolves the links of `info` that depend on ids and cgroups: container, user, login
     /// user, group, and the parent's current version (as `parent_thread` shows it, if that is
-    /// the thread of the parent that forked it and has a name of its own).
+    /// the thread of the parent that forked it and has facts of its own: `thread_records`).
     fn relink(
         &mut self,
         info: &mut ProcessInfo,
