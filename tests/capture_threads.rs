@@ -251,3 +251,52 @@ fn a_new_thread_of_an_old_server_is_new_to_falcos_rules() {
         hits[0]
     );
 }
+
+/// A thread runs the argv its process had when it made it: perl's `$0 =` writes a new title
+/// over its argv area (and names the calling thread with it), and a thread made afterwards
+/// shows it, while the leader keeps the exec's (libsinsp takes a thread's `exe` and `args`
+/// from its clone event).
+#[test]
+fn a_thread_runs_the_argv_its_process_rewrote() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let (in_thread, in_leader) = (dir.path().join("thread"), dir.path().join("leader"));
+    for f in [&in_thread, &in_leader] {
+        std::fs::write(f, b"x").unwrap();
+    }
+    let perl = which("perl");
+    let script = "use threads; $0 = 'rtsec-title'; \
+                  threads->create(sub { open(my $f, '<', $ARGV[0]) })->join; \
+                  open(my $g, '<', $ARGV[1]);";
+    let (a, b) = (in_thread.to_str().unwrap(), in_leader.to_str().unwrap());
+    let o = capture(&out, &[], &[perl.to_str().unwrap(), "-e", script, a, b]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = read(&out);
+    let open_of = |path: &str| {
+        t.events
+            .iter()
+            .find(|e| e.res >= 0 && e.ty.starts_with("open") && e.fd_name.as_deref() == Some(path))
+            .unwrap_or_else(|| panic!("no open of {path}"))
+    };
+    let thread = open_of(a);
+    let leader = open_of(b);
+    assert_eq!(thread.pid, leader.pid);
+    assert_ne!(thread.tid, thread.pid, "a thread");
+    assert_eq!(
+        leader.exe,
+        perl.to_str().unwrap(),
+        "the leader keeps the exec's argv"
+    );
+    assert_eq!(leader.args, vec!["-e", script, a, b]);
+    assert_eq!(thread.exe, "rtsec-title", "argv[0] as rewritten");
+    assert!(
+        thread.args.iter().all(|a| a.trim().is_empty()),
+        "the rest of the area is perl's padding: {:?}",
+        thread.args
+    );
+    assert_eq!(thread.comm, "rtsec-title", "the name its creator had");
+    assert_eq!(thread.proc_flags & THREAD, THREAD);
+}

@@ -75,12 +75,10 @@ pub fn rtsec_fork(ctx: RawTracePointContext) -> i32 {
     r.hdr.kind = kind::FORK;
     r.parent_tid = pid_tgid as u32;
     fill_task(child, r);
-    if child_tgid != parent_tgid {
-        // A new process runs the argv its parent has now, which a daemon may have rewritten
-        // since its exec (`sshd: root@pts/0`). The child's memory is a copy of the parent's,
-        // which is the one this reads.
-        argv(&mut rec, child);
-    }
+    // A new task runs the argv its creator has now, which a daemon may have rewritten since
+    // its exec (`sshd: root@pts/0`), and libsinsp shows it with that: a process (whose memory
+    // is a copy of its parent's, the one this reads) and a thread (which shares it) alike.
+    argv(&mut rec, child);
     rec.send(MAX_SYSCALLS as u32 + kind::FORK as u32);
     0
 }

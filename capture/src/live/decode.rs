@@ -296,7 +296,7 @@ impl Decoder {
         let cgroups = self.task_cgroups(h, &r);
         let ts = self.ts(h);
         let facts = self.facts(&r, &cgroups);
-        // A new process's argv, as its parent has it now (a thread's record has none).
+        // The new task's argv, as its creator has it now.
         let argv = decode::Blobs::new(&rec[size_of::<TaskRec>()..]).next();
         let image = argv.map(|argv| {
             let (exe, args_truncated) = self.split_argv(h, argv);

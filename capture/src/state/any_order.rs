@@ -247,11 +247,13 @@ fn run(ops: &[Op]) {
                 if proc.flags & proc_flags::THREAD != 0 {
                     assert_ne!(tid, pid, "a leader has no record of its own");
                     assert!(
-                        proc.comm != process.comm || proc.start_ts != process.start_ts,
-                        "a thread's record has a name or start of its own"
+                        proc.comm != process.comm
+                            || proc.start_ts != process.start_ts
+                            || (&proc.exe, &proc.args) != (&process.exe, &process.args),
+                        "a thread's record has a name, start or program of its own"
                     );
-                    // Only the thread's name and start differ, and the leader names its record
-                    // may add.
+                    // Only the thread's name, start and program differ, and the leader names
+                    // its record may add.
                     let renamed = ProcessInfo {
                         id: process.id,
                         comm: process.comm.clone(),
@@ -259,6 +261,8 @@ fn run(ops: &[Op]) {
                         sname: process.sname.clone(),
                         vpgid_name: process.vpgid_name.clone(),
                         start_ts: process.start_ts,
+                        exe: process.exe.clone(),
+                        args: process.args.clone(),
                         ..(*proc).clone()
                     };
                     assert_eq!(&renamed, &**process, "only the thread's own facts differ");

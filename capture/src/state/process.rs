@@ -41,13 +41,33 @@ fn argv_run<'a>(exe: &[u8], args: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
     run
 }
 
-/// A new process's program from its clone event, where it differs from the parent's: a daemon
-/// that rewrote its argv (`sshd: root@pts/0`) hands the rewritten one to its children, and
-/// libsinsp shows them with it. A cut argv that starts the parent's says nothing new (the
-/// parent's may come whole from `/proc`).
-fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) -> bool {
+/// A program a task runs: argv[0], the rest, and whether argv was cut.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Program {
+    pub exe: Vec<u8>,
+    pub args: Vec<Vec<u8>>,
+    pub truncated: bool,
+}
+
+impl Program {
+    /// `info` running this program.
+    pub fn apply(&self, info: &mut ProcessInfo) {
+        info.exe.clone_from(&self.exe);
+        info.args.clone_from(&self.args);
+        info.flags &= !proc_flags::ARGS_TRUNCATED;
+        if self.truncated {
+            info.flags |= proc_flags::ARGS_TRUNCATED;
+        }
+    }
+}
+
+/// A new task's program from its clone event, where it differs from its creator's: a daemon
+/// that rewrote its argv (`sshd: root@pts/0`) hands the rewritten one to its children and
+/// threads, and libsinsp shows them with it. A cut argv that starts the creator's says nothing
+/// new (the creator's may come whole from `/proc`).
+pub(super) fn clone_program(info: &ProcessInfo, img: &ForkImage<'_>) -> Option<Program> {
     if img.exe.is_empty() && img.args.is_empty() {
-        return false; // the source had no argv to give
+        return None; // the source had no argv to give
     }
     let mut theirs = argv_run(img.exe, std::iter::empty());
     theirs.extend_from_slice(img.args);
@@ -60,16 +80,11 @@ fn take_clone_program(info: &mut ProcessInfo, img: &ForkImage<'_>) -> bool {
     } else {
         mine == theirs
     };
-    if same {
-        return false;
-    }
-    info.exe = img.exe.to_vec();
-    info.args = split_nul(img.args);
-    info.flags &= !proc_flags::ARGS_TRUNCATED;
-    if img.args_truncated {
-        info.flags |= proc_flags::ARGS_TRUNCATED;
-    }
-    true
+    (!same).then(|| Program {
+        exe: img.exe.to_vec(),
+        args: split_nul(img.args),
+        truncated: img.args_truncated,
+    })
 }
 
 impl State {
@@ -185,7 +200,7 @@ impl State {
             },
         );
         for t in &s.thread_facts {
-            self.add_thread(s.pid, t);
+            self.add_thread(s.pid, t, None);
         }
     }
 
@@ -285,9 +300,10 @@ impl State {
         }
     }
 
-    /// A new task. A thread joins its process; a process gets a copy of its parent (ids, cwd,
-    /// fds without `CLOEXEC` filtering — that happens at exec) overlaid with the source's facts,
-    /// and runs the program `f.image` reports where it differs from the parent's. Returns
+    /// A new task. A thread joins its process (with a record of its own where its name, start
+    /// or program differ: `thread_records`); a process gets a copy of its parent (ids, cwd, fds
+    /// without `CLOEXEC` filtering — that happens at exec) overlaid with the source's facts.
+    /// Either runs the program `f.image` reports where it differs from its creator's. Returns
     /// whether it does (then a cut `f.image` argv is a loss).
     pub fn fork(&mut self, f: &Fork<'_>) -> bool {
         self.finish_seeding();
@@ -312,8 +328,13 @@ impl State {
                 comm: f.facts.as_ref().map_or(Vec::new(), |x| x.comm.to_vec()),
                 start_ts: f.ts,
             };
-            self.add_thread(f.pid, &thread);
-            return false;
+            let program = match (&f.image, self.procs.get(&f.pid)) {
+                (Some(img), Some(p)) => clone_program(&p.info, img),
+                _ => None,
+            };
+            let took_image = program.is_some();
+            self.add_thread(f.pid, &thread, program);
+            return took_image;
         }
         if let Some(old) = self.procs.remove(&f.pid) {
             self.forget_threads(f.pid, &old); // a stale entry whose exit we missed
@@ -323,8 +344,9 @@ impl State {
         let (mut info, fds, cgroups) = match self.procs.get(&caller_pid) {
             Some(parent) => {
                 let mut info = (*parent.info).clone();
-                if let Some(img) = &f.image {
-                    took_image = take_clone_program(&mut info, img);
+                if let Some(program) = f.image.as_ref().and_then(|img| clone_program(&info, img)) {
+                    program.apply(&mut info);
+                    took_image = true;
                 }
                 (info, parent.fds.clone(), parent.cgroups.clone())
             }

@@ -1,4 +1,5 @@
-//! What a thread other than a process's leader has of its own: its name and its start.
+//! What a thread other than a process's leader has of its own: its name, its start and the
+//! argv it was made with.
 //!
 //! libsinsp keeps a thread table, and the fields of an event are its thread's. `proc.name` is
 //! the thread's `comm`: a thread found at the capture's start has its own
@@ -6,13 +7,15 @@
 //! creator's name at that moment. A rename afterwards (`prctl(PR_SET_NAME)`,
 //! `pthread_setname_np`) is not seen (libs issue 1011), so a JVM's threads are `java` until a
 //! renamed thread makes more, which carry its name. `proc.duration` is the thread's age, so a
-//! thread made a second ago is `proc_is_new` in a server that has run for days. A process
-//! forked by a thread has that thread as parent (`proc.pname`, `proc.aname`,
-//! `proc.ppid.duration`).
+//! thread made a second ago is `proc_is_new` in a server that has run for days. `proc.exe`
+//! and `proc.args` are the argv the clone event carried, which a process that rewrote its own
+//! (`process.title = …` in node, `$0 = …` in perl) hands to the threads it makes afterwards,
+//! while its leader keeps the exec's. A process forked by a thread has that thread as parent
+//! (`proc.pname`, `proc.aname`, `proc.ppid.duration`).
 //!
-//! The engine gives such a thread's events a record of the process with the thread's name and
-//! start (`proc_flags::THREAD`), where they differ from the process's, made again whenever the
-//! process gets a new version.
+//! The engine gives such a thread's events a record of the process with the thread's own facts
+//! (`proc_flags::THREAD`), where they differ from the process's, made again whenever the process
+//! gets a new version.
 
 use std::sync::Arc;
 
@@ -20,6 +23,7 @@ use rtsec_format::{ProcessInfo, record::proc_flags};
 
 use super::State;
 use super::input::ThreadSeed;
+use super::process::Program;
 
 /// One thread's own facts (see the module docs).
 pub(crate) struct ThreadRecord {
@@ -28,6 +32,8 @@ pub(crate) struct ThreadRecord {
     comm: Option<Vec<u8>>,
     /// When it was made (ns since the epoch; 0 unknown).
     start_ts: u64,
+    /// The program its clone event carried, where it differs from the process's.
+    program: Option<Program>,
     /// The process's record as this thread shows it, and the id of the process version it
     /// copies.
     record: Option<(u64, Arc<ProcessInfo>)>,
@@ -40,8 +46,9 @@ impl ThreadRecord {
 }
 
 impl State {
-    /// Thread `t` of process `pid` is known by its own facts.
-    pub(super) fn add_thread(&mut self, pid: i64, t: &ThreadSeed) {
+    /// Thread `t` of process `pid` is known by its own facts (and runs `program`, where that
+    /// differs from the process's).
+    pub(super) fn add_thread(&mut self, pid: i64, t: &ThreadSeed, program: Option<Program>) {
         if t.tid == pid {
             return;
         }
@@ -55,7 +62,7 @@ impl State {
             t.start_ts
         };
         self.drop_thread_record(t.tid);
-        if comm.is_none() && start_ts == 0 {
+        if comm.is_none() && start_ts == 0 && program.is_none() {
             return;
         }
         if let Some(p) = self.procs.get_mut(&pid) {
@@ -67,6 +74,7 @@ impl State {
                 pid,
                 comm,
                 start_ts,
+                program,
                 record: None,
             },
         );
@@ -104,6 +112,9 @@ impl State {
         }
         if t.start_ts != 0 {
             info.start_ts = t.start_ts;
+        }
+        if let Some(program) = &t.program {
+            program.apply(&mut info);
         }
         info.id = self.ids.next();
         info.flags |= proc_flags::THREAD;
@@ -331,6 +342,49 @@ mod tests {
             s.process(200).unwrap().parent.as_ref().unwrap().comm,
             b"java"
         );
+    }
+
+    #[test]
+    fn a_thread_runs_the_argv_its_creator_had() {
+        let mut s = jvm();
+        let thread = |s: &mut State, tid: i64, exe: &[u8], args: &[u8], cut: bool| {
+            let took = s.fork(&Fork {
+                ts: 100 * SEC,
+                parent_tid: 100,
+                tid,
+                pid: 100,
+                ppid: 1,
+                facts: None,
+                image: Some(super::super::input::ForkImage {
+                    exe,
+                    args,
+                    cwd: b"",
+                    args_truncated: cut,
+                }),
+            });
+            let r = s.thread_record(tid, 100).unwrap();
+            (
+                took,
+                String::from_utf8_lossy(&r.exe).into_owned(),
+                r.args.len(),
+            )
+        };
+        // The process rewrote its argv (`process.title = ...`): threads made now run that.
+        assert_eq!(
+            thread(&mut s, 110, b"worker: idle", b"", false),
+            (true, "worker: idle".into(), 0)
+        );
+        // The exec's argv, or a cut one that starts it: the process's.
+        assert_eq!(
+            thread(&mut s, 111, b"java", b"", false),
+            (false, "java".into(), 0)
+        );
+        assert_eq!(
+            thread(&mut s, 112, b"ja", b"", true),
+            (false, "java".into(), 0)
+        );
+        // The leader keeps the exec's.
+        assert_eq!(s.process(100).unwrap().exe, b"java");
     }
 
     #[test]
