@@ -28,19 +28,13 @@ fn a_child_runs_the_argv_its_parent_rewrote() {
     let o = capture(&out, &[], &[perl.to_str().unwrap(), "-e", script, b, a]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let t = read(&out);
-    let open_of = |path: &str| {
-        t.events
-            .iter()
-            .find(|e| e.res >= 0 && e.fd_name.as_deref() == Some(path))
-            .unwrap_or_else(|| panic!("no open of {path}"))
-    };
 
-    let first = open_of(b);
+    let first = t.open_of(b);
     assert_eq!(first.comm, "perl");
     assert_eq!(first.exe, perl.to_str().unwrap(), "the exec-time argv[0]");
     assert_eq!(first.args, vec!["-e", script, b, a]);
 
-    let second = open_of(a);
+    let second = t.open_of(a);
     assert_ne!(second.pid, first.pid);
     assert_eq!(second.exe, "rtsec-title worker", "argv[0] as rewritten");
     assert!(

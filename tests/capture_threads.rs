@@ -52,15 +52,9 @@ fn threads_made_during_the_capture_have_their_creators_name() {
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let t = read(&out);
-    let open_of = |path: &str| {
-        t.events
-            .iter()
-            .find(|e| e.res >= 0 && e.ty.starts_with("open") && e.fd_name.as_deref() == Some(path))
-            .unwrap_or_else(|| panic!("no open of {path}"))
-    };
-    let early = open_of(&marks[0]);
-    let late = open_of(&marks[1]);
-    let leader = open_of(&marks[2]);
+    let early = t.open_of(&marks[0]);
+    let late = t.open_of(&marks[1]);
+    let leader = t.open_of(&marks[2]);
     assert_eq!(leader.tid, leader.pid);
     assert!(leader.comm.starts_with("python3"), "{}", leader.comm);
     assert_eq!(leader.proc_flags & THREAD, 0);
@@ -275,14 +269,8 @@ fn a_thread_runs_the_argv_its_process_rewrote() {
     let o = capture(&out, &[], &[perl.to_str().unwrap(), "-e", script, a, b]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let t = read(&out);
-    let open_of = |path: &str| {
-        t.events
-            .iter()
-            .find(|e| e.res >= 0 && e.ty.starts_with("open") && e.fd_name.as_deref() == Some(path))
-            .unwrap_or_else(|| panic!("no open of {path}"))
-    };
-    let thread = open_of(a);
-    let leader = open_of(b);
+    let thread = t.open_of(a);
+    let leader = t.open_of(b);
     assert_eq!(thread.pid, leader.pid);
     assert_ne!(thread.tid, thread.pid, "a thread");
     assert_eq!(

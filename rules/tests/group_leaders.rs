@@ -76,9 +76,7 @@ fn a_recorded_name_is_taken_as_it_is() {
 
 #[test]
 fn on_the_host_the_leader_is_its_own_record_not_one_of_its_threads() {
-    use rtsec_format::builder::BlockBuilder;
     use rtsec_format::record::proc_flags;
-    use rtsec_format::{Args, Kind, NewEvent};
     use rtsec_rules::{HostTable, RuleSet, Scratch};
 
     // bash leads the session; one of its threads is named apart (a later record of the same
@@ -99,29 +97,12 @@ fn on_the_host_the_leader_is_its_own_record_not_one_of_its_threads() {
     let cat = P::new("cat").parent(&thread).build();
     let cat = with_ids(cat, bash.pid, bash.pid);
 
-    let mut b = BlockBuilder::default();
-    let procs = [
+    let blk = closes_by(&[
         (bash.pid, &bash),
         (bash.pid + 1, &thread),
         (sh.pid, &sh),
         (cat.pid, &cat),
-    ];
-    for (tid, proc) in procs {
-        b.push(&NewEvent {
-            ts: TS,
-            tid,
-            cpu: 0,
-            kind: Kind::Close,
-            flags: 0,
-            res: 0,
-            proc: Some(proc),
-            fd: None,
-            args: Args::Fd { fd: 9 },
-        })
-        .unwrap();
-    }
-    let mut blk = b.take();
-    blk.first_event_num = 1;
+    ]);
     let mut scratch = Scratch::new();
     let table = HostTable::new();
     let mut holds = |n: usize, cond: &str| {

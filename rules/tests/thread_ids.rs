@@ -7,27 +7,11 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use rtsec_format::builder::BlockBuilder;
-use rtsec_format::{Args, Block, Kind, NewEvent, ProcessInfo};
+use rtsec_format::{Block, ProcessInfo};
 
 /// A close by thread `tid` of `proc`.
 fn by_thread(proc: &Arc<ProcessInfo>, tid: i64) -> Block {
-    let mut b = BlockBuilder::default();
-    b.push(&NewEvent {
-        ts: TS,
-        tid,
-        cpu: 0,
-        kind: Kind::Close,
-        flags: 0,
-        res: 0,
-        proc: Some(proc),
-        fd: None,
-        args: Args::Fd { fd: 3 },
-    })
-    .expect("args fit the kind");
-    let mut blk = b.take();
-    blk.first_event_num = 1;
-    blk
+    closes_by(&[(tid, proc)])
 }
 
 #[test]

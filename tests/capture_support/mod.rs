@@ -247,6 +247,16 @@ pub struct Trace {
     pub footer: bool,
 }
 
+impl Trace {
+    /// The first successful open of `path`.
+    pub fn open_of(&self, path: &str) -> &Ev {
+        self.events
+            .iter()
+            .find(|e| e.res >= 0 && e.ty.starts_with("open") && e.fd_name.as_deref() == Some(path))
+            .unwrap_or_else(|| panic!("no open of {path}"))
+    }
+}
+
 /// Reads every event of `path`.
 pub fn read(path: &Path) -> Trace {
     let reader = TraceReader::open(path).unwrap_or_else(|e| panic!("open {path:?}: {e}"));

@@ -281,6 +281,29 @@ pub fn block(
     flagged_block(kind, proc, fd, args, res, 0)
 }
 
+/// A block of closes, one by each (thread id, process): events of several threads and
+/// processes side by side.
+pub fn closes_by(threads: &[(i64, &Arc<ProcessInfo>)]) -> Block {
+    let mut b = BlockBuilder::default();
+    for &(tid, proc) in threads {
+        b.push(&NewEvent {
+            ts: TS,
+            tid,
+            cpu: 0,
+            kind: Kind::Close,
+            flags: 0,
+            res: 0,
+            proc: Some(proc),
+            fd: None,
+            args: Args::Fd { fd: 3 },
+        })
+        .expect("args fit the kind");
+    }
+    let mut blk = b.take();
+    blk.first_event_num = 1;
+    blk
+}
+
 /// [`block`] with `rtsec_format::wire::event_flags` set on the event.
 pub fn flagged_block(
     kind: Kind,
