@@ -90,6 +90,8 @@ const CONDITIONS: &[&str] = &[
     // proc.duration counts from the thread's start: curl's process started before the capture
     // (no start), its second thread during it.
     "proc.duration<5000000 and proc.name=curl",
+    "thread.ismain=false",
+    "thread.nametid contains 0",
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",

@@ -34,3 +34,17 @@ fn a_container_thread_has_its_namespace_id_only_as_leader() {
     assert!(!holds(&worker, "thread.vtid exists"));
     assert!(holds(&worker, &format!("thread.tid = {}", p.pid + 7)));
 }
+
+#[test]
+fn the_leader_is_the_main_thread_and_each_thread_is_named_with_its_id() {
+    let p = P::new("java").build();
+    let leader = by_thread(&p, p.pid);
+    let worker = by_thread(&p, p.pid + 7);
+    assert!(holds(&leader, "thread.ismain = true"));
+    assert!(holds(&worker, "thread.ismain = false"));
+    assert!(holds(&leader, &format!("thread.nametid = java{}", p.pid)));
+    assert!(holds(
+        &worker,
+        &format!("thread.nametid = java{}", p.pid + 7)
+    ));
+}

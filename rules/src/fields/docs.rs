@@ -169,6 +169,10 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::ThreadVtid => {
             "thread id in its pid namespace: proc.vpid for the main thread; thread.tid for another thread on the host; missing for another thread in a container"
         }
+        FieldId::ThreadIsmain => "true if the event's thread is its process's leader (tid = pid)",
+        FieldId::ThreadNametid => {
+            "the thread's name (proc.name) followed by its id, as in java4242"
+        }
         FieldId::ThreadCapEffective => "effective capabilities, as space-separated CAP_* names",
         FieldId::ThreadCapPermitted => "permitted capabilities, as space-separated CAP_* names",
         FieldId::ThreadCapInheritable => "inheritable capabilities, as space-separated CAP_* names",

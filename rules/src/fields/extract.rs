@@ -190,6 +190,13 @@ pub(crate) fn extract<'e>(
             }
         }
         F::ThreadTid => p.map(|_| Val::I64(e.tid)),
+        F::ThreadIsmain => p.map(|p| Val::Bool(e.tid == p.pid)),
+        F::ThreadNametid => {
+            // The thread's name and id run together, as libsinsp writes them (`java4242`).
+            buf.extend_from_slice(ev.str(p?.comm));
+            let _ = std::io::Write::write_fmt(buf, format_args!("{}", e.tid));
+            Some(Val::Buf)
+        }
         F::ThreadVtid => {
             let p = p?;
             if e.tid == p.pid {

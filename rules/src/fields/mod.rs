@@ -158,6 +158,8 @@ fields! {
     ProcFdlimit = "proc.fdlimit", U64, None;
     ThreadTid = "thread.tid", I64, None;
     ThreadVtid = "thread.vtid", I64, None;
+    ThreadIsmain = "thread.ismain", Bool, None;
+    ThreadNametid = "thread.nametid", Str, None;
     ThreadCapEffective = "thread.cap_effective", Str, None;
     ThreadCapPermitted = "thread.cap_permitted", Str, None;
     ThreadCapInheritable = "thread.cap_inheritable", Str, None;
