@@ -92,6 +92,8 @@ const CONDITIONS: &[&str] = &[
     "proc.duration<5000000 and proc.name=curl",
     "thread.ismain=false",
     "thread.nametid contains 0",
+    "proc.loginshellid exists",
+    "proc.exeline contains bin",
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",

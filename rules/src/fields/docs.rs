@@ -88,6 +88,21 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::ProcPcmdline => "the parent's proc.cmdline",
         FieldId::ProcExe => "argv[0] of the process (any string the caller of exec chose)",
         FieldId::ProcPexe => "the parent's argv[0]",
+        FieldId::ProcAcmdline => {
+            "proc.cmdline of the Nth ancestor (1 = parent); without N: any ancestor in a condition, all in outputs"
+        }
+        FieldId::ProcExeline => "argv[0], a space, then the arguments (proc.exe + proc.args)",
+        FieldId::ProcLoginshellid => {
+            "pid of the oldest shell (a name ending in sh) among the process and its ancestors; missing if none"
+        }
+        FieldId::ProcPvpid => "the parent's pid in its own pid namespace",
+        FieldId::ProcPidTs => {
+            "when the event's thread was created, in ns since the epoch (as proc.start_ts); missing if unknown"
+        }
+        FieldId::ProcPpidTs => "when the parent was created, in ns since the epoch",
+        FieldId::ProcPidnsInitStartTs => {
+            "when the init of the process's pid namespace started, in ns since the epoch; missing if unknown"
+        }
         FieldId::ProcAexe => {
             "argv[0] of the Nth ancestor (1 = parent); without N: any ancestor in a condition, all in outputs"
         }

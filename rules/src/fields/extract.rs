@@ -301,6 +301,13 @@ fn is_proc(id: F) -> bool {
             | F::ProcArgs
             | F::ProcCmdline
             | F::ProcPcmdline
+            | F::ProcAcmdline
+            | F::ProcExeline
+            | F::ProcLoginshellid
+            | F::ProcPvpid
+            | F::ProcPidTs
+            | F::ProcPpidTs
+            | F::ProcPidnsInitStartTs
             | F::ProcExe
             | F::ProcPexe
             | F::ProcAexe
@@ -407,6 +414,39 @@ fn extract_proc<'e>(
         F::ProcPexe => s(ev.str(parent()?.exe)),
         F::ProcExepath => s(ev.str(p.exepath)),
         F::ProcPexepath => s(ev.str(parent()?.exepath)),
+        F::ProcAcmdline => match index_arg(f) {
+            Some(n) => {
+                proc::write_cmdline(ev, ancestor(ev, n)?, buf);
+                Some(Val::Buf)
+            }
+            None => {
+                // In outputs: every ancestor's, parent first, space-separated.
+                let mut first = true;
+                proc::any_ancestor(ev, |a| {
+                    if !first {
+                        buf.push(b' ');
+                    }
+                    first = false;
+                    proc::write_cmdline(ev, a, buf);
+                    false
+                });
+                opt_buf(!first)
+            }
+        },
+        F::ProcExeline => {
+            // argv[0] and a space, then the arguments (libsinsp keeps the space without any).
+            buf.extend_from_slice(ev.str(p.exe));
+            buf.push(b' ');
+            proc::write_args(ev, p, buf);
+            Some(Val::Buf)
+        }
+        F::ProcLoginshellid => proc::login_shell(ev, p).map(Val::I64),
+        F::ProcPvpid => Some(Val::I64(parent()?.vpid)),
+        F::ProcPidTs => (p.start_ts != 0).then_some(Val::U64(p.start_ts)),
+        F::ProcPpidTs => Some(Val::U64(parent()?.start_ts)),
+        F::ProcPidnsInitStartTs => {
+            (p.pidns_init_start_ts != 0).then_some(Val::U64(p.pidns_init_start_ts))
+        }
         F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcApid => {
             let pick = |a: &'e Process| match f.id {
                 F::ProcAname => Val::Str(ev.str(a.comm)),

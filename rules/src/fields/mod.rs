@@ -123,6 +123,10 @@ fields! {
     ProcArgs = "proc.args", Str, None;
     ProcCmdline = "proc.cmdline", Str, None;
     ProcPcmdline = "proc.pcmdline", Str, None;
+    ProcAcmdline = "proc.acmdline", Str, OptIndex;
+    ProcExeline = "proc.exeline", Str, None;
+    ProcLoginshellid = "proc.loginshellid", I64, None;
+    ProcPvpid = "proc.pvpid", I64, None;
     ProcExe = "proc.exe", Str, None;
     ProcPexe = "proc.pexe", Str, None;
     ProcAexe = "proc.aexe", Str, OptIndex;
@@ -135,6 +139,9 @@ fields! {
     ProcDuration = "proc.duration", U64, None;
     ProcPpidDuration = "proc.ppid.duration", U64, None;
     ProcStartTs = "proc.start_ts", U64, None;
+    ProcPidTs = "proc.pid.ts", U64, None;
+    ProcPpidTs = "proc.ppid.ts", U64, None;
+    ProcPidnsInitStartTs = "proc.pidns_init_start_ts", U64, None;
     ProcIsExeUpperLayer = "proc.is_exe_upper_layer", Bool, None;
     ProcIsExeLowerLayer = "proc.is_exe_lower_layer", Bool, None;
     ProcIsExeFromMemfd = "proc.is_exe_from_memfd", Bool, None;
@@ -413,7 +420,11 @@ impl Field {
         matches!(
             (self.id, &self.arg),
             (
-                FieldId::ProcAname | FieldId::ProcAexe | FieldId::ProcAexepath | FieldId::ProcApid,
+                FieldId::ProcAname
+                    | FieldId::ProcAexe
+                    | FieldId::ProcAexepath
+                    | FieldId::ProcApid
+                    | FieldId::ProcAcmdline,
                 FieldArg::None
             )
         )

@@ -91,6 +91,20 @@ pub(crate) fn write_cmdline(ev: &EventView<'_>, p: &Process, out: &mut Vec<u8>) 
     }
 }
 
+/// `proc.loginshellid`: the pid of the oldest shell (a name ending in `sh`) among the process
+/// and its ancestors, as libsinsp finds it.
+pub(crate) fn login_shell(ev: &EventView<'_>, p: &Process) -> Option<i64> {
+    let is_shell = |q: &Process| ev.str(q.comm).ends_with(b"sh");
+    let mut shell = is_shell(p).then_some(p.pid);
+    any_ancestor(ev, |a| {
+        if is_shell(a) {
+            shell = Some(a.pid);
+        }
+        false
+    });
+    shell
+}
+
 /// `proc.cwd`: libsinsp keeps the working directory with a trailing `/`; an unknown one (a
 /// process first seen mid-capture) is the empty string, as libsinsp extracts it.
 pub(crate) fn write_cwd(ev: &EventView<'_>, p: &Process, out: &mut Vec<u8>) -> bool {

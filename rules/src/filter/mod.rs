@@ -428,6 +428,11 @@ impl Check {
                         F::ProcAname => a.comm,
                         F::ProcAexe => a.exe,
                         F::ProcAexepath => a.exepath,
+                        F::ProcAcmdline => {
+                            bufs.a.clear();
+                            proc::write_cmdline(ev, a, &mut bufs.a);
+                            return self.test_value(Val::Buf, ev, env, bufs);
+                        }
                         _ => return self.test_value(Val::I64(a.pid), ev, env, bufs),
                     };
                     match self.cold.col {
