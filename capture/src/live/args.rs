@@ -133,11 +133,19 @@ fn ids(a: &[u64; 6], n: usize) -> [u32; 3] {
     out
 }
 
+/// A device number as the kernel keeps it (`MAJOR << 20 | MINOR`, a super block's `s_dev`)
+/// in the encoding Falco's drivers report and `stat(2)` gives (`new_encode_dev`): 8:1 is
+/// `0x801`, not `0x800001`.
+fn encoded_dev(kdev: u32) -> u32 {
+    let (major, minor) = (kdev >> 20, kdev & 0xf_ffff);
+    (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
+}
+
 /// Typed arguments of syscall `nr` recorded as `kind`.
 pub fn typed<'a>(kind: Kind, nr: u16, a: &[u64; 6], b: &RecBlobs<'a>, res: i64) -> Args<&'a [u8]> {
     let file = b.file.unwrap_or_default();
     let (dev, ino) = if res >= 0 {
-        (file.dev, file.ino)
+        (encoded_dev(file.dev), file.ino)
     } else {
         (0, 0)
     };
@@ -477,6 +485,19 @@ pub fn typed<'a>(kind: Kind, nr: u16, a: &[u64; 6], b: &RecBlobs<'a>, res: i64) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_numbers_are_encoded_as_stat_gives_them() {
+        // 254:0 (a virtio disk), 8:1, 0:45 (overlay), 259:65537 (a large minor).
+        assert_eq!(encoded_dev(254 << 20), 0xfe00);
+        assert_eq!(encoded_dev(8 << 20 | 1), 0x801);
+        assert_eq!(encoded_dev(45), 45);
+        assert_eq!(encoded_dev(259 << 20 | 65537), 0x1001_0301);
+        assert_eq!(
+            encoded_dev(259 << 20 | 65537) as u64,
+            libc::makedev(259, 65537)
+        );
+    }
 
     #[test]
     fn decodes_socket_addresses() {
