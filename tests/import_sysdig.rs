@@ -94,6 +94,16 @@ const CONDITIONS: &[&str] = &[
     "thread.nametid contains 0",
     "proc.loginshellid exists",
     "proc.exeline contains bin",
+    // fd.* fields beyond the stable rules' (mmap: sysdig 0.29.3 gives it no fd, above).
+    "fd.containername startswith :/etc and evt.type != mmap",
+    "fd.containerdirectory = :/etc and evt.type != mmap",
+    "fd.containername contains :/ and container.id != host and evt.type != mmap",
+    "fd.type = file and (fd.dev.major > 0 or fd.dev.minor > 0) and evt.type != mmap",
+    "fd.sproto = 80",
+    "fd.cproto exists",
+    "fd.lproto = 8080",
+    "fd.rproto = 8080",
+    "fd.proto = 80",
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",

@@ -283,6 +283,19 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "true for a socket bound to a port, or one whose server IP is the container's or one of the trace's interface addresses (on loopback: both sockets)"
         }
         FieldId::FdDev => "device number of the device holding the file",
+        FieldId::FdDevMajor => "major number of fd.dev",
+        FieldId::FdDevMinor => "minor number of fd.dev",
+        FieldId::FdContainername => "the container's id (empty on the host), a colon, then fd.name",
+        FieldId::FdContainerdirectory => {
+            "the container's id (empty on the host), a colon, then fd.directory"
+        }
+        FieldId::FdProto => "filter only: as fd.port (either endpoint's port)",
+        FieldId::FdSproto => "fd.sport as text (empty for a bound or listening socket)",
+        FieldId::FdCproto => {
+            "fd.cport as text (empty for a bound or listening socket, and for a socket with a role that is not an IP one)"
+        }
+        FieldId::FdLproto => "fd.lport as text",
+        FieldId::FdRproto => "fd.rport as text",
         FieldId::FdIno => "inode number of the file",
         FieldId::ContainerId => {
             "12-character container id, or host for a process outside containers"

@@ -367,6 +367,15 @@ fn is_fd(id: F) -> bool {
             | F::FdLport
             | F::FdRport
             | F::FdPort
+            | F::FdProto
+            | F::FdSproto
+            | F::FdCproto
+            | F::FdLproto
+            | F::FdRproto
+            | F::FdDevMajor
+            | F::FdDevMinor
+            | F::FdContainername
+            | F::FdContainerdirectory
             | F::FdSnet
             | F::FdCnet
             | F::FdLnet
@@ -559,6 +568,22 @@ fn extract_fd<'e>(
     let v = fd::view(ev)?;
     match f.id {
         F::FdName => return s(v.name(ev)),
+        F::FdContainername | F::FdContainerdirectory => {
+            // libsinsp's thread's container id (empty on the host), a colon, then the name or
+            // the directory.
+            let part = match f.id {
+                F::FdContainername => v.name(ev),
+                _ if v.is_dir() => v.name(ev),
+                _ if v.is_file() => fd::dirname(v.name(ev))?,
+                _ => return None,
+            };
+            if let Some(container::Ctr::Known(c)) = container::of(ev) {
+                buf.extend_from_slice(ev.str(c.container_id));
+            }
+            buf.push(b':');
+            buf.extend_from_slice(part);
+            return Some(Val::Buf);
+        }
         F::FdNameraw => return s(v.nameraw(ev)),
         F::FdDirectory => {
             let name = v.name(ev);
@@ -615,6 +640,31 @@ fn extract_fd<'e>(
         F::FdIsServer => Some(Val::Bool(env.local.is_server(r, ev))),
         F::FdDev => Some(Val::U64(r.dev as u64)),
         F::FdIno => Some(Val::U64(r.ino)),
+        // `fd.dev` is encoded as stat(2) gives it (new_encode_dev).
+        F::FdDevMajor => Some(Val::U64(((r.dev & 0xf_ff00) >> 8) as u64)),
+        F::FdDevMinor => Some(Val::U64(
+            ((r.dev & 0xff) | ((r.dev >> 12) & 0xf_ff00)) as u64,
+        )),
+        // Ports as text (libsinsp names no services unless asked to, and Falco does not). A
+        // bound or listening socket (libsinsp's server socket), and a socket with a role
+        // that is not an IP one, have the empty text as client protocol; the former as
+        // server protocol too.
+        F::FdSproto | F::FdCproto if ip && r.client.is_none() && r.server.is_some() => s(b""),
+        F::FdCproto if !ip => {
+            let role = r.local != rtsec_format::LocalSide::Unknown
+                || r.flags & rtsec_format::record::fd_flags::FROM_SCAN != 0;
+            (r.ty == rtsec_format::FdType::Unix && role).then_some(Val::Str(b""))
+        }
+        F::FdSproto | F::FdCproto | F::FdLproto | F::FdRproto => {
+            let port = match f.id {
+                F::FdSproto => r.server?.port(),
+                F::FdCproto => r.client?.port(),
+                F::FdLproto => local()?.0.port(),
+                _ => local()?.1.port(),
+            };
+            let _ = std::io::Write::write_fmt(buf, format_args!("{port}"));
+            Some(Val::Buf)
+        }
         F::FdSip | F::FdSnet => Some(Val::Ip(r.server?.ip())),
         F::FdCip | F::FdCnet => Some(Val::Ip(r.client?.ip())),
         F::FdLip | F::FdLnet => Some(Val::Ip(local()?.0.ip())),
@@ -625,7 +675,7 @@ fn extract_fd<'e>(
         F::FdRport => Some(Val::U64(local()?.1.port() as u64)),
         // Either endpoint: the comparison looks at both; a plain read gives the server's.
         F::FdIp | F::FdNet => Some(Val::Ip(r.server.or(r.client)?.ip())),
-        F::FdPort => Some(Val::U64(r.server.or(r.client)?.port() as u64)),
+        F::FdPort | F::FdProto => Some(Val::U64(r.server.or(r.client)?.port() as u64)),
         F::FdSipName | F::FdCipName | F::FdLipName | F::FdRipName => {
             let addr = match f.id {
                 F::FdSipName => r.server?,
@@ -648,7 +698,7 @@ pub(crate) fn endpoints<'e>(f: &Field, ev: &EventView<'e>) -> [Option<Val<'e>>; 
     };
     let get = |a: Option<std::net::SocketAddr>| {
         a.map(|a| match f.id {
-            F::FdPort => Val::U64(a.port() as u64),
+            F::FdPort | F::FdProto => Val::U64(a.port() as u64),
             _ => Val::Ip(a.ip()),
         })
     };

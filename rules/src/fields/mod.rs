@@ -198,6 +198,11 @@ fields! {
     FdLport = "fd.lport", U64, None;
     FdRport = "fd.rport", U64, None;
     FdPort = "fd.port", U64, None;
+    FdProto = "fd.proto", U64, None;
+    FdSproto = "fd.sproto", Str, None;
+    FdCproto = "fd.cproto", Str, None;
+    FdLproto = "fd.lproto", Str, None;
+    FdRproto = "fd.rproto", Str, None;
     FdSnet = "fd.snet", Net, None;
     FdCnet = "fd.cnet", Net, None;
     FdLnet = "fd.lnet", Net, None;
@@ -211,6 +216,10 @@ fields! {
     FdIsServer = "fd.is_server", Bool, None;
     FdDev = "fd.dev", U64, None;
     FdIno = "fd.ino", U64, None;
+    FdDevMajor = "fd.dev.major", U64, None;
+    FdDevMinor = "fd.dev.minor", U64, None;
+    FdContainername = "fd.containername", Str, None;
+    FdContainerdirectory = "fd.containerdirectory", Str, None;
     ContainerId = "container.id", Str, None;
     ContainerFullId = "container.full_id", Str, None;
     ContainerName = "container.name", Str, None;
@@ -432,7 +441,10 @@ impl Field {
 
     /// `fd.ip`, `fd.port`, `fd.net`: filter-only fields matching either endpoint.
     pub fn is_either_endpoint(&self) -> bool {
-        matches!(self.id, FieldId::FdIp | FieldId::FdPort | FieldId::FdNet)
+        matches!(
+            self.id,
+            FieldId::FdIp | FieldId::FdPort | FieldId::FdProto | FieldId::FdNet
+        )
     }
 
     /// The `fd.*.name` fields compared through the DNS table.

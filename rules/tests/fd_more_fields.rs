@@ -1,0 +1,79 @@
+//! The fd fields libsinsp has beyond those the stable rules use: `fd.dev.major`/`minor` (of
+//! `fd.dev` as stat(2) encodes it), `fd.containername`/`fd.containerdirectory` (the thread's
+//! container id, empty on the host, a colon, then the name or directory), the ports as text
+//! (`fd.sproto`, `fd.cproto`, `fd.lproto`, `fd.rproto`) and the filter-only `fd.proto`.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use rtsec_format::{Args, FdInfo, Kind, SockAddr};
+
+fn read_of_dev(dev: u32) -> rtsec_format::Block {
+    let mut fd = (*file_fd(3, "/etc/passwd", 0)).clone();
+    fd.dev = dev;
+    read_of(&P::new("cat").build(), &Arc::new(fd))
+}
+
+#[test]
+fn device_numbers_split_as_stat_encodes_them() {
+    for (dev, major, minor) in [(0xfe00, 254, 0), (0x801, 8, 1), (0x1001_0301, 259, 65537)] {
+        let b = read_of_dev(dev);
+        let cond = format!("fd.dev.major = {major} and fd.dev.minor = {minor}");
+        assert!(holds(&b, &cond), "{dev:#x}: {cond}");
+    }
+}
+
+#[test]
+fn container_name_and_directory_carry_the_container_id() {
+    let host = read_of(&P::new("cat").build(), &file_fd(3, "/etc/passwd", 0));
+    assert!(holds(&host, "fd.containername = :/etc/passwd"));
+    assert!(holds(&host, "fd.containerdirectory = :/etc"));
+    let c = container("nginx", false);
+    let inside = read_of(
+        &P::new("cat").in_container(&c).build(),
+        &file_fd(3, "/etc/passwd", 0),
+    );
+    assert!(holds(
+        &inside,
+        "fd.containername = 0123456789ab:/etc/passwd"
+    ));
+    assert!(holds(&inside, "fd.containerdirectory = 0123456789ab:/etc"));
+}
+
+#[test]
+fn ports_as_text() {
+    let fd = tcp_fd(4, "10.0.0.2:40000", "10.0.0.9:443", false);
+    let b = read_of(&P::new("curl").build(), &fd);
+    for cond in [
+        "fd.sproto = 443",
+        "fd.cproto = 40000",
+        "fd.proto = 443",
+        "fd.proto = 40000",
+        "not fd.proto = 80",
+    ] {
+        assert!(holds(&b, cond), "{cond}");
+    }
+    // A bound socket is a server socket: both protocols are the empty text.
+    let bound = Arc::new(FdInfo {
+        num: 3,
+        client: None,
+        server: Some("0.0.0.0:8080".parse().unwrap()),
+        ..(*fd).clone()
+    });
+    let b = block(
+        Kind::Bind,
+        &P::new("nginx").build(),
+        Some(&bound),
+        Args::Connect {
+            fd: 3,
+            addr: SockAddr::Inet {
+                ip: "0.0.0.0".parse().unwrap(),
+                port: 8080,
+            },
+        },
+        0,
+    );
+    assert!(holds(&b, "fd.sproto = \"\" and fd.cproto = \"\""));
+}
