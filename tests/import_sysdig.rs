@@ -104,6 +104,17 @@ const CONDITIONS: &[&str] = &[
     "fd.lproto = 8080",
     "fd.rproto = 8080",
     "fd.proto = 80",
+    // evt.* fields from the driver's event table.
+    "evt.type.is.close = 1",
+    "evt.is_io = true and fd.type = file",
+    "evt.is_io_write = true",
+    "evt.io_dir = read",
+    "evt.is_wait = true",
+    "evt.is_syslog = true",
+    "evt.count.error = 1",
+    "evt.count.error.file = 1 and evt.type != fcntl",
+    "evt.count.error.net = 1",
+    "evt.count.exit = 1 and evt.type = close",
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",

@@ -65,6 +65,24 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         }
         FieldId::EvtSource => "always syscall",
         FieldId::EvtIsAsync => "always false",
+        FieldId::EvtTypeIs => {
+            "evt.type.is.NAME: 1 if the event's type is NAME, else 0 (libsinsp tests only the first of the event versions called NAME, which misses a newer driver's openat)"
+        }
+        FieldId::EvtIsIo => "true for a call that reads from or writes to an fd (read, send, …)",
+        FieldId::EvtIsIoRead => "true for a call that reads from an fd (read, recvfrom, …)",
+        FieldId::EvtIsIoWrite => "true for a call that writes to an fd (write, sendto, …)",
+        FieldId::EvtIoDir => "write or read for a call that writes to or reads from an fd",
+        FieldId::EvtIsWait => "true for a call that makes the thread wait (poll, select, …)",
+        FieldId::EvtIsSyslog => "true for a write to /dev/log",
+        FieldId::EvtCount => "always 1 (for counting)",
+        FieldId::EvtCountError => "1 for a call that failed",
+        FieldId::EvtCountErrorFile => {
+            "1 for a failed call on a file or directory, or a failed open"
+        }
+        FieldId::EvtCountErrorNet => {
+            "1 for a failed call on a socket, or a failed accept or connect"
+        }
+        FieldId::EvtCountExit => "1 for a syscall's exit (every event but procexit)",
         FieldId::SyscallType => {
             "the syscall's name, as evt.type; missing on procexit, which is not a syscall"
         }

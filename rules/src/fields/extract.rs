@@ -7,10 +7,10 @@ use std::net::IpAddr;
 use rtsec_format::{Args, EventView, Kind, L4Proto, StrId, wire::Process};
 
 use super::container::{self, Ctr, MountPart};
-use super::fd;
 use super::local::LocalAddrs;
 use super::proc::{self, ancestor};
 use super::{Field, FieldArg, FieldId as F};
+use super::{fd, io};
 use crate::dns::HostTable;
 use crate::render::{caps, errno, flags, params};
 
@@ -181,6 +181,60 @@ pub(crate) fn extract<'e>(
             opt_buf(!env.hostname.is_empty())
         }
         F::EvtSource => s(b"syscall"),
+        F::EvtTypeIs => {
+            let FieldArg::Key(want) = &f.arg else {
+                return None;
+            };
+            Some(Val::U64((crate::evttype::type_name(ev) == &**want) as u64))
+        }
+        F::EvtIsIo | F::EvtIsIoRead | F::EvtIsIoWrite | F::EvtIoDir | F::EvtIsWait => {
+            let ty = crate::evttype::type_name(ev);
+            let (r, w) = (io::reads(ty), io::writes(ty));
+            match f.id {
+                F::EvtIsIo => Some(Val::Bool(r || w)),
+                F::EvtIsIoRead => Some(Val::Bool(r)),
+                F::EvtIsIoWrite => Some(Val::Bool(w)),
+                F::EvtIsWait => Some(Val::Bool(io::waits(ty))),
+                _ if w => s(b"write"),
+                _ if r => s(b"read"),
+                _ => None,
+            }
+        }
+        F::EvtIsSyslog => {
+            let to_log = io::writes(crate::evttype::type_name(ev))
+                && fd::view(ev).is_some_and(|v| v.name(ev).windows(8).any(|w| w == b"/dev/log"));
+            Some(Val::Bool(to_log))
+        }
+        F::EvtCount => Some(Val::U64(1)),
+        F::EvtCountExit => (ev.kind() != Kind::ProcExit).then_some(Val::U64(1)),
+        F::EvtCountError | F::EvtCountErrorFile | F::EvtCountErrorNet => {
+            // 1 for a failed call of the kind asked for, missing otherwise.
+            if ev.kind() == Kind::ProcExit || e.res >= 0 {
+                return None;
+            }
+            let ty = crate::evttype::type_name(ev);
+            let rec = fd::view(ev).and_then(|v| v.rec());
+            let counts = match f.id {
+                F::EvtCountErrorFile => match rec {
+                    Some(r) => matches!(
+                        r.ty,
+                        rtsec_format::FdType::File | rtsec_format::FdType::Directory
+                    ),
+                    None => io::OPENS.contains(&ty),
+                },
+                F::EvtCountErrorNet => match rec {
+                    Some(r) => matches!(
+                        r.ty,
+                        rtsec_format::FdType::Ipv4
+                            | rtsec_format::FdType::Ipv6
+                            | rtsec_format::FdType::Unix
+                    ),
+                    None => io::CONNECTS.contains(&ty),
+                },
+                _ => true,
+            };
+            counts.then_some(Val::U64(1))
+        }
         F::EvtIsAsync => Some(Val::Bool(false)),
         F::SyscallType => {
             if ev.kind() == Kind::ProcExit {
