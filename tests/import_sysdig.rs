@@ -115,6 +115,10 @@ const CONDITIONS: &[&str] = &[
     "evt.count.error.file = 1 and evt.type != fcntl",
     "evt.count.error.net = 1",
     "evt.count.exit = 1 and evt.type = close",
+    // sysdig 0.29.3 gives fchmodat and fchownat no evt.abspath (current libsinsp does).
+    "evt.abspath exists and not evt.type in (openat, fchmodat, fchownat)",
+    "evt.abspath.src contains /tmp",
+    "evt.abspath.dst contains /tmp",
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",

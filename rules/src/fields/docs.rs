@@ -75,6 +75,10 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::EvtIsWait => "true for a call that makes the thread wait (poll, select, …)",
         FieldId::EvtIsSyslog => "true for a write to /dev/log",
         FieldId::EvtCount => "always 1 (for counting)",
+        FieldId::EvtAbspath | FieldId::EvtAbspathSrc => {
+            "the absolute path of an *at call (renameat, linkat: the old one; symlinkat: the link; openat, unlinkat, mkdirat, fchmodat, fchownat), from its dirfd or the cwd"
+        }
+        FieldId::EvtAbspathDst => "as evt.abspath, but the new path of renameat and linkat",
         FieldId::EvtCountError => "1 for a call that failed",
         FieldId::EvtCountErrorFile => {
             "1 for a failed call on a file or directory, or a failed open"

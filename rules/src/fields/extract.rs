@@ -206,6 +206,34 @@ pub(crate) fn extract<'e>(
             Some(Val::Bool(to_log))
         }
         F::EvtCount => Some(Val::U64(1)),
+        F::EvtAbspath | F::EvtAbspathSrc | F::EvtAbspathDst => {
+            // libsinsp joins the dirfd's name (or the cwd) and the path of the *at calls
+            // only, as the engine resolved them; the second path with `.dst`.
+            let dst = f.id == F::EvtAbspathDst;
+            let path = match (ev.kind(), ev.args()) {
+                (
+                    Kind::Renameat | Kind::Renameat2 | Kind::Linkat,
+                    Args::TwoPaths {
+                        oldpath, newpath, ..
+                    },
+                ) => {
+                    if dst {
+                        newpath
+                    } else {
+                        oldpath
+                    }
+                }
+                (Kind::Symlinkat, Args::Symlink { linkpath, .. }) => linkpath,
+                (Kind::Openat | Kind::Openat2, Args::Open { path, .. }) => path,
+                (Kind::OpenByHandleAt, Args::Open { path, .. }) if e.res > 0 => path,
+                (Kind::Unlinkat | Kind::Mkdirat | Kind::Fchmodat, Args::Path { path, .. }) => path,
+                (Kind::Fchownat, Args::Chown { path, .. }) => path,
+                _ => return None,
+            };
+            // An empty path (fchownat's AT_EMPTY_PATH) was not resolved: missing.
+            let path = ev.str(path.resolved);
+            (!path.is_empty()).then_some(Val::Str(path))
+        }
         F::EvtCountExit => (ev.kind() != Kind::ProcExit).then_some(Val::U64(1)),
         F::EvtCountError | F::EvtCountErrorFile | F::EvtCountErrorNet => {
             // 1 for a failed call of the kind asked for, missing otherwise.

@@ -123,6 +123,9 @@ fields! {
     EvtCountErrorFile = "evt.count.error.file", U64, None;
     EvtCountErrorNet = "evt.count.error.net", U64, None;
     EvtCountExit = "evt.count.exit", U64, None;
+    EvtAbspath = "evt.abspath", Str, None;
+    EvtAbspathSrc = "evt.abspath.src", Str, None;
+    EvtAbspathDst = "evt.abspath.dst", Str, None;
     SyscallType = "syscall.type", Str, None;
     ProcPid = "proc.pid", I64, None;
     ProcPpid = "proc.ppid", I64, None;
