@@ -387,15 +387,12 @@ impl State {
             }
             None => cgroups,
         };
-        let parent_thread = if f.parent_tid != caller_pid
-            && self
-                .thread_records
-                .get(&f.parent_tid)
-                .is_some_and(|t| t.pid() == caller_pid)
-        {
-            f.parent_tid
-        } else {
-            0
+        let parent_thread = match self.thread_records.get_mut(&f.parent_tid) {
+            Some(t) if f.parent_tid != caller_pid && t.pid() == caller_pid => {
+                t.forked();
+                f.parent_tid
+            }
+            _ => 0,
         };
         self.relink(&mut info, &cgroups, f.ts, parent_thread);
         self.threads.insert(f.pid, f.pid);

@@ -34,6 +34,9 @@ pub(crate) struct ThreadRecord {
     start_ts: u64,
     /// The program its clone event carried, where it differs from the process's.
     program: Option<Program>,
+    /// Whether it forked a process (whose parent it is then): only then does its end look
+    /// for children.
+    forked: bool,
     /// The process's record as this thread shows it, and the id of the process version it
     /// copies.
     record: Option<(u64, Arc<ProcessInfo>)>,
@@ -42,6 +45,11 @@ pub(crate) struct ThreadRecord {
 impl ThreadRecord {
     pub fn pid(&self) -> i64 {
         self.pid
+    }
+
+    /// It forked a process.
+    pub fn forked(&mut self) {
+        self.forked = true;
     }
 }
 
@@ -75,6 +83,7 @@ impl State {
                 comm,
                 start_ts,
                 program,
+                forked: false,
                 record: None,
             },
         );
@@ -127,7 +136,7 @@ impl State {
     /// children from now on (the kernel hands them to another thread of the group, normally
     /// the leader, and libsinsp follows).
     pub(super) fn forget_thread(&mut self, tid: i64, ts: u64) {
-        if !self.drop_thread_record(tid) {
+        if !self.drop_thread_record(tid).is_some_and(|t| t.forked) {
             return;
         }
         let children: Vec<i64> = self
@@ -144,15 +153,13 @@ impl State {
         }
     }
 
-    /// Removes thread `tid`'s entry, if it has one; whether it had.
-    pub(super) fn drop_thread_record(&mut self, tid: i64) -> bool {
-        let Some(t) = self.thread_records.remove(&tid) else {
-            return false;
-        };
+    /// Removes thread `tid`'s entry, if it has one.
+    pub(super) fn drop_thread_record(&mut self, tid: i64) -> Option<ThreadRecord> {
+        let t = self.thread_records.remove(&tid)?;
         if let Some(p) = self.procs.get_mut(&t.pid) {
             p.own_threads = p.own_threads.saturating_sub(1);
         }
-        true
+        Some(t)
     }
 
     /// Every thread of `pid` but the leader is gone (an exec, the process's end).
