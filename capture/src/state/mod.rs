@@ -35,7 +35,9 @@
 //! Every change (exec, chdir, set*id, setsid, cgroup move, …) makes a new immutable
 //! `ProcessInfo` version with a fresh id; events keep referring to the version that was true when
 //! they happened. Unknown processes become placeholders (`proc_flags::PLACEHOLDER`) and are
-//! counted in [`Stats`].
+//! counted in [`Stats`]. The events of a thread other than the leader refer to a record of its
+//! own where its name, start or argv differ from its process's (`proc_flags::THREAD`, see
+//! `thread_records`), as libsinsp keeps a thread table.
 //!
 //! Semantics follow Falco's libsinsp (`../shared/reference/falco-rules-language.md` §5–6):
 //! `cwd` always ends in `/`; relative paths are joined with the cwd or the dirfd's name and
