@@ -510,19 +510,9 @@ fn extract_proc<'e>(
                 proc::write_cmdline(ev, ancestor(ev, n)?, buf);
                 Some(Val::Buf)
             }
-            None => {
-                // In outputs: every ancestor's, parent first, space-separated.
-                let mut first = true;
-                proc::any_ancestor(ev, |a| {
-                    if !first {
-                        buf.push(b' ');
-                    }
-                    first = false;
-                    proc::write_cmdline(ev, a, buf);
-                    false
-                });
-                opt_buf(!first)
-            }
+            None => opt_buf(proc::write_ancestors(ev, buf, |a, buf| {
+                proc::write_cmdline(ev, a, buf)
+            })),
         },
         F::ProcExeline => {
             // argv[0] and a space, then the arguments (libsinsp keeps the space without any).
@@ -547,23 +537,11 @@ fn extract_proc<'e>(
             };
             match index_arg(f) {
                 Some(n) => ancestor(ev, n).map(pick),
-                None => {
-                    // In outputs: every ancestor, parent first, space-separated.
-                    let mut first = true;
-                    proc::any_ancestor(ev, |a| {
-                        if !first {
-                            buf.push(b' ');
-                        }
-                        first = false;
-                        match pick(a) {
-                            Val::Str(b) => buf.extend_from_slice(b),
-                            Val::I64(v) => buf.extend_from_slice(v.to_string().as_bytes()),
-                            _ => {}
-                        }
-                        false
-                    });
-                    opt_buf(!first)
-                }
+                None => opt_buf(proc::write_ancestors(ev, buf, |a, buf| match pick(a) {
+                    Val::Str(b) => buf.extend_from_slice(b),
+                    Val::I64(v) => buf.extend_from_slice(v.to_string().as_bytes()),
+                    _ => {}
+                })),
             }
         }
         F::ProcArgs => {

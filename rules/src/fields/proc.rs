@@ -53,6 +53,25 @@ pub(crate) fn named(leader: &Process, recorded: fn(&Process) -> StrId) -> StrId 
     }
 }
 
+/// Every ancestor's value as `write` puts it, parent first, space-separated: an ancestor field
+/// without its index in an output. False if there is no ancestor.
+pub(crate) fn write_ancestors<'e>(
+    ev: &EventView<'e>,
+    out: &mut Vec<u8>,
+    mut write: impl FnMut(&'e Process, &mut Vec<u8>),
+) -> bool {
+    let mut first = true;
+    any_ancestor(ev, |a| {
+        if !first {
+            out.push(b' ');
+        }
+        first = false;
+        write(a, out);
+        false
+    });
+    !first
+}
+
 /// Calls `f` on each ancestor, parent first, until it returns true; true if it did.
 pub(crate) fn any_ancestor<'e>(ev: &EventView<'e>, mut f: impl FnMut(&'e Process) -> bool) -> bool {
     let Some(mut p) = ev.process() else {
