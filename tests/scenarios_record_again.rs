@@ -29,7 +29,7 @@ fn recorded_again_the_scenarios_pass_their_cases() {
         }
     }
     scenarios.sort();
-    assert!(scenarios.len() >= 7, "{scenarios:?}");
+    assert!(scenarios.len() >= 9, "{scenarios:?}");
     for s in &scenarios {
         let name = s.file_name().unwrap().to_str().unwrap();
         let out = dir.path().join(format!("{name}.rts"));
@@ -70,7 +70,7 @@ fn recorded_again_the_scenarios_pass_their_cases() {
             n += 1;
         }
     }
-    assert!(n >= 14, "{n} cases");
+    assert!(n >= 18, "{n} cases");
     let o = Command::new(RTSEC)
         .arg("test")
         .arg(&cases)

@@ -33,7 +33,19 @@ record_one() {
     bash -c '[ -z "$3" ] || echo $$ > "$3/cgroup.procs"; read -r _ < "$1"; cd "$2" && exec bash ./scenario.sh' \
     record "$tmp/go" "$dir" "$mem" > "$tmp/scenario.out" 2>&1 &
   local pid=$!
-  "$RTSEC" capture -o "$out" --force --pid "$pid" -- \
+  # A scenario that needs what this machine lacks (a container runtime to ask, a name that
+  # resolves) brings stand-ins in DIR/capture.sh, sourced here with a private directory: it
+  # may start helpers (pids in HELPERS, stopped after the recording), add capture options to
+  # CAPTURE_ARGS, and set HOSTS_FILE, a hosts file the capture alone resolves names with
+  # (bind-mounted over /etc/hosts in a mount namespace of its own).
+  local HELPERS=() CAPTURE_ARGS=() HOSTS_FILE="" wrap=()
+  if [ -f "$dir/capture.sh" ] && ! . "$dir/capture.sh" "$tmp"; then
+    kill "$pid" "${HELPERS[@]}" 2>/dev/null || true; rm -rf "$tmp"; return 1
+  fi
+  if [ -n "$HOSTS_FILE" ]; then
+    wrap=(unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$HOSTS_FILE")
+  fi
+  "${wrap[@]}" "$RTSEC" capture -o "$out" --force --pid "$pid" "${CAPTURE_ARGS[@]}" -- \
     tail --pid="$pid" -f /dev/null 2> "$tmp/capture.err" &
   local cap=$!
   local n=0
@@ -42,13 +54,14 @@ record_one() {
     n=$((n + 1))
     if [ $n -gt 1200 ] || ! kill -0 "$cap" 2>/dev/null; then
       echo "record.sh: capture did not start:" >&2; cat "$tmp/capture.err" >&2
-      kill "$pid" 2>/dev/null || true; rm -rf "$tmp"; return 1
+      kill "$pid" "${HELPERS[@]}" 2>/dev/null || true; rm -rf "$tmp"; return 1
     fi
   done
   echo go > "$tmp/go"
   local rc=0
   wait "$pid" || rc=$?
   wait "$cap" || true
+  [ ${#HELPERS[@]} -eq 0 ] || kill "${HELPERS[@]}" 2>/dev/null || true
   if [ $rc -ne 0 ]; then
     echo "record.sh: $dir/scenario.sh failed ($rc):" >&2; cat "$tmp/scenario.out" >&2
     rm -rf "$tmp"; return 1
