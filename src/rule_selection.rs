@@ -33,14 +33,10 @@ pub struct SelectionArgs {
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct FalcoOptions {
     /// Set a setting of the --falco-config, as `falco -o` does (repeatable, in order):
-    /// `json_output=true`, `http_output.url=http://sidekick:2801`, `rules_files[]=more.yaml`
-    /// (`[]` appends to a list), `append_output[]={extra_output: "on=%proc.name"}`.
-    #[arg(
-        short = 'o',
-        long = "option",
-        value_name = "KEY=VALUE",
-        requires = "falco_config"
-    )]
+    /// `json_output=true`, `rules[].disable.rule=NAME`, `rules_files[]=more.yaml` (`[]`
+    /// appends to a list), `append_output[]={extra_output: "on=%proc.name"}`. Without
+    /// --falco-config, the settings apply over Falco's defaults.
+    #[arg(short = 'o', long = "option", value_name = "KEY=VALUE")]
     pub options: Vec<String>,
 }
 
@@ -50,12 +46,13 @@ pub enum Matching {
     All,
 }
 
-/// The Falco configuration at `path` (an empty one without) with `options` (`-o KEY=VALUE`)
-/// applied, its notes printed on stderr.
+/// The Falco configuration at `path` with `options` (`-o KEY=VALUE`) applied (without a
+/// path: the options over Falco's defaults), its notes printed on stderr.
 pub fn config(path: Option<&Path>, options: &[String]) -> Result<FalcoConfig> {
     let config = match path {
         Some(p) => FalcoConfig::load_with(p, options)?,
-        None => FalcoConfig::default(),
+        None if options.is_empty() => FalcoConfig::default(),
+        None => FalcoConfig::from_options(options)?,
     };
     for n in &config.notes {
         eprintln!("rtsec: note: {}: {n}", config.path.display());

@@ -248,8 +248,75 @@ fn options_set_settings_of_the_falco_yaml() {
         "{}",
         stderr(&o)
     );
-    let o = rtsec(&["replay", "-o", "json_output=true", trace.to_str().unwrap()]);
-    assert_eq!(code(&o), 2, "-o needs -c: {}", stderr(&o));
+}
+
+/// `-o` without `-c`: the settings over Falco's defaults, as `falco -o` over the default
+/// falco.yaml (whose `append_output` suggests the container fields), in every command that
+/// takes `-o`.
+#[test]
+fn options_without_a_falco_yaml_apply_over_falcos_defaults() {
+    let trace = scenario("container");
+    let t = trace.to_str().unwrap();
+    let rules = falco_rules();
+    let r = rules.to_str().unwrap();
+    let plain = rtsec(&["replay", "-r", r, t]);
+    assert_eq!(code(&plain), 0, "{}", stderr(&plain));
+    assert!(stdout(&plain).contains("container_id=c0ffee000001"));
+    // A setting that changes nothing: the same alerts, the default suggested output kept.
+    let same = rtsec(&["replay", "-r", r, "-o", "json_output=false", t]);
+    assert_eq!(code(&same), 0, "{}", stderr(&same));
+    assert_eq!(stdout(&same), stdout(&plain));
+    assert!(!stderr(&same).contains("note"), "{}", stderr(&same));
+
+    let json = rtsec(&["replay", "-r", r, "-o", "json_output=true", t]);
+    let out = stdout(&json);
+    assert_eq!(out.lines().count(), stdout(&plain).lines().count(), "{out}");
+    assert!(
+        out.lines().all(|l| l.starts_with("{\"hostname\":")),
+        "{out}"
+    );
+
+    let rule = "rules[].disable.rule=Terminal shell in container";
+    let fewer = rtsec(&["replay", "-r", r, "-o", rule, t]);
+    assert_eq!(code(&fewer), 0, "{}", stderr(&fewer));
+    assert!(stdout(&plain).contains("shell was spawned in a container"));
+    assert!(!stdout(&fewer).contains("shell was spawned in a container"));
+    assert_eq!(
+        stdout(&fewer).lines().count() + 1,
+        stdout(&plain).lines().count()
+    );
+    let listed = rtsec(&["rules", "list", "-r", r, "-o", rule]);
+    assert!(
+        stdout(&listed).contains("24 enabled"),
+        "{}",
+        stdout(&listed)
+    );
+    // The same rules on both sides of a diff, a setting on one: what that setting changes.
+    let diff = rtsec(&["diff", "--old", r, "--new", r, "--new-option", rule, t]);
+    assert_eq!(code(&diff), 4, "{}", stderr(&diff));
+    assert!(
+        stderr(&diff).contains("1 removed, 0 added, 0 changed"),
+        "{}",
+        stderr(&diff)
+    );
+
+    // A key Falco does not know is named, with where it came from.
+    let typo = rtsec(&["replay", "-r", r, "-o", "json_ouput=true", t]);
+    assert_eq!(code(&typo), 0, "{}", stderr(&typo));
+    assert!(
+        stderr(&typo).contains(
+            "note: the -o options: -o json_ouput=true: `json_ouput` is not a Falco setting"
+        ),
+        "{}",
+        stderr(&typo)
+    );
+    let bad = rtsec(&["validate", "-r", r, "-o", "json_output=maybe"]);
+    assert_eq!(code(&bad), 1);
+    assert!(
+        stderr(&bad).contains("-o json_output=maybe: `json_output`: expected true or false"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 /// `static_fields` (Falco ≥ 0.41): `static.NAME` fields that rules' conditions and outputs

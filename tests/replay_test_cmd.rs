@@ -304,16 +304,30 @@ fn a_case_can_judge_with_a_falco_yaml() {
     );
     let o = rtsec(&["test", &case]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    // Without a falco_config, over Falco's defaults (as `rtsec replay -o` alone).
     let case = write(
         dir.path(),
         "cases/options2.case.yaml",
-        "traces: [../traces/credentials.rts]\nfalco_options: [json_output=true]\n",
+        &format!(
+            "traces: [../traces/credentials.rts]\nrules: [{}]\n\
+             falco_options: ['rules[].disable.rule=Search Private Keys or Passwords']\n\
+             expect:\n  counts:\n    \"Search Private Keys or Passwords\": 0\n    \
+             \"Find AWS Credentials\": 1\n",
+            falco_rules().display()
+        ),
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let case = write(
+        dir.path(),
+        "cases/options3.case.yaml",
+        "traces: [../traces/credentials.rts]\nfalco_options: [json_output=maybe]\n",
     );
     let o = rtsec(&["test", &case]);
     let out = stdout(&o);
     assert_eq!(code(&o), 1, "{out}");
     assert!(
-        out.contains("options2.case.yaml:2:17: falco_options set settings of a falco_config"),
+        out.contains("options3.case.yaml:2:17: falco_options: -o json_output=maybe: `json_output`: expected true or false"),
         "{out}"
     );
 

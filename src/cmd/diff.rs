@@ -51,12 +51,13 @@ pub struct Args {
     #[arg(long, value_name = "FALCO_YAML")]
     pub new_config: Option<PathBuf>,
     /// Set a setting of the --old-config, as `falco -o` does (repeatable, in order):
-    /// `rule_matching=all`, `rules[]={disable: {tag: maturity_sandbox}}`.
-    #[arg(long, value_name = "KEY=VALUE", requires = "old_config")]
+    /// `rule_matching=all`, `rules[]={disable: {tag: maturity_sandbox}}`; without
+    /// --old-config, over Falco's defaults.
+    #[arg(long, value_name = "KEY=VALUE")]
     pub old_option: Vec<String>,
-    /// Set a setting of the --new-config (as --old-option); the same falco.yaml on both
-    /// sides with an option on one shows what that setting changes.
-    #[arg(long, value_name = "KEY=VALUE", requires = "new_config")]
+    /// Set a setting of the --new-config (as --old-option); the same rules or falco.yaml on
+    /// both sides with an option on one shows what that setting changes.
+    #[arg(long, value_name = "KEY=VALUE")]
     pub new_option: Vec<String>,
     /// How differences are printed on stdout.
     #[arg(long, value_enum, default_value = "text")]

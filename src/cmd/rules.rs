@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use rtsec_replay::falco_config::FalcoConfig;
 use rtsec_rules::{Engine, EngineOptions, Priority, RuleSet};
 
 /// Inspect rules files.
@@ -63,13 +62,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn list(a: ListArgs) -> Result<ExitCode> {
-    let config = match &a.falco_config {
-        Some(p) => FalcoConfig::load_with(p, &a.falco_options.options)?,
-        None => FalcoConfig::default(),
-    };
-    for n in &config.notes {
-        eprintln!("rtsec: note: {}: {n}", config.path.display());
-    }
+    let config =
+        crate::rule_selection::config(a.falco_config.as_deref(), &a.falco_options.options)?;
     let rules = match (&a.rules[..], &config.rules_files) {
         ([], Some(files)) => files,
         _ => &a.rules,

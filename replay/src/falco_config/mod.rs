@@ -32,6 +32,9 @@ use append::append_output;
 use env::expand_env;
 use statics::static_fields;
 
+/// How [`FalcoConfig::from_options`] names where its settings come from.
+pub const OPTIONS_ORIGIN: &str = "the -o options";
+
 /// What a falco.yaml says about judging and printing alerts (absent keys: `None`, so that the
 /// command line and rtsec's defaults decide).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -87,6 +90,34 @@ impl FalcoConfig {
             origins.insert(key.to_string(), PathBuf::from(format!("-o {o}")));
         }
         Self::from_root(path, &root, &origins, notes)
+    }
+
+    /// Falco's `-o KEY=VALUE` options without a configuration file: those settings over
+    /// Falco's defaults (its default falco.yaml's `append_output` unless an option sets one),
+    /// reported as [`OPTIONS_ORIGIN`]. `config_files` options are merged in as from a file in
+    /// the working directory.
+    pub fn from_options(options: &[String]) -> Result<FalcoConfig, ReplayError> {
+        let path = Path::new(OPTIONS_ORIGIN);
+        let mut root = Map::new();
+        let mut origins = HashMap::new();
+        let mut notes = Vec::new();
+        for o in options.iter().filter(|o| o.starts_with("config_files")) {
+            options::apply(&mut root, o).map_err(ReplayError::Config)?;
+        }
+        include::merge_config_files(path, &mut root, &mut origins, &mut notes)?;
+        for o in options {
+            options::apply(&mut root, o).map_err(ReplayError::Config)?;
+            let key = o.split(['=', '.', '[']).next().unwrap_or_default();
+            origins.insert(key.to_string(), PathBuf::from(format!("-o {o}")));
+        }
+        let mut c = Self::from_root(path, &root, &origins, notes)?;
+        if !root.contains_key("append_output") {
+            c.append_output = None;
+            // Not the note on a file without one: there is no file.
+            c.notes
+                .retain(|n| !n.starts_with("no `append_output` entry"));
+        }
+        Ok(c)
     }
 
     /// [`FalcoConfig::load`] of `text`, reported as `path`, without the files its
@@ -367,6 +398,24 @@ mod tests {
 
     fn parse(text: &str) -> Result<FalcoConfig, String> {
         FalcoConfig::parse(Path::new("falco.yaml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn options_alone_keep_falcos_default_suggested_output() {
+        let opts = |o: &[&str]| {
+            let o: Vec<String> = o.iter().map(|s| s.to_string()).collect();
+            FalcoConfig::from_options(&o).map_err(|e| e.to_string())
+        };
+        let c = opts(&["json_output=true", "rules[].disable.tag=network"]).unwrap();
+        assert_eq!(c.json_output, Some(true));
+        assert_eq!(c.commands.len(), 1);
+        // None: rules load with the default falco.yaml's `append_output`.
+        assert_eq!(c.append_output, None);
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        let c = opts(&["append_output[]={extra_output: \"on=%proc.name\"}"]).unwrap();
+        assert_eq!(c.append_output.map(|a| a.len()), Some(1));
+        let e = opts(&["priority=loud"]).unwrap_err();
+        assert!(e.contains("-o priority=loud: `priority`"), "{e}");
     }
 
     #[test]

@@ -243,16 +243,19 @@ impl Case {
         }
         let options: Vec<String> = raw.falco_options.iter().map(|o| o.value.clone()).collect();
         let config = match &raw.falco_config {
-            None => {
-                if let Some(o) = raw.falco_options.first() {
-                    return Err(err(
-                        o.referenced.line() as usize,
-                        o.referenced.column() as usize,
-                        "falco_options set settings of a falco_config: name one".into(),
-                    ));
+            None => match raw.falco_options.first() {
+                None => crate::falco_config::FalcoConfig::default(),
+                // Without a falco_config: the options over Falco's defaults, as `-o` alone.
+                Some(first) => {
+                    crate::falco_config::FalcoConfig::from_options(&options).map_err(|e| {
+                        err(
+                            first.referenced.line() as usize,
+                            first.referenced.column() as usize,
+                            format!("falco_options: {e}"),
+                        )
+                    })?
                 }
-                crate::falco_config::FalcoConfig::default()
-            }
+            },
             Some(s) => {
                 let path = dir.join(&s.value);
                 crate::falco_config::FalcoConfig::load_with(&path, &options).map_err(|e| {
