@@ -13,7 +13,8 @@
 //!   from the parent for a process and the leader for a thread).
 //! - An execve changes the ids only if the event carries them (`uid`, `gid`, `loginuid`, recent
 //!   captures); a task first seen at its execve keeps unknown ids (`u32::MAX`), as libsinsp's
-//!   placeholder threads do. The working directory is never taken from execve.
+//!   placeholder threads do. The working directory is never taken from execve, nor the
+//!   vpid (the process keeps the one its clone gave it).
 
 use rtsec_format::ProcessInfo;
 use rtsec_format::record::proc_flags::PLACEHOLDER;
@@ -231,7 +232,16 @@ impl Feeder {
             .filter(|_| unknown)
             .map(|t| state.pid_of(t).unwrap_or(t));
         let has = parse_cgroups(e, &mut self.cgroups);
-        let f = facts(current.as_deref(), pid, e, &self.cgroups, has);
+        let mut f = facts(current.as_deref(), pid, e, &self.cgroups, has);
+        // execve does not move a process to another pid namespace: without a vpid of its own
+        // (execve exits carry none), the event keeps the process's, as libsinsp's thread does
+        // (runc's container init is pid 1 of its namespace before and after its execve).
+        if let Some(c) = current
+            .as_deref()
+            .filter(|_| int(e, "vpid").is_none_or(|v| v <= 0))
+        {
+            f.vpid = c.vpid;
+        }
         let exec = Exec {
             ts: e.ts,
             tid: e.tid,
