@@ -659,6 +659,37 @@ fn output_errors_point_at_the_token() {
     assert_eq!((d.line, d.column), (4, 16), "{d:?}");
 }
 
+/// libsinsp's filter-only fields (`EPF_FILTER_ONLY`) may be used in conditions but not in
+/// outputs: Falco refuses the rule, and so does rtsec, in rules and in append_output.
+#[test]
+fn filter_only_fields_are_refused_in_outputs_as_falco_refuses_them() {
+    for f in [
+        "fd.ip", "fd.port", "fd.proto", "fd.net", "fd.cnet", "fd.snet", "fd.lnet", "fd.rnet",
+    ] {
+        let rule = format!(
+            "- rule: r\n  desc: d\n  condition: evt.type = connect and {f} exists\n  \
+             output: x=%{f} y\n  priority: INFO\n"
+        );
+        let e = match load(&[&rule]) {
+            Err(e) => e.error,
+            Ok(_) => panic!("{f} in an output loaded"),
+        };
+        let d = e.diagnostic().unwrap();
+        assert!(
+            d.message.contains(&format!(
+                "invalid formatting token %{f}: {f} is filter only and cannot be used as a display field"
+            )),
+            "{d:?}"
+        );
+        assert_eq!((d.line, d.column), (4, 13), "{d:?}");
+    }
+    // The fields of each end are display fields.
+    load(&[
+        "- rule: r\n  desc: d\n  condition: evt.type = connect and fd.port = 443\n  output: s=%fd.sip %fd.sport %fd.rip %fd.lport %fd.sproto\n  priority: INFO\n",
+    ])
+    .unwrap();
+}
+
 #[test]
 fn a_directory_stands_for_its_yaml_files_in_sorted_order_as_with_falco() {
     let d = tempfile::tempdir().unwrap();

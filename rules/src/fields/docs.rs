@@ -268,7 +268,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "remote IP of the socket: the other end than fd.lip's; missing before connect/accept"
         }
         FieldId::FdIp => {
-            "in a condition, either endpoint's IP (!= : neither matches); read alone: the server's IP"
+            "filter only (not in outputs, as in Falco): either endpoint's IP (!= : neither matches)"
         }
         FieldId::FdSport => "server port of the socket",
         FieldId::FdCport => "client port of the socket",
@@ -277,14 +277,16 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         }
         FieldId::FdRport => "remote port of the socket: of the end fd.rip picks",
         FieldId::FdPort => {
-            "in a condition, either endpoint's port (!= : neither matches); read alone: the server's port"
+            "filter only (not in outputs, as in Falco): either endpoint's port (!= : neither matches)"
         }
-        FieldId::FdSnet => "server IP, compared against networks in CIDR form (e.g. 10.0.0.0/8)",
-        FieldId::FdCnet => "client IP, compared against networks in CIDR form",
-        FieldId::FdLnet => "local IP, compared against networks in CIDR form",
-        FieldId::FdRnet => "remote IP, compared against networks in CIDR form",
+        FieldId::FdSnet => {
+            "filter only: server IP, compared against networks in CIDR form (e.g. 10.0.0.0/8)"
+        }
+        FieldId::FdCnet => "filter only: client IP, compared against networks in CIDR form",
+        FieldId::FdLnet => "filter only: local IP, compared against networks in CIDR form",
+        FieldId::FdRnet => "filter only: remote IP, compared against networks in CIDR form",
         FieldId::FdNet => {
-            "in a condition, either endpoint's IP against CIDR networks (!= : neither); read alone: the server's IP"
+            "filter only (not in outputs, as in Falco): either endpoint's IP against CIDR networks (!= : neither)"
         }
         FieldId::FdSipName => {
             "server IP's name in the trace's recorded DNS answers; = NAME matches NAME's recorded IPs (no live DNS)"

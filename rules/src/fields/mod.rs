@@ -463,6 +463,22 @@ impl Field {
         )
     }
 
+    /// Fields libsinsp marks filter-only (`EPF_FILTER_ONLY`): conditions may use them, outputs
+    /// may not (Falco refuses a rule whose output names one).
+    pub fn is_filter_only(&self) -> bool {
+        matches!(
+            self.id,
+            FieldId::FdIp
+                | FieldId::FdPort
+                | FieldId::FdProto
+                | FieldId::FdNet
+                | FieldId::FdCnet
+                | FieldId::FdSnet
+                | FieldId::FdLnet
+                | FieldId::FdRnet
+        )
+    }
+
     /// The `fd.*.name` fields compared through the DNS table.
     pub fn is_dns_name(&self) -> bool {
         matches!(

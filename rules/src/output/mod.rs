@@ -287,6 +287,17 @@ fn lex_tokens(s: &str, statics: &StaticFields) -> Result<Vec<Token>, FormatError
             off: pct,
             message: format!("invalid formatting token %{}: {m}", &s[i..end]),
         })?;
+        if field.is_filter_only() {
+            return Err(FormatError {
+                off: pct,
+                message: format!(
+                    "invalid formatting token %{0}: {0} is filter only and cannot be used as a \
+                     display field (as in Falco: use it in the condition, and fd.sip, fd.sport \
+                     and the like in the output)",
+                    &s[i..end]
+                ),
+            });
+        }
         if !lit.is_empty() {
             tokens.push(Token::Lit(std::mem::take(&mut lit)));
         }
