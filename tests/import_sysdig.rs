@@ -154,6 +154,9 @@ const CONDITIONS: &[&str] = &[
     // before and after: Falco's "Container Run as Root User", "Launch Sensitive Mount
     // Container"); tasks in a pid namespace.
     "evt.type in (execve,execveat) and proc.vpid=1",
+    // Port values may be service names, looked up as libsinsp does (getservbyname).
+    "fd.rport in (http, https, domain)",
+    "fd.sport=http",
     "proc.vpid<100",
 ];
 
@@ -261,6 +264,13 @@ const KNOWN: &[Known] = &[
     known(IPV6_CLIENT, C_SERVER, 7, 5, UDP_RECONNECT),
     known(IPV6_CLIENT, C_NOT_SERVER, 0, 2, UDP_RECONNECT),
     known(IPV6_CLIENT, "fd.rport<1024", 0, 2, UDP_RECONNECT),
+    known(
+        IPV6_CLIENT,
+        "fd.rport in (http, https, domain)",
+        0,
+        2,
+        UDP_RECONNECT,
+    ),
     known(IPV6_CLIENT, "fd.name_changed=true", 4, 6, UDP_RECONNECT),
     known(
         IPV6_CLIENT,

@@ -270,14 +270,20 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::FdIp => {
             "filter only (not in outputs, as in Falco): either endpoint's IP (!= : neither matches)"
         }
-        FieldId::FdSport => "server port of the socket",
-        FieldId::FdCport => "client port of the socket",
-        FieldId::FdLport => {
-            "local port of the socket: of the end fd.lip picks (on loopback the client's, on both sockets)"
+        FieldId::FdSport => {
+            "server port of the socket (values in conditions may be service names from /etc/services: ssh, http)"
         }
-        FieldId::FdRport => "remote port of the socket: of the end fd.rip picks",
+        FieldId::FdCport => {
+            "client port of the socket (values may be service names, as for fd.sport)"
+        }
+        FieldId::FdLport => {
+            "local port of the socket: of the end fd.lip picks (on loopback the client's, on both sockets; values may be service names, as for fd.sport)"
+        }
+        FieldId::FdRport => {
+            "remote port of the socket: of the end fd.rip picks (values may be service names, as for fd.sport)"
+        }
         FieldId::FdPort => {
-            "filter only (not in outputs, as in Falco): either endpoint's port (!= : neither matches)"
+            "filter only (not in outputs, as in Falco): either endpoint's port (!= : neither matches; values may be service names, as for fd.sport)"
         }
         FieldId::FdSnet => {
             "filter only: server IP, compared against networks in CIDR form (e.g. 10.0.0.0/8)"

@@ -479,6 +479,19 @@ impl Field {
         )
     }
 
+    /// Port fields (libsinsp's `PT_PORT`): a value may be a service name (`ssh`).
+    pub fn is_port(&self) -> bool {
+        matches!(
+            self.id,
+            FieldId::FdPort
+                | FieldId::FdCport
+                | FieldId::FdSport
+                | FieldId::FdLport
+                | FieldId::FdRport
+                | FieldId::FdProto
+        )
+    }
+
     /// The `fd.*.name` fields compared through the DNS table.
     pub fn is_dns_name(&self) -> bool {
         matches!(

@@ -341,6 +341,17 @@ fn parse_int(f: &Field, v: &str, at: Span) -> Result<i128, CompileError> {
             ),
         ),
         Some(n) => Ok(n),
+        None if f.is_port() => match super::services::port(s) {
+            Some(port) => Ok(port as i128),
+            None => err(
+                at,
+                format!(
+                    "'{v}' is neither a port number nor a service name this machine knows \
+                     (/etc/services) for field '{}'",
+                    f.text
+                ),
+            ),
+        },
         None => err(
             at,
             format!("'{v}' is not a valid number for field '{}'", f.text),

@@ -9,6 +9,7 @@
 pub(crate) mod compile;
 pub(crate) mod program;
 pub(crate) mod refuted;
+mod services;
 pub(crate) mod test;
 pub(crate) mod verdicts;
 
