@@ -78,18 +78,30 @@ impl FalcoConfig {
     pub fn load_with(path: &Path, options: &[String]) -> Result<FalcoConfig, ReplayError> {
         let text = std::fs::read_to_string(path).map_err(|e| ReplayError::io(path, e))?;
         let mut root = document(path, &text)?;
+        let (origins, notes) = Self::merge(path, &mut root, options)?;
+        Self::from_root(path, &root, &origins, notes)
+    }
+
+    /// Merges the files `config_files` names into `root` (after applying the options on
+    /// `config_files`, which choose them), then applies every option: the file that set each
+    /// key, and the notes of the merge.
+    fn merge(
+        path: &Path,
+        root: &mut Map<String, Value>,
+        options: &[String],
+    ) -> Result<(HashMap<String, PathBuf>, Vec<String>), ReplayError> {
         let mut origins = HashMap::new();
         let mut notes = Vec::new();
         for o in options.iter().filter(|o| o.starts_with("config_files")) {
-            options::apply(&mut root, o).map_err(ReplayError::Config)?;
+            options::apply(root, o).map_err(ReplayError::Config)?;
         }
-        include::merge_config_files(path, &mut root, &mut origins, &mut notes)?;
+        include::merge_config_files(path, root, &mut origins, &mut notes)?;
         for o in options {
-            options::apply(&mut root, o).map_err(ReplayError::Config)?;
+            options::apply(root, o).map_err(ReplayError::Config)?;
             let key = o.split(['=', '.', '[']).next().unwrap_or_default();
             origins.insert(key.to_string(), PathBuf::from(format!("-o {o}")));
         }
-        Self::from_root(path, &root, &origins, notes)
+        Ok((origins, notes))
     }
 
     /// Falco's `-o KEY=VALUE` options without a configuration file: those settings over
@@ -99,17 +111,7 @@ impl FalcoConfig {
     pub fn from_options(options: &[String]) -> Result<FalcoConfig, ReplayError> {
         let path = Path::new(OPTIONS_ORIGIN);
         let mut root = Map::new();
-        let mut origins = HashMap::new();
-        let mut notes = Vec::new();
-        for o in options.iter().filter(|o| o.starts_with("config_files")) {
-            options::apply(&mut root, o).map_err(ReplayError::Config)?;
-        }
-        include::merge_config_files(path, &mut root, &mut origins, &mut notes)?;
-        for o in options {
-            options::apply(&mut root, o).map_err(ReplayError::Config)?;
-            let key = o.split(['=', '.', '[']).next().unwrap_or_default();
-            origins.insert(key.to_string(), PathBuf::from(format!("-o {o}")));
-        }
+        let (origins, notes) = Self::merge(path, &mut root, options)?;
         let mut c = Self::from_root(path, &root, &origins, notes)?;
         if !root.contains_key("append_output") {
             c.append_output = None;
