@@ -483,12 +483,11 @@ fn several_traces_are_explained_in_turn() {
         "testdata/scenarios",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(
-        stdout(&o)
-            .starts_with("-- rule \"Terminal shell in container\": fired on 2 events of 7 traces;"),
-        "{}",
-        stdout(&o)
+    let head = format!(
+        "-- rule \"Terminal shell in container\": fired on 2 events of {} traces;",
+        scenarios().len()
     );
+    assert!(stdout(&o).starts_with(&head), "{}", stdout(&o));
 
     let o = rtsec(&["explain", "-e", "5", "testdata/scenarios"]);
     assert_eq!(code(&o), 1);
