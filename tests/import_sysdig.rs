@@ -157,6 +157,8 @@ const CONDITIONS: &[&str] = &[
     // Port values may be service names, looked up as libsinsp does (getservbyname).
     "fd.rport in (http, https, domain)",
     "fd.sport=http",
+    // Parameters libsinsp prints in hex (PF_HEX): upper case, no prefix.
+    "evt.type=mkdirat and evt.arg.mode=1C0",
     "proc.vpid<100",
 ];
 

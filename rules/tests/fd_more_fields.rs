@@ -77,3 +77,24 @@ fn ports_as_text() {
     );
     assert!(holds(&b, "fd.sproto = \"\" and fd.cproto = \"\""));
 }
+
+/// libsinsp prints `fd.dev` (`PF_HEX`) in upper-case hex in outputs, and as that string in
+/// JSON; conditions compare the number.
+#[test]
+fn the_device_number_shows_in_hex_as_falco_prints_it() {
+    let set = rtsec_rules::load(&[rtsec_rules::RuleSource::new(
+        "r.yaml",
+        "- rule: dev\n  desc: d\n  condition: fd.dev = 65024\n  output: dev=%fd.dev major=%fd.dev.major\n  priority: INFO\n",
+    )])
+    .unwrap();
+    let e = engine(&set, rtsec_rules::RuleMatching::All);
+    let (alert, _) = checked_alert(&e, &read_of_dev(0xfe00));
+    assert!(
+        alert.output.starts_with("dev=FE00 major=254 "),
+        "{}",
+        alert.output
+    );
+    let json: serde_json::Value = serde_json::from_str(&alert.json_line()).unwrap();
+    assert_eq!(json["output_fields"]["fd.dev"], "FE00");
+    assert_eq!(json["output_fields"]["fd.dev.major"], 254);
+}

@@ -110,7 +110,7 @@ fn ptrace_socket_and_generic_args() {
 fn execve_args_and_caps() {
     let p = P::new("bash")
         .args(&["-c", "id"])
-        .caps((1 << 21) | 1)
+        .caps((1 << 21) | (1 << 7) | 0xa)
         .upper_layer()
         .build();
     let b = exec(&p);
@@ -122,14 +122,15 @@ fn execve_args_and_caps() {
     );
     assert!(
         a.contains(
-            " flags=2(EXE_UPPER_LAYER) cap_inheritable=0 cap_permitted=200001 cap_effective=200001 "
+            // PF_HEX: upper case, as libsinsp prints it.
+            " flags=2(EXE_UPPER_LAYER) cap_inheritable=0 cap_permitted=20008A cap_effective=20008A "
         ),
         "{a}"
     );
     let set = RuleSet::empty();
     let f = set
         .filter(
-            "thread.cap_effective = 'CAP_CHOWN CAP_SYS_ADMIN' and evt.arg.flags = EXE_UPPER_LAYER",
+            "thread.cap_effective = 'CAP_DAC_OVERRIDE CAP_FOWNER CAP_SETUID CAP_SYS_ADMIN' and evt.arg.flags = EXE_UPPER_LAYER",
         )
         .unwrap();
     assert!(f.matches(&ev, &mut Scratch::new(), &HostTable::new()));

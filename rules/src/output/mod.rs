@@ -486,6 +486,14 @@ fn field_slot(
             Ty::U64 => Slot::UInt(x as u64),
             _ => Slot::Int(x),
         },
+        // libsinsp prints fd.dev (PF_HEX) in upper-case hex, a string in JSON too.
+        Val::U64(x) if field.id == fields::FieldId::FdDev && transforms.is_empty() => {
+            let mut b = [0u8; 16];
+            let mut w = &mut b[..];
+            let _ = write!(w, "{x:X}");
+            let n = 16 - w.len();
+            string(&b[..n], out)
+        }
         Val::U64(x) => match ty {
             Ty::I64 => Slot::Int(x as i64),
             _ => Slot::UInt(x),

@@ -373,6 +373,8 @@ pub(crate) fn get<'e>(ev: &EventView<'e>, i: usize) -> Option<P<'e>> {
                 Kind::Chmod | Kind::Fchmod | Kind::Fchmodat => {
                     P::Flags((*mode & 0o7777) as u64, flags::CHMOD_MODE)
                 }
+                // mkdir's and mkdirat's mode are PF_HEX in libsinsp's table (mode=1ED).
+                Kind::Mkdir | Kind::Mkdirat => P::Hex(*mode as u64),
                 _ => P::Oct(*mode as u64),
             },
             _ => return None,
@@ -667,9 +669,10 @@ fn write_raw(ev: &EventView<'_>, p: &P<'_>, out: &mut Vec<u8>) {
     match *p {
         P::Errno(v) | P::Fd(v) | P::Pid(v) | P::Int(v) => num(out, v),
         P::UInt(v) => num(out, v),
+        // PF_HEX: upper case, no prefix, as libsinsp prints it (brk res=56283283E000).
         P::Hex(v) => {
             use std::io::Write;
-            let _ = write!(out, "{v:x}");
+            let _ = write!(out, "{v:X}");
         }
         P::Oct(v) => {
             use std::io::Write;
