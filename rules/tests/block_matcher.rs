@@ -9,7 +9,7 @@ use std::sync::Arc;
 use common::*;
 use rtsec_format::builder::BlockBuilder;
 use rtsec_format::{Args, FdInfo, FdType, Kind, NewEvent, PathArg, ProcessInfo};
-use rtsec_rules::{RuleMatching, RuleSource};
+use rtsec_rules::RuleMatching;
 
 const RULES: &str = r#"
 - rule: dir_is_etc
@@ -96,8 +96,7 @@ fn push(
 
 #[test]
 fn one_string_in_many_roles() {
-    let set = rtsec_rules::load(&[RuleSource::new("roles.yaml", RULES)]).unwrap();
-    let e = engine(&set, RuleMatching::All);
+    let e = engine_of(RULES, RuleMatching::All);
     // "/etc/ssh" is a directory, then a file (a different fd), a failed open's path, a
     // program name and its parent's name: each role asks different questions of the string.
     let parent = P::new("/etc/ssh").exe("/usr/bin/x").build();
@@ -215,8 +214,7 @@ const REFUTE_RULES: &str = r#"
 /// again.
 #[test]
 fn refuted_rules_are_skipped_only_for_the_same_string() {
-    let set = rtsec_rules::load(&[RuleSource::new("refute.yaml", REFUTE_RULES)]).unwrap();
-    let e = engine(&set, RuleMatching::All);
+    let e = engine_of(REFUTE_RULES, RuleMatching::All);
     let cat = P::new("cat").build();
     let bash = P::new("bash").tty(34816).build();
     let bash_notty = P::new("bash").build();

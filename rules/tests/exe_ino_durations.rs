@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use rtsec_rules::{RuleMatching, RuleSource};
+use rtsec_rules::RuleMatching;
 
 const S: u64 = 1_000_000_000;
 
@@ -26,8 +26,7 @@ fn durations(start: u64, ctime: u64, pidns: u64) -> String {
     let mut p = (*P::new("app").started(start).build()).clone();
     p.exe_ino_ctime = ctime;
     p.pidns_init_start_ts = pidns;
-    let set = rtsec_rules::load(&[RuleSource::new("d.yaml", RULES)]).unwrap();
-    let e = engine(&set, RuleMatching::First);
+    let e = engine_of(RULES, RuleMatching::First);
     let (alert, _) = checked_alert(&e, &exec(&Arc::new(p)));
     alert.output.split(" |").next().unwrap().to_string()
 }

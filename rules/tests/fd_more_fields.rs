@@ -82,12 +82,10 @@ fn ports_as_text() {
 /// JSON; conditions compare the number.
 #[test]
 fn the_device_number_shows_in_hex_as_falco_prints_it() {
-    let set = rtsec_rules::load(&[rtsec_rules::RuleSource::new(
-        "r.yaml",
+    let e = engine_of(
         "- rule: dev\n  desc: d\n  condition: fd.dev = 65024\n  output: dev=%fd.dev major=%fd.dev.major\n  priority: INFO\n",
-    )])
-    .unwrap();
-    let e = engine(&set, rtsec_rules::RuleMatching::All);
+        rtsec_rules::RuleMatching::All,
+    );
     let (alert, _) = checked_alert(&e, &read_of_dev(0xfe00));
     assert!(
         alert.output.starts_with("dev=FE00 major=254 "),

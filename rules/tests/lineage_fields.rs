@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use rtsec_rules::{RuleMatching, RuleSource};
+use rtsec_rules::RuleMatching;
 
 /// sshd → bash (login shell) → sh → curl, with start times and argv.
 fn lineage() -> Arc<rtsec_format::ProcessInfo> {
@@ -70,8 +70,7 @@ fn in_outputs() {
   output: "[%proc.acmdline[2]] [%proc.acmdline] [%proc.exeline]"
   priority: NOTICE
 "#;
-    let set = rtsec_rules::load(&[RuleSource::new("l.yaml", RULES)]).unwrap();
-    let e = engine(&set, RuleMatching::First);
+    let e = engine_of(RULES, RuleMatching::First);
     let (alert, _) = checked_alert(&e, &exec(&lineage()));
     assert!(
         alert

@@ -20,8 +20,7 @@ const RULES: &str = r#"
 "#;
 
 fn alert_of(path: &[u8], comm: &str) -> (String, Vec<(String, OutputValue)>, String, AlertBuf) {
-    let set = rtsec_rules::load(&[RuleSource::new("out.yaml", RULES)]).unwrap();
-    let e = engine(&set, RuleMatching::First);
+    let e = engine_of(RULES, RuleMatching::First);
     let p = P::new(comm).exe("/usr/bin/longname").build();
     let path_str: &'static str = Box::leak(String::from_utf8_lossy(path).into_owned().into());
     let fd = std::sync::Arc::new(rtsec_format::FdInfo {
@@ -249,8 +248,7 @@ fn the_raw_time_splits_into_seconds_and_the_fraction() {
   output: ns=%evt.rawtime.ns s=%evt.rawtime.s raw=%evt.rawtime
   priority: NOTICE
 "#;
-    let set = rtsec_rules::load(&[RuleSource::new("parts.yaml", PARTS)]).unwrap();
-    let e = engine(&set, RuleMatching::First);
+    let e = engine_of(PARTS, RuleMatching::First);
     let mut b = openat(&P::new("cat").build(), "/etc/hosts", 0, 3);
     b.events[0].ts = 1_700_000_011_000_000_005;
     let (a, _) = checked_alert(&e, &b);

@@ -32,8 +32,7 @@ fn values_are_trimmed_and_an_unset_variable_is_empty() {
     .map(String::from)
     .to_vec();
     let b = exec(&p.build());
-    let set = rtsec_rules::load(&[RuleSource::new("env.yaml", RULES)]).unwrap();
-    let e = engine(&set, RuleMatching::All);
+    let e = engine_of(RULES, RuleMatching::All);
     assert_eq!(fired(&e, &b), ["env", "unset is empty"]);
     let only_first = engine(
         &rtsec_rules::load(&[RuleSource::new(

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use rtsec_rules::{RuleMatching, RuleSource};
+use rtsec_rules::RuleMatching;
 
 /// Without a user record, libsinsp's stand-in user (`sinsp_threadinfo::get_user`) has home
 /// `/root` for uid 0 and `<NA>` otherwise; its shell is `<NA>` either way.
@@ -16,8 +16,7 @@ fn the_stand_in_user_of_uid_0_lives_in_root() {
   output: "%user.name %user.homedir %user.shell |"
   priority: NOTICE
 "#;
-    let set = rtsec_rules::load(&[RuleSource::new("u.yaml", USER)]).unwrap();
-    let e = engine(&set, RuleMatching::First);
+    let e = engine_of(USER, RuleMatching::First);
     let shown = |uid: u32| {
         let p = P::new("app").uid(uid, None).build();
         let (alert, _) = checked_alert(&e, &exec(&p));

@@ -31,6 +31,12 @@ pub fn stable() -> RuleSet {
     rtsec_rules::load(&[falco_file("falco_rules.yaml")]).expect("stable rules load")
 }
 
+/// The engine of one rules file's text (`t.yaml`), rules matched as `m`.
+pub fn engine_of(yaml: &str, m: RuleMatching) -> Engine {
+    let set = rtsec_rules::load(&[RuleSource::new("t.yaml", yaml)]).expect("the rules load");
+    engine(&set, m)
+}
+
 pub fn engine(set: &RuleSet, m: RuleMatching) -> Engine {
     Engine::new(
         set,
