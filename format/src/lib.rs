@@ -21,6 +21,7 @@ pub mod interfaces;
 pub mod kind;
 mod lock;
 pub mod meta;
+pub mod paths;
 pub mod record;
 pub mod strings;
 pub mod synth;

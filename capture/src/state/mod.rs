@@ -50,7 +50,7 @@ mod any_order;
 pub mod containers;
 pub mod fds;
 pub mod input;
-pub mod paths;
+pub use rtsec_format::paths;
 mod process;
 mod syscall;
 #[cfg(test)]
