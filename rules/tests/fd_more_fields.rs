@@ -96,3 +96,12 @@ fn the_device_number_shows_in_hex_as_falco_prints_it() {
     assert_eq!(json["output_fields"]["fd.dev"], "FE00");
     assert_eq!(json["output_fields"]["fd.dev.major"], 254);
 }
+
+#[test]
+fn uid_chains_the_thread_id_and_the_fd_number() {
+    let p = P::new("cat").build();
+    let b = read_of(&p, &file_fd(3, "/etc/passwd", 0));
+    assert!(holds(&b, &format!("fd.uid = {}3", p.pid)));
+    // Only events about an fd have one.
+    assert!(!holds(&exec(&p), "fd.uid exists"));
+}

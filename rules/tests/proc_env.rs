@@ -52,3 +52,54 @@ fn values_are_trimmed_and_an_unset_variable_is_empty() {
         alert.output
     );
 }
+
+/// A shell started by a service started by init, each with its own environment.
+fn lineage() -> std::sync::Arc<rtsec_format::ProcessInfo> {
+    let mut init = P::new("systemd");
+    init.env = vec!["PATH=/sbin".into()];
+    let init = init.build();
+    let mut svc = P::new("app").parent(&init);
+    svc.env = vec!["HTTP_PROXY=http://proxy:3128".into(), "TOKEN=".into()];
+    let svc = svc.build();
+    let mut sh = P::new("sh").parent(&svc);
+    sh.env = vec!["TERM=xterm".into(), "TOKEN=mine".into()];
+    sh.build()
+}
+
+#[test]
+fn aenv_reads_ancestors_as_libsinsp_does() {
+    let b = exec(&lineage());
+    let e = engine_of(
+        r#"
+- rule: aenv
+  desc: d
+  condition: evt.type = execve
+  output: "[%proc.aenv] [%proc.aenv[0]] [%proc.aenv[1]] [%proc.aenv[2]] [%proc.aenv[3]] [%proc.aenv[HTTP_PROXY]] [%proc.aenv[TERM]] [%proc.aenv[TOKEN]]"
+  priority: NOTICE
+"#,
+        RuleMatching::First,
+    );
+    let (alert, _) = checked_alert(&e, &b);
+    // Without an argument or with [0]: the process's own; [N]: the Nth ancestor's (missing
+    // above the oldest); [NAME]: the first non-empty value among the ancestors only (the
+    // process's own TERM and TOKEN do not count, nor does the parent's empty TOKEN).
+    assert!(
+        alert.output.starts_with(
+            "[TERM=xterm TOKEN=mine] [TERM=xterm TOKEN=mine] [HTTP_PROXY=http://proxy:3128 TOKEN=] \
+             [PATH=/sbin] [<NA>] [http://proxy:3128] [] []"
+        ),
+        "{}",
+        alert.output
+    );
+}
+
+#[test]
+fn aenv_in_conditions_matches_any_ancestor_unless_it_names_a_variable() {
+    let b = exec(&lineage());
+    // Any ancestor's whole environment, never the process's own, even with a level.
+    assert!(holds(&b, "proc.aenv contains \"PATH=/sbin\""));
+    assert!(holds(&b, "proc.aenv[1] contains \"PATH=/sbin\""));
+    assert!(!holds(&b, "proc.aenv contains \"TERM=xterm\""));
+    assert!(holds(&b, "proc.aenv[HTTP_PROXY] = http://proxy:3128"));
+    assert!(holds(&b, "proc.aenv[TERM] = \"\""));
+}

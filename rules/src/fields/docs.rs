@@ -184,6 +184,9 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::ProcEnv => {
             "value of environment variable NAME, spaces trimmed (empty if unset); without NAME: all, space-separated"
         }
+        FieldId::ProcAenv => {
+            "proc.aenv[NAME]: the first non-empty value of NAME among the ancestors, parent first (empty if none); proc.aenv[N]: the Nth ancestor's environment; in conditions without NAME: any ancestor's environment"
+        }
         FieldId::ProcExeIno => "inode number of the executable; missing if unknown",
         FieldId::ProcExeInoCtime => {
             "the executable's inode change time (ctime), in ns since the epoch; missing if unknown"
@@ -319,6 +322,21 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::FdContainerdirectory => {
             "the container's id (empty on the host), a colon, then fd.directory"
         }
+        FieldId::FsPathName => {
+            "the path a successful filesystem call (open, mkdir, unlink, chmod, chown, umount, …) worked on, joined to the cwd (not the dirfd) if relative"
+        }
+        FieldId::FsPathNameraw => "fs.path.name as the call was passed it",
+        FieldId::FsPathSource => {
+            "a successful rename's old path, link's new path, symlink's link path or mount's device, joined to the cwd if relative"
+        }
+        FieldId::FsPathSourceraw => "fs.path.source as the call was passed it",
+        FieldId::FsPathTarget => {
+            "a successful rename's new path, link's old path, symlink's target or mount's directory, joined to the cwd if relative"
+        }
+        FieldId::FsPathTargetraw => "fs.path.target as the call was passed it",
+        FieldId::FdUid => {
+            "the thread id followed by fd.num, as one decimal string (e.g. 41123 for tid 4112, fd 3)"
+        }
         FieldId::FdProto => "filter only: as fd.port (either endpoint's port)",
         FieldId::FdSproto => "fd.sport as text (empty for a bound or listening socket)",
         FieldId::FdCproto => {
@@ -414,6 +432,27 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::K8sPodIp => "the container's IP address, as container.ip",
         FieldId::K8sContainerName => {
             "container name in the pod: the io.kubernetes.container.name label; missing outside containers"
+        }
+        FieldId::K8sRcName
+        | FieldId::K8sRcId
+        | FieldId::K8sRcLabel
+        | FieldId::K8sRcLabels
+        | FieldId::K8sSvcName
+        | FieldId::K8sSvcId
+        | FieldId::K8sSvcLabel
+        | FieldId::K8sSvcLabels
+        | FieldId::K8sNsId
+        | FieldId::K8sNsLabel
+        | FieldId::K8sNsLabels
+        | FieldId::K8sRsName
+        | FieldId::K8sRsId
+        | FieldId::K8sRsLabel
+        | FieldId::K8sRsLabels
+        | FieldId::K8sDeploymentName
+        | FieldId::K8sDeploymentId
+        | FieldId::K8sDeploymentLabel
+        | FieldId::K8sDeploymentLabels => {
+            "deprecated: the container plugin lists this field of the old Kubernetes client but never gives it a value (always missing)"
         }
         FieldId::Static => "constant text from falco.yaml's static_fields",
     }

@@ -338,6 +338,33 @@ pub(crate) fn extract<'e>(
             caps::write(v, buf);
             Some(Val::Buf)
         }
+        // The container plugin still lists these fields of the old Kubernetes client (removed in
+        // Falco 0.37) but never gives them a value: rules naming them load and never match.
+        F::K8sRcName
+        | F::K8sRcId
+        | F::K8sRcLabel
+        | F::K8sRcLabels
+        | F::K8sSvcName
+        | F::K8sSvcId
+        | F::K8sSvcLabel
+        | F::K8sSvcLabels
+        | F::K8sNsId
+        | F::K8sNsLabel
+        | F::K8sNsLabels
+        | F::K8sRsName
+        | F::K8sRsId
+        | F::K8sRsLabel
+        | F::K8sRsLabels
+        | F::K8sDeploymentName
+        | F::K8sDeploymentId
+        | F::K8sDeploymentLabel
+        | F::K8sDeploymentLabels => None,
+        F::FsPathName
+        | F::FsPathNameraw
+        | F::FsPathSource
+        | F::FsPathSourceraw
+        | F::FsPathTarget
+        | F::FsPathTargetraw => super::fspath::extract(f.id, ev, buf),
         id if is_proc(id) => extract_proc(f, ev, p?, buf),
         id if is_fd(id) => extract_fd(f, ev, env, buf),
         _ => extract_container(f, ev, buf),
@@ -365,6 +392,23 @@ fn raw_param<'e>(ev: &EventView<'e>, prm: &params::P<'e>, buf: &mut Vec<u8>) -> 
             params::write(ev, prm, params::Style::Value, buf);
             Val::Buf
         }
+    }
+}
+
+/// `proc.aenv`'s argument as libsinsp reads it: all digits is an ancestor level, anything
+/// else a variable name; none is level 0.
+pub(crate) enum AenvArg<'a> {
+    Level(usize),
+    Name(&'a str),
+}
+
+pub(crate) fn aenv_arg(f: &Field) -> AenvArg<'_> {
+    match &f.arg {
+        FieldArg::Key(k) if !k.is_empty() && k.bytes().all(|c| c.is_ascii_digit()) => {
+            AenvArg::Level(k.parse().unwrap_or(usize::MAX))
+        }
+        FieldArg::Key(k) => AenvArg::Name(k),
+        _ => AenvArg::Level(0),
     }
 }
 
@@ -415,6 +459,7 @@ fn is_proc(id: F) -> bool {
             | F::ProcIsVpgidLeader
             | F::ProcIsSidLeader
             | F::ProcEnv
+            | F::ProcAenv
             | F::ProcExeIno
             | F::ProcExeInoCtime
             | F::ProcExeInoMtime
@@ -458,6 +503,7 @@ fn is_fd(id: F) -> bool {
             | F::FdDevMinor
             | F::FdContainername
             | F::FdContainerdirectory
+            | F::FdUid
             | F::FdSnet
             | F::FdCnet
             | F::FdLnet
@@ -590,6 +636,20 @@ fn extract_proc<'e>(
             };
             opt_buf(proc::write_env(ev, p, key, buf))
         }
+        F::ProcAenv => match aenv_arg(f) {
+            // Without an argument, and with [0], the process's own environment.
+            AenvArg::Level(0) => opt_buf(proc::write_env(ev, p, None, buf)),
+            AenvArg::Level(n) => opt_buf(proc::write_env(ev, ancestor(ev, n)?, None, buf)),
+            // The first ancestor (at most 20 up, parent first) with a non-empty value; the
+            // empty string if none has one.
+            AenvArg::Name(k) => {
+                proc::any_ancestor_within(ev, proc::MAX_AENV_LEVELS, |a| {
+                    proc::write_env(ev, a, Some(k), buf);
+                    !buf.is_empty()
+                });
+                Some(Val::Buf)
+            }
+        },
         F::ProcExeIno => (p.exe_ino != 0).then_some(Val::U64(p.exe_ino)),
         F::ProcExeInoCtime => (p.exe_ino_ctime != 0).then_some(Val::U64(p.exe_ino_ctime)),
         F::ProcExeInoMtime => (p.exe_ino_mtime != 0).then_some(Val::U64(p.exe_ino_mtime)),
@@ -622,6 +682,14 @@ fn extract_fd<'e>(
 ) -> Option<Val<'e>> {
     match f.id {
         F::FdNum => return fd::num(ev).map(Val::I64),
+        // libsinsp chains the thread id and the fd number, as decimal text.
+        F::FdUid => {
+            let n = fd::num(ev)?;
+            ev.process()?;
+            use std::io::Write as _;
+            let _ = write!(buf, "{}{n}", ev.event.tid);
+            return Some(Val::Buf);
+        }
         F::FdTypechar => return fd::typechar_of(ev).and_then(|c| s(fd::typechar_str(c))),
         _ => {}
     }

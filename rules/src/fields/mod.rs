@@ -7,6 +7,7 @@ mod docs;
 pub(crate) mod extract;
 pub(crate) mod fast;
 pub(crate) mod fd;
+mod fspath;
 mod io;
 pub(crate) mod local;
 pub(crate) mod proc;
@@ -171,6 +172,7 @@ fields! {
     ProcIsVpgidLeader = "proc.is_vpgid_leader", Bool, None;
     ProcIsSidLeader = "proc.is_sid_leader", Bool, None;
     ProcEnv = "proc.env", Str, OptKey;
+    ProcAenv = "proc.aenv", Str, OptKey;
     ProcExeIno = "proc.exe_ino", U64, None;
     ProcExeInoCtime = "proc.exe_ino.ctime", U64, None;
     ProcExeInoMtime = "proc.exe_ino.mtime", U64, None;
@@ -236,6 +238,13 @@ fields! {
     FdDevMinor = "fd.dev.minor", U64, None;
     FdContainername = "fd.containername", Str, None;
     FdContainerdirectory = "fd.containerdirectory", Str, None;
+    FdUid = "fd.uid", Str, None;
+    FsPathName = "fs.path.name", Str, None;
+    FsPathNameraw = "fs.path.nameraw", Str, None;
+    FsPathSource = "fs.path.source", Str, None;
+    FsPathSourceraw = "fs.path.sourceraw", Str, None;
+    FsPathTarget = "fs.path.target", Str, None;
+    FsPathTargetraw = "fs.path.targetraw", Str, None;
     ContainerId = "container.id", Str, None;
     ContainerFullId = "container.full_id", Str, None;
     ContainerName = "container.name", Str, None;
@@ -268,6 +277,25 @@ fields! {
     K8sPodLabels = "k8s.pod.labels", Str, None;
     K8sPodIp = "k8s.pod.ip", Str, None;
     K8sContainerName = "k8s.container.name", Str, None;
+    K8sRcName = "k8s.rc.name", Str, None;
+    K8sRcId = "k8s.rc.id", Str, None;
+    K8sRcLabel = "k8s.rc.label", Str, DotKey;
+    K8sRcLabels = "k8s.rc.labels", Str, None;
+    K8sSvcName = "k8s.svc.name", Str, None;
+    K8sSvcId = "k8s.svc.id", Str, None;
+    K8sSvcLabel = "k8s.svc.label", Str, DotKey;
+    K8sSvcLabels = "k8s.svc.labels", Str, None;
+    K8sNsId = "k8s.ns.id", Str, None;
+    K8sNsLabel = "k8s.ns.label", Str, DotKey;
+    K8sNsLabels = "k8s.ns.labels", Str, None;
+    K8sRsName = "k8s.rs.name", Str, None;
+    K8sRsId = "k8s.rs.id", Str, None;
+    K8sRsLabel = "k8s.rs.label", Str, DotKey;
+    K8sRsLabels = "k8s.rs.labels", Str, None;
+    K8sDeploymentName = "k8s.deployment.name", Str, None;
+    K8sDeploymentId = "k8s.deployment.id", Str, None;
+    K8sDeploymentLabel = "k8s.deployment.label", Str, DotKey;
+    K8sDeploymentLabels = "k8s.deployment.labels", Str, None;
 }
 
 /// Number of event kinds (for per-kind parameter lookups).
@@ -442,6 +470,11 @@ impl Field {
     /// Fields that, without an index, stand for several values in filters (any of which may
     /// match): the ancestors of `proc.aname` and friends.
     pub fn is_any_ancestor(&self) -> bool {
+        // libsinsp's `proc.aenv` in a filter compares every ancestor's environment unless it
+        // names a variable: a level ([2]) is read as no name, so it too means any ancestor.
+        if self.id == FieldId::ProcAenv {
+            return matches!(extract::aenv_arg(self), extract::AenvArg::Level(_));
+        }
         matches!(
             (self.id, &self.arg),
             (

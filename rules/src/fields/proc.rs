@@ -72,12 +72,24 @@ pub(crate) fn write_ancestors<'e>(
     !first
 }
 
+/// How far up `proc.aenv[NAME]` looks (libsinsp's loop bound).
+pub(crate) const MAX_AENV_LEVELS: usize = 20;
+
 /// Calls `f` on each ancestor, parent first, until it returns true; true if it did.
-pub(crate) fn any_ancestor<'e>(ev: &EventView<'e>, mut f: impl FnMut(&'e Process) -> bool) -> bool {
+pub(crate) fn any_ancestor<'e>(ev: &EventView<'e>, f: impl FnMut(&'e Process) -> bool) -> bool {
+    any_ancestor_within(ev, MAX_ANCESTORS, f)
+}
+
+/// [`any_ancestor`] over at most `levels` ancestors.
+pub(crate) fn any_ancestor_within<'e>(
+    ev: &EventView<'e>,
+    levels: usize,
+    mut f: impl FnMut(&'e Process) -> bool,
+) -> bool {
     let Some(mut p) = ev.process() else {
         return false;
     };
-    for _ in 0..MAX_ANCESTORS {
+    for _ in 0..levels {
         match ev.block.parent(p) {
             Some(a) => {
                 if f(a) {

@@ -434,6 +434,11 @@ impl Check {
                             proc::write_cmdline(ev, a, &mut bufs.a);
                             return self.test_value(Val::Buf, ev, env, bufs);
                         }
+                        F::ProcAenv => {
+                            bufs.a.clear();
+                            proc::write_env(ev, a, None, &mut bufs.a);
+                            return self.test_value(Val::Buf, ev, env, bufs);
+                        }
                         _ => return self.test_value(Val::I64(a.pid), ev, env, bufs),
                     };
                     match self.cold.col {

@@ -1,0 +1,123 @@
+//! `fs.path.*` (libsinsp's `sinsp_filter_check_fspath`): the path a filesystem syscall works
+//! on (`name`), or the `source` and `target` of the calls with two (rename, link, symlink,
+//! mount). Only for the calls in libsinsp's table, and only when they succeeded by its test:
+//! a result of 0, or for the opens an fd that is not -1 (so a failed open has a path too).
+//!
+//! The `raw` flavours are the path as passed. The others join a relative path to the
+//! thread's cwd, not to the call's dirfd, and normalize it, as libsinsp does.
+
+use rtsec_format::{Args, EventView, Kind, paths};
+
+use super::FieldId as F;
+use super::extract::Val;
+use super::{fd, proc};
+
+/// Extracts `fs.path.name`, `.source`, `.target` or their `raw` flavours (`id`).
+pub(crate) fn extract<'e>(id: F, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Option<Val<'e>> {
+    if !succeeded(ev)? {
+        return None;
+    }
+    let raw = match id {
+        F::FsPathName | F::FsPathNameraw => name(ev)?,
+        F::FsPathSource | F::FsPathSourceraw => source(ev)?,
+        _ => target(ev)?,
+    };
+    if matches!(
+        id,
+        F::FsPathNameraw | F::FsPathSourceraw | F::FsPathTargetraw
+    ) {
+        return Some(Val::Str(raw));
+    }
+    let p = ev.process()?;
+    let mut cwd = Vec::new();
+    proc::write_cwd(ev, p, &mut cwd);
+    let mut clean = Vec::new();
+    paths::concatenate(&cwd, raw, buf, &mut clean);
+    Some(Val::Buf)
+}
+
+/// libsinsp's success test for the calls it has paths of; `None` for the others.
+fn succeeded(ev: &EventView<'_>) -> Option<bool> {
+    let res = ev.event.res;
+    match ev.kind() {
+        Kind::Open | Kind::Openat | Kind::Openat2 => Some(res != -1),
+        Kind::Mkdir
+        | Kind::Mkdirat
+        | Kind::Rmdir
+        | Kind::Unlink
+        | Kind::Unlinkat
+        | Kind::Chmod
+        | Kind::Fchmod
+        | Kind::Fchmodat
+        | Kind::Chown
+        | Kind::Lchown
+        | Kind::Fchown
+        | Kind::Fchownat
+        | Kind::Rename
+        | Kind::Renameat
+        | Kind::Renameat2
+        | Kind::Link
+        | Kind::Linkat
+        | Kind::Symlink
+        | Kind::Symlinkat
+        | Kind::Mount
+        | Kind::Umount2 => Some(res == 0),
+        _ => None,
+    }
+}
+
+/// The one path of a single-path call; fchmod's and fchown's is their fd's name (empty if
+/// the fd is unknown, as libsinsp's `fd.name` of an fd it has not seen).
+fn name<'e>(ev: &EventView<'e>) -> Option<&'e [u8]> {
+    match (ev.kind(), ev.args()) {
+        (Kind::Fchmod | Kind::Fchown, _) => Some(fd::view(ev).map_or(&b""[..], |v| v.name(ev))),
+        (
+            Kind::Mkdir
+            | Kind::Mkdirat
+            | Kind::Rmdir
+            | Kind::Unlink
+            | Kind::Unlinkat
+            | Kind::Chmod
+            | Kind::Fchmodat,
+            Args::Path { path, .. },
+        ) => Some(ev.str(path.raw)),
+        (Kind::Open | Kind::Openat | Kind::Openat2, Args::Open { path, .. }) => {
+            Some(ev.str(path.raw))
+        }
+        (Kind::Chown | Kind::Lchown | Kind::Fchownat, Args::Chown { path, .. }) => {
+            Some(ev.str(path.raw))
+        }
+        (Kind::Umount2, Args::Umount { target, .. }) => Some(ev.str(target.raw)),
+        _ => None,
+    }
+}
+
+/// The source of a two-path call: a rename's old path, a link's *new* path (libsinsp's
+/// choice), a symlink's link path, a mount's device.
+fn source<'e>(ev: &EventView<'e>) -> Option<&'e [u8]> {
+    match (ev.kind(), ev.args()) {
+        (Kind::Rename | Kind::Renameat | Kind::Renameat2, Args::TwoPaths { oldpath, .. }) => {
+            Some(ev.str(oldpath.raw))
+        }
+        (Kind::Link | Kind::Linkat, Args::TwoPaths { newpath, .. }) => Some(ev.str(newpath.raw)),
+        (Kind::Symlink | Kind::Symlinkat, Args::Symlink { linkpath, .. }) => {
+            Some(ev.str(linkpath.raw))
+        }
+        (Kind::Mount, Args::Mount { source, .. }) => Some(ev.str(*source)),
+        _ => None,
+    }
+}
+
+/// The target of a two-path call: a rename's new path, a link's *old* path, what a symlink
+/// points to, a mount's directory.
+fn target<'e>(ev: &EventView<'e>) -> Option<&'e [u8]> {
+    match (ev.kind(), ev.args()) {
+        (Kind::Rename | Kind::Renameat | Kind::Renameat2, Args::TwoPaths { newpath, .. }) => {
+            Some(ev.str(newpath.raw))
+        }
+        (Kind::Link | Kind::Linkat, Args::TwoPaths { oldpath, .. }) => Some(ev.str(oldpath.raw)),
+        (Kind::Symlink | Kind::Symlinkat, Args::Symlink { target, .. }) => Some(ev.str(*target)),
+        (Kind::Mount, Args::Mount { target, .. }) => Some(ev.str(target.raw)),
+        _ => None,
+    }
+}
