@@ -36,6 +36,7 @@ fn every_field_is_listed_by_class_with_its_type_and_argument() {
             "user",
             "group",
             "fd",
+            "fs",
             "container",
             "k8s"
         ]
@@ -155,4 +156,37 @@ fn a_falco_configuration_adds_its_static_fields() {
 
     // Without a configuration there are none.
     assert_eq!(rtsec(&["fields", "static."]).status.code(), Some(1));
+}
+
+#[test]
+fn unsupported_lists_falcos_fields_rtsec_does_not_evaluate_and_why() {
+    let o = rtsec(&["fields", "--unsupported"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("proc.nthreads "))
+        .unwrap_or_else(|| panic!("proc.nthreads is not listed:\n{out}"));
+    assert!(line.contains("live thread counts"), "{line}");
+    // None of them is a field rtsec lists as usable.
+    let usable = stdout(&rtsec(&["fields"]));
+    for l in out.lines() {
+        let name = l.split_whitespace().next().unwrap();
+        assert!(
+            !usable
+                .lines()
+                .any(|u| u.split_whitespace().next() == Some(name)),
+            "{name} is both usable and unsupported"
+        );
+    }
+    let o = rtsec(&["fields", "--unsupported", "--json", "latency"]);
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(first["name"], "evt.latency");
+    assert!(
+        first["unsupported"]
+            .as_str()
+            .unwrap()
+            .contains("enter and exit")
+    );
 }

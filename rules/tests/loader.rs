@@ -517,6 +517,41 @@ fn skip_if_unknown_filter_turns_unknown_fields_into_a_warning() {
 }
 
 #[test]
+fn falco_fields_rtsec_cannot_evaluate_are_named_as_such() {
+    let rule = |field: &str, skip: bool| {
+        format!(
+            "- rule: r\n  desc: d\n  condition: evt.type = execve and {field} > 1\n  output: o\n  priority: INFO\n  skip-if-unknown-filter: {skip}\n"
+        )
+    };
+    // Not "nonexistent": the field exists in Falco, and the error says what rtsec lacks.
+    let e = err(&[&rule("proc.nthreads", false)]);
+    assert!(
+        e.contains("field proc.nthreads exists in Falco but rtsec cannot evaluate it: it needs the live thread counts"),
+        "{e}"
+    );
+    let e = err(&[&rule("thread.cgroup.cpuacct", false)]);
+    assert!(e.contains("field thread.cgroup exists in Falco"), "{e}");
+    // Skipped on request, with a warning that Falco would have run the rule.
+    let set = ok(&[&rule("evt.latency", true)]);
+    assert_eq!(set.counts().rules, 0);
+    assert!(
+        set.warnings().iter().any(|w| w
+            .message
+            .contains("enter and exit events, and rtsec records one event per syscall, at its exit; the rule is skipped (skip-if-unknown-filter), but Falco would run it")),
+        "{:?}",
+        set.warnings()
+    );
+    // In outputs too.
+    let e = err(&[
+        "- rule: r\n  desc: d\n  condition: evt.type = execve\n  output: '%proc.vmrss'\n  priority: INFO\n",
+    ]);
+    assert!(
+        e.contains("field proc.vmrss exists in Falco but rtsec cannot evaluate it"),
+        "{e}"
+    );
+}
+
+#[test]
 fn unknown_keys_items_and_sources_are_warnings() {
     let set = ok(&[r#"
 - rule: r

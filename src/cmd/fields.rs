@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use rtsec_rules::{FieldInfo, field_list, static_field_info};
+use rtsec_rules::{FieldInfo, field_list, static_field_info, unsupported_fields};
 
 /// List the fields conditions and outputs can use, with their type and what they hold (as
 /// `falco --list`).
@@ -15,6 +15,10 @@ pub struct Args {
     /// One JSON object per field, one per line.
     #[arg(long)]
     pub json: bool,
+    /// List instead Falco's fields that rtsec does not evaluate, and why (a rule naming one is
+    /// refused, or skipped with `skip-if-unknown-filter`).
+    #[arg(long)]
+    pub unsupported: bool,
     /// Also list the `static.NAME` fields this Falco configuration's `static_fields` define.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
@@ -23,6 +27,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if args.unsupported {
+        return Ok(list_unsupported(&args));
+    }
     let config =
         crate::rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
     let pattern = args.pattern.as_deref().unwrap_or("").to_lowercase();
@@ -75,4 +82,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outln!("  {usage:<width$}  {:<7}  {about}", info.ty);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn list_unsupported(args: &Args) -> ExitCode {
+    let pattern = args.pattern.as_deref().unwrap_or("").to_lowercase();
+    let fields: Vec<_> = unsupported_fields()
+        .filter(|(name, _)| name.to_lowercase().contains(&pattern))
+        .collect();
+    if fields.is_empty() {
+        eprintln!(
+            "rtsec: no unsupported field matches {:?}; `rtsec fields --unsupported` lists them all",
+            args.pattern.as_deref().unwrap_or("")
+        );
+        return ExitCode::from(1);
+    }
+    if args.json {
+        for (name, why) in &fields {
+            outln!(
+                "{}",
+                serde_json::json!({ "name": name, "unsupported": why })
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
+    let width = fields.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, why) in &fields {
+        outln!("  {name:<width$}  {why}");
+    }
+    ExitCode::SUCCESS
 }

@@ -65,6 +65,15 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         }
         FieldId::EvtSource => "always syscall",
         FieldId::EvtIsAsync => "always false",
+        FieldId::EvtAsynctype => {
+            "the type of an async event; always missing (traces hold syscall events)"
+        }
+        FieldId::EvtPluginname => {
+            "the plugin that made a plugin event; always missing (traces hold syscall events)"
+        }
+        FieldId::EvtPlugininfo => {
+            "a plugin event rendered by its plugin; always missing (traces hold syscall events)"
+        }
         FieldId::EvtTypeIs => {
             "evt.type.is.NAME: 1 if the event's type is NAME, else 0 (libsinsp tests only the first of the event versions called NAME, which misses a newer driver's openat)"
         }

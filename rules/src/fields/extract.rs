@@ -264,6 +264,8 @@ pub(crate) fn extract<'e>(
             counts.then_some(Val::U64(1))
         }
         F::EvtIsAsync => Some(Val::Bool(false)),
+        // Of async and plugin events, which traces do not have: missing on syscall events.
+        F::EvtAsynctype | F::EvtPluginname | F::EvtPlugininfo => None,
         F::SyscallType => {
             if ev.kind() == Kind::ProcExit {
                 None

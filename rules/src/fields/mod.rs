@@ -12,11 +12,17 @@ mod io;
 pub(crate) mod local;
 pub(crate) mod proc;
 pub(crate) mod sock;
+mod unsupported;
 pub(crate) mod user;
 
 use rtsec_format::Kind;
 
 pub use catalog::{FieldInfo, field_list, static_field_info};
+
+/// Falco's fields rtsec does not evaluate, each with why (`rtsec fields --unsupported`).
+pub fn unsupported_fields() -> impl Iterator<Item = (&'static str, &'static str)> {
+    unsupported::UNSUPPORTED.iter().copied()
+}
 
 /// How a field's values compare and print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +118,9 @@ fields! {
     EvtHostname = "evt.hostname", Str, None;
     EvtSource = "evt.source", Str, None;
     EvtIsAsync = "evt.is_async", Bool, None;
+    EvtAsynctype = "evt.asynctype", Str, None;
+    EvtPluginname = "evt.pluginname", Str, None;
+    EvtPlugininfo = "evt.plugininfo", Str, None;
     EvtTypeIs = "evt.type.is", U64, DotKey;
     EvtIsIo = "evt.is_io", Bool, None;
     EvtIsIoRead = "evt.is_io_read", Bool, None;
@@ -323,6 +332,10 @@ pub(crate) enum FieldArg {
     Mount(Box<container::MountKey>),
 }
 
+/// In the error for a Falco field rtsec does not evaluate (what `skip-if-unknown-filter`
+/// looks for, as for unknown fields).
+pub(crate) const UNSUPPORTED_MARK: &str = "rtsec cannot evaluate it";
+
 /// Why a field name did not resolve.
 #[derive(Debug)]
 pub(crate) struct FieldError(pub String);
@@ -392,6 +405,11 @@ pub(crate) fn resolve(
             match found {
                 Some((d, s)) => (d, Some(s)),
                 None => {
+                    if let Some((field, why)) = unsupported::why(name) {
+                        return Err(FieldError(format!(
+                            "field {field} exists in Falco but {UNSUPPORTED_MARK}: {why}"
+                        )));
+                    }
                     return Err(FieldError(format!(
                         "filter_check called with nonexistent field {name}"
                     )));

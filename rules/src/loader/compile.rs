@@ -18,9 +18,20 @@ use crate::source::SourceFile;
 /// Errors that `skip-if-unknown-filter: true` turns into a warning.
 fn is_unknown_filter_error(m: &str) -> bool {
     m.contains("nonexistent field")
+        || m.contains(crate::fields::UNSUPPORTED_MARK)
         || m.contains("invalid formatting token")
         || m.contains("unknown event type")
         || m.contains("unknown filter:")
+}
+
+/// The warning for a rule `skip-if-unknown-filter` skipped: for a field Falco has but rtsec
+/// does not evaluate, it says that Falco would have run the rule (verdicts differ).
+fn skipped(message: String) -> String {
+    if message.contains(crate::fields::UNSUPPORTED_MARK) {
+        format!("{message}; the rule is skipped (skip-if-unknown-filter), but Falco would run it")
+    } else {
+        message
+    }
 }
 
 pub(crate) struct Compiler<'a> {
@@ -162,7 +173,7 @@ impl<'a> Compiler<'a> {
                 Ok(f) => f,
                 Err(e) => {
                     if r.skip_if_unknown_filter && is_unknown_filter_error(&e.message) {
-                        self.warn_at(r.output_pos, item.clone(), e.message);
+                        self.warn_at(r.output_pos, item.clone(), skipped(e.message));
                         continue;
                     }
                     let f = &self.files[r.output_pos.file];
@@ -205,7 +216,7 @@ impl<'a> Compiler<'a> {
                 Ok(n) => n,
                 Err(CompileError { at, message }) => {
                     if r.skip_if_unknown_filter && is_unknown_filter_error(&message) {
-                        let d = self.span_diag(at, item.clone(), message);
+                        let d = self.span_diag(at, item.clone(), skipped(message));
                         let mut d = *d;
                         d.snippet = None;
                         self.warnings.push(d);
