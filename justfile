@@ -54,7 +54,7 @@ bench-rules:
 bench-capture:
     bash capture/bench/bench-capture.sh
 
-# Replay events/s at -j 1 and -j 2 with Falco's stable rules, peak RSS, Parquet hits/s
+# Replay events/s at -j 1 and -j 2 with Falco's stable rules, peak RSS, Parquet hits/s, export events/s
 # (EVENTS=6000000 RUNS=3; BIG=5G adds a 5 GB trace for peak RSS).
 bench-replay:
     bash replay/bench/bench-replay.sh
