@@ -203,3 +203,31 @@ fn fs_path_prints_in_outputs() {
         alert.output
     );
 }
+
+#[test]
+fn libsinsps_fspath_test_vectors() {
+    // From libsinsp's fspath unit tests (cwd /root).
+    let p = proc_in("/root");
+    for (raw, resolved) in [
+        (
+            "/tmp/random/dir.../..//../filename.txt",
+            "/tmp/filename.txt",
+        ),
+        ("tmp/filename.txt", "/root/tmp/filename.txt"),
+        ("../\\.../../tmp/filename_complex", "/tmp/filename_complex"),
+        ("nopath", "/root/nopath"),
+        ("tmp/random/dir...///../../name/", "/root/tmp/name"),
+    ] {
+        let b = one_path(Kind::Fchmodat, &p, AT_FDCWD, raw, 0);
+        let e = engine_of(
+            "- rule: r\n  desc: d\n  condition: evt.type = fchmodat\n  output: \"[%fs.path.name] [%fs.path.nameraw]\"\n  priority: NOTICE\n",
+            rtsec_rules::RuleMatching::First,
+        );
+        let (alert, _) = checked_alert(&e, &b);
+        assert!(
+            alert.output.contains(&format!("[{resolved}] [{raw}]")),
+            "{raw}: {}",
+            alert.output
+        );
+    }
+}
