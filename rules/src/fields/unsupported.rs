@@ -33,6 +33,8 @@ const HOST_NS: &str = "it needs the container's namespace settings from the runt
      rtsec does not record";
 const SANDBOX: &str = "it needs the pod sandbox's id from the runtime, which rtsec does not \
      record";
+const AROUND: &str = "it is sysdig's time-window filter; rtsec's --since and --until select \
+     a time window";
 const POLL: &str = "it needs poll's fd lists, and rtsec does not record poll";
 
 /// `(name, why)` for every field of Falco's that rtsec does not evaluate. A field taking an
@@ -50,6 +52,7 @@ pub(crate) const UNSUPPORTED: &[(&str, &str)] = &[
     ("evt.reltime", FIRST_EVENT),
     ("evt.reltime.s", FIRST_EVENT),
     ("evt.reltime.ns", FIRST_EVENT),
+    ("evt.around", AROUND),
     ("evt.category", CATEGORY),
     ("evt.count.error.memory", CATEGORY),
     ("evt.count.error.other", CATEGORY),
