@@ -105,3 +105,55 @@ fn uid_chains_the_thread_id_and_the_fd_number() {
     // Only events about an fd have one.
     assert!(!holds(&exec(&p), "fd.uid exists"));
 }
+
+#[test]
+fn an_fd_the_trace_has_no_record_of_has_an_empty_name() {
+    // libsinsp's extract_from_null_fd: an fd event whose fd its table lacks (stdout inherited
+    // from before the capture; AT_FDCWD as an *at call's dirfd) has fd.name "", so its
+    // directory is "/"; the fields of the fd itself are missing.
+    let p = P::new("cat").build();
+    let write = block(
+        Kind::Write,
+        &p,
+        None,
+        Args::Io {
+            fd: 1,
+            data: b"x",
+            size: 1,
+            addr: SockAddr::None,
+        },
+        1,
+    );
+    for cond in [
+        "fd.name = \"\"",
+        "fd.nameraw = \"\"",
+        "fd.directory = /",
+        "fd.containername = :",
+        "fd.containerdirectory = :/",
+        "fd.num = 1",
+        "not fd.filename exists",
+        "not fd.type exists",
+    ] {
+        assert!(holds(&write, cond), "{cond}");
+    }
+    let e = engine_of(
+        "- rule: r\n  desc: d\n  condition: evt.type = unlinkat\n  output: \"file=%fd.name dir=%fd.directory\"\n  priority: NOTICE\n",
+        rtsec_rules::RuleMatching::First,
+    );
+    let unlink = block(
+        Kind::Unlinkat,
+        &p,
+        None,
+        Args::Path {
+            dirfd: rtsec_format::AT_FDCWD,
+            path: rtsec_format::PathArg::same(b".bash_history"),
+            flags: 0,
+            mode: 0,
+        },
+        0,
+    );
+    let (alert, _) = checked_alert(&e, &unlink);
+    assert!(alert.output.contains("file= dir=/ "), "{}", alert.output);
+    // Events that are not about an fd still have none.
+    assert!(!holds(&exec(&p), "fd.name exists"));
+}

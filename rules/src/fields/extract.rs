@@ -675,6 +675,29 @@ fn extract_proc<'e>(
     }
 }
 
+/// An fd event whose fd the trace has no record of (one opened before the capture and not
+/// found then, `AT_FDCWD` as an *at call's dirfd), as libsinsp's `extract_from_null_fd` gives
+/// it: the name is empty, so the directory is `/`; the other fields are missing.
+#[cold]
+fn unknown_fd<'e>(f: &Field, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Option<Val<'e>> {
+    if !fd::unknown(ev) {
+        return None;
+    }
+    let part: &[u8] = match f.id {
+        F::FdName | F::FdNameraw => return s(b""),
+        F::FdDirectory => return s(b"/"),
+        F::FdContainername => b"",
+        F::FdContainerdirectory => b"/",
+        _ => return None,
+    };
+    if let Some(container::Ctr::Known(c)) = container::of(ev) {
+        buf.extend_from_slice(ev.str(c.container_id));
+    }
+    buf.push(b':');
+    buf.extend_from_slice(part);
+    Some(Val::Buf)
+}
+
 #[inline(always)]
 fn extract_fd<'e>(
     f: &Field,
@@ -695,7 +718,9 @@ fn extract_fd<'e>(
         F::FdTypechar => return fd::typechar_of(ev).and_then(|c| s(fd::typechar_str(c))),
         _ => {}
     }
-    let v = fd::view(ev)?;
+    let Some(v) = fd::view(ev) else {
+        return unknown_fd(f, ev, buf);
+    };
     match f.id {
         F::FdName => return s(v.name(ev)),
         F::FdContainername | F::FdContainerdirectory => {

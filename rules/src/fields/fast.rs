@@ -77,6 +77,12 @@ macro_rules! sid_getters {
     };
 }
 
+/// `value` for an fd event whose fd the trace has no record of (see `fd::unknown`).
+#[cold]
+fn unknown_fd<'e>(ev: &EventView<'e>, value: &'static [u8]) -> Option<Src<'e>> {
+    fd::unknown(ev).then_some(Src::Bytes(value))
+}
+
 sid_getters! {
     ProcName => |ev| Some(Src::Id(ev.process()?.comm));
     ProcPname => |ev| Some(Src::Id(ev.block.parent(ev.process()?)?.comm));
@@ -84,17 +90,21 @@ sid_getters! {
     ProcPexe => |ev| Some(Src::Id(ev.block.parent(ev.process()?)?.exe));
     ProcExepath => |ev| Some(Src::Id(ev.process()?.exepath));
     ProcPexepath => |ev| Some(Src::Id(ev.block.parent(ev.process()?)?.exepath));
-    FdName => |ev| Some(match fd::view(ev)? {
-        fd::FdView::Rec(r) => Src::Id(r.name),
-        fd::FdView::Derived { name, .. } => Src::Bytes(name),
+    FdName => |ev| Some(match fd::view(ev) {
+        Some(fd::FdView::Rec(r)) => Src::Id(r.name),
+        Some(fd::FdView::Derived { name, .. }) => Src::Bytes(name),
+        None => unknown_fd(ev, b"")?,
     });
-    FdNameraw => |ev| Some(match fd::view(ev)? {
-        fd::FdView::Rec(r) => Src::Id(r.nameraw),
-        fd::FdView::Derived { nameraw, .. } => Src::Bytes(nameraw),
+    FdNameraw => |ev| Some(match fd::view(ev) {
+        Some(fd::FdView::Rec(r)) => Src::Id(r.nameraw),
+        Some(fd::FdView::Derived { nameraw, .. }) => Src::Bytes(nameraw),
+        None => unknown_fd(ev, b"")?,
     });
     // A file's directory is its name's dirname; a directory's is its name (read directly).
     FdDirectory => |ev| {
-        let v = fd::view(ev)?;
+        let Some(v) = fd::view(ev) else {
+            return unknown_fd(ev, b"/");
+        };
         match v {
             fd::FdView::Rec(r) if v.is_file() => Some(Src::Id(r.name)),
             _ if v.is_dir() => Some(Src::Bytes(v.name(ev))),

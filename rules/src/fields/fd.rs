@@ -95,6 +95,13 @@ pub(crate) fn view<'e>(ev: &EventView<'e>) -> Option<FdView<'e>> {
     None
 }
 
+/// True for an fd event (one with an `fd.num`) of a known process whose fd the trace has no
+/// record of: libsinsp gives it an empty name (`extract_from_null_fd`).
+#[cold]
+pub(crate) fn unknown(ev: &EventView<'_>) -> bool {
+    view(ev).is_none() && num(ev).is_some() && ev.process().is_some()
+}
+
 /// `fd.num`: the fd of the event's record, else the fd argument it used (libsinsp reports the
 /// event's fd even when its table has no entry for it).
 #[inline(always)]
