@@ -166,6 +166,8 @@ const CONDITIONS: &[&str] = &[
     // An fd the trace has no record of (stdout inherited from before the capture) has an
     // empty name, so its directory is `/` (libsinsp's extract_from_null_fd).
     "fd.name = \"\" and fd.directory = / and evt.type in (write,writev,fstat)",
+    // A pipe's or socketpair's fd is its second one (libsinsp adds it last).
+    "evt.type in (pipe,pipe2,socketpair) and fd.num>=4",
 ];
 
 /// A difference from sysdig 0.29.3 that is explained: the counts must be exactly these.

@@ -157,3 +157,34 @@ fn an_fd_the_trace_has_no_record_of_has_an_empty_name() {
     // Events that are not about an fd still have none.
     assert!(!holds(&exec(&p), "fd.name exists"));
 }
+
+#[test]
+fn a_pipe_is_its_second_fd_and_both_ends_print_resolved() {
+    // libsinsp adds fd1, then fd2, and adding an fd makes it the event's: fd.num is fd2.
+    let p = P::new("sh").build();
+    let mut end = (*file_fd(3, "", 0)).clone();
+    end.ty = rtsec_format::FdType::Pipe;
+    let b = block(
+        Kind::Pipe2,
+        &p,
+        Some(&Arc::new(end)),
+        Args::Pipe {
+            fd1: 3,
+            fd2: 4,
+            flags: 0,
+        },
+        0,
+    );
+    assert!(holds(&b, "fd.num = 4 and fd.type = pipe"));
+    assert!(holds(&b, &format!("fd.uid = {}4", p.pid)));
+    let e = engine_of(
+        "- rule: r\n  desc: d\n  condition: evt.type = pipe2\n  output: \"%evt.args\"\n  priority: NOTICE\n",
+        rtsec_rules::RuleMatching::First,
+    );
+    let (alert, _) = checked_alert(&e, &b);
+    assert!(
+        alert.output.contains("fd1=3(<p>) fd2=4(<p>)"),
+        "{}",
+        alert.output
+    );
+}

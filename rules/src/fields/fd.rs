@@ -95,6 +95,20 @@ pub(crate) fn view<'e>(ev: &EventView<'e>) -> Option<FdView<'e>> {
     None
 }
 
+/// The two fds a successful pipe, pipe2 or socketpair made. libsinsp adds the first, then the
+/// second to its table, and adding an fd makes it the event's (`add_fd` sets
+/// `m_lastevent_fd`): its `fd.num` is the second; both ends share their fd fields.
+pub(crate) fn pair(ev: &EventView<'_>) -> Option<(i64, i64)> {
+    if ev.event.res < 0 {
+        return None;
+    }
+    match ev.args() {
+        Args::Pipe { fd1, fd2, .. } => Some((*fd1, *fd2)),
+        Args::Socketpair { fd1, fd2, .. } => Some((*fd1, *fd2)),
+        _ => None,
+    }
+}
+
 /// True for an fd event (one with an `fd.num`) of a known process whose fd the trace has no
 /// record of: libsinsp gives it an empty name (`extract_from_null_fd`).
 #[cold]
@@ -107,7 +121,7 @@ pub(crate) fn unknown(ev: &EventView<'_>) -> bool {
 #[inline(always)]
 pub(crate) fn num(ev: &EventView<'_>) -> Option<i64> {
     if let Some(v) = view(ev) {
-        return Some(v.num());
+        return Some(pair(ev).map_or(v.num(), |(_, second)| second));
     }
     let kind = ev.kind();
     if kind == Kind::Generic {

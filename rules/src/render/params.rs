@@ -723,7 +723,8 @@ fn write_resolved(ev: &EventView<'_>, p: &P<'_>, out: &mut Vec<u8>) {
                     out.extend_from_slice(n.as_bytes());
                 }
             } else if let Some(fd) = ev.fd()
-                && fd.num == v
+                && (fd.num == v
+                    || crate::fields::fd::pair(ev).is_some_and(|(a, b)| v == a || v == b))
             {
                 out.push(b'<');
                 out.push(crate::fields::fd::typechar(fd.ty));
