@@ -119,3 +119,25 @@ fn on_the_host_the_leader_is_its_own_record_not_one_of_its_threads() {
     assert!(holds(1, "proc.name = worker"));
     assert!(holds(3, "proc.pname = worker"));
 }
+
+#[test]
+fn a_placeholder_has_libsinsps_unknown_ids() {
+    // A task the source knew nothing about: libsinsp's placeholder thread has ptid, sid and
+    // vpgid -1.
+    let mut p = (*P::new("x").build()).clone();
+    p.flags = rtsec_format::record::proc_flags::PLACEHOLDER;
+    p.ppid = 0;
+    p.sid = 0;
+    p.vpgid = 0;
+    p.parent = None;
+    let b = exec(&std::sync::Arc::new(p));
+    assert!(holds(
+        &b,
+        "proc.ppid = -1 and proc.sid = -1 and proc.vpgid = -1"
+    ));
+    // Ids an event told are kept.
+    let mut q = (*P::new("y").build()).clone();
+    q.flags = rtsec_format::record::proc_flags::PLACEHOLDER;
+    q.sid = 7;
+    assert!(holds(&exec(&std::sync::Arc::new(q)), "proc.sid = 7"));
+}

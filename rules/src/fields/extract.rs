@@ -532,6 +532,15 @@ fn index_arg(f: &Field) -> Option<usize> {
 }
 
 #[inline(always)]
+fn is_placeholder(p: &Process) -> bool {
+    p.flags & rtsec_format::record::proc_flags::PLACEHOLDER != 0
+}
+
+/// An id of `p`: -1 where a placeholder's is still unknown (0).
+fn placeholder_id(p: &Process, id: i64) -> i64 {
+    if id == 0 && is_placeholder(p) { -1 } else { id }
+}
+
 fn extract_proc<'e>(
     f: &Field,
     ev: &EventView<'e>,
@@ -542,10 +551,12 @@ fn extract_proc<'e>(
     let ts = ev.event.ts;
     match f.id {
         F::ProcPid => Some(Val::I64(p.pid)),
-        F::ProcPpid => Some(Val::I64(p.ppid)),
+        // A process the source knew nothing about is libsinsp's placeholder thread: its
+        // parent, session and group are -1 until an event tells them.
+        F::ProcPpid => Some(Val::I64(placeholder_id(p, p.ppid))),
         F::ProcVpid => Some(Val::I64(p.vpid)),
-        F::ProcSid => Some(Val::I64(p.sid)),
-        F::ProcVpgid => Some(Val::I64(p.vpgid)),
+        F::ProcSid => Some(Val::I64(placeholder_id(p, p.sid))),
+        F::ProcVpgid => Some(Val::I64(placeholder_id(p, p.vpgid))),
         F::ProcPgid => Some(Val::I64(p.pgid)),
         F::ProcName => s(ev.str(p.comm)),
         F::ProcPname => s(ev.str(parent()?.comm)),
