@@ -56,3 +56,32 @@ fn io_flags_of_the_event_table() {
         "evt.type.is.close = 1 and evt.type.is.read = 0"
     ));
 }
+
+#[test]
+fn buflen_is_the_return_value_of_io_events_on_known_fds() {
+    // libsinsp's extract_buflen: an event of an I/O category (reads, writes, and close, dup,
+    // fcntl, ioctl) on an fd its table has, when the call did not fail.
+    let p = P::new("cat").build();
+    let fd = file_fd(3, "/etc/passwd", 0);
+    let close = |fd: Option<&std::sync::Arc<rtsec_format::FdInfo>>, res| {
+        block(Kind::Close, &p, fd, Args::Fd { fd: 3 }, res)
+    };
+    assert!(holds(&close(Some(&fd), 0), "evt.buflen = 0"));
+    assert!(!holds(&close(None, 0), "evt.buflen exists"));
+    assert!(!holds(&close(Some(&fd), -9), "evt.buflen exists"));
+    let read = block(
+        Kind::Read,
+        &p,
+        Some(&fd),
+        Args::Io {
+            fd: 3,
+            data: b"root",
+            size: 4,
+            addr: rtsec_format::SockAddr::None,
+        },
+        4,
+    );
+    assert!(holds(&read, "evt.buflen = 4"));
+    // Not an I/O event.
+    assert!(!holds(&exec(&p), "evt.buflen exists"));
+}

@@ -58,7 +58,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "data of a read, write, send or recv event, as far as the capture kept it (maybe the first bytes)"
         }
         FieldId::EvtBuflen => {
-            "bytes a read, write, send or recv event transferred (its return value, when not an error)"
+            "return value of an I/O event (read, write, send, recv: the bytes moved; close, dup, fcntl, ioctl) on an fd the trace knows, when not an error"
         }
         FieldId::EvtHostname => {
             "hostname of the machine the trace was recorded on (from its header); missing if unknown"

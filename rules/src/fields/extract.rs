@@ -172,10 +172,12 @@ pub(crate) fn extract<'e>(
             Args::InitModule { .. } => None,
             _ => None,
         },
-        F::EvtBuflen => match ev.args() {
-            Args::Io { .. } if e.res >= 0 => Some(Val::U64(e.res as u64)),
-            _ => None,
-        },
+        // libsinsp's `extract_buflen`: the return value of an I/O-category event (reads,
+        // writes, and close, dup, fcntl, ioctl…) on an fd its table has, when not an error.
+        F::EvtBuflen => {
+            (e.res >= 0 && io::is_io_category(ev) && fd::view(ev).and_then(|v| v.rec()).is_some())
+                .then_some(Val::U64(e.res as u64))
+        }
         F::EvtHostname => {
             buf.extend_from_slice(env.hostname.as_bytes());
             opt_buf(!env.hostname.is_empty())

@@ -30,6 +30,14 @@ const WRITES: &[&str] = &[
     "copy_file_range",
 ];
 
+/// Event types of the I/O categories (`EC_IO_READ`, `EC_IO_WRITE`, `EC_IO_OTHER`), whose
+/// return value `evt.buflen` gives.
+const IO_CATEGORY: &[&str] = &[
+    "read", "readv", "pread", "preadv", "recv", "recvfrom", "recvmsg", "recvmmsg", "write",
+    "writev", "pwrite", "pwritev", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "close",
+    "dup", "dup2", "dup3", "fcntl", "ioctl", "splice",
+];
+
 /// Event types flagged `EF_WAITS`.
 const WAITS: &[&str] = &["epoll_wait", "nanosleep", "poll", "ppoll", "select"];
 
@@ -49,4 +57,9 @@ pub(crate) fn writes(ty: &str) -> bool {
 
 pub(crate) fn waits(ty: &str) -> bool {
     WAITS.contains(&ty)
+}
+
+/// True for an event of an I/O category (see [`IO_CATEGORY`]).
+pub(crate) fn is_io_category(ev: &rtsec_format::EventView<'_>) -> bool {
+    IO_CATEGORY.contains(&crate::evttype::type_name(ev))
 }
