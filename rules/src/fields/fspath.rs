@@ -6,7 +6,7 @@
 //! The `raw` flavours are the path as passed. The others join a relative path to the
 //! thread's cwd, not to the call's dirfd, and normalize it, as libsinsp does.
 
-use rtsec_format::{Args, EventView, Kind, paths};
+use rtsec_format::{Args, EventView, Kind, PathArg, StrId, paths};
 
 use super::FieldId as F;
 use super::extract::Val;
@@ -19,8 +19,8 @@ pub(crate) fn extract<'e>(id: F, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Optio
     }
     let raw = match id {
         F::FsPathName | F::FsPathNameraw => name(ev)?,
-        F::FsPathSource | F::FsPathSourceraw => source(ev)?,
-        _ => target(ev)?,
+        F::FsPathSource | F::FsPathSourceraw => source_target(ev)?.0,
+        _ => source_target(ev)?.1,
     };
     if matches!(
         id,
@@ -92,32 +92,31 @@ fn name<'e>(ev: &EventView<'e>) -> Option<&'e [u8]> {
     }
 }
 
-/// The source of a two-path call: a rename's old path, a link's *new* path (libsinsp's
-/// choice), a symlink's link path, a mount's device.
-fn source<'e>(ev: &EventView<'e>) -> Option<&'e [u8]> {
+/// The source and target of a two-path call: a rename's old and new paths, a link's *new*
+/// and old paths (libsinsp's choice), a symlink's link path and what it points to, a mount's
+/// device and directory.
+fn source_target<'e>(ev: &EventView<'e>) -> Option<(&'e [u8], &'e [u8])> {
+    let raw = |p: &PathArg<StrId>| ev.str(p.raw);
     match (ev.kind(), ev.args()) {
-        (Kind::Rename | Kind::Renameat | Kind::Renameat2, Args::TwoPaths { oldpath, .. }) => {
-            Some(ev.str(oldpath.raw))
-        }
-        (Kind::Link | Kind::Linkat, Args::TwoPaths { newpath, .. }) => Some(ev.str(newpath.raw)),
-        (Kind::Symlink | Kind::Symlinkat, Args::Symlink { linkpath, .. }) => {
-            Some(ev.str(linkpath.raw))
-        }
-        (Kind::Mount, Args::Mount { source, .. }) => Some(ev.str(*source)),
-        _ => None,
-    }
-}
-
-/// The target of a two-path call: a rename's new path, a link's *old* path, what a symlink
-/// points to, a mount's directory.
-fn target<'e>(ev: &EventView<'e>) -> Option<&'e [u8]> {
-    match (ev.kind(), ev.args()) {
-        (Kind::Rename | Kind::Renameat | Kind::Renameat2, Args::TwoPaths { newpath, .. }) => {
-            Some(ev.str(newpath.raw))
-        }
-        (Kind::Link | Kind::Linkat, Args::TwoPaths { oldpath, .. }) => Some(ev.str(oldpath.raw)),
-        (Kind::Symlink | Kind::Symlinkat, Args::Symlink { target, .. }) => Some(ev.str(*target)),
-        (Kind::Mount, Args::Mount { target, .. }) => Some(ev.str(target.raw)),
+        (
+            Kind::Rename | Kind::Renameat | Kind::Renameat2,
+            Args::TwoPaths {
+                oldpath, newpath, ..
+            },
+        ) => Some((raw(oldpath), raw(newpath))),
+        (
+            Kind::Link | Kind::Linkat,
+            Args::TwoPaths {
+                oldpath, newpath, ..
+            },
+        ) => Some((raw(newpath), raw(oldpath))),
+        (
+            Kind::Symlink | Kind::Symlinkat,
+            Args::Symlink {
+                target, linkpath, ..
+            },
+        ) => Some((raw(linkpath), ev.str(*target))),
+        (Kind::Mount, Args::Mount { source, target, .. }) => Some((ev.str(*source), raw(target))),
         _ => None,
     }
 }
