@@ -93,7 +93,40 @@ fn helper_paths() {
             c("../y.txt").as_ptr(),
         );
     }
+    // For fs.path.*: a rename, a link and a symlink relative to a plain cwd.
+    chdir(&base);
+    std::fs::write("fsp.txt", "f").unwrap();
+    // SAFETY: valid C strings.
+    unsafe {
+        libc::rename(c("fsp.txt").as_ptr(), c("fsp2.txt").as_ptr());
+        libc::link(c("fsp2.txt").as_ptr(), c("fsp3.txt").as_ptr());
+        libc::symlink(c("fsp2.txt").as_ptr(), c("fsp4.txt").as_ptr());
+    }
     println!("HELPER_PID {}", std::process::id());
+}
+
+/// `%evt.type %fs.path.source %fs.path.target` of the helper's renames, links and symlinks,
+/// as `rtsec replay` prints them.
+fn fs_paths(trace: &std::path::Path, pid: i64, dir: &std::path::Path) -> Vec<String> {
+    let rules = dir.join("fs.yaml");
+    std::fs::write(
+        &rules,
+        format!(
+            "- rule: fs\n  desc: d\n  condition: evt.type in (rename, renameat, renameat2, link, linkat, symlink, symlinkat) and proc.pid = {pid}\n  output: \"%evt.type %fs.path.source %fs.path.target %fs.path.sourceraw\"\n  priority: NOTICE\n"
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+        .args(["replay", "--rules"])
+        .arg(&rules)
+        .arg(trace)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once("Notice ").map(|(_, rest)| rest))
+        .map(|rest| rest.split(' ').take(4).collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 #[test]
@@ -191,4 +224,41 @@ fn paths_resolve_like_falco() {
     assert_eq!(rename.paths[0].1, format!("{b}/x.txt"));
     assert_eq!(rename.cwd, format!("{TOO_LONG}/"));
     assert_eq!(rename.paths[1].1, "/DIR_TOO_LONG/y.txt");
+    // fs.path.* of the real events: a rename's old and new paths, a link's *new* and old
+    // paths, a symlink's link path and what it points to, joined to the cwd as libsinsp does;
+    // the renameat relative to a dirfd is joined to the cwd (the placeholder), not the dirfd.
+    let fs = fs_paths(&out, pid, dir.path());
+    let want = |ty: &str, src: &str, tgt: &str, raw: &str| {
+        let line = format!("{src} {tgt} {raw}");
+        assert!(
+            fs.iter().any(|l| l
+                .split_once(' ')
+                .is_some_and(|(t, rest)| t.starts_with(ty) && rest == line)),
+            "no {ty} with {line:?} in {fs:?}"
+        );
+    };
+    want(
+        "renameat",
+        &format!("{TOO_LONG}/x.txt"),
+        "/DIR_TOO_LONG/y.txt",
+        "x.txt",
+    );
+    want(
+        "rename",
+        &format!("{b}/fsp.txt"),
+        &format!("{b}/fsp2.txt"),
+        "fsp.txt",
+    );
+    want(
+        "link",
+        &format!("{b}/fsp3.txt"),
+        &format!("{b}/fsp2.txt"),
+        "fsp3.txt",
+    );
+    want(
+        "symlink",
+        &format!("{b}/fsp4.txt"),
+        &format!("{b}/fsp2.txt"),
+        "fsp4.txt",
+    );
 }
