@@ -533,7 +533,6 @@ fn index_arg(f: &Field) -> Option<usize> {
     }
 }
 
-#[inline(always)]
 fn is_placeholder(p: &Process) -> bool {
     p.flags & rtsec_format::record::proc_flags::PLACEHOLDER != 0
 }
@@ -543,6 +542,7 @@ fn placeholder_id(p: &Process, id: i64) -> i64 {
     if id == 0 && is_placeholder(p) { -1 } else { id }
 }
 
+#[inline(always)]
 fn extract_proc<'e>(
     f: &Field,
     ev: &EventView<'e>,
