@@ -703,12 +703,18 @@ fn unknown_fd<'e>(f: &Field, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Option<Va
         F::FdContainerdirectory => b"/",
         _ => return None,
     };
+    Some(in_container(ev, part, buf))
+}
+
+/// `fd.containername` and `fd.containerdirectory`: libsinsp's thread's container id (empty
+/// on the host), a colon, then `part` (the name or the directory).
+fn in_container<'e>(ev: &EventView<'e>, part: &[u8], buf: &mut Vec<u8>) -> Val<'e> {
     if let Some(container::Ctr::Known(c)) = container::of(ev) {
         buf.extend_from_slice(ev.str(c.container_id));
     }
     buf.push(b':');
     buf.extend_from_slice(part);
-    Some(Val::Buf)
+    Val::Buf
 }
 
 #[inline(always)]
@@ -737,20 +743,13 @@ fn extract_fd<'e>(
     match f.id {
         F::FdName => return s(v.name(ev)),
         F::FdContainername | F::FdContainerdirectory => {
-            // libsinsp's thread's container id (empty on the host), a colon, then the name or
-            // the directory.
             let part = match f.id {
                 F::FdContainername => v.name(ev),
                 _ if v.is_dir() => v.name(ev),
                 _ if v.is_file() => fd::dirname(v.name(ev))?,
                 _ => return None,
             };
-            if let Some(container::Ctr::Known(c)) = container::of(ev) {
-                buf.extend_from_slice(ev.str(c.container_id));
-            }
-            buf.push(b':');
-            buf.extend_from_slice(part);
-            return Some(Val::Buf);
+            return Some(in_container(ev, part, buf));
         }
         F::FdNameraw => return s(v.nameraw(ev)),
         F::FdDirectory => {

@@ -14,14 +14,15 @@ use super::{fd, proc};
 
 /// Extracts `fs.path.name`, `.source`, `.target` or their `raw` flavours (`id`).
 pub(crate) fn extract<'e>(id: F, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Option<Val<'e>> {
-    if !succeeded(ev)? {
-        return None;
-    }
+    // Calls outside libsinsp's table have no path here (`None`).
     let raw = match id {
         F::FsPathName | F::FsPathNameraw => name(ev)?,
         F::FsPathSource | F::FsPathSourceraw => source_target(ev)?.0,
         _ => source_target(ev)?.1,
     };
+    if !succeeded(ev) {
+        return None;
+    }
     if matches!(
         id,
         F::FsPathNameraw | F::FsPathSourceraw | F::FsPathTargetraw
@@ -36,33 +37,12 @@ pub(crate) fn extract<'e>(id: F, ev: &EventView<'e>, buf: &mut Vec<u8>) -> Optio
     Some(Val::Buf)
 }
 
-/// libsinsp's success test for the calls it has paths of; `None` for the others.
-fn succeeded(ev: &EventView<'_>) -> Option<bool> {
-    let res = ev.event.res;
+/// libsinsp's success test, for a call in its table: an fd that is not -1 for the opens, a
+/// result of 0 for the others.
+fn succeeded(ev: &EventView<'_>) -> bool {
     match ev.kind() {
-        Kind::Open | Kind::Openat | Kind::Openat2 => Some(res != -1),
-        Kind::Mkdir
-        | Kind::Mkdirat
-        | Kind::Rmdir
-        | Kind::Unlink
-        | Kind::Unlinkat
-        | Kind::Chmod
-        | Kind::Fchmod
-        | Kind::Fchmodat
-        | Kind::Chown
-        | Kind::Lchown
-        | Kind::Fchown
-        | Kind::Fchownat
-        | Kind::Rename
-        | Kind::Renameat
-        | Kind::Renameat2
-        | Kind::Link
-        | Kind::Linkat
-        | Kind::Symlink
-        | Kind::Symlinkat
-        | Kind::Mount
-        | Kind::Umount2 => Some(res == 0),
-        _ => None,
+        Kind::Open | Kind::Openat | Kind::Openat2 => ev.event.res != -1,
+        _ => ev.event.res == 0,
     }
 }
 
