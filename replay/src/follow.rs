@@ -271,6 +271,7 @@ impl Session<'_, '_> {
                         file.hostname = Some(Arc::from(h));
                         if let Some(header) = file.follower.header() {
                             file.interfaces = Arc::new(header.interfaces.clone());
+                            self.col.note_recorded(report, header);
                         }
                         file.first_block_crc = raw.frame.payload_crc;
                         file.check_resume(&mut self.col.reports[report].resumed);

@@ -81,5 +81,6 @@ pub use parquet_file::{EncodedRowGroup, ParquetFile, ParquetStats, RowGroupEncod
 pub use pipeline::{PIECE_BYTES, Progress, ReplayOptions, replay};
 pub use summary::{
     EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, FollowEnd, Resumed, RuleHits, Summary, TraceReport,
+    UnseenRule,
 };
 pub use window::{TimeBound, TimeWindow};

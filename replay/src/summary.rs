@@ -47,6 +47,19 @@ pub struct TraceReport {
     pub followed: Option<FollowEnd>,
     /// A follow that took up where an earlier one stopped (`--follow --state`).
     pub resumed: Option<Resumed>,
+    /// Enabled rules that watch syscalls the trace's capture did not record.
+    pub unseen: Vec<UnseenRule>,
+}
+
+/// A rule that watches event types a trace's capture did not record (`rtsec capture
+/// --syscalls`): it cannot fire on those events of the trace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnseenRule {
+    pub rule: String,
+    /// The event types it watches that the trace cannot hold (Falco names).
+    pub types: Vec<String>,
+    /// The syscalls to record for them (kernel names, as `--syscalls` takes them).
+    pub syscalls: Vec<String>,
 }
 
 /// How a follow took up where an earlier one stopped.
@@ -347,10 +360,12 @@ impl Summary {
     pub fn render_traces(&self, detailed: bool, hits: bool) -> String {
         let mut s = String::new();
         let n = self.traces.len();
-        let troubled = self
-            .traces
-            .iter()
-            .any(|t| t.error.is_some() || !t.incompleteness().is_empty() || t.values_cut() > 0);
+        let troubled = self.traces.iter().any(|t| {
+            t.error.is_some()
+                || !t.incompleteness().is_empty()
+                || t.values_cut() > 0
+                || !t.unseen.is_empty()
+        });
         if detailed || troubled || n > 1 {
             let _ = writeln!(s, "Traces:");
             for t in &self.traces {
@@ -420,6 +435,7 @@ impl Summary {
                         what.join(", ")
                     );
                 }
+                write_unseen(&mut s, &t.unseen);
             }
         }
         if detailed {
@@ -451,7 +467,60 @@ impl Summary {
                 }
             );
         }
+        let blind: Vec<&TraceReport> = self
+            .traces
+            .iter()
+            .filter(|t| !t.unseen.is_empty())
+            .collect();
+        if !blind.is_empty() {
+            let mut rules: Vec<&str> = blind
+                .iter()
+                .flat_map(|t| t.unseen.iter().map(|u| u.rule.as_str()))
+                .collect();
+            rules.sort_unstable();
+            rules.dedup();
+            let _ = writeln!(
+                s,
+                "WARNING: {} {} syscalls that {} of {n} {} not record: {} cannot fire on those events (see above)",
+                rules.len(),
+                plural(rules.len(), "rule watches", "rules watch"),
+                blind.len(),
+                plural(n, "trace did", "traces did"),
+                plural(rules.len(), "it", "they"),
+            );
+        }
         s
+    }
+}
+
+/// How many rules a trace's list of rules that watch unrecorded syscalls names; the rest are
+/// counted.
+const UNSEEN_LISTED: usize = 10;
+
+/// The rules that watch syscalls a trace's capture did not record, and what to record.
+fn write_unseen(s: &mut String, unseen: &[UnseenRule]) {
+    if unseen.is_empty() {
+        return;
+    }
+    let mut syscalls: Vec<&str> = unseen
+        .iter()
+        .flat_map(|u| u.syscalls.iter().map(String::as_str))
+        .collect();
+    syscalls.sort_unstable();
+    syscalls.dedup();
+    let _ = writeln!(
+        s,
+        "      {} {} syscalls this capture did not record, and cannot fire on those events \
+         (`rtsec capture --syscalls default,{}` records them):",
+        unseen.len(),
+        plural(unseen.len(), "rule watches", "rules watch"),
+        syscalls.join(",")
+    );
+    for u in unseen.iter().take(UNSEEN_LISTED) {
+        let _ = writeln!(s, "        {}: {}", u.rule, u.types.join(", "));
+    }
+    if unseen.len() > UNSEEN_LISTED {
+        let _ = writeln!(s, "        … and {} more", unseen.len() - UNSEEN_LISTED);
     }
 }
 

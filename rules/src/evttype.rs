@@ -7,7 +7,7 @@ use crate::condition::{Expr, FieldExpr, Op, Rhs};
 
 pub(crate) use crate::evttype_names::{FALCO_EVENT_NAMES, FALCO_PARAM_NAMES};
 
-const NUM_KINDS: usize = Kind::ALL.len();
+pub(crate) const NUM_KINDS: usize = Kind::ALL.len();
 /// Keys: one per kind, then one per generic syscall number, then one for out-of-range numbers.
 pub(crate) const NUM_KEYS: usize = NUM_KINDS + syscalls::MAX_NR + 1;
 
@@ -225,6 +225,49 @@ fn infer_neg(e: &Expr, neg: bool) -> KeySet {
     }
 }
 
+/// The event types a condition names that rtsec never records (Falco's `switch`,
+/// `signaldeliver`, `container`, …: [`keys_for_name`] gives them no key), where the condition
+/// asks for them (`evt.type = switch`, not `evt.type != switch`). Sorted, unique.
+pub(crate) fn unrecorded_names(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_unrecorded(e, false, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn collect_unrecorded(e: &Expr, neg: bool, out: &mut Vec<String>) {
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().for_each(|c| collect_unrecorded(c, neg, out)),
+        Expr::Not(x) => collect_unrecorded(x, !neg, out),
+        Expr::Macro { .. } => {}
+        Expr::Check(c) => {
+            let FieldExpr::Field {
+                name, arg: None, ..
+            } = &c.lhs
+            else {
+                return;
+            };
+            if (name != "evt.type" && name != "syscall.type") || c.modifier.is_some() {
+                return;
+            }
+            let values: Vec<&str> = match (&c.op, &c.rhs) {
+                (Op::Eq, Rhs::Value(v, _)) if !neg => vec![v.as_str()],
+                (Op::Ne, Rhs::Value(v, _)) if neg => vec![v.as_str()],
+                (Op::In | Op::Intersects, Rhs::List(v, _)) if !neg => {
+                    v.iter().map(|(s, _)| s.as_str()).collect()
+                }
+                _ => return,
+            };
+            for v in values {
+                if keys_for_name(v).is_some_and(|k| k.is_empty()) {
+                    out.push(v.to_string());
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +305,19 @@ mod tests {
         assert_eq!(names("evt.type = signaldeliver"), Vec::<String>::new());
         let n = names("evt.type != open");
         assert!(n.len() > 100 && !n.contains(&"open".to_string()));
+    }
+
+    #[test]
+    fn event_types_rtsec_never_records_are_named_where_asked_for() {
+        let un = |s: &str| unrecorded_names(&parse(s, 0).unwrap());
+        assert_eq!(un("evt.type = switch and proc.name = x"), ["switch"]);
+        assert_eq!(
+            un("evt.type in (open, container, signaldeliver) or evt.type = switch"),
+            ["container", "signaldeliver", "switch"]
+        );
+        assert_eq!(un("not evt.type != switch"), ["switch"]);
+        assert!(un("evt.type != switch").is_empty());
+        assert!(un("evt.type in (open, openat)").is_empty());
     }
 
     #[test]

@@ -106,6 +106,7 @@ mod glob;
 mod loader;
 mod output;
 mod priority;
+mod recorded;
 mod render;
 mod source;
 mod yaml;
@@ -128,4 +129,5 @@ pub use output::{
     check_format,
 };
 pub use priority::Priority;
+pub use recorded::{RecordedTypes, UnseenTypes};
 pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource, rules_files};

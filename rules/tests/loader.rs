@@ -872,3 +872,52 @@ fn wildcards_are_falcos_stars() {
     assert!(m("Netcat?", "Netcat?"));
     assert!(!m("*x*y", "yx"));
 }
+
+/// A rule that asks for an event type rtsec never records is warned about (and can never
+/// fire if that is all it asks for). Falco counts such a type, so a rule on it alone does not
+/// get Falco's "too many evt.type values" warning, which a rule matching no type at all does.
+#[test]
+fn event_types_rtsec_never_records_are_warned_about() {
+    let set = ok(&[r#"
+- rule: switches
+  desc: d
+  condition: evt.type = switch and proc.name = x
+  output: o
+  priority: warning
+- rule: opens or containers
+  desc: d
+  condition: evt.type in (open, container)
+  output: o
+  priority: warning
+- rule: nothing
+  desc: d
+  condition: evt.type = open and evt.type = execve
+  output: o
+  priority: warning
+"#]);
+    let of = |rule: &str| -> Vec<String> {
+        set.warnings()
+            .iter()
+            .filter(|w| w.item.as_ref().is_some_and(|i| i.name == rule))
+            .map(|w| w.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        of("switches"),
+        [
+            "names event types rtsec does not record (switch), which its condition never \
+          matches: the rule can never fire on an rtsec trace"
+        ]
+    );
+    assert_eq!(
+        of("opens or containers"),
+        [
+            "names event types rtsec does not record (container), which its condition never \
+          matches"
+        ]
+    );
+    assert_eq!(
+        of("nothing"),
+        ["Rule matches too many evt.type values. This has a significant performance penalty."]
+    );
+}

@@ -85,6 +85,8 @@ fn list(a: ListArgs) -> Result<ExitCode> {
     let types = |r: &rtsec_rules::RuleInfo| {
         if r.all_event_types {
             "(all)".to_string()
+        } else if r.event_types.is_empty() {
+            "(none)".to_string()
         } else {
             r.event_types.join(",")
         }

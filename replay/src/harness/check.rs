@@ -233,6 +233,7 @@ pub fn compare(
         }
     }
     if !c.report.is_empty() {
+        c.report.extend(blind_rules(case, summary, trace_name));
         let mut what = Vec::new();
         if incomplete > 0 {
             what.push(format!("{incomplete} incomplete trace(s)"));
@@ -249,6 +250,33 @@ pub fn compare(
         c.report.insert(0, what.join(", "));
     }
     c
+}
+
+/// For a failing case: the rules it names that watch syscalls a trace's capture did not
+/// record, which may be why they fired less than expected.
+fn blind_rules<'a>(
+    case: &Case,
+    summary: &Summary,
+    trace_name: impl Fn(usize) -> &'a str,
+) -> Vec<String> {
+    let named = |rule: &str| {
+        case.expect.counts.iter().any(|(r, _)| r == rule)
+            || case.expect.hits.iter().any(|e| e.rule == rule)
+    };
+    let mut out = Vec::new();
+    for (i, t) in summary.traces.iter().enumerate() {
+        for u in t.unseen.iter().filter(|u| named(&u.rule)) {
+            out.push(format!(
+                "rule {:?} cannot fire on {} in trace {}: its capture did not record them \
+                 (`rtsec capture --syscalls default,{}` records them)",
+                u.rule,
+                u.types.join(", "),
+                trace_name(i),
+                u.syscalls.join(",")
+            ));
+        }
+    }
+    out
 }
 
 /// The ways `h` differs from `e` (empty: it matches). The rule is compared by the caller.

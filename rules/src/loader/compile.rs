@@ -226,11 +226,29 @@ impl<'a> Compiler<'a> {
                 }
             };
             let keys = evttype::infer(&ast);
-            if r.warn_evttypes && (keys.len() == 0 || keys.len() > 100) {
+            // Falco counts the event types rtsec never records: a rule on `switch` alone
+            // matches one type there, not none.
+            let unrecorded = evttype::unrecorded_names(&ast);
+            if r.warn_evttypes && ((keys.len() == 0 && unrecorded.is_empty()) || keys.len() > 100) {
                 self.warn_at(
                     r.pos,
                     item.clone(),
                     "Rule matches too many evt.type values. This has a significant performance penalty.",
+                );
+            }
+            if !unrecorded.is_empty() {
+                let never = if keys.len() == 0 {
+                    ": the rule can never fire on an rtsec trace"
+                } else {
+                    ""
+                };
+                self.warn_at(
+                    r.pos,
+                    item.clone(),
+                    format!(
+                        "names event types rtsec does not record ({}), which its condition never matches{never}",
+                        unrecorded.join(", ")
+                    ),
                 );
             }
             let (line, _) = self.files[r.pos.file].line_col(r.pos.byte);

@@ -1,0 +1,174 @@
+//! The event types a live capture recorded, and the rules that watch others. Falco picks the
+//! syscalls its drivers collect from the rules it runs; rtsec records first and judges later,
+//! so a rule can watch a syscall the capture left out (`rtsec capture --syscalls`, `read` and
+//! `write` are not in the default set). Such a rule cannot fire on those events, and a replay
+//! says so rather than give a clean verdict that only looks complete.
+
+use rtsec_format::{Kind, syscalls};
+
+use crate::engine::{Engine, RuleId};
+use crate::evttype::{self, KeySet, NUM_KINDS};
+
+/// The event types a trace can hold: those of the syscalls its capture recorded, and
+/// `procexit` (a scheduler tracepoint, always recorded).
+#[derive(Clone, Debug)]
+pub struct RecordedTypes(KeySet);
+
+impl RecordedTypes {
+    /// From the syscall names a trace header lists (`syscall_N` for a number without a name).
+    /// Names this build does not know are passed over: they cannot be a rule's event type.
+    pub fn from_syscalls<S: AsRef<str>>(names: &[S]) -> RecordedTypes {
+        let mut keys = KeySet::empty();
+        keys.insert(Kind::ProcExit as usize);
+        for name in names {
+            let name = name.as_ref();
+            let nr = match name.strip_prefix("syscall_") {
+                Some(n) => n.parse().ok(),
+                None => syscalls::number(name),
+            };
+            if let Some(nr) = nr {
+                keys.insert(key_of_syscall(nr));
+            }
+        }
+        RecordedTypes(keys)
+    }
+}
+
+/// A rule that watches event types a trace did not record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnseenTypes {
+    pub rule: RuleId,
+    /// The event types it watches that the trace cannot hold (Falco names, as `evt.type`).
+    pub types: Vec<String>,
+    /// The syscalls to record for them (kernel names, as `rtsec capture --syscalls` takes).
+    pub syscalls: Vec<String>,
+}
+
+/// Rules whose event types are this many or more are not specific to any (Falco warns that
+/// they match "too many evt.type values" past 100): missing some is not worth a word.
+const SPECIFIC_MAX: usize = 100;
+
+impl Engine {
+    /// The enabled rules (in definition order) that watch event types `recorded` leaves out:
+    /// they cannot fire on those events of the trace. Rules that watch every event type, or
+    /// nearly (`evt.type != open`), are not listed.
+    pub fn unseen_types(&self, recorded: &RecordedTypes) -> Vec<UnseenTypes> {
+        let mut ids = self.enabled().to_vec();
+        ids.sort_unstable();
+        let mut out = Vec::new();
+        for id in ids {
+            let keys = &self.inner().rules[id as usize].keys;
+            if keys.is_all() || keys.len() > SPECIFIC_MAX {
+                continue;
+            }
+            let missing: Vec<usize> = keys.iter().filter(|&k| !recorded.0.contains(k)).collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let mut syscalls: Vec<String> = missing
+                .iter()
+                .flat_map(|&k| syscalls_of_key(k))
+                .map(str::to_string)
+                .collect();
+            syscalls.sort();
+            syscalls.dedup();
+            out.push(UnseenTypes {
+                rule: id,
+                types: missing.into_iter().map(evttype::key_name).collect(),
+                syscalls,
+            });
+        }
+        out
+    }
+}
+
+fn key_of_syscall(nr: u16) -> usize {
+    match Kind::from_syscall(nr) {
+        Kind::Generic => NUM_KINDS + (nr as usize).min(syscalls::MAX_NR),
+        k => k as usize,
+    }
+}
+
+/// The kernel names of the syscalls recorded under event key `key`.
+fn syscalls_of_key(key: usize) -> Vec<&'static str> {
+    let nrs: Vec<u16> = if key < NUM_KINDS {
+        Kind::ALL[key].syscalls().to_vec()
+    } else {
+        vec![(key - NUM_KINDS) as u16]
+    };
+    nrs.into_iter().filter_map(syscalls::name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EngineOptions, RuleSource, load};
+
+    fn engine(yaml: &str) -> Engine {
+        let set = load(&[RuleSource::new("r.yaml", yaml)]).unwrap();
+        Engine::new(&set, EngineOptions::default())
+    }
+
+    const RULES: &str = r#"
+- rule: Opens
+  desc: d
+  condition: evt.type in (open, openat) and fd.name = /etc/shadow
+  output: o
+  priority: WARNING
+- rule: Reads
+  desc: d
+  condition: evt.type in (read, pread, openat) and fd.name = /etc/shadow
+  output: o
+  priority: WARNING
+- rule: Everything
+  desc: d
+  condition: proc.name = x
+  output: o
+  priority: WARNING
+- rule: Not open
+  desc: d
+  condition: evt.type != open and proc.name = x
+  output: o
+  priority: WARNING
+- rule: Exits
+  desc: d
+  condition: evt.type = procexit and proc.name = x
+  output: o
+  priority: WARNING
+"#;
+
+    #[test]
+    fn rules_watching_syscalls_the_capture_left_out_are_named_with_what_to_record() {
+        let e = engine(RULES);
+        let recorded = RecordedTypes::from_syscalls(&["open", "openat", "execve"]);
+        let unseen = e.unseen_types(&recorded);
+        let named: Vec<(&str, &[String], &[String])> = unseen
+            .iter()
+            .map(|u| (e.rule(u.rule).name.as_str(), &u.types[..], &u.syscalls[..]))
+            .collect();
+        // pread is Falco's name of pread64; the rule watching every type, or all but one,
+        // and the one watching procexit (always recorded) are not named.
+        assert_eq!(
+            named,
+            [(
+                "Reads",
+                &["read".to_string(), "pread".to_string()][..],
+                &["pread64".to_string(), "read".to_string()][..]
+            )]
+        );
+    }
+
+    #[test]
+    fn a_capture_of_every_syscall_leaves_no_rule_blind() {
+        let e = engine(RULES);
+        let all: Vec<String> = syscalls::X86_64
+            .iter()
+            .map(|&(_, n)| n.to_string())
+            .collect();
+        assert_eq!(e.unseen_types(&RecordedTypes::from_syscalls(&all)), []);
+        // A number without a name in the header counts as that syscall.
+        let by_number =
+            RecordedTypes::from_syscalls(&["syscall_0", "syscall_17", "open", "openat"]);
+        assert_eq!(e.unseen_types(&by_number), []);
+    }
+}
