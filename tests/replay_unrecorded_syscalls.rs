@@ -85,3 +85,71 @@ fn rules_watching_syscalls_the_capture_left_out_are_named() {
         stdout(&r)
     );
 }
+
+/// `rtsec capture --for-rules FILE` adds the syscalls the file's rules watch to the set, as
+/// Falco's drivers collect what the loaded rules need: a rule on `read` (which the default
+/// set leaves out) fires on the recording, and the replay has nothing to warn about.
+#[test]
+fn for_rules_records_what_the_rules_watch() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let rules = dir.path().join("reads.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Shadow read\n  desc: d\n  condition: evt.type = read and fd.name = /etc/shadow\n  \
+         output: \"read of %fd.name by %proc.name\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let t = dir.path().join("t.rts");
+    let o = rtsec(&[
+        "capture",
+        "-o",
+        t.to_str().unwrap(),
+        "--for-rules",
+        rules.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        "cat /etc/shadow > /dev/null",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--for-rules: 1 enabled rule watches 1 syscall; also recording read"),
+        "{}",
+        stderr(&o)
+    );
+    let r = rtsec(&["replay", "-r", rules.to_str().unwrap(), t.to_str().unwrap()]);
+    assert!(
+        stdout(&r).contains("Warning read of /etc/shadow by cat"),
+        "{}{}",
+        stdout(&r),
+        stderr(&r)
+    );
+    assert!(!stderr(&r).contains("did not record"), "{}", stderr(&r));
+    // Without it, the same rule is named as blind.
+    let t2 = dir.path().join("t2.rts");
+    let o = rtsec(&[
+        "capture",
+        "-o",
+        t2.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        "cat /etc/shadow > /dev/null",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = rtsec(&[
+        "replay",
+        "-r",
+        rules.to_str().unwrap(),
+        t2.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&r).contains("        Shadow read: read\n"),
+        "{}",
+        stderr(&r)
+    );
+    assert_eq!(stdout(&r), "");
+}

@@ -511,7 +511,8 @@ fn write_unseen(s: &mut String, unseen: &[UnseenRule]) {
     let _ = writeln!(
         s,
         "      {} {} syscalls this capture did not record, and cannot fire on those events \
-         (`rtsec capture --syscalls default,{}` records them):",
+         (`rtsec capture --syscalls default,{}` records them, as does `--for-rules` with \
+         these rules files):",
         unseen.len(),
         plural(unseen.len(), "rule watches", "rules watch"),
         syscalls.join(",")

@@ -82,6 +82,40 @@ impl Engine {
     }
 }
 
+/// The syscalls a set of rules watches (`rtsec capture --for-rules`), as Falco's drivers
+/// collect what the loaded rules need.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WatchedSyscalls {
+    /// Kernel names, sorted: every syscall of every event type an enabled rule watches.
+    pub syscalls: Vec<String>,
+    /// Enabled rules that watch every event type, or nearly: no syscall list serves them
+    /// better than the one they are given.
+    pub unspecific: Vec<RuleId>,
+}
+
+impl Engine {
+    /// The syscalls the enabled rules watch (see [`WatchedSyscalls`]).
+    pub fn watched_syscalls(&self) -> WatchedSyscalls {
+        let mut ids = self.enabled().to_vec();
+        ids.sort_unstable();
+        let mut w = WatchedSyscalls::default();
+        for id in ids {
+            let keys = &self.inner().rules[id as usize].keys;
+            if keys.is_all() || keys.len() > SPECIFIC_MAX {
+                w.unspecific.push(id);
+                continue;
+            }
+            for k in keys.iter() {
+                w.syscalls
+                    .extend(syscalls_of_key(k).into_iter().map(str::to_string));
+            }
+        }
+        w.syscalls.sort();
+        w.syscalls.dedup();
+        w
+    }
+}
+
 fn key_of_syscall(nr: u16) -> usize {
     match Kind::from_syscall(nr) {
         Kind::Generic => NUM_KINDS + (nr as usize).min(syscalls::MAX_NR),
@@ -156,6 +190,27 @@ mod tests {
                 &["pread64".to_string(), "read".to_string()][..]
             )]
         );
+    }
+
+    #[test]
+    fn the_syscalls_rules_watch_are_those_of_their_event_types() {
+        let e = engine(RULES);
+        let w = e.watched_syscalls();
+        // procexit is no syscall; fchmodat is two (fchmodat, fchmodat2).
+        assert_eq!(w.syscalls, ["open", "openat", "pread64", "read"]);
+        let unspecific: Vec<&str> = w
+            .unspecific
+            .iter()
+            .map(|&id| e.rule(id).name.as_str())
+            .collect();
+        assert_eq!(unspecific, ["Everything", "Not open"]);
+        let e = engine(
+            "- rule: m\n  desc: d\n  condition: evt.type = fchmodat\n  output: o\n  priority: INFO\n",
+        );
+        assert_eq!(e.watched_syscalls().syscalls, ["fchmodat", "fchmodat2"]);
+        // Recording them leaves no rule blind.
+        let recorded = RecordedTypes::from_syscalls(&engine(RULES).watched_syscalls().syscalls);
+        assert_eq!(engine(RULES).unseen_types(&recorded), []);
     }
 
     #[test]

@@ -45,6 +45,12 @@ pub struct Args {
     /// `default`, e.g. default,read,write).
     #[arg(long, value_name = "SET", default_value = "default")]
     pub syscalls: String,
+    /// Also record every syscall the rules in this file (or directory of them) watch, as
+    /// Falco's drivers collect what its loaded rules need, so that a replay with those rules
+    /// misses none of their events (repeatable; e.g. rules on read or write, which the
+    /// default set leaves out).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub for_rules: Vec<PathBuf>,
     /// Kernel ring buffer size (e.g. 8M, 512K; rounded up to a power of two).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8M")]
     pub buffer_size: u64,
@@ -109,7 +115,10 @@ fn install_handlers() {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let syscalls = syscall_set::parse(&args.syscalls)?;
+    let mut syscalls = syscall_set::parse(&args.syscalls)?;
+    if !args.for_rules.is_empty() {
+        add_syscalls_for_rules(&args.for_rules, &mut syscalls)?;
+    }
     let rotation = Rotation {
         max_bytes: args.rotate_size,
         every: args.rotate_every,
@@ -449,6 +458,58 @@ fn bytes(s: &str) -> Result<u64, String> {
         return Err(format!("{s:?}: the size must be more than 0"));
     }
     Ok(bytes)
+}
+
+/// Adds to `set` the syscalls the enabled rules of `files` watch, and says what that added.
+fn add_syscalls_for_rules(files: &[PathBuf], set: &mut Vec<u16>) -> Result<()> {
+    let rules = rtsec_rules::load_files(files).map_err(|e| anyhow::anyhow!("--for-rules: {e}"))?;
+    let engine = rtsec_rules::Engine::new(&rules, rtsec_rules::EngineOptions::default());
+    let watched = engine.watched_syscalls();
+    let mut added = Vec::new();
+    for name in &watched.syscalls {
+        if let Some(nr) = rtsec_format::syscalls::number(name)
+            && !set.contains(&nr)
+        {
+            set.push(nr);
+            added.push(name.as_str());
+        }
+    }
+    set.sort_unstable();
+    let (rules, calls) = (engine.enabled().len(), watched.syscalls.len());
+    eprintln!(
+        "rtsec: --for-rules: {rules} enabled {} {calls} {}; {}",
+        if rules == 1 {
+            "rule watches"
+        } else {
+            "rules watch"
+        },
+        if calls == 1 { "syscall" } else { "syscalls" },
+        if added.is_empty() {
+            "the set records them all already".to_string()
+        } else {
+            format!("also recording {}", added.join(", "))
+        }
+    );
+    if !watched.unspecific.is_empty() {
+        let names: Vec<&str> = watched
+            .unspecific
+            .iter()
+            .take(5)
+            .map(|&id| engine.rule(id).name.as_str())
+            .collect();
+        eprintln!(
+            "rtsec: --for-rules: {} rules watch every event type, or nearly ({}{}): they see \
+             what the set records",
+            watched.unspecific.len(),
+            names.join(", "),
+            if watched.unspecific.len() > 5 {
+                ", …"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
