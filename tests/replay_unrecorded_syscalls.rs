@@ -61,6 +61,21 @@ fn rules_watching_syscalls_the_capture_left_out_are_named() {
         "the trace lost nothing it meant to record: {err}"
     );
 
+    // So does `rtsec explain` of the rule.
+    let r = rtsec(&[
+        "explain",
+        "-R",
+        "Sensitive file read",
+        "--closest",
+        blind.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&r)
+            .contains("note: rule \"Sensitive file read\" cannot fire on open, openat, openat2 in"),
+        "{}",
+        stderr(&r)
+    );
+
     // The default set has every syscall the bundled rules watch.
     let full = record("default.rts", "default");
     let r = rtsec(&["replay", full.to_str().unwrap()]);

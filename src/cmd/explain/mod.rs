@@ -10,7 +10,9 @@ use anyhow::{Context, Result, bail};
 use rtsec_format::{EventView, TraceReader};
 use rtsec_replay::explain::{Closest, RuleVerdict, event_header};
 use rtsec_replay::{Input, TimeWindow, inputs};
-use rtsec_rules::{Engine, Explainer, Filter, RuleId, Scratch, event_type, matches_wildcard};
+use rtsec_rules::{
+    Engine, Explainer, Filter, RecordedTypes, RuleId, Scratch, event_type, matches_wildcard,
+};
 
 use crate::captures::CaptureImports;
 use crate::rule_selection::{self, SelectionArgs};
@@ -346,6 +348,24 @@ impl Explaining<'_> {
         }
         for n in blocks.notices() {
             eprintln!("rtsec: notice: {name}: {n}");
+        }
+        // A rule named may watch syscalls the capture did not record.
+        if let Some(chosen) = &self.chosen
+            && reader.header().source == "capture"
+        {
+            let recorded = RecordedTypes::from_syscalls(&reader.header().settings.syscalls);
+            for u in engine.unseen_types(&recorded) {
+                if chosen.contains(&u.rule) {
+                    eprintln!(
+                        "rtsec: note: rule {:?} cannot fire on {} in {name}: its capture did not \
+                         record them (`rtsec capture --syscalls default,{}` or `--for-rules` \
+                         records them)",
+                        engine.rule(u.rule).name,
+                        u.types.join(", "),
+                        u.syscalls.join(",")
+                    );
+                }
+            }
         }
         // What the trace lost may be what a rule was expected to fire on.
         if let Some(footer) = reader.footer() {
