@@ -167,4 +167,12 @@ fn for_rules_records_what_the_rules_watch() {
         stderr(&r)
     );
     assert_eq!(stdout(&r), "");
+    // `rtsec diff` names it too: a rule change cannot show what the trace cannot hold.
+    let rules = rules.to_str().unwrap();
+    let r = rtsec(&["diff", "--old", rules, "--new", rules, t2.to_str().unwrap()]);
+    assert!(
+        stderr(&r).contains("        Shadow read: read\n"),
+        "{}",
+        stderr(&r)
+    );
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rtsec_format::{Header, Losses, TraceReader};
-use rtsec_rules::{Engine, RecordedTypes, Scratch};
+use rtsec_rules::{Engine, Scratch};
 
 use crate::error::ReplayError;
 use crate::fields::AlertFields;
@@ -25,7 +25,7 @@ use crate::hit_rows::RuleCatalog;
 use crate::hits::HIT_EVENT_FIELDS;
 use crate::inputs::Input;
 use crate::judge::{BlockResult, Job, Judge, Produce};
-use crate::summary::{RuleHits, Summary, TraceReport, UnseenRule};
+use crate::summary::{RuleHits, Summary, TraceReport};
 use crate::window::TimeWindow;
 
 /// Output that blocks may hold before they are written. Finished blocks waiting for an
@@ -465,25 +465,11 @@ impl<'a> Collector<'a> {
     }
 
     /// Names in trace `report`'s report the enabled rules that watch syscalls its live capture
-    /// did not record. (The syscall list of an import or a synthetic trace says nothing of the
-    /// kind: their events are whatever their source had.)
+    /// did not record.
     pub(crate) fn note_recorded(&mut self, report: usize, header: &Header) {
-        let Some(engine) = self.engine else {
-            return;
-        };
-        if header.source != "capture" {
-            return;
+        if let Some(engine) = self.engine {
+            self.reports[report].unseen = crate::blind::unseen_rules(&[engine], header);
         }
-        let recorded = RecordedTypes::from_syscalls(&header.settings.syscalls);
-        self.reports[report].unseen = engine
-            .unseen_types(&recorded)
-            .into_iter()
-            .map(|u| UnseenRule {
-                rule: engine.rule(u.rule).name.clone(),
-                types: u.types,
-                syscalls: u.syscalls,
-            })
-            .collect();
     }
 
     /// Takes block `seq`'s result, or a part of it, and emits everything that is now next in

@@ -217,7 +217,7 @@ pub fn compare(
         },
     };
     let mut totals = vec![DiffCounts::default(); union.rules.len()];
-    let summary = run_blocks(
+    let mut summary = run_blocks(
         &work,
         None,
         inputs,
@@ -230,6 +230,12 @@ pub fn compare(
         },
         on_progress,
     )?;
+    // Rules of either set that cannot see part of a trace, as a replay names them.
+    for (t, input) in summary.traces.iter_mut().zip(inputs) {
+        if let Ok(reader) = rtsec_format::TraceReader::open(&input.path) {
+            t.unseen = crate::blind::unseen_rules(&[old, new], reader.header());
+        }
+    }
     let rules = union
         .rules
         .into_iter()
