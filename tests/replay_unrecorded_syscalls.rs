@@ -176,3 +176,88 @@ fn for_rules_records_what_the_rules_watch() {
         stderr(&r)
     );
 }
+
+/// Names rules compare `fd.sip.name` with need answers recorded with the trace (rtsec never
+/// resolves while it judges): a capture that did not resolve them gets the rule named, and
+/// `--for-rules` resolves them at the capture's start.
+#[test]
+fn names_the_capture_did_not_resolve_are_named_and_for_rules_resolves_them() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let rules = dir.path().join("miner.yaml");
+    std::fs::write(
+        &rules,
+        "- list: miner_domains\n  items: [pool.example, xmr.example]\n\
+         - rule: Miner\n  desc: d\n  condition: evt.type = connect and fd.sip.name in (miner_domains)\n  \
+         output: \"miner %fd.name\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let rules = rules.to_str().unwrap();
+    let record = |name: &str, extra: &[&str]| {
+        let t = dir.path().join(name);
+        let mut args = vec!["capture", "-o", t.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--", "true"]);
+        let o = rtsec(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (t, stderr(&o))
+    };
+    let (plain, _) = record("plain.rts", &[]);
+    let r = rtsec(&["replay", "-r", rules, plain.to_str().unwrap()]);
+    assert!(
+        stderr(&r).contains("        Miner: pool.example, xmr.example\n"),
+        "{}",
+        stderr(&r)
+    );
+    assert!(
+        stderr(&r).contains("rules compare fd.*.name with names the trace has no answer for"),
+        "{}",
+        stderr(&r)
+    );
+    let case = dir.path().join("miner.case.yaml");
+    std::fs::write(
+        &case,
+        format!("traces: [plain.rts]\nrules: [{rules}]\nexpect:\n  counts:\n    Miner: 1\n"),
+    )
+    .unwrap();
+    let t = rtsec(&["test", case.to_str().unwrap()]);
+    assert!(
+        stdout(&t).contains(
+            "rule \"Miner\" cannot match fd.*.name with pool.example, xmr.example in trace \
+             plain.rts: it has no recorded answer for them"
+        ),
+        "{}",
+        stdout(&t)
+    );
+
+    let (resolved, err) = record("resolved.rts", &["--for-rules", rules]);
+    assert!(
+        err.contains("--for-rules: resolving 2 names the rules compare fd.*.name with"),
+        "{err}"
+    );
+    let inspect = rtsec(&["inspect", "--json", resolved.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&inspect)).unwrap();
+    let asked: Vec<&str> = v["header"]["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        asked.contains(&"pool.example") && asked.contains(&"xmr.example"),
+        "{asked:?}"
+    );
+    let text = stdout(&rtsec(&["inspect", resolved.to_str().unwrap()]));
+    let names = text
+        .lines()
+        .find(|l| l.starts_with("names:"))
+        .unwrap_or_default();
+    assert!(
+        names.contains("pool.example") && names.contains("xmr.example"),
+        "{text}"
+    );
+    let r = rtsec(&["replay", "-r", rules, resolved.to_str().unwrap()]);
+    assert!(!stderr(&r).contains("no recorded answer"), "{}", stderr(&r));
+}

@@ -40,7 +40,7 @@
 //! [`harness`] runs YAML case files (traces + rules + expected hits) and reports pass/fail with
 //! a readable diff, JUnit XML, and `--update` for the golden-file workflow.
 
-mod blind;
+pub mod blind;
 pub mod compare;
 mod decimal;
 pub mod error;

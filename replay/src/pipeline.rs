@@ -469,6 +469,7 @@ impl<'a> Collector<'a> {
     pub(crate) fn note_recorded(&mut self, report: usize, header: &Header) {
         if let Some(engine) = self.engine {
             self.reports[report].unseen = crate::blind::unseen_rules(&[engine], header);
+            self.reports[report].unresolved = crate::blind::unresolved_names(&[engine], header);
         }
     }
 

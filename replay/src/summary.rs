@@ -49,6 +49,9 @@ pub struct TraceReport {
     pub resumed: Option<Resumed>,
     /// Enabled rules that watch syscalls the trace's capture did not record.
     pub unseen: Vec<UnseenRule>,
+    /// Enabled rules that compare `fd.*.name` fields with names the trace has no recorded
+    /// answer for: rule, names (sorted).
+    pub unresolved: Vec<(String, Vec<String>)>,
 }
 
 /// A rule that watches event types a trace's capture did not record (`rtsec capture
@@ -365,6 +368,7 @@ impl Summary {
                 || !t.incompleteness().is_empty()
                 || t.values_cut() > 0
                 || !t.unseen.is_empty()
+                || !t.unresolved.is_empty()
         });
         if detailed || troubled || n > 1 {
             let _ = writeln!(s, "Traces:");
@@ -436,6 +440,7 @@ impl Summary {
                     );
                 }
                 write_unseen(&mut s, &t.unseen);
+                write_unresolved(&mut s, &t.unresolved);
             }
         }
         if detailed {
@@ -465,6 +470,18 @@ impl Summary {
                 } else {
                     "traces are"
                 }
+            );
+        }
+        let unanswered = self
+            .traces
+            .iter()
+            .filter(|t| !t.unresolved.is_empty())
+            .count();
+        if unanswered > 0 {
+            let _ = writeln!(
+                s,
+                "WARNING: on {unanswered} of {n} {}, rules compare fd.*.name with names the trace has no answer for: those comparisons cannot match (see above)",
+                plural(n, "trace", "traces"),
             );
         }
         let blind: Vec<&TraceReport> = self
@@ -522,6 +539,40 @@ fn write_unseen(s: &mut String, unseen: &[UnseenRule]) {
     }
     if unseen.len() > UNSEEN_LISTED {
         let _ = writeln!(s, "        … and {} more", unseen.len() - UNSEEN_LISTED);
+    }
+}
+
+/// How many names of a rule the list of unresolved names shows; the rest are counted.
+const NAMES_LISTED: usize = 5;
+
+/// The rules that compare `fd.*.name` fields with names a trace has no answer for.
+fn write_unresolved(s: &mut String, unresolved: &[(String, Vec<String>)]) {
+    if unresolved.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "      {} {} fd.*.name with names this trace has no recorded answer for, and cannot \
+         match them (`rtsec capture --resolve NAME`, or `--for-rules` with these rules files, \
+         records them):",
+        unresolved.len(),
+        plural(unresolved.len(), "rule compares", "rules compare"),
+    );
+    for (rule, names) in unresolved.iter().take(UNSEEN_LISTED) {
+        let more = names.len().saturating_sub(NAMES_LISTED);
+        let _ = writeln!(
+            s,
+            "        {rule}: {}{}",
+            names[..names.len().min(NAMES_LISTED)].join(", "),
+            if more > 0 {
+                format!(" … and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if unresolved.len() > UNSEEN_LISTED {
+        let _ = writeln!(s, "        … and {} more", unresolved.len() - UNSEEN_LISTED);
     }
 }
 

@@ -129,5 +129,5 @@ pub use output::{
     check_format,
 };
 pub use priority::Priority;
-pub use recorded::{RecordedTypes, UnseenTypes, WatchedSyscalls};
+pub use recorded::{RecordedTypes, UnresolvedNames, UnseenTypes, WatchedSyscalls};
 pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource, rules_files};

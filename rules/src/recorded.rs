@@ -3,6 +3,10 @@
 //! so a rule can watch a syscall the capture left out (`rtsec capture --syscalls`, `read` and
 //! `write` are not in the default set). Such a rule cannot fire on those events, and a replay
 //! says so rather than give a clean verdict that only looks complete.
+//!
+//! Likewise the names rules compare `fd.sip.name` and friends with: libsinsp resolves them
+//! while it runs, rtsec answers from what the capture resolved (`--resolve`), so a name the
+//! trace has no answer for matches nothing.
 
 use rtsec_format::{Kind, syscalls};
 
@@ -91,6 +95,17 @@ pub struct WatchedSyscalls {
     /// Enabled rules that watch every event type, or nearly: no syscall list serves them
     /// better than the one they are given.
     pub unspecific: Vec<RuleId>,
+    /// The names the enabled rules compare `fd.*.name` fields with, sorted: a capture
+    /// resolves them (`--resolve`) for those comparisons to match.
+    pub names: Vec<String>,
+}
+
+/// A rule that compares `fd.*.name` fields with names a trace has no recorded answer for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnresolvedNames {
+    pub rule: RuleId,
+    /// Sorted.
+    pub names: Vec<String>,
 }
 
 impl Engine {
@@ -110,9 +125,36 @@ impl Engine {
                     .extend(syscalls_of_key(k).into_iter().map(str::to_string));
             }
         }
+        for &id in self.enabled() {
+            w.names
+                .extend(self.inner().rules[id as usize].dns_names.iter().cloned());
+        }
         w.syscalls.sort();
         w.syscalls.dedup();
+        w.names.sort();
+        w.names.dedup();
         w
+    }
+
+    /// The enabled rules (in definition order) that compare `fd.*.name` fields with names
+    /// neither among `asked` (the names a capture resolved, answered or not) nor answered by
+    /// the engine's [`crate::HostTable`] (every input's answers): those comparisons cannot
+    /// match.
+    pub fn unresolved_names<S: AsRef<str>>(&self, asked: &[S]) -> Vec<UnresolvedNames> {
+        let mut ids = self.enabled().to_vec();
+        ids.sort_unstable();
+        ids.into_iter()
+            .filter_map(|id| {
+                let names: Vec<String> = self.inner().rules[id as usize]
+                    .dns_names
+                    .iter()
+                    .filter(|n| !asked.iter().any(|a| a.as_ref() == n.as_str()))
+                    .filter(|n| self.options().hosts.resolve(n).is_empty())
+                    .cloned()
+                    .collect();
+                (!names.is_empty()).then_some(UnresolvedNames { rule: id, names })
+            })
+            .collect()
     }
 }
 
@@ -211,6 +253,40 @@ mod tests {
         // Recording them leaves no rule blind.
         let recorded = RecordedTypes::from_syscalls(&engine(RULES).watched_syscalls().syscalls);
         assert_eq!(engine(RULES).unseen_types(&recorded), []);
+    }
+
+    #[test]
+    fn names_without_a_recorded_answer_are_named_per_rule() {
+        let e = engine(
+            r#"
+- rule: Miner
+  desc: d
+  condition: evt.type = connect and fd.sip.name in (pool.example, xmr.example)
+  output: o
+  priority: WARNING
+- rule: Api
+  desc: d
+  condition: evt.type = connect and fd.sip.name = kubernetes.default.svc.cluster.local
+  output: o
+  priority: WARNING
+"#,
+        );
+        assert_eq!(
+            e.watched_syscalls().names,
+            [
+                "kubernetes.default.svc.cluster.local",
+                "pool.example",
+                "xmr.example"
+            ]
+        );
+        let un = e.unresolved_names(&["kubernetes.default.svc.cluster.local", "xmr.example"]);
+        assert_eq!(
+            un,
+            [UnresolvedNames {
+                rule: 0,
+                names: vec!["pool.example".into()]
+            }]
+        );
     }
 
     #[test]

@@ -46,9 +46,9 @@ pub struct Args {
     #[arg(long, value_name = "SET", default_value = "default")]
     pub syscalls: String,
     /// Also record every syscall the rules in this file (or directory of them) watch, as
-    /// Falco's drivers collect what its loaded rules need, so that a replay with those rules
-    /// misses none of their events (repeatable; e.g. rules on read or write, which the
-    /// default set leaves out).
+    /// Falco's drivers collect what its loaded rules need, and resolve the names they compare
+    /// fd.sip.name and friends with, so that a replay with those rules misses none of their
+    /// events (repeatable; e.g. rules on read or write, which the default set leaves out).
     #[arg(long, value_name = "FILE|DIR")]
     pub for_rules: Vec<PathBuf>,
     /// Kernel ring buffer size (e.g. 8M, 512K; rounded up to a power of two).
@@ -116,8 +116,9 @@ fn install_handlers() {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut syscalls = syscall_set::parse(&args.syscalls)?;
+    let mut resolve = args.resolve.clone();
     if !args.for_rules.is_empty() {
-        add_syscalls_for_rules(&args.for_rules, &mut syscalls)?;
+        add_what_rules_need(&args.for_rules, &mut syscalls, &mut resolve)?;
     }
     let rotation = Rotation {
         max_bytes: args.rotate_size,
@@ -145,7 +146,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.detect_arg_changes = args.detect_arg_changes;
     opts.rotation = rotation.clone();
     opts.cut_every = args.block_interval;
-    opts.resolve = args.resolve.clone();
+    opts.resolve = resolve;
     if !args.runtime_socket.is_empty() {
         opts.runtime_sockets = args.runtime_socket.clone();
     }
@@ -460,8 +461,13 @@ fn bytes(s: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
-/// Adds to `set` the syscalls the enabled rules of `files` watch, and says what that added.
-fn add_syscalls_for_rules(files: &[PathBuf], set: &mut Vec<u16>) -> Result<()> {
+/// Adds to `set` the syscalls the enabled rules of `files` watch, and to `resolve` the names
+/// they compare `fd.*.name` fields with; says what that added.
+fn add_what_rules_need(
+    files: &[PathBuf],
+    set: &mut Vec<u16>,
+    resolve: &mut Vec<String>,
+) -> Result<()> {
     let rules = rtsec_rules::load_files(files).map_err(|e| anyhow::anyhow!("--for-rules: {e}"))?;
     let engine = rtsec_rules::Engine::new(&rules, rtsec_rules::EngineOptions::default());
     let watched = engine.watched_syscalls();
@@ -490,6 +496,23 @@ fn add_syscalls_for_rules(files: &[PathBuf], set: &mut Vec<u16>) -> Result<()> {
             format!("also recording {}", added.join(", "))
         }
     );
+    let new_names: Vec<&String> = watched
+        .names
+        .iter()
+        .filter(|n| !resolve.contains(n))
+        .collect();
+    if !new_names.is_empty() {
+        eprintln!(
+            "rtsec: --for-rules: resolving {} {} the rules compare fd.*.name with",
+            new_names.len(),
+            if new_names.len() == 1 {
+                "name"
+            } else {
+                "names"
+            }
+        );
+        resolve.extend(new_names.into_iter().cloned());
+    }
     if !watched.unspecific.is_empty() {
         let names: Vec<&str> = watched
             .unspecific

@@ -169,6 +169,24 @@ fn addresses_text(i: &rtsec_format::interfaces::Interfaces) -> String {
     }
 }
 
+/// The names the capture resolved at its start, with their answers (rules compare
+/// `fd.sip.name` and friends with these).
+fn names_text(hosts: &rtsec_format::hosts::HostAnswers) -> String {
+    hosts
+        .0
+        .iter()
+        .map(|a| {
+            if a.addrs.is_empty() {
+                format!("{} (no answer)", a.name)
+            } else {
+                let addrs: Vec<String> = a.addrs.iter().map(ToString::to_string).collect();
+                format!("{} {}", a.name, addrs.join(" "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn print_text(r: &Report) {
     let h = &r.header;
     outln!("trace:       {}", r.path);
@@ -180,6 +198,9 @@ fn print_text(r: &Report) {
     );
     outln!("host:        {} (kernel {})", h.hostname, h.kernel_release);
     outln!("addresses:   {}", addresses_text(&h.interfaces));
+    if !h.hosts.0.is_empty() {
+        outln!("names:       {}", names_text(&h.hosts));
+    }
     if h.start_ns > 0 {
         outln!("recorded:    {}", iso8601_text(h.start_ns));
     }

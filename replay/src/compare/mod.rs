@@ -234,6 +234,7 @@ pub fn compare(
     for (t, input) in summary.traces.iter_mut().zip(inputs) {
         if let Ok(reader) = rtsec_format::TraceReader::open(&input.path) {
             t.unseen = crate::blind::unseen_rules(&[old, new], reader.header());
+            t.unresolved = crate::blind::unresolved_names(&[old, new], reader.header());
         }
     }
     let rules = union

@@ -253,7 +253,8 @@ pub fn compare(
 }
 
 /// For a failing case: the rules it names that watch syscalls a trace's capture did not
-/// record, which may be why they fired less than expected.
+/// record, or compare `fd.*.name` with names it has no answer for, which may be why they
+/// fired less than expected.
 fn blind_rules<'a>(
     case: &Case,
     summary: &Summary,
@@ -273,6 +274,15 @@ fn blind_rules<'a>(
                 u.types.join(", "),
                 trace_name(i),
                 u.syscalls.join(",")
+            ));
+        }
+        for (rule, names) in t.unresolved.iter().filter(|(r, _)| named(r)) {
+            out.push(format!(
+                "rule {rule:?} cannot match fd.*.name with {} in trace {}: it has no recorded \
+                 answer for {} (`rtsec capture --resolve NAME` records one)",
+                names.join(", "),
+                trace_name(i),
+                if names.len() == 1 { "it" } else { "them" }
             ));
         }
     }

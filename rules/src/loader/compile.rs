@@ -277,6 +277,7 @@ impl<'a> Compiler<'a> {
                 filter: node,
                 format,
                 keys,
+                dns_names: crate::dns::names_compared(&ast),
                 written,
                 exceptions: exception_names
                     .into_iter()

@@ -59,6 +59,8 @@ pub(crate) struct CompiledRule {
     pub filter: Node,
     pub format: Format,
     pub keys: KeySet,
+    /// The names its condition compares `fd.*.name` fields with ([`crate::dns::names_compared`]).
+    pub dns_names: Vec<String>,
     /// The condition as parsed, macros still named (with the exception clauses), and the
     /// names of the exceptions that added a clause, in order: what `explain` shows.
     pub written: Expr,

@@ -10,9 +10,7 @@ use anyhow::{Context, Result, bail};
 use rtsec_format::{EventView, TraceReader};
 use rtsec_replay::explain::{Closest, RuleVerdict, event_header};
 use rtsec_replay::{Input, TimeWindow, inputs};
-use rtsec_rules::{
-    Engine, Explainer, Filter, RecordedTypes, RuleId, Scratch, event_type, matches_wildcard,
-};
+use rtsec_rules::{Engine, Explainer, Filter, RuleId, Scratch, event_type, matches_wildcard};
 
 use crate::captures::CaptureImports;
 use crate::rule_selection::{self, SelectionArgs};
@@ -349,20 +347,28 @@ impl Explaining<'_> {
         for n in blocks.notices() {
             eprintln!("rtsec: notice: {name}: {n}");
         }
-        // A rule named may watch syscalls the capture did not record.
-        if let Some(chosen) = &self.chosen
-            && reader.header().source == "capture"
-        {
-            let recorded = RecordedTypes::from_syscalls(&reader.header().settings.syscalls);
-            for u in engine.unseen_types(&recorded) {
-                if chosen.contains(&u.rule) {
+        // A rule named may watch syscalls the capture did not record, or compare fd.*.name
+        // with names the trace has no answer for.
+        if let Some(chosen) = &self.chosen {
+            let named = |rule: &str| chosen.iter().any(|&id| engine.rule(id).name == rule);
+            for u in rtsec_replay::blind::unseen_rules(&[engine], reader.header()) {
+                if named(&u.rule) {
                     eprintln!(
                         "rtsec: note: rule {:?} cannot fire on {} in {name}: its capture did not \
                          record them (`rtsec capture --syscalls default,{}` or `--for-rules` \
                          records them)",
-                        engine.rule(u.rule).name,
+                        u.rule,
                         u.types.join(", "),
                         u.syscalls.join(",")
+                    );
+                }
+            }
+            for (rule, names) in rtsec_replay::blind::unresolved_names(&[engine], reader.header()) {
+                if named(&rule) {
+                    eprintln!(
+                        "rtsec: note: rule {rule:?} cannot match fd.*.name with {} in {name}: the \
+                         trace has no recorded answer (`rtsec capture --resolve NAME` records one)",
+                        names.join(", ")
                     );
                 }
             }
