@@ -7,30 +7,35 @@ mod replay_support;
 
 use replay_support::*;
 
+use std::path::{Path, PathBuf};
+
+/// Records `cmd` into `dir/name` with the capture options `opts`; the trace and the capture's
+/// stderr.
+fn record(dir: &Path, name: &str, opts: &[&str], cmd: &str) -> (PathBuf, String) {
+    let t = dir.join(name);
+    let mut args = vec!["capture", "-o", t.to_str().unwrap()];
+    args.extend_from_slice(opts);
+    args.extend_from_slice(&["--", "sh", "-c", cmd]);
+    let o = rtsec(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (t, stderr(&o))
+}
+
+const READ_SHADOW: &str = "cat /etc/shadow > /dev/null";
+
 #[test]
 fn rules_watching_syscalls_the_capture_left_out_are_named() {
     if !can_capture() {
         return;
     }
     let dir = tempdir();
-    let record = |name: &str, syscalls: &str| {
-        let t = dir.path().join(name);
-        let o = rtsec(&[
-            "capture",
-            "-o",
-            t.to_str().unwrap(),
-            "--syscalls",
-            syscalls,
-            "--",
-            "sh",
-            "-c",
-            "cat /etc/shadow > /dev/null",
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        t
-    };
     // Processes and their execs, not the opens: the read of /etc/shadow is not in the trace.
-    let blind = record("no-opens.rts", "execve,execveat,clone,clone3,fork,vfork");
+    let (blind, _) = record(
+        dir.path(),
+        "no-opens.rts",
+        &["--syscalls", "execve,execveat,clone,clone3,fork,vfork"],
+        READ_SHADOW,
+    );
     let r = rtsec(&["replay", blind.to_str().unwrap()]);
     let err = stderr(&r);
     assert!(
@@ -77,7 +82,7 @@ fn rules_watching_syscalls_the_capture_left_out_are_named() {
     );
 
     // The default set has every syscall the bundled rules watch.
-    let full = record("default.rts", "default");
+    let (full, _) = record(dir.path(), "default.rts", &[], READ_SHADOW);
     let r = rtsec(&["replay", full.to_str().unwrap()]);
     assert!(!stderr(&r).contains("did not record"), "{}", stderr(&r));
     assert!(stdout(&r).contains("Sensitive file opened for reading"));
@@ -117,25 +122,13 @@ fn for_rules_records_what_the_rules_watch() {
          output: \"read of %fd.name by %proc.name\"\n  priority: WARNING\n",
     )
     .unwrap();
-    let t = dir.path().join("t.rts");
-    let o = rtsec(&[
-        "capture",
-        "-o",
-        t.to_str().unwrap(),
-        "--for-rules",
-        rules.to_str().unwrap(),
-        "--",
-        "sh",
-        "-c",
-        "cat /etc/shadow > /dev/null",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let rules = rules.to_str().unwrap();
+    let (t, err) = record(dir.path(), "t.rts", &["--for-rules", rules], READ_SHADOW);
     assert!(
-        stderr(&o).contains("--for-rules: 1 enabled rule watches 1 syscall; also recording read"),
-        "{}",
-        stderr(&o)
+        err.contains("--for-rules: 1 enabled rule watches 1 syscall; also recording read"),
+        "{err}"
     );
-    let r = rtsec(&["replay", "-r", rules.to_str().unwrap(), t.to_str().unwrap()]);
+    let r = rtsec(&["replay", "-r", rules, t.to_str().unwrap()]);
     assert!(
         stdout(&r).contains("Warning read of /etc/shadow by cat"),
         "{}{}",
@@ -144,23 +137,8 @@ fn for_rules_records_what_the_rules_watch() {
     );
     assert!(!stderr(&r).contains("did not record"), "{}", stderr(&r));
     // Without it, the same rule is named as blind.
-    let t2 = dir.path().join("t2.rts");
-    let o = rtsec(&[
-        "capture",
-        "-o",
-        t2.to_str().unwrap(),
-        "--",
-        "sh",
-        "-c",
-        "cat /etc/shadow > /dev/null",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let r = rtsec(&[
-        "replay",
-        "-r",
-        rules.to_str().unwrap(),
-        t2.to_str().unwrap(),
-    ]);
+    let (t2, _) = record(dir.path(), "t2.rts", &[], READ_SHADOW);
+    let r = rtsec(&["replay", "-r", rules, t2.to_str().unwrap()]);
     assert!(
         stderr(&r).contains("        Shadow read: read\n"),
         "{}",
@@ -168,7 +146,6 @@ fn for_rules_records_what_the_rules_watch() {
     );
     assert_eq!(stdout(&r), "");
     // `rtsec diff` names it too: a rule change cannot show what the trace cannot hold.
-    let rules = rules.to_str().unwrap();
     let r = rtsec(&["diff", "--old", rules, "--new", rules, t2.to_str().unwrap()]);
     assert!(
         stderr(&r).contains("        Shadow read: read\n"),
@@ -195,16 +172,7 @@ fn names_the_capture_did_not_resolve_are_named_and_for_rules_resolves_them() {
     )
     .unwrap();
     let rules = rules.to_str().unwrap();
-    let record = |name: &str, extra: &[&str]| {
-        let t = dir.path().join(name);
-        let mut args = vec!["capture", "-o", t.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        args.extend_from_slice(&["--", "true"]);
-        let o = rtsec(&args);
-        assert!(o.status.success(), "{}", stderr(&o));
-        (t, stderr(&o))
-    };
-    let (plain, _) = record("plain.rts", &[]);
+    let (plain, _) = record(dir.path(), "plain.rts", &[], "true");
     let r = rtsec(&["replay", "-r", rules, plain.to_str().unwrap()]);
     assert!(
         stderr(&r).contains("        Miner: pool.example, xmr.example\n"),
@@ -232,7 +200,7 @@ fn names_the_capture_did_not_resolve_are_named_and_for_rules_resolves_them() {
         stdout(&t)
     );
 
-    let (resolved, err) = record("resolved.rts", &["--for-rules", rules]);
+    let (resolved, err) = record(dir.path(), "resolved.rts", &["--for-rules", rules], "true");
     assert!(
         err.contains("--for-rules: resolving 2 names the rules compare fd.*.name with"),
         "{err}"

@@ -57,14 +57,11 @@ impl Engine {
     /// they cannot fire on those events of the trace. Rules that watch every event type, or
     /// nearly (`evt.type != open`), are not listed.
     pub fn unseen_types(&self, recorded: &RecordedTypes) -> Vec<UnseenTypes> {
-        let mut ids = self.enabled().to_vec();
-        ids.sort_unstable();
         let mut out = Vec::new();
-        for id in ids {
-            let keys = &self.inner().rules[id as usize].keys;
-            if keys.is_all() || keys.len() > SPECIFIC_MAX {
+        for (id, keys) in self.enabled_in_order() {
+            let Some(keys) = specific(keys) else {
                 continue;
-            }
+            };
             let missing: Vec<usize> = keys.iter().filter(|&k| !recorded.0.contains(k)).collect();
             if missing.is_empty() {
                 continue;
@@ -111,15 +108,12 @@ pub struct UnresolvedNames {
 impl Engine {
     /// The syscalls the enabled rules watch (see [`WatchedSyscalls`]).
     pub fn watched_syscalls(&self) -> WatchedSyscalls {
-        let mut ids = self.enabled().to_vec();
-        ids.sort_unstable();
         let mut w = WatchedSyscalls::default();
-        for id in ids {
-            let keys = &self.inner().rules[id as usize].keys;
-            if keys.is_all() || keys.len() > SPECIFIC_MAX {
+        for (id, keys) in self.enabled_in_order() {
+            let Some(keys) = specific(keys) else {
                 w.unspecific.push(id);
                 continue;
-            }
+            };
             for k in keys.iter() {
                 w.syscalls
                     .extend(syscalls_of_key(k).into_iter().map(str::to_string));
@@ -141,10 +135,8 @@ impl Engine {
     /// the engine's [`crate::HostTable`] (every input's answers): those comparisons cannot
     /// match.
     pub fn unresolved_names<S: AsRef<str>>(&self, asked: &[S]) -> Vec<UnresolvedNames> {
-        let mut ids = self.enabled().to_vec();
-        ids.sort_unstable();
-        ids.into_iter()
-            .filter_map(|id| {
+        self.enabled_in_order()
+            .filter_map(|(id, _)| {
                 let names: Vec<String> = self.inner().rules[id as usize]
                     .dns_names
                     .iter()
@@ -156,6 +148,22 @@ impl Engine {
             })
             .collect()
     }
+}
+
+impl Engine {
+    /// The enabled rules in definition order, with their event keys.
+    fn enabled_in_order(&self) -> impl Iterator<Item = (RuleId, &KeySet)> {
+        let mut ids = self.enabled().to_vec();
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|id| (id, &self.inner().rules[id as usize].keys))
+    }
+}
+
+/// `keys` if they name few enough event types for a rule to be about them (see
+/// [`SPECIFIC_MAX`]).
+fn specific(keys: &KeySet) -> Option<&KeySet> {
+    (!keys.is_all() && keys.len() <= SPECIFIC_MAX).then_some(keys)
 }
 
 fn key_of_syscall(nr: u16) -> usize {
