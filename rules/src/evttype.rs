@@ -15,13 +15,18 @@ pub(crate) const NUM_KEYS: usize = NUM_KINDS + syscalls::MAX_NR + 1;
 #[inline]
 pub(crate) fn key(ev: &EventView<'_>) -> usize {
     match (ev.kind(), ev.args()) {
-        (Kind::Generic, Args::Generic { nr, .. }) => match Kind::from_syscall(*nr) {
-            // A syscall that has a kind of its own but was recorded generically (an import of
-            // an old capture, arguments not captured) is still that event type.
-            Kind::Generic => NUM_KINDS + (*nr as usize).min(syscalls::MAX_NR),
-            k => k as usize,
-        },
+        // A syscall that has a kind of its own but was recorded generically (an import of an
+        // old capture, arguments not captured) is still that event type.
+        (Kind::Generic, Args::Generic { nr, .. }) => key_of_syscall(*nr),
         (k, _) => k as usize,
+    }
+}
+
+/// The key of the events of syscall `nr`: its kind's, or its own generic key.
+pub(crate) fn key_of_syscall(nr: u16) -> usize {
+    match Kind::from_syscall(nr) {
+        Kind::Generic => NUM_KINDS + (nr as usize).min(syscalls::MAX_NR),
+        k => k as usize,
     }
 }
 
@@ -60,12 +65,7 @@ pub(crate) fn keys_for_name(name: &str) -> Option<Vec<usize>> {
         .find(|(f, _)| *f == name)
         .map_or(name, |(_, k)| *k);
     if let Some(nr) = syscalls::number(kernel) {
-        let k = Kind::from_syscall(nr);
-        return Some(vec![if k == Kind::Generic {
-            NUM_KINDS + nr as usize
-        } else {
-            k as usize
-        }]);
+        return Some(vec![key_of_syscall(nr)]);
     }
     if FALCO_EVENT_NAMES.contains(&name) {
         // A Falco event rtsec never records (container, signaldeliver, …): matches nothing.

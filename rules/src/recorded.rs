@@ -11,7 +11,7 @@
 use rtsec_format::{Kind, syscalls};
 
 use crate::engine::{Engine, RuleId};
-use crate::evttype::{self, KeySet, NUM_KINDS};
+use crate::evttype::{self, KeySet, NUM_KINDS, key_of_syscall};
 
 /// The event types a trace can hold: those of the syscalls its capture recorded, and
 /// `procexit` (a scheduler tracepoint, always recorded).
@@ -164,13 +164,6 @@ impl Engine {
 /// [`SPECIFIC_MAX`]).
 fn specific(keys: &KeySet) -> Option<&KeySet> {
     (!keys.is_all() && keys.len() <= SPECIFIC_MAX).then_some(keys)
-}
-
-fn key_of_syscall(nr: u16) -> usize {
-    match Kind::from_syscall(nr) {
-        Kind::Generic => NUM_KINDS + (nr as usize).min(syscalls::MAX_NR),
-        k => k as usize,
-    }
 }
 
 /// The kernel names of the syscalls recorded under event key `key`.
