@@ -40,9 +40,10 @@ fuzz target seconds="120":
     cd fuzz && cargo +nightly fuzz run {{target}} -- -max_total_time={{seconds}}
 
 # Every fuzz target for a while each, seeded with the project's traces, Falco's rules and
-# captures and the test cases (fuzz/campaign.sh): just fuzz-all 300
-fuzz-all seconds="300":
-    bash fuzz/campaign.sh {{seconds}}
+# captures and the test cases (fuzz/campaign.sh): just fuzz-all 300, or only some targets:
+# just fuzz-all 600 rules_file condition_parser
+fuzz-all seconds="300" *targets:
+    bash fuzz/campaign.sh {{seconds}} {{targets}}
 
 # All benchmarks.
 bench: bench-format bench-rules

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every fuzz target for SECS seconds each (default 300), one after the other, seeded with what
-# the project has of each input: `just fuzz-all [SECS]`. Needs cargo-fuzz (installed if
+# Every fuzz target (or the TARGETs named) for SECS seconds each (default 300), one after the
+# other, seeded with what the project has of each input: `just fuzz-all [SECS [TARGET...]]`. Needs cargo-fuzz (installed if
 # missing) and the nightly toolchain.
 #
 # Seeds (made fresh in fuzz/seeds/, kept out of git): the recorded traces of testdata/ for
@@ -14,12 +14,17 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SECS=${1:-300}
 SHARED=../../shared
-TARGETS=(block_body trace_reader scap_reader rules_file condition_parser config_files)
+ALL=(block_body trace_reader scap_reader rules_file condition_parser config_files)
+TARGETS=("${@:2}")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
+for t in "${TARGETS[@]}"; do
+  [[ " ${ALL[*]} " == *" $t "* ]] || { echo "campaign: no fuzz target '$t' (targets: ${ALL[*]})" >&2; exit 2; }
+done
 
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 
 rm -rf seeds
-for t in "${TARGETS[@]}"; do mkdir -p "seeds/$t" "corpus/$t" "artifacts/$t"; done
+for t in "${ALL[@]}"; do mkdir -p "seeds/$t" "corpus/$t" "artifacts/$t"; done
 find ../testdata -name '*.rts' -size -2M -print0 |
   while IFS= read -r -d '' f; do cp "$f" "seeds/trace_reader/$(echo "${f#../}" | tr / _)"; done
 if [ -d "$SHARED/scap" ]; then

@@ -343,3 +343,28 @@ fn output_into_a_pipe_that_closed_or_a_full_disk_never_panics() {
         );
     }
 }
+
+/// `-j 0` means every core, as without `-j` (and as `zstd -T0`), not one thread.
+#[test]
+fn jobs_zero_means_every_core() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let want = match cores {
+        1 => "1 thread)".to_string(),
+        n => format!("{n} threads)"),
+    };
+    let sample = sample();
+    for j in [None, Some("0")] {
+        let mut args = vec!["replay", "-q"];
+        if let Some(j) = j {
+            args.extend(["-j", j]);
+        }
+        args.push(&sample);
+        let o = rtsec(&args);
+        let err = stderr(&o);
+        let summary = err
+            .lines()
+            .find(|l| l.starts_with("Summary:"))
+            .unwrap_or("");
+        assert!(summary.contains(&want), "-j {j:?}: {err}");
+    }
+}

@@ -234,3 +234,41 @@ fn export_schema_is_printed_and_an_existing_output_is_kept() {
     assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
     assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
 }
+
+/// An output that cannot become a file is refused before any work, saying why, and leaves
+/// nothing behind: a directory (even with --force, which replaces files only), and a file in
+/// a directory that does not exist.
+#[test]
+fn a_parquet_output_that_cannot_be_a_file_is_refused_and_leaves_nothing() {
+    let dir = tempdir();
+    let d = dir.path().to_str().unwrap().to_string();
+    let t = scenario("demo");
+    let t = t.to_str().unwrap();
+    let missing = format!("{d}/no/such/dir/x.parquet");
+    let cases: [(&[&str], &str); 5] = [
+        (&["export", t, "-o", &d, "--force"], "is a directory"),
+        (&["export", t, "-o", &format!("{d}/")], "is a directory"),
+        (
+            &["replay", "-q", "--parquet", &d, "--force", t],
+            "is a directory",
+        ),
+        (&["export", t, "-o", &missing], "does not exist"),
+        (
+            &["replay", "-q", "--parquet", &missing, t],
+            "does not exist",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = rtsec(args);
+        assert_eq!(code(&o), 1, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+    let o = rtsec(&["export", t, "-o", &d, "--force"]);
+    assert!(
+        stderr(&o).contains(&format!("{d}/events.parquet")),
+        "the error suggests a file name: {}",
+        stderr(&o)
+    );
+}

@@ -443,13 +443,25 @@ impl ParquetFile {
         Ok(())
     }
 
-    /// Writes the last row group and the footer, then moves the file to its name.
+    /// Writes the last row group and the footer, then moves the file to its name. If that
+    /// fails the partial file is removed: its rows could not be read anyway.
     pub fn finish(mut self) -> Result<ParquetStats, ReplayError> {
-        self.close_open()?;
-        self.writer
+        if let Err(e) = self.close_open() {
+            self.abandon();
+            return Err(e);
+        }
+        let closed = self
+            .writer
             .close()
-            .map_err(|e| ReplayError::parquet(&self.path, e))?;
-        std::fs::rename(&self.partial, &self.path).map_err(|e| ReplayError::io(&self.path, e))?;
+            .map_err(|e| ReplayError::parquet(&self.path, e))
+            .and_then(|_| {
+                std::fs::rename(&self.partial, &self.path)
+                    .map_err(|e| ReplayError::io(&self.path, e))
+            });
+        if let Err(e) = closed {
+            let _ = std::fs::remove_file(&self.partial);
+            return Err(e);
+        }
         let bytes = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         Ok(ParquetStats {
             rows: self.rows,

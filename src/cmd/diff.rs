@@ -67,7 +67,7 @@ pub struct Args {
     pub selection: SelectionArgs,
     #[command(flatten)]
     pub window: WindowArgs,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default, or 0: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
     /// Under each alert only one set gives, why the other set's rule of that name does not

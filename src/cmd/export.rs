@@ -35,7 +35,7 @@ pub struct Args {
     pub force: bool,
     #[command(flatten)]
     pub window: WindowArgs,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default, or 0: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
     /// Print the schema (column, type, Falco field) and exit.

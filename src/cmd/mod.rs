@@ -14,8 +14,11 @@ pub mod rules;
 pub mod test;
 pub mod validate;
 
-/// The worker threads for `-j N`: N, or every core without it.
+/// The worker threads for `-j N`: N, or every core without it or with `-j 0` (as `zstd -T0`
+/// and `xz -T0` read 0).
 pub fn worker_threads(jobs: Option<usize>) -> usize {
-    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
+    match jobs {
+        Some(n) if n > 0 => n,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
 }

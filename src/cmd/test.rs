@@ -35,7 +35,7 @@ pub struct Args {
     /// passing negative case.
     #[arg(long)]
     pub require_coverage: bool,
-    /// Cases run in parallel on this many threads (default: all cores).
+    /// Cases run in parallel on this many threads (default, or 0: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
 }

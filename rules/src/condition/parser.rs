@@ -124,7 +124,9 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `word` at the cursor, followed by a blank or by one of `follow` (or the end when `eof`).
+    /// `word` at the cursor, followed by a blank or by one of `follow` (or the end when `eof`:
+    /// a condition ending in `and`, `or` or `not` then fails at its end, where the missing
+    /// check belongs, as libsinsp's "unexpected end of filter" does).
     fn keyword(&self, word: &str, follow: &[u8], eof: bool) -> bool {
         let w = word.as_bytes();
         if !self.s[self.pos..].starts_with(w) {
@@ -143,7 +145,7 @@ impl<'a> Parser<'a> {
         loop {
             let save = self.pos;
             self.blanks();
-            if self.keyword("or", b"(", false) {
+            if self.keyword("or", b"(", true) {
                 self.pos += 2;
                 self.blanks();
                 children.push(self.and()?);
@@ -167,7 +169,7 @@ impl<'a> Parser<'a> {
         loop {
             let save = self.pos;
             self.blanks();
-            if self.keyword("and", b"(", false) {
+            if self.keyword("and", b"(", true) {
                 self.pos += 3;
                 self.blanks();
                 children.push(self.not()?);
@@ -187,7 +189,7 @@ impl<'a> Parser<'a> {
     fn not(&mut self) -> Result<Expr, ParseError> {
         self.enter()?;
         self.blanks();
-        let e = if self.keyword("not", b"(", false) {
+        let e = if self.keyword("not", b"(", true) {
             self.pos += 3;
             self.blanks();
             Expr::Not(Box::new(self.not()?))
@@ -841,6 +843,19 @@ mod tests {
         assert_eq!(x.off, 12);
         let x = e("");
         assert!(x.message.contains("empty"));
+        for dangling in [
+            "evt.type = open and",
+            "evt.type = open or  ",
+            "not",
+            "a and not",
+        ] {
+            let x = e(dangling);
+            assert_eq!(x.off, dangling.len(), "{dangling:?}: {x:?}");
+            assert!(
+                x.message.contains("ends where a check"),
+                "{dangling:?}: {x:?}"
+            );
+        }
         let deep = "(".repeat(2000) + "a" + &")".repeat(2000);
         assert!(e(&deep).message.contains("deeper"));
     }

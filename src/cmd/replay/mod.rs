@@ -82,7 +82,7 @@ pub struct Args {
     pub selection: SelectionArgs,
     #[command(flatten)]
     pub window: WindowArgs,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default, or 0: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
     /// Print no alerts (the summary and --parquet still are).
