@@ -368,3 +368,28 @@ fn jobs_zero_means_every_core() {
         assert!(summary.contains(&want), "-j {j:?}: {err}");
     }
 }
+
+/// `capture --pid` of a process that is not running is refused before anything is loaded or
+/// written: it would record nothing however long it ran.
+#[test]
+fn capture_of_a_pid_that_is_not_running_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.rts");
+    // Above the kernel's pid_max (at most 2^22), so never a live pid.
+    let o = rtsec(&[
+        "capture",
+        "-o",
+        out.to_str().unwrap(),
+        "--pid",
+        "4194305",
+        "--duration",
+        "1s",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--pid 4194305: no such process"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}

@@ -134,6 +134,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.output.display()
         );
     }
+    // A pid that is not running can never be followed (descendants are found by their
+    // forks): recording nothing for the whole capture would look like a quiet process.
+    for p in &args.pid {
+        if !std::path::Path::new(&format!("/proc/{p}")).exists() {
+            bail!(
+                "--pid {p}: no such process; it must be running when the capture starts \
+                 (its descendants are then followed as they fork)"
+            );
+        }
+    }
     install_handlers();
     let mut opts = CaptureOptions::new(&args.output);
     opts.force = args.force;
