@@ -85,6 +85,7 @@ echo "== hits/s end to end at -j 2 (rtsec replay, wall time), $trace"
 hits "text" --format text
 hits "JSON" --format json
 hits "Parquet (+ text)" --parquet "$OUT/hits.parquet"
+hits "Parquet only (-q)" -q --parquet "$OUT/hits.parquet"
 
 # Export: every event with its resolved fields, to Parquet, at -j 1 and -j 2 (a 1M-event trace
 # of the same mix: export writes a row per event, not per hit).
