@@ -66,7 +66,7 @@ pub fn is_capture_name(path: &Path) -> bool {
 /// Expands the paths in the order given: a file is taken as is (whatever its name, so a
 /// mistyped or foreign file gets a clear error when opened); a directory contributes every
 /// `*.rts`, `*.scap` and `*.scap.gz` below it, recursively, sorted by path. A directory holding
-/// none is an input with a problem.
+/// none is an input with a problem, as is `-` (standard input), unless a file has that name.
 pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
@@ -86,6 +86,12 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
             }
             out.extend(found.into_iter().map(Input::new));
             out.extend(problems);
+        } else if p.as_os_str() == "-" && !p.exists() {
+            out.push(Input::with_problem(
+                p.clone(),
+                "a trace cannot be read from standard input: its blocks are read in \
+                 parallel, which needs a file; save it first (`cat > trace.rts`)",
+            ));
         } else {
             out.push(Input::new(p.clone()));
         }
@@ -172,5 +178,12 @@ mod tests {
                 .contains("no .rts traces")
         );
         assert!(got[..5].iter().all(|i| i.problem.is_none()));
+    }
+
+    #[test]
+    fn standard_input_is_refused_with_what_to_do() {
+        let got = expand(&[PathBuf::from("-")]);
+        let problem = got[0].problem.as_deref().unwrap();
+        assert!(problem.contains("standard input"), "{problem}");
     }
 }
