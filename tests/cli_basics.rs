@@ -244,6 +244,10 @@ fn a_rules_directory_loads_its_yaml_files_in_sorted_order_like_falco() {
         "{}",
         stdout(&o)
     );
+    // As `falco -V FILE`: the files may also be named without -r.
+    let o2 = rtsec(&["validate", rules.to_str().unwrap()]);
+    assert_eq!(o2.status.code(), Some(0), "{}", stderr(&o2));
+    assert_eq!(stdout(&o2), stdout(&o));
     let empty = tempfile::tempdir().unwrap();
     let o = rtsec(&["replay", "-r", empty.path().to_str().unwrap(), &sample()]);
     assert_eq!(o.status.code(), Some(1));

@@ -14,6 +14,9 @@ pub struct Args {
     /// bundled rules).
     #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
+    /// More rules files or directories, after those of --rules (`rtsec validate rules.yaml`).
+    #[arg(value_name = "FILE|DIR")]
+    pub files: Vec<PathBuf>,
     /// A Falco configuration (falco.yaml), as `falco -c … -V`: its `rules_files` when no
     /// --rules are given, and the `append_output` and `static_fields` the rules are compiled
     /// with (outputs and conditions may name its static fields).
@@ -24,6 +27,7 @@ pub struct Args {
 }
 
 pub fn run(mut args: Args) -> Result<ExitCode> {
+    args.rules.append(&mut args.files);
     let config =
         crate::rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
     if args.rules.is_empty()
