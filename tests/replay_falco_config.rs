@@ -159,6 +159,9 @@ fn rules_list_shows_what_a_falco_yaml_enables() {
         "{}",
         stdout(&o)
     );
+    // The files may also be named without -r.
+    let o2 = rtsec(&["rules", "list", falco_rules().to_str().unwrap()]);
+    assert_eq!(stdout(&o2), stdout(&o));
 }
 
 /// `append_output`, as Falco 0.41+ applies it: entries matched by tags and rule add to the

@@ -24,6 +24,9 @@ pub struct ListArgs {
     /// Rules files or directories of them, loaded in order (default: rtsec's bundled rules).
     #[arg(long = "rules", short = 'r', num_args = 1.., value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
+    /// More rules files or directories, after those of --rules (`rtsec rules list r.yaml`).
+    #[arg(value_name = "FILE|DIR")]
+    pub files: Vec<PathBuf>,
     /// One JSON object per rule instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -61,7 +64,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-fn list(a: ListArgs) -> Result<ExitCode> {
+fn list(mut a: ListArgs) -> Result<ExitCode> {
+    a.rules.append(&mut a.files);
     let config =
         crate::rule_selection::config(a.falco_config.as_deref(), &a.falco_options.options)?;
     let rules = match (&a.rules[..], &config.rules_files) {
