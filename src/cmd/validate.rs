@@ -123,6 +123,7 @@ mod tests {
     fn bundled_rules_validate_and_malformed_ones_do_not() {
         let args = |rules: Vec<PathBuf>| Args {
             rules,
+            files: Vec::new(),
             falco_config: None,
             falco_options: Default::default(),
         };
@@ -147,6 +148,7 @@ mod tests {
             let a = RArgs {
                 command: Command::List(ListArgs {
                     rules,
+                    files: Vec::new(),
                     json: false,
                     falco_config: None,
                     falco_options: Default::default(),
@@ -156,7 +158,8 @@ mod tests {
         }
         let a = RArgs {
             command: Command::List(ListArgs {
-                rules: vec![PathBuf::from("/nonexistent.yaml")],
+                rules: Vec::new(),
+                files: vec![PathBuf::from("/nonexistent.yaml")],
                 json: true,
                 falco_config: None,
                 falco_options: Default::default(),
