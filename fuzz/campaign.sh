@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every fuzz target (or the TARGETs named) for SECS seconds each (default 300), one after the
-# other, seeded with what the project has of each input: `just fuzz-all [SECS [TARGET...]]`. Needs cargo-fuzz (installed if
-# missing) and the nightly toolchain.
+# other, seeded with what the project has of each input: `just fuzz-all [SECS [TARGET...]]`.
+# Needs cargo-fuzz (installed if missing) and the nightly toolchain.
 #
 # Seeds (made fresh in fuzz/seeds/, kept out of git): the recorded traces of testdata/ for
 # the trace reader; ../shared/scap's small captures for the .scap reader; each list, macro
