@@ -50,6 +50,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    rtsec_replay::on_partial_files(rtsec_replay::PartialFileHook {
+        created: signal_cleanup::remove_file_on_signal,
+        gone: signal_cleanup::keep_file_on_signal,
+    });
     let result = match cli.command {
         Command::Capture(a) => cmd::capture::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),

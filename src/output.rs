@@ -56,7 +56,7 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) {
             STDOUT_GONE.store(true, Ordering::Relaxed);
         } else {
             STDOUT_FAILED.store(true, Ordering::Relaxed);
-            eprintln!("rtsec: error: writing to stdout: {e}");
+            print_error(&anyhow::Error::new(e).context("writing to stdout"));
         }
     }
 }

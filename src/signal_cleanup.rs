@@ -20,6 +20,26 @@ pub fn remove_file_on_signal(path: &Path) {
     register(&FILES, path)
 }
 
+/// Stops removing the file `path` on a signal: it was renamed or removed, and its name may
+/// be taken by another file. Frees its slot for the next file.
+pub fn keep_file_on_signal(path: &Path) {
+    let wanted = path.as_os_str().as_encoded_bytes();
+    for s in &FILES {
+        let p = s.load(Ordering::Acquire);
+        if p.is_null() {
+            continue;
+        }
+        // SAFETY: a NUL-terminated path leaked by `register`, never freed.
+        let name = unsafe { std::ffi::CStr::from_ptr(p) };
+        if name.to_bytes() == wanted {
+            // The string stays leaked: the handler may be reading it right now.
+            let _ =
+                s.compare_exchange(p, std::ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire);
+            return;
+        }
+    }
+}
+
 /// Removes the (by then empty) directory `path` if a signal ends the process.
 pub fn remove_dir_on_signal(path: &Path) {
     register(&DIRS, path)
@@ -43,10 +63,20 @@ fn register(slots: &[AtomicPtr<c_char>], path: &Path) {
     drop(unsafe { CString::from_raw(p) });
 }
 
+/// Takes over the signals whose action is still the default: an ignored one (a background
+/// job's SIGINT) stays ignored, and a command's own handler (`replay --follow` ends cleanly on
+/// Ctrl-C, running destructors) stays in charge.
 fn install() {
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: the handler is async-signal-safe (atomics, unlink, rmdir, signal, raise).
+        // SAFETY: reading the current action; the handler is async-signal-safe (atomics,
+        // unlink, rmdir, signal, raise).
         unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig, std::ptr::null(), &mut old) != 0
+                || old.sa_sigaction != libc::SIG_DFL
+            {
+                continue;
+            }
             libc::signal(sig, on_signal as *const () as libc::sighandler_t);
         }
     }

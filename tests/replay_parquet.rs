@@ -273,3 +273,54 @@ fn a_parquet_output_that_cannot_be_a_file_is_refused_and_leaves_nothing() {
         }
     }
 }
+
+/// Ctrl-C (or SIGTERM) during a long replay or export: the process dies of the signal as
+/// before, and the unreadable `.partial` file it was writing goes with it.
+#[test]
+fn an_interrupted_parquet_output_leaves_no_partial_file() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempdir();
+    let trace = dir.path().join("big.rts");
+    // Long enough for this (debug) build to be caught while writing.
+    synthetic_trace(&trace, 600_000, 7, rtsec_format::Losses::default());
+    let trace = trace.to_str().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let parquet = out.join("x.parquet");
+    let parquet = parquet.to_str().unwrap();
+    let runs: [(i32, &[&str]); 2] = [
+        (libc::SIGINT, &["replay", "-q", "--parquet", parquet, trace]),
+        (libc::SIGTERM, &["export", trace, "-o", parquet]),
+    ];
+    for (sig, args) in runs {
+        let mut child = Command::new(RTSEC)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let partial = out.join("x.parquet.partial");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !partial.exists() {
+            if let Some(s) = child.try_wait().unwrap() {
+                panic!(
+                    "{args:?} ended ({s}) before it could be interrupted: make the trace longer"
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{args:?}: no {partial:?} after 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // SAFETY: kill(2) of our child.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(sig), "{args:?}: {status}");
+        let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+}

@@ -78,7 +78,9 @@ pub use hits::hits_schema;
 pub use inputs::Input;
 pub use judge::{BlockResult, Hit, LineFormat, Produce, thread_cpu_ns};
 pub use memory::keep_freed_memory;
-pub use parquet_file::{EncodedRowGroup, ParquetFile, ParquetStats, RowGroupEncoder};
+pub use parquet_file::{
+    EncodedRowGroup, ParquetFile, ParquetStats, PartialFileHook, RowGroupEncoder, on_partial_files,
+};
 pub use pipeline::{PIECE_BYTES, Progress, ReplayOptions, replay};
 pub use summary::{
     EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, FollowEnd, Resumed, RuleHits, Summary, TraceReport,

@@ -278,6 +278,21 @@ impl<'a> RowGroupStream<'a> {
     }
 }
 
+/// What to call when a partial file is created and once it is gone (renamed or removed).
+pub struct PartialFileHook {
+    pub created: fn(&Path),
+    pub gone: fn(&Path),
+}
+
+static PARTIAL_FILE_HOOK: std::sync::OnceLock<PartialFileHook> = std::sync::OnceLock::new();
+
+/// Sets the hook every [`ParquetFile`] calls with its partial file. The binary uses it to
+/// remove partial files when a signal (Ctrl-C) ends the process, which skips destructors: this
+/// crate installs no signal handlers. Only the first call counts.
+pub fn on_partial_files(hook: PartialFileHook) {
+    let _ = PARTIAL_FILE_HOOK.set(hook);
+}
+
 /// An open Parquet output. Rows go to `<path>.partial`; [`ParquetFile::finish`] renames it to
 /// `path`, so a reader never sees a half-written file under the final name.
 pub struct ParquetFile {
@@ -309,9 +324,17 @@ impl ParquetFile {
         partial.push(".partial");
         let partial = PathBuf::from(partial);
         let file = File::create(&partial).map_err(|e| ReplayError::io(&partial, e))?;
+        if let Some(h) = PARTIAL_FILE_HOOK.get() {
+            (h.created)(&partial);
+        }
         let out = BufWriter::with_capacity(1 << 20, file);
-        let (writer, factory) = factory(out, schema.clone(), kind, schema_version)
-            .map_err(|e| ReplayError::parquet(path, e))?;
+        let (writer, factory) = match factory(out, schema.clone(), kind, schema_version) {
+            Ok(w) => w,
+            Err(e) => {
+                remove_partial(&partial);
+                return Err(ReplayError::parquet(path, e));
+            }
+        };
         Ok(ParquetFile {
             path: path.to_path_buf(),
             partial,
@@ -459,8 +482,11 @@ impl ParquetFile {
                     .map_err(|e| ReplayError::io(&self.path, e))
             });
         if let Err(e) = closed {
-            let _ = std::fs::remove_file(&self.partial);
+            remove_partial(&self.partial);
             return Err(e);
+        }
+        if let Some(h) = PARTIAL_FILE_HOOK.get() {
+            (h.gone)(&self.partial);
         }
         let bytes = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         Ok(ParquetStats {
@@ -474,7 +500,14 @@ impl ParquetFile {
     pub fn abandon(self) {
         let partial = self.partial.clone();
         drop(self.writer);
-        let _ = std::fs::remove_file(partial);
+        remove_partial(&partial);
+    }
+}
+
+fn remove_partial(partial: &Path) {
+    let _ = std::fs::remove_file(partial);
+    if let Some(h) = PARTIAL_FILE_HOOK.get() {
+        (h.gone)(partial);
     }
 }
 

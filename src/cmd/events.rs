@@ -216,7 +216,7 @@ impl<'a> Printer<'a> {
 fn gone(e: std::io::Error) -> Result<bool> {
     match e.kind() {
         std::io::ErrorKind::BrokenPipe => Ok(false),
-        _ => Err(e.into()),
+        _ => Err(anyhow::Error::new(e).context("writing to stdout")),
     }
 }
 
