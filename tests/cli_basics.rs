@@ -342,7 +342,7 @@ fn output_into_a_pipe_that_closed_or_a_full_disk_never_panics() {
             "rtsec {args:?} > /dev/full: {err}"
         );
         assert!(
-            err.contains("No space left on device"),
+            err.contains("No space left on device") && err.contains("stdout"),
             "rtsec {args:?} > /dev/full: {err}"
         );
     }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 /// Check rules files: syntax, fields, macros, lists, outputs.
 #[derive(clap::Args)]
@@ -107,7 +107,7 @@ pub fn print_stdout(s: &str) -> Result<()> {
     let mut o = std::io::stdout().lock();
     match o.write_all(s.as_bytes()).and_then(|_| o.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => Ok(r?),
+        r => r.context("writing to stdout"),
     }
 }
 
