@@ -23,6 +23,32 @@ pub fn print_error(e: &anyhow::Error) {
 
 pub use rtsec_format::lossless;
 
+/// Refuses, before any work, a path that cannot become the output file: a directory, or a
+/// file in a directory that does not exist. Found when the file is created or renamed into
+/// place, they would come after the work, or as a bare "Is a directory" naming the wrong file.
+/// `what` and `example` name the file to write: ("trace", "trace.rts").
+pub fn check_output_file(path: &std::path::Path, what: &str, example: &str) -> anyhow::Result<()> {
+    if path.is_dir() || path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        anyhow::bail!(
+            "{} is a directory: name the {what} to write, such as {}",
+            path.display(),
+            path.join(example).display()
+        );
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: the directory {} does not exist (create it first)",
+            path.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// A byte count for people: `1.5 MiB`.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

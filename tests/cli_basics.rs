@@ -397,3 +397,55 @@ fn capture_of_a_pid_that_is_not_running_is_refused() {
     );
     assert!(!out.exists());
 }
+
+/// An output named as a directory, or in a directory that does not exist, is refused before
+/// any work with what to do, and nothing is left behind: the trace of `capture` and `import`,
+/// the JUnit report of `test` (Parquet outputs: tests/replay_parquet.rs).
+#[test]
+fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap().to_string();
+    let missing = format!("{d}/no/such/dir/x");
+    let scap = "../shared/scap/falcosecurity-falco/test/trace_files/cat_write.scap";
+    let scap = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(scap);
+    let scap = scap.to_str().unwrap();
+    let cases: [(&[&str], String); 6] = [
+        (
+            &["import", scap, "-o", &d, "--force"],
+            format!("{d} is a directory: name the trace to write, such as {d}/trace.rts"),
+        ),
+        (
+            &["import", scap, "-o", &missing],
+            format!("the directory {d}/no/such/dir does not exist (create it first)"),
+        ),
+        (
+            &["capture", "-o", &d, "--force", "--duration", "1s"],
+            format!("{d} is a directory: name the trace to write"),
+        ),
+        (
+            &["capture", "-o", &missing, "--duration", "1s"],
+            "does not exist (create it first)".into(),
+        ),
+        (
+            &["test", "--junit", &d, "testdata/cases"],
+            format!("{d} is a directory: name the JUnit report to write"),
+        ),
+        (
+            &["test", "--junit", &missing, "testdata/cases"],
+            "does not exist (create it first)".into(),
+        ),
+    ];
+    for (args, want) in cases {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .expect("run rtsec");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&want), "{args:?}: {}", stderr(&o));
+        // Refused before any work: no case ran, nothing was written.
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+}

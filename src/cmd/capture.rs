@@ -128,6 +128,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if rotation.keep.is_some() && !rotation.is_on() {
         bail!("--keep needs --rotate-size or --rotate-every: without rotation there is one file");
     }
+    crate::output::check_output_file(&args.output, "trace", "trace.rts")?;
     if !rotation.is_on() && !args.force && args.output.exists() {
         bail!(
             "{} exists; pass --force to replace it",

@@ -50,6 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.input.display()
         );
     }
+    crate::output::check_output_file(&output, "trace", "trace.rts")?;
     let opts = ImportOptions {
         output,
         force: args.force,

@@ -255,33 +255,15 @@ impl SharedParquet {
     }
 }
 
-/// Refuses, before any work, a path that cannot become the Parquet file: a directory, or a
-/// file in a directory that does not exist. Found only at the end (the rename of the finished
-/// file) or named after the `.partial` file written first, they would be less clear.
+/// Refuses a path that cannot become the Parquet file before any work: found at the rename
+/// of the finished file, or named after the `.partial` file written first, it would be less
+/// clear.
 fn check_output_path(path: &Path, rows: Rows) -> Result<()> {
     let example = match rows {
         Rows::Hits => "hits.parquet",
         Rows::Events => "events.parquet",
     };
-    if path.is_dir() || path.as_os_str().as_encoded_bytes().ends_with(b"/") {
-        bail!(
-            "{} is a directory: name the Parquet file to write, such as {}",
-            path.display(),
-            path.join(example).display()
-        );
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        bail!(
-            "cannot write {}: the directory {} does not exist (create it first)",
-            path.display(),
-            dir.display()
-        );
-    }
-    Ok(())
+    crate::output::check_output_file(path, "Parquet file", example)
 }
 
 /// `STEM-*.parquet` beside `base`: what a reader of the series globs.

@@ -43,6 +43,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let start = Instant::now();
+    if let Some(j) = &args.junit {
+        crate::output::check_output_file(j, "JUnit report", "report.xml")?;
+    }
     let (cases, notes) = harness::discover(&args.paths)?;
     for n in &notes {
         eprintln!("rtsec test: note: {n}");
