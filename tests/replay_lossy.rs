@@ -142,6 +142,11 @@ fn truncated_unfinished_and_corrupt_traces_are_judged_as_far_as_they_go() {
     let mut c = bytes.clone();
     c[(blocks[1] + 100) as usize] ^= 0xff;
     std::fs::write(&corrupt, &c).unwrap();
+    // Cut inside the last block, and its writer is alive (it holds the lock): in progress,
+    // not damaged.
+    let writing = dir.path().join("writing.rts");
+    let mut w = Writing::start(&writing);
+    w.append(&bytes[..(last + 200) as usize]);
 
     let full = rtsec(&["replay", "-q", whole.to_str().unwrap()]);
     assert_eq!(code(&full), 0, "{}", stderr(&full));
@@ -156,10 +161,15 @@ fn truncated_unfinished_and_corrupt_traces_are_judged_as_far_as_they_go() {
         ),
         (
             &unfinished,
-            "unfinished: no footer (the recording was killed or is still running)",
+            "unfinished: no footer (its writer was killed or crashed)",
             true,
         ),
         (&corrupt, "damaged block skipped: block 1 at offset", false),
+        (
+            &writing,
+            "still being written (a running capture holds it)",
+            false,
+        ),
     ] {
         let o = rtsec(&["replay", "-q", "-j", "2", path.to_str().unwrap()]);
         let err = stderr(&o);
@@ -167,6 +177,11 @@ fn truncated_unfinished_and_corrupt_traces_are_judged_as_far_as_they_go() {
         assert!(err.contains(expect), "{}: {err}", path.display());
         assert!(err.contains("INCOMPLETE"), "{err}");
         assert!(err.contains("WARNING: 1 of 1 trace is incomplete"), "{err}");
+        assert_eq!(
+            err.contains("what was lost or is not written yet"),
+            path == &writing,
+            "{err}"
+        );
         // Judged as far as it goes: every event of the unfinished trace (only its footer is
         // missing), fewer for the others, but not none.
         let judged: u64 = err

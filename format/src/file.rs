@@ -38,8 +38,11 @@ pub enum Notice {
     /// The file ends inside a block or inside the footer: everything before is intact.
     Truncated { after_events: u64, bytes_lost: u64 },
     /// The file has no footer although its last block is complete: the writer did not finish
-    /// (killed, crashed, or still writing).
+    /// (killed or crashed).
     Unfinished { after_events: u64 },
+    /// The file has no footer because its writer still holds it (a running capture): what is
+    /// written so far was read.
+    BeingWritten { after_events: u64 },
     /// A damaged region was skipped (salvage mode).
     Skipped {
         block: u32,
@@ -63,7 +66,11 @@ impl std::fmt::Display for Notice {
             ),
             Notice::Unfinished { after_events } => write!(
                 f,
-                "unfinished: no footer (the recording was killed or is still running); {after_events} events in complete blocks"
+                "unfinished: no footer (its writer was killed or crashed); {after_events} events in complete blocks"
+            ),
+            Notice::BeingWritten { after_events } => write!(
+                f,
+                "still being written (a running capture holds it): {after_events} events in complete blocks so far; `rtsec replay -f` follows it to its end"
             ),
             Notice::Skipped {
                 block,
@@ -334,7 +341,12 @@ impl RawBlocks<'_> {
     fn finish_at(&mut self, pos: u64) {
         self.done = true;
         let end = self.reader.data_end;
-        if pos < end {
+        if self.reader.footer.is_none() && !crate::lock::writer_gone(&self.reader.file) {
+            // The end is where the writer is, not damage.
+            self.notices.push(Notice::BeingWritten {
+                after_events: self.events,
+            });
+        } else if pos < end {
             self.notices.push(Notice::Truncated {
                 after_events: self.events,
                 bytes_lost: end - pos,

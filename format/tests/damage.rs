@@ -231,6 +231,24 @@ fn a_trace_without_footer_is_read_by_scanning() {
     synth::generate(2000, 4, |ev| w.push(ev).unwrap());
     w.cut().unwrap();
     let written = w.events();
+    // While the writer holds the file, its missing footer is not damage: the trace is being
+    // written, and the reader says so. (Blocks are written on the writer's own thread: wait
+    // for the last one.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (events, notices) = loop {
+        let (events, notices) = read_all(&path, false).unwrap();
+        if events == written || std::time::Instant::now() > deadline {
+            break (events, notices);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert_eq!(events, written);
+    assert_eq!(
+        notices,
+        vec![Notice::BeingWritten {
+            after_events: written
+        }]
+    );
     // Dropping without finish() leaves what a killed writer leaves once its queue drained.
     drop(w);
     let (events, notices) = read_all(&path, false).unwrap();

@@ -464,11 +464,20 @@ impl Summary {
         if incomplete > 0 {
             let _ = writeln!(
                 s,
-                "WARNING: {incomplete} of {n} {} incomplete: the verdict may miss what was lost (see above)",
+                "WARNING: {incomplete} of {n} {} incomplete: the verdict may miss what was lost{} (see above)",
                 if incomplete == 1 {
                     "trace is"
                 } else {
                     "traces are"
+                },
+                if self.traces.iter().any(|t| t
+                    .notices
+                    .iter()
+                    .any(|n| matches!(n, Notice::BeingWritten { .. })))
+                {
+                    " or is not written yet"
+                } else {
+                    ""
                 }
             );
         }
