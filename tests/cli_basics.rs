@@ -449,3 +449,29 @@ fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
         assert!(left.is_empty(), "{args:?} left {left:?}");
     }
 }
+
+/// A trace named twice (here: by itself and inside its directory) is judged once, with a note:
+/// judged twice, its hits would be counted twice.
+#[test]
+fn a_trace_named_twice_is_judged_once() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "replay",
+            "-q",
+            "testdata/scenarios/container",
+            "./testdata/scenarios/container/trace.rts",
+        ])
+        .output()
+        .expect("run rtsec");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "rtsec: note: ./testdata/scenarios/container/trace.rts is \
+             testdata/scenarios/container/trace.rts again: judged once"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("Summary: 1 trace judged"), "{err}");
+}

@@ -99,6 +99,45 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
     out
 }
 
+/// Removes every input that is a file already in `inputs` (the same file by device and inode,
+/// however it was named: a directory and a trace in it, `t.rts` and `./t.rts`), which would
+/// otherwise be judged, and its hits counted, twice. Returns a note for each one removed.
+pub fn drop_repeats(inputs: &mut Vec<Input>) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = Default::default();
+    let mut notes = Vec::new();
+    inputs.retain(|i| {
+        if i.problem.is_some() {
+            return true;
+        }
+        let Ok(m) = std::fs::metadata(&i.path) else {
+            return true;
+        };
+        if !m.is_file() {
+            return true;
+        }
+        match seen.entry((m.dev(), m.ino())) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                notes.push(if first.get() == &i.path {
+                    format!("{} is named twice: judged once", i.path.display())
+                } else {
+                    format!(
+                        "{} is {} again: judged once",
+                        i.path.display(),
+                        first.get().display()
+                    )
+                });
+                false
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i.path.clone());
+                true
+            }
+        }
+    });
+    notes
+}
+
 /// The DNS answers recorded in the headers of `inputs` (`rtsec capture --resolve`), for
 /// `EngineOptions::hosts`: rules that compare `fd.sip.name` with a name judge against what the
 /// name resolved to when the trace was recorded. An input whose header cannot be read adds
@@ -178,6 +217,37 @@ mod tests {
                 .contains("no .rts traces")
         );
         assert!(got[..5].iter().all(|i| i.problem.is_none()));
+    }
+
+    #[test]
+    fn a_file_named_twice_is_judged_once() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("dir")).unwrap();
+        let a = d.path().join("dir/a.rts");
+        let b = d.path().join("b.rts");
+        std::fs::write(&a, b"x").unwrap();
+        std::fs::write(&b, b"x").unwrap();
+        let again = d.path().join("dir/../dir/a.rts");
+        let missing = d.path().join("missing.rts");
+        let mut got = expand(&[
+            d.path().join("dir"),
+            b.clone(),
+            again.clone(),
+            b.clone(),
+            missing.clone(),
+            missing.clone(),
+        ]);
+        let notes = drop_repeats(&mut got);
+        let paths: Vec<_> = got.iter().map(|i| i.path.clone()).collect();
+        // A missing file is left to fail where it is read (each naming is an error).
+        assert_eq!(paths, vec![a.clone(), b.clone(), missing.clone(), missing]);
+        assert_eq!(
+            notes,
+            vec![
+                format!("{} is {} again: judged once", again.display(), a.display()),
+                format!("{} is named twice: judged once", b.display()),
+            ]
+        );
     }
 
     #[test]

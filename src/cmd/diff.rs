@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use rtsec_replay::compare::compare;
 use rtsec_replay::summary::{group, human_rate};
-use rtsec_replay::{LineFormat, ReplayError, ReplayOptions, inputs};
+use rtsec_replay::{LineFormat, ReplayError, ReplayOptions};
 use rtsec_rules::Engine;
 
 use crate::captures::CaptureImports;
@@ -86,7 +86,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let imports = CaptureImports::new("diff");
-    let inputs = imports.resolve(inputs::expand(&args.traces));
+    let inputs = imports.resolve(crate::cmd::trace_inputs(&args.traces));
     let side = |rules: &[PathBuf], config: Option<&Path>, options: &[String]| -> Result<Engine> {
         let config = rule_selection::config(config, options)?;
         rule_selection::engine(rules, &config, &args.selection, &inputs)

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use rtsec_replay::ReplayOptions;
 use rtsec_replay::export::{export_blocks, schema_table};
 use rtsec_replay::summary::group;
-use rtsec_replay::{ReplayOptions, inputs};
 
 use super::parquet_out::{ParquetOut, Rows, SharedParquet};
 use crate::captures::CaptureImports;
@@ -92,7 +92,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let imports = CaptureImports::new("export");
     let (inputs, follow) = match started {
         Some(s) => (vec![s.input], Some(s.follow)),
-        None => (imports.resolve(inputs::expand(&args.traces)), None),
+        None => (
+            imports.resolve(crate::cmd::trace_inputs(&args.traces)),
+            None,
+        ),
     };
     let state = follow.as_ref().and_then(|f| f.state.clone());
     let parquet = SharedParquet::new(Some(parquet)).with_state(state);

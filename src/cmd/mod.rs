@@ -22,3 +22,13 @@ pub fn worker_threads(jobs: Option<usize>) -> usize {
         _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
     }
 }
+
+/// The traces the paths name ([`rtsec_replay::inputs::expand`]), each file once: a file named
+/// twice would be judged, and its hits counted, twice. A note says which were dropped.
+pub fn trace_inputs(paths: &[std::path::PathBuf]) -> Vec<rtsec_replay::Input> {
+    let mut inputs = rtsec_replay::inputs::expand(paths);
+    for n in rtsec_replay::inputs::drop_repeats(&mut inputs) {
+        eprintln!("rtsec: note: {n}");
+    }
+    inputs
+}

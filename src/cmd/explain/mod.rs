@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use rtsec_format::{EventView, TraceReader};
 use rtsec_replay::explain::{Closest, RuleVerdict, event_header};
-use rtsec_replay::{Input, TimeWindow, inputs};
+use rtsec_replay::{Input, TimeWindow};
 use rtsec_rules::{Engine, Explainer, Filter, RuleId, Scratch, event_type, matches_wildcard};
 
 use crate::captures::CaptureImports;
@@ -96,7 +96,7 @@ enum Which {
 pub fn run(args: Args) -> Result<ExitCode> {
     let config = rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
     let imports = CaptureImports::new("explain");
-    let inputs = imports.resolve(inputs::expand(&args.traces));
+    let inputs = imports.resolve(crate::cmd::trace_inputs(&args.traces));
     for input in &inputs {
         if let Some(p) = &input.problem {
             bail!("{}: {p}", input.name().display());

@@ -164,7 +164,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
             )?,
         ),
         None => {
-            let inputs = imports.resolve(inputs::expand(&args.traces));
+            let inputs = imports.resolve(crate::cmd::trace_inputs(&args.traces));
             let engine = rule_selection::engine(&args.rules, &config, &args.selection, &inputs)?;
             (inputs, engine)
         }
