@@ -137,6 +137,39 @@ fn a_missing_trace_is_an_error_naming_it() {
     assert!(out.contains("0 passed, 0 failed, 1 could not run"), "{out}");
 }
 
+/// A case that expects nothing would pass whatever the rules do: it cannot run, and the
+/// message says how to give it expectations. `--update` records them.
+#[test]
+fn a_case_that_expects_nothing_cannot_pass() {
+    let dir = setup();
+    for (i, expect) in ["", "expect:\n", "expect:\n  counts: {}\n  hits: []\n"]
+        .iter()
+        .enumerate()
+    {
+        let case = write(
+            dir.path(),
+            &format!("cases/nothing{i}.case.yaml"),
+            &format!("traces: [../traces/credentials.rts]\n{expect}"),
+        );
+        let o = rtsec(&["test", &case]);
+        assert_eq!(code(&o), 1, "{expect:?}: {}{}", stdout(&o), stderr(&o));
+        let out = stdout(&o);
+        assert!(out.starts_with("ERROR "), "{expect:?}: {out}");
+        assert!(
+            out.contains("the case expects nothing, so it passes whatever the rules do")
+                && out.contains(&format!("rtsec test --update {case}")),
+            "{expect:?}: {out}"
+        );
+        let o = rtsec(&["test", "--update", &case]);
+        assert_eq!(code(&o), 0, "{expect:?}: {}{}", stdout(&o), stderr(&o));
+        let text = std::fs::read_to_string(&case).unwrap();
+        assert!(
+            text.contains("\"Sensitive file read\": 1"),
+            "{expect:?}: {text}"
+        );
+    }
+}
+
 #[test]
 fn a_malformed_case_names_file_line_and_key() {
     let dir = setup();

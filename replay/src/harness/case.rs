@@ -77,6 +77,14 @@ pub struct Expect {
     pub no_other_hits: bool,
 }
 
+impl Expect {
+    /// Whether nothing is expected: no counts (a 0 count is an expectation), no hits, and
+    /// other hits allowed. Such a case passes whatever the rules do.
+    pub fn is_nothing(&self) -> bool {
+        self.counts.is_empty() && self.hits.is_empty() && !self.no_other_hits
+    }
+}
+
 /// A hit that must be among the actual ones.
 #[derive(Clone, Debug, Default)]
 pub struct ExpectedHit {

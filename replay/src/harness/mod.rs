@@ -254,6 +254,17 @@ pub fn run_case(
         };
         inputs.push(input);
     }
+    if case.expect.is_nothing() && !update {
+        return error(
+            r,
+            format!(
+                "{}: the case expects nothing, so it passes whatever the rules do: add \
+                 `expect:` (counts, hits, no_other_hits), or record what the replay finds \
+                 with `rtsec test --update {0}`",
+                path.display()
+            ),
+        );
+    }
     let engine = Engine::new(
         &set,
         EngineOptions {
