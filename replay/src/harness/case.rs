@@ -199,11 +199,35 @@ struct RawCase {
 #[serde(deny_unknown_fields)]
 struct RawExpect {
     #[serde(default)]
-    counts: BTreeMap<String, u64>,
+    counts: BTreeMap<String, HitCount>,
     #[serde(default)]
     hits: Vec<Spanned<RawHit>>,
     #[serde(default)]
     no_other_hits: bool,
+}
+
+/// An expected hit count: `-1` or `two` get a message saying what is wanted, not "invalid u64".
+struct HitCount(u64);
+
+impl<'de> Deserialize<'de> for HitCount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = HitCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a hit count: a whole number, 0 or more")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<HitCount, E> {
+                Ok(HitCount(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<HitCount, E> {
+                u64::try_from(v)
+                    .map(HitCount)
+                    .map_err(|_| E::custom(format!("a hit count is 0 or more, not {v}")))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -235,6 +259,16 @@ impl Case {
             column,
             message,
         };
+        let blank = |l: &str| l.trim().is_empty() || l.trim_start().starts_with('#');
+        if text.lines().all(blank) {
+            return Err(err(
+                1,
+                1,
+                "the case file is empty: it needs `traces:` and `expect:` (see \
+                 testdata/cases/README.md; `rtsec test --update` fills in `expect:`)"
+                    .into(),
+            ));
+        }
         let raw: RawCase = serde_saphyr::from_str(text).map_err(|e| {
             let (l, c) = e
                 .location()
@@ -347,7 +381,7 @@ impl Case {
             }
         }
         // Keep the counts in file order (the map sorted them): order by first appearance.
-        let mut counts: Vec<(String, u64)> = rx.counts.into_iter().collect();
+        let mut counts: Vec<(String, u64)> = rx.counts.into_iter().map(|(r, c)| (r, c.0)).collect();
         counts.sort_by_key(|(rule, _)| find_key(text, rule));
         let load_options = config.load_options();
         Ok(Case {
@@ -510,5 +544,30 @@ expect:
         .unwrap_err()
         .to_string();
         assert!(e.contains("c.yaml:4:") && e.contains("`b.rts`"), "{e}");
+        for text in ["", "\n# only a comment\n"] {
+            let e = Case::parse(Path::new("c.yaml"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("c.yaml:1:1: the case file is empty"), "{e}");
+        }
+        let count = |c: &str| {
+            Case::parse(
+                Path::new("c.yaml"),
+                &format!("traces: [a.rts]\nexpect:\n  counts:\n    r: {c}\n"),
+            )
+            .map(|c| c.expect.counts[0].1)
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(count("3"), Ok(3));
+        let e = count("-1").unwrap_err();
+        assert!(
+            e.contains("c.yaml:4:") && e.contains("0 or more, not -1"),
+            "{e}"
+        );
+        let e = count("two").unwrap_err();
+        assert!(
+            e.contains("c.yaml:4:") && e.contains("a whole number, 0 or more"),
+            "{e}"
+        );
     }
 }
