@@ -4,7 +4,7 @@
 //! own `.scap` files are judged as they are, without an `rtsec import` step.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -25,6 +25,8 @@ pub struct CaptureImports {
     dir: OnceLock<tempfile::TempDir>,
     /// Capture → its trace, so a capture named twice (or by two test cases) is imported once.
     done: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// Standard input or a pipe → the file it was copied into.
+    spooled: Mutex<HashMap<PathBuf, PathBuf>>,
     created_by: String,
 }
 
@@ -34,6 +36,7 @@ impl CaptureImports {
         CaptureImports {
             dir: OnceLock::new(),
             done: Mutex::new(HashMap::new()),
+            spooled: Mutex::new(HashMap::new()),
             created_by: format!("rtsec {} (rtsec {command})", env!("CARGO_PKG_VERSION")),
         }
     }
@@ -42,6 +45,15 @@ impl CaptureImports {
     /// the import: the events before it are in the trace, whose losses say what was not
     /// imported, and the replay reports them.
     pub fn trace_of(&self, capture: &Path) -> Result<(PathBuf, Option<ImportSummary>), String> {
+        self.trace_named(capture, None)
+    }
+
+    /// [`CaptureImports::trace_of`], the capture called `name` in messages and the trace.
+    fn trace_named(
+        &self,
+        capture: &Path,
+        name: Option<String>,
+    ) -> Result<(PathBuf, Option<ImportSummary>), String> {
         // One import at a time: a second caller for the same capture waits for the first.
         let mut done = self
             .done
@@ -50,33 +62,85 @@ impl CaptureImports {
         if let Some(p) = done.get(capture) {
             return Ok((p.clone(), None));
         }
-        let dir = match self.dir.get() {
-            Some(d) => d,
-            None => {
-                let d = tempfile::Builder::new()
-                    .prefix("rtsec-import-")
-                    .tempdir()
-                    .map_err(|e| {
-                        format!(
-                            "cannot make a temporary directory in {} for the imported trace: \
-                             {e}; set TMPDIR to a writable directory, or run `rtsec import` first",
-                            std::env::temp_dir().display()
-                        )
-                    })?;
-                crate::signal_cleanup::remove_dir_on_signal(d.path());
-                self.dir.get_or_init(|| d)
-            }
-        };
-        let out = dir.path().join(format!("{}.rts", done.len()));
+        let dir = self.dir()?;
+        let out = dir.join(format!("{}.rts", done.len()));
         crate::signal_cleanup::remove_file_on_signal(&out);
         let opts = ImportOptions {
             output: out.clone(),
             force: true,
             created_by: self.created_by.clone(),
+            input_name: name,
         };
         let summary = import(capture, &opts, &mut |_| {}).map_err(|e| e.to_string())?;
         done.insert(capture.to_path_buf(), out.clone());
         Ok((out, Some(summary)))
+    }
+
+    /// The private temporary directory, made on first use.
+    fn dir(&self) -> Result<&Path, String> {
+        if let Some(d) = self.dir.get() {
+            return Ok(d.path());
+        }
+        let d = tempfile::Builder::new()
+            .prefix("rtsec-import-")
+            .tempdir()
+            .map_err(|e| {
+                format!(
+                    "cannot make a temporary directory in {}: {e}; set TMPDIR to a writable \
+                     directory, or save the input to a file (`rtsec import` for a capture) first",
+                    std::env::temp_dir().display()
+                )
+            })?;
+        crate::signal_cleanup::remove_dir_on_signal(d.path());
+        Ok(self.dir.get_or_init(|| d).path())
+    }
+
+    /// Standard input (`-`) or a pipe (`<(ssh host cat t.rts)`), copied into the temporary
+    /// directory: a trace is read through its block index, in parallel, which needs a file.
+    /// Copied once however often it is named (a second read would find it empty).
+    fn spool(&self, stream: &Path) -> Result<PathBuf, String> {
+        let mut spooled = self
+            .spooled
+            .lock()
+            .map_err(|_| "spool lock poisoned".to_string())?;
+        if let Some(p) = spooled.get(stream) {
+            return Ok(p.clone());
+        }
+        let stdin = stream.as_os_str() == "-";
+        if stdin && std::io::stdin().is_terminal() {
+            return Err(
+                "- reads a trace or capture from standard input, which is a terminal \
+                        here: pipe one in (`ssh host cat t.rts | rtsec replay -`)"
+                    .into(),
+            );
+        }
+        let dir = self.dir()?;
+        let out = dir.join(format!("stdin-{}", spooled.len()));
+        crate::signal_cleanup::remove_file_on_signal(&out);
+        let copy = || -> std::io::Result<u64> {
+            let mut file = std::fs::File::create(&out)?;
+            let n = match stdin {
+                true => std::io::copy(&mut std::io::stdin().lock(), &mut file)?,
+                false => std::io::copy(&mut std::fs::File::open(stream)?, &mut file)?,
+            };
+            file.sync_data().ok();
+            Ok(n)
+        };
+        match copy() {
+            Ok(0) => Err("nothing to read: the input is empty".into()),
+            Ok(_) => {
+                spooled.insert(stream.to_path_buf(), out.clone());
+                Ok(out)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&out);
+                Err(format!(
+                    "cannot copy it into {} to read it: {e}; set TMPDIR to a directory with room, \
+                     or save it to a file first",
+                    dir.display()
+                ))
+            }
+        }
     }
 
     /// The trace to read for `path`: itself, or for a capture the trace imported from it (the
@@ -96,11 +160,31 @@ impl CaptureImports {
         inputs
             .into_iter()
             .map(|input| {
-                if input.problem.is_some() || !is_capture(&input.path) {
+                if input.problem.is_some() {
                     return input;
                 }
                 let start = Instant::now();
-                match self.trace_of(&input.path) {
+                let spooled = match is_stream(&input.path) {
+                    false => None,
+                    true => match self.spool(&input.path) {
+                        Ok(p) => Some(p),
+                        Err(e) => return Input::with_problem(input.path, e),
+                    },
+                };
+                let file = spooled.as_deref().unwrap_or(&input.path);
+                if !is_capture(file) {
+                    return match spooled {
+                        Some(p) if starts_like_a_trace(&p) => Input::imported(p, input.path),
+                        Some(_) => Input::with_problem(
+                            input.path,
+                            "neither an rtsec trace nor a Falco/sysdig capture (plain or gzip): \
+                             its first bytes are neither's",
+                        ),
+                        None => input,
+                    };
+                }
+                let name = spooled.as_ref().map(|_| input.path.display().to_string());
+                match self.trace_named(file, name) {
                     Ok((trace, summary)) => {
                         if let Some(s) = summary {
                             eprintln!(
@@ -114,14 +198,12 @@ impl CaptureImports {
                         Input::imported(trace, input.path)
                     }
                     Err(e) => {
-                        let pipe = std::fs::metadata(&input.path).is_ok_and(|m| !m.is_file());
-                        let hint = if pipe {
-                            " (a pipe is read as a .scap capture: an rtsec trace must be given \
-                             as a file, it is read through its block index)"
-                        } else {
-                            ""
-                        };
-                        Input::with_problem(input.path, format!("cannot import: {e}{hint}"))
+                        // Name the input as given, not the copy of a stream.
+                        let e = e.replace(
+                            &file.display().to_string(),
+                            &input.path.display().to_string(),
+                        );
+                        Input::with_problem(input.path, format!("cannot import: {e}"))
                     }
                 }
             })
@@ -129,14 +211,29 @@ impl CaptureImports {
     }
 }
 
-/// Whether `path` is to be imported: not an rtsec trace, and named like a capture or starting
-/// like one. A file that is neither stays an input, for the trace reader's clear error. A pipe
-/// (`<(zcat x.scap.gz)`, `/dev/stdin`) is not looked into, which would eat its first bytes: it
-/// can only be a capture, as traces are read through their block index.
+/// Whether `path` is standard input (`-`, unless a file has that name) or a pipe, FIFO or
+/// device rather than a file: it can be read only once, from the start.
+fn is_stream(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        Ok(m) => !m.is_file() && !m.is_dir(),
+        Err(_) => path.as_os_str() == "-",
+    }
+}
+
+fn starts_like_a_trace(path: &Path) -> bool {
+    let mut head = [0u8; TRACE_MAGIC.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|_| head == TRACE_MAGIC)
+}
+
+/// Whether the file `path` is to be imported: not an rtsec trace, and named like a capture or
+/// starting like one. A file that is neither stays an input, for the trace reader's clear
+/// error.
 fn is_capture(path: &Path) -> bool {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => {}
-        Ok(m) => return !m.is_dir(),
+        Ok(_) => return false,
         Err(_) => return inputs::is_capture_name(path),
     }
     let mut head = [0u8; 8];

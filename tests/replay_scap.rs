@@ -329,22 +329,71 @@ fn a_capture_can_come_through_a_pipe() {
         stderr(&o)
     );
 
-    // A trace cannot come through a pipe: said so, not a panic or a silent nothing.
-    let trace = std::fs::read(scenario("credentials")).unwrap();
+    // A trace through a pipe, or as `-` (standard input), named twice: copied into a file
+    // once, judged once, as the file itself is.
+    let path = scenario("credentials");
+    let trace = std::fs::read(&path).unwrap();
+    let whole = rtsec_in(&tmp, &[&"replay", &"--format", &"json", &path]);
+    assert_eq!(code(&whole), 0, "{}", stderr(&whole));
     let mut child = Command::new(RTSEC)
         .current_dir(root())
         .env("TMPDIR", &tmp)
-        .args(["replay", "/dev/stdin"])
+        .env("TZ", "UTC")
+        .args(["replay", "--format", "json", "-", "/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&trace).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stdout(&whole).is_empty());
+    assert_eq!(stdout(&o), stdout(&whole));
+    let err = stderr(&o);
+    assert!(
+        err.contains("rtsec: note: /dev/stdin is - again: judged once"),
+        "{err}"
+    );
+    assert!(err.contains("Summary: 1 trace judged"), "{err}");
+    let mut child = Command::new(RTSEC)
+        .env("TMPDIR", &tmp)
+        .args(["inspect", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&trace).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("trace:       -\n"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("integrity:   ok"), "{}", stdout(&o));
+
+    // Neither a trace nor a capture: said so, naming the input as given.
+    let mut child = Command::new(RTSEC)
+        .current_dir(root())
+        .env("TMPDIR", &tmp)
+        .args(["replay", "-"])
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The importer stops reading at the first block; the rest of the trace may not be taken.
-    let _ = child.stdin.take().unwrap().write_all(&trace);
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(code(&o), 1);
     assert!(
-        stderr(&o).contains("an rtsec trace must be given as a file"),
+        stderr(&o).contains(
+            "-: NOT JUDGED: neither an rtsec trace nor a Falco/sysdig capture (plain or gzip)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // Standard input cannot be followed.
+    let o = rtsec_in(&tmp, &[&"replay", &"-f", &"-"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("standard input cannot be followed"),
         "{}",
         stderr(&o)
     );
@@ -375,8 +424,8 @@ fn a_signal_does_not_leave_the_imported_trace_behind() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        // All but the end of the capture, the pipe kept open: the import waits for the rest
-        // with its trace half written.
+        // All but the end of the capture, the pipe kept open: its copy (a stream is copied
+        // into a file first) waits for the rest, half written.
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(&plain[..plain.len() - 1000]).unwrap();
         let started = std::time::Instant::now();
@@ -385,13 +434,13 @@ fn a_signal_does_not_leave_the_imported_trace_behind() {
                 .unwrap()
                 .flatten()
                 .find(|e| e.file_name().to_string_lossy().starts_with("rtsec-import-"))
-                .map(|e| e.path().join("0.rts"));
+                .map(|e| e.path().join("stdin-0"));
             if let Some(t) = found.filter(|t| t.exists()) {
                 break t;
             }
             assert!(
                 started.elapsed().as_secs() < 20,
-                "no imported trace appeared in {}",
+                "no copy of standard input appeared in {}",
                 tmp.display()
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
@@ -404,4 +453,53 @@ fn a_signal_does_not_leave_the_imported_trace_behind() {
         assert_eq!(status.signal(), Some(sig), "{status:?}");
         assert_eq!(leftovers(&tmp), Vec::<String>::new(), "signal {sig}");
     }
+}
+
+/// `rtsec import -` streams a capture from standard input into the trace -o names, as the
+/// same capture read from its file gives; without -o it is refused (there is no name to take).
+#[test]
+fn import_reads_a_capture_from_standard_input() {
+    use std::io::Write;
+    let (d, tmp) = dirs();
+    let from_file = d.path().join("file.rts");
+    let o = rtsec_in(&tmp, &[&"import", &capture(CAT_WRITE), &"-o", &from_file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let from_stdin = d.path().join("stdin.rts");
+    let import_stdin = |args: &[&std::ffi::OsStr]| {
+        let mut child = Command::new(RTSEC)
+            .env("TMPDIR", &tmp)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _ = child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&std::fs::read(capture(CAT_WRITE)).unwrap());
+        child.wait_with_output().unwrap()
+    };
+    let o = import_stdin(&[
+        "import".as_ref(),
+        "-".as_ref(),
+        "-o".as_ref(),
+        from_stdin.as_os_str(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("- → "), "{}", stdout(&o));
+    let events = |p: &Path| {
+        let o = rtsec_in(&tmp, &[&"events", &p]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(events(&from_stdin), events(&from_file));
+    let o = import_stdin(&["import".as_ref(), "-".as_ref()]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("name the trace with -o"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -66,7 +66,8 @@ pub fn is_capture_name(path: &Path) -> bool {
 /// Expands the paths in the order given: a file is taken as is (whatever its name, so a
 /// mistyped or foreign file gets a clear error when opened); a directory contributes every
 /// `*.rts`, `*.scap` and `*.scap.gz` below it, recursively, sorted by path. A directory holding
-/// none is an input with a problem, as is `-` (standard input), unless a file has that name.
+/// none is an input with a problem. `-` (standard input) is taken as is: the caller copies it
+/// into a file, as traces are read through their block index.
 pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
@@ -86,12 +87,6 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
             }
             out.extend(found.into_iter().map(Input::new));
             out.extend(problems);
-        } else if p.as_os_str() == "-" && !p.exists() {
-            out.push(Input::with_problem(
-                p.clone(),
-                "a trace cannot be read from standard input: its blocks are read in \
-                 parallel, which needs a file; save it first (`cat > trace.rts`)",
-            ));
         } else {
             out.push(Input::new(p.clone()));
         }
@@ -99,9 +94,10 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
     out
 }
 
-/// Removes every input that is a file already in `inputs` (the same file by device and inode,
-/// however it was named: a directory and a trace in it, `t.rts` and `./t.rts`), which would
-/// otherwise be judged, and its hits counted, twice. Returns a note for each one removed.
+/// Removes every input that is a file (or standard input, or a pipe) already in `inputs` (the
+/// same by device and inode, however it was named: a directory and a trace in it, `t.rts` and
+/// `./t.rts`, `-` and `/dev/stdin`), which would otherwise be judged, and its hits counted,
+/// twice. Returns a note for each one removed.
 pub fn drop_repeats(inputs: &mut Vec<Input>) -> Vec<String> {
     use std::os::unix::fs::MetadataExt;
     let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = Default::default();
@@ -110,10 +106,16 @@ pub fn drop_repeats(inputs: &mut Vec<Input>) -> Vec<String> {
         if i.problem.is_some() {
             return true;
         }
-        let Ok(m) = std::fs::metadata(&i.path) else {
+        // Standard input too: read once, it can be judged only once.
+        let stdin = i.path.as_os_str() == "-" && !i.path.exists();
+        let Ok(m) = std::fs::metadata(if stdin {
+            Path::new("/dev/stdin")
+        } else {
+            &i.path
+        }) else {
             return true;
         };
-        if !m.is_file() {
+        if m.is_dir() {
             return true;
         }
         match seen.entry((m.dev(), m.ino())) {
@@ -248,12 +250,5 @@ mod tests {
                 format!("{} is named twice: judged once", b.display()),
             ]
         );
-    }
-
-    #[test]
-    fn standard_input_is_refused_with_what_to_do() {
-        let got = expand(&[PathBuf::from("-")]);
-        let problem = got[0].problem.as_deref().unwrap();
-        assert!(problem.contains("standard input"), "{problem}");
     }
 }

@@ -19,7 +19,7 @@ use crate::output::human_bytes;
 /// `rtsec inspect`). A damaged capture is imported up to the damage, then reported.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The capture to import.
+    /// The capture to import; `-` reads it from standard input (then name the trace with -o).
     pub input: PathBuf,
     /// The trace to write (default: the input's name with .rts).
     #[arg(short, long, value_name = "FILE")]
@@ -40,6 +40,15 @@ fn default_output(input: &Path) -> PathBuf {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    // The import streams its input: standard input is read as it comes.
+    let stdin = args.input.as_os_str() == "-" && !args.input.exists();
+    if stdin && args.output.is_none() {
+        bail!("-: a capture read from standard input has no name to take: name the trace with -o");
+    }
+    let input = match stdin {
+        true => PathBuf::from("/dev/stdin"),
+        false => args.input.clone(),
+    };
     let output = args
         .output
         .clone()
@@ -55,6 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         output,
         force: args.force,
         created_by: concat!("rtsec ", env!("CARGO_PKG_VERSION")).into(),
+        input_name: stdin.then(|| "-".into()),
     };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
@@ -64,7 +74,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
         bar
     });
-    let summary = import(&args.input, &opts, &mut |p| {
+    let summary = import(&input, &opts, &mut |p| {
         if let Some(bar) = &bar {
             bar.set_length(p.total);
             bar.set_position(p.bytes);

@@ -50,6 +50,9 @@ pub struct ImportOptions {
     pub force: bool,
     /// `Header::created_by`.
     pub created_by: String,
+    /// What messages and the trace's header call the input (default: its path): `-` for
+    /// standard input copied into a temporary file first.
+    pub input_name: Option<String>,
 }
 
 /// How far an import is, for a progress display.
@@ -119,11 +122,14 @@ pub fn import(
         inner: file,
         count: count.clone(),
     };
-    let mut reader =
-        ScapReader::from_reader(counting, input.display().to_string()).map_err(scap_error)?;
+    let name = opts
+        .input_name
+        .clone()
+        .unwrap_or_else(|| input.display().to_string());
+    let mut reader = ScapReader::from_reader(counting, name.clone()).map_err(scap_error)?;
 
     let mut summary = ImportSummary {
-        input: input.to_path_buf(),
+        input: PathBuf::from(&name),
         output: opts.output.clone(),
         compressed: reader.is_compressed(),
         ..ImportSummary::default()
@@ -132,7 +138,7 @@ pub fn import(
         created_by: opts.created_by.clone(),
         source: "import".into(),
         settings: CaptureSettings {
-            extra: vec![format!("scap_file={}", input.display())],
+            extra: vec![format!("scap_file={name}")],
             ..CaptureSettings::default()
         },
         // A capture without an interface list has none in libsinsp either: no address is local.

@@ -46,6 +46,7 @@ fn import_to_temp(input: &Path) -> (tempfile::TempDir, PathBuf, ImportSummary) {
         output: output.clone(),
         force: false,
         created_by: "test".into(),
+        input_name: None,
     };
     let summary =
         import(input, &opts, &mut |_| {}).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
@@ -284,6 +285,7 @@ fn existing_output_needs_force() {
         output: out.clone(),
         force: false,
         created_by: "test".into(),
+        input_name: None,
     };
     let err = import(&path, &opts, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("exists"), "{err}");
@@ -307,6 +309,7 @@ fn damaged_capture_is_imported_up_to_the_damage() {
         output: dir.path().join("cut.rts"),
         force: false,
         created_by: "test".into(),
+        input_name: None,
     };
     let summary = import(&cut, &opts, &mut |_| {}).unwrap();
     let damage = summary.damage.clone().expect("damage reported");

@@ -41,6 +41,12 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
         );
     };
     let name = path.to_string_lossy();
+    if name == "-" && !path.exists() {
+        bail!(
+            "standard input cannot be followed: follow the trace file `rtsec capture -o` \
+             writes (rtsec replay -f FILE)"
+        );
+    }
     if name.ends_with(".scap") || name.ends_with(".scap.gz") {
         bail!(
             "{}: a capture cannot be followed (it is imported whole first); follow the .rts \

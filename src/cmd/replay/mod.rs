@@ -35,7 +35,8 @@ pub(crate) mod listen;
 #[derive(clap::Args)]
 pub struct Args {
     /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz: imported for the run) or
-    /// directories of them, judged in the order given [default with --falco-config: its
+    /// directories of them, judged in the order given; `-` reads one from standard input
+    /// (`ssh host cat t.rts | rtsec replay -`), copied into a temporary file first [default with --falco-config: its
     /// `engine.replay.capture_file`, if its `engine.kind` is `replay`].
     #[arg(required_unless_present = "falco_config", value_name = "TRACE|DIR")]
     pub traces: Vec<PathBuf>,
