@@ -114,6 +114,34 @@ fn install_handlers() {
     }
 }
 
+/// Refuses, before the probe loads, a command that `execvp` could not run: not found in
+/// PATH, missing, a directory, or without execute permission.
+fn check_runnable(program: &str) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &std::path::Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let p = std::path::Path::new(program);
+        return match std::fs::metadata(p) {
+            Err(e) => bail!("cannot run {program}: {e}; nothing was recorded"),
+            Ok(_) if !runnable(p) => bail!(
+                "cannot run {program}: not an executable file (a directory, or no execute \
+                 permission); nothing was recorded"
+            ),
+            Ok(_) => Ok(()),
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if std::env::split_paths(&path).any(|d| runnable(&d.join(program))) {
+        return Ok(());
+    }
+    bail!(
+        "cannot run {program}: no such command in PATH ({}); nothing was recorded",
+        path.to_string_lossy()
+    )
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut syscalls = syscall_set::parse(&args.syscalls)?;
     let mut resolve = args.resolve.clone();
@@ -144,6 +172,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                  (its descendants are then followed as they fork)"
             );
         }
+    }
+    // A command that cannot run would leave a trace of the moment before it failed.
+    if let Some(program) = args.command.first() {
+        check_runnable(program)?;
     }
     install_handlers();
     let mut opts = CaptureOptions::new(&args.output);
@@ -214,6 +246,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Err(e) => {
                 STOP.store(true, Ordering::Release);
                 let _ = capture.run(&STOP, &mut |_| {});
+                // It recorded only the moment before the command failed: not a trace of it.
+                if !rotation.is_on() {
+                    let _ = std::fs::remove_file(&args.output);
+                }
                 return Err(e).with_context(|| format!("cannot run {}", args.command[0]));
             }
         };
