@@ -259,6 +259,22 @@ fn alerts_an_output_cannot_take_are_counted_and_fail_the_run() {
         stderr(&o)
     );
     assert_eq!(stdout(&o), "");
+    // A file_output in a directory that does not exist: the same.
+    let cfg = config(
+        d,
+        "file_output:\n  enabled: true\n  filename: /nonexistent/alerts.txt\n",
+    );
+    let o = with_outputs(&cfg, &trace);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains(
+            "file_output.filename /nonexistent/alerts.txt: cannot open it to append alerts: \
+             No such file or directory"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
     // An enabled output without its target is an error naming the key.
     let cfg = config(d, "file_output:\n  enabled: true\n");
     let o = rtsec(&[

@@ -18,7 +18,12 @@ impl FileSink {
     /// Opens the file once to check it can be written (a wrong path fails the run at once,
     /// not at the first alert).
     pub fn open(config: &FileConfig) -> Result<FileSink, ReplayError> {
-        let file = append(&config.filename).map_err(|e| ReplayError::io(&config.filename, e))?;
+        let file = append(&config.filename).map_err(|e| {
+            ReplayError::Config(format!(
+                "file_output.filename {}: cannot open it to append alerts: {e}",
+                config.filename.display()
+            ))
+        })?;
         Ok(FileSink {
             path: config.filename.clone(),
             file: config.keep_alive.then_some(file),
