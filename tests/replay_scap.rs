@@ -43,6 +43,24 @@ fn rtsec_in(tmp: &Path, args: &[&dyn AsRef<OsStr>]) -> Output {
         .expect("run rtsec")
 }
 
+/// [`rtsec_in`] with `input` written to its standard input.
+fn rtsec_fed(tmp: &Path, args: &[&dyn AsRef<OsStr>], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(RTSEC)
+        .current_dir(root())
+        .env("TZ", "UTC")
+        .env("TMPDIR", tmp)
+        .args(args.iter().map(|a| a.as_ref()))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rtsec");
+    // A command that stops reading early (a refusal) closes the pipe: not an error here.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait_with_output().expect("run rtsec")
+}
+
 /// A directory for the test's files, and the temporary directory rtsec is given inside it.
 fn dirs() -> (tempfile::TempDir, PathBuf) {
     let d = tempdir();
@@ -308,20 +326,18 @@ fn a_capture_can_come_through_a_pipe() {
     let rules = d.path().join("cat.yaml");
     std::fs::write(&rules, RULES).unwrap();
     let scap = std::fs::read(capture(CAT_WRITE)).unwrap();
-    let mut child = Command::new(RTSEC)
-        .current_dir(root())
-        .env("TMPDIR", &tmp)
-        .args(["replay", "--format", "json", "-r"])
-        .arg(&rules)
-        .arg("/dev/stdin")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(&scap).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = rtsec_fed(
+        &tmp,
+        &[
+            &"replay",
+            &"--format",
+            &"json",
+            &"-r",
+            &rules,
+            &"/dev/stdin",
+        ],
+        &scap,
+    );
     assert_eq!(stdout(&o).lines().count(), 4, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("/dev/stdin: 43 events, 4 hits"),
@@ -335,18 +351,11 @@ fn a_capture_can_come_through_a_pipe() {
     let trace = std::fs::read(&path).unwrap();
     let whole = rtsec_in(&tmp, &[&"replay", &"--format", &"json", &path]);
     assert_eq!(code(&whole), 0, "{}", stderr(&whole));
-    let mut child = Command::new(RTSEC)
-        .current_dir(root())
-        .env("TMPDIR", &tmp)
-        .env("TZ", "UTC")
-        .args(["replay", "--format", "json", "-", "/dev/stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&trace).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = rtsec_fed(
+        &tmp,
+        &[&"replay", &"--format", &"json", &"-", &"/dev/stdin"],
+        &trace,
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(!stdout(&whole).is_empty());
     assert_eq!(stdout(&o), stdout(&whole));
@@ -356,31 +365,13 @@ fn a_capture_can_come_through_a_pipe() {
         "{err}"
     );
     assert!(err.contains("Summary: 1 trace judged"), "{err}");
-    let mut child = Command::new(RTSEC)
-        .env("TMPDIR", &tmp)
-        .args(["inspect", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&trace).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = rtsec_fed(&tmp, &[&"inspect", &"-"], &trace);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).starts_with("trace:       -\n"), "{}", stdout(&o));
     assert!(stdout(&o).contains("integrity:   ok"), "{}", stdout(&o));
 
     // Neither a trace nor a capture: said so, naming the input as given.
-    let mut child = Command::new(RTSEC)
-        .current_dir(root())
-        .env("TMPDIR", &tmp)
-        .args(["replay", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = rtsec_fed(&tmp, &[&"replay", &"-"], b"hello\n");
     assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains(
@@ -459,34 +450,13 @@ fn a_signal_does_not_leave_the_imported_trace_behind() {
 /// same capture read from its file gives; without -o it is refused (there is no name to take).
 #[test]
 fn import_reads_a_capture_from_standard_input() {
-    use std::io::Write;
     let (d, tmp) = dirs();
     let from_file = d.path().join("file.rts");
     let o = rtsec_in(&tmp, &[&"import", &capture(CAT_WRITE), &"-o", &from_file]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let from_stdin = d.path().join("stdin.rts");
-    let import_stdin = |args: &[&std::ffi::OsStr]| {
-        let mut child = Command::new(RTSEC)
-            .env("TMPDIR", &tmp)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let _ = child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(&std::fs::read(capture(CAT_WRITE)).unwrap());
-        child.wait_with_output().unwrap()
-    };
-    let o = import_stdin(&[
-        "import".as_ref(),
-        "-".as_ref(),
-        "-o".as_ref(),
-        from_stdin.as_os_str(),
-    ]);
+    let scap = std::fs::read(capture(CAT_WRITE)).unwrap();
+    let o = rtsec_fed(&tmp, &[&"import", &"-", &"-o", &from_stdin], &scap);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).starts_with("- → "), "{}", stdout(&o));
     let events = |p: &Path| {
@@ -495,7 +465,7 @@ fn import_reads_a_capture_from_standard_input() {
         stdout(&o)
     };
     assert_eq!(events(&from_stdin), events(&from_file));
-    let o = import_stdin(&["import".as_ref(), "-".as_ref()]);
+    let o = rtsec_fed(&tmp, &[&"import", &"-"], &scap);
     assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains("name the trace with -o"),
