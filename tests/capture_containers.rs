@@ -189,3 +189,63 @@ fn processes_are_in_the_container_their_first_matching_cgroup_names() {
     }
     assert_eq!(cat.container, host_container_id());
 }
+
+/// `--container ID` records the events of that container only (its short or full id); the
+/// others are counted as not written. An id no event had gets a warning, not a silent empty
+/// trace.
+#[test]
+fn a_capture_of_one_container_records_only_it() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let id = container_id(11);
+    let fake = FakeContainer::create(&format!("docker/{id}"));
+    let script = dir.path().join("one.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "sh -c '{} && exec sh -c \"cat /etc/hostname > /dev/null; ls / > /dev/null\"'\n\
+             cat /etc/hostname > /dev/null\n",
+            fake.join_cmd()
+        ),
+    )
+    .unwrap();
+    for wanted in [&id[..12], &id[..]] {
+        let out = dir.path().join(format!("{}.rts", wanted.len()));
+        let o = capture(
+            &out,
+            &["--container", wanted],
+            &["sh", script.to_str().unwrap()],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(
+            err.contains("events of other containers not written (--container)"),
+            "{err}"
+        );
+        let t = read(&out);
+        assert!(
+            t.events.iter().any(|e| e.comm == "ls"),
+            "{wanted}: the container's ls is recorded"
+        );
+        for e in &t.events {
+            assert_eq!(
+                e.container.as_deref(),
+                Some(&id[..12]),
+                "{wanted}: event {} ({} by {}) is of another container",
+                e.num,
+                e.ty,
+                e.comm
+            );
+        }
+    }
+    let out = dir.path().join("none.rts");
+    let o = capture(&out, &["--container", "0123456789ab"], &["true"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("rtsec: warning: no event of container 0123456789ab was recorded"),
+        "{err}"
+    );
+}

@@ -289,7 +289,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         eprint!("\r\x1b[K");
     }
     let summary = result.context("capture failed")?;
-    print_summary(&summary);
+    print_summary(&summary, args.container.as_deref());
     let sig = SIGNAL.load(Ordering::Relaxed);
     if let Some((pid, waiter)) = child {
         if !CHILD_DONE.load(Ordering::Acquire) {
@@ -321,7 +321,7 @@ fn exit_code_of(status: std::process::ExitStatus) -> ExitCode {
     }
 }
 
-fn print_summary(s: &Summary) {
+fn print_summary(s: &Summary, container: Option<&str>) {
     let secs = s.duration.as_secs_f64();
     let to = if s.files > 1 {
         format!(
@@ -404,6 +404,14 @@ fn print_summary(s: &Summary) {
         eprintln!(
             "rtsec: {} events of other containers not written (--container)",
             s.filtered
+        );
+    }
+    if let Some(id) = container
+        && s.events == 0
+    {
+        eprintln!(
+            "rtsec: warning: no event of container {id} was recorded: is the id right? \
+             (`docker ps --no-trunc` or `crictl ps` lists them; `host` is the host)"
         );
     }
     if s.state.placeholders > 0 {
