@@ -1,7 +1,9 @@
 //! Falco/sysdig captures named where traces are expected (`rtsec replay`, `export`, `events`,
 //! `inspect`, `test`): each is imported once into a private temporary directory that lives as
 //! long as the command (also when a signal ends it, see [`crate::signal_cleanup`]), so Falco's
-//! own `.scap` files are judged as they are, without an `rtsec import` step.
+//! own `.scap` files are judged as they are, without an `rtsec import` step. Standard input
+//! (`-`) and pipes are copied there first, trace or capture: a trace is read through its
+//! block index, which needs a file.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Read};
@@ -123,7 +125,6 @@ impl CaptureImports {
                 true => std::io::copy(&mut std::io::stdin().lock(), &mut file)?,
                 false => std::io::copy(&mut std::fs::File::open(stream)?, &mut file)?,
             };
-            file.sync_data().ok();
             Ok(n)
         };
         match copy() {
