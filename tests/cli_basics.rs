@@ -146,6 +146,63 @@ fn a_truncated_trace_is_read_up_to_the_damage() {
     assert!(stdout(&o).lines().count() > 100);
 }
 
+/// A damaged block in the middle: inspect and events stop there and say `--salvage` reads
+/// past it; with it, the block is skipped and reported with its size, and the events after
+/// it are read.
+#[test]
+fn a_damaged_block_stops_inspect_and_events_unless_salvaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = rtsec_format::TraceReader::open(sample()).unwrap();
+    let blocks = reader.footer().unwrap().blocks.clone();
+    assert!(blocks.len() >= 3, "{} blocks", blocks.len());
+    let hit = blocks[1];
+    let mut bytes = std::fs::read(sample()).unwrap();
+    bytes[(hit.offset + hit.len as u64 - 10) as usize] ^= 0xff;
+    let bad = dir.path().join("bad.rts");
+    std::fs::write(&bad, &bytes).unwrap();
+    let bad = bad.to_str().unwrap();
+    let want = format!(
+        "block 1 at offset {} is corrupt: checksum mismatch; `--salvage` reads past it",
+        hit.offset
+    );
+    let o = rtsec(&["inspect", bad]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+    let o = rtsec(&["events", bad]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+    let before = stdout(&o).lines().count();
+
+    let o = rtsec(&["inspect", "--salvage", bad]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "NOTICE:      skipped {} damaged bytes at offset {} (block 1): checksum mismatch",
+            hit.len, hit.offset
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let o = rtsec(&["events", "--salvage", bad]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "warning: block 1 at offset {} is corrupt: checksum mismatch: skipped",
+            hit.offset
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("--salvage"), "{}", stderr(&o));
+    let all: u64 = blocks.iter().map(|b| b.events as u64).sum();
+    assert_eq!(
+        stdout(&o).lines().count() as u64,
+        all - blocks[1].events as u64,
+        "every event but the damaged block's"
+    );
+    assert_eq!(before as u64, blocks[0].events as u64);
+}
+
 #[test]
 fn usage_errors_exit_with_2_and_help_explains_every_command() {
     let o = rtsec(&["inspect"]);

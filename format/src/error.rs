@@ -35,7 +35,7 @@ pub enum FormatError {
         reason: String,
     },
     /// A block failed its checksum or could not be decoded.
-    #[error("block {block} at offset {offset} is corrupt: {reason}; `--salvage` reads past it")]
+    #[error("block {block} at offset {offset} is corrupt: {reason}")]
     CorruptBlock {
         block: u32,
         offset: u64,

@@ -248,7 +248,8 @@ impl TraceReader {
         let mut blocks = self.blocks(salvage);
         let mut extra = Vec::new();
         for raw in &mut blocks {
-            match raw?.decode() {
+            let raw = raw?;
+            match raw.decode() {
                 Ok(b) => f(&b),
                 Err(FormatError::CorruptBlock {
                     block,
@@ -257,7 +258,7 @@ impl TraceReader {
                 }) if salvage => extra.push(Notice::Skipped {
                     block,
                     offset,
-                    bytes: 0,
+                    bytes: crate::block::FRAME_HEADER_LEN as u64 + raw.frame.payload_len as u64,
                     reason,
                 }),
                 Err(e) => return Err(e),

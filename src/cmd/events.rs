@@ -65,13 +65,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         blocks = blocks.only_between(span.first, span.last);
     }
     for raw in &mut blocks {
-        let block = match raw?.decode() {
+        let block = match raw.and_then(|r| r.decode()) {
             Ok(b) => b,
             Err(e) if args.salvage => {
-                eprintln!("warning: {e}");
+                eprintln!("warning: {e}: skipped");
                 continue;
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(super::stopped_at_damage(e)),
         };
         if !p.block(&block)? {
             break;

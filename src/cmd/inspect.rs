@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut report = if args.quick && reader.footer().is_some() {
         from_footer(&reader)
     } else {
-        scan(&reader, args.salvage)?
+        scan(&reader, args.salvage).map_err(super::stopped_at_damage)?
     };
     // An imported capture is named as the user named it, not by its temporary trace.
     report.path = args.trace.display().to_string();
@@ -116,7 +116,7 @@ fn from_footer(reader: &TraceReader) -> Report {
     finish(r, f.ts_min, f.ts_max)
 }
 
-fn scan(reader: &TraceReader, salvage: bool) -> Result<Report> {
+fn scan(reader: &TraceReader, salvage: bool) -> Result<Report, rtsec_format::FormatError> {
     let mut r = base(reader);
     let mut procs = HashSet::new();
     let mut containers = BTreeMap::new();

@@ -32,3 +32,13 @@ pub fn trace_inputs(paths: &[std::path::PathBuf]) -> Vec<rtsec_replay::Input> {
     }
     inputs
 }
+
+/// A damaged block that stopped `inspect` or `events`, with what reads past it.
+pub fn stopped_at_damage(e: rtsec_format::FormatError) -> anyhow::Error {
+    match e {
+        e @ rtsec_format::FormatError::CorruptBlock { .. } => {
+            anyhow::anyhow!("{e}; `--salvage` reads past it")
+        }
+        e => e.into(),
+    }
+}
