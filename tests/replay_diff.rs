@@ -417,6 +417,24 @@ fn two_falco_configurations_are_compared_as_falco_would_run_them() {
         "{err}"
     );
     assert!(!err.contains("PTRACE attached to process"), "{err}");
+    // The same option on the old side: the rule is now only in the new set.
+    let mut args = vec![
+        "diff",
+        "--old-config",
+        old.to_str().unwrap(),
+        "--old-option",
+        "rules[]={disable: {rule: 'PTRACE anti-debug attempt'}}",
+        "--new-config",
+        old.to_str().unwrap(),
+    ];
+    args.extend(traces.iter().map(String::as_str));
+    let o = rtsec(&args);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 4, "{err}");
+    assert!(
+        err.contains("  PTRACE anti-debug attempt (not enabled in the old set)"),
+        "{err}"
+    );
     let o = rtsec(&[
         "diff",
         "--old",
