@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod output;
 mod captures;
 mod cmd;
+mod interrupt;
 mod progress;
 mod rule_selection;
 mod signal_cleanup;

@@ -83,6 +83,12 @@ fn install() {
 }
 
 extern "C" fn on_signal(sig: c_int) {
+    die_of(sig)
+}
+
+/// Removes the registered files and directories, then dies of `sig` as without a handler.
+/// Async-signal-safe: for other handlers too (a second Ctrl-C, see [`crate::interrupt`]).
+pub fn die_of(sig: c_int) {
     for s in &FILES {
         let p = s.load(Ordering::Acquire);
         if !p.is_null() {

@@ -274,8 +274,10 @@ fn a_parquet_output_that_cannot_be_a_file_is_refused_and_leaves_nothing() {
     }
 }
 
-/// Ctrl-C (or SIGTERM) during a long replay or export: the process dies of the signal as
-/// before, and the unreadable `.partial` file it was writing goes with it.
+/// Ctrl-C during a long replay ends it with a summary of what was judged and exit code 130,
+/// and its Parquet output (hits of part of the input) is not kept; a second Ctrl-C ends it at
+/// once, as SIGTERM ends an export: the process dies of the signal, and the unreadable
+/// `.partial` file goes with it.
 #[test]
 fn an_interrupted_parquet_output_leaves_no_partial_file() {
     use std::os::unix::process::ExitStatusExt;
@@ -291,36 +293,59 @@ fn an_interrupted_parquet_output_leaves_no_partial_file() {
     std::fs::create_dir(&out).unwrap();
     let parquet = out.join("x.parquet");
     let parquet = parquet.to_str().unwrap();
-    let runs: [(i32, &[&str]); 2] = [
-        (libc::SIGINT, &["replay", "-q", "--parquet", parquet, trace]),
-        (libc::SIGTERM, &["export", trace, "-o", parquet]),
+    let replay: &[&str] = &["replay", "-q", "--parquet", parquet, trace];
+    let export: &[&str] = &["export", trace, "-o", parquet];
+    let runs: [(&[i32], &[&str]); 3] = [
+        (&[libc::SIGINT], replay),
+        (&[libc::SIGINT, libc::SIGINT], replay),
+        (&[libc::SIGTERM], export),
     ];
-    for (sig, args) in runs {
-        let mut child = Command::new(RTSEC)
+    for (signals, args) in runs {
+        let child = Command::new(RTSEC)
             .args(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let partial = out.join("x.parquet.partial");
         let deadline = Instant::now() + Duration::from_secs(30);
         while !partial.exists() {
-            if let Some(s) = child.try_wait().unwrap() {
-                panic!(
-                    "{args:?} ended ({s}) before it could be interrupted: make the trace longer"
-                );
-            }
             assert!(
                 Instant::now() < deadline,
                 "{args:?}: no {partial:?} after 30 s"
             );
             std::thread::sleep(Duration::from_millis(2));
         }
-        // SAFETY: kill(2) of our child.
-        unsafe { libc::kill(child.id() as i32, sig) };
-        let status = child.wait().unwrap();
-        assert_eq!(status.signal(), Some(sig), "{args:?}: {status}");
+        // Past the start: judging, its Ctrl-C handler in place.
+        std::thread::sleep(Duration::from_millis(200));
+        for &sig in signals {
+            // SAFETY: kill(2) of our child.
+            unsafe { libc::kill(child.id() as i32, sig) };
+        }
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        match (signals, args[0]) {
+            ([_], "replay") => {
+                assert_eq!(o.status.code(), Some(130), "{args:?}: {err}");
+                assert!(
+                    err.contains("INTERRUPTED: stopped after ")
+                        && err.contains("INTERRUPTED before its end")
+                        && err.contains(&format!(
+                            "Parquet: {parquet} not written: the run was interrupted"
+                        )),
+                    "{err}"
+                );
+            }
+            // The second signal may come after the first ended the run.
+            ([_, _], _) => assert!(
+                o.status.signal() == Some(libc::SIGINT) || o.status.code() == Some(130),
+                "{args:?}: {:?}: {err}",
+                o.status
+            ),
+            (&[sig], _) => assert_eq!(o.status.signal(), Some(sig), "{args:?}: {err}"),
+            _ => unreachable!(),
+        }
         let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
-        assert!(left.is_empty(), "{args:?} left {left:?}");
+        assert!(left.is_empty(), "{args:?} {signals:?} left {left:?}");
     }
 }

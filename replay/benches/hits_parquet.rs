@@ -176,6 +176,7 @@ fn bench(c: &mut Criterion) {
         },
         window: Default::default(),
         follow: None,
+        stop: None,
     };
     let out = dir.path().join("replay.parquet");
     g.bench_function("replay_2_threads", |b| {

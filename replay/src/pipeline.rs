@@ -54,6 +54,9 @@ pub struct ReplayOptions {
     pub window: TimeWindow,
     /// Follow the one input while it is written (see [`crate::follow`]).
     pub follow: Option<Follow>,
+    /// Set (by Ctrl-C) to stop reading blocks: those submitted are judged and summed up, and
+    /// the summary says the run was interrupted. A follow has its own (see [`Follow`]).
+    pub stop: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 /// Alert text a block hands on at a time. The block next in order is written part by part
@@ -72,6 +75,7 @@ impl Default for ReplayOptions {
             produce: Produce::default(),
             window: TimeWindow::default(),
             follow: None,
+            stop: None,
         }
     }
 }
@@ -278,8 +282,12 @@ fn drive(
     let mut seq = 0u64;
     // Bytes of blocks passed over as outside the window, in the inputs before this one.
     let mut passed_before = 0u64;
+    let stopped = || {
+        opts.stop
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+    };
     for (i, input) in inputs.iter().enumerate() {
-        if col.error.is_some() {
+        if col.error.is_some() || col.interrupted {
             break;
         }
         if let Some(p) = &input.problem {
@@ -324,6 +332,13 @@ fn drive(
         };
         while let Some(raw) = blocks.next() {
             if col.error.is_some() {
+                break;
+            }
+            if stopped() {
+                col.interrupted = true;
+                for r in &mut col.reports[i..] {
+                    r.interrupted = true;
+                }
                 break;
             }
             match raw {
@@ -392,6 +407,8 @@ pub(crate) struct Collector<'a> {
     /// Where the follow stands once the block of each sequence number is written (see
     /// [`BlockResult::follow_state`]).
     marks: BTreeMap<u64, FollowState>,
+    /// Reading stopped at [`ReplayOptions::stop`].
+    interrupted: bool,
 }
 
 impl<'a> Collector<'a> {
@@ -436,6 +453,7 @@ impl<'a> Collector<'a> {
             eval_ns: 0,
             error: None,
             marks: BTreeMap::new(),
+            interrupted: false,
         }
     }
 
@@ -611,6 +629,7 @@ impl<'a> Collector<'a> {
             eval_ns: self.eval_ns,
             bytes_read: self.bytes_read,
             window,
+            interrupted: self.interrupted,
         })
     }
 }

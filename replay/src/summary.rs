@@ -31,6 +31,8 @@ pub struct TraceReport {
     pub hits: u64,
     /// Blocks that could not be decoded and were skipped: why.
     pub damaged_blocks: Vec<String>,
+    /// The run was interrupted before this trace was read to its end (or begun).
+    pub interrupted: bool,
     /// What the reader noticed: truncation, no footer, skipped damage, a damaged footer.
     pub notices: Vec<Notice>,
     /// The trace's own record of what it lost (from the footer, or the last block read).
@@ -136,6 +138,10 @@ impl TraceReport {
             r.push(format!("damaged block skipped: {d}"));
         }
         let resumed = self.resumed.as_ref().map_or(0, |r| r.events);
+        if self.interrupted {
+            // Not a loss in the trace: the summary's INTERRUPTED line says it.
+            return r;
+        }
         if let Some(f) = self.footer_events
             && f > self.events + self.outside_window + resumed
             && self.damaged_blocks.is_empty()
@@ -187,6 +193,8 @@ pub struct Summary {
     pub bytes_read: u64,
     /// The time window the run judged (unbounded: every event).
     pub window: TimeWindow,
+    /// The run was stopped ([`crate::ReplayOptions::stop`]) before it read every block.
+    pub interrupted: bool,
 }
 
 impl Summary {
@@ -225,7 +233,7 @@ impl Summary {
     pub fn exit_code(&self) -> u8 {
         if self.failed().next().is_some() {
             EXIT_FAILED
-        } else if self.incomplete().next().is_some() {
+        } else if self.interrupted || self.incomplete().next().is_some() {
             EXIT_INCOMPLETE
         } else {
             EXIT_OK
@@ -365,6 +373,7 @@ impl Summary {
         let n = self.traces.len();
         let troubled = self.traces.iter().any(|t| {
             t.error.is_some()
+                || t.interrupted
                 || !t.incompleteness().is_empty()
                 || t.values_cut() > 0
                 || !t.unseen.is_empty()
@@ -379,10 +388,14 @@ impl Summary {
                     continue;
                 }
                 let inc = t.incompleteness();
-                let state = if inc.is_empty() {
-                    "complete"
-                } else {
+                let state = if !inc.is_empty() {
                     "INCOMPLETE"
+                } else if t.interrupted && t.blocks == 0 {
+                    "INTERRUPTED before it was read"
+                } else if t.interrupted {
+                    "INTERRUPTED before its end"
+                } else {
+                    "complete"
                 };
                 let hits = if hits {
                     format!("{} hits, ", group(t.hits))
@@ -459,6 +472,13 @@ impl Summary {
             let _ = writeln!(
                 s,
                 "ERROR: {failed} of {n} inputs could not be judged (see above)"
+            );
+        }
+        if self.interrupted {
+            let _ = writeln!(
+                s,
+                "INTERRUPTED: stopped after {} events; the rest of the input was not judged",
+                group(self.events)
             );
         }
         if incomplete > 0 {

@@ -143,6 +143,7 @@ fn every_column_says_what_the_engine_says() {
             },
             window: Default::default(),
             follow: None,
+            stop: None,
         },
         &mut |mut r| {
             encoded += r.hit_pages.len();

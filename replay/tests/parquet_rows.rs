@@ -66,6 +66,7 @@ fn run(
         },
         window: Default::default(),
         follow: None,
+        stop: None,
     };
     // Small row groups: several of them, closing inside and between blocks.
     let mut f = ParquetFile::create(out, hits_schema(), "hits", HITS_SCHEMA_VERSION)

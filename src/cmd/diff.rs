@@ -99,6 +99,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         threads: super::worker_threads(args.jobs),
         window: args.window.window()?,
         follow: None,
+        stop: None,
         ..Default::default()
     };
     let lines = (!args.quiet).then_some(match args.format {

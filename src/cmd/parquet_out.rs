@@ -227,6 +227,20 @@ impl SharedParquet {
         }
     }
 
+    /// Removes the output (the run was interrupted); the summary's line about it.
+    pub fn abandon(self, base: &Path) -> String {
+        match self.out.into_inner() {
+            Some(out) => {
+                out.abandon();
+                format!(
+                    "Parquet: {} not written: the run was interrupted\n",
+                    base.display()
+                )
+            }
+            None => String::new(),
+        }
+    }
+
     /// Finishes the output (the summary's line about it) and saves the state of its last
     /// block; `result` is the run's, unless the idle follower met an error.
     pub fn finish<T>(

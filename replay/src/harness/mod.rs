@@ -287,6 +287,7 @@ pub fn run_case(
         },
         window: case.window,
         follow: None,
+        stop: None,
     };
     let mut hits = Vec::new();
     let summary = match replay(

@@ -2,7 +2,7 @@
 //! created, and losses reported as they happen.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -11,13 +11,6 @@ use rtsec_replay::follow::next_file;
 use rtsec_replay::follow_state::StateFile;
 use rtsec_replay::summary::group;
 use rtsec_replay::{BlockResult, Follow, Input};
-
-/// Set by SIGINT/SIGTERM while following.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::Release);
-}
 
 /// What to follow, once it has begun.
 pub struct Started {
@@ -54,18 +47,9 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
             path.display()
         );
     }
-    for sig in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe. With
-        // SA_RESETHAND a second Ctrl-C ends the process at once.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-            sa.sa_flags = libc::SA_RESETHAND;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
-    }
-    let mut follow = Follow::new(&STOP);
+    // The first Ctrl-C ends the follow cleanly; a second ends the process at once.
+    let stop = crate::interrupt::stop_flag();
+    let mut follow = Follow::new(stop);
     if let Some(state) = state {
         follow = follow.with_state(StateFile::new(state), path)?;
     }
@@ -84,7 +68,7 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
         {
             break;
         }
-        if STOP.load(Ordering::Acquire) {
+        if stop.load(Ordering::Acquire) {
             eprintln!(
                 "rtsec: stopped before {} had a trace header: nothing judged",
                 path.display()

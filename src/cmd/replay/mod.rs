@@ -31,7 +31,9 @@ pub(crate) mod listen;
 ///
 /// Exit codes: 0 every trace judged whole; 1 an input could not be judged (missing, not a
 /// trace, unreadable) or another error; 3 judged, but a trace is incomplete (kernel drops,
-/// skipped records, truncated or damaged file): the verdict may miss what was lost.
+/// skipped records, truncated or damaged file): the verdict may miss what was lost; 130
+/// interrupted by Ctrl-C (143 SIGTERM): the summary says how far it got, --parquet is not
+/// kept, and a second Ctrl-C ends it at once.
 #[derive(clap::Args)]
 pub struct Args {
     /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz: imported for the run) or
@@ -211,6 +213,9 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         },
         window: args.window.window()?,
         follow: follow.clone(),
+        // From here on, Ctrl-C ends the run with a summary of what was judged (a follow
+        // installed it when it began).
+        stop: follow.is_none().then(crate::interrupt::stop_flag),
     };
     // Alerts stream when following: a bar would be redrawn between them.
     let bar = if follow.is_some() {
@@ -271,7 +276,12 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     let flushed = out.flush();
     drop(out);
     let base = args.parquet.clone().unwrap_or_default();
-    let (result, parquet_line) = parquet.finish(&base, result);
+    let interrupted = matches!(&result, Ok(s) if s.interrupted);
+    let (result, parquet_line) = match interrupted {
+        // Hits of part of the input, under the name of the whole: not kept.
+        true => (result, Ok(parquet.abandon(&base))),
+        false => parquet.finish(&base, result),
+    };
     let output_reports = outputs.map(Outputs::finish).unwrap_or_default();
     let summary = match result {
         Ok(s) => s,
@@ -291,6 +301,9 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     eprint!("{text}");
     if output_reports.iter().any(|r| r.failed > 0) {
         return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED));
+    }
+    if let (true, Some(sig)) = (summary.interrupted, crate::interrupt::signal()) {
+        return Ok(ExitCode::from(crate::interrupt::exit_code(sig)));
     }
     Ok(ExitCode::from(summary.exit_code()))
 }

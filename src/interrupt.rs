@@ -1,0 +1,56 @@
+//! Ctrl-C (SIGINT) and SIGTERM as a request to stop: the first one sets a flag the command
+//! checks, so it ends cleanly (what it judged so far summed up, its outputs finished or
+//! removed); a second one ends the process at once, removing the partial files registered
+//! with [`crate::signal_cleanup`] as a single signal does for commands that do not ask.
+
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+static STOP: AtomicBool = AtomicBool::new(false);
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+static INSTALL: Once = Once::new();
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    if STOP.swap(true, Ordering::AcqRel) {
+        crate::signal_cleanup::die_of(sig);
+    }
+    SIGNAL.store(sig, Ordering::Release);
+}
+
+/// The flag the first SIGINT or SIGTERM sets (the handlers are installed on the first call).
+/// A signal that is ignored (a background job's SIGINT) stays ignored.
+pub fn stop_flag() -> &'static AtomicBool {
+    INSTALL.call_once(|| {
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: reading the current action, then installing a handler that only uses
+            // atomics, or the async-signal-safe `die_of`.
+            unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                    && old.sa_sigaction == libc::SIG_IGN
+                {
+                    continue;
+                }
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+            }
+        }
+    });
+    &STOP
+}
+
+/// The signal that asked to stop, if one did.
+pub fn signal() -> Option<i32> {
+    match SIGNAL.load(Ordering::Acquire) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// The exit code of a command stopped by `sig`, as a shell reports a process it ended
+/// (130 for Ctrl-C).
+pub fn exit_code(sig: i32) -> u8 {
+    (128 + sig).clamp(0, 255) as u8
+}
