@@ -33,6 +33,8 @@ pub fn stop_flag() -> &'static AtomicBool {
                 }
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                // Reads and writes in progress go on: the flag is looked at between blocks.
+                sa.sa_flags = libc::SA_RESTART;
                 libc::sigemptyset(&mut sa.sa_mask);
                 libc::sigaction(sig, &sa, std::ptr::null_mut());
             }
