@@ -54,8 +54,8 @@ pub struct ReplayOptions {
     pub window: TimeWindow,
     /// Follow the one input while it is written (see [`crate::follow`]).
     pub follow: Option<Follow>,
-    /// Set (by Ctrl-C) to stop reading blocks: those submitted are judged and summed up, and
-    /// the summary says the run was interrupted. A follow has its own (see [`Follow`]).
+    /// Set (by Ctrl-C) to stop reading blocks: those submitted are finished and summed up,
+    /// and the summary says the run was interrupted. A follow has its own (see [`Follow`]).
     pub stop: Option<&'static std::sync::atomic::AtomicBool>,
 }
 

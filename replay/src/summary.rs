@@ -477,7 +477,7 @@ impl Summary {
         if self.interrupted {
             let _ = writeln!(
                 s,
-                "INTERRUPTED: stopped after {} events; the rest of the input was not judged",
+                "INTERRUPTED: stopped after {} events; the rest of the input was not read",
                 group(self.events)
             );
         }

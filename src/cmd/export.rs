@@ -106,6 +106,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let opts = ReplayOptions {
         threads: super::worker_threads(args.jobs),
         window: args.window.window()?,
+        // From here on, Ctrl-C ends the run with a summary (a follow installed it already).
+        stop: follow.is_none().then(crate::interrupt::stop_flag),
         follow,
         ..Default::default()
     };
@@ -127,12 +129,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
     );
     bar.finish();
-    let (result, parquet_line) = parquet.finish(&output, result);
+    let interrupted = matches!(&result, Ok(s) if s.interrupted);
+    let (result, parquet_line) = match interrupted {
+        // Part of the events under the name of the whole: not kept.
+        true => (result, Ok(parquet.abandon(&output))),
+        false => parquet.finish(&output, result),
+    };
     let summary = result?;
     // Hits are not a thing here.
     let mut text = summary.render_head();
     text.push_str(&summary.render_traces(false, false));
     text.push_str(&parquet_line?);
     eprint!("{text}");
+    if let (true, Some(sig)) = (summary.interrupted, crate::interrupt::signal()) {
+        return Ok(ExitCode::from(crate::interrupt::exit_code(sig)));
+    }
     Ok(ExitCode::from(summary.exit_code()))
 }
