@@ -38,8 +38,9 @@ pub(crate) mod listen;
 pub struct Args {
     /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz: imported for the run) or
     /// directories of them, judged in the order given; `-` reads one from standard input
-    /// (`ssh host cat t.rts | rtsec replay -`), copied into a temporary file first [default with --falco-config: its
-    /// `engine.replay.capture_file`, if its `engine.kind` is `replay`].
+    /// (`ssh host cat t.rts | rtsec replay -`), copied into a temporary file first
+    /// [default with --falco-config: its `engine.replay.capture_file`, if its `engine.kind`
+    /// is `replay`].
     #[arg(required_unless_present = "falco_config", value_name = "TRACE|DIR")]
     pub traces: Vec<PathBuf>,
     /// Rules file or directory (its *.yaml and *.yml files, sorted, as with `falco -r`),
