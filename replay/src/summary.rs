@@ -273,11 +273,17 @@ impl Summary {
                 plural(self.threads, "thread", "threads"),
             ),
         };
+        // Traces an interrupted run never began are not counted as judged.
+        let unread = self
+            .traces
+            .iter()
+            .filter(|t| t.interrupted && t.blocks == 0 && t.error.is_none())
+            .count();
+        let judged = n - self.failed().count() - unread;
         let _ = writeln!(
             s,
-            "Summary: {} {} judged, {} events {time}",
-            n - self.failed().count(),
-            plural(n - self.failed().count(), "trace", "traces"),
+            "Summary: {judged} {} judged, {} events {time}",
+            plural(judged, "trace", "traces"),
             group(self.events),
         );
         if !self.window.is_unbounded() {
@@ -706,5 +712,42 @@ mod tests {
             s.render(false)
                 .contains("b.rts: NOT JUDGED: not an rtsec trace")
         );
+    }
+
+    #[test]
+    fn an_interrupted_run_says_how_far_it_got() {
+        let s = Summary {
+            traces: vec![
+                TraceReport {
+                    path: "a.rts".into(),
+                    events: 10,
+                    blocks: 1,
+                    footer_events: Some(30),
+                    interrupted: true,
+                    ..Default::default()
+                },
+                TraceReport {
+                    path: "b.rts".into(),
+                    interrupted: true,
+                    ..Default::default()
+                },
+            ],
+            events: 10,
+            interrupted: true,
+            ..Default::default()
+        };
+        assert_eq!(s.exit_code(), EXIT_INCOMPLETE);
+        let text = s.render(false);
+        for want in [
+            "Summary: 1 trace judged, 10 events",
+            "a.rts: 10 events, 0 hits, INTERRUPTED before its end",
+            "b.rts: 0 events, 0 hits, INTERRUPTED before it was read",
+            "INTERRUPTED: stopped after 10 events; the rest of the input was not read",
+        ] {
+            assert!(text.contains(want), "{want}: {text}");
+        }
+        // Not a loss in the trace: no footer mismatch, no warning about losses.
+        assert!(!text.contains("footer counts"), "{text}");
+        assert!(!text.contains("WARNING"), "{text}");
     }
 }
