@@ -108,7 +108,7 @@ impl CaptureImports {
         if let Some(p) = spooled.get(stream) {
             return Ok(p.clone());
         }
-        let stdin = stream.as_os_str() == "-";
+        let stdin = inputs::is_stdin(stream);
         if stdin && std::io::stdin().is_terminal() {
             return Err(
                 "- reads a trace or capture from standard input, which is a terminal \
@@ -217,7 +217,7 @@ impl CaptureImports {
 fn is_stream(path: &Path) -> bool {
     match std::fs::metadata(path) {
         Ok(m) => !m.is_file() && !m.is_dir(),
-        Err(_) => path.as_os_str() == "-",
+        Err(_) => inputs::is_stdin(path),
     }
 }
 

@@ -11,10 +11,11 @@ static SIGNAL: AtomicI32 = AtomicI32::new(0);
 static INSTALL: Once = Once::new();
 
 extern "C" fn on_signal(sig: libc::c_int) {
+    // Before the flag: whoever sees the flag finds the signal.
+    SIGNAL.store(sig, Ordering::Release);
     if STOP.swap(true, Ordering::AcqRel) {
         crate::signal_cleanup::die_of(sig);
     }
-    SIGNAL.store(sig, Ordering::Release);
 }
 
 /// The flag the first SIGINT or SIGTERM sets (the handlers are installed on the first call).
@@ -43,16 +44,11 @@ pub fn stop_flag() -> &'static AtomicBool {
     &STOP
 }
 
-/// The signal that asked to stop, if one did.
-pub fn signal() -> Option<i32> {
+/// The exit code of a run: as a shell reports a process a signal ended (130 for Ctrl-C)
+/// when the signal stopped it, else the summary's.
+pub fn exit_code(summary: &rtsec_replay::Summary) -> u8 {
     match SIGNAL.load(Ordering::Acquire) {
-        0 => None,
-        s => Some(s),
+        sig if sig > 0 && summary.interrupted() => (128 + sig).clamp(0, 255) as u8,
+        _ => summary.exit_code(),
     }
-}
-
-/// The exit code of a command stopped by `sig`, as a shell reports a process it ended
-/// (130 for Ctrl-C).
-pub fn exit_code(sig: i32) -> u8 {
-    (128 + sig).clamp(0, 255) as u8
 }

@@ -57,6 +57,11 @@ impl Input {
     }
 }
 
+/// Whether `path` names standard input: `-`, unless a file has that name (as `cat` reads it).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-" && !path.exists()
+}
+
 /// Whether `path` is named like a Falco/sysdig capture.
 pub fn is_capture_name(path: &Path) -> bool {
     let name = path.as_os_str().as_encoded_bytes();
@@ -107,8 +112,7 @@ pub fn drop_repeats(inputs: &mut Vec<Input>) -> Vec<String> {
             return true;
         }
         // Standard input too: read once, it can be judged only once.
-        let stdin = i.path.as_os_str() == "-" && !i.path.exists();
-        let Ok(m) = std::fs::metadata(if stdin {
+        let Ok(m) = std::fs::metadata(if is_stdin(&i.path) {
             Path::new("/dev/stdin")
         } else {
             &i.path

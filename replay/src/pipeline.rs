@@ -286,8 +286,10 @@ fn drive(
         opts.stop
             .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
     };
+    // Set once `stopped`: this input and those after it are marked interrupted.
+    let mut interrupted = false;
     for (i, input) in inputs.iter().enumerate() {
-        if col.error.is_some() || col.interrupted {
+        if col.error.is_some() || interrupted {
             break;
         }
         if let Some(p) = &input.problem {
@@ -335,7 +337,7 @@ fn drive(
                 break;
             }
             if stopped() {
-                col.interrupted = true;
+                interrupted = true;
                 for r in &mut col.reports[i..] {
                     r.interrupted = true;
                 }
@@ -407,8 +409,6 @@ pub(crate) struct Collector<'a> {
     /// Where the follow stands once the block of each sequence number is written (see
     /// [`BlockResult::follow_state`]).
     marks: BTreeMap<u64, FollowState>,
-    /// Reading stopped at [`ReplayOptions::stop`].
-    interrupted: bool,
 }
 
 impl<'a> Collector<'a> {
@@ -453,7 +453,6 @@ impl<'a> Collector<'a> {
             eval_ns: 0,
             error: None,
             marks: BTreeMap::new(),
-            interrupted: false,
         }
     }
 
@@ -629,7 +628,6 @@ impl<'a> Collector<'a> {
             eval_ns: self.eval_ns,
             bytes_read: self.bytes_read,
             window,
-            interrupted: self.interrupted,
         })
     }
 }

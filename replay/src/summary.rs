@@ -193,8 +193,6 @@ pub struct Summary {
     pub bytes_read: u64,
     /// The time window the run judged (unbounded: every event).
     pub window: TimeWindow,
-    /// The run was stopped ([`crate::ReplayOptions::stop`]) before it read every block.
-    pub interrupted: bool,
 }
 
 impl Summary {
@@ -216,6 +214,12 @@ impl Summary {
             .collect()
     }
 
+    /// Whether the run was stopped ([`crate::ReplayOptions::stop`]) before it read every
+    /// block.
+    pub fn interrupted(&self) -> bool {
+        self.traces.iter().any(|t| t.interrupted)
+    }
+
     /// Inputs that could not be judged at all.
     pub fn failed(&self) -> impl Iterator<Item = &TraceReport> {
         self.traces.iter().filter(|t| t.error.is_some())
@@ -233,7 +237,7 @@ impl Summary {
     pub fn exit_code(&self) -> u8 {
         if self.failed().next().is_some() {
             EXIT_FAILED
-        } else if self.interrupted || self.incomplete().next().is_some() {
+        } else if self.interrupted() || self.incomplete().next().is_some() {
             EXIT_INCOMPLETE
         } else {
             EXIT_OK
@@ -480,7 +484,7 @@ impl Summary {
                 "ERROR: {failed} of {n} inputs could not be judged (see above)"
             );
         }
-        if self.interrupted {
+        if self.interrupted() {
             let _ = writeln!(
                 s,
                 "INTERRUPTED: stopped after {} events; the rest of the input was not read",
@@ -733,7 +737,6 @@ mod tests {
                 },
             ],
             events: 10,
-            interrupted: true,
             ..Default::default()
         };
         assert_eq!(s.exit_code(), EXIT_INCOMPLETE);

@@ -118,14 +118,11 @@ fn install_handlers() {
 /// PATH, missing, a directory, or without execute permission.
 fn check_runnable(program: &str) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let runnable = |p: &std::path::Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
+    let runnable = |m: &std::fs::Metadata| m.is_file() && m.permissions().mode() & 0o111 != 0;
     if program.contains('/') {
-        let p = std::path::Path::new(program);
-        return match std::fs::metadata(p) {
+        return match std::fs::metadata(program) {
             Err(e) => bail!("cannot run {program}: {e}; nothing was recorded"),
-            Ok(_) if !runnable(p) => bail!(
+            Ok(m) if !runnable(&m) => bail!(
                 "cannot run {program}: not an executable file (a directory, or no execute \
                  permission); nothing was recorded"
             ),
@@ -133,7 +130,9 @@ fn check_runnable(program: &str) -> Result<()> {
         };
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    if std::env::split_paths(&path).any(|d| runnable(&d.join(program))) {
+    if std::env::split_paths(&path)
+        .any(|d| std::fs::metadata(d.join(program)).is_ok_and(|m| runnable(&m)))
+    {
         return Ok(());
     }
     bail!(

@@ -129,20 +129,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
     );
     bar.finish();
-    let interrupted = matches!(&result, Ok(s) if s.interrupted);
-    let (result, parquet_line) = match interrupted {
-        // Part of the events under the name of the whole: not kept.
-        true => (result, Ok(parquet.abandon(&output))),
-        false => parquet.finish(&output, result),
-    };
+    let (result, parquet_line) = parquet.finish(&output, result);
     let summary = result?;
     // Hits are not a thing here.
     let mut text = summary.render_head();
     text.push_str(&summary.render_traces(false, false));
     text.push_str(&parquet_line?);
     eprint!("{text}");
-    if let (true, Some(sig)) = (summary.interrupted, crate::interrupt::signal()) {
-        return Ok(ExitCode::from(crate::interrupt::exit_code(sig)));
-    }
-    Ok(ExitCode::from(summary.exit_code()))
+    Ok(ExitCode::from(crate::interrupt::exit_code(&summary)))
 }

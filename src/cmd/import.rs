@@ -41,7 +41,7 @@ fn default_output(input: &Path) -> PathBuf {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     // The import streams its input: standard input is read as it comes.
-    let stdin = args.input.as_os_str() == "-" && !args.input.exists();
+    let stdin = rtsec_replay::inputs::is_stdin(&args.input);
     if stdin && args.output.is_none() {
         bail!("-: a capture read from standard input has no name to take: name the trace with -o");
     }

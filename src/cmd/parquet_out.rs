@@ -13,7 +13,7 @@ use rtsec_replay::follow_state::{FollowState, StateFile};
 use rtsec_replay::hits::HITS_SCHEMA_VERSION;
 use rtsec_replay::parquet_series::ParquetSeries;
 use rtsec_replay::summary::group;
-use rtsec_replay::{BlockResult, ParquetFile, ReplayError, hits_schema};
+use rtsec_replay::{BlockResult, ParquetFile, ReplayError, Summary, hits_schema};
 
 /// What the rows are.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -227,27 +227,15 @@ impl SharedParquet {
         }
     }
 
-    /// Removes the output (the run was interrupted); the summary's line about it.
-    pub fn abandon(self, base: &Path) -> String {
-        match self.out.into_inner() {
-            Some(out) => {
-                out.abandon();
-                format!(
-                    "Parquet: {} not written: the run was interrupted\n",
-                    base.display()
-                )
-            }
-            None => String::new(),
-        }
-    }
-
     /// Finishes the output (the summary's line about it) and saves the state of its last
-    /// block; `result` is the run's, unless the idle follower met an error.
-    pub fn finish<T>(
+    /// block; `result` is the run's, unless the idle follower met an error. The output of a
+    /// run that failed, or was interrupted (its rows are of part of the input, under the name
+    /// of the whole), is removed.
+    pub fn finish(
         self,
         base: &Path,
-        result: Result<T, ReplayError>,
-    ) -> (Result<T, ReplayError>, Result<String>) {
+        result: Result<Summary, ReplayError>,
+    ) -> (Result<Summary, ReplayError>, Result<String>) {
         let result = match self.idle_error.into_inner() {
             Some(e) => Err(e),
             None => result,
@@ -258,6 +246,14 @@ impl SharedParquet {
         if result.is_err() {
             out.abandon();
             return (result, Ok(String::new()));
+        }
+        if result.as_ref().is_ok_and(Summary::interrupted) {
+            out.abandon();
+            let line = format!(
+                "Parquet: {} not written: the run was interrupted\n",
+                base.display()
+            );
+            return (result, Ok(line));
         }
         let line = out.finish(base).and_then(|line| {
             if let (Some(file), Some(s)) = (&self.state, self.pending.into_inner()) {

@@ -34,7 +34,7 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
         );
     };
     let name = path.to_string_lossy();
-    if name == "-" && !path.exists() {
+    if rtsec_replay::inputs::is_stdin(path) {
         bail!(
             "standard input cannot be followed: follow the trace file `rtsec capture -o` \
              writes (rtsec replay -f FILE)"

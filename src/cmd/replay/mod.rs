@@ -277,12 +277,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     let flushed = out.flush();
     drop(out);
     let base = args.parquet.clone().unwrap_or_default();
-    let interrupted = matches!(&result, Ok(s) if s.interrupted);
-    let (result, parquet_line) = match interrupted {
-        // Hits of part of the input, under the name of the whole: not kept.
-        true => (result, Ok(parquet.abandon(&base))),
-        false => parquet.finish(&base, result),
-    };
+    let (result, parquet_line) = parquet.finish(&base, result);
     let output_reports = outputs.map(Outputs::finish).unwrap_or_default();
     let summary = match result {
         Ok(s) => s,
@@ -303,8 +298,5 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     if output_reports.iter().any(|r| r.failed > 0) {
         return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED));
     }
-    if let (true, Some(sig)) = (summary.interrupted, crate::interrupt::signal()) {
-        return Ok(ExitCode::from(crate::interrupt::exit_code(sig)));
-    }
-    Ok(ExitCode::from(summary.exit_code()))
+    Ok(ExitCode::from(crate::interrupt::exit_code(&summary)))
 }
