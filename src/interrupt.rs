@@ -45,10 +45,10 @@ pub fn stop_flag() -> &'static AtomicBool {
 }
 
 /// The exit code of a run: as a shell reports a process a signal ended (130 for Ctrl-C)
-/// when the signal stopped it, else the summary's.
-pub fn exit_code(summary: &rtsec_replay::Summary) -> u8 {
+/// when the signal stopped it (its `summary` says so), else `code`.
+pub fn exit_code(summary: &rtsec_replay::Summary, code: u8) -> u8 {
     match SIGNAL.load(Ordering::Acquire) {
         sig if sig > 0 && summary.interrupted() => (128 + sig).clamp(0, 255) as u8,
-        _ => summary.exit_code(),
+        _ => code,
     }
 }

@@ -555,3 +555,67 @@ fn why_says_what_keeps_the_other_set_from_firing() {
     assert_eq!(any["why_not"]["set"], "old");
     assert!(any["why_not"]["verdict"].is_null());
 }
+
+#[test]
+fn ctrl_c_ends_a_comparison_with_the_counts_so_far() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    let d = tempdir();
+    let trace = d.path().join("big.rts");
+    // Long enough for this (debug) build to be caught while comparing.
+    synthetic_trace(&trace, 600_000, 7, Losses::default());
+    let extra = d.path().join("extra.yaml");
+    std::fs::write(
+        &extra,
+        "- rule: Opens below /etc\n  desc: t\n  condition: evt.type in (open, openat) and \
+         fd.name startswith /etc/\n  output: open of %fd.name by %proc.name\n  priority: INFO\n",
+    )
+    .unwrap();
+    let falco = falco_rules();
+    let mut child = Command::new(RTSEC)
+        .arg("diff")
+        .args(["--old".as_ref(), falco.as_os_str(), "--old".as_ref()])
+        .arg(&extra)
+        .args(["--new".as_ref(), falco.as_os_str()])
+        .arg(&trace)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // The first differences are out: the comparison, and its Ctrl-C handler, have begun.
+    let mut out = vec![0; 1];
+    stdout.read_exact(&mut out).unwrap();
+    // SAFETY: kill(2) of our child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    stdout.read_to_end(&mut out).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 130, "{err}");
+    assert!(
+        err.contains("INTERRUPTED: stopped after ") && err.contains("INTERRUPTED before its end"),
+        "{err}"
+    );
+    // What was printed is whole lines, each counted.
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.ends_with('\n'),
+        "a line cut short: {:?}",
+        &out[out.len().saturating_sub(200)..]
+    );
+    let removed = out.lines().filter(|l| l.starts_with("- ")).count();
+    assert!(removed > 0 && removed == out.lines().count(), "{out}");
+    let total = err
+        .lines()
+        .find_map(|l| l.strip_prefix("DIFFERENT: "))
+        .unwrap_or_else(|| panic!("no DIFFERENT line: {err}"));
+    assert_eq!(
+        total,
+        format!(
+            "{} removed, 0 added, 0 changed",
+            rtsec_replay::summary::group(removed as u64)
+        ),
+        "{err}"
+    );
+}

@@ -29,7 +29,8 @@ use crate::window_args::WindowArgs;
 /// that differs and what was judged. A rule-set change reviewed before it is deployed.
 ///
 /// Exit codes: 0 the same verdicts; 4 the verdicts differ; 1 an input could not be judged or
-/// another error; 3 the same verdicts, but a trace is incomplete.
+/// another error; 3 the same verdicts, but a trace is incomplete; 130 (143) Ctrl-C
+/// (SIGTERM) stopped it, after the counts of what was judged.
 #[derive(clap::Args)]
 pub struct Args {
     /// Traces (.rts), Falco/sysdig captures (.scap, .scap.gz) or directories of them.
@@ -99,7 +100,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         threads: super::worker_threads(args.jobs),
         window: args.window.window()?,
         follow: None,
-        stop: None,
+        // From here on, Ctrl-C ends the comparison with the differences found so far.
+        stop: Some(crate::interrupt::stop_flag()),
         ..Default::default()
     };
     let lines = (!args.quiet).then_some(match args.format {
@@ -149,5 +151,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Err(e).context("stdout");
     }
     eprint!("{}", comparison.render(args.stats));
-    Ok(ExitCode::from(comparison.exit_code()))
+    Ok(ExitCode::from(crate::interrupt::exit_code(
+        &comparison.summary,
+        comparison.exit_code(),
+    )))
 }

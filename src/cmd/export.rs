@@ -136,5 +136,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     text.push_str(&summary.render_traces(false, false));
     text.push_str(&parquet_line?);
     eprint!("{text}");
-    Ok(ExitCode::from(crate::interrupt::exit_code(&summary)))
+    Ok(ExitCode::from(crate::interrupt::exit_code(
+        &summary,
+        summary.exit_code(),
+    )))
 }

@@ -31,7 +31,12 @@ impl Comparison {
         } else {
             let _ = writeln!(
                 s,
-                "Same verdicts: every hit of one set is a hit of the other, with the same alert"
+                "Same verdicts{}: every hit of one set is a hit of the other, with the same alert",
+                if self.summary.interrupted() {
+                    " on the events judged"
+                } else {
+                    ""
+                }
             );
         }
         let shown: Vec<&RuleDiff> = self
@@ -78,5 +83,37 @@ impl Comparison {
         }
         s.push_str(&self.summary.render_traces(all, false));
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::{Summary, TraceReport};
+
+    #[test]
+    fn same_verdicts_of_an_interrupted_run_are_only_those_of_what_was_judged() {
+        let comparison = |interrupted| Comparison {
+            rules: Vec::new(),
+            summary: Summary {
+                traces: vec![TraceReport {
+                    path: "a.rts".into(),
+                    events: 10,
+                    blocks: 1,
+                    interrupted,
+                    ..Default::default()
+                }],
+                events: 10,
+                ..Default::default()
+            },
+        };
+        let whole = comparison(false).render(false);
+        assert!(whole.contains("Same verdicts: every hit"), "{whole}");
+        let part = comparison(true).render(false);
+        assert!(
+            part.contains("Same verdicts on the events judged: every hit")
+                && part.contains("INTERRUPTED: stopped after 10 events"),
+            "{part}"
+        );
     }
 }

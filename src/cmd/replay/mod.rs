@@ -298,5 +298,8 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     if output_reports.iter().any(|r| r.failed > 0) {
         return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED));
     }
-    Ok(ExitCode::from(crate::interrupt::exit_code(&summary)))
+    Ok(ExitCode::from(crate::interrupt::exit_code(
+        &summary,
+        summary.exit_code(),
+    )))
 }
