@@ -430,6 +430,46 @@ fn jobs_zero_means_every_core() {
     }
 }
 
+/// A `-j` beyond any machine's cores (a typo of `-j 10`) is refused at once, by every command
+/// that has it: it used to spend minutes and gigabytes starting threads.
+#[test]
+fn jobs_beyond_any_machine_are_refused() {
+    let sample = sample();
+    let runs: [&[&str]; 4] = [
+        &["replay", "-j", "100000000", &sample],
+        &[
+            "diff",
+            "--old",
+            "<bundled>",
+            "--new",
+            "<bundled>",
+            "-j",
+            "100000000",
+            &sample,
+        ],
+        &[
+            "export",
+            "-o",
+            "/nonexistent/x.parquet",
+            "-j",
+            "100000000",
+            &sample,
+        ],
+        &["test", "-j", "100000000", "testdata"],
+    ];
+    for args in runs {
+        let o = rtsec(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("invalid value '100000000' for '--jobs <N>': at most 1024 worker threads"),
+            "{args:?}: {err}"
+        );
+    }
+    let o = rtsec(&["replay", "-q", "-j", "1024", &sample]);
+    assert!(stderr(&o).contains("1024 threads)"), "{}", stderr(&o));
+}
+
 /// `capture --pid` of a process that is not running is refused before anything is loaded or
 /// written: it would record nothing however long it ran.
 #[test]

@@ -69,7 +69,7 @@ pub struct Args {
     #[command(flatten)]
     pub window: WindowArgs,
     /// Worker threads (default, or 0: all cores).
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = crate::cmd::parse_jobs)]
     pub jobs: Option<usize>,
     /// Under each alert only one set gives, why the other set's rule of that name does not
     /// fire on the event (its condition's deciding parts, as `rtsec explain` shows them), or

@@ -36,7 +36,7 @@ pub struct Args {
     #[command(flatten)]
     pub window: WindowArgs,
     /// Worker threads (default, or 0: all cores).
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = crate::cmd::parse_jobs)]
     pub jobs: Option<usize>,
     /// Print the schema (column, type, Falco field) and exit.
     #[arg(long)]

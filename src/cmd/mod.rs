@@ -14,6 +14,25 @@ pub mod rules;
 pub mod test;
 pub mod validate;
 
+/// The most worker threads `-j` takes: more than the largest machines have cores. Each one
+/// holds blocks in flight, so a mistyped `-j 100000000` would spend its time and memory
+/// starting threads instead of judging.
+pub const MAX_JOBS: usize = 1024;
+
+/// `-j N`: 0 to [`MAX_JOBS`].
+pub fn parse_jobs(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("expected a number of worker threads, 0 to {MAX_JOBS}"))?;
+    if n > MAX_JOBS {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        return Err(format!(
+            "at most {MAX_JOBS} worker threads (this machine has {cores} cores; 0 uses them all)"
+        ));
+    }
+    Ok(n)
+}
+
 /// The worker threads for `-j N`: N, or every core without it or with `-j 0` (as `zstd -T0`
 /// and `xz -T0` read 0).
 pub fn worker_threads(jobs: Option<usize>) -> usize {

@@ -36,7 +36,7 @@ pub struct Args {
     #[arg(long)]
     pub require_coverage: bool,
     /// Cases run in parallel on this many threads (default, or 0: all cores).
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = crate::cmd::parse_jobs)]
     pub jobs: Option<usize>,
 }
 
