@@ -23,6 +23,11 @@ pub fn print_error(e: &anyhow::Error) {
 
 pub use rtsec_format::lossless;
 
+/// `1 block`, `3 blocks`: a count and its noun.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Refuses, before any work, a path that cannot become the output file: a directory, or a
 /// file in a directory that does not exist. Found when the file is created or renamed into
 /// place, they would come after the work, or as a bare "Is a directory" naming the wrong file.

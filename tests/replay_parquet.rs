@@ -176,7 +176,7 @@ fn exported_events_are_every_event_and_join_with_the_hits() {
     let o = rtsec(&a);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("row groups →"),
+        stderr(&o).contains(" row group → "),
         "the summary names the file: {}",
         stderr(&o)
     );

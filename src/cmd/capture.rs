@@ -337,9 +337,9 @@ fn print_summary(s: &Summary, container: Option<&str>) {
         s.path.display().to_string()
     };
     eprintln!(
-        "rtsec: wrote {} events in {} blocks to {to} ({}, {:.1} bytes/event) in {:.1} s",
+        "rtsec: wrote {} events in {} to {to} ({}, {:.1} bytes/event) in {:.1} s",
         s.events,
-        s.blocks,
+        crate::output::count(s.blocks, "block", "blocks"),
         human_bytes(s.bytes),
         if s.events > 0 {
             s.bytes as f64 / s.events as f64

@@ -98,12 +98,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn print_summary(s: &ImportSummary) {
     outln!(
-        "{} → {}: {} events read, {} written ({} blocks, {}){}",
+        "{} → {}: {} events read, {} written ({}, {}){}",
         s.input.display(),
         s.output.display(),
         s.events_read,
         s.events_written,
-        s.blocks,
+        crate::output::count(s.blocks, "block", "blocks"),
         human_bytes(s.trace_bytes),
         if s.compressed { ", input gzip" } else { "" },
     );

@@ -222,9 +222,9 @@ fn print_text(r: &Report) {
         _ => outln!("time span:   (no events)"),
     }
     outln!(
-        "size:        {} in {} blocks, {:.1} bytes/event",
+        "size:        {} in {}, {:.1} bytes/event",
         human_bytes(r.file_bytes),
-        r.blocks,
+        crate::output::count(r.blocks, "block", "blocks"),
         r.bytes_per_event
     );
     outln!("events:      {}", r.events);

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::output::count;
 use anyhow::{Result, bail};
 use arrow_schema::SchemaRef;
 use rtsec_replay::export::{EVENTS_SCHEMA_VERSION, events_schema};
@@ -115,10 +116,10 @@ impl ParquetOut {
                 let path = f.path().to_path_buf();
                 let stats = f.finish()?;
                 format!(
-                    "Parquet: {} {} in {} row groups → {} ({} bytes)\n",
+                    "Parquet: {} {} in {} → {} ({} bytes)\n",
                     group(stats.rows),
                     rows.schema().1,
-                    stats.row_groups,
+                    count(stats.row_groups, "row group", "row groups"),
                     path.display(),
                     group(stats.bytes)
                 )
@@ -126,10 +127,10 @@ impl ParquetOut {
             ParquetOut::Series(s, rows) => {
                 let stats = s.finish()?;
                 format!(
-                    "Parquet: {} {} in {} files → {} ({} bytes)\n",
+                    "Parquet: {} {} in {} → {} ({} bytes)\n",
                     group(stats.rows),
                     rows.schema().1,
-                    stats.files,
+                    count(stats.files, "file", "files"),
                     series_glob(base).display(),
                     group(stats.bytes)
                 )
