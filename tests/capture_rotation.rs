@@ -60,6 +60,16 @@ fn rotated_files_are_whole_traces_in_time_order_and_lose_nothing_between_them() 
         );
         let t = read(f);
         assert!(t.footer, "{name} is finished");
+        // A follower of the directory knows the capture stopped by this (see rtsec_replay::follow).
+        let header = rtsec_format::TraceReader::open(f).unwrap().header().clone();
+        assert!(
+            header
+                .settings
+                .extra
+                .contains(&"rotation=every 1s".to_string()),
+            "{name}: {:?}",
+            header.settings.extra
+        );
         assert!(t.notices.is_empty(), "{name}: {:?}", t.notices);
         // A second with nothing recorded makes a file without events.
         let (Some(first), Some(last)) = (t.events.first(), t.events.last()) else {

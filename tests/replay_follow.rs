@@ -348,6 +348,62 @@ fn a_directory_is_followed_file_after_file() {
     assert_eq!(replay_support::code(&want), 3);
 }
 
+/// A rotating capture begins its next file before it finishes the current one (its headers
+/// say it rotates): a follower of its directory moves on to the next file, and ends by itself
+/// when a file is finished with no next one, as the capture has stopped. A series whose
+/// headers do not say so is waited for (above).
+#[test]
+fn a_directory_follow_ends_when_its_rotating_capture_stops() {
+    let dir = tempdir();
+    let d = dir.path().join("series");
+    std::fs::create_dir_all(&d).unwrap();
+    let t = rotating_capture_files(&dir.path().join("src"), 3, 30);
+    let rules = every_open();
+    let rules = rules.to_str().unwrap();
+    let name = |i: usize| d.join(format!("t-{i}.rts"));
+    let first_block = |i: usize| &t[i].bytes[..t[i].blocks[1] as usize];
+    let rest = |i: usize| &t[i].bytes[t[i].blocks[1] as usize..];
+    let mut w0 = Writing::start(&name(0));
+    w0.append(first_block(0));
+    let mut f = follow(&["-r", rules, d.to_str().unwrap()]);
+    f.wait_lines(1);
+    // As the capture rotates: the next file begun, then the last one finished.
+    let mut w1 = Writing::start(&name(1));
+    w1.append(first_block(1));
+    w0.append(rest(0));
+    drop(w0);
+    let mut w2 = Writing::start(&name(2));
+    w1.append(rest(1));
+    drop(w1);
+    // The capture stops: its last file finished, no next one.
+    w2.append(first_block(2));
+    std::thread::sleep(Duration::from_millis(300));
+    w2.append(rest(2));
+    drop(w2);
+    let (code, out, err) = f.wait();
+    let want = rtsec(&["replay", "-r", rules, d.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        stdout(&want),
+        "the alerts of a replay of the directory"
+    );
+    assert_eq!(code, 0, "{err}");
+    for i in [0, 1] {
+        assert!(
+            err.contains(&format!("t-{i}.rts until its writer finished it\n")),
+            "{err}"
+        );
+    }
+    assert!(
+        err.contains(
+            "t-2.rts until its writer finished it, the last file of its capture: the capture \
+             stopped"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("3 traces judged"), "{err}");
+}
+
 /// Against the real kernel: a follower of a directory judges a rotating capture's files as
 /// they are written, one after the other, and gives the alerts of a replay of the directory.
 #[test]
@@ -356,7 +412,7 @@ fn a_rotating_live_capture_is_followed_across_its_files() {
         return;
     }
     let dir = tempdir();
-    let mut f = follow(&[dir.path().to_str().unwrap()]);
+    let f = follow(&[dir.path().to_str().unwrap()]);
     let o = Command::new(RTSEC)
         .arg("capture")
         .arg("-o")
@@ -372,27 +428,28 @@ fn a_rotating_live_capture_is_followed_across_its_files() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let want = rtsec(&["replay", dir.path().to_str().unwrap()]);
-    let lines = stdout(&want).lines().count();
-    f.wait_lines(lines);
-    assert!(
-        f.stdout
-            .iter()
-            .filter(|l| l.contains("Sensitive file opened for reading (file=/etc/gshadow"))
-            .count()
-            == 6,
-        "{:#?}",
-        f.stdout
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    f.signal(libc::SIGINT);
+    // The capture stopped: so does the follower, by itself.
     let (code, out, err) = f.wait();
     assert_eq!(out, stdout(&want));
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains("Sensitive file opened for reading (file=/etc/gshadow"))
+            .count(),
+        6,
+        "{out}"
+    );
     assert_eq!(code, replay_support::code(&want), "{err}");
     let files = std::fs::read_dir(dir.path()).unwrap().count();
     assert!(files >= 3, "{files} files");
     assert_eq!(
         err.matches("until its writer finished it").count(),
         files,
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("the last file of its capture: the capture stopped")
+            .count(),
+        1,
         "{err}"
     );
 }

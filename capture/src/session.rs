@@ -646,6 +646,13 @@ fn header(
         extra.push(format!("cgroup_v1={}", v1.join(",")));
     }
     extra.push(format!("file_ids={}", opts.file_ids));
+    if opts.rotation.is_on() {
+        let r = &opts.rotation;
+        let every = r.every.map(|d| format!("every {d:?}"));
+        let size = r.max_bytes.map(|b| format!("size {b} bytes"));
+        let how: Vec<String> = every.into_iter().chain(size).collect();
+        extra.push(format!("{}={}", CaptureSettings::ROTATION, how.join(", ")));
+    }
     extra.push(format!(
         "entry_copies={}",
         match probe.enter_hook {

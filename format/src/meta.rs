@@ -44,6 +44,22 @@ pub struct CaptureSettings {
     pub extra: Vec<String>,
 }
 
+impl CaptureSettings {
+    /// The [`CaptureSettings::extra`] key of a file of a capture that starts a new file now
+    /// and then (`rtsec capture --rotate-every`/`--rotate-size`): `rotation=every 1h, size
+    /// 1073741824 bytes`. Such a capture begins its next file before it finishes this one, so
+    /// a finished file with no next one beside it is the last: the capture stopped.
+    pub const ROTATION: &'static str = "rotation";
+
+    /// Whether the trace is a file of a rotating capture (see [`CaptureSettings::ROTATION`]).
+    pub fn rotates(&self) -> bool {
+        self.extra.iter().any(|e| {
+            e.strip_prefix(Self::ROTATION)
+                .is_some_and(|rest| rest.starts_with('='))
+        })
+    }
+}
+
 /// Beginnings of [`Losses::skipped`] reasons for records a live capture does not record either:
 /// enter events (rtsec records exits, which carry the enter arguments) and meta events
 /// (procinfo, switch, …). An imported trace without other skips has every event rtsec records,
@@ -199,6 +215,18 @@ pub struct Footer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rotating_capture_is_known_by_its_rotation_key() {
+        let with = |extra: &[&str]| CaptureSettings {
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        assert!(with(&["file_ids=true", "rotation=every 1s"]).rotates());
+        assert!(with(&["rotation=size 1073741824 bytes"]).rotates());
+        assert!(!with(&["file_ids=true"]).rotates());
+        assert!(!with(&["rotations=3"]).rotates());
+    }
 
     #[test]
     fn skipped_records_split_into_losses_kept_incomplete_and_not_recorded_by_design() {

@@ -10,6 +10,10 @@
 //! A directory is followed as the series of files a rotating capture writes into it
 //! (`rtsec capture --rotate-every`): its `.rts` files in name order (which is time order for
 //! a capture's files), each followed to its end, then the next, waiting for it to appear.
+//! Such a capture begins its next file before it finishes the current one, so when a file it
+//! finished has no next one, the capture stopped, and so does the follow. Files of other
+//! writers (or of captures before this kind was recorded in the header) are waited for
+//! until Ctrl-C.
 //! With a `+DURATION` window, the duration counts from the start of the first file judged.
 
 use std::path::{Path, PathBuf};
@@ -121,7 +125,7 @@ pub(crate) fn follow_input<'c>(
     if input.path.is_dir() {
         s.follow_dir(&input.path);
     } else {
-        let end = s.follow_file(0, input.name(), follow.resume.clone());
+        let (end, _) = s.follow_file(0, input.name(), follow.resume.clone());
         s.col.reports[0].followed = Some(end);
     }
 }
@@ -189,24 +193,31 @@ impl Session<'_, '_> {
                 false => self.col.reports[report].path = next.clone(),
                 true => report = self.col.add_trace(next.clone()),
             }
-            let end = self.follow_file(report, &next, resume.take());
+            let (end, rotating) = self.follow_file(report, &next, resume.take());
+            let end = match end {
+                // A rotating capture begins its next file before it finishes this one.
+                FollowEnd::Finished if rotating && next_file(dir, Some(&next)).is_none() => {
+                    FollowEnd::CaptureStopped
+                }
+                end => end,
+            };
             self.col.reports[report].followed = Some(end);
             match end {
                 FollowEnd::Finished | FollowEnd::Failed | FollowEnd::Abandoned => {}
-                FollowEnd::Stopped | FollowEnd::PastWindow => return,
+                FollowEnd::Stopped | FollowEnd::PastWindow | FollowEnd::CaptureStopped => return,
             }
             last = Some(next);
         }
     }
 
     /// Follows the trace `path` into report `report` until it ends, passing over the blocks
-    /// up to `resume`'s.
+    /// up to `resume`'s; and whether it is a file of a rotating capture.
     fn follow_file(
         &mut self,
         report: usize,
         path: &Path,
         resume: Option<FollowState>,
-    ) -> FollowEnd {
+    ) -> (FollowEnd, bool) {
         let mut file = FollowedFile {
             report,
             follower: TraceFollower::new(path),
@@ -221,7 +232,8 @@ impl Session<'_, '_> {
         };
         let end = self.follow_blocks(&mut file);
         self.note_losses_before(&mut file);
-        end
+        let rotating = file.follower.header().is_some_and(|h| h.settings.rotates());
+        (end, rotating)
     }
 
     fn follow_blocks(&mut self, file: &mut FollowedFile) -> FollowEnd {

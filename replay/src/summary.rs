@@ -81,6 +81,9 @@ pub struct Resumed {
 pub enum FollowEnd {
     /// Its writer finished it.
     Finished,
+    /// Its writer, a rotating capture, finished it as its last file: the capture stopped, and
+    /// following its directory ended.
+    CaptureStopped,
     /// The run was stopped (a signal) first: the events written after were not judged. They
     /// are not lost: a replay of the trace judges them.
     Stopped,
@@ -307,6 +310,9 @@ impl Summary {
             let how = match t.followed {
                 None | Some(FollowEnd::Failed) => continue,
                 Some(FollowEnd::Finished) => "until its writer finished it".to_string(),
+                Some(FollowEnd::CaptureStopped) => "until its writer finished it, the last \
+                     file of its capture: the capture stopped"
+                    .to_string(),
                 Some(FollowEnd::PastWindow) => "until it went past the window's end".to_string(),
                 Some(FollowEnd::Abandoned) => {
                     "until its writer stopped without finishing it".to_string()

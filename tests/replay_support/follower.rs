@@ -138,13 +138,37 @@ pub fn every_open() -> PathBuf {
 }
 
 /// `n` finished synthetic traces of 3 000 events in `dir` (`0.rts`, `1.rts`, …), seeds from
-/// `seed`: the files a rotating capture would write, to be written again piece by piece.
+/// `seed`, to be written again piece by piece: a series of files whose headers do not say
+/// they rotate (separate captures, or captures before the header said so).
 pub fn finished_traces(dir: &Path, n: u64, seed: u64) -> Vec<Layout> {
+    traces_with(dir, n, seed, rtsec_format::CaptureSettings::default())
+}
+
+/// [`finished_traces`] as the files of a rotating capture (`rtsec capture --rotate-every`)
+/// say so in their headers.
+pub fn rotating_capture_files(dir: &Path, n: u64, seed: u64) -> Vec<Layout> {
+    let settings = rtsec_format::CaptureSettings {
+        extra: vec![format!(
+            "{}=every 1s",
+            rtsec_format::CaptureSettings::ROTATION
+        )],
+        ..Default::default()
+    };
+    traces_with(dir, n, seed, settings)
+}
+
+fn traces_with(
+    dir: &Path,
+    n: u64,
+    seed: u64,
+    settings: rtsec_format::CaptureSettings,
+) -> Vec<Layout> {
     std::fs::create_dir_all(dir).unwrap();
     (0..n)
         .map(|i| {
             let p = dir.join(format!("{i}.rts"));
-            super::synthetic_trace(&p, 3_000, seed + i, rtsec_format::Losses::default());
+            let losses = rtsec_format::Losses::default();
+            super::synthetic_trace_with(&p, 3_000, seed + i, losses, settings.clone());
             layout(&p)
         })
         .collect()

@@ -76,13 +76,24 @@ pub fn code(o: &Output) -> i32 {
 /// Writes a synthetic trace (the format crate's realistic mix) of `events` events in small
 /// blocks, so that a replay has many blocks to spread over threads, with `losses` recorded.
 pub fn synthetic_trace(path: &Path, events: usize, seed: u64, losses: Losses) {
+    synthetic_trace_with(path, events, seed, losses, CaptureSettings::default());
+}
+
+/// [`synthetic_trace`] with these capture settings in its header.
+pub fn synthetic_trace_with(
+    path: &Path,
+    events: usize,
+    seed: u64,
+    losses: Losses,
+    settings: CaptureSettings,
+) {
     let header = Header {
         created_by: "rtsec replay tests".into(),
         source: "synthetic".into(),
         hostname: "synth-host".into(),
         kernel_release: "6.18.0-test".into(),
         start_ns: 1_764_000_000_000_000_000,
-        settings: CaptureSettings::default(),
+        settings,
         ..Default::default()
     };
     let opts = WriterOptions {
