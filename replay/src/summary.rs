@@ -414,7 +414,11 @@ impl Summary {
                     "complete"
                 };
                 let hits = if hits {
-                    format!("{} hits, ", group(t.hits))
+                    format!(
+                        "{} {}, ",
+                        group(t.hits),
+                        plural(t.hits as usize, "hit", "hits")
+                    )
                 } else {
                     String::new()
                 };
@@ -722,6 +726,24 @@ mod tests {
             s.render(false)
                 .contains("b.rts: NOT JUDGED: not an rtsec trace")
         );
+    }
+
+    #[test]
+    fn one_hit_is_one_hit() {
+        let s = Summary {
+            traces: vec![TraceReport {
+                path: "a.rts".into(),
+                events: 10,
+                blocks: 1,
+                hits: 1,
+                finished: true,
+                ..Default::default()
+            }],
+            events: 10,
+            ..Default::default()
+        };
+        let text = s.render(true);
+        assert!(text.contains("a.rts: 10 events, 1 hit, complete"), "{text}");
     }
 
     #[test]
