@@ -350,8 +350,8 @@ fn a_directory_is_followed_file_after_file() {
 
 /// A rotating capture begins its next file before it finishes the current one (its headers
 /// say it rotates): a follower of its directory moves on to the next file, and ends by itself
-/// when a file is finished with no next one, as the capture has stopped. A series whose
-/// headers do not say so is waited for (above).
+/// when a file is finished with no next one, as the capture has stopped, if it saw the
+/// capture at work. A series whose headers do not say so is waited for (above).
 #[test]
 fn a_directory_follow_ends_when_its_rotating_capture_stops() {
     let dir = tempdir();
@@ -402,6 +402,18 @@ fn a_directory_follow_ends_when_its_rotating_capture_stops() {
         "{err}"
     );
     assert!(err.contains("3 traces judged"), "{err}");
+    // A follower started after the capture stopped (a service's, restarted) did not see it
+    // at work: it waits for the files of the next capture.
+    let mut late = follow(&["-r", rules, d.to_str().unwrap()]);
+    late.wait_lines(stdout(&want).lines().count());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(late.child.try_wait().unwrap().is_none(), "it ended");
+    late.signal(libc::SIGINT);
+    let (code, out, err) = late.wait();
+    assert_eq!(out, stdout(&want));
+    // Stopped while waiting for a next file: every file was judged whole.
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("the capture stopped"), "{err}");
 }
 
 /// Against the real kernel: a follower of a directory judges a rotating capture's files as

@@ -11,9 +11,10 @@
 //! (`rtsec capture --rotate-every`): its `.rts` files in name order (which is time order for
 //! a capture's files), each followed to its end, then the next, waiting for it to appear.
 //! Such a capture begins its next file before it finishes the current one, so when a file it
-//! finished has no next one, the capture stopped, and so does the follow. Files of other
-//! writers (or of captures before this kind was recorded in the header) are waited for
-//! until Ctrl-C.
+//! finished has no next one, the capture stopped, and so does the follow, if it saw that
+//! capture at work (a follower started after it stopped, a service's, waits for the next
+//! capture's files). Files of other writers (or of captures before this kind was recorded in
+//! the header) are waited for until Ctrl-C.
 //! With a `+DURATION` window, the duration counts from the start of the first file judged.
 
 use std::path::{Path, PathBuf};
@@ -100,6 +101,8 @@ struct Session<'a, 'c> {
     seq: u64,
     /// The window's ends, once the first block says when the trace starts.
     span: Option<Span>,
+    /// Whether a file was seen while its writer was still at it: a capture at work.
+    saw_writer: bool,
 }
 
 /// Follows `input` (the run's only one, a trace or a directory): submits its blocks as they
@@ -121,6 +124,7 @@ pub(crate) fn follow_input<'c>(
         idle,
         seq: 0,
         span: None,
+        saw_writer: false,
     };
     if input.path.is_dir() {
         s.follow_dir(&input.path);
@@ -196,7 +200,9 @@ impl Session<'_, '_> {
             let (end, rotating) = self.follow_file(report, &next, resume.take());
             let end = match end {
                 // A rotating capture begins its next file before it finishes this one.
-                FollowEnd::Finished if rotating && next_file(dir, Some(&next)).is_none() => {
+                FollowEnd::Finished
+                    if rotating && self.saw_writer && next_file(dir, Some(&next)).is_none() =>
+                {
                     FollowEnd::CaptureStopped
                 }
                 end => end,
@@ -256,6 +262,7 @@ impl Session<'_, '_> {
             };
             match step {
                 Followed::Waiting => {
+                    self.saw_writer |= file.follower.header().is_some();
                     (self.idle)(self.col);
                     self.col.idle_progress();
                     if self.follow.stopped() {

@@ -43,7 +43,8 @@ pub struct Args {
     pub schema: bool,
     /// Export one trace while it is written, until its writer finishes it (or dies) or
     /// Ctrl-C; a directory: its traces one after the other, as `rtsec capture
-    /// --rotate-every` writes them, until that capture stops (as `rtsec replay --follow`).
+    /// --rotate-every` writes them, until the capture it saw at work stops (as `rtsec replay
+    /// --follow`).
     #[arg(long, short = 'f')]
     pub follow: bool,
     /// With --follow: write a series of Parquet files, one per DURATION of the trace's time

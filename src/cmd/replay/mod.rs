@@ -98,8 +98,8 @@ pub struct Args {
     /// Follow one trace while it is written (it need not exist yet): judge what is there,
     /// then each new block, until its writer finishes it (or dies: it holds a lock on the
     /// file) or Ctrl-C. A directory: its traces one after the other, as a capture with
-    /// --rotate-every writes them, until that capture stops. --parquet is readable once the
-    /// follow ends, unless --parquet-every writes a series of files.
+    /// --rotate-every writes them, until the capture it saw at work stops. --parquet is
+    /// readable once the follow ends, unless --parquet-every writes a series of files.
     #[arg(long, short = 'f')]
     pub follow: bool,
     /// With --follow: keep where the follow got to in this file, updated after each block's
