@@ -45,7 +45,7 @@ fn rules_watching_syscalls_the_capture_left_out_are_named() {
         "{err}"
     );
     assert!(
-        err.contains("        Sensitive file read: open, openat, openat2\n"),
+        err.contains("        Sensitive file read: open, openat, openat2 (all it watches: it cannot fire on this trace)\n"),
         "{err}"
     );
     assert!(
@@ -104,6 +104,39 @@ fn rules_watching_syscalls_the_capture_left_out_are_named() {
         "{}",
         stdout(&r)
     );
+
+    // A case that expects no read passes, but cannot fail: it says so, and coverage does not
+    // count it as a negative test of the rule.
+    std::fs::write(
+        &case,
+        "traces: [no-opens.rts]\nexpect:\n  counts:\n    Sensitive file read: 0\n",
+    )
+    .unwrap();
+    let r = rtsec(&["test", "--coverage", case.to_str().unwrap()]);
+    let out = stdout(&r);
+    assert_eq!(code(&r), 0, "{out}");
+    assert!(
+        out.contains(
+            "note: `Sensitive file read: 0` cannot fail: the rule watches only syscalls these \
+             traces' captures did not record (open, openat, openat2; `rtsec capture --syscalls \
+             default,open,openat,openat2` records them)"
+        ),
+        "{out}"
+    );
+    let without_negative = out
+        .split("Without a passing negative case")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        without_negative
+            .lines()
+            .any(|l| l.starts_with("  Sensitive file read (")
+                && l.ends_with(
+                    "): 1 passing case has traces where it cannot fire, their captures did not \
+                 record its syscalls"
+                )),
+        "{out}"
+    );
 }
 
 /// `rtsec capture --for-rules FILE` adds the syscalls the file's rules watch to the set, as
@@ -140,7 +173,8 @@ fn for_rules_records_what_the_rules_watch() {
     let (t2, _) = record(dir.path(), "t2.rts", &[], READ_SHADOW);
     let r = rtsec(&["replay", "-r", rules, t2.to_str().unwrap()]);
     assert!(
-        stderr(&r).contains("        Shadow read: read\n"),
+        stderr(&r)
+            .contains("        Shadow read: read (all it watches: it cannot fire on this trace)\n"),
         "{}",
         stderr(&r)
     );
@@ -148,7 +182,8 @@ fn for_rules_records_what_the_rules_watch() {
     // `rtsec diff` names it too: a rule change cannot show what the trace cannot hold.
     let r = rtsec(&["diff", "--old", rules, "--new", rules, t2.to_str().unwrap()]);
     assert!(
-        stderr(&r).contains("        Shadow read: read\n"),
+        stderr(&r)
+            .contains("        Shadow read: read (all it watches: it cannot fire on this trace)\n"),
         "{}",
         stderr(&r)
     );

@@ -23,6 +23,7 @@ pub fn unseen_rules(engines: &[&Engine], header: &Header) -> Vec<UnseenRule> {
             let name = &engine.rule(u.rule).name;
             match out.iter_mut().find(|r| &r.rule == name) {
                 Some(r) => {
+                    r.all &= u.all;
                     for (list, new) in [(&mut r.types, u.types), (&mut r.syscalls, u.syscalls)] {
                         for x in new {
                             if !list.contains(&x) {
@@ -34,6 +35,7 @@ pub fn unseen_rules(engines: &[&Engine], header: &Header) -> Vec<UnseenRule> {
                 }
                 None => out.push(UnseenRule {
                     rule: name.clone(),
+                    all: u.all,
                     types: u.types,
                     syscalls: u.syscalls,
                 }),

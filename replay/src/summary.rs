@@ -65,6 +65,8 @@ pub struct UnseenRule {
     pub types: Vec<String>,
     /// The syscalls to record for them (kernel names, as `--syscalls` takes them).
     pub syscalls: Vec<String>,
+    /// None of its event types is recorded: it cannot fire on the trace at all.
+    pub all: bool,
 }
 
 /// How a follow took up where an earlier one stopped.
@@ -584,7 +586,12 @@ fn write_unseen(s: &mut String, unseen: &[UnseenRule]) {
         syscalls.join(",")
     );
     for u in unseen.iter().take(UNSEEN_LISTED) {
-        let _ = writeln!(s, "        {}: {}", u.rule, u.types.join(", "));
+        let at_all = if u.all {
+            " (all it watches: it cannot fire on this trace)"
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "        {}: {}{at_all}", u.rule, u.types.join(", "));
     }
     if unseen.len() > UNSEEN_LISTED {
         let _ = writeln!(s, "        … and {} more", unseen.len() - UNSEEN_LISTED);

@@ -46,6 +46,8 @@ pub struct UnseenTypes {
     pub types: Vec<String>,
     /// The syscalls to record for them (kernel names, as `rtsec capture --syscalls` takes).
     pub syscalls: Vec<String>,
+    /// None of its event types is recorded: it cannot fire on the trace at all.
+    pub all: bool,
 }
 
 /// Rules whose event types are this many or more are not specific to any (Falco warns that
@@ -75,6 +77,7 @@ impl Engine {
             syscalls.dedup();
             out.push(UnseenTypes {
                 rule: id,
+                all: missing.len() == keys.len(),
                 types: missing.into_iter().map(evttype::key_name).collect(),
                 syscalls,
             });

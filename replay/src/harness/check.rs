@@ -289,6 +289,33 @@ fn blind_rules<'a>(
     out
 }
 
+/// Notes on the `RULE: 0` counts of `case` that cannot fail: the rule watches only syscalls
+/// that none of its traces' captures recorded, so it cannot fire there (a passing case that
+/// proves nothing about it).
+pub(crate) fn zeros_that_cannot_fail(case: &Case, summary: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    for (rule, _) in case.expect.counts.iter().filter(|(_, n)| *n == 0) {
+        if !super::coverage::cannot_fire(rule, summary) {
+            continue;
+        }
+        let mut syscalls: Vec<&str> = summary
+            .traces
+            .iter()
+            .flat_map(|t| t.unseen.iter().filter(|u| &u.rule == rule))
+            .flat_map(|u| u.syscalls.iter().map(String::as_str))
+            .collect();
+        syscalls.sort_unstable();
+        syscalls.dedup();
+        out.push(format!(
+            "`{rule}: 0` cannot fail: the rule watches only syscalls these traces' captures \
+             did not record ({}; `rtsec capture --syscalls default,{}` records them)",
+            syscalls.join(", "),
+            syscalls.join(",")
+        ));
+    }
+    out
+}
+
 /// The ways `h` differs from `e` (empty: it matches). The rule is compared by the caller.
 fn hit_matches(e: &ExpectedHit, h: &Hit, case: &Case) -> Vec<String> {
     let mut d = Vec::new();

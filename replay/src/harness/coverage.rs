@@ -10,6 +10,7 @@ use rtsec_rules::{Engine, ExceptionSite, RuleId};
 
 use super::case::Case;
 use super::{CaseResult, Verdict};
+use crate::summary::Summary;
 
 /// What one case says about one rule it ran.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,8 +22,12 @@ pub struct RuleTested {
     pub hits: u64,
     /// The case expects it to fire: a count above 0, or a specific hit.
     pub expects_hits: bool,
-    /// The case expects it not to fire: a count of 0, or `no_other_hits` without naming it.
+    /// The case expects it not to fire: a count of 0, or `no_other_hits` without naming it,
+    /// where it could (see `cannot_fire`).
     pub expects_none: bool,
+    /// None of its event types is in any of the case's traces (their captures did not record
+    /// its syscalls): an expectation that it does not fire cannot fail.
+    pub cannot_fire: bool,
     /// The case fails if the rule fires more: it gives the rule's count, or no_other_hits.
     pub pinned: bool,
     /// Its exceptions (those that add a clause) as `name (file:line)`, each with the events of
@@ -31,11 +36,12 @@ pub struct RuleTested {
     pub exceptions: Vec<(String, u64)>,
 }
 
-/// The rules `engine` runs for `case`, with what the case expects of each.
+/// The rules `engine` runs for `case`, with what the case expects of each; `summary` is the
+/// replay of its traces.
 pub(crate) fn rules_tested(
     case: &Case,
     engine: &Engine,
-    hits: &[(String, u64)],
+    summary: &Summary,
     suppressed: &HashMap<RuleId, Vec<(ExceptionSite, u64)>>,
 ) -> Vec<RuleTested> {
     engine
@@ -51,13 +57,17 @@ pub(crate) fn rules_tested(
                 .find(|(r, _)| r == name)
                 .map(|(_, n)| *n);
             let named_hit = case.expect.hits.iter().any(|h| &h.rule == name);
+            let cannot_fire = cannot_fire(name, summary);
+            let hits = summary.rules.iter().find(|r| &r.rule == name);
             RuleTested {
                 rule: name.clone(),
                 defined_at: format!("{}:{}", shown_path(&info.file), info.line),
-                hits: hits.iter().find(|(r, _)| r == name).map_or(0, |(_, n)| *n),
+                hits: hits.map_or(0, |r| r.hits),
                 expects_hits: count.is_some_and(|n| n > 0) || named_hit,
-                expects_none: count == Some(0)
-                    || (case.expect.no_other_hits && count.is_none() && !named_hit),
+                expects_none: !cannot_fire
+                    && (count == Some(0)
+                        || (case.expect.no_other_hits && count.is_none() && !named_hit)),
+                cannot_fire,
                 pinned: count.is_some() || case.expect.no_other_hits,
                 exceptions: suppressed
                     .get(&id)
@@ -74,6 +84,16 @@ pub(crate) fn rules_tested(
             }
         })
         .collect()
+}
+
+/// Whether rule `name` cannot fire on any of the traces of `summary`: none of its event types
+/// was recorded in any of them.
+pub(crate) fn cannot_fire(name: &str, summary: &Summary) -> bool {
+    !summary.traces.is_empty()
+        && summary
+            .traces
+            .iter()
+            .all(|t| t.unseen.iter().any(|u| u.rule == name && u.all))
 }
 
 /// A rules file as the report names it. Cases name rules files relative to themselves, so it
@@ -103,6 +123,9 @@ pub struct RuleCoverage {
     /// Passing cases that expect it to fire (positive tests) and not to fire (negative).
     pub positive: usize,
     pub negative: usize,
+    /// Passing cases that expect it not to fire on traces where it cannot (their captures
+    /// did not record its syscalls): not negative tests.
+    pub cannot_fire: usize,
     /// Its exceptions, each with the passing cases that pin the rule's hits and in which the
     /// exception kept it from firing on an event: the cases that would fail without it.
     pub exceptions: Vec<(String, usize)>,
@@ -138,6 +161,7 @@ pub fn coverage(results: &[CaseResult]) -> Vec<RuleCoverage> {
             }
             c.positive += (passed && t.expects_hits) as usize;
             c.negative += (passed && t.expects_none) as usize;
+            c.cannot_fire += (passed && t.cannot_fire) as usize;
         }
     }
     by_rule.into_values().collect()
@@ -205,7 +229,15 @@ pub fn render(rules: &[RuleCoverage]) -> String {
         if !missing.is_empty() {
             let _ = writeln!(s, "Without a passing {what} case ({}):", missing.len());
             for r in missing {
-                let _ = writeln!(s, "  {} ({})", r.rule, r.defined_at);
+                let blind = match (what, r.cannot_fire) {
+                    ("negative", n) if n > 0 => format!(
+                        ": {n} passing {} traces where it cannot fire, their captures did not \
+                         record its syscalls",
+                        if n == 1 { "case has" } else { "cases have" }
+                    ),
+                    _ => String::new(),
+                };
+                let _ = writeln!(s, "  {} ({}){blind}", r.rule, r.defined_at);
             }
         }
     }

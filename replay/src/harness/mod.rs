@@ -311,11 +311,6 @@ pub fn run_case(
         }
     }
     let cmp = check::compare(&case, &set, &engine, &summary, &hits);
-    let fired: Vec<(String, u64)> = summary
-        .rules
-        .iter()
-        .map(|r| (r.rule.clone(), r.hits))
-        .collect();
     if update {
         let (block, notes) = update::new_expect_block(&case, &engine, &cmp);
         let new_text = update::replace_expect(&text, &block);
@@ -355,7 +350,9 @@ pub fn run_case(
     } else {
         Default::default()
     };
-    r.rules = coverage::rules_tested(&case, &engine, &fired, &suppressed);
+    r.rules = coverage::rules_tested(&case, &engine, &summary, &suppressed);
+    r.notes
+        .extend(check::zeros_that_cannot_fail(&case, &summary));
     r.elapsed = start.elapsed();
     r
 }
