@@ -47,8 +47,17 @@ pub fn stop_flag() -> &'static AtomicBool {
 /// The exit code of a run: as a shell reports a process a signal ended (130 for Ctrl-C)
 /// when the signal stopped it (its `summary` says so), else `code`.
 pub fn exit_code(summary: &rtsec_replay::Summary, code: u8) -> u8 {
-    match SIGNAL.load(Ordering::Acquire) {
-        sig if sig > 0 && summary.interrupted() => (128 + sig).clamp(0, 255) as u8,
+    match signal_code() {
+        Some(c) if summary.interrupted() => c,
         _ => code,
+    }
+}
+
+/// The exit code a shell gives a process the signal that asked to stop ended (130 for
+/// Ctrl-C), if one did.
+pub fn signal_code() -> Option<u8> {
+    match SIGNAL.load(Ordering::Acquire) {
+        sig if sig > 0 => Some((128 + sig).clamp(0, 255) as u8),
+        _ => None,
     }
 }

@@ -654,3 +654,84 @@ fn coverage_names_the_exceptions_no_case_proves() {
     let o = rtsec(&["test", dir.path().join("cases").to_str().unwrap()]);
     assert!(!stdout(&o).contains("Exceptions"), "{}", stdout(&o));
 }
+
+/// Whether process `pid` has a handler for signal `sig` (its `SigCgt` mask in /proc).
+fn catches(pid: u32, sig: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .is_some_and(|m| m & (1 << (sig - 1)) != 0)
+}
+
+/// A CI job's timeout (SIGTERM) or Ctrl-C ends `rtsec test` with the verdicts it has: the
+/// cases it did not finish have none ("NOT RUN", `<skipped>` in JUnit), `--update` leaves
+/// them as they were, and the exit code says a signal stopped it.
+#[test]
+fn a_stopped_run_reports_the_cases_it_did_not_finish() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempdir();
+    let trace = dir.path().join("big.rts");
+    // Long enough for this (debug) build to be caught while judging.
+    synthetic_trace(&trace, 600_000, 7, rtsec_format::Losses::default());
+    let case =
+        "traces: [big.rts]\nrules: [<bundled>]\nexpect:\n  counts:\n    Kernel module loaded: 0\n";
+    let cases: Vec<String> = (0..4)
+        .map(|i| write(dir.path(), &format!("c{i}.case.yaml"), case))
+        .collect();
+    // A quick case that `--update` rewrites (the read happens once) before the signal.
+    std::fs::copy(scenario("credentials"), dir.path().join("credentials.rts")).unwrap();
+    let quick = "traces: [credentials.rts]\nexpect:\n  counts:\n    Sensitive file read: 0\n";
+    let quick_case = write(dir.path(), "a-quick.case.yaml", quick);
+    let junit = dir.path().join("report.xml");
+    let child = Command::new(RTSEC)
+        .args(["test", "--update", "-j", "2", "--junit"])
+        .arg(&junit)
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !catches(child.id(), libc::SIGTERM)
+        || std::fs::read_to_string(&quick_case).unwrap() == quick
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no handler or no update after 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // SAFETY: kill(2) of our child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let o = child.wait_with_output().unwrap();
+    let out = stdout(&o);
+    assert_eq!(code(&o), 143, "{out}{}", stderr(&o));
+    let not_run = out.lines().filter(|l| l.starts_with("NOT RUN ")).count();
+    assert!(not_run > 0, "{out}");
+    assert!(out.contains(&format!("UPDATED {quick_case} ")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "5 cases: {} passed, 0 failed, 0 could not run, 1 updated, {not_run} without a \
+             verdict: INTERRUPTED",
+            5 - not_run
+        )),
+        "{out}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(&format!("skipped=\"{not_run}\"")), "{xml}");
+    assert_eq!(
+        xml.matches("<skipped message=\"the run was stopped")
+            .count(),
+        not_run
+    );
+    // Only the cases with a verdict were rewritten.
+    for c in &cases {
+        let now = std::fs::read_to_string(c).unwrap();
+        let was_run = !out.contains(&format!("NOT RUN {c} "));
+        assert_eq!(now != case, was_run, "{c}: {now}\n{out}");
+    }
+}

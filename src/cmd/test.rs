@@ -13,8 +13,11 @@ use crate::captures::CaptureImports;
 ///
 /// A case names traces, rules files and options, and what the replay must find: hits per rule,
 /// specific hits (rule + event number or time + field values), no other hits. Prints PASS/FAIL
-/// per case with a diff; exits 1 if any case failed or could not run. `.scap` traces are
-/// imported on the fly. See the case format in `rtsec-replay`'s `harness::case`.
+/// per case with a diff; exits 1 if any case failed or could not run. Ctrl-C or SIGTERM (a CI
+/// job's timeout) ends the run with the verdicts so far: the cases without one are NOT RUN
+/// (`<skipped>` in the JUnit report, not rewritten by --update), and the exit code is 130
+/// (143). `.scap` traces are imported on the fly. See the case format in `rtsec-replay`'s
+/// `harness::case`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Case files, or directories searched recursively for *.case.yaml.
@@ -56,23 +59,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
         threads: super::worker_threads(args.jobs),
         update: args.update,
         exceptions: args.coverage || args.require_coverage,
+        // From here on, Ctrl-C (or a CI job's timeout, SIGTERM) ends the run with the verdicts
+        // so far, in the report and in the JUnit file.
+        stop: Some(crate::interrupt::stop_flag()),
     };
     let results = harness::run_cases(&cases, &opts, Some(&convert));
     for r in &results {
         out!("{}", r.render());
     }
     let count = |v| results.iter().filter(|r| r.verdict == v).count();
-    let (pass, fail, err) = (
+    let (pass, fail, err, not_run) = (
         count(Verdict::Pass),
         count(Verdict::Fail),
         count(Verdict::Error),
+        count(Verdict::NotRun),
     );
     let updated = results.iter().filter(|r| r.updated.is_some()).count();
     outln!(
-        "{} cases: {pass} passed, {fail} failed, {err} could not run{} ({:.2} s)",
+        "{} cases: {pass} passed, {fail} failed, {err} could not run{}{} ({:.2} s)",
         results.len(),
         if updated > 0 {
             format!(", {updated} updated")
+        } else {
+            String::new()
+        },
+        if not_run > 0 {
+            format!(", {not_run} without a verdict: INTERRUPTED")
         } else {
             String::new()
         },
@@ -87,6 +99,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(j) = &args.junit {
         std::fs::write(j, harness::junit_xml(&results, start.elapsed()))
             .with_context(|| format!("cannot write {}", j.display()))?;
+    }
+    if not_run > 0 {
+        return Ok(ExitCode::from(crate::interrupt::signal_code().unwrap_or(1)));
     }
     Ok(
         if fail + err > 0 || (args.require_coverage && uncovered > 0) {

@@ -1,5 +1,6 @@
 //! JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters): one `<testcase>` per case
-//! file, `<failure>` with the diff, `<error>` when the case could not run.
+//! file, `<failure>` with the diff, `<error>` when the case could not run, `<skipped>` when
+//! the run was stopped before it had a verdict.
 
 use std::fmt::Write;
 use std::time::Duration;
@@ -16,9 +17,14 @@ pub fn junit_xml(results: &[CaseResult], elapsed: Duration) -> String {
         .iter()
         .filter(|r| r.verdict == Verdict::Error)
         .count();
+    let skipped = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::NotRun)
+        .count();
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let head = format!(
-        "name=\"rtsec test\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{:.3}\"",
+        "name=\"rtsec test\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" \
+         skipped=\"{skipped}\" time=\"{:.3}\"",
         results.len(),
         elapsed.as_secs_f64()
     );
@@ -45,6 +51,7 @@ pub fn junit_xml(results: &[CaseResult], elapsed: Duration) -> String {
             }
             Verdict::Fail => "failure",
             Verdict::Error => "error",
+            Verdict::NotRun => "skipped",
         };
         let first = r.report.lines().next().unwrap_or("").trim();
         let _ = writeln!(
@@ -82,7 +89,7 @@ mod tests {
     use std::path::PathBuf;
 
     #[test]
-    fn failures_and_errors_are_counted_and_escaped() {
+    fn failures_errors_and_skipped_cases_are_counted_and_escaped() {
         let r = |p: &str, v, report: &str| CaseResult {
             path: PathBuf::from(p),
             verdict: v,
@@ -94,10 +101,14 @@ mod tests {
                 r("cases/a.case.yaml", Verdict::Pass, ""),
                 r("cases/b.case.yaml", Verdict::Fail, "! <rule> & \"x\"\nmore"),
                 r("c.case.yaml", Verdict::Error, "missing\u{1}"),
+                r("d.case.yaml", Verdict::NotRun, "the run was stopped"),
             ],
             Duration::from_millis(1500),
         );
-        assert!(xml.contains("tests=\"3\" failures=\"1\" errors=\"1\" time=\"1.500\""));
+        assert!(
+            xml.contains("tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"1.500\"")
+        );
+        assert!(xml.contains("<skipped message=\"the run was stopped\">"));
         assert!(xml.contains("classname=\"cases\" name=\"a.case.yaml\""));
         assert!(xml.contains(
             "<failure message=\"! &lt;rule&gt; &amp; &quot;x&quot;\">! &lt;rule&gt; &amp; &quot;x&quot;\nmore</failure>"

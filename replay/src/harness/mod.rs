@@ -17,6 +17,7 @@ pub mod update;
 mod why_not;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -45,6 +46,9 @@ pub enum Verdict {
     /// The case could not run: a malformed case file, rules that do not load, a missing or
     /// unreadable trace.
     Error,
+    /// The run was stopped (Ctrl-C, SIGTERM: a CI job's timeout) before the case began or
+    /// before its traces were judged to their end: no verdict.
+    NotRun,
 }
 
 /// One case's result.
@@ -73,6 +77,7 @@ impl CaseResult {
             (Verdict::Pass, None) => "PASS",
             (Verdict::Fail, None) => "FAIL",
             (Verdict::Error, None) => "ERROR",
+            (Verdict::NotRun, None) => "NOT RUN",
         };
         let mut s = format!(
             "{head} {} ({} events, {} hits, {:.2} s)\n",
@@ -112,6 +117,9 @@ pub struct HarnessOptions {
     /// Count, per rule exception, the events it keeps its rule from firing on (for the
     /// coverage of exceptions; one more pass over each case's traces).
     pub exceptions: bool,
+    /// Set (by Ctrl-C) to stop: cases not begun, and those whose traces were not judged to
+    /// their end, are [`Verdict::NotRun`] (and not rewritten by `update`).
+    pub stop: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 /// The case files under `paths`: files as given, directories searched recursively for
@@ -214,6 +222,12 @@ pub fn run_case(
         path: path.to_path_buf(),
         ..Default::default()
     };
+    let stopped = || harness.stop.is_some_and(|s| s.load(Ordering::Relaxed));
+    if stopped() {
+        r.verdict = Verdict::NotRun;
+        r.report = "the run was stopped before this case began".into();
+        return r;
+    }
     let error = |mut r: CaseResult, msg: String| {
         r.verdict = Verdict::Error;
         r.report = msg;
@@ -287,7 +301,7 @@ pub fn run_case(
         },
         window: case.window,
         follow: None,
-        stop: None,
+        stop: harness.stop,
     };
     let mut hits = Vec::new();
     let summary = match replay(
@@ -305,6 +319,15 @@ pub fn run_case(
     };
     r.events = summary.events;
     r.hits = summary.hits;
+    if summary.interrupted() {
+        r.verdict = Verdict::NotRun;
+        r.report = format!(
+            "the run was stopped after {} events of this case's traces: no verdict",
+            summary.events
+        );
+        r.elapsed = start.elapsed();
+        return r;
+    }
     for (i, t) in summary.traces.iter().enumerate() {
         if let Some(e) = &t.error {
             return error(r, format!("trace {}: {e}", case.traces[i].0));
