@@ -473,3 +473,43 @@ fn import_reads_a_capture_from_standard_input() {
         stderr(&o)
     );
 }
+
+/// Ctrl-C or SIGTERM during an import removes its trace: a part of the capture under the name
+/// of the whole would be taken for the import.
+#[test]
+fn an_interrupted_import_leaves_no_trace() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let (d, tmp) = dirs();
+    let out = d.path().join("t.rts");
+    // Large enough for its tables to come before half of it.
+    let scap = std::fs::read(capture(
+        "sysflow-telemetry-sf-collector/tests/mpm-preforked/full_capture.scap",
+    ))
+    .unwrap();
+    let mut child = Command::new(RTSEC)
+        .current_dir(&tmp)
+        .args(["import", "-", "-o"])
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Half the capture, and the rest never: the import waits for it, its trace begun.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&scap[..scap.len() / 2]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(out.exists() && catches(child.id(), libc::SIGTERM)) {
+        assert!(Instant::now() < deadline, "no trace begun after 30 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // SAFETY: kill(2) of our child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let o = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(o.status.signal(), Some(libc::SIGTERM), "{}", stderr(&o));
+    assert!(!out.exists(), "the begun trace is left");
+}

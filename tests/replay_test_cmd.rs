@@ -655,16 +655,6 @@ fn coverage_names_the_exceptions_no_case_proves() {
     assert!(!stdout(&o).contains("Exceptions"), "{}", stdout(&o));
 }
 
-/// Whether process `pid` has a handler for signal `sig` (its `SigCgt` mask in /proc).
-fn catches(pid: u32, sig: i32) -> bool {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("SigCgt:"))
-        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
-        .is_some_and(|m| m & (1 << (sig - 1)) != 0)
-}
-
 /// A CI job's timeout (SIGTERM) or Ctrl-C ends `rtsec test` with the verdicts it has: the
 /// cases it did not finish have none ("NOT RUN", `<skipped>` in JUnit), `--update` leaves
 /// them as they were, and the exit code says a signal stopped it.

@@ -74,6 +74,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
         bar
     });
+    // Ctrl-C or SIGTERM before the import is done removes the trace: it would be a part of
+    // the capture under the name of the whole (a capture's own traces are kept instead: there
+    // every block written is a recording that exists nowhere else).
+    crate::signal_cleanup::remove_file_on_signal(&opts.output);
     let summary = import(&input, &opts, &mut |p| {
         if let Some(bar) = &bar {
             bar.set_length(p.total);
@@ -81,6 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             bar.set_message(format!("{} events", p.events_written));
         }
     });
+    crate::signal_cleanup::keep_file_on_signal(&opts.output);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -69,6 +69,17 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Whether process `pid` has a handler for signal `sig` (its `SigCgt` mask in /proc): a test
+/// that signals a child waits for it, so the signal does not come before the handler.
+pub fn catches(pid: u32, sig: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .is_some_and(|m| m & (1 << (sig - 1)) != 0)
+}
+
 pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exited, not killed")
 }
