@@ -154,3 +154,44 @@ fn keep_deletes_the_oldest_files_of_the_capture() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A rotating capture named other than `*.rts` is said to be out of sight of `rtsec replay
+/// DIR` when it starts, and the replay of its directory names the traces it holds.
+#[test]
+fn files_not_named_rts_are_pointed_out() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let base = dir.path().join("t.trace");
+    let o = Command::new(RTSEC)
+        .arg("capture")
+        .arg("-o")
+        .arg(&base)
+        .args(["--rotate-every", "1s", "--", "sleep", "1.2"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "note: -o {} does not end in .rts: `rtsec replay DIR` and `--follow DIR` read only \
+             the *.rts files of a directory, so they will not find this capture's files",
+            base.display()
+        )),
+        "{err}"
+    );
+    let r = Command::new(RTSEC)
+        .arg("replay")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("; it holds rtsec traces by another name: ")
+            && err.contains(".trace and ")
+            && err.contains(" more (a directory's traces are its *.rts files"),
+        "{err}"
+    );
+}

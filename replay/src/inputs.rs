@@ -78,15 +78,17 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
+            let mut others = Vec::new();
             let mut problems = Vec::new();
-            walk(p, &mut found, &mut problems);
+            walk(p, &mut found, &mut others, &mut problems);
             found.sort();
             if found.is_empty() && problems.is_empty() {
                 problems.push(Input::with_problem(
                     p.clone(),
                     format!(
                         "no .{TRACE_EXTENSION} traces or .scap captures in this directory \
-                         (searched recursively)"
+                         (searched recursively){}",
+                        misnamed_traces(&mut others)
                     ),
                 ));
             }
@@ -158,7 +160,13 @@ pub fn recorded_hosts(inputs: &[Input]) -> HostTable {
     hosts
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>, problems: &mut Vec<Input>) {
+/// The trace and capture files below `dir` into `found`, other files into `others`.
+fn walk(
+    dir: &Path,
+    found: &mut Vec<PathBuf>,
+    others: &mut Vec<PathBuf>,
+    problems: &mut Vec<Input>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -173,11 +181,40 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, problems: &mut Vec<Input>) {
         let path = entry.path();
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_dir() {
-            walk(&path, found, problems);
+            walk(&path, found, others, problems);
         } else if path.extension().is_some_and(|e| e == TRACE_EXTENSION) || is_capture_name(&path) {
             found.push(path);
+        } else {
+            others.push(path);
         }
     }
+}
+
+/// For a directory without traces by name, the files in it that are traces by their content
+/// (`; it holds rtsec traces by another name: …`), or nothing. `rtsec capture -o x.trace`
+/// writes a trace under any name, and a rotating one names its files after it.
+fn misnamed_traces(others: &mut [PathBuf]) -> String {
+    use std::io::Read;
+    others.sort();
+    let is_trace = |p: &&PathBuf| {
+        let mut magic = [0u8; 8];
+        std::fs::File::open(p)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok_and(|()| magic == rtsec_format::TRACE_MAGIC)
+    };
+    let traces: Vec<&PathBuf> = others.iter().filter(is_trace).collect();
+    let Some(first) = traces.first() else {
+        return String::new();
+    };
+    let more = match traces.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    format!(
+        "; it holds rtsec traces by another name: {}{more} (a directory's traces are its \
+         *.{TRACE_EXTENSION} files: rename them, or give the files themselves)",
+        first.display()
+    )
 }
 
 #[cfg(test)]
@@ -223,6 +260,40 @@ mod tests {
                 .contains("no .rts traces")
         );
         assert!(got[..5].iter().all(|i| i.problem.is_none()));
+    }
+
+    #[test]
+    fn a_directory_of_traces_by_another_name_says_so() {
+        let d = tempfile::tempdir().unwrap();
+        let mut trace = rtsec_format::TRACE_MAGIC.to_vec();
+        trace.extend_from_slice(b"rest");
+        for (f, bytes) in [
+            ("t-1.trace", &trace[..]),
+            ("t-2.trace", &trace[..]),
+            ("notes.txt", b"RTSEC"),
+        ] {
+            std::fs::write(d.path().join(f), bytes).unwrap();
+        }
+        let got = expand(&[d.path().to_path_buf()]);
+        let problem = got[0].problem.as_deref().unwrap();
+        assert!(
+            problem.ends_with(&format!(
+                "; it holds rtsec traces by another name: {} and 1 more (a directory's traces \
+                 are its *.rts files: rename them, or give the files themselves)",
+                d.path().join("t-1.trace").display()
+            )),
+            "{problem}"
+        );
+        std::fs::remove_file(d.path().join("t-1.trace")).unwrap();
+        std::fs::remove_file(d.path().join("t-2.trace")).unwrap();
+        let got = expand(&[d.path().to_path_buf()]);
+        assert!(
+            got[0]
+                .problem
+                .as_deref()
+                .unwrap()
+                .ends_with("(searched recursively)")
+        );
     }
 
     #[test]

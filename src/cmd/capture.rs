@@ -234,6 +234,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .map(|d| format!(", for at most {}", fmt_duration(d)))
             .unwrap_or_default()
     );
+    let ext = rtsec_replay::inputs::TRACE_EXTENSION;
+    if capture.path().extension().is_none_or(|e| e != ext) {
+        eprintln!(
+            "rtsec: note: -o {} does not end in .{ext}: `rtsec replay DIR` and `--follow DIR` \
+             read only the *.{ext} files of a directory, so they will not find {}",
+            args.output.display(),
+            if rotation.is_on() {
+                "this capture's files"
+            } else {
+                "this trace (naming the file itself works)"
+            },
+        );
+    }
 
     let child = if args.command.is_empty() {
         None
