@@ -194,4 +194,24 @@ fn files_not_named_rts_are_pointed_out() {
             && err.contains(" more (a directory's traces are its *.rts files"),
         "{err}"
     );
+    // A follower of the directory, which waits for a *.rts file, says so too.
+    let mut f = Command::new(RTSEC)
+        .args(["replay", "--follow"])
+        .arg(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufRead::lines(std::io::BufReader::new(f.stderr.take().unwrap()));
+    let note = lines
+        .map_while(Result::ok)
+        .take(2)
+        .find(|l| l.starts_with("rtsec: note: "));
+    let _ = f.kill();
+    let _ = f.wait();
+    let note = note.unwrap_or_default();
+    assert!(
+        note.contains("holds rtsec traces by another name (")
+            && note.ends_with("): a follower reads only its *.rts files"),
+        "{note}"
+    );
 }

@@ -190,19 +190,30 @@ fn walk(
     }
 }
 
-/// For a directory without traces by name, the files in it that are traces by their content
-/// (`; it holds rtsec traces by another name: …`), or nothing. `rtsec capture -o x.trace`
-/// writes a trace under any name, and a rotating one names its files after it.
-fn misnamed_traces(others: &mut [PathBuf]) -> String {
-    use std::io::Read;
+/// The files below `dir` that are rtsec traces by their content but not named `*.rts`, sorted:
+/// a directory is read for its `*.rts` files only. `rtsec capture -o x.trace` writes a trace
+/// under any name, and a rotating one names its files after it.
+pub fn traces_by_another_name(dir: &Path) -> Vec<PathBuf> {
+    let (mut found, mut others, mut problems) = (Vec::new(), Vec::new(), Vec::new());
+    walk(dir, &mut found, &mut others, &mut problems);
+    others.retain(|p| is_trace_by_content(p));
     others.sort();
-    let is_trace = |p: &&PathBuf| {
-        let mut magic = [0u8; 8];
-        std::fs::File::open(p)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .is_ok_and(|()| magic == rtsec_format::TRACE_MAGIC)
-    };
-    let traces: Vec<&PathBuf> = others.iter().filter(is_trace).collect();
+    others
+}
+
+fn is_trace_by_content(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic == rtsec_format::TRACE_MAGIC)
+}
+
+/// For a directory without traces by name, the `others` files in it that are traces by their
+/// content (`; it holds rtsec traces by another name: …`), or nothing.
+fn misnamed_traces(others: &mut [PathBuf]) -> String {
+    others.sort();
+    let traces: Vec<&PathBuf> = others.iter().filter(|p| is_trace_by_content(p)).collect();
     let Some(first) = traces.first() else {
         return String::new();
     };

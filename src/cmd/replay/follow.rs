@@ -81,11 +81,26 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
                     "rtsec: waiting for {} to be written (rtsec capture -o {0})",
                     path.display()
                 ),
-                true => eprintln!(
-                    "rtsec: waiting for a trace in {} (rtsec capture -o {0}/NAME.rts \
-                     --rotate-every ...)",
-                    path.display()
-                ),
+                true => {
+                    eprintln!(
+                        "rtsec: waiting for a trace in {} (rtsec capture -o {0}/NAME.rts \
+                         --rotate-every ...)",
+                        path.display()
+                    );
+                    let misnamed = rtsec_replay::inputs::traces_by_another_name(path);
+                    if let Some(first) = misnamed.first() {
+                        eprintln!(
+                            "rtsec: note: {} holds rtsec traces by another name ({}{}): a \
+                             follower reads only its *.rts files",
+                            path.display(),
+                            first.display(),
+                            match misnamed.len() {
+                                1 => String::new(),
+                                n => format!(" and {} more", n - 1),
+                            }
+                        );
+                    }
+                }
             }
             told = true;
         }
