@@ -30,7 +30,20 @@ fn resolve_names_are_recorded_in_the_trace_for_replay() {
              socket.create_connection(l.getsockname()).close()",
         ],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // A name given by hand with no address is most likely mistyped: said, once.
+    assert_eq!(
+        err.matches("warning: --resolve ").count(),
+        1,
+        "only nothing-here.invalid: {err}"
+    );
+    assert!(
+        err.contains(
+            "warning: --resolve nothing-here.invalid: the resolver knows no address for it"
+        ),
+        "{err}"
+    );
     let r = rtsec_format::TraceReader::open(&out).unwrap();
     assert_eq!(r.version(), (1, 2));
     let hosts = &r.header().hosts;
@@ -78,4 +91,25 @@ fn resolve_names_are_recorded_in_the_trace_for_replay() {
     // inspect shows them.
     let json = inspect(&out, true);
     assert!(json.contains("nothing-here.invalid"), "{json}");
+}
+
+/// `--resolve` takes host names only: an empty or malformed one is refused before anything is
+/// loaded.
+#[test]
+fn a_name_that_is_not_a_host_name_is_refused() {
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    for bad in ["", "a b!", "x..y", &"a".repeat(64)] {
+        let o = std::process::Command::new(RTSEC)
+            .arg("capture")
+            .arg("-o")
+            .arg(&out)
+            .args(["--resolve", bad, "--", "true"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {err}");
+        assert!(err.contains("not a host name"), "{bad:?}: {err}");
+        assert!(!out.exists());
+    }
 }

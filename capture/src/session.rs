@@ -313,6 +313,11 @@ impl Capture {
         &self.unresolved
     }
 
+    /// The names resolved at start and their addresses, as recorded in the header.
+    pub fn hosts(&self) -> &rtsec_format::hosts::HostAnswers {
+        &self.header.hosts
+    }
+
     /// Kernel fields the probe could not find on this kernel, and what that loses.
     pub fn missing(&self) -> &[MissingField] {
         &self.probe.missing

@@ -79,7 +79,7 @@ pub struct Args {
     /// A host name to resolve at start and record in the trace, for rules that compare
     /// fd.sip.name and the like with names (repeatable; kubernetes.default.svc.cluster.local
     /// always is).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_host_name)]
     pub resolve: Vec<String>,
     /// A Docker-API socket to ask for container metadata (repeatable; default
     /// /var/run/docker.sock and /run/podman/podman.sock, those that exist).
@@ -141,6 +141,23 @@ fn check_runnable(program: &str) -> Result<()> {
     )
 }
 
+/// `--resolve NAME`: a host name (labels of letters, digits, `-` and `_`, joined by dots).
+fn parse_host_name(s: &str) -> Result<String, String> {
+    let name = s.strip_suffix('.').unwrap_or(s);
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(label_ok) {
+        return Err(format!(
+            "not a host name: {s:?} (letters, digits, '-' and '_' in dot-separated labels, \
+             such as kubernetes.default.svc.cluster.local)"
+        ));
+    }
+    Ok(name.to_string())
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut syscalls = syscall_set::parse(&args.syscalls)?;
     let mut resolve = args.resolve.clone();
@@ -196,6 +213,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let capture = Capture::start(opts).context("cannot start capture")?;
     for n in capture.unresolved() {
         eprintln!("rtsec: warning: {n} did not resolve in time: recorded without addresses");
+    }
+    // A name asked for by hand that has no address is most likely mistyped.
+    for h in &capture.hosts().0 {
+        if h.addrs.is_empty()
+            && args.resolve.contains(&h.name)
+            && !capture.unresolved().contains(&h.name)
+        {
+            eprintln!(
+                "rtsec: warning: --resolve {}: the resolver knows no address for it: recorded \
+                 without addresses, so fd.*.name never matches it",
+                h.name
+            );
+        }
     }
     for m in capture.missing() {
         eprintln!(
