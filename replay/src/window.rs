@@ -141,9 +141,16 @@ impl FromStr for TimeBound {
                 .ok_or_else(|| format!("`{s}` is not a duration: {help}"));
         }
         if let Some(secs) = t.strip_prefix('@') {
-            return seconds_ns(secs)
-                .map(TimeBound::At)
-                .ok_or_else(|| format!("`{s}` is not a number of seconds: {help}"));
+            return seconds_ns(secs).map(TimeBound::At).ok_or_else(|| {
+                let (whole, frac) = secs.split_once('.').unwrap_or((secs, "0"));
+                let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+                if digits(whole) && digits(frac) && frac.len() <= 9 {
+                    // Nanoseconds since 1970 in 64 bits reach the year 2554.
+                    format!("`{s}` is out of range: @SECONDS is at most 18446744073")
+                } else {
+                    format!("`{s}` is not a number of seconds: {help}")
+                }
+            });
         }
         let ns = |d: chrono::DateTime<chrono::Utc>| {
             d.timestamp_nanos_opt()
@@ -272,6 +279,15 @@ mod tests {
             assert!(e.contains(&format!("`{bad}`")), "{e}");
             assert!(e.contains("RFC 3339"), "{e}");
         }
+        // A number of seconds past 64-bit nanoseconds is a number, out of range.
+        assert_eq!(
+            p("@18446744073"),
+            Ok(TimeBound::At(18_446_744_073_000_000_000))
+        );
+        assert_eq!(
+            p("@99999999999999"),
+            Err("`@99999999999999` is out of range: @SECONDS is at most 18446744073".into())
+        );
     }
 
     #[test]
