@@ -138,7 +138,10 @@ impl FromStr for TimeBound {
         if let Some(d) = t.strip_prefix('+') {
             return duration_ns(d)
                 .map(TimeBound::FromStart)
-                .ok_or_else(|| format!("`{s}` is not a duration: {help}"));
+                .ok_or_else(|| match duration_f64(d) {
+                    Some(_) => format!("`{s}` is out of range: +DURATION is less than 584 years"),
+                    None => format!("`{s}` is not a duration: {help}"),
+                });
         }
         if let Some(secs) = t.strip_prefix('@') {
             return seconds_ns(secs).map(TimeBound::At).ok_or_else(|| {
@@ -174,8 +177,14 @@ impl FromStr for TimeBound {
     }
 }
 
-/// `1h30m`, `90s`, `1.5s`, `250ms` as ns.
+/// `1h30m`, `90s`, `1.5s`, `250ms` as ns (within 64 bits: less than 584 years).
 fn duration_ns(s: &str) -> Option<u64> {
+    let total = duration_f64(s)?;
+    (total < u64::MAX as f64).then_some(total.round() as u64)
+}
+
+/// [`duration_ns`] before the range check.
+fn duration_f64(s: &str) -> Option<f64> {
     let mut rest = s.trim();
     if rest.is_empty() {
         return None;
@@ -201,7 +210,7 @@ fn duration_ns(s: &str) -> Option<u64> {
         total += num.parse::<f64>().ok()? * scale;
         rest = tail;
     }
-    (total.is_finite() && total < u64::MAX as f64).then_some(total.round() as u64)
+    total.is_finite().then_some(total)
 }
 
 /// `1764482400` or `1764482400.123456789` seconds as ns, exactly.
@@ -279,7 +288,11 @@ mod tests {
             assert!(e.contains(&format!("`{bad}`")), "{e}");
             assert!(e.contains("RFC 3339"), "{e}");
         }
-        // A number of seconds past 64-bit nanoseconds is a number, out of range.
+        // A number past 64-bit nanoseconds is a number, out of range.
+        assert_eq!(
+            p("+99999999h"),
+            Err("`+99999999h` is out of range: +DURATION is less than 584 years".into())
+        );
         assert_eq!(
             p("@18446744073"),
             Ok(TimeBound::At(18_446_744_073_000_000_000))
