@@ -88,7 +88,7 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
                     format!(
                         "no .{TRACE_EXTENSION} traces or .scap captures in this directory \
                          (searched recursively){}",
-                        misnamed_traces(&mut others)
+                        misnamed_traces(others)
                     ),
                 ));
             }
@@ -196,9 +196,22 @@ fn walk(
 pub fn traces_by_another_name(dir: &Path) -> Vec<PathBuf> {
     let (mut found, mut others, mut problems) = (Vec::new(), Vec::new(), Vec::new());
     walk(dir, &mut found, &mut others, &mut problems);
-    others.retain(|p| is_trace_by_content(p));
-    others.sort();
-    others
+    only_traces(others)
+}
+
+fn only_traces(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
+    files.retain(|p| is_trace_by_content(p));
+    files.sort();
+    files
+}
+
+/// `FIRST` or `FIRST and N more`: the files of [`traces_by_another_name`] in a note.
+pub fn first_and_more(paths: &[PathBuf]) -> Option<String> {
+    let first = paths.first()?.display();
+    Some(match paths.len() {
+        1 => first.to_string(),
+        n => format!("{first} and {} more", n - 1),
+    })
 }
 
 fn is_trace_by_content(path: &Path) -> bool {
@@ -211,21 +224,13 @@ fn is_trace_by_content(path: &Path) -> bool {
 
 /// For a directory without traces by name, the `others` files in it that are traces by their
 /// content (`; it holds rtsec traces by another name: …`), or nothing.
-fn misnamed_traces(others: &mut [PathBuf]) -> String {
-    others.sort();
-    let traces: Vec<&PathBuf> = others.iter().filter(|p| is_trace_by_content(p)).collect();
-    let Some(first) = traces.first() else {
-        return String::new();
-    };
-    let more = match traces.len() {
-        1 => String::new(),
-        n => format!(" and {} more", n - 1),
-    };
-    format!(
-        "; it holds rtsec traces by another name: {}{more} (a directory's traces are its \
-         *.{TRACE_EXTENSION} files: rename them, or give the files themselves)",
-        first.display()
-    )
+fn misnamed_traces(others: Vec<PathBuf>) -> String {
+    first_and_more(&only_traces(others)).map_or(String::new(), |files| {
+        format!(
+            "; it holds rtsec traces by another name: {files} (a directory's traces are its \
+             *.{TRACE_EXTENSION} files: rename them, or give the files themselves)"
+        )
+    })
 }
 
 #[cfg(test)]

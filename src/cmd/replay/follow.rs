@@ -88,16 +88,11 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
                         path.display()
                     );
                     let misnamed = rtsec_replay::inputs::traces_by_another_name(path);
-                    if let Some(first) = misnamed.first() {
+                    if let Some(files) = rtsec_replay::inputs::first_and_more(&misnamed) {
                         eprintln!(
-                            "rtsec: note: {} holds rtsec traces by another name ({}{}): a \
+                            "rtsec: note: {} holds rtsec traces by another name ({files}): a \
                              follower reads only its *.rts files",
                             path.display(),
-                            first.display(),
-                            match misnamed.len() {
-                                1 => String::new(),
-                                n => format!(" and {} more", n - 1),
-                            }
                         );
                     }
                 }
