@@ -175,7 +175,9 @@ impl CaptureImports {
                 let file = spooled.as_deref().unwrap_or(&input.path);
                 if !is_capture(file) {
                     return match spooled {
-                        Some(p) if starts_like_a_trace(&p) => Input::imported(p, input.path),
+                        Some(p) if inputs::is_trace_by_content(&p) => {
+                            Input::imported(p, input.path)
+                        }
                         Some(_) => Input::with_problem(
                             input.path,
                             "neither an rtsec trace nor a Falco/sysdig capture (plain or gzip): \
@@ -219,13 +221,6 @@ fn is_stream(path: &Path) -> bool {
         Ok(m) => !m.is_file() && !m.is_dir(),
         Err(_) => inputs::is_stdin(path),
     }
-}
-
-fn starts_like_a_trace(path: &Path) -> bool {
-    let mut head = [0u8; TRACE_MAGIC.len()];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|_| head == TRACE_MAGIC)
 }
 
 /// Whether the file `path` is to be imported: not an rtsec trace, and named like a capture or

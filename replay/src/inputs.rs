@@ -214,7 +214,8 @@ pub fn first_and_more(paths: &[PathBuf]) -> Option<String> {
     })
 }
 
-fn is_trace_by_content(path: &Path) -> bool {
+/// Whether the file `path` begins as an rtsec trace does, whatever its name.
+pub fn is_trace_by_content(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 8];
     std::fs::File::open(path)

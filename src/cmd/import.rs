@@ -76,8 +76,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     });
     // Ctrl-C or SIGTERM before the import is done removes the trace: it would be a part of
     // the capture under the name of the whole (a capture's own traces are kept instead: there
-    // every block written is a recording that exists nowhere else).
-    crate::signal_cleanup::remove_file_on_signal(&opts.output);
+    // every block written is a recording that exists nowhere else). Only a file this import
+    // makes, or was told to replace: an existing one it refuses is the user's.
+    if args.force || !opts.output.exists() {
+        crate::signal_cleanup::remove_file_on_signal(&opts.output);
+    }
     let summary = import(&input, &opts, &mut |p| {
         if let Some(bar) = &bar {
             bar.set_length(p.total);
