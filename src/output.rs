@@ -54,6 +54,36 @@ pub fn check_output_file(path: &std::path::Path, what: &str, example: &str) -> a
     Ok(())
 }
 
+/// Refuses an output that is one of the files the command reads, by identity (device and
+/// inode), so `./t.rts` and a link to it count too. `--force` does not change this: it is for
+/// an old output, while this is a slip such as `--parquet t.rts t.rts`, which would replace
+/// the recording being judged with what was found in it. `flag` names the output
+/// (`--parquet hits.parquet`); `inputs` are the files read, with what each is (`trace`).
+pub fn check_not_an_input<'a>(
+    output: &std::path::Path,
+    flag: &str,
+    inputs: impl IntoIterator<Item = (&'a std::path::Path, &'a str)>,
+) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(out) = std::fs::metadata(output) else {
+        return Ok(());
+    };
+    for (input, what) in inputs {
+        if let Ok(m) = std::fs::metadata(input)
+            && m.is_file()
+            && (m.dev(), m.ino()) == (out.dev(), out.ino())
+        {
+            anyhow::bail!(
+                "{flag}: {} is the {what} {} this run reads; writing there would replace it \
+                 (--force does not): name another file",
+                output.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A byte count for people: `1.5 MiB`.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -547,6 +547,73 @@ fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
     }
 }
 
+/// An output that is a file the run reads is refused even with `--force`: `--parquet t.rts
+/// t.rts` would replace the recording with its hits, `import c.scap -o ./c.scap` the capture
+/// with a trace of nothing (it read what it was writing). The same file is found however it is
+/// named (`./`, a link, inside a directory given), and the inputs are left as they were.
+#[test]
+fn an_output_that_is_an_input_is_refused_even_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.rts");
+    std::fs::copy(sample(), &t).unwrap();
+    std::os::unix::fs::symlink(&t, dir.path().join("link.rts")).unwrap();
+    let scap = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/scap/falcosecurity-falco/test/trace_files/cat_write.scap");
+    let c = dir.path().join("c.scap");
+    std::fs::copy(&scap, &c).unwrap();
+    let case = dir.path().join("x.case.yaml");
+    std::fs::write(&case, "traces: [t.rts]\nexpect:\n  counts: {}\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["replay", "--parquet", "./t.rts", "--force", "t.rts"],
+            "--parquet: ./t.rts is the trace t.rts this run reads",
+        ),
+        (
+            &["replay", "--parquet", "link.rts", "--force", d],
+            "--parquet: link.rts is the trace",
+        ),
+        (
+            &["replay", "-f", "--state", "t.rts", "t.rts"],
+            "--state: t.rts is the trace t.rts this run reads",
+        ),
+        (
+            &["export", "-o", "t.rts", "--force", "./t.rts"],
+            "-o: t.rts is the trace ./t.rts this run reads",
+        ),
+        (
+            &["import", "c.scap", "-o", "./c.scap", "--force"],
+            "-o: ./c.scap is the capture c.scap this run reads",
+        ),
+        (
+            &["test", "--junit", "x.case.yaml", "."],
+            "--junit: x.case.yaml is the case ./x.case.yaml this run reads",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("run rtsec");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("(--force does not): name another file"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+        assert_eq!(std::fs::read(&t).unwrap(), std::fs::read(sample()).unwrap());
+        assert_eq!(std::fs::read(&c).unwrap(), std::fs::read(&scap).unwrap());
+        assert!(
+            std::fs::read_to_string(&case)
+                .unwrap()
+                .starts_with("traces:")
+        );
+    }
+}
+
 /// A trace named twice (here: by itself and inside its directory) is judged once, with a note:
 /// judged twice, its hits would be counted twice.
 #[test]

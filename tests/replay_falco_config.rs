@@ -376,7 +376,7 @@ fn static_fields_are_fields_of_every_rule_as_that_falco_would_give_them() {
     // Rules that name a static field validate and list with the configuration only.
     let o = rtsec(&["validate", "-c", cfg.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains(": Ok (1 rules"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(": Ok (1 rule, "), "{}", stdout(&o));
     let o = rtsec(&["validate", "-r", rules.to_str().unwrap()]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(

@@ -100,6 +100,14 @@ fn a_capture_is_judged_like_its_imported_trace() {
     let imported = d.path().join("cat_write.rts");
     let o = rtsec_in(&tmp, &[&"import", &scap, &"-o", &imported.clone()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Counts of one are singular.
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(summary.contains("(1 block, "), "{summary}");
+    assert!(
+        summary.contains("tables: 1 section, 40 processes"),
+        "{summary}"
+    );
+    assert!(summary.contains("state: 1 process first seen"), "{summary}");
     let via_import = rtsec_in(
         &tmp,
         &[

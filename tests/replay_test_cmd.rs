@@ -47,7 +47,7 @@ fn a_passing_case_passes_and_exits_0() {
     let out = stdout(&o);
     assert!(out.starts_with("PASS "), "{out}");
     assert!(
-        out.contains("1 cases: 1 passed, 0 failed, 0 could not run"),
+        out.contains("1 case: 1 passed, 0 failed, 0 could not run"),
         "{out}"
     );
 }
@@ -103,7 +103,7 @@ expect:
         "unexpected hits (5; no_other_hits is set):",
         "+ ../traces/credentials.rts event ",
         "Warning Grep private keys or passwords activities found",
-        "1 cases: 0 passed, 1 failed, 0 could not run",
+        "1 case: 0 passed, 1 failed, 0 could not run",
     ];
     for w in want {
         assert!(out.contains(w), "missing {w:?} in:\n{out}");

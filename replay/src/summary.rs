@@ -436,8 +436,9 @@ impl Summary {
                     state,
                     if detailed {
                         format!(
-                            " ({} blocks, host {})",
+                            " ({} {}, host {})",
                             t.blocks,
+                            plural(t.blocks as usize, "block", "blocks"),
                             if t.hostname.is_empty() {
                                 "?"
                             } else {
@@ -632,7 +633,7 @@ fn write_unresolved(s: &mut String, unresolved: &[(String, Vec<String>)]) {
     }
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 

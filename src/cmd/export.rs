@@ -81,6 +81,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let Some(output) = args.output else {
         bail!("name the Parquet file to write with -o");
     };
+    super::check_outputs_not_read(
+        &[("-o", Some(&output)), ("--state", args.state.as_deref())],
+        &args.traces,
+        &[],
+        None,
+    )?;
     let metrics = super::replay::listen::start(args.listen.as_deref(), args.follow)?;
     let started = match args.follow {
         true => match super::replay::follow::start(&args.traces, args.state.as_deref())? {

@@ -59,6 +59,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.input.display()
         );
     }
+    crate::output::check_not_an_input(&output, "-o", [(args.input.as_path(), "capture")])?;
     crate::output::check_output_file(&output, "trace", "trace.rts")?;
     let opts = ImportOptions {
         output,
@@ -105,31 +106,37 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn print_summary(s: &ImportSummary) {
+    use crate::output::count;
     outln!(
-        "{} → {}: {} events read, {} written ({}, {}){}",
+        "{} → {}: {} read, {} written ({}, {}){}",
         s.input.display(),
         s.output.display(),
-        s.events_read,
+        count(s.events_read, "event", "events"),
         s.events_written,
-        crate::output::count(s.blocks, "block", "blocks"),
+        count(s.blocks, "block", "blocks"),
         human_bytes(s.trace_bytes),
         if s.compressed { ", input gzip" } else { "" },
     );
     outln!(
-        "tables: {} sections, {} processes ({} threads), {} fds, {} users, {} groups; {} container/user events",
-        s.sections,
-        s.seeded.processes,
-        s.seeded.threads,
-        s.seeded.fds,
-        s.seeded.users,
-        s.seeded.groups,
-        s.metadata_events
+        "tables: {}, {} ({}), {}, {}, {}; {}",
+        count(s.sections, "section", "sections"),
+        count(s.seeded.processes, "process", "processes"),
+        count(s.seeded.threads, "thread", "threads"),
+        count(s.seeded.fds, "fd", "fds"),
+        count(s.seeded.users, "user", "users"),
+        count(s.seeded.groups, "group", "groups"),
+        count(
+            s.metadata_events,
+            "container/user event",
+            "container/user events"
+        ),
     );
     let unknown = s.unknown_processes + s.state.placeholders;
     if unknown > 0 || s.state.unknown_fds > 0 {
         outln!(
-            "state: {unknown} processes first seen mid-capture, {} events on fds the tables lacked",
-            s.state.unknown_fds
+            "state: {} first seen mid-capture, {} on fds the tables lacked",
+            count(unknown, "process", "processes"),
+            count(s.state.unknown_fds, "event", "events")
         );
     }
     let kept = |why: &str| why.starts_with(KEPT_INCOMPLETE);

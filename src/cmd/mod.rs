@@ -42,6 +42,30 @@ pub fn worker_threads(jobs: Option<usize>) -> usize {
     }
 }
 
+/// Refuses outputs (`--parquet`, `--state`, `-o`: flag and path) that are files this run
+/// reads: its traces (a directory's, as they are judged), the rules files named, the Falco
+/// configuration. See [`crate::output::check_not_an_input`].
+pub fn check_outputs_not_read(
+    outputs: &[(&str, Option<&std::path::Path>)],
+    traces: &[std::path::PathBuf],
+    rules: &[std::path::PathBuf],
+    config: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let traces = rtsec_replay::inputs::expand(traces);
+    let read = traces
+        .iter()
+        .map(|t| (t.path.as_path(), "trace"))
+        .chain(rules.iter().map(|r| (r.as_path(), "rules file")))
+        .chain(config.map(|c| (c, "Falco configuration")));
+    let read: Vec<_> = read.collect();
+    for (flag, path) in outputs {
+        if let Some(path) = path {
+            crate::output::check_not_an_input(path, flag, read.iter().copied())?;
+        }
+    }
+    Ok(())
+}
+
 /// The traces the paths name ([`rtsec_replay::inputs::expand`]), each file once: a file named
 /// twice would be judged, and its hits counted, twice. A note says which were dropped.
 pub fn trace_inputs(paths: &[std::path::PathBuf]) -> Vec<rtsec_replay::Input> {

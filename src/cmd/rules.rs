@@ -1,5 +1,6 @@
 //! `rtsec rules list`: the rules a set of rules files defines, in evaluation order.
 
+use crate::output::count;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -152,11 +153,11 @@ fn list(mut a: ListArgs) -> Result<ExitCode> {
         }
         let c = set.counts();
         out.push_str(&format!(
-            "{} rules ({} enabled), {} macros, {} lists\n",
-            c.rules,
+            "{} ({} enabled), {}, {}\n",
+            count(c.rules as u64, "rule", "rules"),
             engine.enabled().len(),
-            c.macros,
-            c.lists
+            count(c.macros as u64, "macro", "macros"),
+            count(c.lists as u64, "list", "lists"),
         ));
     }
     crate::cmd::validate::print_stdout(&out)?;

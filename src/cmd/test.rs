@@ -53,6 +53,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for n in &notes {
         eprintln!("rtsec test: note: {n}");
     }
+    if let Some(j) = &args.junit {
+        crate::output::check_not_an_input(
+            j,
+            "--junit",
+            cases.iter().map(|c| (c.as_path(), "case")),
+        )?;
+    }
     let captures = CaptureImports::new("test");
     let convert = |p: &Path| captures.trace_of(p).map(|(trace, _)| trace);
     let opts = HarnessOptions {
@@ -76,8 +83,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     let updated = results.iter().filter(|r| r.updated.is_some()).count();
     outln!(
-        "{} cases: {pass} passed, {fail} failed, {err} could not run{}{} ({:.2} s)",
-        results.len(),
+        "{}: {pass} passed, {fail} failed, {err} could not run{}{} ({:.2} s)",
+        crate::output::count(results.len() as u64, "case", "cases"),
         if updated > 0 {
             format!(", {updated} updated")
         } else {

@@ -1,6 +1,7 @@
 //! `rtsec validate`: load rules files like `falco -V` and report OK, warnings and errors with
 //! their positions. Exit status 1 if the rules do not load.
 
+use crate::output::count;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,16 +67,16 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         Ok(set) => {
             let c = set.counts();
             out.push_str(&format!(
-                "{}: Ok{} ({} rules, {} macros, {} lists)\n",
+                "{}: Ok{} ({}, {}, {})\n",
                 names.join(", "),
                 if set.warnings().is_empty() {
                     ""
                 } else {
                     ", with warnings"
                 },
-                c.rules,
-                c.macros,
-                c.lists
+                count(c.rules as u64, "rule", "rules"),
+                count(c.macros as u64, "macro", "macros"),
+                count(c.lists as u64, "list", "lists"),
             ));
             (set.warnings(), ExitCode::SUCCESS)
         }

@@ -80,10 +80,12 @@ impl CaseResult {
             (Verdict::NotRun, None) => "NOT RUN",
         };
         let mut s = format!(
-            "{head} {} ({} events, {} hits, {:.2} s)\n",
+            "{head} {} ({} {}, {} {}, {:.2} s)\n",
             self.path.display(),
             self.events,
+            crate::summary::plural(self.events as usize, "event", "events"),
             self.hits,
+            crate::summary::plural(self.hits as usize, "hit", "hits"),
             self.elapsed.as_secs_f64()
         );
         if let Some(notes) = &self.updated {

@@ -146,6 +146,15 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
             ),
         }
     }
+    super::check_outputs_not_read(
+        &[
+            ("--parquet", args.parquet.as_deref()),
+            ("--state", args.state.as_deref()),
+        ],
+        &args.traces,
+        &args.rules,
+        args.falco_config.as_deref(),
+    )?;
     let metrics = listen::start(args.listen.as_deref(), args.follow)?;
     let started = match args.follow {
         true => match follow::start(&args.traces, args.state.as_deref())? {
