@@ -28,11 +28,48 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Refuses, before any work, a path that cannot become the output file: a directory, or a
-/// file in a directory that does not exist. Found when the file is created or renamed into
+/// Refuses, before any work, a path that cannot become the output file: a directory, a device,
+/// pipe or socket, or a file in a directory that does not exist. Found when the file is created or renamed into
 /// place, they would come after the work, or as a bare "Is a directory" naming the wrong file.
 /// `what` and `example` name the file to write: ("trace", "trace.rts").
 pub fn check_output_file(path: &std::path::Path, what: &str, example: &str) -> anyhow::Result<()> {
+    check_output_location(path, what, example)?;
+    // A file is written beside it and renamed over it (or, by a capture, locked and grown):
+    // as root, `--parquet /dev/null --force` replaced the system's /dev/null with a file.
+    if let Some(kind) = special_file(path) {
+        anyhow::bail!(
+            "{} is {kind}, not a file: the {what} is written to a file of its own, which \
+             would replace it; name a file such as {example}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// What `path` is if it exists and is neither a regular file nor a directory.
+fn special_file(path: &std::path::Path) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::metadata(path).ok()?.file_type();
+    Some(if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_fifo() {
+        "a named pipe"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        return None;
+    })
+}
+
+/// [`check_output_file`] for an output written into whatever `path` is, as a report is: a
+/// device or pipe (`/dev/stdout`) takes it as well as a file does.
+pub fn check_output_location(
+    path: &std::path::Path,
+    what: &str,
+    example: &str,
+) -> anyhow::Result<()> {
     if path.is_dir() || path.as_os_str().as_encoded_bytes().ends_with(b"/") {
         anyhow::bail!(
             "{} is a directory: name the {what} to write, such as {}",

@@ -547,6 +547,93 @@ fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
     }
 }
 
+/// An output that exists as a device, pipe or socket is refused even with `--force`: outputs
+/// are written to a file of their own and renamed over the name, so as root `--parquet
+/// /dev/null --force` replaced the system's /dev/null with a Parquet file. A named pipe stands
+/// in for the device here (no root needed); it must still be a pipe afterwards. A follow
+/// state that cannot be written is refused before the first block too (it failed after the
+/// first block's alerts, naming its temporary file). A JUnit report is written into what it
+/// is given, so `/dev/stdout` takes it.
+#[test]
+fn an_output_that_is_a_device_or_pipe_is_refused_even_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let p = fifo.to_str().unwrap();
+    let scap = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/scap/falcosecurity-falco/test/trace_files/cat_write.scap");
+    let scap = scap.to_str().unwrap();
+    let sample = sample();
+    let missing = dir.path().join("no/such/dir/follow.state");
+    let missing = missing.to_str().unwrap();
+    let piped = format!("{p} is a named pipe, not a file: the");
+    let cases: [(&[&str], String); 6] = [
+        (
+            &["replay", "--parquet", p, "--force", &sample],
+            format!(
+                "{piped} Parquet file is written to a file of its own, which would replace it; name a file such as hits.parquet"
+            ),
+        ),
+        (
+            &["export", "-o", p, "--force", &sample],
+            format!("{piped} Parquet file is written"),
+        ),
+        (
+            &["import", scap, "-o", p, "--force"],
+            format!("{piped} trace is written"),
+        ),
+        (
+            &["capture", "-o", p, "--force", "--duration", "1s"],
+            format!("{piped} trace is written"),
+        ),
+        (
+            &["replay", "-f", "--state", missing, &sample],
+            format!("cannot write {missing}: the directory"),
+        ),
+        (
+            &[
+                "replay",
+                "-f",
+                "--state",
+                dir.path().to_str().unwrap(),
+                &sample,
+            ],
+            "is a directory: name the follow state to write, such as".into(),
+        ),
+    ];
+    for (args, want) in cases {
+        let o = rtsec(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&want), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+        use std::os::unix::fs::FileTypeExt;
+        let t = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(t.is_fifo(), "{args:?} replaced the pipe");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "{args:?} left {left:?}");
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "test",
+            "--junit",
+            "/dev/stdout",
+            "testdata/cases/bundled/cluster.case.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("<testsuites name=\"rtsec test\""),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// An output that is a file the run reads is refused even with `--force`: `--parquet t.rts
 /// t.rts` would replace the recording with its hits, `import c.scap -o ./c.scap` the capture
 /// with a trace of nothing (it read what it was writing). The same file is found however it is

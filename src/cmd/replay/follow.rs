@@ -51,6 +51,9 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
     let stop = crate::interrupt::stop_flag();
     let mut follow = Follow::new(stop);
     if let Some(state) = state {
+        // Found at the first save, after the first block's alerts, and named after its
+        // temporary file, a state that cannot be written would be less clear.
+        crate::output::check_output_file(state, "follow state", "follow.state")?;
         follow = follow.with_state(StateFile::new(state), path)?;
     }
     let dir = path.is_dir();
