@@ -206,7 +206,24 @@ impl CaptureImports {
                             &file.display().to_string(),
                             &input.path.display().to_string(),
                         );
-                        Input::with_problem(input.path, format!("cannot import: {e}"))
+                        // A write to the temporary trace failed (a full disk).
+                        let in_tmp = self
+                            .dir
+                            .get()
+                            .is_some_and(|d| e.contains(&d.path().display().to_string()));
+                        Input::with_problem(
+                            input.path,
+                            format!(
+                                "cannot import: {e}{}",
+                                match in_tmp {
+                                    true =>
+                                        "; the capture is imported into a temporary trace \
+                                             there: set TMPDIR to a directory with room, or \
+                                             `rtsec import` it first",
+                                    false => "",
+                                }
+                            ),
+                        )
                     }
                 }
             })

@@ -64,3 +64,72 @@ fn a_command_the_kernel_cannot_exec_leaves_no_trace() {
     assert!(err.contains("Exec format error"), "{err}");
     assert!(!out.exists(), "{err}");
 }
+
+/// A capture that cannot write (a full disk; here the file size limit) stops its command as
+/// Ctrl-C would, instead of leaving it running on unrecorded and orphaned, keeps the blocks
+/// written before (the only record of them) and says where they are.
+#[test]
+fn a_capture_that_cannot_write_stops_its_command() {
+    use std::os::unix::process::CommandExt;
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let pid_file = dir.path().join("pid");
+    let script = format!(
+        "echo $$ > {}; while :; do cat /etc/hostname > /dev/null; done",
+        pid_file.display()
+    );
+    let mut c = Command::new(RTSEC);
+    c.arg("capture")
+        .arg("-o")
+        .arg(&out)
+        .args(["--block-interval", "100ms", "--duration", "60s", "--"])
+        .args(["sh", "-c", &script]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 256 << 10,
+                rlim_max: 256 << 10,
+            };
+            match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        })
+    };
+    let o = c.output().expect("run rtsec capture");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: capture failed: {}: File too large (os error 27); the blocks written before \
+             it are in {} (`rtsec inspect` counts their events)",
+            out.display(),
+            out.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("rtsec: stopping sh (signal 15): it would run on unrecorded"),
+        "{err}"
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(
+        !std::path::Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the command runs on: {pid}"
+    );
+    let inspect = Command::new(RTSEC)
+        .arg("inspect")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&inspect.stdout);
+    assert!(
+        text.contains("events:") && !text.contains("events:      0\n"),
+        "{text}"
+    );
+}

@@ -521,3 +521,84 @@ fn an_interrupted_import_leaves_no_trace() {
     assert_eq!(o.status.signal(), Some(libc::SIGTERM), "{}", stderr(&o));
     assert!(!out.exists(), "the begun trace is left");
 }
+
+/// An import that cannot write its trace (a full disk; here the file size limit, which needs
+/// no root) removes the part it wrote and says so: blocks without a footer, under the name of
+/// the whole capture, would be taken for the import. So does one told to replace a trace
+/// with `--force`. An output the import never began (the input is no capture) is left as it
+/// was. A capture judged by `replay` that cannot be imported for want of room names TMPDIR.
+#[test]
+fn an_import_that_cannot_write_removes_its_part() {
+    use std::os::unix::process::CommandExt;
+    let (d, tmp) = dirs();
+    let scap = capture("sysflow-telemetry-sf-collector/tests/mpm-preforked/full_capture.scap");
+    let out = d.path().join("t.rts");
+    let limited = |args: &[&dyn AsRef<OsStr>]| {
+        let mut c = Command::new(RTSEC);
+        c.current_dir(root())
+            .env("TMPDIR", &tmp)
+            .args(args.iter().map(|a| a.as_ref()));
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let limit = libc::rlimit {
+                    rlim_cur: 16 << 10,
+                    rlim_max: 16 << 10,
+                };
+                match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
+            })
+        };
+        c.output().expect("run rtsec")
+    };
+    let removed = format!(
+        "{}: File too large (os error 27); the unfinished trace {} was removed (the capture is \
+         unchanged)",
+        out.display(),
+        out.display()
+    );
+    let o = limited(&[&"import", &scap, &"-o", &out]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains(&removed), "{}", stderr(&o));
+    assert!(!out.exists(), "the unfinished trace is left");
+    std::fs::write(&out, "old").unwrap();
+    let o = limited(&[&"import", &scap, &"-o", &out, &"--force"]);
+    assert!(stderr(&o).contains(&removed), "{}", stderr(&o));
+    assert!(!out.exists(), "the unfinished trace is left");
+
+    // Never begun: the old file stays.
+    std::fs::write(&out, "old").unwrap();
+    let o = rtsec_in(&tmp, &[&"import", &"Cargo.toml", &"-o", &out, &"--force"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a .scap capture"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+    let o = rtsec_in(
+        &tmp,
+        &[&"import", &"testdata/sample.rts", &"-o", &out, &"--force"],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "testdata/sample.rts: already an rtsec trace, not a .scap capture: replay, inspect \
+             and export read it as it is"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+
+    let o = limited(&[&"replay", &"-q", &scap]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "File too large (os error 27); the capture is imported into a temporary trace there: \
+             set TMPDIR to a directory with room, or `rtsec import` it first"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(leftovers(&tmp).is_empty(), "{:?}", leftovers(&tmp));
+}

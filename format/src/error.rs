@@ -52,7 +52,7 @@ pub enum FormatError {
     )]
     Busy { path: PathBuf },
     /// The output file exists and overwriting was not asked for.
-    #[error("{path} already exists; pass --force to overwrite it")]
+    #[error("{path} exists; pass --force to replace it")]
     Exists { path: PathBuf },
     /// An event's arguments do not have the shape its kind is recorded with.
     #[error("event of kind {kind} has arguments of another kind")]

@@ -326,11 +326,39 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let _ = std::io::stderr().flush();
         }
     };
+    let trace = capture.path().to_path_buf();
     let result = capture.run(&STOP, &mut status_line);
     if tty {
         eprint!("\r\x1b[K");
     }
-    let summary = result.context("capture failed")?;
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            // A full disk, say. The command would go on unrecorded, orphaned: it is stopped
+            // as Ctrl-C would stop it, and the blocks written before are kept (the only
+            // record of them).
+            if let Some((pid, waiter)) = child {
+                if !CHILD_DONE.load(Ordering::Acquire) {
+                    eprintln!(
+                        "rtsec: stopping {} (signal {}): it would run on unrecorded",
+                        args.command[0],
+                        libc::SIGTERM
+                    );
+                    // SAFETY: kill(2) on our own child, which has not been reaped yet.
+                    unsafe { libc::kill(pid, libc::SIGTERM) };
+                }
+                let _ = waiter.join();
+            }
+            let kept = match rotation.is_on() {
+                true => format!("the files beside {}", trace.display()),
+                false => trace.display().to_string(),
+            };
+            bail!(
+                "capture failed: {e:#}; the blocks written before it are in {kept} (`rtsec \
+                 inspect` counts their events)"
+            );
+        }
+    };
     print_summary(&summary, args.container.as_deref());
     let sig = SIGNAL.load(Ordering::Relaxed);
     if let Some((pid, waiter)) = child {

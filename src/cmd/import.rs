@@ -60,6 +60,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     crate::output::check_not_an_input(&output, "-o", [(args.input.as_path(), "capture")])?;
+    if !stdin && rtsec_replay::inputs::is_trace_by_content(&args.input) {
+        bail!(
+            "{}: already an rtsec trace, not a .scap capture: replay, inspect and export read \
+             it as it is",
+            args.input.display()
+        );
+    }
     crate::output::check_output_file(&output, "trace", "trace.rts")?;
     let opts = ImportOptions {
         output,
@@ -82,6 +89,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.force || !opts.output.exists() {
         crate::signal_cleanup::remove_file_on_signal(&opts.output);
     }
+    let before = FileVersion::of(&opts.output);
     let summary = import(&input, &opts, &mut |p| {
         if let Some(bar) = &bar {
             bar.set_length(p.total);
@@ -93,7 +101,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let summary = summary?;
+    let summary = match summary {
+        Ok(s) => s,
+        // A write that failed (a full disk) leaves the blocks before it and no footer: the
+        // capture is the whole of it, so the part goes, as an interrupted import's does. A
+        // file this import did not touch (refused, another writer's, or never begun because
+        // the capture could not be read) stays.
+        Err(e) if FileVersion::of(&opts.output) != before && !refused(&e) => {
+            let fate = match std::fs::remove_file(&opts.output) {
+                Ok(()) => "was removed (the capture is unchanged)".to_string(),
+                Err(r) => format!("could not be removed: {r}"),
+            };
+            bail!("{e}; the unfinished trace {} {fate}", opts.output.display());
+        }
+        Err(e) => return Err(e.into()),
+    };
     print_summary(&summary);
     if let Some(damage) = &summary.damage {
         bail!(
@@ -103,6 +125,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The identity and last change of a file, to tell whether an import began writing it.
+#[derive(PartialEq)]
+struct FileVersion(Option<(u64, u64, u64, i64, i64)>);
+
+impl FileVersion {
+    fn of(path: &Path) -> FileVersion {
+        use std::os::unix::fs::MetadataExt;
+        FileVersion(
+            std::fs::metadata(path)
+                .ok()
+                .map(|m| (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())),
+        )
+    }
+}
+
+/// Errors by which the import refused its output before writing anything to it.
+fn refused(e: &rtsec_capture::CaptureError) -> bool {
+    use rtsec_format::FormatError;
+    matches!(
+        e,
+        rtsec_capture::CaptureError::Format(FormatError::Exists { .. } | FormatError::Busy { .. })
+    )
 }
 
 fn print_summary(s: &ImportSummary) {
