@@ -3,6 +3,8 @@
 //! found only when it is started, and its trace of that moment is removed.
 
 mod capture_support;
+#[path = "replay_support/file_size.rs"]
+mod file_size;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -70,7 +72,6 @@ fn a_command_the_kernel_cannot_exec_leaves_no_trace() {
 /// written before (the only record of them) and says where they are.
 #[test]
 fn a_capture_that_cannot_write_stops_its_command() {
-    use std::os::unix::process::CommandExt;
     if !can_capture() {
         return;
     }
@@ -87,21 +88,9 @@ fn a_capture_that_cannot_write_stops_its_command() {
         .arg(&out)
         .args(["--block-interval", "100ms", "--duration", "60s", "--"])
         .args(["sh", "-c", &script]);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        c.pre_exec(|| {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let limit = libc::rlimit {
-                rlim_cur: 256 << 10,
-                rlim_max: 256 << 10,
-            };
-            match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {
-                0 => Ok(()),
-                _ => Err(std::io::Error::last_os_error()),
-            }
-        })
-    };
-    let o = c.output().expect("run rtsec capture");
+    let o = file_size::limit_file_size(&mut c, 256 << 10)
+        .output()
+        .expect("run rtsec capture");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(

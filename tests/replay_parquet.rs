@@ -274,6 +274,55 @@ fn a_parquet_output_that_cannot_be_a_file_is_refused_and_leaves_nothing() {
     }
 }
 
+/// A Parquet output that cannot be written (a full disk; here the file size limit) fails the
+/// run with the reason, not the parquet crate's "External:", and leaves no file. An export
+/// meets it mid-run, at a row group: it stops there. A replay's hits of this trace fill one
+/// row group, written at the end: its verdicts stand, so its summary is printed first.
+#[test]
+fn a_parquet_output_that_cannot_be_written_leaves_nothing() {
+    let dir = tempdir();
+    let trace = dir.path().join("t.rts");
+    synthetic_trace(&trace, 300_000, 3, rtsec_format::Losses::default());
+    let trace = trace.to_str().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let parquet = out.join("x.parquet");
+    let parquet = parquet.to_str().unwrap();
+    let runs: [(&[&str], &str); 2] = [
+        (
+            &["replay", "--parquet", parquet, trace],
+            "; the unfinished Parquet file was removed",
+        ),
+        (
+            &["export", trace, "-o", parquet],
+            "; the run stopped there, and the unfinished Parquet file was removed",
+        ),
+    ];
+    for (args, removed) in runs {
+        let mut c = std::process::Command::new(RTSEC);
+        c.args(args).stdout(std::process::Stdio::null());
+        let o = replay_support::file_size::limit_file_size(&mut c, 256 << 10)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(code(&o), 1, "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "error: {parquet}: cannot write Parquet: File too large (os error 27){removed}"
+            )),
+            "{args:?}: {err}"
+        );
+        if args[0] == "replay" {
+            assert!(
+                err.starts_with("Summary: 1 trace judged, 300,000 events"),
+                "{err}"
+            );
+        }
+        let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+}
+
 /// Ctrl-C (or SIGTERM) during a long replay or export ends it with a summary of what was
 /// read and exit code 128 + the signal, and its Parquet output (part of the input) is not
 /// kept; a second one ends it at once: the process dies of the signal, and the unreadable

@@ -529,7 +529,6 @@ fn an_interrupted_import_leaves_no_trace() {
 /// was. A capture judged by `replay` that cannot be imported for want of room names TMPDIR.
 #[test]
 fn an_import_that_cannot_write_removes_its_part() {
-    use std::os::unix::process::CommandExt;
     let (d, tmp) = dirs();
     let scap = capture("sysflow-telemetry-sf-collector/tests/mpm-preforked/full_capture.scap");
     let out = d.path().join("t.rts");
@@ -538,21 +537,9 @@ fn an_import_that_cannot_write_removes_its_part() {
         c.current_dir(root())
             .env("TMPDIR", &tmp)
             .args(args.iter().map(|a| a.as_ref()));
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            c.pre_exec(|| {
-                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-                let limit = libc::rlimit {
-                    rlim_cur: 16 << 10,
-                    rlim_max: 16 << 10,
-                };
-                match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {
-                    0 => Ok(()),
-                    _ => Err(std::io::Error::last_os_error()),
-                }
-            })
-        };
-        c.output().expect("run rtsec")
+        file_size::limit_file_size(&mut c, 16 << 10)
+            .output()
+            .expect("run rtsec")
     };
     let removed = format!(
         "{}: File too large (os error 27); the unfinished trace {} was removed (the capture is \

@@ -62,9 +62,14 @@ impl ReplayError {
     }
 
     pub(crate) fn parquet(path: impl Into<PathBuf>, e: impl std::fmt::Display) -> Self {
+        // The parquet crate wraps I/O errors as `External: …`, which says nothing to a user.
+        let message = e.to_string();
         ReplayError::Parquet {
             path: path.into(),
-            message: e.to_string(),
+            message: message
+                .strip_prefix("External: ")
+                .unwrap_or(&message)
+                .to_string(),
         }
     }
 }

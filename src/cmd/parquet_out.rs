@@ -244,9 +244,19 @@ impl SharedParquet {
         let Some(out) = self.out.into_inner() else {
             return (result, Ok(String::new()));
         };
-        if result.is_err() {
+        if let Err(e) = result {
             out.abandon();
-            return (result, Ok(String::new()));
+            let e = match e {
+                ReplayError::Parquet { path, message } => ReplayError::Parquet {
+                    path,
+                    message: format!(
+                        "{message}; the run stopped there, and the unfinished Parquet file \
+                         was removed"
+                    ),
+                },
+                e => e,
+            };
+            return (Err(e), Ok(String::new()));
         }
         if result.as_ref().is_ok_and(Summary::interrupted) {
             out.abandon();
@@ -256,12 +266,15 @@ impl SharedParquet {
             );
             return (result, Ok(line));
         }
-        let line = out.finish(base).and_then(|line| {
-            if let (Some(file), Some(s)) = (&self.state, self.pending.into_inner()) {
-                file.save(&s)?;
-            }
-            Ok(line)
-        });
+        let line = out
+            .finish(base)
+            .map_err(|e| anyhow::anyhow!("{e:#}; the unfinished Parquet file was removed"))
+            .and_then(|line| {
+                if let (Some(file), Some(s)) = (&self.state, self.pending.into_inner()) {
+                    file.save(&s)?;
+                }
+                Ok(line)
+            });
         (result, line)
     }
 }

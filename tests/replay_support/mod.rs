@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod file_size;
 pub mod follower;
 
 use std::path::{Path, PathBuf};

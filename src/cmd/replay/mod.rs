@@ -301,7 +301,9 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         return Err(e).context("stdout");
     }
     let mut text = summary.render(args.stats);
-    text.push_str(&parquet_line?);
+    // The verdicts stand without the Parquet file: its failure comes after them.
+    let parquet_line = parquet_line.inspect_err(|_| eprint!("{text}"))?;
+    text.push_str(&parquet_line);
     text.push_str(&rtsec_replay::outputs::render(&output_reports));
     eprint!("{text}");
     if output_reports.iter().any(|r| r.failed > 0) {
