@@ -13,7 +13,9 @@ pub fn print_error(e: &anyhow::Error) {
             msg.push_str(&c);
         }
     }
-    let prefix = if std::io::stderr().is_terminal() {
+    // https://no-color.org: set and not empty, it turns colour off.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let prefix = if std::io::stderr().is_terminal() && !no_color {
         "\x1b[1;31merror:\x1b[0m"
     } else {
         "error:"

@@ -79,3 +79,39 @@ fn import_draws_bytes_and_events_on_a_terminal() {
     );
     assert!(out_path.exists());
 }
+
+/// The `error:` prefix is red on a terminal, and plain with `NO_COLOR` set (no-color.org) or
+/// off a terminal.
+#[test]
+fn errors_are_coloured_on_a_terminal_unless_no_color_is_set() {
+    let raw = |no_color: Option<&str>| {
+        let mut c = Command::new("script");
+        c.args([
+            "-qc",
+            &format!("{RTSEC} inspect /nonexistent.rts"),
+            "/dev/null",
+        ])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        let o = c.output().expect("run script(1) (util-linux)");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let red = "\u{1b}[1;31merror:\u{1b}[0m /nonexistent.rts";
+    assert!(raw(None).contains(red), "{:?}", raw(None));
+    assert!(
+        raw(Some("")).contains(red),
+        "an empty NO_COLOR does not count"
+    );
+    let plain = raw(Some("1"));
+    assert!(plain.contains("error: /nonexistent.rts"), "{plain:?}");
+    assert!(!plain.contains('\u{1b}'), "{plain:?}");
+    let o = Command::new(RTSEC)
+        .args(["inspect", "/nonexistent.rts"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: /nonexistent.rts"));
+}
