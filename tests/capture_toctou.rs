@@ -186,7 +186,7 @@ fn detect_arg_changes_flags_the_call_whose_path_was_rewritten() {
     );
     assert!(
         r.stderr
-            .contains("RACE: 1 syscalls had a path or address argument rewritten"),
+            .contains("RACE: 1 syscall had a path or address argument rewritten"),
         "capture reports the race: {}",
         r.stderr
     );

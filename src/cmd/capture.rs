@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use rtsec_capture::{Capture, CaptureOptions, Rotation, Status, Summary, syscall_set};
 
-use crate::output::human_bytes;
+use crate::output::{count, human_bytes};
 
 /// Record what processes do (syscalls, process tree, containers) into an .rts trace.
 ///
@@ -425,8 +425,9 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     let drops = s.drops.total();
     if drops > 0 {
         eprintln!(
-            "rtsec: DROPPED {drops} events: the kernel ring buffer was full (try a larger \
-             --buffer-size or fewer --syscalls)"
+            "rtsec: DROPPED {}: the kernel ring buffer was full (try a larger \
+             --buffer-size or fewer --syscalls)",
+            count(drops, "event", "events")
         );
         for (t, n) in &s.losses.kernel_drops_by_type {
             eprintln!("rtsec:   {t:<20} {n:>10}");
@@ -442,25 +443,41 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     }
     if s.decode.args_changed > 0 {
         eprintln!(
-            "rtsec: RACE: {} syscalls had a path or address argument rewritten by another thread \
-             while they ran (events flagged arg_changed; they carry the argument as it was at \
+            "rtsec: RACE: {} a path or address argument rewritten by another thread \
+             while {} (events flagged arg_changed; they carry the argument as it was at \
              entry)",
-            s.decode.args_changed
+            match s.decode.args_changed {
+                1 => "1 syscall had".to_string(),
+                n => format!("{n} syscalls had"),
+            },
+            if s.decode.args_changed == 1 {
+                "it ran"
+            } else {
+                "they ran"
+            }
         );
     }
     if s.decode.entry_unreadable > 0 {
         eprintln!(
-            "rtsec: {} syscalls' arguments could not be read at entry (not yet in memory); \
-             they carry the exit-time read",
-            s.decode.entry_unreadable
+            "rtsec: {} could not be read at entry (not yet in memory); \
+             {} the exit-time read",
+            match s.decode.entry_unreadable {
+                1 => "1 syscall's arguments".to_string(),
+                n => format!("{n} syscalls' arguments"),
+            },
+            if s.decode.entry_unreadable == 1 {
+                "it carries"
+            } else {
+                "they carry"
+            }
         );
     }
     if let Some(r) = &s.runtimes {
         let pending = r.asked.saturating_sub(r.answered + r.unknown);
         eprintln!(
-            "rtsec: container metadata: {} containers asked, {} described, {} unknown to the \
+            "rtsec: container metadata: {} asked, {} described, {} unknown to the \
              runtimes, {} unanswered when capture ended{}",
-            r.asked,
+            count(r.asked, "container", "containers"),
             r.answered,
             r.unknown,
             pending,
@@ -472,8 +489,8 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     }
     if s.filtered > 0 {
         eprintln!(
-            "rtsec: {} events of other containers not written (--container)",
-            s.filtered
+            "rtsec: {} of other containers not written (--container)",
+            count(s.filtered, "event", "events")
         );
     }
     if let Some(id) = container
@@ -486,8 +503,16 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     }
     if s.state.placeholders > 0 {
         eprintln!(
-            "rtsec: {} processes were first seen mid-capture after they exited (fields unknown)",
-            s.state.placeholders
+            "rtsec: {} first seen mid-capture after {} exited (fields unknown)",
+            match s.state.placeholders {
+                1 => "1 process was".to_string(),
+                n => format!("{n} processes were"),
+            },
+            if s.state.placeholders == 1 {
+                "it"
+            } else {
+                "they"
+            }
         );
     }
 }
