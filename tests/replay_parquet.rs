@@ -245,8 +245,13 @@ fn a_parquet_output_that_cannot_be_a_file_is_refused_and_leaves_nothing() {
     let t = scenario("demo");
     let t = t.to_str().unwrap();
     let missing = format!("{d}/no/such/dir/x.parquet");
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["export", t, "-o", &d, "--force"], "is a directory"),
+        // Found when it is created: named as given, then the file actually created.
+        (
+            &["replay", "-q", "--parquet", "/proc/x.parquet", t],
+            "error: /proc/x.parquet: cannot write Parquet: cannot create /proc/x.parquet.partial: ",
+        ),
         (&["export", t, "-o", &format!("{d}/")], "is a directory"),
         (
             &["replay", "-q", "--parquet", &d, "--force", t],

@@ -323,7 +323,11 @@ impl ParquetFile {
         let mut partial = path.as_os_str().to_owned();
         partial.push(".partial");
         let partial = PathBuf::from(partial);
-        let file = File::create(&partial).map_err(|e| ReplayError::io(&partial, e))?;
+        // Named after the output the user gave: the `.partial` name is ours.
+        let file = File::create(&partial).map_err(|e| ReplayError::Parquet {
+            path: path.to_path_buf(),
+            message: format!("cannot create {}: {e}", partial.display()),
+        })?;
         if let Some(h) = PARTIAL_FILE_HOOK.get() {
             (h.created)(&partial);
         }
