@@ -257,3 +257,29 @@ fn a_directory_is_taken_up_at_the_file_it_stopped_in() {
     );
     assert!(err3.contains("Summary: 1 trace judged"), "{err3}");
 }
+
+/// A state that cannot be saved (a full disk; here the file size limit) ends the follow with
+/// an error that names the state file given, not only the temporary file it is written to
+/// first, and leaves no temporary file.
+#[test]
+fn a_state_that_cannot_be_saved_is_named_as_given() {
+    let dir = tempdir();
+    let state = dir.path().join("follow.state");
+    let mut c = std::process::Command::new(RTSEC);
+    c.args(["replay", "-q", "-f", "--state"])
+        .arg(&state)
+        .arg(root().join("testdata/sample.rts"));
+    let o = file_size::limit_file_size(&mut c, 64).output().unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "error: {}: cannot save the follow state (written first to {}.tmp): File too large",
+            state.display(),
+            state.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

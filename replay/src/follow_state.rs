@@ -120,8 +120,17 @@ impl StateFile {
         let mut text = serde_json::to_vec_pretty(state)
             .map_err(|e| ReplayError::State(format!("{}: {e}", self.path.display())))?;
         text.push(b'\n');
-        std::fs::write(&self.tmp, &text).map_err(|e| ReplayError::io(&self.tmp, e))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| ReplayError::io(&self.path, e))
+        // Named after the file the user gave: the `.tmp` one is ours.
+        let failed = |e: std::io::Error| {
+            let _ = std::fs::remove_file(&self.tmp);
+            ReplayError::State(format!(
+                "{}: cannot save the follow state (written first to {}): {e}",
+                self.path.display(),
+                self.tmp.display()
+            ))
+        };
+        std::fs::write(&self.tmp, &text).map_err(failed)?;
+        std::fs::rename(&self.tmp, &self.path).map_err(failed)
     }
 }
 
