@@ -190,7 +190,7 @@ impl CaptureImports {
                 match self.trace_named(file, name) {
                     Ok((trace, summary)) => {
                         if let Some(s) = summary {
-                            eprintln!(
+                            eoutln!(
                                 "rtsec: imported {}: {} events ({} as a trace) in {:.2} s",
                                 input.path.display(),
                                 s.events_written,

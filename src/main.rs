@@ -3,6 +3,9 @@
 //! This binary only parses arguments and wires the library crates together; each subcommand
 //! lives in `cmd/`.
 
+// Messages go through output's eout!/eoutln!, which never panic.
+#![warn(clippy::print_stderr)]
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};

@@ -20,7 +20,7 @@ pub fn print_error(e: &anyhow::Error) {
     } else {
         "error:"
     };
-    eprintln!("{prefix} {msg}");
+    write_stderr(format_args!("{prefix} {msg}\n"));
 }
 
 pub use rtsec_format::lossless;
@@ -170,6 +170,30 @@ pub fn stdout_failed() -> bool {
 /// a command that only prints can stop.
 pub fn stdout_unusable() -> bool {
     STDOUT_GONE.load(Ordering::Relaxed) || STDOUT_FAILED.load(Ordering::Relaxed)
+}
+
+/// Writes to stderr, ignoring failure: with stderr unwritable (a log file on a full disk)
+/// `eprintln!` would panic, losing the command's own exit code; only the messages are lost.
+pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_fmt(args);
+}
+
+/// `eprint!` that never panics (see [`write_stderr`]).
+macro_rules! eout {
+    ($($arg:tt)*) => {
+        $crate::output::write_stderr(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never panics (see [`write_stderr`]).
+macro_rules! eoutln {
+    () => {
+        $crate::output::write_stderr(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
 }
 
 /// `print!` that neither panics nor loses output silently (see [`write_stdout`]).

@@ -55,7 +55,7 @@ pub fn config(path: Option<&Path>, options: &[String]) -> Result<FalcoConfig> {
         None => FalcoConfig::from_options(options)?,
     };
     for n in &config.notes {
-        eprintln!("rtsec: note: {}: {n}", config.path.display());
+        eoutln!("rtsec: note: {}: {n}", config.path.display());
     }
     Ok(config)
 }
@@ -100,7 +100,7 @@ pub fn engine(
         },
     );
     if engine.enabled().is_empty() {
-        eprintln!(
+        eoutln!(
             "rtsec: warning: no rule is enabled ({} loaded; see --min-priority, --tag, \
              --skip-tag and the falco config's `priority` and `rules:`): nothing can match",
             set.rules().count()

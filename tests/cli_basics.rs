@@ -402,7 +402,33 @@ fn output_into_a_pipe_that_closed_or_a_full_disk_never_panics() {
             err.contains("No space left on device") && err.contains("stdout"),
             "rtsec {args:?} > /dev/full: {err}"
         );
+        // Stderr on a full disk: its messages are lost, the work and exit code stand (a
+        // panic, exit 101, came from eprintln! before).
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stderr(std::fs::File::create("/dev/full").expect("/dev/full"))
+            .output()
+            .expect("run rtsec");
+        assert!(
+            matches!(o.status.code(), Some(0) | Some(4)),
+            "rtsec {args:?} 2> /dev/full: exit {:?}",
+            o.status.code()
+        );
+        assert!(!o.stdout.is_empty(), "rtsec {args:?} 2> /dev/full");
     }
+    let o = rtsec_full_stderr(&["inspect", "/nonexistent.rts"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = rtsec_full_stderr(&["replay", "-q", "--parquet", "/tmp", &sample]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+fn rtsec_full_stderr(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+        .args(args)
+        .stderr(std::fs::File::create("/dev/full").expect("/dev/full"))
+        .output()
+        .expect("run rtsec")
 }
 
 /// `-j 0` means every core, as without `-j` (and as `zstd -T0`), not one thread.

@@ -212,7 +212,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.created_by = format!("rtsec {}", env!("CARGO_PKG_VERSION"));
     let capture = Capture::start(opts).context("cannot start capture")?;
     for n in capture.unresolved() {
-        eprintln!("rtsec: warning: {n} did not resolve in time: recorded without addresses");
+        eoutln!("rtsec: warning: {n} did not resolve in time: recorded without addresses");
     }
     // A name asked for by hand that has no address is most likely mistyped.
     for h in &capture.hosts().0 {
@@ -220,7 +220,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             && args.resolve.contains(&h.name)
             && !capture.unresolved().contains(&h.name)
         {
-            eprintln!(
+            eoutln!(
                 "rtsec: warning: --resolve {}: the resolver knows no address for it: recorded \
                  without addresses, so fd.*.name never matches it",
                 h.name
@@ -228,9 +228,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     for m in capture.missing() {
-        eprintln!(
+        eoutln!(
             "rtsec: warning: this kernel has no {}: capturing without {}",
-            m.field, m.loses
+            m.field,
+            m.loses
         );
     }
     let series = if rotation.is_on() {
@@ -252,7 +253,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         String::new()
     };
-    eprintln!(
+    eoutln!(
         "rtsec: capturing to {}{series} ({}){}",
         capture.path().display(),
         if args.command.is_empty() {
@@ -266,7 +267,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     let ext = rtsec_replay::inputs::TRACE_EXTENSION;
     if capture.path().extension().is_none_or(|e| e != ext) {
-        eprintln!(
+        eoutln!(
             "rtsec: note: -o {} does not end in .{ext}: `rtsec replay DIR` and `--follow DIR` \
              read only the *.{ext} files of a directory, so they will not find {}",
             args.output.display(),
@@ -315,7 +316,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let tty = std::io::stderr().is_terminal();
     let mut status_line = |s: &Status| {
         if tty {
-            eprint!(
+            eout!(
                 "\r\x1b[K[{:>7}] {} events ({:.0}/s), {} written, {} drops",
                 fmt_duration(s.elapsed),
                 s.events,
@@ -329,7 +330,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let trace = capture.path().to_path_buf();
     let result = capture.run(&STOP, &mut status_line);
     if tty {
-        eprint!("\r\x1b[K");
+        eout!("\r\x1b[K");
     }
     let summary = match result {
         Ok(s) => s,
@@ -339,7 +340,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             // record of them).
             if let Some((pid, waiter)) = child {
                 if !CHILD_DONE.load(Ordering::Acquire) {
-                    eprintln!(
+                    eoutln!(
                         "rtsec: stopping {} (signal {}): it would run on unrecorded",
                         args.command[0],
                         libc::SIGTERM
@@ -366,7 +367,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             // Stopped by a signal or --duration while the command runs: pass the signal on
             // (SIGTERM for --duration) and wait for it, so its exit code can be returned.
             let s = if sig != 0 { sig } else { libc::SIGTERM };
-            eprintln!("rtsec: stopping {} (signal {s})", args.command[0]);
+            eoutln!("rtsec: stopping {} (signal {s})", args.command[0]);
             // SAFETY: kill(2) on our own child, which has not been reaped yet.
             unsafe { libc::kill(pid, s) };
         }
@@ -377,7 +378,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Ok(exit_code_of(status));
     }
     if sig != 0 {
-        eprintln!("rtsec: stopped by signal {sig}");
+        eoutln!("rtsec: stopped by signal {sig}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -407,7 +408,7 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     } else {
         s.path.display().to_string()
     };
-    eprintln!(
+    eoutln!(
         "rtsec: wrote {} events in {} to {to} ({}, {:.1} bytes/event) in {:.1} s",
         s.events,
         crate::output::count(s.blocks, "block", "blocks"),
@@ -420,29 +421,29 @@ fn print_summary(s: &Summary, container: Option<&str>) {
         secs
     );
     for e in &s.delete_errors {
-        eprintln!("rtsec: warning: could not delete an old file beyond --keep: {e}");
+        eoutln!("rtsec: warning: could not delete an old file beyond --keep: {e}");
     }
     let drops = s.drops.total();
     if drops > 0 {
-        eprintln!(
+        eoutln!(
             "rtsec: DROPPED {}: the kernel ring buffer was full (try a larger \
              --buffer-size or fewer --syscalls)",
             count(drops, "event", "events")
         );
         for (t, n) in &s.losses.kernel_drops_by_type {
-            eprintln!("rtsec:   {t:<20} {n:>10}");
+            eoutln!("rtsec:   {t:<20} {n:>10}");
         }
     } else {
-        eprintln!("rtsec: 0 events dropped");
+        eoutln!("rtsec: 0 events dropped");
     }
     for (what, n) in &s.losses.truncated {
-        eprintln!("rtsec: truncated: {n} {what}");
+        eoutln!("rtsec: truncated: {n} {what}");
     }
     for (what, n) in &s.losses.skipped {
-        eprintln!("rtsec: skipped: {n} {what}");
+        eoutln!("rtsec: skipped: {n} {what}");
     }
     if s.decode.args_changed > 0 {
-        eprintln!(
+        eoutln!(
             "rtsec: RACE: {} a path or address argument rewritten by another thread \
              while {} (events flagged arg_changed; they carry the argument as it was at \
              entry)",
@@ -458,7 +459,7 @@ fn print_summary(s: &Summary, container: Option<&str>) {
         );
     }
     if s.decode.entry_unreadable > 0 {
-        eprintln!(
+        eoutln!(
             "rtsec: {} could not be read at entry (not yet in memory); \
              {} the exit-time read",
             match s.decode.entry_unreadable {
@@ -474,7 +475,7 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     }
     if let Some(r) = &s.runtimes {
         let pending = r.asked.saturating_sub(r.answered + r.unknown);
-        eprintln!(
+        eoutln!(
             "rtsec: container metadata: {} asked, {} described, {} unknown to the \
              runtimes, {} unanswered when capture ended{}",
             count(r.asked, "container", "containers"),
@@ -488,7 +489,7 @@ fn print_summary(s: &Summary, container: Option<&str>) {
         );
     }
     if s.filtered > 0 {
-        eprintln!(
+        eoutln!(
             "rtsec: {} of other containers not written (--container)",
             count(s.filtered, "event", "events")
         );
@@ -496,13 +497,13 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     if let Some(id) = container
         && s.events == 0
     {
-        eprintln!(
+        eoutln!(
             "rtsec: warning: no event of container {id} was recorded: is the id right? \
              (`docker ps --no-trunc` or `crictl ps` lists them; `host` is the host)"
         );
     }
     if s.state.placeholders > 0 {
-        eprintln!(
+        eoutln!(
             "rtsec: {} first seen mid-capture after {} exited (fields unknown)",
             match s.state.placeholders {
                 1 => "1 process was".to_string(),
@@ -632,7 +633,7 @@ fn add_what_rules_need(
     }
     set.sort_unstable();
     let (rules, calls) = (engine.enabled().len(), watched.syscalls.len());
-    eprintln!(
+    eoutln!(
         "rtsec: --for-rules: {rules} enabled {} {calls} {}; {}",
         if rules == 1 {
             "rule watches"
@@ -652,7 +653,7 @@ fn add_what_rules_need(
         .filter(|n| !resolve.contains(n))
         .collect();
     if !new_names.is_empty() {
-        eprintln!(
+        eoutln!(
             "rtsec: --for-rules: resolving {} {} the rules compare fd.*.name with",
             new_names.len(),
             if new_names.len() == 1 {
@@ -670,7 +671,7 @@ fn add_what_rules_need(
             .take(5)
             .map(|&id| engine.rule(id).name.as_str())
             .collect();
-        eprintln!(
+        eoutln!(
             "rtsec: --for-rules: {} rules watch every event type, or nearly ({}{}): they see \
              what the set records",
             watched.unspecific.len(),

@@ -150,7 +150,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     {
         return Err(e).context("stdout");
     }
-    eprint!("{}", comparison.render(args.stats));
+    eout!("{}", comparison.render(args.stats));
     Ok(ExitCode::from(crate::interrupt::exit_code(
         &comparison.summary,
         comparison.exit_code(),

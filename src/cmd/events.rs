@@ -68,7 +68,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let block = match raw.and_then(|r| r.decode()) {
             Ok(b) => b,
             Err(e) if args.salvage => {
-                eprintln!("warning: {e}: skipped");
+                eoutln!("warning: {e}: skipped");
                 continue;
             }
             Err(e) => return Err(super::stopped_at_damage(e)),
@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for n in blocks.notices() {
-        eprintln!("notice: {}: {n}", args.trace.display());
+        eoutln!("notice: {}: {n}", args.trace.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -112,10 +112,10 @@ fn follow(args: &Args, filter: Option<&Filter>) -> Result<ExitCode> {
                 }
                 std::thread::sleep(started.follow.poll);
             }
-            Followed::Notice(n) => eprintln!("notice: {}: {n}", args.trace.display()),
+            Followed::Notice(n) => eoutln!("notice: {}: {n}", args.trace.display()),
             Followed::Finished(_) => break,
             Followed::Abandoned(n) => {
-                eprintln!("notice: {}: {n}", args.trace.display());
+                eoutln!("notice: {}: {n}", args.trace.display());
                 break;
             }
             Followed::Block(raw) => {
@@ -135,7 +135,7 @@ fn follow(args: &Args, filter: Option<&Filter>) -> Result<ExitCode> {
                             return Ok(ExitCode::SUCCESS);
                         }
                     }
-                    Err(e) => eprintln!("warning: {e}"),
+                    Err(e) => eoutln!("warning: {e}"),
                 }
             }
         }

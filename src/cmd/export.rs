@@ -142,7 +142,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut text = summary.render_head();
     text.push_str(&summary.render_traces(false, false));
     text.push_str(&parquet_line?);
-    eprint!("{text}");
+    eout!("{text}");
     Ok(ExitCode::from(crate::interrupt::exit_code(
         &summary,
         summary.exit_code(),

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     if fields.is_empty() {
-        eprintln!(
+        eoutln!(
             "rtsec: no field matches {:?}; `rtsec fields` lists them all",
             args.pattern.as_deref().unwrap_or("")
         );
@@ -90,7 +90,7 @@ fn list_unsupported(args: &Args) -> ExitCode {
         .filter(|(name, _)| name.to_lowercase().contains(&pattern))
         .collect();
     if fields.is_empty() {
-        eprintln!(
+        eoutln!(
             "rtsec: no unsupported field matches {:?}; `rtsec fields --unsupported` lists them all",
             args.pattern.as_deref().unwrap_or("")
         );

@@ -71,7 +71,7 @@ pub fn check_outputs_not_read(
 pub fn trace_inputs(paths: &[std::path::PathBuf]) -> Vec<rtsec_replay::Input> {
     let mut inputs = rtsec_replay::inputs::expand(paths);
     for n in rtsec_replay::inputs::drop_repeats(&mut inputs) {
-        eprintln!("rtsec: note: {n}");
+        eoutln!("rtsec: note: {n}");
     }
     inputs
 }

@@ -58,7 +58,7 @@ impl ParquetOut {
         };
         let series = ParquetSeries::new(path, every, (schema, kind, version), force);
         for p in series.left_partial() {
-            eprintln!(
+            eoutln!(
                 "rtsec: {} was left unfinished by a follower that was killed: its {kind} are \
                  not in a Parquet file{}",
                 p.display(),

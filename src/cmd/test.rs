@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let (cases, notes) = harness::discover(&args.paths)?;
     for n in &notes {
-        eprintln!("rtsec test: note: {n}");
+        eoutln!("rtsec test: note: {n}");
     }
     if let Some(j) = &args.junit {
         crate::output::check_not_an_input(

@@ -105,9 +105,13 @@ impl Outputs {
             if let Some(e) = error
                 && report.first_error.is_none()
             {
-                eprintln!(
-                    "rtsec: {}: {e} (alerts it cannot take are counted in the summary)",
-                    report.name
+                // Never a panic where stderr cannot be written (eprintln! would).
+                let _ = std::io::Write::write_fmt(
+                    &mut std::io::stderr(),
+                    format_args!(
+                        "rtsec: {}: {e} (alerts it cannot take are counted in the summary)\n",
+                        report.name
+                    ),
                 );
                 report.first_error = Some(e);
             }

@@ -265,7 +265,7 @@ impl Explaining<'_> {
         let mut flow = Flow::Go;
         'blocks: for raw in &mut blocks {
             let damaged = |e: &dyn std::fmt::Display| {
-                eprintln!(
+                eoutln!(
                     "rtsec: notice: {name}: damaged block skipped: {e}; its events cannot be \
                      explained"
                 );
@@ -345,7 +345,7 @@ impl Explaining<'_> {
             }
         }
         for n in blocks.notices() {
-            eprintln!("rtsec: notice: {name}: {n}");
+            eoutln!("rtsec: notice: {name}: {n}");
         }
         // A rule named may watch syscalls the capture did not record, or compare fd.*.name
         // with names the trace has no answer for.
@@ -353,7 +353,7 @@ impl Explaining<'_> {
             let named = |rule: &str| chosen.iter().any(|&id| engine.rule(id).name == rule);
             for u in rtsec_replay::blind::unseen_rules(&[engine], reader.header()) {
                 if named(&u.rule) {
-                    eprintln!(
+                    eoutln!(
                         "rtsec: note: rule {:?} cannot fire on {} in {name}: its capture did not \
                          record them (`rtsec capture --syscalls default,{}` or `--for-rules` \
                          records them)",
@@ -365,7 +365,7 @@ impl Explaining<'_> {
             }
             for (rule, names) in rtsec_replay::blind::unresolved_names(&[engine], reader.header()) {
                 if named(&rule) {
-                    eprintln!(
+                    eoutln!(
                         "rtsec: note: rule {rule:?} cannot match fd.*.name with {} in {name}: the \
                          trace has no recorded answer (`rtsec capture --resolve NAME` records one)",
                         names.join(", ")
@@ -380,7 +380,7 @@ impl Explaining<'_> {
                 ..Default::default()
             };
             for why in report.incompleteness() {
-                eprintln!(
+                eoutln!(
                     "rtsec: note: {name} is incomplete: {why}; lost events cannot be explained"
                 );
             }

@@ -72,7 +72,7 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
             break;
         }
         if stop.load(Ordering::Acquire) {
-            eprintln!(
+            eoutln!(
                 "rtsec: stopped before {} had a trace header: nothing judged",
                 path.display()
             );
@@ -80,19 +80,19 @@ pub fn start(traces: &[PathBuf], state: Option<&Path>) -> Result<Option<Started>
         }
         if !told {
             match dir {
-                false => eprintln!(
+                false => eoutln!(
                     "rtsec: waiting for {} to be written (rtsec capture -o {0})",
                     path.display()
                 ),
                 true => {
-                    eprintln!(
+                    eoutln!(
                         "rtsec: waiting for a trace in {} (rtsec capture -o {0}/NAME.rts \
                          --rotate-every ...)",
                         path.display()
                     );
                     let misnamed = rtsec_replay::inputs::traces_by_another_name(path);
                     if let Some(files) = rtsec_replay::inputs::first_and_more(&misnamed) {
-                        eprintln!(
+                        eoutln!(
                             "rtsec: note: {} holds rtsec traces by another name ({files}): a \
                              follower reads only its *.rts files",
                             path.display(),
@@ -136,7 +136,7 @@ impl LossWatch {
         let skipped = r.losses.records_lost();
         let name = input.name().display();
         if dropped > self.dropped {
-            eprintln!(
+            eoutln!(
                 "rtsec: {name}: the kernel dropped {} more events ({} in all) by event {}: \
                  alerts on them are missing",
                 group(dropped - self.dropped),
@@ -146,7 +146,7 @@ impl LossWatch {
             self.dropped = dropped;
         }
         if skipped > self.skipped {
-            eprintln!(
+            eoutln!(
                 "rtsec: {name}: {} more source records skipped or kept incomplete ({} in all) by \
                  event {}",
                 group(skipped - self.skipped),

@@ -14,6 +14,6 @@ pub fn start(addr: Option<&str>, following: bool) -> Result<Option<Arc<Metrics>>
     };
     let metrics = Arc::new(Metrics::new(following));
     let at = rtsec_replay::metrics_server::serve(addr, metrics.clone())?;
-    eprintln!("rtsec: serving http://{at}/metrics and http://{at}/healthz");
+    eoutln!("rtsec: serving http://{at}/metrics and http://{at}/healthz");
     Ok(Some(metrics))
 }

@@ -204,7 +204,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         true => {
             let outputs = Outputs::open(&config.outputs, format == LineFormat::Json)?;
             for n in config.outputs.not_sent.iter().chain(&outputs.left_out) {
-                eprintln!("rtsec: note: {}: {n}", config.path.display());
+                eoutln!("rtsec: note: {}: {n}", config.path.display());
             }
             Some(outputs)
         }
@@ -302,10 +302,10 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     }
     let mut text = summary.render(args.stats);
     // The verdicts stand without the Parquet file: its failure comes after them.
-    let parquet_line = parquet_line.inspect_err(|_| eprint!("{text}"))?;
+    let parquet_line = parquet_line.inspect_err(|_| eout!("{text}"))?;
     text.push_str(&parquet_line);
     text.push_str(&rtsec_replay::outputs::render(&output_reports));
-    eprint!("{text}");
+    eout!("{text}");
     if output_reports.iter().any(|r| r.failed > 0) {
         return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED));
     }
