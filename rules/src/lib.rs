@@ -131,3 +131,4 @@ pub use output::{
 pub use priority::Priority;
 pub use recorded::{RecordedTypes, UnresolvedNames, UnseenTypes, WatchedSyscalls};
 pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource, rules_files};
+pub use yaml::clean_message as yaml_message;

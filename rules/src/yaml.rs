@@ -74,25 +74,46 @@ pub(crate) struct YamlError {
 
 /// Parses every document of a file. Null documents are returned as `Null` nodes.
 pub(crate) fn parse(file: &SourceFile) -> Result<Vec<Node>, YamlError> {
-    let docs: Vec<Spanned<Raw>> = serde_saphyr::from_multiple(&file.text).map_err(|e| {
-        let offset = e.location().map(|l| locate(file, &l, true).0).unwrap_or(0);
-        YamlError {
-            message: clean_message(&e.without_snippet().to_string()),
-            offset,
-        }
-    })?;
+    // A key repeated in a mapping is kept, and `Node::get` takes its first value: Falco's
+    // yaml-cpp accepts such files and looks keys up first-match, so a rules file Falco loads
+    // loads here too (the loader warns of the repeat).
+    let mut options = serde_saphyr::Options::default();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
+    let docs: Vec<Spanned<Raw>> = serde_saphyr::from_multiple_with_options(&file.text, options)
+        .map_err(|e| {
+            let offset = e.location().map(|l| locate(file, &l, true).0).unwrap_or(0);
+            YamlError {
+                message: clean_message(&e.without_snippet().to_string()),
+                offset,
+            }
+        })?;
     Ok(docs.into_iter().map(|d| convert(file, d)).collect())
 }
 
-// serde-saphyr prefixes messages with "error: line L column C: "; the position is ours to print.
-fn clean_message(m: &str) -> String {
+/// A serde-saphyr error message without its position, which the caller prints its own way:
+/// serde-saphyr prefixes "error: line L column C: ". Its advice for duplicate keys names
+/// its own options, which a user of rtsec cannot set.
+pub fn clean_message(m: &str) -> String {
+    let m = clean_position(m);
+    match m
+        .strip_prefix("duplicate mapping key: ")
+        .and_then(|rest| rest.strip_suffix(", set DuplicateKeyPolicy in Options if acceptable"))
+    {
+        Some(key) => {
+            format!("duplicate key: {key} (a key may appear once in a mapping: remove one)")
+        }
+        None => m,
+    }
+}
+
+fn clean_position(m: &str) -> String {
     let m = m.lines().next().unwrap_or(m);
     let m = m.strip_prefix("error: ").unwrap_or(m);
     if let Some(rest) = m.strip_prefix("line ")
         && let Some(i) = rest.find(": ")
         && rest[..i].contains("column")
     {
-        return clean_message(&rest[i + 2..]);
+        return clean_position(&rest[i + 2..]);
     }
     // The position is printed by us; drop the parser's own " at line L, column C".
     match m.rfind(" at line ") {
@@ -312,6 +333,17 @@ mod tests {
         let at = v.find("proc.nme").unwrap();
         let off = value_offset_to_file(&f, c.start, v, at);
         assert_eq!(f.line_col(off), (4, 5));
+    }
+
+    #[test]
+    fn duplicate_key_messages_name_no_parser_option() {
+        assert_eq!(
+            clean_message(
+                "error: line 2 column 1: duplicate mapping key: traces, set \
+                 DuplicateKeyPolicy in Options if acceptable"
+            ),
+            "duplicate key: traces (a key may appear once in a mapping: remove one)"
+        );
     }
 
     #[test]

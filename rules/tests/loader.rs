@@ -921,3 +921,26 @@ fn event_types_rtsec_never_records_are_warned_about() {
         ["Rule matches too many evt.type values. This has a significant performance penalty."]
     );
 }
+
+/// A key repeated in an item loads as Falco loads it: yaml-cpp accepts the mapping and looks
+/// the key up first-match, so the first value counts; a warning names the repeat. (It was a
+/// YAML error here, refusing a file Falco runs.)
+#[test]
+fn a_repeated_key_takes_its_first_value_with_a_warning() {
+    let set = ok(&[r#"
+- rule: shell
+  desc: a shell
+  condition: evt.type = execve and proc.name = bash
+  output: shell %proc.name
+  condition: evt.type = execve and proc.name = nothing
+  priority: WARNING
+"#]);
+    let w: Vec<_> = set.warnings().iter().map(|w| w.headline()).collect();
+    assert!(
+        w.iter().any(|x| x.contains(
+            "f0.yaml:6:3: rule 'shell': Duplicate key 'condition'. Only its first value is used"
+        )),
+        "{w:?}"
+    );
+    assert_eq!(fires(&set, &bash_under("sshd")), ["shell"]);
+}

@@ -273,7 +273,11 @@ impl Case {
             let (l, c) = e
                 .location()
                 .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
-            err(l, c, clean_message(&e.without_snippet().to_string()))
+            err(
+                l,
+                c,
+                rtsec_rules::yaml_message(&e.without_snippet().to_string()),
+            )
         })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         if raw.traces.is_empty() {
@@ -448,22 +452,6 @@ fn find_key(text: &str, key: &str) -> usize {
     .filter_map(|k| text.find(k.as_str()))
     .min()
     .unwrap_or(usize::MAX)
-}
-
-// serde-saphyr prefixes messages with a position we print ourselves.
-fn clean_message(m: &str) -> String {
-    let m = m.lines().next().unwrap_or(m);
-    let m = m.strip_prefix("error: ").unwrap_or(m);
-    if let Some(rest) = m.strip_prefix("line ")
-        && let Some(i) = rest.find(": ")
-        && rest[..i].contains("column")
-    {
-        return clean_message(&rest[i + 2..]);
-    }
-    match m.rfind(" at line ") {
-        Some(i) if m[i..].contains("column") => m[..i].to_string(),
-        _ => m.to_string(),
-    }
 }
 
 #[cfg(test)]

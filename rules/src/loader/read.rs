@@ -124,14 +124,23 @@ impl Reader<'_> {
     }
 
     fn unknown_keys(&mut self, item: &Node, known: &[&str], it: &Option<ItemRef>) {
-        for (k, _) in item.as_map().unwrap_or(&[]) {
-            if let Some(name) = k.as_scalar()
-                && !known.contains(&name)
-            {
+        let map = item.as_map().unwrap_or(&[]);
+        for (i, (k, _)) in map.iter().enumerate() {
+            let Some(name) = k.as_scalar() else { continue };
+            if !known.contains(&name) {
                 self.warn(
                     k,
                     it,
                     format!("Unknown key '{name}'. The key will be ignored."),
+                );
+            } else if map[..i].iter().any(|(e, _)| e.as_scalar() == Some(name)) {
+                self.warn(
+                    k,
+                    it,
+                    format!(
+                        "Duplicate key '{name}'. Only its first value is used (as Falco's \
+                         YAML parser does); this one is ignored."
+                    ),
                 );
             }
         }
