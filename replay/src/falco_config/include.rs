@@ -77,7 +77,7 @@ pub(super) fn merge_config_files(
             return Err(bad(format!("{} includes itself", path.display())));
         }
         if path.is_file() {
-            include(&path, strategy, root, origins)?;
+            include(&path, strategy, root, origins, notes)?;
         } else if path.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
                 .map_err(|e| ReplayError::io(&path, e))?
@@ -87,7 +87,7 @@ pub(super) fn merge_config_files(
                 .collect();
             files.sort();
             for f in files {
-                include(&f, strategy, root, origins)?;
+                include(&f, strategy, root, origins, notes)?;
             }
         } else {
             notes.push(format!(
@@ -105,9 +105,10 @@ fn include(
     strategy: Strategy,
     root: &mut Map<String, Value>,
     origins: &mut HashMap<String, PathBuf>,
+    notes: &mut Vec<String>,
 ) -> Result<(), ReplayError> {
     let text = std::fs::read_to_string(path).map_err(|e| ReplayError::io(path, e))?;
-    for (key, value) in document(path, &text)? {
+    for (key, value) in document(path, &text, notes)? {
         if key == "config_files" {
             return Err(ReplayError::Config(format!(
                 "{}: `config_files` in an included file: only the main falco.yaml may \

@@ -77,9 +77,11 @@ impl FalcoConfig {
     /// on `config_files` are applied first too, so that they choose what is included.
     pub fn load_with(path: &Path, options: &[String]) -> Result<FalcoConfig, ReplayError> {
         let text = std::fs::read_to_string(path).map_err(|e| ReplayError::io(path, e))?;
-        let mut root = document(path, &text)?;
+        let mut doc_notes = Vec::new();
+        let mut root = document(path, &text, &mut doc_notes)?;
         let (origins, notes) = Self::merge(path, &mut root, options)?;
-        Self::from_root(path, &root, &origins, notes)
+        doc_notes.extend(notes);
+        Self::from_root(path, &root, &origins, doc_notes)
     }
 
     /// Merges the files `config_files` names into `root` (after applying the options on
@@ -125,8 +127,9 @@ impl FalcoConfig {
     /// [`FalcoConfig::load`] of `text`, reported as `path`, without the files its
     /// `config_files` names.
     pub fn parse(path: &Path, text: &str) -> Result<FalcoConfig, ReplayError> {
-        let root = document(path, text)?;
-        Self::from_root(path, &root, &HashMap::new(), Vec::new())
+        let mut notes = Vec::new();
+        let root = document(path, text, &mut notes)?;
+        Self::from_root(path, &root, &HashMap::new(), notes)
     }
 
     /// The settings of a configuration's merged top-level map; `origins` names the file of
@@ -298,12 +301,40 @@ fn capture_file(root: &Map<String, Value>) -> Result<Option<PathBuf>, (&'static 
 
 /// A configuration file's top-level map: `text` parsed as YAML (empty: no settings), with
 /// `${VAR}` expanded.
-fn document(path: &Path, text: &str) -> Result<Map<String, Value>, ReplayError> {
+fn document(
+    path: &Path,
+    text: &str,
+    notes: &mut Vec<String>,
+) -> Result<Map<String, Value>, ReplayError> {
+    let invalid = |e: serde_saphyr::Error| {
+        ReplayError::Config(format!("{}: not valid YAML: {e}", path.display()))
+    };
     let mut doc: Value = if text.trim().is_empty() {
         Value::Null
     } else {
-        serde_saphyr::from_str(text)
-            .map_err(|e| ReplayError::Config(format!("{}: not valid YAML: {e}", path.display())))?
+        match serde_saphyr::from_str(text) {
+            Ok(v) => v,
+            // Falco's yaml-cpp accepts a key set twice and looks it up first-match: a
+            // setting appended at the end of a falco.yaml that already has it does nothing
+            // there, and nothing here either.
+            Err(e) if e.to_string().contains("duplicate mapping key") => {
+                let message = rtsec_rules::yaml_message(&e.without_snippet().to_string());
+                let key = message
+                    .strip_prefix("duplicate key: ")
+                    .and_then(|k| k.split(" (").next())
+                    .unwrap_or("a key");
+                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+                notes.push(format!(
+                    "`{key}` is set again ({}:{line}:{column}): Falco's YAML parser takes the \
+                     first value of a key set twice, and so does rtsec (for any key set twice)",
+                    path.display()
+                ));
+                let mut options = serde_saphyr::Options::default();
+                options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::FirstWins;
+                serde_saphyr::from_str_with_options(text, options).map_err(invalid)?
+            }
+            Err(e) => return Err(invalid(e)),
+        }
     };
     expand_env(&mut doc, &|name| std::env::var(name).ok());
     match doc {
@@ -400,6 +431,22 @@ mod tests {
 
     fn parse(text: &str) -> Result<FalcoConfig, String> {
         FalcoConfig::parse(Path::new("falco.yaml"), text).map_err(|e| e.to_string())
+    }
+
+    /// Falco's yaml-cpp takes the first value of a key set twice (a setting appended at the
+    /// end of a falco.yaml that has it already does nothing); a note names the repeat.
+    #[test]
+    fn a_key_set_twice_keeps_its_first_value_with_a_note() {
+        let c = parse("json_output: false\npriority: error\njson_output: true\n").unwrap();
+        assert_eq!(c.json_output, Some(false));
+        assert!(
+            c.notes.iter().any(|n| n.starts_with(
+                "`json_output` is set again (falco.yaml:3:1): Falco's YAML parser takes the \
+                 first value of a key set twice"
+            )),
+            "{:?}",
+            c.notes
+        );
     }
 
     #[test]
