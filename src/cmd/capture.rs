@@ -444,33 +444,17 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     }
     if s.decode.args_changed > 0 {
         eoutln!(
-            "rtsec: RACE: {} a path or address argument rewritten by another thread \
-             while {} (events flagged arg_changed; they carry the argument as it was at \
+            "rtsec: RACE: {} had a path or address argument rewritten by another thread \
+             during the call (events flagged arg_changed, carrying the argument as it was at \
              entry)",
-            match s.decode.args_changed {
-                1 => "1 syscall had".to_string(),
-                n => format!("{n} syscalls had"),
-            },
-            if s.decode.args_changed == 1 {
-                "it ran"
-            } else {
-                "they ran"
-            }
+            count(s.decode.args_changed, "syscall", "syscalls")
         );
     }
     if s.decode.entry_unreadable > 0 {
         eoutln!(
-            "rtsec: {} could not be read at entry (not yet in memory); \
-             {} the exit-time read",
-            match s.decode.entry_unreadable {
-                1 => "1 syscall's arguments".to_string(),
-                n => format!("{n} syscalls' arguments"),
-            },
-            if s.decode.entry_unreadable == 1 {
-                "it carries"
-            } else {
-                "they carry"
-            }
+            "rtsec: the arguments of {} could not be read at entry (not yet in memory): \
+             the exit-time read is kept",
+            count(s.decode.entry_unreadable, "syscall", "syscalls")
         );
     }
     if let Some(r) = &s.runtimes {
@@ -504,16 +488,8 @@ fn print_summary(s: &Summary, container: Option<&str>) {
     }
     if s.state.placeholders > 0 {
         eoutln!(
-            "rtsec: {} first seen mid-capture after {} exited (fields unknown)",
-            match s.state.placeholders {
-                1 => "1 process was".to_string(),
-                n => format!("{n} processes were"),
-            },
-            if s.state.placeholders == 1 {
-                "it"
-            } else {
-                "they"
-            }
+            "rtsec: {} first seen mid-capture after exiting (fields unknown)",
+            count(s.state.placeholders, "process", "processes")
         );
     }
 }
