@@ -404,12 +404,7 @@ fn output_into_a_pipe_that_closed_or_a_full_disk_never_panics() {
         );
         // Stderr on a full disk: its messages are lost, the work and exit code stand (a
         // panic, exit 101, came from eprintln! before).
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(args)
-            .stderr(std::fs::File::create("/dev/full").expect("/dev/full"))
-            .output()
-            .expect("run rtsec");
+        let o = rtsec_full_stderr(args);
         assert!(
             matches!(o.status.code(), Some(0) | Some(4)),
             "rtsec {args:?} 2> /dev/full: exit {:?}",
@@ -423,8 +418,10 @@ fn output_into_a_pipe_that_closed_or_a_full_disk_never_panics() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// `rtsec ARGS 2>/dev/full`, in the repository.
 fn rtsec_full_stderr(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .stderr(std::fs::File::create("/dev/full").expect("/dev/full"))
         .output()
