@@ -399,7 +399,20 @@ impl Summary {
         });
         if detailed || troubled || n > 1 {
             let _ = writeln!(s, "Traces:");
+            // A directory of a week's hourly traces would list each, with the same notes:
+            // past LISTED_TRACES, those judged whole and without loss are counted together.
+            let collapse = !detailed && n > LISTED_TRACES;
+            let mut quiet = QuietTraces::default();
             for t in &self.traces {
+                if collapse
+                    && t.error.is_none()
+                    && !t.interrupted
+                    && t.incompleteness().is_empty()
+                    && t.values_cut() == 0
+                {
+                    quiet.add(t);
+                    continue;
+                }
                 let p = t.path.display();
                 if let Some(e) = &t.error {
                     let _ = writeln!(s, "  {p}: NOT JUDGED: {e}");
@@ -478,6 +491,7 @@ impl Summary {
                 write_unseen(&mut s, &t.unseen);
                 write_unresolved(&mut s, &t.unresolved);
             }
+            quiet.write(&mut s, hits, quiet.traces < n);
         }
         if detailed {
             let _ = writeln!(
@@ -507,12 +521,9 @@ impl Summary {
         if incomplete > 0 {
             let _ = writeln!(
                 s,
-                "WARNING: {incomplete} of {n} {} incomplete: the verdict may miss what was lost{} (see above)",
-                if incomplete == 1 {
-                    "trace is"
-                } else {
-                    "traces are"
-                },
+                "WARNING: {incomplete} of {n} {} {} incomplete: the verdict may miss what was lost{} (see above)",
+                plural(n, "trace", "traces"),
+                if incomplete == 1 { "is" } else { "are" },
                 if self.traces.iter().any(|t| t
                     .notices
                     .iter()
@@ -559,6 +570,96 @@ impl Summary {
             );
         }
         s
+    }
+}
+
+/// How many traces the summary lists one by one without `--stats`; past it, those judged
+/// whole and without loss are counted together ([`QuietTraces`]).
+pub const LISTED_TRACES: usize = 20;
+
+/// The traces judged whole and without loss, counted together when there are many, with
+/// their notes (rules that cannot fire, names without answers) once for each distinct text.
+#[derive(Default)]
+struct QuietTraces {
+    traces: usize,
+    events: u64,
+    outside_window: u64,
+    hits: u64,
+    not_recorded: u64,
+    /// Each distinct text of notes, with how many of the traces have it.
+    notes: Vec<(String, usize)>,
+}
+
+impl QuietTraces {
+    fn add(&mut self, t: &TraceReport) {
+        self.traces += 1;
+        self.events += t.events;
+        self.outside_window += t.outside_window;
+        self.hits += t.hits;
+        self.not_recorded += t.not_recorded();
+        let mut notes = String::new();
+        write_unseen(&mut notes, &t.unseen);
+        write_unresolved(&mut notes, &t.unresolved);
+        if notes.is_empty() {
+            return;
+        }
+        match self.notes.iter_mut().find(|(n, _)| *n == notes) {
+            Some((_, count)) => *count += 1,
+            None => self.notes.push((notes, 1)),
+        }
+    }
+
+    /// `more`: other traces were listed above.
+    fn write(&self, s: &mut String, hits: bool, more: bool) {
+        if self.traces == 0 {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "  {}{} {}, complete: {} events{}{} (`--stats` lists each)",
+            if more { "and " } else { "" },
+            group(self.traces as u64),
+            match (more, self.traces == 1) {
+                (true, true) => "other trace",
+                (true, false) => "other traces",
+                (false, true) => "trace",
+                (false, false) => "traces",
+            },
+            group(self.events),
+            if self.outside_window > 0 {
+                format!(" ({} outside the window)", group(self.outside_window))
+            } else {
+                String::new()
+            },
+            if hits {
+                format!(
+                    ", {} {}",
+                    group(self.hits),
+                    plural(self.hits as usize, "hit", "hits")
+                )
+            } else {
+                String::new()
+            },
+        );
+        if self.not_recorded > 0 {
+            let _ = writeln!(
+                s,
+                "      {} records of the source not recorded by design (enter events, whose \
+                 exits are; meta events): nothing lost",
+                self.not_recorded
+            );
+        }
+        for (notes, count) in &self.notes {
+            match *count == self.traces {
+                true => {
+                    let _ = writeln!(s, "    on each of them:");
+                }
+                false => {
+                    let _ = writeln!(s, "    on {count} of them:");
+                }
+            }
+            s.push_str(notes);
+        }
     }
 }
 
@@ -700,6 +801,62 @@ mod tests {
             records_line([("a", 2), ("b", 1), ("c", 0)].into_iter(), "kept").as_deref(),
             Some("3 source records were kept (2 a, 1 b, 0 c)")
         );
+    }
+
+    /// A directory of many traces: those judged whole are counted together, their notes
+    /// once for each distinct text; a trace with losses is still listed; `--stats` lists
+    /// every one.
+    #[test]
+    fn many_traces_judged_whole_are_counted_together() {
+        let unresolved = vec![("Contact K8S API".to_string(), vec!["k8s.local".to_string()])];
+        let mut traces: Vec<TraceReport> = (0..LISTED_TRACES + 4)
+            .map(|i| TraceReport {
+                path: format!("t{i:02}.rts").into(),
+                events: 100,
+                hits: 2,
+                finished: true,
+                unresolved: if i % 2 == 0 {
+                    unresolved.clone()
+                } else {
+                    Vec::new()
+                },
+                ..Default::default()
+            })
+            .collect();
+        traces[3].losses.kernel_drops_per_cpu = vec![5];
+        let s = Summary {
+            traces,
+            ..Default::default()
+        };
+        let text = s.render(false);
+        let from = text.find("Traces:").unwrap();
+        let listed: Vec<&str> = text[from..].lines().collect();
+        assert_eq!(
+            listed[1], "  t03.rts: 100 events, 2 hits, INCOMPLETE",
+            "{text}"
+        );
+        assert_eq!(
+            listed[2], "      the kernel dropped 5 events (cpu0 5)",
+            "{text}"
+        );
+        assert_eq!(
+            listed[3],
+            "  and 23 other traces, complete: 2,300 events, 46 hits (`--stats` lists each)",
+            "{text}"
+        );
+        assert_eq!(listed[4], "    on 12 of them:", "{text}");
+        assert!(
+            listed[5].starts_with("      1 rule compares fd.*.name"),
+            "{text}"
+        );
+        assert_eq!(listed[6], "        Contact K8S API: k8s.local", "{text}");
+        assert!(
+            listed[7].starts_with("WARNING: 1 of 24 traces is incomplete"),
+            "{text}"
+        );
+        assert_eq!(text.matches("1 rule compares").count(), 1, "{text}");
+        let all = s.render(true);
+        assert_eq!(all.matches(": 100 events, 2 hits, ").count(), 24, "{all}");
     }
 
     #[test]

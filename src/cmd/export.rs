@@ -63,6 +63,10 @@ pub struct Args {
     /// the export lasts, as `rtsec replay --listen`. ADDR is HOST:PORT or :PORT.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Detailed summary: every trace (past 20, those read whole are otherwise counted
+    /// together), blocks, decode time.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -140,7 +144,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let summary = result?;
     // Hits are not a thing here.
     let mut text = summary.render_head();
-    text.push_str(&summary.render_traces(false, false));
+    text.push_str(&summary.render_traces(args.stats, false));
     text.push_str(&parquet_line?);
     eout!("{text}");
     Ok(ExitCode::from(crate::interrupt::exit_code(

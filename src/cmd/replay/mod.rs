@@ -92,7 +92,8 @@ pub struct Args {
     /// Print no alerts (the summary and --parquet still are).
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Detailed summary: every trace, blocks, decode and rule time.
+    /// Detailed summary: every trace (past 20, those judged whole are otherwise counted
+    /// together), blocks, decode and rule time.
     #[arg(long)]
     pub stats: bool,
     /// Follow one trace while it is written (it need not exist yet): judge what is there,
