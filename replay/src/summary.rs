@@ -429,19 +429,11 @@ impl Summary {
                     "complete"
                 };
                 let hits = if hits {
-                    format!(
-                        "{} {}, ",
-                        group(t.hits),
-                        plural(t.hits as usize, "hit", "hits")
-                    )
+                    format!("{}, ", hit_count(t.hits))
                 } else {
                     String::new()
                 };
-                let outside = if t.outside_window > 0 {
-                    format!(" ({} outside the window)", group(t.outside_window))
-                } else {
-                    String::new()
-                };
+                let outside = outside_window(t.outside_window);
                 let _ = writeln!(
                     s,
                     "  {p}: {} events{outside}, {hits}{}{}",
@@ -465,14 +457,7 @@ impl Summary {
                 for why in inc {
                     let _ = writeln!(s, "      {why}");
                 }
-                let not_recorded = t.not_recorded();
-                if not_recorded > 0 {
-                    let _ = writeln!(
-                        s,
-                        "      {not_recorded} records of the source not recorded by design (enter \
-                         events, whose exits are; meta events): nothing lost"
-                    );
-                }
+                write_not_recorded(&mut s, t.not_recorded());
                 let cut = t.values_cut();
                 if cut > 0 {
                     let what: Vec<String> = t
@@ -626,29 +611,14 @@ impl QuietTraces {
                 (false, false) => "traces",
             },
             group(self.events),
-            if self.outside_window > 0 {
-                format!(" ({} outside the window)", group(self.outside_window))
-            } else {
-                String::new()
-            },
+            outside_window(self.outside_window),
             if hits {
-                format!(
-                    ", {} {}",
-                    group(self.hits),
-                    plural(self.hits as usize, "hit", "hits")
-                )
+                format!(", {}", hit_count(self.hits))
             } else {
                 String::new()
             },
         );
-        if self.not_recorded > 0 {
-            let _ = writeln!(
-                s,
-                "      {} records of the source not recorded by design (enter events, whose \
-                 exits are; meta events): nothing lost",
-                self.not_recorded
-            );
-        }
+        write_not_recorded(s, self.not_recorded);
         for (notes, count) in &self.notes {
             match *count == self.traces {
                 true => {
@@ -660,6 +630,30 @@ impl QuietTraces {
             }
             s.push_str(notes);
         }
+    }
+}
+
+/// `3 hits`.
+fn hit_count(n: u64) -> String {
+    format!("{} {}", group(n), plural(n as usize, "hit", "hits"))
+}
+
+/// ` (N outside the window)`, or nothing.
+fn outside_window(n: u64) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(" ({} outside the window)", group(n)),
+    }
+}
+
+/// The records of a source (a .scap capture) that rtsec does not record by design.
+fn write_not_recorded(s: &mut String, n: u64) {
+    if n > 0 {
+        let _ = writeln!(
+            s,
+            "      {n} records of the source not recorded by design (enter events, whose \
+             exits are; meta events): nothing lost"
+        );
     }
 }
 
