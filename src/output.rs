@@ -93,6 +93,43 @@ pub fn check_output_location(
     Ok(())
 }
 
+/// [`check_output_location`], and the report can be opened for writing: it is written after
+/// the work (`rtsec test --junit` after every case ran), so a place it cannot go
+/// (`/proc/r.xml`, a read-only mount) is found first, not after minutes of cases. An existing
+/// file is opened without truncating it; a new one is created and removed again. A device or
+/// pipe is not opened: a pipe without a reader would block here.
+pub fn check_report_writable(
+    path: &std::path::Path,
+    what: &str,
+    example: &str,
+) -> anyhow::Result<()> {
+    check_output_location(path, what, example)?;
+    if special_file(path).is_some() {
+        return Ok(());
+    }
+    let opened = if path.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|f| {
+                drop(f);
+                std::fs::remove_file(path)
+            })
+    };
+    opened.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write the {what} {}: {e}; name a file that can be written",
+            path.display()
+        )
+    })
+}
+
 /// Refuses an output that is one of the files the command reads, by identity (device and
 /// inode), so `./t.rts` and a link to it count too. `--force` does not change this: it is for
 /// an old output, while this is a slip such as `--parquet t.rts t.rts`, which would replace

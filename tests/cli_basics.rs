@@ -520,7 +520,8 @@ fn capture_of_a_pid_that_is_not_running_is_refused() {
 
 /// An output named as a directory, or in a directory that does not exist, is refused before
 /// any work with what to do, and nothing is left behind: the trace of `capture` and `import`,
-/// the JUnit report of `test` (Parquet outputs: tests/replay_parquet.rs).
+/// the JUnit report of `test`, which is also refused where no file can be created (it failed
+/// only after every case had run). Parquet outputs: tests/replay_parquet.rs.
 #[test]
 fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
@@ -529,7 +530,7 @@ fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
     let scap = "../shared/scap/falcosecurity-falco/test/trace_files/cat_write.scap";
     let scap = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(scap);
     let scap = scap.to_str().unwrap();
-    let cases: [(&[&str], String); 6] = [
+    let cases: [(&[&str], String); 7] = [
         (
             &["import", scap, "-o", &d, "--force"],
             format!("{d} is a directory: name the trace to write, such as {d}/trace.rts"),
@@ -553,6 +554,11 @@ fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
         (
             &["test", "--junit", &missing, "testdata/cases"],
             "does not exist (create it first)".into(),
+        ),
+        // A place no file can be created in: found before the cases run, not after them.
+        (
+            &["test", "--junit", "/proc/report.xml", "testdata/cases"],
+            "cannot write the JUnit report /proc/report.xml: ".into(),
         ),
     ];
     for (args, want) in cases {

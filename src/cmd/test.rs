@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     rtsec_replay::keep_freed_memory();
     let start = Instant::now();
     if let Some(j) = &args.junit {
-        crate::output::check_output_location(j, "JUnit report", "report.xml")?;
+        crate::output::check_report_writable(j, "JUnit report", "report.xml")?;
     }
     let (cases, notes) = harness::discover(&args.paths)?;
     for n in &notes {
