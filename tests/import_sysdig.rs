@@ -16,6 +16,9 @@
 //! lost: e.g. download.scap `proc.cwd=/` is 7519 that way (the getcwd that set the cwd is
 //! dropped) but 8374 with `-d`, and `fd.type=file and evt.type=read` 48 vs 45.
 //!
+//! A second test compares how data buffers print (`%evt.buffer`, `%evt.arg.data`, as text with
+//! dots and with `-b`, base64) in `rtsec replay`'s alerts with sysdig's `-p` output.
+//!
 //! The expected counts are those of sysdig 0.29.3 (installed by `.ci/setup` with apt). Without
 //! that sysdig the test is skipped with a message, except under `CI=true` where it fails.
 //!
@@ -444,6 +447,26 @@ fn unavailable(msg: &str) {
     eprintln!("skipped: {msg}");
 }
 
+/// Whether the oracle is here: the expected counts are those of Debian's sysdig 0.29.3.
+fn sysdig_0_29_3() -> Result<(), String> {
+    let version = Command::new("sysdig")
+        .arg("--version")
+        .output()
+        .map_err(|_| {
+            "sysdig is not installed (bash .ci/setup, or apt-get install sysdig): rtsec is not \
+         compared with sysdig"
+                .to_string()
+        })?;
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    if version != "sysdig version 0.29.3" {
+        return Err(format!(
+            "the expected counts are sysdig 0.29.3's, this is '{version}' (Debian's package: \
+             apt-get install sysdig=0.29.3*)"
+        ));
+    }
+    Ok(())
+}
+
 fn captures(dir: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
@@ -564,19 +587,8 @@ fn import_agrees_with_sysdig() {
             dir.display()
         ));
     }
-    let version = Command::new("sysdig").arg("--version").output();
-    let Ok(version) = version else {
-        return unavailable(
-            "sysdig is not installed (bash .ci/setup, or apt-get install sysdig): \
-             the import is not compared with sysdig",
-        );
-    };
-    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
-    if version != "sysdig version 0.29.3" {
-        return unavailable(&format!(
-            "the expected counts are sysdig 0.29.3's, this is '{version}' (Debian's package: \
-             apt-get install sysdig=0.29.3*)"
-        ));
+    if let Err(why) = sysdig_0_29_3() {
+        return unavailable(&why);
     }
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("rtsec_count.lua"), COUNT_CHISEL).unwrap();
@@ -688,4 +700,109 @@ fn import_agrees_with_sysdig() {
         failures.is_empty(),
         "rtsec import differs from sysdig 0.29.3:\n{failures}"
     );
+}
+
+/// The I/O events whose data both sysdig 0.29.3 and an import give (an import gives pread,
+/// pwrite, readv and writev no data: they are generic syscalls in a trace).
+const WITH_DATA: &str =
+    "evt.type in (read,write,sendto,recvfrom,sendmsg,recvmsg) and evt.buffer exists";
+
+/// `evt.buffer` and `evt.arg.data` print in an alert as libsinsp prints them: bytes that are
+/// not printable as `.` (they printed as the raw bytes, escaped), or with `-b` /
+/// `buffer_format_base64` in base64 (it was noted as not applied). Every data event of every
+/// capture sysdig reads, in both formats, line for line.
+#[test]
+fn data_buffers_print_as_sysdig_prints_them() {
+    let dir = scap_dir();
+    if !dir.is_dir() {
+        return unavailable(&format!(
+            "the public captures are expected in {}",
+            dir.display()
+        ));
+    }
+    if let Err(why) = sysdig_0_29_3() {
+        return unavailable(&why);
+    }
+    let work = tempfile::tempdir().unwrap();
+    let rules = work.path().join("buffers.yaml");
+    std::fs::write(
+        &rules,
+        format!(
+            "- rule: data\n  desc: d\n  condition: {WITH_DATA}\n  \
+             output: \"%evt.type|%evt.buffer|%evt.arg.data|\"\n  priority: WARNING\n"
+        ),
+    )
+    .unwrap();
+    let mut lines = 0;
+    let mut failures = String::new();
+    for capture in captures(&dir) {
+        let name = capture.strip_prefix(&dir).unwrap().display().to_string();
+        if SYSDIG_CANNOT_OPEN.iter().any(|(f, _)| *f == name) {
+            continue;
+        }
+        for base64 in [false, true] {
+            let mut sysdig = Command::new("sysdig");
+            if base64 {
+                sysdig.arg("-b");
+            }
+            let sd = sysdig
+                .arg("-d")
+                .arg("-r")
+                .arg(&capture)
+                .args(["-p", "%evt.type|%evt.buffer|%evt.arg.data|"])
+                .arg(format!("evt.dir=< and {WITH_DATA}"))
+                .output()
+                .expect("sysdig runs");
+            assert!(sd.status.success(), "{name}: sysdig: {sd:?}");
+            let mut rtsec = Command::new(env!("CARGO_BIN_EXE_rtsec"));
+            rtsec.arg("replay").arg("--rules").arg(&rules);
+            if base64 {
+                rtsec.arg("-b");
+            }
+            let rt = rtsec
+                .args(["--format", "json"])
+                .arg(&capture)
+                .output()
+                .expect("rtsec runs");
+            // 3: judged, on a capture with parts missing (an exit without its enter event).
+            assert!(
+                matches!(rt.status.code(), Some(0 | 3)),
+                "{name}: rtsec: {rt:?}"
+            );
+            let want = String::from_utf8_lossy(&sd.stdout).into_owned();
+            let got: String = String::from_utf8_lossy(&rt.stdout)
+                .lines()
+                .map(|l| {
+                    let alert: serde_json::Value = serde_json::from_str(l).unwrap();
+                    let f = &alert["output_fields"];
+                    let text = |k: &str| f[k].as_str().unwrap_or("<NA>").to_string();
+                    format!(
+                        "{}|{}|{}|\n",
+                        text("evt.type"),
+                        text("evt.buffer"),
+                        text("evt.arg.data")
+                    )
+                })
+                .collect();
+            lines += want.lines().count();
+            if got != want {
+                let first = want
+                    .lines()
+                    .zip(got.lines())
+                    .find(|(w, g)| w != g)
+                    .map_or(String::new(), |(w, g)| {
+                        format!("\n  sysdig: {w}\n  rtsec:  {g}")
+                    });
+                let _ = writeln!(
+                    failures,
+                    "{name} (base64: {base64}): sysdig printed {} lines, rtsec {}{first}",
+                    want.lines().count(),
+                    got.lines().count()
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+    // The captures hold thousands of data events: the comparison is not of nothing.
+    assert!(lines > 4000, "{lines} lines compared");
 }

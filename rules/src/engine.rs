@@ -419,6 +419,8 @@ impl Engine {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
             local: &scratch.local,
+            buffers: self.options.format.buffers(),
+            rendering: false,
         };
         scratch.bufs.begin_event(self.checks.list.len());
         Some(
@@ -456,6 +458,8 @@ impl Engine {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
             local: &scratch.local,
+            buffers: self.options.format.buffers(),
+            rendering: false,
         };
         prefetch_records(ev);
         scratch.bufs.begin_event(self.checks.list.len());
@@ -486,6 +490,8 @@ impl Engine {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
             local: &scratch.local,
+            buffers: self.options.format.buffers(),
+            rendering: false,
         };
         prefetch_records(ev);
         let bufs = &mut scratch.bufs;
@@ -593,6 +599,8 @@ impl Engine {
             hostname: &scratch.hostname,
             hosts: &self.options.hosts,
             local: &scratch.local,
+            buffers: self.options.format.buffers(),
+            rendering: true,
         };
         r.format.render_into(ev, &env, &mut scratch.bufs, out, text);
         out.rule = id;
@@ -721,6 +729,8 @@ impl Filter {
             hostname: &scratch.hostname,
             hosts,
             local: &scratch.local,
+            buffers: Default::default(),
+            rendering: false,
         };
         scratch.bufs.begin_event(self.checks.list.len());
         self.code
@@ -753,7 +763,7 @@ impl Filter {
 /// Renders `evt.args` of an event (Falco's `name=value(resolved)` list), for `rtsec events`.
 pub fn event_args(ev: &EventView<'_>) -> String {
     let mut v = Vec::new();
-    crate::render::params::write_all(ev, &mut v);
+    crate::render::params::write_all(ev, Default::default(), &mut v);
     String::from_utf8_lossy(&v).into_owned()
 }
 
@@ -810,6 +820,8 @@ mod tests {
                         hostname: "",
                         hosts: &hosts,
                         local: &local,
+                        buffers: Default::default(),
+                        rendering: false,
                     };
                     let key = evttype::key(&ev);
                     let want: Vec<RuleId> = set

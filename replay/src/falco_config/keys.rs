@@ -21,6 +21,7 @@ const READ: &[&str] = &[
     "json_include_tags_property",
     "json_include_message_property",
     "time_format_iso_8601",
+    "buffer_format_base64",
     "rules",
     "append_output",
     "static_fields",
@@ -63,7 +64,6 @@ const RUNTIME_ONLY: &[&str] = &[
     "modern_bpf",
     "syscall_buf_size_preset",
     "syscall_drop_failed_exit",
-    "buffer_format_base64",
 ];
 
 /// The settings of the output sections rtsec reads.
@@ -127,13 +127,6 @@ pub(super) fn notes(
                 ));
             }
         }
-    }
-    if root.get("buffer_format_base64").and_then(super::flag) == Some(true) {
-        notes.push(format!(
-            "{}: `buffer_format_base64` is not applied: data buffers (evt.buffer, evt.arg.data) \
-             print as text, as Falco prints them without it",
-            file("buffer_format_base64")
-        ));
     }
     let rate = root.get("outputs").and_then(|o| o.get("rate"));
     if rate.and_then(rate_value).is_some_and(|r| r > 0.0) {
@@ -217,13 +210,10 @@ mod tests {
 
     #[test]
     fn runtime_settings_that_would_change_alerts_are_noted() {
+        // `buffer_format_base64` is applied (it was noted as not applied before).
         let n = notes_of("buffer_format_base64: true\noutputs: {rate: 1, max_burst: 10}\n");
-        assert_eq!(n.len(), 2, "{n:?}");
-        assert!(
-            n[0].contains("`buffer_format_base64` is not applied"),
-            "{n:?}"
-        );
-        assert!(n[1].contains("`outputs.rate` is not applied"), "{n:?}");
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert!(n[0].contains("`outputs.rate` is not applied"), "{n:?}");
         assert!(notes_of("buffer_format_base64: false\noutputs: {rate: 0}\n").is_empty());
     }
 

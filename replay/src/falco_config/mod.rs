@@ -2,7 +2,7 @@
 //! so that a replay judges as that Falco deployment would: its rules files, minimum priority,
 //! `rule_matching`, `rules:` enable/disable commands, `static_fields` (`statics`),
 //! `json_output` and the shape of the alerts (`time_format_iso_8601`,
-//! `json_include_*_property`, `append_output`), where it sends them (`*_output`, used with
+//! `json_include_*_property`, `buffer_format_base64`, `append_output`), where it sends them (`*_output`, used with
 //! `--falco-outputs`: [`crate::outputs`]), and the capture a replay engine judges. Settings of
 //! the live daemon (drivers, webserver, …) do not apply to a replay and are left alone; those
 //! that would change the alerts but are not applied, and keys Falco does not know, are listed,
@@ -48,7 +48,7 @@ pub struct FalcoConfig {
     pub json_output: Option<bool>,
     /// `rules:`, in order.
     pub commands: Vec<RuleCommand>,
-    /// `time_format_iso_8601` and the `json_include_*_property` keys.
+    /// `time_format_iso_8601`, the `json_include_*_property` keys and `buffer_format_base64`.
     pub format: AlertFormat,
     /// `append_output`, in order: `None` without a configuration file (Falco's default
     /// falco.yaml's then), empty if the file has none.
@@ -219,6 +219,7 @@ impl FalcoConfig {
                 "json_include_message_property",
                 &mut f.json_include_message_property,
             ),
+            ("buffer_format_base64", &mut f.buffer_format_base64),
         ] {
             if let Some(v) = root.get(key) {
                 *setting = flag(v).ok_or_else(|| bad(key, "expected true or false".into()))?;
@@ -504,7 +505,8 @@ mod tests {
     fn the_alert_shape_is_read() {
         let c = parse(
             "time_format_iso_8601: true\njson_include_tags_property: false\n\
-             json_include_output_property: true\njson_include_message_property: \"true\"\n",
+             json_include_output_property: true\njson_include_message_property: \"true\"\n\
+             buffer_format_base64: true\n",
         )
         .unwrap();
         assert_eq!(
@@ -513,6 +515,7 @@ mod tests {
                 time_format_iso_8601: true,
                 json_include_tags_property: false,
                 json_include_message_property: true,
+                buffer_format_base64: true,
                 ..AlertFormat::default()
             }
         );

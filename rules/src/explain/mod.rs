@@ -99,6 +99,8 @@ impl Explainer {
             hostname: &scratch.hostname,
             hosts: &engine.options().hosts,
             local: &scratch.local,
+            buffers: engine.options().format.buffers(),
+            rendering: false,
         };
         let bufs = &mut scratch.bufs;
         bufs.begin_event(0);
@@ -131,6 +133,8 @@ impl Explainer {
             hostname: &scratch.hostname,
             hosts: &engine.options().hosts,
             local: &scratch.local,
+            buffers: engine.options().format.buffers(),
+            rendering: false,
         };
         scratch.bufs.begin_event(0);
         let step = eval(&self.tree, ev, &env, &mut scratch.bufs, &mut alert);
@@ -163,6 +167,8 @@ impl Explainer {
             hostname: &scratch.hostname,
             hosts: &engine.options().hosts,
             local: &scratch.local,
+            buffers: engine.options().format.buffers(),
+            rendering: false,
         };
         scratch.bufs.begin_event(0);
         let s = score(&self.tree, ev, &env, &mut scratch.bufs);

@@ -12,6 +12,7 @@ use super::proc::{self, ancestor};
 use super::{Field, FieldArg, FieldId as F};
 use super::{fd, io};
 use crate::dns::HostTable;
+use crate::render::params::BufferFormat;
 use crate::render::{caps, errno, flags, params};
 
 /// Execute permission for user, group or others in a file mode (`S_IXUSR | S_IXGRP | S_IXOTH`).
@@ -24,6 +25,13 @@ pub(crate) struct Env<'a> {
     pub hosts: &'a HostTable,
     /// The trace's interface addresses, for which end of a socket is local.
     pub local: &'a LocalAddrs,
+    /// How data buffers print in `evt.args`, and in outputs also in `evt.buffer` and
+    /// `evt.arg.data` (falco.yaml's `buffer_format_base64`).
+    pub buffers: BufferFormat,
+    /// An output is being rendered, not a condition judged: as in libsinsp, a condition
+    /// compares `evt.buffer` as the raw bytes and `evt.arg.data` as printable text with dots,
+    /// while an output prints both in [`Env::buffers`]' format.
+    pub rendering: bool,
 }
 
 /// An extracted value. `Buf` means: the bytes written to the buffer passed in.
@@ -92,7 +100,7 @@ pub(crate) fn extract<'e>(
         F::EvtDir => s(b"<"),
         F::EvtCpu => Some(Val::U64(e.cpu as u64)),
         F::EvtArgs | F::EvtInfo => {
-            params::write_all(ev, buf);
+            params::write_all(ev, env.buffers, buf);
             Some(Val::Buf)
         }
         F::EvtArg | F::EvtRawarg => {
@@ -111,7 +119,12 @@ pub(crate) fn extract<'e>(
             if f.id == F::EvtRawarg {
                 return Some(raw_param(ev, &prm, buf));
             }
-            params::write(ev, &prm, params::Style::Value, buf);
+            let buffers = if env.rendering {
+                env.buffers
+            } else {
+                BufferFormat::Dots
+            };
+            params::write(ev, &prm, params::Style::Value, buffers, buf);
             Some(Val::Buf)
         }
         F::EvtRes => {
@@ -168,8 +181,11 @@ pub(crate) fn extract<'e>(
             Some(Val::Bool(v))
         }
         F::EvtBuffer => match ev.args() {
+            Args::Io { data, .. } if env.rendering => {
+                params::write_buffer(ev.str(*data), env.buffers, buf);
+                Some(Val::Buf)
+            }
             Args::Io { data, .. } => s(ev.str(*data)),
-            Args::InitModule { .. } => None,
             _ => None,
         },
         // libsinsp's `extract_buflen`: the return value of an I/O-category event (reads,
@@ -393,7 +409,7 @@ fn raw_param<'e>(ev: &EventView<'e>, prm: &params::P<'e>, buf: &mut Vec<u8>) -> 
         P::Str(b) | P::Bytes(b) => Val::Str(b),
         P::Path(raw, _) => Val::Str(raw),
         _ => {
-            params::write(ev, prm, params::Style::Value, buf);
+            params::write(ev, prm, params::Style::Value, BufferFormat::Dots, buf);
             Val::Buf
         }
     }

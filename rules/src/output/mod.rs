@@ -36,6 +36,20 @@ pub struct AlertFormat {
     pub json_include_tags_property: bool,
     /// JSON alerts have `message` (the rule's output without the time and priority).
     pub json_include_message_property: bool,
+    /// Data buffers (`evt.buffer`, `evt.arg.data`, `evt.args`) print in base64 instead of
+    /// as text with dots for bytes that are not printable (`falco -b`).
+    pub buffer_format_base64: bool,
+}
+
+impl AlertFormat {
+    /// How data buffers print.
+    pub(crate) fn buffers(&self) -> crate::render::params::BufferFormat {
+        if self.buffer_format_base64 {
+            crate::render::params::BufferFormat::Base64
+        } else {
+            crate::render::params::BufferFormat::Dots
+        }
+    }
 }
 
 impl Default for AlertFormat {
@@ -46,6 +60,7 @@ impl Default for AlertFormat {
             json_include_output_fields_property: true,
             json_include_tags_property: true,
             json_include_message_property: false,
+            buffer_format_base64: false,
         }
     }
 }

@@ -638,18 +638,63 @@ pub(crate) enum Style {
     Args,
 }
 
+/// How a data buffer prints: libsinsp's buffer formats, of which Falco uses two.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BufferFormat {
+    /// Printable ASCII as is, every other byte as `.` (`PF_NORMAL`, Falco's default).
+    #[default]
+    Dots,
+    /// Standard base64 with padding (`PF_BASE64`: `buffer_format_base64`, `falco -b`).
+    Base64,
+}
+
+/// Appends `data` printed in `format` (libsinsp's `binary_buffer_to_string`).
+pub(crate) fn write_buffer(data: &[u8], format: BufferFormat, out: &mut Vec<u8>) {
+    match format {
+        BufferFormat::Dots => out.extend(
+            data.iter()
+                .map(|&c| if (0x20..0x7f).contains(&c) { c } else { b'.' }),
+        ),
+        BufferFormat::Base64 => {
+            const ALPHABET: &[u8; 64] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            for chunk in data.chunks(3) {
+                let b = [
+                    chunk[0],
+                    *chunk.get(1).unwrap_or(&0),
+                    *chunk.get(2).unwrap_or(&0),
+                ];
+                let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+                for i in 0..4 {
+                    out.push(if i <= chunk.len() {
+                        ALPHABET[(n >> (18 - 6 * i)) as usize & 63]
+                    } else {
+                        b'='
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// Appends a parameter in the given style (no allocation: the resolved text is written after
-/// the raw text, then moved).
-pub(crate) fn write(ev: &EventView<'_>, p: &P<'_>, style: Style, out: &mut Vec<u8>) {
+/// the raw text, then moved); a data buffer in `buffers`' format.
+pub(crate) fn write(
+    ev: &EventView<'_>,
+    p: &P<'_>,
+    style: Style,
+    buffers: BufferFormat,
+    out: &mut Vec<u8>,
+) {
     let start = out.len();
     if style == Style::Value {
         write_resolved(ev, p, out);
         if out.len() == start {
-            write_raw(ev, p, out);
+            write_raw(ev, p, buffers, out);
         }
         return;
     }
-    write_raw(ev, p, out);
+    write_raw(ev, p, buffers, out);
     let raw_end = out.len();
     out.push(b'(');
     write_resolved(ev, p, out);
@@ -665,7 +710,7 @@ fn num(out: &mut Vec<u8>, v: impl std::fmt::Display) {
     let _ = write!(out, "{v}");
 }
 
-fn write_raw(ev: &EventView<'_>, p: &P<'_>, out: &mut Vec<u8>) {
+fn write_raw(ev: &EventView<'_>, p: &P<'_>, buffers: BufferFormat, out: &mut Vec<u8>) {
     match *p {
         P::Errno(v) | P::Fd(v) | P::Pid(v) | P::Int(v) => num(out, v),
         P::UInt(v) => num(out, v),
@@ -691,11 +736,7 @@ fn write_raw(ev: &EventView<'_>, p: &P<'_>, out: &mut Vec<u8>) {
                 out.extend_from_slice(ev.str(fd.name));
             }
         }
-        P::Bytes(b) => {
-            for &c in b {
-                out.push(if (0x20..0x7f).contains(&c) { c } else { b'.' });
-            }
-        }
+        P::Bytes(b) => write_buffer(b, buffers, out),
         P::List(items) => {
             for it in items {
                 out.extend_from_slice(ev.str(*it));
@@ -779,7 +820,7 @@ fn write_resolved(ev: &EventView<'_>, p: &P<'_>, out: &mut Vec<u8>) {
 }
 
 /// Appends `evt.args`: `name=value(resolved) name=value …` for the parameters rtsec has.
-pub(crate) fn write_all(ev: &EventView<'_>, out: &mut Vec<u8>) {
+pub(crate) fn write_all(ev: &EventView<'_>, buffers: BufferFormat, out: &mut Vec<u8>) {
     let names = names(ev.kind());
     let mut first = true;
     for (i, name) in names.iter().enumerate() {
@@ -790,6 +831,37 @@ pub(crate) fn write_all(ev: &EventView<'_>, out: &mut Vec<u8>) {
         first = false;
         out.extend_from_slice(name.as_bytes());
         out.push(b'=');
-        write(ev, &p, Style::Args, out);
+        write(ev, &p, Style::Args, buffers, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BufferFormat, write_buffer};
+
+    fn printed(data: &[u8], format: BufferFormat) -> String {
+        let mut out = Vec::new();
+        write_buffer(data, format, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn buffers_print_as_libsinsp_prints_them() {
+        // PF_NORMAL: printable ASCII (isprint) as is, anything else a dot.
+        assert_eq!(
+            printed(b"\x7fELF\x02 ok~\n\xc3\xa9", BufferFormat::Dots),
+            ".ELF. ok~..."
+        );
+        // PF_BASE64: RFC 4648 with padding, as `falco -b`.
+        for (data, want) in [
+            (&b""[..], ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg=="),
+            (b"\x7fELF\xff", "f0VMRv8="),
+        ] {
+            assert_eq!(printed(data, BufferFormat::Base64), want, "{data:?}");
+        }
     }
 }

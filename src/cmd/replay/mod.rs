@@ -74,6 +74,11 @@ pub struct Args {
     pub falco_config: Option<PathBuf>,
     #[command(flatten)]
     pub falco_options: crate::rule_selection::FalcoOptions,
+    /// Print data buffers (`%evt.buffer`, `%evt.arg.data`, `%evt.args`) in base64, as
+    /// `falco -b` does (`-o buffer_format_base64=true`); otherwise bytes that are not
+    /// printable show as `.`.
+    #[arg(short = 'b', long = "print-base64")]
+    pub print_base64: bool,
     /// Also send every alert to the outputs the --falco-config enables, as that Falco would:
     /// `syslog_output` (if a syslog daemon listens), `file_output`, `program_output` and
     /// `http_output` (HTTP, or HTTPS with its TLS settings), in the format of the alerts;
@@ -135,6 +140,11 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
             "--state with --until: the block that passes --until would be saved as judged \
              though its later events were not; a follow with --state runs until stopped"
         );
+    }
+    if args.print_base64 {
+        args.falco_options
+            .options
+            .push("buffer_format_base64=true".into());
     }
     let config = rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
     if args.traces.is_empty() {
