@@ -66,10 +66,11 @@ pub struct Args {
     pub force: bool,
     /// Judge as the Falco with this configuration (falco.yaml) would: its `rules_files`,
     /// `priority`, `rule_matching`, `rules:` enable/disable commands, `json_output`,
-    /// `time_format_iso_8601`, `json_include_*_property`, `append_output`, `static_fields`
-    /// and (without TRACE) `engine.replay.capture_file`, with the files its `config_files`
-    /// names. Options given here win over the file; settings that would change alerts but are
-    /// not applied, and keys Falco does not know, are named on stderr.
+    /// `time_format_iso_8601`, `json_include_*_property`, `buffer_format_base64`,
+    /// `append_output`, `static_fields` and (without TRACE) `engine.replay.capture_file`, with
+    /// the files its `config_files` names. Options given here win over the file; settings that
+    /// would change alerts but are not applied, and keys Falco does not know, are named on
+    /// stderr.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
     #[command(flatten)]
