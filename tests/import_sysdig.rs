@@ -447,6 +447,19 @@ fn unavailable(msg: &str) {
     eprintln!("skipped: {msg}");
 }
 
+/// The captures' directory, if they and the oracle are here.
+fn oracle() -> Result<PathBuf, String> {
+    let dir = scap_dir();
+    if !dir.is_dir() {
+        return Err(format!(
+            "the public captures are expected in {} (see issue 6)",
+            dir.display()
+        ));
+    }
+    sysdig_0_29_3()?;
+    Ok(dir)
+}
+
 /// Whether the oracle is here: the expected counts are those of Debian's sysdig 0.29.3.
 fn sysdig_0_29_3() -> Result<(), String> {
     let version = Command::new("sysdig")
@@ -580,16 +593,10 @@ fn rtsec_counts(capture: &Path, work: &Path, filters: &[Filter]) -> Counts {
 
 #[test]
 fn import_agrees_with_sysdig() {
-    let dir = scap_dir();
-    if !dir.is_dir() {
-        return unavailable(&format!(
-            "the public captures are expected in {} (see issue 6)",
-            dir.display()
-        ));
-    }
-    if let Err(why) = sysdig_0_29_3() {
-        return unavailable(&why);
-    }
+    let dir = match oracle() {
+        Ok(dir) => dir,
+        Err(why) => return unavailable(&why),
+    };
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("rtsec_count.lua"), COUNT_CHISEL).unwrap();
     std::fs::write(work.path().join("conds.txt"), CONDITIONS.join("\n") + "\n").unwrap();
@@ -713,16 +720,10 @@ const WITH_DATA: &str =
 /// capture sysdig reads, in both formats, line for line.
 #[test]
 fn data_buffers_print_as_sysdig_prints_them() {
-    let dir = scap_dir();
-    if !dir.is_dir() {
-        return unavailable(&format!(
-            "the public captures are expected in {}",
-            dir.display()
-        ));
-    }
-    if let Err(why) = sysdig_0_29_3() {
-        return unavailable(&why);
-    }
+    let dir = match oracle() {
+        Ok(dir) => dir,
+        Err(why) => return unavailable(&why),
+    };
     let work = tempfile::tempdir().unwrap();
     let rules = work.path().join("buffers.yaml");
     std::fs::write(
