@@ -2,13 +2,14 @@
 //! so that a replay judges as that Falco deployment would: its rules files, minimum priority,
 //! `rule_matching`, `rules:` enable/disable commands, `static_fields` (`statics`),
 //! `json_output` and the shape of the alerts (`time_format_iso_8601`,
-//! `json_include_*_property`, `buffer_format_base64`, `append_output`), where it sends them (`*_output`, used with
-//! `--falco-outputs`: [`crate::outputs`]), and the capture a replay engine judges. Settings of
-//! the live daemon (drivers, webserver, …) do not apply to a replay and are left alone; those
-//! that would change the alerts but are not applied, and keys Falco does not know, are listed,
-//! never dropped silently (`keys`). As in Falco, `${VAR}` in any value is the environment
-//! variable's value (`$${` is a literal `${`), the files `config_files` names are merged in
-//! first (`include`), and `-o KEY=VALUE` options are applied after them (`options`).
+//! `json_include_*_property`, `buffer_format_base64`, `append_output`), where it sends them
+//! (`*_output`, used with `--falco-outputs`: [`crate::outputs`]), and the capture a replay
+//! engine judges. Settings of the live daemon (drivers, webserver, …) do not apply to a replay
+//! and are left alone; those that would change the alerts but are not applied, and keys Falco
+//! does not know, are listed, never dropped silently (`keys`). As in Falco, `${VAR}` in any
+//! value is the environment variable's value (`$${` is a literal `${`), the files
+//! `config_files` names are merged in first (`include`), and `-o KEY=VALUE` options are
+//! applied after them (`options`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
