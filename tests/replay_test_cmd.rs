@@ -92,7 +92,7 @@ expect:
     }
     let want = [
         "FAIL ",
-        "2 rule count(s) differ, 1 expected hit(s) not found, 5 unexpected hit(s)",
+        "2 rule counts differ, 1 expected hit not found, 5 unexpected hits",
         // The hit behind the wrong count, with its alert line.
         "hits of \"Read sensitive file untrusted\":\n        ../traces/credentials.rts event ",
         "Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow",
@@ -135,6 +135,43 @@ fn a_missing_trace_is_an_error_naming_it() {
         "{out}"
     );
     assert!(out.contains("0 passed, 0 failed, 1 could not run"), "{out}");
+}
+
+/// A directory in `traces` stands for the traces in it, as `rtsec replay DIR` takes them (it
+/// was "trace ..: is a directory"): their hits are counted together and an expected hit names
+/// one of them by the directory and its name inside. A directory without traces is an error
+/// that says so.
+#[test]
+fn a_directory_of_traces_is_judged_as_its_traces() {
+    let dir = setup();
+    std::fs::create_dir_all(dir.path().join("traces/more")).unwrap();
+    std::fs::copy(
+        scenario("credentials"),
+        dir.path().join("traces/more/again.rts"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    let case = write(
+        dir.path(),
+        "cases/dir.case.yaml",
+        "traces: [../traces]\nexpect:\n  counts:\n    \"Sensitive file read\": 2\n  hits:\n    \
+         - rule: \"Sensitive file read\"\n      trace: ../traces/more/again.rts\n",
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let case = write(
+        dir.path(),
+        "cases/empty.case.yaml",
+        "traces: [../empty]\nexpect:\n  no_other_hits: true\n",
+    );
+    let o = rtsec(&["test", &case]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("trace ../empty: the directory ")
+            && stdout(&o).contains("holds no .rts traces or .scap captures"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 /// A case that expects nothing would pass whatever the rules do: it cannot run, and the
@@ -240,7 +277,7 @@ fn directories_run_every_case_in_parallel_and_junit_reports_them() {
     );
     assert!(xml.contains("name=\"fail.case.yaml\""), "{xml}");
     assert!(
-        xml.contains("<failure message=\"1 rule count(s) differ\">"),
+        xml.contains("<failure message=\"1 rule count differs\">"),
         "{xml}"
     );
     assert!(
@@ -589,7 +626,7 @@ fn a_rule_short_of_its_count_is_shown_where_it_nearly_fired() {
     let out = stdout(&o);
     let want = format!(
         "    where \"Terminal shell in container\" came closest to firing (1 check away; 1 \
-         event(s) of 54 fail it that way), as `rtsec explain --closest` shows it:
+         event of 54 fails it that way), as `rtsec explain --closest` shows it:
         == {}: event 821 at ",
         trace.display()
     );

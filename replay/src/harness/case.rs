@@ -2,7 +2,8 @@
 //!
 //! ```yaml
 //! description: cat reads /etc/shadow in a fake container   # optional
-//! traces: [../../scenarios/sensitive-read/trace.rts]        # relative to this file
+//! traces: [../../scenarios/sensitive-read/trace.rts]        # relative to this file; a
+//!                                 # directory: its traces and captures, recursively, sorted
 //! rules: ['<bundled>']            # files relative to this file; default: the bundled set
 //! falco_config: falco.yaml        # optional, relative to this file: a Falco configuration's
 //!                                 # rules_files (if `rules` is not given; its paths are
@@ -158,6 +159,35 @@ impl ValueText for OutputValue {
             OutputValue::Bool(b) => Some(b.to_string()),
         }
     }
+}
+
+/// The traces as written and resolved against the case file's directory `dir`; a directory
+/// stands for the traces and captures below it (as `rtsec replay DIR` takes them: recursively,
+/// sorted), each written as the directory's name joined with its path inside. A directory
+/// with none stays as it is, for the run to report.
+fn expand_directories(written: &[String], dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    for t in written {
+        let resolved = dir.join(t);
+        if !resolved.is_dir() {
+            out.push((t.clone(), resolved));
+            continue;
+        }
+        let found: Vec<PathBuf> = crate::inputs::expand(std::slice::from_ref(&resolved))
+            .into_iter()
+            .filter(|i| i.problem.is_none())
+            .map(|i| i.path)
+            .collect();
+        for path in &found {
+            let inside = path.strip_prefix(&resolved).unwrap_or(path);
+            let name = Path::new(t.as_str()).join(inside);
+            out.push((name.to_string_lossy().into_owned(), path.clone()));
+        }
+        if found.is_empty() {
+            out.push((t.clone(), resolved));
+        }
+    }
+    out
 }
 
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
@@ -373,9 +403,10 @@ impl Case {
                 fields: h.value.fields.into_iter().collect(),
             })
             .collect::<Vec<_>>();
+        let traces = expand_directories(&raw.traces, dir);
         for h in &hits {
             if let Some(t) = &h.trace
-                && !raw.traces.contains(t)
+                && !traces.iter().any(|(written, _)| written == t)
             {
                 return Err(err(
                     h.line,
@@ -391,11 +422,7 @@ impl Case {
         Ok(Case {
             path: path.to_path_buf(),
             description: raw.description,
-            traces: raw
-                .traces
-                .iter()
-                .map(|t| (t.clone(), dir.join(t)))
-                .collect(),
+            traces,
             rules: if raw.rules.is_empty()
                 && let Some(files) = &config.rules_files
             {
@@ -555,6 +582,42 @@ expect:
         let e = count("two").unwrap_err();
         assert!(
             e.contains("c.yaml:4:") && e.contains("a whole number, 0 or more"),
+            "{e}"
+        );
+    }
+
+    /// A directory in `traces` stands for its traces and captures (recursively, sorted, as
+    /// `rtsec replay DIR`), each named by the directory joined with its path inside, and an
+    /// expected hit may name one of them; one with none stays, for the run to report.
+    #[test]
+    fn a_directory_of_traces_stands_for_the_traces_in_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let recs = tmp.path().join("recs");
+        std::fs::create_dir_all(recs.join("sub")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("none")).unwrap();
+        for f in ["b.rts", "a.scap", "notes.txt", "sub/c.rts"] {
+            std::fs::write(recs.join(f), b"").unwrap();
+        }
+        let case = tmp.path().join("c.case.yaml");
+        let text = "traces: [recs/, none]
+expect:
+  hits:
+    - rule: r
+      trace: recs/sub/c.rts
+";
+        let c = Case::parse(&case, text).unwrap();
+        let written: Vec<&str> = c.traces.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(
+            written,
+            ["recs/a.scap", "recs/b.rts", "recs/sub/c.rts", "none"]
+        );
+        assert_eq!(c.traces[2].1, recs.join("sub/c.rts"));
+        assert_eq!(c.traces[3].1, tmp.path().join("none"));
+        let e = Case::parse(&case, &text.replace("recs/sub/c.rts", "recs/d.rts"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("names trace `recs/d.rts`, which is not in `traces`"),
             "{e}"
         );
     }

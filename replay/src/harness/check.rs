@@ -235,17 +235,27 @@ pub fn compare(
     if !c.report.is_empty() {
         c.report.extend(blind_rules(case, summary, trace_name));
         let mut what = Vec::new();
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         if incomplete > 0 {
-            what.push(format!("{incomplete} incomplete trace(s)"));
+            what.push(count(incomplete, "incomplete trace", "incomplete traces"));
         }
         if bad_counts > 0 {
-            what.push(format!("{bad_counts} rule count(s) differ"));
+            what.push(count(
+                bad_counts,
+                "rule count differs",
+                "rule counts differ",
+            ));
         }
         if n_missing > 0 {
-            what.push(format!("{n_missing} expected hit(s) not found"));
+            what.push(count(
+                n_missing,
+                "expected hit not found",
+                "expected hits not found",
+            ));
         }
         if !unexpected.is_empty() {
-            what.push(format!("{} unexpected hit(s)", unexpected.len()));
+            what.push(count(unexpected.len(), "unexpected hit", "unexpected hits"));
         }
         c.report.insert(0, what.join(", "));
     }

@@ -261,6 +261,16 @@ pub fn run_case(
                 ),
             );
         }
+        if resolved.is_dir() {
+            return error(
+                r,
+                format!(
+                    "trace {written}: the directory {} holds no .rts traces or .scap captures \
+                     (searched recursively)",
+                    resolved.display()
+                ),
+            );
+        }
         let input = match (crate::inputs::is_capture_name(resolved), convert) {
             (true, Some(conv)) => match conv(resolved) {
                 Ok(p) => Input::imported(p, resolved.clone()),

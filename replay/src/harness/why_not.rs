@@ -102,9 +102,14 @@ fn near_misses(case: &Case, engine: &Engine, inputs: &[Input], cmp: &Comparison)
                     1 => "1 check away".to_string(),
                     n => format!("{n} checks away"),
                 };
+                let (events, fail) = if *events == 1 {
+                    ("1 event".to_string(), "fails")
+                } else {
+                    (format!("{events} events"), "fail")
+                };
                 out.push(format!(
-                    "where {name:?} came closest to firing ({away}; {events} event(s) of {} \
-                     fail it that way), as `rtsec explain --closest` shows it:",
+                    "where {name:?} came closest to firing ({away}; {events} of {} {fail} it \
+                     that way), as `rtsec explain --closest` shows it:",
                     f.missed
                 ));
                 out.extend(shown.lines().map(str::to_string));
