@@ -599,12 +599,8 @@ expect:
             std::fs::write(recs.join(f), b"").unwrap();
         }
         let case = tmp.path().join("c.case.yaml");
-        let text = "traces: [recs/, none]
-expect:
-  hits:
-    - rule: r
-      trace: recs/sub/c.rts
-";
+        let text = "traces: [recs/, none]\nexpect:\n  hits:\n    - rule: r\n      \
+                    trace: recs/sub/c.rts\n";
         let c = Case::parse(&case, text).unwrap();
         let written: Vec<&str> = c.traces.iter().map(|(w, _)| w.as_str()).collect();
         assert_eq!(
