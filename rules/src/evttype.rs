@@ -51,6 +51,16 @@ pub(crate) fn type_name(ev: &EventView<'_>) -> &'static str {
     n
 }
 
+/// Whether libsinsp records `ev` as a generic event (`PPME_GENERIC_X`, whose parameters are
+/// only the syscall's id): true of a [`Kind::Generic`] event unless Falco's event table has
+/// an event of its own for the syscall (`pread`, `writev`, …), which rtsec records as generic.
+pub(crate) fn is_libsinsp_generic(ev: &EventView<'_>) -> bool {
+    ev.kind() == Kind::Generic
+        && crate::evttype_names::FALCO_EVENT_NAMES
+            .binary_search(&type_name(ev))
+            .is_err()
+}
+
 /// The keys an event-type name stands for; `None` if Falco does not know the name.
 pub(crate) fn keys_for_name(name: &str) -> Option<Vec<usize>> {
     if name == "syscall" {
@@ -272,6 +282,12 @@ fn collect_unrecorded(e: &Expr, neg: bool, out: &mut Vec<String>) {
 mod tests {
     use super::*;
     use crate::condition::parse;
+
+    #[test]
+    fn falco_event_names_are_sorted_for_binary_search() {
+        let names = crate::evttype_names::FALCO_EVENT_NAMES;
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+    }
 
     fn names(s: &str) -> Vec<String> {
         let e = parse(s, 0).unwrap();

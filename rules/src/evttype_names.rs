@@ -1,7 +1,8 @@
 //! Falco event-table data (from libs `driver/event_table.c`, restated in
 //! `../shared/reference/scap-event-table.tsv`): every event name and every parameter name.
 
-/// Every event name in Falco's event table (syscall and non-syscall events).
+/// Every event name in Falco's event table (syscall and non-syscall events), sorted (it is
+/// searched by bisection).
 pub(crate) static FALCO_EVENT_NAMES: &[&str] = &[
     "accept",
     "accept4",

@@ -99,6 +99,8 @@ pub(crate) fn extract<'e>(
         F::EvtType => s(crate::evttype::type_name(ev).as_bytes()),
         F::EvtDir => s(b"<"),
         F::EvtCpu => Some(Val::U64(e.cpu as u64)),
+        // libsinsp prints no arguments for a generic event: "they have only internal use".
+        F::EvtArgs | F::EvtInfo if crate::evttype::is_libsinsp_generic(ev) => Some(Val::Buf),
         F::EvtArgs | F::EvtInfo => {
             params::write_all(ev, env.buffers, buf);
             Some(Val::Buf)
