@@ -26,10 +26,10 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::EvtDir => "always < (rtsec evaluates exit events only; Falco deprecates evt.dir)",
         FieldId::EvtCpu => "number of the CPU the event was recorded on",
         FieldId::EvtArgs => {
-            "all the event's parameters rtsec has, as name=value(resolved) separated by spaces"
+            "all the event's parameters rtsec has, as name=value(resolved) separated by spaces; empty for a generic syscall (as libsinsp prints it)"
         }
         FieldId::EvtInfo => {
-            "same as evt.args: all parameters as name=value(resolved), separated by spaces"
+            "same as evt.args: all parameters as name=value(resolved), separated by spaces; empty for a generic syscall"
         }
         FieldId::EvtArg => {
             "parameter NAME of the event (or evt.arg[N], the Nth from 0), resolved (flag, errno names, …) or raw"
@@ -55,7 +55,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "true if the open created its file (O_CREAT on a file that did not exist) or an O_TMPFILE file"
         }
         FieldId::EvtBuffer => {
-            "data of a read, write, send or recv event, as far as the capture kept it (maybe the first bytes)"
+            "data of a read, write, send or recv event, as far as the capture kept it (maybe the first bytes); compared as the raw bytes, printed in outputs with each byte that is not printable as . (in base64 with buffer_format_base64)"
         }
         FieldId::EvtBuflen => {
             "return value of an I/O event (read, write, send, recv: the bytes moved; close, dup, fcntl, ioctl) on an fd the trace knows, when not an error"
