@@ -54,10 +54,15 @@ pub(crate) fn type_name(ev: &EventView<'_>) -> &'static str {
 /// Whether libsinsp records `ev` as a generic event (`PPME_GENERIC_X`, whose parameters are
 /// only the syscall's id): true of a [`Kind::Generic`] event unless Falco's event table has
 /// an event of its own for the syscall (`pread`, `writev`, …), which rtsec records as generic.
+/// A syscall without a name (`syscall`, the generic event's own name) is generic there too.
 pub(crate) fn is_libsinsp_generic(ev: &EventView<'_>) -> bool {
-    ev.kind() == Kind::Generic
-        && crate::evttype_names::FALCO_EVENT_NAMES
-            .binary_search(&type_name(ev))
+    if ev.kind() != Kind::Generic {
+        return false;
+    }
+    let name = type_name(ev);
+    name == Kind::Generic.name()
+        || crate::evttype_names::FALCO_EVENT_NAMES
+            .binary_search(&name)
             .is_err()
 }
 
