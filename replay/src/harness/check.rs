@@ -235,8 +235,9 @@ pub fn compare(
     if !c.report.is_empty() {
         c.report.extend(blind_rules(case, summary, trace_name));
         let mut what = Vec::new();
-        let count =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let count = |n: usize, one: &str, many: &str| {
+            format!("{n} {}", crate::summary::plural(n, one, many))
+        };
         if incomplete > 0 {
             what.push(count(incomplete, "incomplete trace", "incomplete traces"));
         }

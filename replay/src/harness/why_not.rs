@@ -102,15 +102,13 @@ fn near_misses(case: &Case, engine: &Engine, inputs: &[Input], cmp: &Comparison)
                     1 => "1 check away".to_string(),
                     n => format!("{n} checks away"),
                 };
-                let (events, fail) = if *events == 1 {
-                    ("1 event".to_string(), "fails")
-                } else {
-                    (format!("{events} events"), "fail")
-                };
+                let n = *events as usize;
                 out.push(format!(
-                    "where {name:?} came closest to firing ({away}; {events} of {} {fail} it \
-                     that way), as `rtsec explain --closest` shows it:",
-                    f.missed
+                    "where {name:?} came closest to firing ({away}; {n} {} of {} {} it that \
+                     way), as `rtsec explain --closest` shows it:",
+                    crate::summary::plural(n, "event", "events"),
+                    f.missed,
+                    crate::summary::plural(n, "fails", "fail"),
                 ));
                 out.extend(shown.lines().map(str::to_string));
             }
