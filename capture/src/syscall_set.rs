@@ -9,6 +9,12 @@ use crate::error::CaptureError;
 const NOISY: &[Kind] = &[
     Kind::Read,
     Kind::Write,
+    Kind::Pread,
+    Kind::Pwrite,
+    Kind::Readv,
+    Kind::Writev,
+    Kind::Preadv,
+    Kind::Pwritev,
     Kind::Mmap,
     Kind::Mprotect,
     Kind::Fcntl,
@@ -16,7 +22,8 @@ const NOISY: &[Kind] = &[
 
 /// The default set: every syscall with an event kind of its own (which covers every event type
 /// the Falco stable, incubating and sandbox rules name, plus what the state engine needs to
-/// follow processes, fds and cwds), except read, write, mmap, mprotect and fcntl.
+/// follow processes, fds and cwds), except the read and write families, mmap, mprotect and
+/// fcntl.
 pub fn default_set() -> Vec<u16> {
     let mut v: Vec<u16> = Kind::ALL
         .iter()
@@ -34,7 +41,8 @@ pub fn all() -> Vec<u16> {
 }
 
 /// Parses `default`, `all`, or a comma-separated list of names (which may include `default`,
-/// e.g. `default,read,write`).
+/// e.g. `default,read,write`): the kernel's syscall names, and Falco's where they differ
+/// (`pread` for pread64).
 pub fn parse(spec: &str) -> Result<Vec<u16>, CaptureError> {
     let mut v = Vec::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -43,7 +51,11 @@ pub fn parse(spec: &str) -> Result<Vec<u16>, CaptureError> {
             "all" => v.extend(all()),
             name => match syscalls::number(name) {
                 Some(nr) => v.push(nr),
-                None => return Err(CaptureError::UnknownSyscall(name.into())),
+                // Falco's event name where it differs from the kernel's (pread for pread64).
+                None => match Kind::from_name(name).filter(|k| !k.syscalls().is_empty()) {
+                    Some(k) => v.extend(k.syscalls()),
+                    None => return Err(CaptureError::UnknownSyscall(name.into())),
+                },
             },
         }
     }
@@ -134,5 +146,8 @@ mod tests {
         assert!(parse("all").unwrap().len() > 300);
         assert!(matches!(parse("nosuch"), Err(CaptureError::UnknownSyscall(n)) if n == "nosuch"));
         assert!(parse(" , ").is_err());
+        // Falco's names of pread64 and pwrite64 name them too.
+        assert_eq!(parse("pread,pwrite64").unwrap(), vec![17, 18]);
+        assert!(parse("syscall").is_err());
     }
 }

@@ -85,11 +85,14 @@ pub enum Args<S> {
         fd1: i64,
         fd2: i64,
     },
-    /// sendto/sendmsg/recvfrom/recvmsg/read/write: fd, size asked for, address (if any) and the
-    /// first bytes of data when they were captured (empty otherwise).
+    /// sendto/sendmsg/recvfrom/recvmsg/read/write/pread/pwrite/readv/writev/preadv/pwritev: fd,
+    /// size asked for (readv, preadv: the size the call reports), file offset (pread, pwrite,
+    /// preadv, pwritev; 0 otherwise), address (if any) and the first bytes of data when they were
+    /// captured (empty otherwise).
     Io {
         fd: i64,
         size: u64,
+        pos: u64,
         addr: SockAddr<S>,
         data: S,
     },
@@ -220,7 +223,18 @@ impl<S> Args<S> {
             Args::Socketpair { .. } => kind == K::Socketpair,
             Args::Io { .. } => matches!(
                 kind,
-                K::Sendto | K::Sendmsg | K::Recvfrom | K::Recvmsg | K::Read | K::Write
+                K::Sendto
+                    | K::Sendmsg
+                    | K::Recvfrom
+                    | K::Recvmsg
+                    | K::Read
+                    | K::Write
+                    | K::Pread
+                    | K::Pwrite
+                    | K::Readv
+                    | K::Writev
+                    | K::Preadv
+                    | K::Pwritev
             ),
             Args::Dup { .. } => matches!(kind, K::Dup | K::Dup2 | K::Dup3),
             Args::Path { .. } => matches!(
@@ -331,6 +345,7 @@ impl<S> Args<S> {
             Args::Io {
                 fd,
                 size,
+                pos,
                 addr,
                 data,
             } => {
@@ -338,6 +353,7 @@ impl<S> Args<S> {
                 Args::Io {
                     fd: *fd,
                     size: *size,
+                    pos: *pos,
                     addr,
                     data: f(data),
                 }

@@ -124,6 +124,12 @@ kinds! {
     Fcntl = 81, "fcntl", [72];
     Read = 82, "read", [0];
     Write = 83, "write", [1];
+    Pread = 84, "pread", [17];
+    Pwrite = 85, "pwrite", [18];
+    Readv = 86, "readv", [19];
+    Writev = 87, "writev", [20];
+    Preadv = 88, "preadv", [295];
+    Pwritev = 89, "pwritev", [296];
 }
 
 impl Kind {
@@ -174,8 +180,9 @@ mod tests {
             for &nr in k.syscalls() {
                 assert_eq!(Kind::from_syscall(nr), k);
                 let name = crate::syscalls::name(nr).unwrap();
+                // fchmodat2 is recorded as fchmodat; Falco drops pread64's and pwrite64's "64".
                 if nr != 452 {
-                    assert_eq!(name, k.name(), "syscall {nr}");
+                    assert_eq!(name.trim_end_matches("64"), k.name(), "syscall {nr}");
                 }
             }
         }

@@ -583,6 +583,7 @@ impl Synth {
                 Args::Io {
                     fd: 0,
                     size: 4096,
+                    pos: 0,
                     addr: SockAddr::None,
                     data: b"",
                 },

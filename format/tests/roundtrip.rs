@@ -128,18 +128,27 @@ fn args() -> impl Strategy<Value = (Kind, Args<Vec<u8>>)> {
                 K::Recvfrom,
                 K::Recvmsg,
                 K::Read,
-                K::Write
+                K::Write,
+                K::Pread,
+                K::Pwrite,
+                K::Readv,
+                K::Writev,
+                K::Preadv,
+                K::Pwritev
             ]),
             i(),
             any::<u64>(),
+            // Offset 0 is stored without its column: both shapes.
+            prop_oneof![Just(0u64), any::<u64>()],
             sockaddr(),
             bytes()
         )
-            .prop_map(|(k, fd, size, addr, data)| (
+            .prop_map(|(k, fd, size, pos, addr, data)| (
                 k,
                 Args::Io {
                     fd,
                     size,
+                    pos,
                     addr,
                     data
                 }

@@ -77,6 +77,7 @@ fn buflen_is_the_return_value_of_io_events_on_known_fds() {
             fd: 3,
             data: b"root",
             size: 4,
+            pos: 0,
             addr: rtsec_format::SockAddr::None,
         },
         4,

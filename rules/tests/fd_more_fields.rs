@@ -120,6 +120,7 @@ fn an_fd_the_trace_has_no_record_of_has_an_empty_name() {
             fd: 1,
             data: b"x",
             size: 1,
+            pos: 0,
             addr: SockAddr::None,
         },
         1,

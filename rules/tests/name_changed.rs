@@ -19,6 +19,7 @@ fn sendto(fd: &Arc<FdInfo>, flags: u8) -> Block {
         fd: fd.num,
         data: b"hello",
         size: 5,
+        pos: 0,
         addr: SockAddr::Inet {
             ip: "8.8.8.8".parse().unwrap(),
             port: 53,

@@ -154,3 +154,61 @@ fn execve_args_and_caps() {
         .unwrap();
     assert!(f.matches(&ev, &mut Scratch::new(), &HostTable::new()));
 }
+
+/// pread and the vectored calls are events of their own with Falco's parameters (they were
+/// generic: `ID=17(pread64) nativeID=17`), and an IP socket's fd resolves with its protocol
+/// letter once it has a role (libsinsp's `<4t>`; rtsec printed `<4>`).
+#[test]
+fn positioned_io_and_socket_fd_args() {
+    let p = P::new("nginx").build();
+    let file = file_fd(7, "/srv/www/index.html", 0);
+    let io = |kind, fd: &std::sync::Arc<rtsec_format::FdInfo>, pos| {
+        block(
+            kind,
+            &p,
+            Some(fd),
+            Args::Io {
+                fd: fd.num,
+                size: 512,
+                pos,
+                addr: rtsec_format::SockAddr::None,
+                data: b"<html>\n",
+            },
+            7,
+        )
+    };
+    let b = io(Kind::Pread, &file, 4096);
+    let ev = b.event(0).unwrap();
+    assert_eq!(event_type(&ev), "pread");
+    assert_eq!(
+        event_args(&ev),
+        "res=7 data=<html>. fd=7(<f>/srv/www/index.html) size=512 pos=4096"
+    );
+    let set = RuleSet::empty();
+    let f = set
+        .filter("evt.type = pread and evt.arg.pos = 4096 and evt.is_io_read = true")
+        .unwrap();
+    assert!(f.matches(&ev, &mut Scratch::new(), &HostTable::new()));
+
+    let tcp = tcp_fd(3, "10.0.0.5:40000", "8.8.8.8:443", false);
+    let b = io(Kind::Writev, &tcp, 0);
+    assert_eq!(
+        event_args(&b.event(0).unwrap()),
+        "res=7 data=<html>. fd=3(<4t>10.0.0.5:40000->8.8.8.8:443) size=512"
+    );
+    let b = io(Kind::Readv, &tcp, 0);
+    assert_eq!(
+        event_args(&b.event(0).unwrap()),
+        "res=7 size=512 data=<html>. fd=3(<4t>10.0.0.5:40000->8.8.8.8:443)"
+    );
+    // A socket nothing connected, accepted or bound has no protocol yet (`fd.l4proto` <NA>).
+    let mut fresh = (*tcp_fd(4, "10.0.0.5:40001", "8.8.8.8:443", true)).clone();
+    fresh.client = None;
+    fresh.server = None;
+    let fresh = std::sync::Arc::new(fresh);
+    let b = io(Kind::Pwritev, &fresh, 64);
+    assert_eq!(
+        event_args(&b.event(0).unwrap()),
+        "res=7 data=<html>. fd=4(<6>10.0.0.5:40001->8.8.8.8:443) size=512 pos=64"
+    );
+}

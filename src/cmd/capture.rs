@@ -42,7 +42,8 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<Duration>,
     /// Syscalls to record: default, all, or a comma-separated list of names (may include
-    /// `default`, e.g. default,read,write).
+    /// `default`, e.g. default,read,write): the kernel's names, or Falco's where they differ
+    /// (pread, pwrite).
     #[arg(long, value_name = "SET", default_value = "default")]
     pub syscalls: String,
     /// Also record every syscall the rules in this file (or directory of them) watch, as

@@ -226,6 +226,12 @@ pub fn syscall_args<'a>(
         },
         Kind::Read
         | Kind::Write
+        | Kind::Pread
+        | Kind::Pwrite
+        | Kind::Readv
+        | Kind::Writev
+        | Kind::Preadv
+        | Kind::Pwritev
         | Kind::Sendto
         | Kind::Sendmsg
         | Kind::Recvfrom
@@ -252,6 +258,7 @@ pub fn syscall_args<'a>(
             Args::Io {
                 fd,
                 size,
+                pos: u64p(e, "pos"),
                 addr,
                 data,
             }

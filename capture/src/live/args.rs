@@ -243,18 +243,41 @@ pub fn typed<'a>(kind: Kind, nr: u16, a: &[u64; 6], b: &RecBlobs<'a>, res: i64) 
         K::Sendto | K::Recvfrom => Args::Io {
             fd: fd(a[0]),
             size: a[2],
+            pos: 0,
             addr: sockaddr(b.arg[4]),
             data: &[],
         },
         K::Sendmsg | K::Recvmsg => Args::Io {
             fd: fd(a[0]),
             size: 0,
+            pos: 0,
             addr: sockaddr(b.arg[1]),
             data: &[],
         },
         K::Read | K::Write => Args::Io {
             fd: fd(a[0]),
             size: a[2],
+            pos: 0,
+            addr: SockAddr::None,
+            data: &[],
+        },
+        K::Pread | K::Pwrite => Args::Io {
+            fd: fd(a[0]),
+            size: a[2],
+            pos: a[3],
+            addr: SockAddr::None,
+            data: &[],
+        },
+        // The size of a vectored call is the sum of its iovecs' lengths, which the probe does
+        // not read (as for sendmsg): 0. On x86_64 the offset is whole in `pos_l`.
+        K::Readv | K::Writev | K::Preadv | K::Pwritev => Args::Io {
+            fd: fd(a[0]),
+            size: 0,
+            pos: if matches!(kind, K::Preadv | K::Pwritev) {
+                a[3]
+            } else {
+                0
+            },
             addr: SockAddr::None,
             data: &[],
         },

@@ -94,6 +94,7 @@ fn syscall(call: u8, fd: i64, res: i64, flags: u32) -> (Kind, Args<&'static [u8]
     let io = |addr| Args::Io {
         fd,
         size: 4,
+        pos: 0,
         addr,
         data: &b"data"[..],
     };

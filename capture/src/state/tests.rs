@@ -496,6 +496,7 @@ fn datagrams_give_a_socket_its_endpoints() {
             Args::Io {
                 fd: 5,
                 size: 12,
+                pos: 0,
                 addr: SockAddr::Inet {
                     ip: server.ip(),
                     port: server.port(),
@@ -532,6 +533,7 @@ fn reads_and_writes_on_ip_sockets_connect_them() {
             Args::Io {
                 fd,
                 size: 4,
+                pos: 0,
                 addr: SockAddr::None,
                 data: b"ping",
             },

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::events::{
     A_ADDR, A_INT, A_STR, A_TAG, A_UINT, E_COLS, TAG_ACCEPT_FROM_FD, TAG_CONNECT_FROM_FD,
-    TAG_OPEN_FROM_FD,
+    TAG_IO_AT, TAG_OPEN_FROM_FD,
 };
 use super::{Res, get_ip, shifted, take};
 use crate::args::{Args, PathArg, SockAddr};
@@ -151,12 +151,22 @@ pub(super) fn encode_args(w: &mut ColumnWriter, a: &Args<StrId>) {
         Args::Io {
             fd,
             size,
+            pos,
             addr,
             data,
         } => {
-            tag!(12);
+            // Traces from before file offsets were kept have tag 12 only: an offset of 0 needs
+            // no column of its own.
+            if *pos == 0 {
+                tag!(12);
+            } else {
+                tag!(TAG_IO_AT);
+            }
             w.i(A_INT, *fd);
             w.u(A_UINT, *size);
+            if *pos != 0 {
+                w.u(A_UINT, *pos);
+            }
             put_addr(w, addr);
             put_str(w, *data);
         }
@@ -534,6 +544,14 @@ pub(super) fn decode_args(
         12 => Args::Io {
             fd: a.int(),
             size: a.u64(),
+            pos: 0,
+            addr: a.addr()?,
+            data: a.str(),
+        },
+        TAG_IO_AT => Args::Io {
+            fd: a.int(),
+            size: a.u64(),
+            pos: a.u64(),
             addr: a.addr()?,
             data: a.str(),
         },

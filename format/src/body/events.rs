@@ -116,6 +116,9 @@ fn encode_args_from_fd(w: &mut ColumnWriter, a: &Args<StrId>, fd: Option<&Fd>) -
 pub(super) const TAG_OPEN_FROM_FD: u64 = 38;
 pub(super) const TAG_CONNECT_FROM_FD: u64 = 39;
 pub(super) const TAG_ACCEPT_FROM_FD: u64 = 40;
+/// [`Args::Io`](crate::Args::Io) with a file offset (pread, pwrite, preadv, pwritev at a
+/// non-zero position); tag 12 is the same shape without it.
+pub(super) const TAG_IO_AT: u64 = 41;
 
 pub(super) fn decode_events(
     input: &mut &[u8],

@@ -796,21 +796,14 @@ fn extract_fd<'e>(
     let local = || env.local.ends(r, ev);
     match f.id {
         F::FdType => s(fd::type_name(r.ty).as_bytes()),
-        // libsinsp's `get_l4proto`: an fd that is not an IP socket, and an IP socket other
-        // than a raw one without a role yet (created, not connected, accepted or bound), have
-        // none, which the field gives as the text `<NA>` (a value, not a missing one).
-        F::FdL4proto => {
-            let no_role = r.client.is_none() && r.server.is_none();
-            s(match r.l4proto {
-                _ if !ip => b"<NA>",
-                L4Proto::Raw => b"raw",
-                _ if no_role => b"<NA>",
-                L4Proto::Tcp => b"tcp",
-                L4Proto::Udp => b"udp",
-                L4Proto::Icmp => b"icmp",
-                L4Proto::Unknown => b"<NA>",
-            })
-        }
+        // An fd without a protocol has the text `<NA>` (a value, not a missing one).
+        F::FdL4proto => s(match fd::l4proto(r) {
+            L4Proto::Raw => b"raw",
+            L4Proto::Tcp => b"tcp",
+            L4Proto::Udp => b"udp",
+            L4Proto::Icmp => b"icmp",
+            L4Proto::Unknown => b"<NA>",
+        }),
         F::FdConnected => Some(Val::Bool(
             r.flags & rtsec_format::record::fd_flags::CONNECTED != 0,
         )),

@@ -1,6 +1,6 @@
 //! File-descriptor fields: the event's fd record, or what a failed open tells (§6.4).
 
-use rtsec_format::{Args, EventView, FdType, Kind, wire::Fd};
+use rtsec_format::{Args, EventView, FdType, Kind, L4Proto, wire::Fd};
 
 /// Events Falco gives fd fields to (`EF_CREATES_FD | EF_USES_FD | EF_DESTROYS_FD` on their
 /// exit event). execve, link, symlink, ptrace, … have none: `fd.name` is `<NA>` there.
@@ -28,6 +28,12 @@ pub(crate) fn kind_has_fd(kind: Kind) -> bool {
             | K::Recvmsg
             | K::Read
             | K::Write
+            | K::Pread
+            | K::Pwrite
+            | K::Readv
+            | K::Writev
+            | K::Preadv
+            | K::Pwritev
             | K::Dup
             | K::Dup2
             | K::Dup3
@@ -154,6 +160,20 @@ fn generic_fd(ev: &EventView<'_>) -> Option<i64> {
     let uses_fd = rtsec_format::syscalls::first_arg_is_fd(*nr);
     (uses_fd && ev.event.flags & rtsec_format::wire::event_flags::ARG_UNREADABLE == 0)
         .then_some(args[0] as i64)
+}
+
+/// libsinsp's `sinsp_fdinfo::get_l4proto`, behind `fd.l4proto` and the protocol letter of a
+/// resolved fd parameter: an fd that is not an IP socket, and an IP socket other than a raw one
+/// without a role yet (created, not connected, accepted or bound), have none (`Unknown`).
+pub(crate) fn l4proto(r: &Fd) -> L4Proto {
+    let ip = matches!(r.ty, FdType::Ipv4 | FdType::Ipv6);
+    let no_role = r.client.is_none() && r.server.is_none();
+    match r.l4proto {
+        _ if !ip => L4Proto::Unknown,
+        L4Proto::Raw => L4Proto::Raw,
+        _ if no_role => L4Proto::Unknown,
+        p => p,
+    }
 }
 
 /// `fd.typechar`: the record's type, else what libsinsp guesses from an fd event without one

@@ -94,7 +94,10 @@ pub(crate) fn names(kind: Kind) -> &'static [&'static str] {
         K::Sendto | K::Sendmsg => &["res", "data", "fd", "size", "tuple"],
         K::Recvfrom => &["res", "data", "tuple", "fd", "size"],
         K::Recvmsg => &["res", "size", "data", "tuple", "msgcontrol", "fd"],
-        K::Read | K::Write => &["res", "data", "fd", "size"],
+        K::Read | K::Write | K::Writev => &["res", "data", "fd", "size"],
+        K::Pread | K::Pwrite | K::Pwritev => &["res", "data", "fd", "size", "pos"],
+        K::Readv => &["res", "size", "data", "fd"],
+        K::Preadv => &["res", "size", "data", "fd", "pos"],
         K::Dup => &["res", "oldfd"],
         K::Dup2 => &["res", "oldfd", "newfd"],
         K::Dup3 => &["res", "oldfd", "newfd", "flags"],
@@ -332,6 +335,7 @@ pub(crate) fn get<'e>(ev: &EventView<'e>, i: usize) -> Option<P<'e>> {
             A::Io {
                 fd,
                 size,
+                pos,
                 addr: _,
                 data,
             },
@@ -340,6 +344,7 @@ pub(crate) fn get<'e>(ev: &EventView<'e>, i: usize) -> Option<P<'e>> {
             "data" => P::Bytes(s(data)),
             "fd" => P::Fd(*fd),
             "size" => P::UInt(*size),
+            "pos" => P::UInt(*pos),
             "tuple" => P::Tuple,
             _ => return None,
         },
@@ -749,6 +754,19 @@ fn write_raw(ev: &EventView<'_>, p: &P<'_>, buffers: BufferFormat, out: &mut Vec
     }
 }
 
+/// The protocol letter libsinsp puts after an IP socket's type letter when it resolves an fd
+/// parameter (`<4t>10.0.0.1:5->10.0.0.2:80`; `sinsp_evt::get_param_as_str`).
+fn l4proto_char(fd: &rtsec_format::wire::Fd) -> Option<u8> {
+    use rtsec_format::L4Proto;
+    match crate::fields::fd::l4proto(fd) {
+        L4Proto::Tcp => Some(b't'),
+        L4Proto::Udp => Some(b'u'),
+        L4Proto::Icmp => Some(b'i'),
+        L4Proto::Raw => Some(b'r'),
+        L4Proto::Unknown => None,
+    }
+}
+
 fn write_resolved(ev: &EventView<'_>, p: &P<'_>, out: &mut Vec<u8>) {
     match *p {
         P::Errno(v) if v < 0 => {
@@ -769,6 +787,9 @@ fn write_resolved(ev: &EventView<'_>, p: &P<'_>, out: &mut Vec<u8>) {
             {
                 out.push(b'<');
                 out.push(crate::fields::fd::typechar(fd.ty));
+                if let Some(c) = l4proto_char(fd) {
+                    out.push(c);
+                }
                 out.push(b'>');
                 write_fd_name(ev, fd, out);
             }

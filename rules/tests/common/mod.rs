@@ -347,6 +347,7 @@ pub fn read_of(proc: &Arc<ProcessInfo>, fd: &Arc<FdInfo>) -> Block {
             fd: fd.num,
             data: b"",
             size: 0,
+            pos: 0,
             addr: rtsec_format::SockAddr::None,
         },
         0,

@@ -1,0 +1,147 @@
+//! pread, pwrite, readv, writev, preadv and pwritev recorded live as events of their own, as
+//! Falco's drivers record them: `evt.type` by Falco's name, the fd resolved to the file, the
+//! file offset in `evt.arg.pos`, and an fd on a TCP socket resolved with its protocol letter.
+//! They are left out of `--syscalls default` (as read and write are); Falco's names select
+//! them (`--syscalls default,pread,pwrite`).
+
+mod capture_support;
+
+use std::io::{IoSlice, IoSliceMut, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
+
+use capture_support::*;
+
+/// Runs inside the capture: each call of the family once on a file, then writev on a socket.
+#[test]
+#[ignore = "helper process of positioned_and_vectored_io_is_recorded"]
+fn helper_file_io() {
+    if !in_helper() {
+        return;
+    }
+    let path = std::env::var("RTSEC_FILE").unwrap();
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    f.write_all_at(b"hello", 100).unwrap(); // pwrite64
+    let mut buf = [0u8; 5];
+    f.read_exact_at(&mut buf, 100).unwrap(); // pread64
+    let n = (&f)
+        .write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"cd")])
+        .unwrap(); // writev
+    assert_eq!(n, 4);
+    let (mut x, mut y) = ([0u8; 2], [0u8; 2]);
+    // SAFETY: a plain lseek on our fd, then readv into two live buffers.
+    unsafe { libc::lseek(f.as_raw_fd(), 0, libc::SEEK_SET) };
+    let n = (&f)
+        .read_vectored(&mut [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)])
+        .unwrap(); // readv
+    assert_eq!(n, 4);
+    let iov = [libc::iovec {
+        iov_base: b"xyz".as_ptr() as *mut libc::c_void,
+        iov_len: 3,
+    }];
+    // SAFETY: the iovec points at a live static buffer; the fd is ours.
+    unsafe {
+        assert_eq!(libc::pwritev(f.as_raw_fd(), iov.as_ptr(), 1, 200), 3);
+        let mut back = [0u8; 3];
+        let iov = [libc::iovec {
+            iov_base: back.as_mut_ptr().cast(),
+            iov_len: 3,
+        }];
+        assert_eq!(libc::preadv(f.as_raw_fd(), iov.as_ptr(), 1, 200), 3);
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut client = TcpStream::connect(addr).unwrap();
+    let (mut server, _) = listener.accept().unwrap();
+    let n = client
+        .write_vectored(&[IoSlice::new(b"GET "), IoSlice::new(b"/\n")])
+        .unwrap();
+    assert_eq!(n, 6);
+    let mut got = [0u8; 6];
+    server.read_exact(&mut got).unwrap();
+    println!(
+        "HELPER_PID {} {} {}",
+        std::process::id(),
+        client.local_addr().unwrap(),
+        addr
+    );
+}
+
+#[test]
+fn positioned_and_vectored_io_is_recorded() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let file = std::fs::canonicalize(dir.path()).unwrap().join("data.bin");
+    let cmd = helper_cmd("helper_file_io");
+    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    let o = capture_env(
+        &out,
+        &[
+            "--syscalls",
+            "default,pread,pwrite,readv,writev,preadv,pwritev",
+        ],
+        &cmd,
+        &[
+            ("RTSEC_HELPER", "1"),
+            ("RTSEC_FILE", file.to_str().unwrap()),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("HELPER_PID ").map(|x| x.1))
+        .unwrap_or_else(|| panic!("no pid from the helper: {stdout}"));
+    let f: Vec<&str> = line.split(' ').collect();
+    let (pid, client, server) = (f[0], f[1], f[2]);
+
+    let rules = dir.path().join("io.yaml");
+    std::fs::write(
+        &rules,
+        format!(
+            "- rule: io\n  desc: d\n  condition: evt.type in (pread, pwrite, readv, writev, \
+             preadv, pwritev) and proc.pid = {pid}\n  output: \"@@%evt.type %evt.rawres \
+             %evt.arg.pos %evt.is_io_read %evt.arg.fd@@\"\n  priority: NOTICE\n"
+        ),
+    )
+    .unwrap();
+    let r = std::process::Command::new(RTSEC)
+        .args(["replay", "--rules"])
+        .arg(&rules)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{r:?}");
+    let got: Vec<String> = String::from_utf8_lossy(&r.stdout)
+        .lines()
+        .filter_map(|l| Some(l.split_once("@@")?.1.rsplit_once("@@")?.0.to_string()))
+        // Not the dynamic loader's preads of the libraries.
+        .filter(|l| !l.contains(".so"))
+        .collect();
+    let file = format!("<f>{}", file.display());
+    let want = [
+        format!("pwrite 5 100 false {file}"),
+        format!("pread 5 100 true {file}"),
+        // readv and writev have no offset parameter.
+        format!("writev 4 <NA> false {file}"),
+        format!("readv 4 <NA> true {file}"),
+        format!("pwritev 3 200 false {file}"),
+        format!("preadv 3 200 true {file}"),
+        format!("writev 6 <NA> false <4t>{client}->{server}"),
+    ];
+    assert_eq!(got, want, "{}", String::from_utf8_lossy(&r.stdout));
+}
