@@ -1,6 +1,8 @@
 //! pread, pwrite, readv, writev, preadv and pwritev recorded live as events of their own, as
 //! Falco's drivers record them: `evt.type` by Falco's name, the fd resolved to the file, the
 //! file offset in `evt.arg.pos`, and an fd on a TCP socket resolved with its protocol letter.
+//! The data of read, write, pread, pwrite, sendto and recvfrom is kept up to Falco's default
+//! snaplen (80 bytes) in `evt.buffer`; it was never recorded live.
 //! They are left out of `--syscalls default` (as read and write are); Falco's names select
 //! them (`--syscalls default,pread,pwrite`).
 
@@ -66,6 +68,14 @@ fn helper_file_io() {
     assert_eq!(n, 6);
     let mut got = [0u8; 6];
     server.read_exact(&mut got).unwrap();
+    // More than the snaplen: 80 bytes of it are kept.
+    let long = [b'a'; 100];
+    client.write_all(&long).unwrap(); // write
+    let mut back = [0u8; 100];
+    server.read_exact(&mut back).unwrap(); // read (or several)
+    // A failed read keeps no data.
+    // SAFETY: a read into a live buffer from an fd that is not open.
+    assert!(unsafe { libc::read(-7, back.as_mut_ptr().cast(), 10) } < 0);
     println!(
         "HELPER_PID {} {} {}",
         std::process::id(),
@@ -88,7 +98,7 @@ fn positioned_and_vectored_io_is_recorded() {
         &out,
         &[
             "--syscalls",
-            "default,pread,pwrite,readv,writev,preadv,pwritev",
+            "default,pread,pwrite,readv,writev,preadv,pwritev,read",
         ],
         &cmd,
         &[
@@ -114,8 +124,10 @@ fn positioned_and_vectored_io_is_recorded() {
         &rules,
         format!(
             "- rule: io\n  desc: d\n  condition: evt.type in (pread, pwrite, readv, writev, \
-             preadv, pwritev) and proc.pid = {pid}\n  output: \"@@%evt.type %evt.rawres \
-             %evt.arg.pos %evt.is_io_read %evt.arg.fd@@\"\n  priority: NOTICE\n"
+             preadv, pwritev, read, write, sendto, recvfrom) and proc.pid = {pid} and (fd.type = ipv4 or \
+             fd.name = {file} or fd.num < 0)\n  output: \"@@%evt.type %evt.rawres \
+             %evt.arg.pos %evt.is_io_read [%evt.buffer] %evt.arg.fd@@\"\n  priority: NOTICE\n",
+            file = file.display()
         ),
     )
     .unwrap();
@@ -133,15 +145,25 @@ fn positioned_and_vectored_io_is_recorded() {
         .filter(|l| !l.contains(".so"))
         .collect();
     let file = format!("<f>{}", file.display());
+    let sock = format!("<4t>{client}->{server}");
+    let a80 = "a".repeat(80);
     let want = [
-        format!("pwrite 5 100 false {file}"),
-        format!("pread 5 100 true {file}"),
-        // readv and writev have no offset parameter.
-        format!("writev 4 <NA> false {file}"),
-        format!("readv 4 <NA> true {file}"),
-        format!("pwritev 3 200 false {file}"),
-        format!("preadv 3 200 true {file}"),
-        format!("writev 6 <NA> false <4t>{client}->{server}"),
+        format!("pwrite 5 100 false [hello] {file}"),
+        format!("pread 5 100 true [hello] {file}"),
+        // readv and writev have no offset parameter; the probe reads no iovecs (no data).
+        format!("writev 4 <NA> false [] {file}"),
+        format!("readv 4 <NA> true [] {file}"),
+        format!("pwritev 3 200 false [] {file}"),
+        format!("preadv 3 200 true [] {file}"),
+        format!("writev 6 <NA> false [] {sock}"),
+        // The accepted end resolves to the same tuple, client first; a newline prints as `.`.
+        format!("recvfrom 6 <NA> true [GET /.] {sock}"),
+        // std's TcpStream sends and receives with send/recv (sendto, recvfrom): 80 bytes of
+        // the 100 are kept (Falco's snaplen).
+        format!("sendto 100 <NA> false [{a80}] {sock}"),
+        format!("recvfrom 100 <NA> true [{a80}] {sock}"),
+        // The fd of a failed call renders as an errno, as libsinsp renders a negative fd.
+        "read -9 <NA> true [] E2BIG".to_string(),
     ];
     assert_eq!(got, want, "{}", String::from_utf8_lossy(&r.stdout));
 }

@@ -114,6 +114,18 @@ fn path(b: &[u8]) -> PathArg<&[u8]> {
     }
 }
 
+/// The part of a data buffer's copy (`spec::arg::DATA`: up to the snaplen of what the process
+/// asked for) that the call transferred: none when it failed.
+fn transferred(b: &[u8], res: i64) -> &[u8] {
+    &b[..b.len().min(res.max(0) as usize)]
+}
+
+/// True if `nr`'s record carries a data buffer and the call transferred more than its copy
+/// holds (Falco's snaplen): the event is flagged `DATA_TRUNCATED`, as an import flags it.
+pub fn data_cut(nr: u16, data_len: usize, res: i64) -> bool {
+    spec::arg_kind(spec::spec(nr), 1) == spec::arg::DATA && res > data_len as i64
+}
+
 fn u32_at(b: &[u8], at: usize) -> u32 {
     b.get(at..at + 4)
         .map_or(0, |x| u32::from_ne_bytes([x[0], x[1], x[2], x[3]]))
@@ -245,7 +257,7 @@ pub fn typed<'a>(kind: Kind, nr: u16, a: &[u64; 6], b: &RecBlobs<'a>, res: i64) 
             size: a[2],
             pos: 0,
             addr: sockaddr(b.arg[4]),
-            data: &[],
+            data: transferred(b.arg[1], res),
         },
         K::Sendmsg | K::Recvmsg => Args::Io {
             fd: fd(a[0]),
@@ -259,14 +271,14 @@ pub fn typed<'a>(kind: Kind, nr: u16, a: &[u64; 6], b: &RecBlobs<'a>, res: i64) 
             size: a[2],
             pos: 0,
             addr: SockAddr::None,
-            data: &[],
+            data: transferred(b.arg[1], res),
         },
         K::Pread | K::Pwrite => Args::Io {
             fd: fd(a[0]),
             size: a[2],
             pos: a[3],
             addr: SockAddr::None,
-            data: &[],
+            data: transferred(b.arg[1], res),
         },
         // The size of a vectored call is the sum of its iovecs' lengths, which the probe does
         // not read (as for sendmsg): 0. On x86_64 the offset is whole in `pos_l`.

@@ -221,6 +221,11 @@ impl Decoder {
         if h.flags & flags::FILE_CREATED != 0 {
             ev_flags |= event_flags::FILE_CREATED;
         }
+        if let rtsec_format::Args::Io { data, .. } = &a
+            && args::data_cut(nr, data.len(), r.res)
+        {
+            ev_flags |= event_flags::DATA_TRUNCATED;
+        }
         if !self.orphans.is_empty()
             && let Some(dead) = self.orphans.remove(&pid)
             && let Some(ppid) = super::scan::parent_of(pid)

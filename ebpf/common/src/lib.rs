@@ -23,6 +23,9 @@ pub const BITMAP_WORDS: usize = MAX_SYSCALLS / 64;
 /// Longest user string (path, name) the probe copies, NUL included; longer ones are cut and
 /// flagged. `PATH_MAX` on Linux.
 pub const MAX_STR: usize = 4096;
+/// Most bytes of a data buffer (read, write, sendto, …) the probe copies: Falco's default
+/// snaplen.
+pub const SNAPLEN: usize = 80;
 /// Most argv bytes kept per exec.
 pub const MAX_ARGV_BYTES: usize = 4096;
 /// Most argv entries kept per exec (userspace cuts here and flags it).

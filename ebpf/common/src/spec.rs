@@ -1,8 +1,9 @@
 //! Which syscall arguments the probe dereferences, and how (x86_64 numbers).
 //!
 //! Every recorded syscall carries its six raw registers. Arguments that point at something worth
-//! keeping (a path, a socket address, an fd pair) are read into blobs, one per such argument in
-//! argument order, followed by the extra blobs the spec's flags ask for (socket tuple, file id).
+//! keeping (a path, a socket address, an fd pair, the first bytes of data) are read into blobs,
+//! one per such argument in argument order, followed by the extra blobs the spec's flags ask for
+//! (socket tuple, file id).
 //! The probe and the decoder both walk this one table, so they cannot disagree.
 
 use crate::MAX_SYSCALLS;
@@ -25,6 +26,10 @@ pub mod arg {
     pub const RAW32: u8 = 6;
     /// prctl's second argument as a string, only for `PR_SET_NAME`.
     pub const PRCTL_NAME: u8 = 7;
+    /// A data buffer whose length is the next argument (read, write, sendto, …): its first
+    /// [`crate::SNAPLEN`] bytes, as Falco's drivers keep them. The decoder cuts it to what the
+    /// call transferred. Not read when the call failed.
+    pub const DATA: u8 = 8;
 }
 
 /// Extra blobs and conditions (bits above the argument kinds in a [`Spec`]).
@@ -77,53 +82,57 @@ const N: u8 = NONE;
 
 /// `(syscall number, spec)` for every syscall with arguments worth dereferencing.
 const ENTRIES: &[(u16, Spec)] = &[
-    (2, s([STR, N, N, N, N, N], FILE_RES | AT_ENTRY)), // open
-    (22, s([FD_PAIR, N, N, N, N, N], 0)),              // pipe
-    (42, s([N, SOCKADDR, N, N, N, N], TUPLE_ARG0 | AT_ENTRY)), // connect
-    (43, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)), // accept
-    (44, s([N, N, N, N, SOCKADDR, N], AT_ENTRY)),      // sendto
-    (45, s([N, N, N, N, SOCKADDR_OUT, N], 0)),         // recvfrom
-    (46, s([N, MSGHDR, N, N, N, N], AT_ENTRY)),        // sendmsg
-    (47, s([N, MSGHDR, N, N, N, N], 0)),               // recvmsg
-    (49, s([N, SOCKADDR, N, N, N, N], AT_ENTRY)),      // bind
-    (53, s([N, N, N, FD_PAIR, N, N], 0)),              // socketpair
-    (59, s([STR, N, N, N, N, N], ONLY_ON_FAILURE | AT_ENTRY)), // execve
-    (80, s([STR, N, N, N, N, N], AT_ENTRY)),           // chdir
-    (82, s([STR, STR, N, N, N, N], AT_ENTRY)),         // rename
-    (83, s([STR, N, N, N, N, N], AT_ENTRY)),           // mkdir
-    (84, s([STR, N, N, N, N, N], AT_ENTRY)),           // rmdir
-    (85, s([STR, N, N, N, N, N], FILE_RES | AT_ENTRY)), // creat
-    (86, s([STR, STR, N, N, N, N], AT_ENTRY)),         // link
-    (87, s([STR, N, N, N, N, N], AT_ENTRY)),           // unlink
-    (88, s([STR, STR, N, N, N, N], AT_ENTRY)),         // symlink
-    (90, s([STR, N, N, N, N, N], AT_ENTRY)),           // chmod
-    (92, s([STR, N, N, N, N, N], AT_ENTRY)),           // chown
-    (94, s([STR, N, N, N, N, N], AT_ENTRY)),           // lchown
-    (126, s([N, RAW32, N, N, N, N], AT_ENTRY)),        // capset
-    (157, s([N, PRCTL_NAME, N, N, N, N], AT_ENTRY)),   // prctl
-    (161, s([STR, N, N, N, N, N], AT_ENTRY)),          // chroot
-    (165, s([STR, STR, STR, N, N, N], 0)),             // mount
-    (166, s([STR, N, N, N, N, N], AT_ENTRY)),          // umount2
-    (175, s([N, N, STR, N, N, N], AT_ENTRY)),          // init_module
-    (176, s([STR, N, N, N, N, N], AT_ENTRY)),          // delete_module
-    (257, s([N, STR, N, N, N, N], FILE_RES | AT_ENTRY)), // openat
-    (258, s([N, STR, N, N, N, N], AT_ENTRY)),          // mkdirat
-    (260, s([N, STR, N, N, N, N], AT_ENTRY)),          // fchownat
-    (263, s([N, STR, N, N, N, N], AT_ENTRY)),          // unlinkat
-    (264, s([N, STR, N, STR, N, N], AT_ENTRY)),        // renameat
-    (265, s([N, STR, N, STR, N, N], AT_ENTRY)),        // linkat
-    (266, s([STR, N, STR, N, N, N], AT_ENTRY)),        // symlinkat
-    (268, s([N, STR, N, N, N, N], AT_ENTRY)),          // fchmodat
-    (288, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)), // accept4
-    (293, s([FD_PAIR, N, N, N, N, N], 0)),             // pipe2
-    (313, s([N, STR, N, N, N, N], AT_ENTRY)),          // finit_module
-    (316, s([N, STR, N, STR, N, N], AT_ENTRY)),        // renameat2
-    (319, s([STR, N, N, N, N, N], AT_ENTRY)),          // memfd_create
+    (0, s([N, DATA, N, N, N, N], 0)),                           // read
+    (1, s([N, DATA, N, N, N, N], 0)),                           // write
+    (2, s([STR, N, N, N, N, N], FILE_RES | AT_ENTRY)),          // open
+    (17, s([N, DATA, N, N, N, N], 0)),                          // pread64
+    (18, s([N, DATA, N, N, N, N], 0)),                          // pwrite64
+    (22, s([FD_PAIR, N, N, N, N, N], 0)),                       // pipe
+    (42, s([N, SOCKADDR, N, N, N, N], TUPLE_ARG0 | AT_ENTRY)),  // connect
+    (43, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)),          // accept
+    (44, s([N, DATA, N, N, SOCKADDR, N], AT_ENTRY)),            // sendto
+    (45, s([N, DATA, N, N, SOCKADDR_OUT, N], 0)),               // recvfrom
+    (46, s([N, MSGHDR, N, N, N, N], AT_ENTRY)),                 // sendmsg
+    (47, s([N, MSGHDR, N, N, N, N], 0)),                        // recvmsg
+    (49, s([N, SOCKADDR, N, N, N, N], AT_ENTRY)),               // bind
+    (53, s([N, N, N, FD_PAIR, N, N], 0)),                       // socketpair
+    (59, s([STR, N, N, N, N, N], ONLY_ON_FAILURE | AT_ENTRY)),  // execve
+    (80, s([STR, N, N, N, N, N], AT_ENTRY)),                    // chdir
+    (82, s([STR, STR, N, N, N, N], AT_ENTRY)),                  // rename
+    (83, s([STR, N, N, N, N, N], AT_ENTRY)),                    // mkdir
+    (84, s([STR, N, N, N, N, N], AT_ENTRY)),                    // rmdir
+    (85, s([STR, N, N, N, N, N], FILE_RES | AT_ENTRY)),         // creat
+    (86, s([STR, STR, N, N, N, N], AT_ENTRY)),                  // link
+    (87, s([STR, N, N, N, N, N], AT_ENTRY)),                    // unlink
+    (88, s([STR, STR, N, N, N, N], AT_ENTRY)),                  // symlink
+    (90, s([STR, N, N, N, N, N], AT_ENTRY)),                    // chmod
+    (92, s([STR, N, N, N, N, N], AT_ENTRY)),                    // chown
+    (94, s([STR, N, N, N, N, N], AT_ENTRY)),                    // lchown
+    (126, s([N, RAW32, N, N, N, N], AT_ENTRY)),                 // capset
+    (157, s([N, PRCTL_NAME, N, N, N, N], AT_ENTRY)),            // prctl
+    (161, s([STR, N, N, N, N, N], AT_ENTRY)),                   // chroot
+    (165, s([STR, STR, STR, N, N, N], 0)),                      // mount
+    (166, s([STR, N, N, N, N, N], AT_ENTRY)),                   // umount2
+    (175, s([N, N, STR, N, N, N], AT_ENTRY)),                   // init_module
+    (176, s([STR, N, N, N, N, N], AT_ENTRY)),                   // delete_module
+    (257, s([N, STR, N, N, N, N], FILE_RES | AT_ENTRY)),        // openat
+    (258, s([N, STR, N, N, N, N], AT_ENTRY)),                   // mkdirat
+    (260, s([N, STR, N, N, N, N], AT_ENTRY)),                   // fchownat
+    (263, s([N, STR, N, N, N, N], AT_ENTRY)),                   // unlinkat
+    (264, s([N, STR, N, STR, N, N], AT_ENTRY)),                 // renameat
+    (265, s([N, STR, N, STR, N, N], AT_ENTRY)),                 // linkat
+    (266, s([STR, N, STR, N, N, N], AT_ENTRY)),                 // symlinkat
+    (268, s([N, STR, N, N, N, N], AT_ENTRY)),                   // fchmodat
+    (288, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)),         // accept4
+    (293, s([FD_PAIR, N, N, N, N, N], 0)),                      // pipe2
+    (313, s([N, STR, N, N, N, N], AT_ENTRY)),                   // finit_module
+    (316, s([N, STR, N, STR, N, N], AT_ENTRY)),                 // renameat2
+    (319, s([STR, N, N, N, N, N], AT_ENTRY)),                   // memfd_create
     (322, s([N, STR, N, N, N, N], ONLY_ON_FAILURE | AT_ENTRY)), // execveat
-    (425, s([N, RAW32, N, N, N, N], 0)),               // io_uring_setup
-    (435, s([RAW32, N, N, N, N, N], AT_ENTRY)),        // clone3
-    (437, s([N, STR, RAW32, N, N, N], FILE_RES | AT_ENTRY)), // openat2
-    (452, s([N, STR, N, N, N, N], AT_ENTRY)),          // fchmodat2
+    (425, s([N, RAW32, N, N, N, N], 0)),                        // io_uring_setup
+    (435, s([RAW32, N, N, N, N, N], AT_ENTRY)),                 // clone3
+    (437, s([N, STR, RAW32, N, N, N], FILE_RES | AT_ENTRY)),    // openat2
+    (452, s([N, STR, N, N, N, N], AT_ENTRY)),                   // fchmodat2
 ];
 
 const fn build() -> [Spec; MAX_SYSCALLS] {
@@ -147,6 +156,7 @@ pub const fn max_arg_bytes(spec: Spec) -> usize {
             SOCKADDR | SOCKADDR_OUT | MSGHDR => 128 + 2,
             FD_PAIR => 8 + 2,
             RAW32 => 32 + 2,
+            DATA => crate::SNAPLEN + 2,
             _ => 16 + 2, // PRCTL_NAME
         };
         i += 1;
