@@ -1,8 +1,9 @@
 //! pread, pwrite, readv, writev, preadv and pwritev recorded live as events of their own, as
 //! Falco's drivers record them: `evt.type` by Falco's name, the fd resolved to the file, the
 //! file offset in `evt.arg.pos`, and an fd on a TCP socket resolved with its protocol letter.
-//! The data of read, write, pread, pwrite, sendto and recvfrom is kept up to Falco's default
-//! snaplen (80 bytes) in `evt.buffer`; it was never recorded live.
+//! The data of read, write, pread, pwrite, sendto and recvfrom, and of the first four buffers of
+//! the vectored calls, is kept up to Falco's default snaplen (80 bytes) in `evt.buffer`, and a
+//! vectored call's size is the sum of its buffers' lengths; live traces had neither.
 //! They are left out of `--syscalls default` (as read and write are); Falco's names select
 //! them (`--syscalls default,pread,pwrite`).
 
@@ -37,6 +38,11 @@ fn helper_file_io() {
         .write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"cd")])
         .unwrap(); // writev
     assert_eq!(n, 4);
+    // Five buffers: the probe gathers the data of the first four.
+    let n = (&f)
+        .write_vectored(&[b"1", b"2", b"3", b"4", b"5"].map(|b| IoSlice::new(b)))
+        .unwrap(); // writev
+    assert_eq!(n, 5);
     let (mut x, mut y) = ([0u8; 2], [0u8; 2]);
     // SAFETY: a plain lseek on our fd, then readv into two live buffers.
     unsafe { libc::lseek(f.as_raw_fd(), 0, libc::SEEK_SET) };
@@ -126,7 +132,7 @@ fn positioned_and_vectored_io_is_recorded() {
             "- rule: io\n  desc: d\n  condition: evt.type in (pread, pwrite, readv, writev, \
              preadv, pwritev, read, write, sendto, recvfrom) and proc.pid = {pid} and (fd.type = ipv4 or \
              fd.name = {file} or fd.num < 0)\n  output: \"@@%evt.type %evt.rawres \
-             %evt.arg.pos %evt.is_io_read [%evt.buffer] %evt.arg.fd@@\"\n  priority: NOTICE\n",
+             %evt.arg.size %evt.arg.pos %evt.is_io_read [%evt.buffer] %evt.arg.fd@@\"\n  priority: NOTICE\n",
             file = file.display()
         ),
     )
@@ -148,22 +154,25 @@ fn positioned_and_vectored_io_is_recorded() {
     let sock = format!("<4t>{client}->{server}");
     let a80 = "a".repeat(80);
     let want = [
-        format!("pwrite 5 100 false [hello] {file}"),
-        format!("pread 5 100 true [hello] {file}"),
-        // readv and writev have no offset parameter; the probe reads no iovecs (no data).
-        format!("writev 4 <NA> false [] {file}"),
-        format!("readv 4 <NA> true [] {file}"),
-        format!("pwritev 3 200 false [] {file}"),
-        format!("preadv 3 200 true [] {file}"),
-        format!("writev 6 <NA> false [] {sock}"),
-        // The accepted end resolves to the same tuple, client first; a newline prints as `.`.
-        format!("recvfrom 6 <NA> true [GET /.] {sock}"),
+        format!("pwrite 5 5 100 false [hello] {file}"),
+        format!("pread 5 5 100 true [hello] {file}"),
+        // readv and writev have no offset; their size is the sum of the buffers' lengths.
+        format!("writev 4 4 <NA> false [abcd] {file}"),
+        format!("writev 5 5 <NA> false [1234] {file}"),
+        format!("readv 4 4 <NA> true [abcd] {file}"),
+        format!("pwritev 3 3 200 false [xyz] {file}"),
+        format!("preadv 3 3 200 true [xyz] {file}"),
+        // A newline prints as `.`.
+        format!("writev 6 6 <NA> false [GET /.] {sock}"),
+        // The accepted end resolves to the same tuple, client first.
+        format!("recvfrom 6 6 <NA> true [GET /.] {sock}"),
         // std's TcpStream sends and receives with send/recv (sendto, recvfrom): 80 bytes of
         // the 100 are kept (Falco's snaplen).
-        format!("sendto 100 <NA> false [{a80}] {sock}"),
-        format!("recvfrom 100 <NA> true [{a80}] {sock}"),
-        // The fd of a failed call renders as an errno, as libsinsp renders a negative fd.
-        "read -9 <NA> true [] E2BIG".to_string(),
+        format!("sendto 100 100 <NA> false [{a80}] {sock}"),
+        format!("recvfrom 100 100 <NA> true [{a80}] {sock}"),
+        // The fd of a failed call renders as an errno, as libsinsp renders a negative fd; a
+        // failed call has no data.
+        "read -9 10 <NA> true [] E2BIG".to_string(),
     ];
     assert_eq!(got, want, "{}", String::from_utf8_lossy(&r.stdout));
 }

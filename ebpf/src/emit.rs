@@ -12,7 +12,7 @@ use aya_ebpf::helpers::generated::{
     bpf_get_smp_processor_id, bpf_probe_read_kernel_str, bpf_probe_read_user,
     bpf_probe_read_user_str, bpf_ringbuf_output, bpf_ringbuf_query,
 };
-use rtsec_ebpf_common::{ENTRY_HALF, MAX_STR, SCRATCH_BYTES, SCRATCH_HALF, record::flags};
+use rtsec_ebpf_common::{ENTRY_HALF, MAX_STR, SCRATCH_BYTES, SCRATCH_HALF, SNAPLEN, record::flags};
 
 use crate::config::cfg;
 use crate::maps::{DROPS, EVENTS, SCRATCH};
@@ -275,6 +275,77 @@ impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
         true
     }
 }
+
+impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
+    /// An iovec array of `cnt` entries at `iov` (readv, writev, …): the sum of the lengths of
+    /// its first [`MAX_IOV`] entries as a `u64`, then the first `SNAPLEN` bytes of the data of
+    /// its first [`GATHER`] buffers, one after the other (Falco's drivers gather from every
+    /// buffer; a few keep the verifier's work small).
+    #[inline(always)]
+    pub fn user_iovecs(&mut self, iov: u64, cnt: u64) {
+        let mut total: u64 = 0;
+        let mut bufs = [[0u64; 2]; GATHER];
+        let mut i: u32 = 0;
+        while i < MAX_IOV {
+            if i as u64 >= cnt {
+                break;
+            }
+            // struct iovec { void *iov_base; size_t iov_len; }
+            let mut e = [0u64; 2];
+            // SAFETY: reads 16 bytes of user memory into the stack.
+            let r = unsafe {
+                bpf_probe_read_user(e.as_mut_ptr().cast(), 16, (iov + 16 * i as u64) as *const _)
+            };
+            if r < 0 {
+                self.flags |= flags::UNREADABLE;
+                break;
+            }
+            if (i as usize) < GATHER {
+                bufs[i as usize & (GATHER - 1)] = e;
+            }
+            total = total.wrapping_add(e[1]);
+            i += 1;
+        }
+        // The slot is taken after the loop, so that its offset's bounds reach the writes.
+        let Some(at) = self.slot() else { return };
+        // SAFETY: `at` < HALF.
+        unsafe { core::ptr::write_unaligned(self.buf.add(at as usize + 2).cast::<u64>(), total) };
+        let mut copied: u32 = 0;
+        for b in bufs {
+            let room = SNAPLEN as u32 - (copied & 127);
+            let n = if b[1] < room as u64 {
+                b[1] as u32
+            } else {
+                room
+            };
+            if b[0] == 0 || n == 0 || copied >= SNAPLEN as u32 {
+                break;
+            }
+            // SAFETY: `at` < HALF, offset and length are masked below 128: inside the buffer.
+            let r = unsafe {
+                bpf_probe_read_user(
+                    self.buf
+                        .add(at as usize + 10 + (copied & 127) as usize)
+                        .cast(),
+                    n & 127,
+                    b[0] as *const _,
+                )
+            };
+            if r < 0 {
+                self.flags |= flags::UNREADABLE;
+                break;
+            }
+            copied += n & 127;
+        }
+        self.close(at, 8 + (copied & 127));
+    }
+}
+
+/// Buffers of an iovec array whose data [`Writer::user_iovecs`] gathers (a power of two).
+const GATHER: usize = 4;
+
+/// Most iovec entries [`Writer::user_iovecs`] adds up (Falco's drivers stop at 32 too).
+pub const MAX_IOV: u32 = 32;
 
 /// Counts one record the ring had no room for.
 #[inline(always)]

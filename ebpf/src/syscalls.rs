@@ -152,7 +152,16 @@ fn on_exit(nr: u16, regs: Regs, ret: i64) {
             if k == arg::NONE {
                 continue;
             }
-            if read_args {
+            if read_args && i == 1 && k == arg::IOVEC {
+                // Only ever argument 1, and only here: the gather loop stays out of the entry
+                // program and out of the other argument positions, which keeps the verifier's
+                // work small.
+                if ret < 0 || args[1] == 0 {
+                    rec.empty();
+                } else {
+                    rec.user_iovecs(args[1], args[2]);
+                }
+            } else if read_args {
                 let next = if i < 5 { args[i + 1] } else { 0 };
                 read_arg(&mut rec, k, args[i], next, args[0], ret);
             } else {

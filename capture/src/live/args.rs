@@ -120,10 +120,22 @@ fn transferred(b: &[u8], res: i64) -> &[u8] {
     &b[..b.len().min(res.max(0) as usize)]
 }
 
+/// An iovec blob (`spec::arg::IOVEC`): the buffers' total length and the first bytes of their
+/// data; 0 and none when it was not read.
+fn iovecs(b: &[u8]) -> (u64, &[u8]) {
+    match b.split_first_chunk::<8>() {
+        Some((total, data)) => (u64::from_ne_bytes(*total), data),
+        None => (0, &[]),
+    }
+}
+
 /// True if `nr`'s record carries a data buffer and the call transferred more than its copy
 /// holds (Falco's snaplen): the event is flagged `DATA_TRUNCATED`, as an import flags it.
 pub fn data_cut(nr: u16, data_len: usize, res: i64) -> bool {
-    spec::arg_kind(spec::spec(nr), 1) == spec::arg::DATA && res > data_len as i64
+    matches!(
+        spec::arg_kind(spec::spec(nr), 1),
+        spec::arg::DATA | spec::arg::IOVEC
+    ) && res > data_len as i64
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -280,19 +292,22 @@ pub fn typed<'a>(kind: Kind, nr: u16, a: &[u64; 6], b: &RecBlobs<'a>, res: i64) 
             addr: SockAddr::None,
             data: transferred(b.arg[1], res),
         },
-        // The size of a vectored call is the sum of its iovecs' lengths, which the probe does
-        // not read (as for sendmsg): 0. On x86_64 the offset is whole in `pos_l`.
-        K::Readv | K::Writev | K::Preadv | K::Pwritev => Args::Io {
-            fd: fd(a[0]),
-            size: 0,
-            pos: if matches!(kind, K::Preadv | K::Pwritev) {
-                a[3]
-            } else {
-                0
-            },
-            addr: SockAddr::None,
-            data: &[],
-        },
+        // The blob is the sum of the iovecs' lengths, then their first bytes; on x86_64 the
+        // offset is whole in `pos_l`.
+        K::Readv | K::Writev | K::Preadv | K::Pwritev => {
+            let (size, data) = iovecs(b.arg[1]);
+            Args::Io {
+                fd: fd(a[0]),
+                size,
+                pos: if matches!(kind, K::Preadv | K::Pwritev) {
+                    a[3]
+                } else {
+                    0
+                },
+                addr: SockAddr::None,
+                data: transferred(data, res),
+            }
+        }
         K::Dup => Args::Dup {
             oldfd: fd(a[0]),
             newfd: res,

@@ -30,6 +30,10 @@ pub mod arg {
     /// [`crate::SNAPLEN`] bytes, as Falco's drivers keep them. The decoder cuts it to what the
     /// call transferred. Not read when the call failed.
     pub const DATA: u8 = 8;
+    /// A `struct iovec *` whose count is the next argument (readv, writev, preadv, pwritev;
+    /// always argument 1, never at entry): the sum of the buffers' lengths (a `u64`), then the
+    /// first [`crate::SNAPLEN`] bytes of the first buffer. Not read when the call failed.
+    pub const IOVEC: u8 = 9;
 }
 
 /// Extra blobs and conditions (bits above the argument kinds in a [`Spec`]).
@@ -87,6 +91,8 @@ const ENTRIES: &[(u16, Spec)] = &[
     (2, s([STR, N, N, N, N, N], FILE_RES | AT_ENTRY)),          // open
     (17, s([N, DATA, N, N, N, N], 0)),                          // pread64
     (18, s([N, DATA, N, N, N, N], 0)),                          // pwrite64
+    (19, s([N, IOVEC, N, N, N, N], 0)),                         // readv
+    (20, s([N, IOVEC, N, N, N, N], 0)),                         // writev
     (22, s([FD_PAIR, N, N, N, N, N], 0)),                       // pipe
     (42, s([N, SOCKADDR, N, N, N, N], TUPLE_ARG0 | AT_ENTRY)),  // connect
     (43, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)),          // accept
@@ -125,6 +131,8 @@ const ENTRIES: &[(u16, Spec)] = &[
     (268, s([N, STR, N, N, N, N], AT_ENTRY)),                   // fchmodat
     (288, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)),         // accept4
     (293, s([FD_PAIR, N, N, N, N, N], 0)),                      // pipe2
+    (295, s([N, IOVEC, N, N, N, N], 0)),                        // preadv
+    (296, s([N, IOVEC, N, N, N, N], 0)),                        // pwritev
     (313, s([N, STR, N, N, N, N], AT_ENTRY)),                   // finit_module
     (316, s([N, STR, N, STR, N, N], AT_ENTRY)),                 // renameat2
     (319, s([STR, N, N, N, N, N], AT_ENTRY)),                   // memfd_create
@@ -157,6 +165,7 @@ pub const fn max_arg_bytes(spec: Spec) -> usize {
             FD_PAIR => 8 + 2,
             RAW32 => 32 + 2,
             DATA => crate::SNAPLEN + 2,
+            IOVEC => 8 + crate::SNAPLEN + 2,
             _ => 16 + 2, // PRCTL_NAME
         };
         i += 1;
@@ -178,7 +187,7 @@ const fn entry_specs_fit() -> bool {
             let mut a = 0;
             while a < 6 {
                 let k = arg_kind(sp, a);
-                if k == SOCKADDR_OUT || k == FD_PAIR {
+                if k == SOCKADDR_OUT || k == FD_PAIR || k == IOVEC {
                     return false;
                 }
                 if k != NONE {
