@@ -1,11 +1,13 @@
 //! pread, pwrite, readv, writev, preadv and pwritev recorded live as events of their own, as
 //! Falco's drivers record them: `evt.type` by Falco's name, the fd resolved to the file, the
 //! file offset in `evt.arg.pos`, and an fd on a TCP socket resolved with its protocol letter.
-//! The data of read, write, pread, pwrite, sendto and recvfrom, and of the first four buffers of
-//! the vectored calls, is kept up to Falco's default snaplen (80 bytes) in `evt.buffer`, and a
-//! vectored call's size is the sum of its buffers' lengths; live traces had neither.
 //! They are left out of `--syscalls default` (as read and write are); Falco's names select
 //! them (`--syscalls default,pread,pwrite`).
+//!
+//! Data is kept up to Falco's default snaplen (80 bytes) in `evt.buffer`: that of read, write,
+//! pread, pwrite, sendto and recvfrom, and of the first four buffers of the vectored calls and
+//! of sendmsg's and recvmsg's messages, whose size is the sum of their buffers' lengths. Live
+//! traces had neither.
 
 mod capture_support;
 
@@ -79,6 +81,35 @@ fn helper_file_io() {
     client.write_all(&long).unwrap(); // write
     let mut back = [0u8; 100];
     server.read_exact(&mut back).unwrap(); // read (or several)
+    // sendmsg and recvmsg: the data of their messages' iovecs.
+    let mut hi = *b"hi!";
+    let (head, tail) = hi.split_at_mut(2);
+    let send_iov = [
+        libc::iovec {
+            iov_base: head.as_mut_ptr().cast(),
+            iov_len: 2,
+        },
+        libc::iovec {
+            iov_base: tail.as_mut_ptr().cast(),
+            iov_len: 1,
+        },
+    ];
+    let mut inbox = [0u8; 16];
+    let recv_iov = [libc::iovec {
+        iov_base: inbox.as_mut_ptr().cast(),
+        iov_len: inbox.len(),
+    }];
+    // SAFETY: zeroed msghdrs pointing at live iovecs; the fds are ours.
+    unsafe {
+        let mut m: libc::msghdr = std::mem::zeroed();
+        m.msg_iov = send_iov.as_ptr() as *mut _;
+        m.msg_iovlen = 2;
+        assert_eq!(libc::sendmsg(client.as_raw_fd(), &m, 0), 3);
+        let mut m: libc::msghdr = std::mem::zeroed();
+        m.msg_iov = recv_iov.as_ptr() as *mut _;
+        m.msg_iovlen = 1;
+        assert_eq!(libc::recvmsg(server.as_raw_fd(), &mut m, 0), 3);
+    }
     // A failed read keeps no data.
     // SAFETY: a read into a live buffer from an fd that is not open.
     assert!(unsafe { libc::read(-7, back.as_mut_ptr().cast(), 10) } < 0);
@@ -130,7 +161,7 @@ fn positioned_and_vectored_io_is_recorded() {
         &rules,
         format!(
             "- rule: io\n  desc: d\n  condition: evt.type in (pread, pwrite, readv, writev, \
-             preadv, pwritev, read, write, sendto, recvfrom) and proc.pid = {pid} and (fd.type = ipv4 or \
+             preadv, pwritev, read, write, sendto, recvfrom, sendmsg, recvmsg) and proc.pid = {pid} and (fd.type = ipv4 or \
              fd.name = {file} or fd.num < 0)\n  output: \"@@%evt.type %evt.rawres \
              %evt.arg.size %evt.arg.pos %evt.is_io_read [%evt.buffer] %evt.arg.fd@@\"\n  priority: NOTICE\n",
             file = file.display()
@@ -170,6 +201,8 @@ fn positioned_and_vectored_io_is_recorded() {
         // the 100 are kept (Falco's snaplen).
         format!("sendto 100 100 <NA> false [{a80}] {sock}"),
         format!("recvfrom 100 100 <NA> true [{a80}] {sock}"),
+        format!("sendmsg 3 3 <NA> false [hi!] {sock}"),
+        format!("recvmsg 3 16 <NA> true [hi!] {sock}"),
         // The fd of a failed call renders as an errno, as libsinsp renders a negative fd; a
         // failed call has no data.
         "read -9 10 <NA> true [] E2BIG".to_string(),

@@ -204,8 +204,30 @@ fn on_exit(nr: u16, regs: Regs, ret: i64) {
                 rec.empty();
             }
         }
+        if ex & extra::MSG_DATA != 0 {
+            msg_data(&mut rec, args[1], ret);
+        }
     }
     rec.send(nr as u32);
+}
+
+/// The data blob of a sendmsg or recvmsg (`extra::MSG_DATA`): its message's iovec array.
+#[inline(always)]
+fn msg_data(rec: &mut Rec, msg: u64, ret: i64) {
+    if ret < 0 || msg == 0 {
+        rec.empty();
+        return;
+    }
+    // struct user_msghdr { void *msg_name; int msg_namelen; struct iovec *msg_iov;
+    // size_t msg_iovlen; ... }: msg_iov and msg_iovlen are at bytes 16..32.
+    let mut h = [0u64; 2];
+    // SAFETY: reads 16 bytes of user memory into the stack.
+    let r = unsafe { bpf_probe_read_user(h.as_mut_ptr().cast(), 16, (msg + 16) as *const _) };
+    if r < 0 || h[0] == 0 {
+        rec.empty();
+        return;
+    }
+    rec.user_iovecs(h[0], h[1]);
 }
 
 /// `O_CREAT` (x86_64).

@@ -13,6 +13,8 @@ pub struct RecBlobs<'a> {
     pub arg: [&'a [u8]; 6],
     pub tuple: Option<SockTuple>,
     pub file: Option<FileId>,
+    /// A sendmsg's or recvmsg's iovec blob (`spec::extra::MSG_DATA`).
+    pub msg_data: &'a [u8],
 }
 
 /// Splits a syscall record's variable part according to the spec of `nr`.
@@ -34,6 +36,9 @@ pub fn split(nr: u16, rest: &[u8]) -> RecBlobs<'_> {
     }
     if ex & spec::extra::FILE_RES != 0 {
         b.file = it.next().and_then(decode::read::<FileId>);
+    }
+    if ex & spec::extra::MSG_DATA != 0 {
+        b.msg_data = it.next().unwrap_or(&[]);
     }
     b
 }
@@ -132,10 +137,10 @@ fn iovecs(b: &[u8]) -> (u64, &[u8]) {
 /// True if `nr`'s record carries a data buffer and the call transferred more than its copy
 /// holds (Falco's snaplen): the event is flagged `DATA_TRUNCATED`, as an import flags it.
 pub fn data_cut(nr: u16, data_len: usize, res: i64) -> bool {
-    matches!(
-        spec::arg_kind(spec::spec(nr), 1),
-        spec::arg::DATA | spec::arg::IOVEC
-    ) && res > data_len as i64
+    let sp = spec::spec(nr);
+    let kept = matches!(spec::arg_kind(sp, 1), spec::arg::DATA | spec::arg::IOVEC)
+        || spec::extras(sp) & spec::extra::MSG_DATA != 0;
+    kept && res > data_len as i64
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -271,13 +276,16 @@ pub fn typed<'a>(kind: Kind, nr: u16, a: &[u64; 6], b: &RecBlobs<'a>, res: i64) 
             addr: sockaddr(b.arg[4]),
             data: transferred(b.arg[1], res),
         },
-        K::Sendmsg | K::Recvmsg => Args::Io {
-            fd: fd(a[0]),
-            size: 0,
-            pos: 0,
-            addr: sockaddr(b.arg[1]),
-            data: &[],
-        },
+        K::Sendmsg | K::Recvmsg => {
+            let (size, data) = iovecs(b.msg_data);
+            Args::Io {
+                fd: fd(a[0]),
+                size,
+                pos: 0,
+                addr: sockaddr(b.arg[1]),
+                data: transferred(data, res),
+            }
+        }
         K::Read | K::Write => Args::Io {
             fd: fd(a[0]),
             size: a[2],

@@ -54,6 +54,9 @@ pub mod extra {
     /// record says so (`record::flags::ARG_CHANGED`). Only for argument kinds the process
     /// passes in (never `*_OUT` or `FD_PAIR`), and at most [`crate::ENTRY_BYTES`] of blobs.
     pub const AT_ENTRY: u8 = 16;
+    /// The data of the `struct msghdr *` in argument 1 (sendmsg, recvmsg): its `msg_iov` array
+    /// read as an [`super::arg::IOVEC`] blob, after the other extras (on success).
+    pub const MSG_DATA: u8 = 32;
 }
 
 /// One syscall's spec: argument `i`'s kind in bits `4i..4i+4`, extra flags in bits 24..32.
@@ -98,8 +101,8 @@ const ENTRIES: &[(u16, Spec)] = &[
     (43, s([N, SOCKADDR_OUT, N, N, N, N], TUPLE_RES)),          // accept
     (44, s([N, DATA, N, N, SOCKADDR, N], AT_ENTRY)),            // sendto
     (45, s([N, DATA, N, N, SOCKADDR_OUT, N], 0)),               // recvfrom
-    (46, s([N, MSGHDR, N, N, N, N], AT_ENTRY)),                 // sendmsg
-    (47, s([N, MSGHDR, N, N, N, N], 0)),                        // recvmsg
+    (46, s([N, MSGHDR, N, N, N, N], AT_ENTRY | MSG_DATA)),      // sendmsg
+    (47, s([N, MSGHDR, N, N, N, N], MSG_DATA)),                 // recvmsg
     (49, s([N, SOCKADDR, N, N, N, N], AT_ENTRY)),               // bind
     (53, s([N, N, N, FD_PAIR, N, N], 0)),                       // socketpair
     (59, s([STR, N, N, N, N, N], ONLY_ON_FAILURE | AT_ENTRY)),  // execve
