@@ -4,22 +4,27 @@
 //! with [`crate::signal_cleanup`] as a single signal does for commands that do not ask.
 
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 
 static STOP: AtomicBool = AtomicBool::new(false);
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// Signals received: the second ends the process, whatever else set the flag (a capture's
+/// command that exited, its `--duration`).
+static RECEIVED: AtomicU32 = AtomicU32::new(0);
 static INSTALL: Once = Once::new();
 
 extern "C" fn on_signal(sig: libc::c_int) {
     // Before the flag: whoever sees the flag finds the signal.
     SIGNAL.store(sig, Ordering::Release);
-    if STOP.swap(true, Ordering::AcqRel) {
+    STOP.store(true, Ordering::Release);
+    if RECEIVED.fetch_add(1, Ordering::AcqRel) > 0 {
         crate::signal_cleanup::die_of(sig);
     }
 }
 
-/// The flag the first SIGINT or SIGTERM sets (the handlers are installed on the first call).
-/// A signal that is ignored (a background job's SIGINT) stays ignored.
+/// The flag the first SIGINT or SIGTERM sets (the handlers are installed on the first call);
+/// a command may set it too, for other reasons to stop. A signal that is ignored (a background
+/// job's SIGINT) stays ignored.
 pub fn stop_flag() -> &'static AtomicBool {
     INSTALL.call_once(|| {
         for sig in [libc::SIGINT, libc::SIGTERM] {
@@ -56,8 +61,13 @@ pub fn exit_code(summary: &rtsec_replay::Summary, code: u8) -> u8 {
 /// The exit code a shell gives a process the signal that asked to stop ended (130 for
 /// Ctrl-C), if one did.
 pub fn signal_code() -> Option<u8> {
+    signal().map(|sig| (128 + sig).clamp(0, 255) as u8)
+}
+
+/// The signal that asked to stop, if one did.
+pub fn signal() -> Option<libc::c_int> {
     match SIGNAL.load(Ordering::Acquire) {
-        sig if sig > 0 => Some((128 + sig).clamp(0, 255) as u8),
+        sig if sig > 0 => Some(sig),
         _ => None,
     }
 }

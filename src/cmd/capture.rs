@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -94,26 +94,7 @@ pub struct Args {
     pub command: Vec<String>,
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
-static SIGNAL: AtomicI32 = AtomicI32::new(0);
 static CHILD_DONE: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(sig: libc::c_int) {
-    SIGNAL.store(sig, Ordering::Relaxed);
-    STOP.store(true, Ordering::Release);
-}
-
-fn install_handlers() {
-    for sig in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: the handler only stores to atomics, which is async-signal-safe.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
-    }
-}
 
 /// Refuses, before the probe loads, a command that `execvp` could not run: not found in
 /// PATH, missing, a directory, or without execute permission.
@@ -194,7 +175,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(program) = args.command.first() {
         check_runnable(program)?;
     }
-    install_handlers();
+    // SIGINT/SIGTERM, the command's exit and --duration all set it.
+    let stop = crate::interrupt::stop_flag();
     let mut opts = CaptureOptions::new(&args.output);
     opts.force = args.force;
     opts.syscalls = syscalls;
@@ -288,8 +270,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
-                STOP.store(true, Ordering::Release);
-                let _ = capture.run(&STOP, &mut |_| {});
+                stop.store(true, Ordering::Release);
+                let _ = capture.run(stop, &mut |_| {});
                 // It recorded only the moment before the command failed: not a trace of it.
                 if !rotation.is_on() {
                     let _ = std::fs::remove_file(&args.output);
@@ -302,7 +284,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let mut child = child;
             let status = child.wait();
             CHILD_DONE.store(true, Ordering::Release);
-            STOP.store(true, Ordering::Release);
+            stop.store(true, Ordering::Release);
             status
         });
         Some((pid, waiter))
@@ -310,7 +292,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(d) = args.duration {
         std::thread::spawn(move || {
             std::thread::sleep(d);
-            STOP.store(true, Ordering::Release);
+            stop.store(true, Ordering::Release);
         });
     }
 
@@ -329,7 +311,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let trace = capture.path().to_path_buf();
-    let result = capture.run(&STOP, &mut status_line);
+    let result = capture.run(stop, &mut status_line);
     if tty {
         eout!("\r\x1b[K");
     }
@@ -362,7 +344,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     print_summary(&summary, args.container.as_deref());
-    let sig = SIGNAL.load(Ordering::Relaxed);
+    let sig = crate::interrupt::signal().unwrap_or(0);
     if let Some((pid, waiter)) = child {
         if !CHILD_DONE.load(Ordering::Acquire) {
             // Stopped by a signal or --duration while the command runs: pass the signal on
