@@ -121,22 +121,23 @@ fn helper_file_io() {
     );
 }
 
-#[test]
-fn positioned_and_vectored_io_is_recorded() {
-    if !can_capture() {
-        return;
-    }
+/// Captures the helper with `extra` capture arguments and returns, for each of its calls,
+/// `%evt.type %evt.rawres %evt.arg.size %evt.arg.pos %evt.is_io_read [%evt.buffer] %evt.arg.fd`
+/// as `rtsec replay` prints it, and the file and socket names it resolves to.
+fn record(extra: &[&str]) -> (Vec<String>, String, String) {
     let dir = tempdir();
     let out = dir.path().join("t.rts");
     let file = std::fs::canonicalize(dir.path()).unwrap().join("data.bin");
     let cmd = helper_cmd("helper_file_io");
     let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    let mut args = vec![
+        "--syscalls",
+        "default,pread,pwrite,readv,writev,preadv,pwritev,read",
+    ];
+    args.extend_from_slice(extra);
     let o = capture_env(
         &out,
-        &[
-            "--syscalls",
-            "default,pread,pwrite,readv,writev,preadv,pwritev,read",
-        ],
+        &args,
         &cmd,
         &[
             ("RTSEC_HELPER", "1"),
@@ -161,9 +162,10 @@ fn positioned_and_vectored_io_is_recorded() {
         &rules,
         format!(
             "- rule: io\n  desc: d\n  condition: evt.type in (pread, pwrite, readv, writev, \
-             preadv, pwritev, read, write, sendto, recvfrom, sendmsg, recvmsg) and proc.pid = {pid} and (fd.type = ipv4 or \
-             fd.name = {file} or fd.num < 0)\n  output: \"@@%evt.type %evt.rawres \
-             %evt.arg.size %evt.arg.pos %evt.is_io_read [%evt.buffer] %evt.arg.fd@@\"\n  priority: NOTICE\n",
+             preadv, pwritev, read, write, sendto, recvfrom, sendmsg, recvmsg) and proc.pid = \
+             {pid} and (fd.type = ipv4 or fd.name = {file} or fd.num < 0)\n  output: \
+             \"@@%evt.type %evt.rawres %evt.arg.size %evt.arg.pos %evt.is_io_read \
+             [%evt.buffer] %evt.arg.fd@@\"\n  priority: NOTICE\n",
             file = file.display()
         ),
     )
@@ -175,14 +177,25 @@ fn positioned_and_vectored_io_is_recorded() {
         .output()
         .unwrap();
     assert!(r.status.success(), "{r:?}");
-    let got: Vec<String> = String::from_utf8_lossy(&r.stdout)
+    let got = String::from_utf8_lossy(&r.stdout)
         .lines()
         .filter_map(|l| Some(l.split_once("@@")?.1.rsplit_once("@@")?.0.to_string()))
         // Not the dynamic loader's preads of the libraries.
         .filter(|l| !l.contains(".so"))
         .collect();
-    let file = format!("<f>{}", file.display());
-    let sock = format!("<4t>{client}->{server}");
+    (
+        got,
+        format!("<f>{}", file.display()),
+        format!("<4t>{client}->{server}"),
+    )
+}
+
+#[test]
+fn positioned_and_vectored_io_is_recorded() {
+    if !can_capture() {
+        return;
+    }
+    let (got, file, sock) = record(&[]);
     let a80 = "a".repeat(80);
     let want = [
         format!("pwrite 5 5 100 false [hello] {file}"),
@@ -207,5 +220,35 @@ fn positioned_and_vectored_io_is_recorded() {
         // failed call has no data.
         "read -9 10 <NA> true [] E2BIG".to_string(),
     ];
-    assert_eq!(got, want, "{}", String::from_utf8_lossy(&r.stdout));
+    assert_eq!(got, want);
+}
+
+/// `--snaplen` (`-s`) sets how much data is kept, as Falco's does: all 100 bytes with 200, none
+/// with 0 (the sizes stay).
+#[test]
+fn the_snaplen_is_the_users_to_choose() {
+    let too_long = std::process::Command::new(RTSEC)
+        .args(["capture", "-o", "/nonexistent/t.rts", "--snaplen", "5000"])
+        .output()
+        .unwrap();
+    assert_eq!(too_long.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&too_long.stderr).contains("5000 is not in 0..=4080"),
+        "{too_long:?}"
+    );
+    if !can_capture() {
+        return;
+    }
+    let (got, _, sock) = record(&["--snaplen", "200"]);
+    let a100 = "a".repeat(100);
+    assert!(
+        got.contains(&format!("sendto 100 100 <NA> false [{a100}] {sock}")),
+        "{got:#?}"
+    );
+    let (got, file, _) = record(&["-s", "0"]);
+    assert!(
+        got.contains(&format!("writev 4 4 <NA> false [] {file}")),
+        "{got:#?}"
+    );
+    assert!(got.iter().all(|l| l.contains(" [] ")), "{got:#?}");
 }

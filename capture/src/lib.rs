@@ -19,4 +19,6 @@ pub mod syscall_set;
 
 pub use error::CaptureError;
 pub use rotation::Rotation;
+/// Bytes of a data buffer a capture keeps by default (Falco's snaplen), and the most it can.
+pub use rtsec_ebpf_common::{SNAPLEN as DEFAULT_SNAPLEN, config::MAX_SNAPLEN};
 pub use session::{Capture, CaptureOptions, Status, Summary};

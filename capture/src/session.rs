@@ -53,6 +53,8 @@ pub struct CaptureOptions {
     /// Entry copies, and read the arguments again at exit to flag calls whose arguments a
     /// racing thread changed (`ARG_CHANGED`).
     pub detect_arg_changes: bool,
+    /// Bytes of read, write, sendto, … data kept for `evt.buffer` (Falco's `--snaplen`).
+    pub snaplen: u32,
     /// Host names to resolve at start and record in the trace (besides
     /// `kubernetes.default.svc.cluster.local`), for rules on `fd.*.name` fields.
     pub resolve: Vec<String>,
@@ -79,6 +81,7 @@ impl CaptureOptions {
             file_ids: false,
             entry_copies: true,
             detect_arg_changes: false,
+            snaplen: rtsec_ebpf_common::SNAPLEN as u32,
             resolve: Vec::new(),
             runtime_sockets: runtime::DEFAULT_SOCKETS.iter().map(PathBuf::from).collect(),
             cut_every: Duration::from_secs(1),
@@ -225,6 +228,7 @@ impl Capture {
             file_ids: opts.file_ids,
             entry_copies: opts.entry_copies || opts.detect_arg_changes,
             verify_entry_copies: opts.detect_arg_changes,
+            snaplen: opts.snaplen,
         })?;
         decoder.cgroups_mut().set_ssids(&probe.v1_ssids);
         let ring = probe.take_ring()?;
@@ -651,6 +655,7 @@ fn header(
         extra.push(format!("cgroup_v1={}", v1.join(",")));
     }
     extra.push(format!("file_ids={}", opts.file_ids));
+    extra.push(format!("snaplen={}", opts.snaplen));
     if opts.rotation.is_on() {
         let r = &opts.rotation;
         let every = r.every.map(|d| format!("every {d:?}"));

@@ -31,6 +31,12 @@ fn opts(raw: bool) -> ProbeOptions {
         // The verifier prunes on the (read-only) configuration: the raw variant checks the
         // exit program's re-read and comparison, the BTF one the use of the entry copy alone.
         verify_entry_copies: raw,
+        // And on the snaplen: the largest in one variant, the default in the other.
+        snaplen: if raw {
+            rtsec_capture::MAX_SNAPLEN
+        } else {
+            rtsec_capture::DEFAULT_SNAPLEN as u32
+        },
     }
 }
 

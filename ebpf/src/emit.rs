@@ -12,7 +12,7 @@ use aya_ebpf::helpers::generated::{
     bpf_get_smp_processor_id, bpf_probe_read_kernel_str, bpf_probe_read_user,
     bpf_probe_read_user_str, bpf_ringbuf_output, bpf_ringbuf_query,
 };
-use rtsec_ebpf_common::{ENTRY_HALF, MAX_STR, SCRATCH_BYTES, SCRATCH_HALF, SNAPLEN, record::flags};
+use rtsec_ebpf_common::{ENTRY_HALF, MAX_STR, SCRATCH_BYTES, SCRATCH_HALF, record::flags};
 
 use crate::config::cfg;
 use crate::maps::{DROPS, EVENTS, SCRATCH};
@@ -278,7 +278,7 @@ impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
 
 impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
     /// An iovec array of `cnt` entries at `iov` (readv, writev, …): the sum of the lengths of
-    /// its first [`MAX_IOV`] entries as a `u64`, then the first `SNAPLEN` bytes of the data of
+    /// its first [`MAX_IOV`] entries as a `u64`, then the first `Config::snaplen` bytes of the data of
     /// its first [`GATHER`] buffers, one after the other (Falco's drivers gather from every
     /// buffer; a few keep the verifier's work small).
     #[inline(always)]
@@ -310,24 +310,28 @@ impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
         let Some(at) = self.slot() else { return };
         // SAFETY: `at` < HALF.
         unsafe { core::ptr::write_unaligned(self.buf.add(at as usize + 2).cast::<u64>(), total) };
+        // Offsets and lengths are masked below MAX_STR; the snaplen keeps them below it anyway.
+        const MASK: u32 = MAX_STR as u32 - 1;
+        let snaplen = cfg().snaplen & MASK;
         let mut copied: u32 = 0;
         for b in bufs {
-            let room = SNAPLEN as u32 - (copied & 127);
+            let room = snaplen - (copied & MASK).min(snaplen);
             let n = if b[1] < room as u64 {
                 b[1] as u32
             } else {
                 room
             };
-            if b[0] == 0 || n == 0 || copied >= SNAPLEN as u32 {
+            if b[0] == 0 || n == 0 {
                 break;
             }
-            // SAFETY: `at` < HALF, offset and length are masked below 128: inside the buffer.
+            // SAFETY: `at` < HALF, and offset and length are each below MAX_STR: the write
+            // ends inside the scratch buffer (HALF + 10 + 2 * MAX_STR < SCRATCH_BYTES).
             let r = unsafe {
                 bpf_probe_read_user(
                     self.buf
-                        .add(at as usize + 10 + (copied & 127) as usize)
+                        .add(at as usize + 10 + (copied & MASK) as usize)
                         .cast(),
-                    n & 127,
+                    n & MASK,
                     b[0] as *const _,
                 )
             };
@@ -335,14 +339,18 @@ impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
                 self.flags |= flags::UNREADABLE;
                 break;
             }
-            copied += n & 127;
+            copied = (copied & MASK) + (n & MASK);
         }
-        self.close(at, 8 + (copied & 127));
+        self.close(at, 8 + (copied & MASK));
     }
 }
 
 /// Buffers of an iovec array whose data [`Writer::user_iovecs`] gathers (a power of two).
 const GATHER: usize = 4;
+
+// The gather's writes (a blob start below HALF, then offset and length each below MAX_STR) end
+// before the spare area.
+const _: () = assert!(SCRATCH_HALF + 10 + 2 * MAX_STR < SCRATCH_BYTES - SPARE_BYTES);
 
 /// Most iovec entries [`Writer::user_iovecs`] adds up (Falco's drivers stop at 32 too).
 pub const MAX_IOV: u32 = 32;

@@ -15,7 +15,7 @@ use aya_ebpf::{
     programs::{BtfTracePointContext, RawTracePointContext},
 };
 use rtsec_ebpf_common::{
-    ENTRY_MAX_LEN, EntrySlot, FileId, MAX_STR, SNAPLEN, SockTuple, SyscallRec,
+    ENTRY_MAX_LEN, EntrySlot, FileId, MAX_STR, SockTuple, SyscallRec,
     record::{flags, kind},
     spec::{self, arg, extra},
 };
@@ -402,14 +402,15 @@ pub fn read_arg<const H: u32, const L: u32>(
         }
         arg::DATA => {
             // The decoder cuts the copy to the call's result (at entry, `ret` is 0).
-            if ret < 0 || v == 0 {
+            let snaplen = cfg().snaplen;
+            let len = if next > snaplen as u64 {
+                snaplen
+            } else {
+                next as u32
+            };
+            if ret < 0 || v == 0 || len == 0 {
                 rec.empty();
             } else {
-                let len = if next > SNAPLEN as u64 {
-                    SNAPLEN as u32
-                } else {
-                    next as u32
-                };
                 rec.user_bytes(v, len);
             }
         }

@@ -61,6 +61,11 @@ pub struct Args {
     /// Record only events of this container (short or full id, or `host`).
     #[arg(long, value_name = "ID")]
     pub container: Option<String>,
+    /// Bytes of read, write, sendto, recvfrom, … data kept for evt.buffer, as Falco's
+    /// --snaplen (0: none; at most 4080).
+    #[arg(short = 's', long, value_name = "BYTES", default_value_t = rtsec_capture::DEFAULT_SNAPLEN as u32,
+          value_parser = clap::value_parser!(u32).range(0..=rtsec_capture::MAX_SNAPLEN as i64))]
+    pub snaplen: u32,
     /// Also record the device and inode of every opened file (fd.dev, fd.ino; about 0.3 µs
     /// more per open).
     #[arg(long)]
@@ -184,6 +189,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     opts.pids = args.pid.clone();
     opts.container = args.container.clone();
     opts.file_ids = args.file_ids;
+    opts.snaplen = args.snaplen;
     opts.entry_copies = !args.no_entry_copies;
     opts.detect_arg_changes = args.detect_arg_changes;
     opts.rotation = rotation.clone();

@@ -50,6 +50,8 @@ pub struct ProbeOptions {
     /// With `entry_copies`, also read them at exit and flag records whose arguments changed
     /// while the call ran (`ARG_CHANGED`).
     pub verify_entry_copies: bool,
+    /// Bytes of data buffers kept (at most `config::MAX_SNAPLEN`; 0: none).
+    pub snaplen: u32,
 }
 
 /// Which variant of a syscall-tracepoint program (`sys_exit`, `sys_enter`) is attached.
@@ -126,6 +128,7 @@ impl Probe {
         config.ring_bytes = ring_bytes;
         config.file_ids = u32::from(opts.file_ids);
         config.verify_entry = u32::from(opts.entry_copies && opts.verify_entry_copies);
+        config.snaplen = opts.snaplen.min(rtsec_ebpf_common::config::MAX_SNAPLEN);
         let mut ebpf = EbpfLoader::new()
             // ENTRY is task-local storage, which aya creates but has no typed wrapper for.
             .allow_unsupported_maps()

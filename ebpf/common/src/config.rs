@@ -139,7 +139,8 @@ pub struct Config {
     /// 1: with entry copies, also read the arguments again at exit and flag the record
     /// `ARG_CHANGED` when they differ; 0: the entry copy is used without a second read.
     pub verify_entry: u32,
-    pub _pad: u32,
+    /// Most bytes of a data buffer kept (`spec::arg::DATA`, `IOVEC`), at most [`MAX_SNAPLEN`].
+    pub snaplen: u32,
     /// Bit `nr` set: syscall `nr` is recorded.
     pub syscalls: [u64; crate::BITMAP_WORDS],
     /// Bit `nr` set: syscall `nr` is recorded and its arguments are copied at entry
@@ -147,6 +148,10 @@ pub struct Config {
     pub entry_syscalls: [u64; crate::BITMAP_WORDS],
     pub off: Offsets,
 }
+
+/// The largest `Config::snaplen`: a data blob (an iovec blob has 8 bytes of size before its
+/// data) stays below the probe's `MAX_STR` blob length.
+pub const MAX_SNAPLEN: u32 = crate::MAX_STR as u32 - 16;
 
 /// `Config::magic`.
 pub const CONFIG_MAGIC: u32 = 0x7274_7365;
@@ -257,7 +262,7 @@ impl Config {
         ring_bytes: 0,
         file_ids: 0,
         verify_entry: 0,
-        _pad: 0,
+        snaplen: crate::SNAPLEN as u32,
         syscalls: [0; crate::BITMAP_WORDS],
         entry_syscalls: [0; crate::BITMAP_WORDS],
         off: Offsets::NONE,

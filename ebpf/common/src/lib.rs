@@ -23,8 +23,8 @@ pub const BITMAP_WORDS: usize = MAX_SYSCALLS / 64;
 /// Longest user string (path, name) the probe copies, NUL included; longer ones are cut and
 /// flagged. `PATH_MAX` on Linux.
 pub const MAX_STR: usize = 4096;
-/// Most bytes of a data buffer (read, write, sendto, …) the probe copies: Falco's default
-/// snaplen.
+/// Bytes of a data buffer (read, write, sendto, …) the probe copies unless told otherwise
+/// (`Config::snaplen`): Falco's default snaplen.
 pub const SNAPLEN: usize = 80;
 /// Most argv bytes kept per exec.
 pub const MAX_ARGV_BYTES: usize = 4096;

@@ -27,12 +27,12 @@ pub mod arg {
     /// prctl's second argument as a string, only for `PR_SET_NAME`.
     pub const PRCTL_NAME: u8 = 7;
     /// A data buffer whose length is the next argument (read, write, sendto, …): its first
-    /// [`crate::SNAPLEN`] bytes, as Falco's drivers keep them. The decoder cuts it to what the
+    /// `Config::snaplen` bytes, as Falco's drivers keep them. The decoder cuts it to what the
     /// call transferred. Not read when the call failed.
     pub const DATA: u8 = 8;
     /// A `struct iovec *` whose count is the next argument (readv, writev, preadv, pwritev;
     /// always argument 1, never at entry): the sum of the buffers' lengths (a `u64`), then the
-    /// first [`crate::SNAPLEN`] bytes of the first buffer. Not read when the call failed.
+    /// first `Config::snaplen` bytes of its buffers' data. Not read when the call failed.
     pub const IOVEC: u8 = 9;
 }
 
@@ -167,8 +167,8 @@ pub const fn max_arg_bytes(spec: Spec) -> usize {
             SOCKADDR | SOCKADDR_OUT | MSGHDR => 128 + 2,
             FD_PAIR => 8 + 2,
             RAW32 => 32 + 2,
-            DATA => crate::SNAPLEN + 2,
-            IOVEC => 8 + crate::SNAPLEN + 2,
+            DATA => crate::config::MAX_SNAPLEN as usize + 2,
+            IOVEC => 8 + crate::config::MAX_SNAPLEN as usize + 2,
             _ => 16 + 2, // PRCTL_NAME
         };
         i += 1;
