@@ -88,6 +88,9 @@ const CONDITIONS: &[&str] = &[
     // The session leader: captures record none; found as libsinsp finds it.
     "proc.sname=bash",
     "proc.sname=sudo",
+    // The session id is what setsid returned: 1 for a container's first process (it was the
+    // host pid).
+    "proc.sid=1",
     // A thread's own name (accounts-daemon's thread gmain, from the capture's thread table),
     // and its session leader, the process.
     "proc.name=gmain",

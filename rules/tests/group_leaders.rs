@@ -141,3 +141,25 @@ fn a_placeholder_has_libsinsps_unknown_ids() {
     q.sid = 7;
     assert!(holds(&exec(&std::sync::Arc::new(q)), "proc.sid = 7"));
 }
+
+/// `proc.is_sid_leader` compares the session id with the vpid, as libsinsp does: a container's
+/// first process, whose setsid returned 1 (its pid inside), leads its session; a process on the
+/// host leads the session of its own pid.
+#[test]
+fn a_session_leader_is_the_one_whose_vpid_is_the_session_id() {
+    let runc = P::new("runc").build();
+    let mut app = (*P::new("httpd").parent(&runc).build()).clone();
+    app.vpid = 1;
+    let app = with_ids(Arc::new(app), 1, 1);
+    check(
+        &exec(&app),
+        &["proc.is_sid_leader = true", "proc.sid = 1", "proc.vpid = 1"],
+    );
+    let child = P::new("rm").parent(&app).build();
+    let mut child = (*with_ids(child, 1, 1)).clone();
+    child.vpid = 7;
+    check(&exec(&Arc::new(child)), &["proc.is_sid_leader = false"]);
+    let bash = P::new("bash").build();
+    let bash = with_ids(bash.clone(), bash.pid, bash.pid);
+    check(&exec(&bash), &["proc.is_sid_leader = true"]);
+}

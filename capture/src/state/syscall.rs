@@ -629,8 +629,12 @@ impl State {
             }
             Args::None if ev.kind == Kind::Setsid => {
                 if ok {
+                    // The session id is what the call returned, as libsinsp takes it
+                    // (`parse_setsid_exit`): in a pid namespace that is the namespace's
+                    // number (1 for a container's first process), not the host pid.
+                    let sid = ev.res;
                     self.new_version(pid, ev.ts, |i| {
-                        i.sid = i.pid;
+                        i.sid = sid;
                         i.pgid = i.pid;
                     });
                 }

@@ -448,6 +448,22 @@ fn cgroup_moves_and_setuid_make_new_versions() {
     );
 }
 
+/// The session id is what setsid returned (libsinsp's `parse_setsid_exit`): in a pid
+/// namespace that is the caller's number there, not its host pid.
+#[test]
+fn setsid_takes_the_session_id_it_returned() {
+    let mut s = seeded();
+    s.syscall(&call(100, Kind::Setsid, 1, Args::None));
+    let p = s.process(100).unwrap();
+    assert_eq!((p.sid, p.pgid), (1, 100));
+    s.syscall(&call(100, Kind::Setsid, -1, Args::None));
+    assert_eq!(
+        s.process(100).unwrap().sid,
+        1,
+        "a failed setsid changes nothing"
+    );
+}
+
 #[test]
 fn generic_syscalls_libsinsp_gives_an_fd_carry_it() {
     let mut s = seeded();

@@ -102,7 +102,9 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
         FieldId::ProcPid => "process id (thread group id) in the host pid namespace",
         FieldId::ProcPpid => "the parent's process id",
         FieldId::ProcVpid => "process id in the process's own pid namespace",
-        FieldId::ProcSid => "session id (host pid namespace)",
+        FieldId::ProcSid => {
+            "session id: the leader's pid as /proc showed it, or as setsid returned it (in a pid namespace, that namespace's number), as libsinsp keeps it"
+        }
         FieldId::ProcVpgid => "process group id in the process's own pid namespace",
         FieldId::ProcPgid => "process group id (host pid namespace)",
         FieldId::ProcName => {
@@ -188,7 +190,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "true if the process leads its process group (proc.vpid equals proc.vpgid)"
         }
         FieldId::ProcIsSidLeader => {
-            "true if the process leads its session (proc.pid equals proc.sid)"
+            "true if the process leads its session (proc.vpid equals proc.sid)"
         }
         FieldId::ProcEnv => {
             "value of environment variable NAME, spaces trimmed (empty if unset); without NAME: all, space-separated"

@@ -661,7 +661,8 @@ fn extract_proc<'e>(
         F::ProcVpgidExe => s(ev.str(proc::leader(ev, p, |q| q.vpgid).exe)),
         F::ProcVpgidExepath => s(ev.str(proc::leader(ev, p, |q| q.vpgid).exepath)),
         F::ProcIsVpgidLeader => Some(Val::Bool(p.vpid == p.vpgid)),
-        F::ProcIsSidLeader => Some(Val::Bool(p.pid == p.sid)),
+        // libsinsp compares with the vpid: a session id is the one setsid returned.
+        F::ProcIsSidLeader => Some(Val::Bool(p.vpid == p.sid)),
         F::ProcEnv => {
             let key = match &f.arg {
                 FieldArg::Key(k) => Some(&**k),
