@@ -55,7 +55,7 @@ pub(crate) fn describe(id: FieldId) -> &'static str {
             "true if the open created its file (O_CREAT on a file that did not exist) or an O_TMPFILE file"
         }
         FieldId::EvtBuffer => {
-            "data of a read, write, send or recv event, as far as the capture kept it (maybe the first bytes); compared as the raw bytes, printed in outputs with each byte that is not printable as . (in base64 with buffer_format_base64)"
+            "data of a read, write, send or recv event (and their positioned and vectored kin), as far as the capture kept it (rtsec capture: the first --snaplen bytes, 80 by default, as Falco); compared as the raw bytes, printed in outputs with each byte that is not printable as . (in base64 with buffer_format_base64)"
         }
         FieldId::EvtBuflen => {
             "return value of an I/O event (read, write, send, recv: the bytes moved; close, dup, fcntl, ioctl) on an fd the trace knows, when not an error"
