@@ -221,21 +221,7 @@ impl<S> Args<S> {
             Args::Listen { .. } => kind == K::Listen,
             Args::Socket { .. } => kind == K::Socket,
             Args::Socketpair { .. } => kind == K::Socketpair,
-            Args::Io { .. } => matches!(
-                kind,
-                K::Sendto
-                    | K::Sendmsg
-                    | K::Recvfrom
-                    | K::Recvmsg
-                    | K::Read
-                    | K::Write
-                    | K::Pread
-                    | K::Pwrite
-                    | K::Readv
-                    | K::Writev
-                    | K::Preadv
-                    | K::Pwritev
-            ),
+            Args::Io { .. } => kind.moves_data(),
             Args::Dup { .. } => matches!(kind, K::Dup | K::Dup2 | K::Dup3),
             Args::Path { .. } => matches!(
                 kind,

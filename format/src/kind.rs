@@ -158,6 +158,26 @@ impl Kind {
         matches!(self, Kind::Clone | Kind::Clone3 | Kind::Fork | Kind::Vfork)
     }
 
+    /// True for the calls that move data through an fd: read, write, their positioned and
+    /// vectored kin, and the send and receive calls (recorded with [`crate::Args::Io`]).
+    pub const fn moves_data(self) -> bool {
+        matches!(
+            self,
+            Kind::Read
+                | Kind::Write
+                | Kind::Pread
+                | Kind::Pwrite
+                | Kind::Readv
+                | Kind::Writev
+                | Kind::Preadv
+                | Kind::Pwritev
+                | Kind::Sendto
+                | Kind::Sendmsg
+                | Kind::Recvfrom
+                | Kind::Recvmsg
+        )
+    }
+
     /// True for the open family (their result is a new fd, their path is `fd.name`).
     pub const fn is_open(self) -> bool {
         matches!(

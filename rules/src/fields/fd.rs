@@ -7,55 +7,44 @@ use rtsec_format::{Args, EventView, FdType, Kind, L4Proto, wire::Fd};
 #[inline(always)]
 pub(crate) fn kind_has_fd(kind: Kind) -> bool {
     use Kind as K;
-    matches!(
-        kind,
-        K::Open
-            | K::Openat
-            | K::Openat2
-            | K::Creat
-            | K::OpenByHandleAt
-            | K::Close
-            | K::Connect
-            | K::Accept
-            | K::Accept4
-            | K::Bind
-            | K::Listen
-            | K::Socket
-            | K::Socketpair
-            | K::Sendto
-            | K::Sendmsg
-            | K::Recvfrom
-            | K::Recvmsg
-            | K::Read
-            | K::Write
-            | K::Pread
-            | K::Pwrite
-            | K::Readv
-            | K::Writev
-            | K::Preadv
-            | K::Pwritev
-            | K::Dup
-            | K::Dup2
-            | K::Dup3
-            | K::Fchdir
-            | K::Fchmod
-            | K::Fchmodat
-            | K::Fchown
-            | K::Fchownat
-            | K::Unlinkat
-            | K::Mkdirat
-            | K::Symlinkat
-            | K::Mmap
-            | K::FinitModule
-            | K::Setns
-            | K::Fcntl
-            | K::MemfdCreate
-            | K::Pipe
-            | K::Pipe2
-            | K::Bpf
-            | K::Userfaultfd
-            | K::IoUringSetup
-    )
+    kind.moves_data()
+        || matches!(
+            kind,
+            K::Open
+                | K::Openat
+                | K::Openat2
+                | K::Creat
+                | K::OpenByHandleAt
+                | K::Close
+                | K::Connect
+                | K::Accept
+                | K::Accept4
+                | K::Bind
+                | K::Listen
+                | K::Socket
+                | K::Socketpair
+                | K::Dup
+                | K::Dup2
+                | K::Dup3
+                | K::Fchdir
+                | K::Fchmod
+                | K::Fchmodat
+                | K::Fchown
+                | K::Fchownat
+                | K::Unlinkat
+                | K::Mkdirat
+                | K::Symlinkat
+                | K::Mmap
+                | K::FinitModule
+                | K::Setns
+                | K::Fcntl
+                | K::MemfdCreate
+                | K::Pipe
+                | K::Pipe2
+                | K::Bpf
+                | K::Userfaultfd
+                | K::IoUringSetup
+        )
 }
 
 /// What fd fields are read from.
