@@ -274,13 +274,11 @@ impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
         self.close(at, len);
         true
     }
-}
 
-impl<const HALF: u32, const LAST: u32> Writer<HALF, LAST> {
     /// An iovec array of `cnt` entries at `iov` (readv, writev, …): the sum of the lengths of
-    /// its first [`MAX_IOV`] entries as a `u64`, then the first `Config::snaplen` bytes of the data of
-    /// its first [`GATHER`] buffers, one after the other (Falco's drivers gather from every
-    /// buffer; a few keep the verifier's work small).
+    /// its first [`MAX_IOV`] entries as a `u64`, then the first `Config::snaplen` bytes of the
+    /// data of its first [`GATHER`] buffers, one after the other (Falco's drivers gather from
+    /// every buffer; a few keep the verifier's work small).
     #[inline(always)]
     pub fn user_iovecs(&mut self, iov: u64, cnt: u64) {
         let mut total: u64 = 0;

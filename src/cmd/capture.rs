@@ -63,8 +63,13 @@ pub struct Args {
     pub container: Option<String>,
     /// Bytes of read, write, sendto, recvfrom, … data kept for evt.buffer, as Falco's
     /// --snaplen (0: none; at most 4080).
-    #[arg(short = 's', long, value_name = "BYTES", default_value_t = rtsec_capture::DEFAULT_SNAPLEN as u32,
-          value_parser = clap::value_parser!(u32).range(0..=rtsec_capture::MAX_SNAPLEN as i64))]
+    #[arg(
+        short = 's',
+        long,
+        value_name = "BYTES",
+        default_value_t = rtsec_capture::DEFAULT_SNAPLEN as u32,
+        value_parser = clap::value_parser!(u32).range(0..=rtsec_capture::MAX_SNAPLEN as i64)
+    )]
     pub snaplen: u32,
     /// Also record the device and inode of every opened file (fd.dev, fd.ino; about 0.3 µs
     /// more per open).
