@@ -81,7 +81,7 @@ impl CaptureOptions {
             file_ids: false,
             entry_copies: true,
             detect_arg_changes: false,
-            snaplen: rtsec_ebpf_common::SNAPLEN as u32,
+            snaplen: crate::DEFAULT_SNAPLEN as u32,
             resolve: Vec::new(),
             runtime_sockets: runtime::DEFAULT_SOCKETS.iter().map(PathBuf::from).collect(),
             cut_every: Duration::from_secs(1),

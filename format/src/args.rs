@@ -85,10 +85,10 @@ pub enum Args<S> {
         fd1: i64,
         fd2: i64,
     },
-    /// sendto/sendmsg/recvfrom/recvmsg/read/write/pread/pwrite/readv/writev/preadv/pwritev: fd,
-    /// size asked for (readv, preadv: the size the call reports), file offset (pread, pwrite,
-    /// preadv, pwritev; 0 otherwise), address (if any) and the first bytes of data when they were
-    /// captured (empty otherwise).
+    /// sendto/sendmsg/recvfrom/recvmsg/read/write/pread/pwrite/readv/writev/preadv/pwritev
+    /// ([`Kind::moves_data`]): fd, size asked for (the vectored calls and messages: the sum of
+    /// their buffers' lengths), file offset (pread, pwrite, preadv, pwritev; 0 otherwise),
+    /// address (if any) and the first bytes of data when they were captured (empty otherwise).
     Io {
         fd: i64,
         size: u64,

@@ -157,11 +157,7 @@ pub(super) fn encode_args(w: &mut ColumnWriter, a: &Args<StrId>) {
         } => {
             // Traces from before file offsets were kept have tag 12 only: an offset of 0 needs
             // no column of its own.
-            if *pos == 0 {
-                tag!(12);
-            } else {
-                tag!(TAG_IO_AT);
-            }
+            tag!(if *pos == 0 { 12 } else { TAG_IO_AT });
             w.i(A_INT, *fd);
             w.u(A_UINT, *size);
             if *pos != 0 {
