@@ -120,11 +120,15 @@ pub struct Running {
 
 /// Starts `rtsec capture -o OUT ARGS...` and waits until it says it is capturing.
 pub fn start_capture(out: &Path, args: &[&str]) -> Running {
-    let mut child = Command::new(RTSEC)
-        .arg("capture")
-        .arg("-o")
-        .arg(out)
-        .args(args)
+    let mut cmd = Command::new(RTSEC);
+    cmd.arg("capture").arg("-o").arg(out).args(args);
+    start(cmd)
+}
+
+/// Starts `cmd`, a command that runs `rtsec capture` (itself, or by exec), and waits until it
+/// says it is capturing.
+pub fn start(mut cmd: Command) -> Running {
+    let mut child = cmd
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
