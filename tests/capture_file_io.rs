@@ -128,33 +128,18 @@ fn record(extra: &[&str]) -> (Vec<String>, String, String) {
     let dir = tempdir();
     let out = dir.path().join("t.rts");
     let file = std::fs::canonicalize(dir.path()).unwrap().join("data.bin");
-    let cmd = helper_cmd("helper_file_io");
-    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
     let mut args = vec![
         "--syscalls",
         "default,pread,pwrite,readv,writev,preadv,pwritev,read",
     ];
     args.extend_from_slice(extra);
-    let o = capture_env(
+    let line = capture_helper_with(
         &out,
+        "helper_file_io",
         &args,
-        &cmd,
-        &[
-            ("RTSEC_HELPER", "1"),
-            ("RTSEC_FILE", file.to_str().unwrap()),
-        ],
+        &[("RTSEC_FILE", file.to_str().unwrap())],
     );
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let line = stdout
-        .lines()
-        .find_map(|l| l.split_once("HELPER_PID ").map(|x| x.1))
-        .unwrap_or_else(|| panic!("no pid from the helper: {stdout}"));
-    let f: Vec<&str> = line.split(' ').collect();
+    let f: Vec<&str> = line.split_whitespace().collect();
     let (pid, client, server) = (f[0], f[1], f[2]);
 
     let rules = dir.path().join("io.yaml");

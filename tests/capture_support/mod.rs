@@ -91,11 +91,25 @@ pub fn capture_env(out: &Path, args: &[&str], cmd: &[&str], env: &[(&str, &str)]
 /// Captures helper test `helper` of this test binary (run with `RTSEC_HELPER=1` and `env`)
 /// into `out`, and returns the pid the helper printed (`HELPER_PID N`).
 pub fn capture_helper(out: &Path, helper: &str, env: &[(&str, &str)]) -> i64 {
+    capture_helper_with(out, helper, &[], env)
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// [`capture_helper`] with capture arguments `args`; returns what the helper printed after
+/// `HELPER_PID ` (its pid, then whatever else it reports).
+pub fn capture_helper_with(
+    out: &Path,
+    helper: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> String {
     let cmd = helper_cmd(helper);
     let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
     let mut env = env.to_vec();
     env.push(("RTSEC_HELPER", "1"));
-    let o = capture_env(out, &[], &cmd, &env);
+    let o = capture_env(out, args, &cmd, &env);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         o.status.success(),
@@ -104,10 +118,7 @@ pub fn capture_helper(out: &Path, helper: &str, env: &[(&str, &str)]) -> i64 {
     );
     stdout
         .lines()
-        .find_map(|l| {
-            l.split_once("HELPER_PID ")
-                .map(|x| x.1.trim().parse().unwrap())
-        })
+        .find_map(|l| l.split_once("HELPER_PID ").map(|x| x.1.to_string()))
         .unwrap_or_else(|| panic!("no pid from the helper: {stdout}"))
 }
 
