@@ -126,7 +126,7 @@ pub fn capture_helper_with(
 pub struct Running {
     pub child: Child,
     pub stderr: Vec<String>,
-    rest: std::sync::mpsc::Receiver<String>,
+    pub rest: std::sync::mpsc::Receiver<String>,
 }
 
 /// Starts `rtsec capture -o OUT ARGS...` and waits until it says it is capturing.
