@@ -51,8 +51,12 @@ pub struct BlockResult {
     pub input: usize,
     /// Position of the block in its trace.
     pub block: u32,
-    /// When the block's first event happened (ns since the epoch; 0 for a part).
+    /// When the block's first and last events happened (ns since the epoch; a part has the
+    /// first only).
     pub ts_min: u64,
+    pub ts_max: u64,
+    /// The host its trace was recorded on (empty for a part).
+    pub hostname: Arc<str>,
     /// Events judged.
     pub events: u64,
     /// Events passed over as outside the run's time window.
@@ -107,10 +111,12 @@ impl BlockResult {
         r
     }
 
-    /// A part of the alert lines of block `block` of input `input` (see [`BlockResult::piece`]).
-    pub(crate) fn new_piece(input: usize, block: u32, lines: Vec<u8>) -> BlockResult {
+    /// A part of the alert lines of block `block` of input `input` (see [`BlockResult::piece`]),
+    /// whose first event happened at `ts_min`.
+    pub(crate) fn new_piece(input: usize, block: u32, ts_min: u64, lines: Vec<u8>) -> BlockResult {
         let mut r = BlockResult::new(input, block);
         r.piece = true;
+        r.ts_min = ts_min;
         r.lines = lines;
         r
     }
@@ -261,6 +267,8 @@ impl Judge<'_> {
         let t0 = thread_cpu_ns();
         let mut out = BlockResult::new(job.input, job.raw.index);
         out.ts_min = job.raw.frame.ts_min;
+        out.ts_max = job.raw.frame.ts_max;
+        out.hostname = job.hostname.clone();
         // Each worker decodes into the same block again and again: no fresh megabytes per block.
         thread_local! {
             static BLOCK: std::cell::RefCell<Block> = std::cell::RefCell::new(Block::default());
@@ -352,7 +360,9 @@ impl Judge<'_> {
                         let part =
                             std::mem::replace(&mut out.lines, text_buffers::take(piece_room));
                         out.piece_bytes += part.len();
-                        piece(BlockResult::new_piece(out.input, out.block, part));
+                        piece(BlockResult::new_piece(
+                            out.input, out.block, out.ts_min, part,
+                        ));
                     }
                     if let (Some(b), Some(fields), Some(rows)) =
                         (batch.as_mut(), self.fields, rows.as_mut())

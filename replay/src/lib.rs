@@ -43,6 +43,7 @@
 pub mod blind;
 pub mod compare;
 mod decimal;
+pub mod drop_alerts;
 pub mod error;
 pub mod explain;
 pub mod export;

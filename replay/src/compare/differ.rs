@@ -154,7 +154,9 @@ impl Differ<'_> {
                     text_buffers::take(self.piece_bytes + (64 << 10)),
                 );
                 out.piece_bytes += part.len();
-                piece(BlockResult::new_piece(out.input, out.block, part));
+                piece(BlockResult::new_piece(
+                    out.input, out.block, out.ts_min, part,
+                ));
             }
         }
         out.count_events(block, judged);

@@ -32,6 +32,7 @@ const READ: &[&str] = &[
     "program_output",
     "http_output",
     "grpc_output",
+    "syscall_event_drops",
 ];
 
 /// Top-level keys of Falco 0.32 to 0.42 that change how a running Falco captures, loads
@@ -54,7 +55,6 @@ const RUNTIME_ONLY: &[&str] = &[
     "log_level",
     "libs_logger",
     "syscall_event_timeouts",
-    "syscall_event_drops",
     "metrics",
     "base_syscalls",
     "falco_libs",
@@ -66,8 +66,18 @@ const RUNTIME_ONLY: &[&str] = &[
     "syscall_drop_failed_exit",
 ];
 
-/// The settings of the output sections rtsec reads.
+/// The settings of the sections rtsec reads (drop alerts, outputs).
 const SECTIONS: &[(&str, &[&str])] = &[
+    (
+        "syscall_event_drops",
+        &[
+            "actions",
+            "threshold",
+            "rate",
+            "max_burst",
+            "simulate_drops",
+        ],
+    ),
     ("stdout_output", &["enabled"]),
     ("syslog_output", &["enabled"]),
     ("grpc_output", &["enabled"]),

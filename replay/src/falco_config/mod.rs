@@ -3,13 +3,14 @@
 //! `rule_matching`, `rules:` enable/disable commands, `static_fields` (`statics`),
 //! `json_output` and the shape of the alerts (`time_format_iso_8601`,
 //! `json_include_*_property`, `buffer_format_base64`, `append_output`), where it sends them
-//! (`*_output`, used with `--falco-outputs`: [`crate::outputs`]), and the capture a replay
-//! engine judges. Settings of the live daemon (drivers, webserver, …) do not apply to a replay
-//! and are left alone; those that would change the alerts but are not applied, and keys Falco
-//! does not know, are listed, never dropped silently (`keys`). As in Falco, `${VAR}` in any
-//! value is the environment variable's value (`$${` is a literal `${`), the files
-//! `config_files` names are merged in first (`include`), and `-o KEY=VALUE` options are
-//! applied after them (`options`).
+//! (`*_output`, used with `--falco-outputs`: [`crate::outputs`]), when it alerts on kernel
+//! drops (`syscall_event_drops`, used with `--drop-alerts`: [`crate::drop_alerts`]), and the
+//! capture a replay engine judges. Settings of the live daemon (drivers, webserver, …) do not
+//! apply to a replay and are left alone; those that would change the alerts but are not
+//! applied, and keys Falco does not know, are listed, never dropped silently (`keys`). As in
+//! Falco, `${VAR}` in any value is the environment variable's value (`$${` is a literal `${`),
+//! the files `config_files` names are merged in first (`include`), and `-o KEY=VALUE` options
+//! are applied after them (`options`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,9 +21,11 @@ use rtsec_rules::{
 };
 use serde_json::{Map, Value};
 
+use crate::drop_alerts::DropAlertSettings;
 use crate::error::ReplayError;
 
 mod append;
+mod drops;
 mod env;
 mod include;
 mod keys;
@@ -38,7 +41,7 @@ pub const OPTIONS_ORIGIN: &str = "the -o options";
 
 /// What a falco.yaml says about judging and printing alerts (absent keys: `None`, so that the
 /// command line and rtsec's defaults decide).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FalcoConfig {
     pub path: PathBuf,
     /// `rules_files` (or the older `rules_file`): files and directories in load order.
@@ -61,6 +64,8 @@ pub struct FalcoConfig {
     pub capture_file: Option<PathBuf>,
     /// Where the Falco of this file sends alerts (sent there with `--falco-outputs`).
     pub outputs: crate::outputs::OutputsConfig,
+    /// `syscall_event_drops`: when its drop alert is written (with `--drop-alerts`).
+    pub syscall_event_drops: DropAlertSettings,
     /// Settings that would change the alerts and that this replay does not apply, each with
     /// what it does instead; and `rules_files` entries left out.
     pub notes: Vec<String>,
@@ -228,6 +233,10 @@ impl FalcoConfig {
         }
         c.outputs = crate::outputs::OutputsConfig::from_yaml(root, bad)?;
         c.capture_file = capture_file(root).map_err(|(key, e)| bad(key, e))?;
+        if let Some(v) = root.get("syscall_event_drops") {
+            c.syscall_event_drops = drops::syscall_event_drops(v)
+                .map_err(|(key, e)| bad(&format!("syscall_event_drops{key}"), e))?;
+        }
         if let Some(v) = root.get("static_fields") {
             c.static_fields =
                 static_fields(v, &mut c.notes).map_err(|e| bad("static_fields", e))?;

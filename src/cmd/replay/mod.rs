@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use rtsec_replay::drop_alerts::{DropAlertCounts, DropAlerts};
 use rtsec_replay::outputs::Outputs;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
@@ -67,7 +68,8 @@ pub struct Args {
     /// Judge as the Falco with this configuration (falco.yaml) would: its `rules_files`,
     /// `priority`, `rule_matching`, `rules:` enable/disable commands, `json_output`,
     /// `time_format_iso_8601`, `json_include_*_property`, `buffer_format_base64`,
-    /// `append_output`, `static_fields` and (without TRACE) `engine.replay.capture_file`, with
+    /// `append_output`, `static_fields`, `syscall_event_drops` (with --drop-alerts) and
+    /// (without TRACE) `engine.replay.capture_file`, with
     /// the files its `config_files` names. Options given here win over the file; settings that
     /// would change alerts but are not applied, and keys Falco does not know, are named on
     /// stderr.
@@ -88,6 +90,14 @@ pub struct Args {
     /// never dropped); alerts an output could not take are counted (exit 1).
     #[arg(long, requires = "falco_config")]
     pub falco_outputs: bool,
+    /// Also write Falco's "Falco internal: syscall event drop" alert (priority Debug) where a
+    /// trace recorded kernel drops, as a live Falco does under its `syscall_event_drops`
+    /// settings: those of --falco-config and -o, else Falco's (an alert when more than 10 %
+    /// of a second's events were dropped, one at most every 30 s of the trace's time). It
+    /// comes after the alerts of the block whose drops it counts, in the alert format, to
+    /// --falco-outputs too. Falco reading a capture file writes none.
+    #[arg(long)]
+    pub drop_alerts: bool,
     #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
@@ -223,6 +233,17 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         false => None,
     };
     let print = !args.quiet && (outputs.is_none() || config.outputs.stdout);
+    if args.drop_alerts && !config.syscall_event_drops.alert {
+        eoutln!(
+            "rtsec: note: {}: `syscall_event_drops.actions` has no `alert`: --drop-alerts \
+             writes none",
+            config.path.display()
+        );
+    }
+    let mut drop_alerts = args
+        .drop_alerts
+        .then(|| DropAlerts::new(config.syscall_event_drops.clone(), format));
+    let mut drop_lines = Vec::new();
     let opts = ReplayOptions {
         threads: super::worker_threads(args.jobs),
         max_in_flight: 0,
@@ -253,6 +274,12 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         &inputs,
         &opts,
         &mut |mut r| {
+            // Those due before the block's alerts (see `drop_alerts`).
+            if let Some(d) = drop_alerts.as_mut() {
+                drop_lines.clear();
+                d.block(&r, &mut drop_lines);
+                write_drop_alerts(&drop_lines, print, &mut out, outputs.as_mut())?;
+            }
             if print && !r.lines.is_empty() {
                 out.write_all(&r.lines)
                     .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
@@ -295,6 +322,13 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         },
     );
     bar.finish();
+    if let Some(d) = drop_alerts.as_mut() {
+        drop_lines.clear();
+        d.finish(&mut drop_lines);
+        if let Err(e) = write_drop_alerts(&drop_lines, print, &mut out, outputs.as_mut()) {
+            eoutln!("rtsec: {e}");
+        }
+    }
     let flushed = out.flush();
     drop(out);
     let base = args.parquet.clone().unwrap_or_default();
@@ -317,6 +351,9 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     let parquet_line = parquet_line.inspect_err(|_| eout!("{text}"))?;
     text.push_str(&parquet_line);
     text.push_str(&rtsec_replay::outputs::render(&output_reports));
+    if let Some(d) = &drop_alerts {
+        text.push_str(&drop_alerts_line(d.counts()));
+    }
     eout!("{text}");
     if output_reports.iter().any(|r| r.failed > 0) {
         return Ok(ExitCode::from(rtsec_replay::EXIT_FAILED));
@@ -325,4 +362,50 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         &summary,
         summary.exit_code(),
     )))
+}
+
+/// Writes drop alert lines where the block's alerts went.
+fn write_drop_alerts(
+    lines: &[u8],
+    print: bool,
+    out: &mut impl Write,
+    outputs: Option<&mut Outputs>,
+) -> Result<(), ReplayError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    if print {
+        out.write_all(lines)
+            .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
+    }
+    if let Some(o) = outputs {
+        o.send(lines);
+    }
+    Ok(())
+}
+
+/// The summary's line on --drop-alerts.
+fn drop_alerts_line(c: DropAlertCounts) -> String {
+    let mut line = format!("drop alerts: {}", group(c.alerts));
+    let mut not = Vec::new();
+    if c.rate_limited > 0 {
+        not.push(format!(
+            "{} held back by the rate limit (syscall_event_drops.rate, max_burst)",
+            group(c.rate_limited)
+        ));
+    }
+    if c.below_threshold > 0 {
+        not.push(format!(
+            "{} at or below syscall_event_drops.threshold",
+            group(c.below_threshold)
+        ));
+    }
+    if !not.is_empty() {
+        line.push_str(&format!(
+            "; seconds with drops but no alert: {}",
+            not.join(", ")
+        ));
+    }
+    line.push('\n');
+    line
 }
