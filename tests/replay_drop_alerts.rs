@@ -167,7 +167,19 @@ fn falcos_settings_decide_whether_drops_alert() {
         "{}",
         stderr(&o)
     );
-    // With it, the alert; the file's output gets it too.
+    // `exit` stops a live Falco; a replay says it does not.
+    std::fs::write(&yaml, "syscall_event_drops:\n  actions: [alert, exit]\n").unwrap();
+    let o = replay(
+        &["--drop-alerts", "-c", yaml.to_str().unwrap()],
+        &trace,
+        &rules,
+    );
+    assert!(
+        stderr(&o).contains("`syscall_event_drops.actions` has `exit`, which stops a live Falco"),
+        "{}",
+        stderr(&o)
+    );
+    // With `alert`, the alert; the file's output gets it too.
     let alerts = dir.path().join("alerts.txt");
     std::fs::write(
         &yaml,

@@ -30,6 +30,8 @@ const SECOND: u64 = 1_000_000_000;
 pub struct DropAlertSettings {
     /// Its `actions` include `alert` (Falco's shipped falco.yaml lists `log` and `alert`).
     pub alert: bool,
+    /// They include `exit`, which stops a live Falco (not applied to a replay).
+    pub exit: bool,
     /// Drops per event (dropped and recorded) a second must exceed: `threshold`, 0 to 1.
     pub threshold: f64,
     /// Alerts a second the bucket refills with (`rate`), and most it holds (`max_burst`).
@@ -43,6 +45,7 @@ impl Default for DropAlertSettings {
     fn default() -> Self {
         DropAlertSettings {
             alert: true,
+            exit: false,
             threshold: 0.1,
             rate: 0.03333,
             max_burst: 1.0,

@@ -47,6 +47,7 @@ pub(super) fn syscall_event_drops(v: &Value) -> Result<DropAlertSettings, (Strin
         }
         // Falco's default is the empty list's: ignore.
         s.alert = list.contains(&"alert");
+        s.exit = list.contains(&"exit");
     }
     let number = |key: &str| -> Result<Option<f64>, (String, String)> {
         match m.get(key) {

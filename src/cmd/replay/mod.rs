@@ -240,6 +240,13 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
             config.path.display()
         );
     }
+    if args.drop_alerts && config.syscall_event_drops.exit {
+        eoutln!(
+            "rtsec: note: {}: `syscall_event_drops.actions` has `exit`, which stops a live \
+             Falco: not applied, the traces are judged whole (exit code 3 says they had drops)",
+            config.path.display()
+        );
+    }
     let mut drop_alerts = args
         .drop_alerts
         .then(|| DropAlerts::new(config.syscall_event_drops.clone(), format));
