@@ -17,10 +17,13 @@
 # none/floor/floor2/rtsec/rtsec-x are measured in CYCLES interleaved cycles and the best of each
 # is reported.
 # Then the in-kernel run time of the sys_exit program per call (kernel BPF statistics, during a
-# separate pass), bytes/event of the traces, and drops.
+# separate pass), bytes/event of the traces, and drops; and what keeping data costs: a loop of
+# 100-byte UDP sendto calls, recorded with the default snaplen (80 bytes kept) and with
+# --snaplen 0 (none), interleaved with runs of nothing attached.
 #
-# Environment: N_PPID (default 4000000), N_OPEN (default 300000) iterations, CYCLES (default 3),
-# BENCH_DIR for traces and logs (default a temp dir). Keep runs short: the machine is shared.
+# Environment: N_PPID (default 4000000), N_OPEN (default 300000), N_SEND (default 300000)
+# iterations, CYCLES (default 3), BENCH_DIR for traces and logs (default a temp dir). Keep runs
+# short: the machine is shared.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,6 +33,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 N_PPID=${N_PPID:-4000000}
 N_OPEN=${N_OPEN:-300000}
+N_SEND=${N_SEND:-300000}
 CYCLES=${CYCLES:-3}
 DIR=${BENCH_DIR:-$(mktemp -d)}
 TRACE="$DIR/bench.rts"
@@ -122,6 +126,20 @@ wait $!
 kill -INT "$CAP"
 wait "$CAP" || true
 
+# Keeping data: sendto of 100 bytes with 80 of them kept, and with none.
+: >"$DIR/send.none" ; : >"$DIR/send.80" ; : >"$DIR/send.0"
+for c in $(seq 1 "$CYCLES"); do
+  loop_ns sendto "$N_SEND" >>"$DIR/send.none"
+  start_rtsec "$DIR/send80.rts"
+  loop_ns sendto "$N_SEND" >>"$DIR/send.80"
+  kill -INT "$CAP"
+  wait "$CAP" || true
+  start_rtsec "$DIR/send0.rts" --snaplen 0
+  loop_ns sendto "$N_SEND" >>"$DIR/send.0"
+  kill -INT "$CAP"
+  wait "$CAP" || true
+done
+
 # bpftrace printing every openat.
 bpftrace -e 'tracepoint:syscalls:sys_enter_openat { printf("%s %s\n", comm, str(args->filename)); }' \
   >"$DIR/bpftrace.out" 2>&1 &
@@ -166,6 +184,15 @@ echo "  do-nothing program (floor):     $(grep rtsec_noop "$DIR/cost.noop" | awk
 echo "  getppid loop (filtered out):    exit $(grep rtsec_sys_exit "$DIR/cost.getppid" | awk '{print $4, $5}'), enter $(grep rtsec_sys_enter "$DIR/cost.getppid" | awk '{print $4, $5}')"
 echo "  open+close loop (recorded):     exit $(grep rtsec_sys_exit "$DIR/cost.openclose" | awk '{print $4, $5}'), enter $(grep rtsec_sys_enter "$DIR/cost.openclose" | awk '{print $4, $5}')"
 echo "  the same, --no-entry-copies:    exit $(grep rtsec_sys_exit "$DIR/cost.openclose-x" | awk '{print $4, $5}')"
+s_n=$(min <"$DIR/send.none"); s_80=$(min <"$DIR/send.80"); s_0=$(min <"$DIR/send.0")
+echo
+echo "sendto of 100 bytes over UDP (default syscall set), best of $CYCLES cycles of $N_SEND:"
+row none sendto "$s_n" "$s_n"
+row snaplen80 sendto "$s_80" "$s_n"
+row snaplen0 sendto "$s_0" "$s_n"
+awk -v a="$s_80" -v b="$s_0" 'BEGIN { printf "sendto: keeping 80 bytes of data costs %.1f ns a call over keeping none\n", a - b }'
+echo "  traces: snaplen 80: $(grep -E '^rtsec: wrote' "$DIR/send80.rts.err" | sed 's/^rtsec: //')"
+echo "          snaplen 0:  $(grep -E '^rtsec: wrote' "$DIR/send0.rts.err" | sed 's/^rtsec: //')"
 echo
 echo "rtsec capture during the loops (highly repetitive events):"
 grep -E "^rtsec: (wrote|0 events|DROPPED)" "$TRACE.err" || cat "$TRACE.err"
