@@ -39,7 +39,7 @@ grep -v '^#' testdata/scenarios/demo/scenario.sh | grep -v '^\s*$' | sed 's/^/  
 # with the time it was printed.
 rm -f "$trace"
 # If the recording fails, the follower would wait for the trace's end forever.
-trap 'pkill -INT -f -- "replay --follow $trace" 2>/dev/null || true' EXIT
+trap 'pkill -TERM -f -- "replay --follow $trace" 2>/dev/null || true' EXIT
 "$RTSEC" replay --follow "$trace" 2> "$OUT/live.err" \
   | while IFS= read -r line; do printf '%s  %s\n' "$(date +%T.%3N)" "$line"; done \
   > "$OUT/live.txt" &

@@ -88,12 +88,12 @@ for c in $(seq 1 "$CYCLES"); do
 
   start_rtsec "$TRACE"
   { loop_ns getppid "$N_PPID"; loop_ns openclose "$N_OPEN"; } | paste -sd' ' >>"$DIR/rtsec"
-  kill -INT "$CAP"
+  kill -TERM "$CAP"
   wait "$CAP" || true
 
   start_rtsec "$DIR/bench-x.rts" --no-entry-copies
   { loop_ns getppid "$N_PPID"; loop_ns openclose "$N_OPEN"; } | paste -sd' ' >>"$DIR/rtsecx"
-  kill -INT "$CAP"
+  kill -TERM "$CAP"
   wait "$CAP" || true
 done
 
@@ -116,14 +116,14 @@ wait $!
 sleep 0.2
 "$LOOP" openclose 1000000 >/dev/null
 wait $!
-kill -INT "$CAP"
+kill -TERM "$CAP"
 wait "$CAP" || true
 start_rtsec "$DIR/cost-x.rts" --no-entry-copies
 "$COST" 3 >"$DIR/cost.openclose-x" &
 sleep 0.2
 "$LOOP" openclose 1000000 >/dev/null
 wait $!
-kill -INT "$CAP"
+kill -TERM "$CAP"
 wait "$CAP" || true
 
 # Keeping data: sendto of 100 bytes with 80 of them kept, and with none.
@@ -132,11 +132,11 @@ for c in $(seq 1 "$CYCLES"); do
   loop_ns sendto "$N_SEND" >>"$DIR/send.none"
   start_rtsec "$DIR/send80.rts"
   loop_ns sendto "$N_SEND" >>"$DIR/send.80"
-  kill -INT "$CAP"
+  kill -TERM "$CAP"
   wait "$CAP" || true
   start_rtsec "$DIR/send0.rts" --snaplen 0
   loop_ns sendto "$N_SEND" >>"$DIR/send.0"
-  kill -INT "$CAP"
+  kill -TERM "$CAP"
   wait "$CAP" || true
 done
 
