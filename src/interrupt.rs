@@ -2,6 +2,12 @@
 //! checks, so it ends cleanly (what it judged so far summed up, its outputs finished or
 //! removed); a second one ends the process at once, removing the partial files registered
 //! with [`crate::signal_cleanup`] as a single signal does for commands that do not ask.
+//!
+//! A shell without job control (a script) starts background commands with SIGINT ignored, so
+//! that the terminal's Ctrl-C, meant for the foreground, does not reach them. rtsec keeps that
+//! for the terminal's signal, and still stops when a signal is sent to it on purpose
+//! (`kill -INT PID`, the usual way to end a background capture): the kernel tells the two
+//! apart (`si_code`).
 
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
@@ -11,9 +17,23 @@ static SIGNAL: AtomicI32 = AtomicI32::new(0);
 /// Signals received: the second ends the process, whatever else set the flag (a capture's
 /// command that exited, its `--duration`).
 static RECEIVED: AtomicU32 = AtomicU32::new(0);
+/// SIGINT and SIGTERM were ignored when the handlers were installed.
+static WAS_IGNORED: [AtomicBool; 2] = [const { AtomicBool::new(false) }; 2];
 static INSTALL: Once = Once::new();
 
-extern "C" fn on_signal(sig: libc::c_int) {
+const SIGNALS: [libc::c_int; 2] = [libc::SIGINT, libc::SIGTERM];
+
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo.
+    let from_kernel = !info.is_null() && unsafe { (*info).si_code } > 0;
+    let ignored = SIGNALS
+        .iter()
+        .position(|&s| s == sig)
+        .is_some_and(|i| WAS_IGNORED[i].load(Ordering::Acquire));
+    if from_kernel && ignored {
+        // A terminal's signal to its foreground job (SI_KERNEL), which this one is not.
+        return;
+    }
     // Before the flag: whoever sees the flag finds the signal.
     SIGNAL.store(sig, Ordering::Release);
     STOP.store(true, Ordering::Release);
@@ -23,11 +43,11 @@ extern "C" fn on_signal(sig: libc::c_int) {
 }
 
 /// The flag the first SIGINT or SIGTERM sets (the handlers are installed on the first call);
-/// a command may set it too, for other reasons to stop. A signal that is ignored (a background
-/// job's SIGINT) stays ignored.
+/// a command may set it too, for other reasons to stop. Where SIGINT was ignored (a background
+/// job of a script), the terminal's Ctrl-C stays ignored; `kill -INT` stops.
 pub fn stop_flag() -> &'static AtomicBool {
     INSTALL.call_once(|| {
-        for sig in [libc::SIGINT, libc::SIGTERM] {
+        for (i, sig) in SIGNALS.into_iter().enumerate() {
             // SAFETY: reading the current action, then installing a handler that only uses
             // atomics, or the async-signal-safe `die_of`.
             unsafe {
@@ -35,12 +55,14 @@ pub fn stop_flag() -> &'static AtomicBool {
                 if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
                     && old.sa_sigaction == libc::SIG_IGN
                 {
-                    continue;
+                    WAS_IGNORED[i].store(true, Ordering::Release);
                 }
                 let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                sa.sa_sigaction = on_signal
+                    as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                    as usize;
                 // Reads and writes in progress go on: the flag is looked at between blocks.
-                sa.sa_flags = libc::SA_RESTART;
+                sa.sa_flags = libc::SA_RESTART | libc::SA_SIGINFO;
                 libc::sigemptyset(&mut sa.sa_mask);
                 libc::sigaction(sig, &sa, std::ptr::null_mut());
             }

@@ -1,24 +1,27 @@
 //! `rtsec capture` stops on SIGINT and SIGTERM as every rtsec command does (the `interrupt`
-//! module): a SIGINT its starter ignores (a background job's, `nohup`) stays ignored, and
-//! SIGTERM still ends the capture cleanly. Its own handler used to take SIGINT over. A second
-//! signal ends it at once, even while it waits for a command that will not stop.
+//! module). Where its starter ignored SIGINT (a script's background job, `nohup`), the
+//! terminal's Ctrl-C, meant for the foreground job, stays ignored, while `kill -INT PID` still
+//! stops it, as it stops a capture started in the foreground. A second signal ends it at once,
+//! even while it waits for a command that will not stop.
 
 mod capture_support;
 
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use capture_support::*;
 
 #[test]
-fn an_ignored_sigint_stays_ignored() {
+fn kill_int_stops_a_capture_whose_sigint_was_ignored() {
     if !can_capture() {
         return;
     }
     let dir = tempdir();
     let out = dir.path().join("t.rts");
-    // The shell ignores SIGINT and execs the capture, which inherits that.
+    // The shell ignores SIGINT and execs the capture, which inherits that, as a script's
+    // background job does.
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(format!(
         "trap '' INT; exec {RTSEC} capture -o {} --duration 60s",
@@ -27,15 +30,91 @@ fn an_ignored_sigint_stays_ignored() {
     let mut cap = start(cmd);
     // SAFETY: plain kill(2) on our child.
     unsafe { libc::kill(cap.child.id() as i32, libc::SIGINT) };
-    std::thread::sleep(Duration::from_secs(1));
+    let status = exit_within(&mut cap, Duration::from_secs(20));
+    assert!(status.success(), "{status:?}");
+    let stderr: Vec<String> = cap.rest.try_iter().collect();
     assert!(
-        cap.child.try_wait().unwrap().is_none(),
-        "an ignored SIGINT stopped the capture"
+        stderr.iter().any(|l| l == "rtsec: stopped by signal 2"),
+        "{stderr:?}"
     );
-    let (status, stderr) = cap.stop(libc::SIGTERM);
-    assert!(status.success(), "{status:?}\n{stderr}");
-    assert!(stderr.contains("rtsec: stopped by signal 15"), "{stderr}");
     assert!(read(&out).footer, "the trace was finished");
+}
+
+/// The capture's exit status, once it ends; fails the test (and kills it) if it runs longer
+/// than `limit`.
+fn exit_within(cap: &mut Running, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = cap.child.try_wait().unwrap() {
+            // Its last lines reach the reader thread a moment later.
+            std::thread::sleep(Duration::from_millis(200));
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = cap.child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs `sh -c SCRIPT` on a pseudo-terminal (script(1)), types Ctrl-C once the capture it
+/// starts is capturing, and returns what the terminal showed and how long the capture ran
+/// after the Ctrl-C.
+fn ctrl_c_on_a_terminal(script: &str) -> (String, Duration) {
+    let mut term = Command::new("script")
+        .args(["-qec", &format!("sh -c \"{script}\""), "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run script(1) (util-linux)");
+    let mut lines = BufReader::new(term.stdout.take().unwrap()).lines();
+    let mut shown = String::new();
+    loop {
+        let l = lines
+            .next()
+            .unwrap_or_else(|| panic!("ended before capturing: {shown}"))
+            .unwrap();
+        shown.push_str(&l);
+        shown.push('\n');
+        if l.contains("rtsec: capturing to") {
+            break;
+        }
+    }
+    let typed = Instant::now();
+    term.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
+    for l in lines.map_while(Result::ok) {
+        shown.push_str(&l);
+        shown.push('\n');
+    }
+    let status = term.wait().unwrap();
+    assert!(status.success(), "{status:?}: {shown}");
+    (shown, typed.elapsed())
+}
+
+#[test]
+fn the_terminals_ctrl_c_stays_ignored_where_it_was() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let (a, b) = (dir.path().join("a.rts"), dir.path().join("b.rts"));
+    // In the foreground, Ctrl-C stops the capture.
+    let (shown, after) = ctrl_c_on_a_terminal(&format!(
+        "exec {RTSEC} capture -o {} --duration 30s",
+        a.display()
+    ));
+    assert!(shown.contains("rtsec: stopped by signal 2"), "{shown}");
+    assert!(after < Duration::from_secs(20), "{after:?}: {shown}");
+    // Started with SIGINT ignored, it runs on to its --duration.
+    let (shown, after) = ctrl_c_on_a_terminal(&format!(
+        "trap '' INT; exec {RTSEC} capture -o {} --duration 3s",
+        b.display()
+    ));
+    assert!(!shown.contains("stopped by signal"), "{shown}");
+    assert!(after >= Duration::from_millis(2500), "{after:?}: {shown}");
+    assert!(read(&b).footer, "the trace was finished");
 }
 
 #[test]
@@ -80,17 +159,7 @@ fn a_second_signal_ends_a_capture_waiting_for_its_command() {
     );
     // SAFETY: as above.
     unsafe { libc::kill(cap.child.id() as i32, libc::SIGINT) };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = cap.child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = cap.child.kill();
-            panic!("the second SIGINT did not end the capture: {seen:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exit_within(&mut cap, Duration::from_secs(10));
     assert_eq!(
         status.signal(),
         Some(libc::SIGINT),
