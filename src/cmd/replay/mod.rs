@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use rtsec_replay::drop_alerts::{DropAlertCounts, DropAlerts};
 use rtsec_replay::outputs::Outputs;
 use rtsec_replay::summary::{group, human_rate};
 use rtsec_replay::{LineFormat, Produce, ReplayError, ReplayOptions, inputs};
@@ -16,6 +15,7 @@ use crate::progress::BlocksBar;
 use crate::rule_selection::{self, SelectionArgs};
 use crate::window_args::WindowArgs;
 
+mod drops;
 pub(crate) mod follow;
 pub(crate) mod listen;
 
@@ -69,10 +69,9 @@ pub struct Args {
     /// `priority`, `rule_matching`, `rules:` enable/disable commands, `json_output`,
     /// `time_format_iso_8601`, `json_include_*_property`, `buffer_format_base64`,
     /// `append_output`, `static_fields`, `syscall_event_drops` (with --drop-alerts) and
-    /// (without TRACE) `engine.replay.capture_file`, with
-    /// the files its `config_files` names. Options given here win over the file; settings that
-    /// would change alerts but are not applied, and keys Falco does not know, are named on
-    /// stderr.
+    /// (without TRACE) `engine.replay.capture_file`, with the files its `config_files` names.
+    /// Options given here win over the file; settings that would change alerts but are not
+    /// applied, and keys Falco does not know, are named on stderr.
     #[arg(short = 'c', long = "falco-config", value_name = "FALCO_YAML")]
     pub falco_config: Option<PathBuf>,
     #[command(flatten)]
@@ -233,23 +232,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         false => None,
     };
     let print = !args.quiet && (outputs.is_none() || config.outputs.stdout);
-    if args.drop_alerts && !config.syscall_event_drops.alert {
-        eoutln!(
-            "rtsec: note: {}: `syscall_event_drops.actions` has no `alert`: --drop-alerts \
-             writes none",
-            config.path.display()
-        );
-    }
-    if args.drop_alerts && config.syscall_event_drops.exit {
-        eoutln!(
-            "rtsec: note: {}: `syscall_event_drops.actions` has `exit`, which stops a live \
-             Falco: not applied, the traces are judged whole (exit code 3 says they had drops)",
-            config.path.display()
-        );
-    }
-    let mut drop_alerts = args
-        .drop_alerts
-        .then(|| DropAlerts::new(config.syscall_event_drops.clone(), format));
+    let mut drop_alerts = args.drop_alerts.then(|| drops::start(&config, format));
     let mut drop_lines = Vec::new();
     let opts = ReplayOptions {
         threads: super::worker_threads(args.jobs),
@@ -285,7 +268,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
             if let Some(d) = drop_alerts.as_mut() {
                 drop_lines.clear();
                 d.block(&r, &mut drop_lines);
-                write_drop_alerts(&drop_lines, print, &mut out, outputs.as_mut())?;
+                drops::write(&drop_lines, print, &mut out, outputs.as_mut())?;
             }
             if print && !r.lines.is_empty() {
                 out.write_all(&r.lines)
@@ -332,7 +315,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     if let Some(d) = drop_alerts.as_mut() {
         drop_lines.clear();
         d.finish(&mut drop_lines);
-        if let Err(e) = write_drop_alerts(&drop_lines, print, &mut out, outputs.as_mut()) {
+        if let Err(e) = drops::write(&drop_lines, print, &mut out, outputs.as_mut()) {
             eoutln!("rtsec: {e}");
         }
     }
@@ -359,7 +342,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     text.push_str(&parquet_line);
     text.push_str(&rtsec_replay::outputs::render(&output_reports));
     if let Some(d) = &drop_alerts {
-        text.push_str(&drop_alerts_line(d.counts()));
+        text.push_str(&drops::summary_line(d.counts()));
     }
     eout!("{text}");
     if output_reports.iter().any(|r| r.failed > 0) {
@@ -369,50 +352,4 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         &summary,
         summary.exit_code(),
     )))
-}
-
-/// Writes drop alert lines where the block's alerts went.
-fn write_drop_alerts(
-    lines: &[u8],
-    print: bool,
-    out: &mut impl Write,
-    outputs: Option<&mut Outputs>,
-) -> Result<(), ReplayError> {
-    if lines.is_empty() {
-        return Ok(());
-    }
-    if print {
-        out.write_all(lines)
-            .map_err(|e| ReplayError::Output(format!("stdout: {e}")))?;
-    }
-    if let Some(o) = outputs {
-        o.send(lines);
-    }
-    Ok(())
-}
-
-/// The summary's line on --drop-alerts.
-fn drop_alerts_line(c: DropAlertCounts) -> String {
-    let mut line = format!("drop alerts: {}", group(c.alerts));
-    let mut not = Vec::new();
-    if c.rate_limited > 0 {
-        not.push(format!(
-            "{} held back by the rate limit (syscall_event_drops.rate, max_burst)",
-            group(c.rate_limited)
-        ));
-    }
-    if c.below_threshold > 0 {
-        not.push(format!(
-            "{} at or below syscall_event_drops.threshold",
-            group(c.below_threshold)
-        ));
-    }
-    if !not.is_empty() {
-        line.push_str(&format!(
-            "; seconds with drops but no alert: {}",
-            not.join(", ")
-        ));
-    }
-    line.push('\n');
-    line
 }
