@@ -71,6 +71,32 @@ pub fn stop_flag() -> &'static AtomicBool {
     &STOP
 }
 
+/// Makes `cmd` start with the signals ignored that this process was started with ignored: an
+/// exec resets a handled signal to its default, so a capture's command, run from a script in
+/// the background, would otherwise die of the terminal's Ctrl-C meant for the foreground job.
+pub fn pass_ignored_to(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let ignored: Vec<libc::c_int> = SIGNALS
+        .iter()
+        .zip(&WAS_IGNORED)
+        .filter(|(_, w)| w.load(Ordering::Acquire))
+        .map(|(&s, _)| s)
+        .collect();
+    if ignored.is_empty() {
+        return;
+    }
+    // SAFETY: between fork and exec the closure only calls signal(2), which is
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            for &s in &ignored {
+                libc::signal(s, libc::SIG_IGN);
+            }
+            Ok(())
+        });
+    }
+}
+
 /// The exit code of a run: as a shell reports a process a signal ended (130 for Ctrl-C)
 /// when the signal stopped it (its `summary` says so), else `code`.
 pub fn exit_code(summary: &rtsec_replay::Summary, code: u8) -> u8 {

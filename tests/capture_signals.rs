@@ -40,6 +40,35 @@ fn kill_int_stops_a_capture_whose_sigint_was_ignored() {
     assert!(read(&out).footer, "the trace was finished");
 }
 
+/// The command a capture runs keeps the signals its starter ignored: rtsec handles them, and
+/// an exec would reset a handled signal to its default.
+#[test]
+fn its_command_starts_with_sigint_ignored_where_the_capture_did() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let seen = dir.path().join("sigign");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' INT; exec {RTSEC} capture -o {} -- sh -c 'grep ^SigIgn: /proc/$$/status > {}'",
+            out.display(),
+            seen.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line = std::fs::read_to_string(&seen).unwrap();
+    let mask = u64::from_str_radix(line.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    assert_ne!(
+        mask & 1 << (libc::SIGINT - 1),
+        0,
+        "SIGINT not ignored: {line}"
+    );
+}
+
 /// The capture's exit status, once it ends; fails the test (and kills it) if it runs longer
 /// than `limit`.
 fn exit_within(cap: &mut Running, limit: Duration) -> std::process::ExitStatus {

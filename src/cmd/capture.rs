@@ -278,6 +278,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         let mut cmd = std::process::Command::new(&args.command[0]);
         cmd.args(&args.command[1..]);
+        crate::interrupt::pass_ignored_to(&mut cmd);
         let child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
