@@ -1,8 +1,8 @@
 //! `rtsec capture` stops on SIGINT and SIGTERM as every rtsec command does (the `interrupt`
-//! module). Where its starter ignored SIGINT (a script's background job, `nohup`), the
-//! terminal's Ctrl-C, meant for the foreground job, stays ignored, while `kill -INT PID` still
-//! stops it, as it stops a capture started in the foreground. A second signal ends it at once,
-//! even while it waits for a command that will not stop.
+//! module). Where its starter ignored SIGINT (a script's background job), the terminal's
+//! Ctrl-C, meant for the foreground job, stays ignored, while `kill -INT PID` still stops it,
+//! as it stops a capture started in the foreground; its command starts with SIGINT ignored
+//! too. A second signal ends it at once, even while it waits for a command that will not stop.
 
 mod capture_support;
 
