@@ -91,8 +91,11 @@ fn exit_within(cap: &mut Running, limit: Duration) -> std::process::ExitStatus {
 /// starts is capturing, and returns what the terminal showed and how long the capture ran
 /// after the Ctrl-C.
 fn ctrl_c_on_a_terminal(script: &str) -> (String, Duration) {
+    // script(1) runs its command with `$SHELL -c`: exec'd, so that the capture is the only
+    // process on the terminal (a shell waiting for it would take the Ctrl-C too).
     let mut term = Command::new("script")
-        .args(["-qec", &format!("sh -c \"{script}\""), "/dev/null"])
+        .args(["-qec", &format!("exec sh -c \"{script}\""), "/dev/null"])
+        .env("SHELL", "/bin/sh")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
