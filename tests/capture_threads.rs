@@ -3,7 +3,7 @@
 //! found at the capture's start has its own (`/proc/PID/task/TID/stat`); a thread made later
 //! has the name the kernel gave it at clone, its creator's then, and starts then; a rename
 //! afterwards is not seen (libs issue 1011). A process forked by a thread has that thread as
-//! parent (`proc.pname`).
+//! parent (`proc.pname`). Its user and group ids are its own too.
 
 mod capture_support;
 
@@ -107,10 +107,13 @@ fn a_thread_running_before_the_capture_has_its_own_name() {
         dir.path().join("done"),
     );
     std::fs::write(&mark, b"x").unwrap();
-    // A thread renames itself, then waits for the capture before it opens the mark.
+    open_to_all(dir.path(), &[&mark]);
+    // A thread renames itself and becomes nobody (alone: a raw setuid), then waits for the
+    // capture before it opens the mark.
     let script = format!(
-        "import os, sys, threading, time\n{RENAME}\
-         def worker():\n    rename('rtsec-scanned')\n    open(sys.argv[1], 'w').close()\n    \
+        "import os, sys, threading, time\n{RENAME}{SETUID}\
+         def worker():\n    rename('rtsec-scanned')\n    setuid(65534)\n    \
+         open(sys.argv[1], 'w').close()\n    \
          while not os.path.exists(sys.argv[2]): time.sleep(0.01)\n    \
          open(sys.argv[3]).close()\n    open(sys.argv[4], 'w').close()\n\
          t = threading.Thread(target=worker); t.start(); t.join()\n"
@@ -157,6 +160,82 @@ fn a_thread_running_before_the_capture_has_its_own_name() {
         0,
         "a process found by the scan"
     );
+    assert_eq!(
+        (open.euid, open.user.as_deref()),
+        (65534, Some("nobody")),
+        "the ids /proc gave the thread"
+    );
+    let leader = t
+        .events
+        .iter()
+        .find(|e| e.pid == open.pid && e.tid == e.pid)
+        .expect("an event of the leader");
+    assert_eq!((leader.euid, leader.user.as_deref()), (0, Some("root")));
+}
+
+/// Credentials are per thread: a raw setuid changes the calling thread's alone (the kernel's
+/// rule, which libsinsp follows: `set_evt_thread_user`), and a thread that thread makes starts
+/// with its ids (its clone event's, as libsinsp's `parse_clone_exit` takes them).
+#[test]
+fn a_threads_raw_setuid_is_its_own() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempdir();
+    let out = dir.path().join("t.rts");
+    let marks: Vec<String> = ["thread", "its-thread", "leader"]
+        .iter()
+        .map(|m| {
+            let p = dir.path().join(m);
+            std::fs::write(&p, b"x").unwrap();
+            p.to_str().unwrap().to_string()
+        })
+        .collect();
+    open_to_all(dir.path(), &[]);
+    let script = format!(
+        "import sys, threading\n{SETUID}\
+         def run(f):\n    t = threading.Thread(target=f); t.start(); t.join()\n\
+         def worker():\n    setuid(65534)\n    open(sys.argv[1]).close()\n    \
+         run(lambda: open(sys.argv[2]).close())\n\
+         run(worker)\n\
+         open(sys.argv[3]).close()\n"
+    );
+    let o = capture(
+        &out,
+        &[],
+        &[PYTHON, "-c", &script, &marks[0], &marks[1], &marks[2]],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = read(&out);
+    let ids = |e: &Ev| (e.euid, e.user.clone().unwrap_or_default());
+    let thread = t.open_of(&marks[0]);
+    let its_thread = t.open_of(&marks[1]);
+    let leader = t.open_of(&marks[2]);
+    assert_ne!(thread.tid, thread.pid);
+    assert_ne!(its_thread.tid, thread.tid);
+    assert_eq!(ids(thread), (65534, "nobody".into()), "the caller's own");
+    assert_eq!(ids(its_thread), (65534, "nobody".into()), "its clone's");
+    assert_eq!(ids(leader), (0, "root".into()), "the process's stay");
+    let setuid = t
+        .events
+        .iter()
+        .find(|e| e.ty == "setuid" && e.tid == thread.tid)
+        .expect("the thread's setuid");
+    assert_eq!(setuid.res, 0);
+}
+
+/// `setuid(uid)` of the calling thread alone: the raw syscall (glibc's `setuid` makes every
+/// thread of the process call it).
+const SETUID: &str = "import ctypes\n\
+    def setuid(uid):\n    assert ctypes.CDLL(None).syscall(105, uid) == 0\n";
+
+/// Lets another user read the files and write in `dir` (a thread that became nobody uses it).
+fn open_to_all(dir: &Path, files: &[&Path]) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    for f in files {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
 }
 
 const THREAD: u32 = rtsec_format::record::proc_flags::THREAD;

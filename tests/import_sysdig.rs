@@ -268,10 +268,6 @@ const UMOUNT2_NAME: &str = "x86_64 has no umount syscall: old libs recorded umou
 const GENERIC_BY_NUMBER: &str = "a 2016 generic event whose syscall id the libs of the time did \
     not know (sysdig, like libsinsp, names generic events by that id: <unknown>); rtsec records \
     generic events by their x86_64 number, 221 = fadvise64";
-const THREAD_IDS: &str = "rtsec keeps ids per process, libsinsp per thread: curl (17497) was \
-    first seen at its execve, which carries no uid in 2018 captures, so its ids are unknown \
-    (4294967295) in both; the clone event of its thread 17498 says uid 1000 (ubuntu), which \
-    libsinsp gives that thread alone and rtsec's thread cannot have";
 const RUNC_LEADER_IDS: &str = "rtsec keeps ids per process, libsinsp per thread: sh 17059 \
     (healthcheck.sh in container 8661fade8683) was created before the capture and is introduced \
     by the clone events of its runc threads, which say uid 0 — rtsec gives the process uid 0; \
@@ -356,7 +352,6 @@ const KNOWN: &[Known] = &[
         597,
         THREAD_PARENT,
     ),
-    known(CURL_GOOGLE, C_USER_NAMED, 78, 0, THREAD_IDS),
     known(DOWNLOAD, "user.name=root", 8683, 8707, RUNC_LEADER_IDS),
     known(DOWNLOAD, "user.uid=0", 8683, 8707, RUNC_LEADER_IDS),
     known(PSP_USER_0, "evt.buflen>=0", 310, 311, DOCKER_CLIENT_READS),

@@ -47,9 +47,9 @@ pub mod proc_flags {
     pub const ENV_TRUNCATED: u32 = 8;
     /// The record of one thread other than the leader, which libsinsp tells apart from its
     /// process: `comm` and `start_ts` are the thread's (the name its creator had when it was
-    /// made, or its own at the capture's start; when it was made), and `sname`/`vpgid_name`
-    /// name the process where it leads its session or group on the host; everything else is
-    /// the process's.
+    /// made, or its own at the capture's start; when it was made), so are its user and group
+    /// ids (with `user` and `group`), and `sname`/`vpgid_name` name the process where it leads
+    /// its session or group on the host; everything else is the process's.
     pub const THREAD: u32 = 16;
 }
 

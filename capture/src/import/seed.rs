@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::ppm;
 use crate::state::{
-    Cgroup, FdSeed, GroupEntry, PasswdEntry, ProcessSeed, SockInfo, State, ThreadSeed,
+    Cgroup, FdSeed, GroupEntry, Ids, PasswdEntry, ProcessSeed, SockInfo, State, ThreadSeed,
 };
 
 /// Everything a section's tables say, collected until its first event.
@@ -148,13 +148,20 @@ pub fn cgroups<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Vec<Cgroup> {
         .collect()
 }
 
-/// A thread other than its process's leader: its name (a capture's process list has no start
-/// time for it).
+/// A thread other than its process's leader: its name and ids (a capture's process list has
+/// no start time for it).
 fn thread_seed(t: &ThreadEntry) -> ThreadSeed {
     ThreadSeed {
         tid: t.tid,
         comm: t.comm.clone(),
         start_ts: 0,
+        // The list's uid/gid are the effective ids, as for a process.
+        ids: Some(Ids {
+            uid: t.uid,
+            gid: t.gid,
+            euid: t.uid,
+            egid: t.gid,
+        }),
     }
 }
 

@@ -9,7 +9,7 @@ use rtsec_format::{FdType, L4Proto, record::proc_flags};
 use rustc_hash::FxHashMap;
 
 use super::cgroups::CgroupFs;
-use crate::state::{FdSeed, ProcessSeed, SockInfo, ThreadSeed};
+use crate::state::{FdSeed, Ids, ProcessSeed, SockInfo, ThreadSeed};
 
 /// Facts the scan needs about the machine.
 pub struct ScanContext {
@@ -95,10 +95,27 @@ fn start_of(ctx: &ScanContext, dir: &str) -> u64 {
 fn thread_of(ctx: &ScanContext, dir: &str, tid: i64) -> Option<ThreadSeed> {
     let stat = read(&format!("{dir}/stat"))?;
     let (comm, start_ts) = name_and_start(ctx, &stat)?;
+    // Credentials are per thread (a raw setuid changes one thread).
+    let ids = read(&format!("{dir}/status"))
+        .and_then(|s| String::from_utf8(s).ok())
+        .and_then(|status| ids_of(&status));
     Some(ThreadSeed {
         tid,
         comm: comm.to_vec(),
         start_ts,
+        ids,
+    })
+}
+
+/// The real and effective ids a `status` file gives.
+fn ids_of(status: &str) -> Option<Ids> {
+    let uids: Vec<u32> = nums(status_field(status, "Uid"));
+    let gids: Vec<u32> = nums(status_field(status, "Gid"));
+    Some(Ids {
+        uid: *uids.first()?,
+        euid: *uids.get(1)?,
+        gid: *gids.first()?,
+        egid: *gids.get(1)?,
     })
 }
 

@@ -250,13 +250,20 @@ fn run(ops: &[Op]) {
                     assert!(
                         proc.comm != process.comm
                             || proc.start_ts != process.start_ts
-                            || (&proc.exe, &proc.args) != (&process.exe, &process.args),
-                        "a thread's record has a name, start or program of its own"
+                            || (&proc.exe, &proc.args) != (&process.exe, &process.args)
+                            || Ids::of(&proc) != Ids::of(process),
+                        "a thread's record has a name, start, program or ids of its own"
                     );
-                    // Only the thread's name, start and program differ, and the leader names
-                    // its record may add.
+                    // Only the thread's name, start, program and ids (with the user and group
+                    // they name) differ, and the leader names its record may add.
                     let renamed = ProcessInfo {
                         id: process.id,
+                        uid: process.uid,
+                        gid: process.gid,
+                        euid: process.euid,
+                        egid: process.egid,
+                        user: process.user.clone(),
+                        group: process.group.clone(),
                         comm: process.comm.clone(),
                         flags: process.flags,
                         sname: process.sname.clone(),

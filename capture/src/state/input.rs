@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use rtsec_format::{Args, Kind, L4Proto};
+use rtsec_format::{Args, Kind, L4Proto, ProcessInfo};
 
 pub use super::containers::Cgroup;
 
@@ -62,6 +62,36 @@ pub struct ThreadSeed {
     pub comm: Vec<u8>,
     /// When it was made (ns since the epoch; 0 unknown).
     pub start_ts: u64,
+    /// Its ids, if the source knows them (else its process's).
+    pub ids: Option<Ids>,
+}
+
+/// A task's real and effective user and group ids (Falco's `user.*` and `group.*` are the
+/// effective ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ids {
+    pub uid: u32,
+    pub gid: u32,
+    pub euid: u32,
+    pub egid: u32,
+}
+
+impl Ids {
+    pub fn of(info: &ProcessInfo) -> Ids {
+        Ids {
+            uid: info.uid,
+            gid: info.gid,
+            euid: info.euid,
+            egid: info.egid,
+        }
+    }
+
+    pub fn apply(self, info: &mut ProcessInfo) {
+        info.uid = self.uid;
+        info.gid = self.gid;
+        info.euid = self.euid;
+        info.egid = self.egid;
+    }
 }
 
 /// An fd known before the events start.

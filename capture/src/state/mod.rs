@@ -36,7 +36,7 @@
 //! `ProcessInfo` version with a fresh id; events keep referring to the version that was true when
 //! they happened. Unknown processes become placeholders (`proc_flags::PLACEHOLDER`) and are
 //! counted in [`Stats`]. The events of a thread other than the leader refer to a record of its
-//! own where its name, start or argv differ from its process's (`proc_flags::THREAD`, see
+//! own where its name, start, argv or ids differ from its process's (`proc_flags::THREAD`, see
 //! `thread_records`), as libsinsp keeps a thread table.
 //!
 //! Semantics follow Falco's libsinsp (`../shared/reference/falco-rules-language.md` §5–6):
@@ -65,7 +65,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use containers::{Cgroup, Containers};
 pub use input::{
-    Exec, Exit, FdSeed, Fork, ForkImage, ProcessSeed, SockInfo, Syscall, TaskFacts, ThreadSeed,
+    Exec, Exit, FdSeed, Fork, ForkImage, Ids, ProcessSeed, SockInfo, Syscall, TaskFacts, ThreadSeed,
 };
 pub use users::{GroupEntry, PasswdEntry, TableLoader, Users};
 
@@ -108,7 +108,7 @@ pub struct State {
     procs: FxHashMap<i64, Proc>,
     /// tid → pid for every live thread, leaders included.
     threads: FxHashMap<i64, i64>,
-    /// The threads with a name or start of their own (see `thread_records`).
+    /// The threads with a name, start, program or ids of their own (see `thread_records`).
     thread_records: FxHashMap<i64, thread_records::ThreadRecord>,
     containers: Containers,
     users: Users,

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::fds::{self, O_CLOEXEC};
 use super::input::{
-    Exec, Exit, FdSeed, Fork, ForkImage, ProcessSeed, SockInfo, TaskFacts, ThreadSeed,
+    Exec, Exit, FdSeed, Fork, ForkImage, Ids, ProcessSeed, SockInfo, TaskFacts, ThreadSeed,
 };
 use super::{Proc, State, UNKNOWN_NAME};
 
@@ -300,8 +300,8 @@ impl State {
         }
     }
 
-    /// A new task. A thread joins its process (with a record of its own where its name, start
-    /// or program differ: `thread_records`); a process gets a copy of its parent (ids, cwd, fds
+    /// A new task. A thread joins its process (with a record of its own where its name, start,
+    /// program or ids differ: `thread_records`); a process gets a copy of its parent (ids, cwd, fds
     /// without `CLOEXEC` filtering — that happens at exec) overlaid with the source's facts.
     /// Either runs the program `f.image` reports where it differs from its creator's. Returns
     /// whether it does (then a cut `f.image` argv is a loss).
@@ -327,6 +327,12 @@ impl State {
                 tid: f.tid,
                 comm: f.facts.as_ref().map_or(Vec::new(), |x| x.comm.to_vec()),
                 start_ts: f.ts,
+                ids: f.facts.as_ref().map(|x| Ids {
+                    uid: x.uid,
+                    gid: x.gid,
+                    euid: x.euid,
+                    egid: x.egid,
+                }),
             };
             let program = match (&f.image, self.procs.get(&f.pid)) {
                 (Some(img), Some(p)) => clone_program(&p.info, img),

@@ -11,7 +11,7 @@ use rtsec_format::{
 
 use super::State;
 use super::fds::{self, O_CLOEXEC, O_DIRECTORY};
-use super::input::{SockInfo, Syscall};
+use super::input::{Ids, SockInfo, Syscall};
 use super::paths;
 use super::process::dir_with_slash;
 
@@ -623,7 +623,16 @@ impl State {
             &Args::SetIds { ids } => {
                 if ok {
                     let kind = ev.kind;
-                    self.new_version(pid, ev.ts, |i| set_ids(i, kind, ids));
+                    // Credentials are per thread (see `thread_records`).
+                    if ev.tid == pid {
+                        self.new_version(pid, ev.ts, |i| {
+                            let mut own = Ids::of(i);
+                            set_ids(&mut own, kind, ids);
+                            own.apply(i);
+                        });
+                    } else {
+                        self.set_thread_ids(ev.tid, pid, |own| set_ids(own, kind, ids));
+                    }
                 }
                 FdSel::None
             }
@@ -756,7 +765,7 @@ fn connect(f: &mut FdInfo, sock: Option<&SockInfo<&[u8]>>, addr: &SockAddr<&[u8]
 }
 
 /// set*uid / set*gid on success. Unused and "unchanged" slots are `u32::MAX`.
-fn set_ids(i: &mut rtsec_format::ProcessInfo, kind: Kind, ids: [u32; 3]) {
+fn set_ids(i: &mut Ids, kind: Kind, ids: [u32; 3]) {
     let set = |v: &mut u32, n: u32| {
         if n != u32::MAX {
             *v = n;

@@ -1,5 +1,5 @@
-//! What a thread other than a process's leader has of its own: its name, its start and the
-//! argv it was made with.
+//! What a thread other than a process's leader has of its own: its name, its start, the
+//! argv it was made with, and its user and group ids.
 //!
 //! libsinsp keeps a thread table, and the fields of an event are its thread's. `proc.name` is
 //! the thread's `comm`: a thread found at the capture's start has its own
@@ -13,6 +13,14 @@
 //! while its leader keeps the exec's. A process forked by a thread has that thread as parent
 //! (`proc.pname`, `proc.aname`, `proc.ppid.duration`).
 //!
+//! Credentials are per thread in the kernel and in libsinsp: a thread starts with the ids its
+//! clone event reports (`parse_clone_exit`: the event's `uid`/`gid`), and a set*id call changes
+//! the calling thread's alone (`set_evt_thread_user`). glibc's `setuid` makes every thread of
+//! the process call it; a raw syscall (or Go before 1.16) changes one thread. So a thread keeps
+//! its own ids once its clone or a call of its own gave it ids other than its process's, whose
+//! ids change with its leader's calls. A thread that never had ids of its own follows them,
+//! where libsinsp's would keep its old ids after a raw call of the leader alone.
+//!
 //! The engine gives such a thread's events a record of the process with the thread's own facts
 //! (`proc_flags::THREAD`), where they differ from the process's, made again whenever the process
 //! gets a new version.
@@ -22,7 +30,7 @@ use std::sync::Arc;
 use rtsec_format::{ProcessInfo, record::proc_flags};
 
 use super::State;
-use super::input::ThreadSeed;
+use super::input::{Ids, ThreadSeed};
 use super::process::Program;
 
 /// One thread's own facts (see the module docs).
@@ -34,6 +42,8 @@ pub(crate) struct ThreadRecord {
     start_ts: u64,
     /// The program its clone event carried, where it differs from the process's.
     program: Option<Program>,
+    /// Its user and group ids, once they differed from the process's.
+    ids: Option<Ids>,
     /// Whether it forked a process (whose parent it is then): only then does its end look
     /// for children.
     forked: bool,
@@ -69,8 +79,9 @@ impl State {
         } else {
             t.start_ts
         };
+        let ids = t.ids.filter(|ids| *ids != Ids::of(&p.info));
         self.drop_thread_record(t.tid);
-        if comm.is_none() && start_ts == 0 && program.is_none() {
+        if comm.is_none() && start_ts == 0 && program.is_none() && ids.is_none() {
             return;
         }
         if let Some(p) = self.procs.get_mut(&pid) {
@@ -83,6 +94,46 @@ impl State {
                 comm,
                 start_ts,
                 program,
+                ids,
+                forked: false,
+                record: None,
+            },
+        );
+    }
+
+    /// A set*id call of thread `tid` (not its process's leader) succeeded: `change` applies it
+    /// to the thread's ids (see the module docs).
+    pub(super) fn set_thread_ids(&mut self, tid: i64, pid: i64, change: impl FnOnce(&mut Ids)) {
+        let Some(p) = self.procs.get(&pid) else {
+            return;
+        };
+        let process = Ids::of(&p.info);
+        if let Some(t) = self.thread_records.get_mut(&tid)
+            && t.pid == pid
+        {
+            let mut ids = t.ids.unwrap_or(process);
+            change(&mut ids);
+            t.ids = Some(ids);
+            t.record = None;
+            return;
+        }
+        let mut ids = process;
+        change(&mut ids);
+        if ids == process {
+            return;
+        }
+        self.drop_thread_record(tid);
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.own_threads += 1;
+        }
+        self.thread_records.insert(
+            tid,
+            ThreadRecord {
+                pid,
+                comm: None,
+                start_ts: 0,
+                program: None,
+                ids: Some(ids),
                 forked: false,
                 record: None,
             },
@@ -98,6 +149,12 @@ impl State {
         let t = self.thread_records.get_mut(&tid)?;
         let p = self.procs.get(&pid)?;
         if t.pid != pid {
+            return None;
+        }
+        // Ids the process has too (glibc's setuid reaches every thread, the caller's call
+        // last) need no record of their own.
+        let ids = t.ids.filter(|ids| *ids != Ids::of(&p.info));
+        if t.comm.is_none() && t.start_ts == 0 && t.program.is_none() && ids.is_none() {
             return None;
         }
         if let Some((base, record)) = &t.record
@@ -124,6 +181,12 @@ impl State {
         }
         if let Some(program) = &t.program {
             program.apply(&mut info);
+        }
+        if let Some(ids) = ids {
+            ids.apply(&mut info);
+            let container = info.container.as_ref();
+            info.user = self.users.user(container, info.euid, pid, &self.ids);
+            info.group = self.users.group(container, info.egid, pid, &self.ids);
         }
         info.id = self.ids.next();
         info.flags |= proc_flags::THREAD;
@@ -185,6 +248,7 @@ mod tests {
 
     use super::super::input::{Exec, Exit, Fork, ProcessSeed, TaskFacts};
     use super::super::tests::call;
+    use super::super::users::PasswdEntry;
     use super::*;
 
     const SEC: u64 = 1_000_000_000;
@@ -192,7 +256,10 @@ mod tests {
     /// A JVM as a capture finds it, started at 1 s: `java`, a thread named `VM Thread`, one
     /// with the process's name and start, and one started at 50 s.
     fn jvm() -> State {
-        let mut s = State::new();
+        jvm_in(State::new())
+    }
+
+    fn jvm_in(mut s: State) -> State {
         s.seed_process(ProcessSeed {
             pid: 1,
             comm: b"systemd".to_vec(),
@@ -202,6 +269,7 @@ mod tests {
             tid,
             comm: comm.to_vec(),
             start_ts,
+            ids: None,
         };
         s.seed_process(ProcessSeed {
             pid: 100,
@@ -392,6 +460,163 @@ mod tests {
         );
         // The leader keeps the exec's.
         assert_eq!(s.process(100).unwrap().exe, b"java");
+    }
+
+    /// The user name and euid of the record thread `tid`'s events show.
+    fn user_of(s: &mut State, tid: i64) -> (String, u32) {
+        let ev = s.syscall(&call(tid, Kind::Close, 0, Args::Fd { fd: 9 }));
+        let p = ev.proc.expect("a process");
+        let name = p.user.as_ref().map_or(b"<NA>".to_vec(), |u| u.name.clone());
+        (String::from_utf8_lossy(&name).into_owned(), p.euid)
+    }
+
+    fn users() -> State {
+        let mut s = State::new();
+        let user = |name: &[u8], uid: u32| PasswdEntry {
+            name: name.to_vec(),
+            uid,
+            ..PasswdEntry::default()
+        };
+        s.seed_users(None, &[user(b"root", 0), user(b"ubuntu", 1000)]);
+        s
+    }
+
+    fn setuid(s: &mut State, tid: i64, uid: u32) {
+        s.syscall(&call(
+            tid,
+            Kind::Setuid,
+            0,
+            Args::SetIds {
+                ids: [uid, u32::MAX, u32::MAX],
+            },
+        ));
+    }
+
+    #[test]
+    fn a_thread_has_the_ids_its_clone_event_gave() {
+        // curl_google.scap: curl (uid unknown: first seen at its execve) makes a thread whose
+        // clone event says uid 1000; libsinsp gives that thread, alone, user ubuntu.
+        let mut s = jvm_in(users());
+        s.new_version(100, 2 * SEC, |i| {
+            Ids {
+                uid: u32::MAX,
+                gid: u32::MAX,
+                euid: u32::MAX,
+                egid: u32::MAX,
+            }
+            .apply(i)
+        });
+        let facts = |uid| TaskFacts {
+            comm: b"java",
+            uid,
+            gid: uid,
+            euid: uid,
+            egid: uid,
+            ..TaskFacts::default()
+        };
+        s.fork(&Fork {
+            ts: 100 * SEC,
+            parent_tid: 100,
+            tid: 104,
+            pid: 100,
+            ppid: 1,
+            facts: Some(facts(1000)),
+            image: None,
+        });
+        assert_eq!(user_of(&mut s, 104), ("ubuntu".into(), 1000));
+        assert_eq!(
+            user_of(&mut s, 100),
+            ("<NA>".into(), u32::MAX),
+            "the leader's own"
+        );
+        // A thread whose clone event says what the process has keeps no record for it.
+        s.fork(&Fork {
+            ts: 100 * SEC,
+            parent_tid: 100,
+            tid: 105,
+            pid: 100,
+            ppid: 1,
+            facts: Some(facts(u32::MAX)),
+            image: None,
+        });
+        assert!(s.thread_records[&105].ids.is_none());
+    }
+
+    #[test]
+    fn a_set_id_call_changes_its_threads_ids_alone() {
+        let mut s = jvm_in(users());
+        // A raw setuid by thread 102 (the kernel changes the caller's credentials only).
+        setuid(&mut s, 102, 1000);
+        assert_eq!(user_of(&mut s, 102), ("ubuntu".into(), 1000));
+        assert_eq!(user_of(&mut s, 100), ("root".into(), 0));
+        assert_eq!(user_of(&mut s, 101), ("root".into(), 0));
+        assert_eq!(
+            seen_by(&mut s, 101),
+            ("VM Thread".into(), 1, true),
+            "its name stays"
+        );
+        // glibc's setuid: every other thread calls it, then the caller (here the leader).
+        setuid(&mut s, 101, 1000);
+        setuid(&mut s, 103, 1000);
+        setuid(&mut s, 100, 1000);
+        for tid in [100, 101, 102, 103] {
+            assert_eq!(
+                user_of(&mut s, tid),
+                ("ubuntu".into(), 1000),
+                "thread {tid}"
+            );
+        }
+        // While its ids are the process's, a thread needs no record of its own for them; they
+        // stay its own when the leader changes the process's alone.
+        assert!(s.thread_record(102, 100).is_none());
+        s.new_version(100, 200 * SEC, |i| i.euid = 0);
+        assert_eq!(user_of(&mut s, 100), ("root".into(), 0));
+        assert_eq!(user_of(&mut s, 102), ("ubuntu".into(), 1000));
+        // A failed call changes nothing.
+        s.syscall(&call(
+            103,
+            Kind::Setuid,
+            -1,
+            Args::SetIds {
+                ids: [5, u32::MAX, u32::MAX],
+            },
+        ));
+        assert_eq!(user_of(&mut s, 103).1, 1000);
+    }
+
+    #[test]
+    fn a_thread_found_at_the_start_has_its_own_ids() {
+        let mut s = users();
+        let ids = |id| Ids {
+            uid: id,
+            gid: id,
+            euid: id,
+            egid: id,
+        };
+        s.seed_process(ProcessSeed {
+            pid: 100,
+            threads: vec![101, 102],
+            thread_facts: vec![
+                ThreadSeed {
+                    tid: 101,
+                    comm: b"app".to_vec(),
+                    start_ts: 0,
+                    ids: Some(ids(1000)),
+                },
+                ThreadSeed {
+                    tid: 102,
+                    comm: b"app".to_vec(),
+                    start_ts: 0,
+                    ids: Some(ids(0)),
+                },
+            ],
+            comm: b"app".to_vec(),
+            ..ProcessSeed::default()
+        });
+        s.finish_seeding();
+        assert_eq!(user_of(&mut s, 101), ("ubuntu".into(), 1000));
+        assert_eq!(user_of(&mut s, 100), ("root".into(), 0));
+        assert!(s.thread_record(102, 100).is_none(), "the process's ids");
     }
 
     #[test]
