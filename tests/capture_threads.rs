@@ -85,7 +85,10 @@ fn threads_made_during_the_capture_have_their_creators_name() {
         .iter()
         .find(|e| e.ty == "execve" && e.res == 0 && e.comm == "cat")
         .expect("cat's exec");
-    assert_eq!(cat.ppid, leader.pid, "proc.ppid is the process");
+    assert_eq!(
+        cat.ppid, late.tid,
+        "proc.ppid is the thread that forked it, as libsinsp's m_ptid"
+    );
     assert_eq!(
         cat.parent_comm.as_deref(),
         Some("rtsec-renamed"),

@@ -311,6 +311,19 @@ fn run(ops: &[Op]) {
                 "thread {tid}'s process is live"
             );
         }
+        // A process forked by a thread other than a leader has that thread's id as ppid
+        // while the thread lives, and the thread's end hands it to the thread's process.
+        for (pid, p) in &s.procs {
+            if p.parent_thread != 0 {
+                assert_eq!(p.info.ppid, p.parent_thread, "process {pid}'s ppid");
+                assert!(
+                    s.thread_records
+                        .get(&p.parent_thread)
+                        .is_some_and(|t| t.forked()),
+                    "process {pid}'s parent thread is known to have forked"
+                );
+            }
+        }
     }
 }
 

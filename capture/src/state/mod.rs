@@ -91,7 +91,8 @@ pub(crate) struct Proc {
     pub cgroups: Vec<Cgroup>,
     pub threads: u32,
     /// The thread that forked this process, when that was not the leader (its record is the
-    /// parent's then, if it has facts of its own: see `thread_records`); 0 otherwise.
+    /// parent's then, if it has facts of its own: see `thread_records`), and `info.ppid` then,
+    /// as libsinsp's; 0 otherwise.
     pub parent_thread: i64,
     /// How many of its threads have an entry in `State::thread_records` (most have none:
     /// exec and exit need not look then).

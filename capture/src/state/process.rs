@@ -91,6 +91,7 @@ impl State {
     /// Re-resolves the links of `info` that depend on ids and cgroups: container, user, login
     /// user, group, and the parent's current version (as `parent_thread` shows it, if that is
     /// the thread of the parent that forked it and has facts of its own: `thread_records`).
+    /// `info.ppid` is `parent_thread` when that is not 0.
     fn relink(
         &mut self,
         info: &mut ProcessInfo,
@@ -114,14 +115,24 @@ impl State {
             .users
             .group(container.as_ref(), info.egid, pid, &self.ids);
         info.container = container;
-        if info.ppid == info.pid {
+        let ppid = self.parent_pid(info.ppid, parent_thread);
+        if ppid == info.pid {
             info.parent = None;
             return;
         }
-        info.parent = match self.thread_record(parent_thread, info.ppid) {
+        info.parent = match self.thread_record(parent_thread, ppid) {
             Some(thread) => Some(thread),
-            None => self.procs.get(&info.ppid).map(|p| p.info.clone()),
+            None => self.procs.get(&ppid).map(|p| p.info.clone()),
         };
+    }
+
+    /// The pid of the parent process of a process whose `proc.ppid` is `ppid`: the process of
+    /// `parent_thread`, the thread that forked it, if that is not 0 (see `forked_by_thread`).
+    fn parent_pid(&self, ppid: i64, parent_thread: i64) -> i64 {
+        match parent_thread {
+            0 => ppid,
+            tid => self.thread_records.get(&tid).map_or(ppid, |t| t.pid()),
+        }
     }
 
     /// Replaces the current version of `pid` with a changed copy.
@@ -182,7 +193,7 @@ impl State {
         };
         self.relink(&mut info, &s.cgroups, s.start_ts, 0);
         if let Some(old) = self.procs.remove(&s.pid) {
-            self.forget_threads(s.pid, &old);
+            self.forget_threads(s.pid, &old, s.start_ts);
         }
         self.threads.insert(s.pid, s.pid);
         for &t in &s.threads {
@@ -204,10 +215,19 @@ impl State {
         }
     }
 
-    fn forget_threads(&mut self, pid: i64, old: &Proc) {
+    fn forget_threads(&mut self, pid: i64, old: &Proc, ts: u64) {
         self.threads.retain(|_, p| *p != pid);
         if old.own_threads > 0 {
+            let forked: Vec<i64> = self
+                .thread_records
+                .iter()
+                .filter(|(_, t)| t.pid() == pid && t.forked())
+                .map(|(&tid, _)| tid)
+                .collect();
             self.thread_records.retain(|_, t| t.pid() != pid);
+            for tid in forked {
+                self.hand_children_over(tid, pid, ts);
+            }
         }
     }
 
@@ -316,7 +336,7 @@ impl State {
             .copied()
             .unwrap_or(if f.ppid != 0 { f.ppid } else { f.parent_tid });
         // Facts left by a thread whose end was missed.
-        self.drop_thread_record(f.tid);
+        self.forget_thread(f.tid, f.ts);
         if f.pid == caller_pid && self.procs.contains_key(&f.pid) {
             // A new thread of an existing process.
             self.threads.insert(f.tid, f.pid);
@@ -343,7 +363,7 @@ impl State {
             return took_image;
         }
         if let Some(old) = self.procs.remove(&f.pid) {
-            self.forget_threads(f.pid, &old); // a stale entry whose exit we missed
+            self.forget_threads(f.pid, &old, f.ts); // a stale entry whose exit we missed
         }
         let ppid = if f.ppid != 0 { f.ppid } else { caller_pid };
         let mut took_image = false;
@@ -380,9 +400,20 @@ impl State {
                 (info, FxHashMap::default(), Vec::new())
             }
         };
+        // libsinsp's parent is the thread that forked it (`parse_clone_exit`: the child's ptid
+        // is the caller's tid): `proc.ppid` is that thread's id.
+        let parent_thread = if ppid == caller_pid && f.parent_tid != f.tid {
+            self.forked_by_thread(f.parent_tid, caller_pid)
+        } else {
+            0
+        };
         info.id = self.ids.next();
         info.pid = f.pid;
-        info.ppid = ppid;
+        info.ppid = if parent_thread != 0 {
+            parent_thread
+        } else {
+            ppid
+        };
         info.vpid = f.pid;
         info.start_ts = f.ts;
         info.flags &= !proc_flags::FROM_SCAN;
@@ -392,13 +423,6 @@ impl State {
                 facts.cgroups.map_or(cgroups, <[_]>::to_vec)
             }
             None => cgroups,
-        };
-        let parent_thread = match self.thread_records.get_mut(&f.parent_tid) {
-            Some(t) if f.parent_tid != caller_pid && t.pid() == caller_pid => {
-                t.forked();
-                f.parent_tid
-            }
-            _ => 0,
         };
         self.relink(&mut info, &cgroups, f.ts, parent_thread);
         self.threads.insert(f.pid, f.pid);
@@ -425,7 +449,7 @@ impl State {
     pub fn children_of(&self, pid: i64) -> Vec<i64> {
         self.procs
             .iter()
-            .filter(|&(&c, p)| p.info.ppid == pid && c != pid)
+            .filter(|&(&c, p)| c != pid && self.parent_pid(p.info.ppid, p.parent_thread) == pid)
             .map(|(&c, _)| c)
             .collect()
     }
@@ -439,7 +463,7 @@ impl State {
         let Some(p) = self.procs.get(&pid) else {
             return;
         };
-        if p.info.ppid == ppid {
+        if p.parent_thread == 0 && p.info.ppid == ppid {
             return;
         }
         if p.info.ppid != 0 {
@@ -470,7 +494,16 @@ impl State {
         self.threads.retain(|t, p| *p != e.pid || *t == e.pid);
         self.threads.insert(e.pid, e.pid);
         let cwd = e.cwd.map(|c| dir_with_slash(c.to_vec()));
+        // The parent the source names, where it is another process than the one the engine
+        // knows (a process forked by a thread keeps that thread as `proc.ppid`).
+        let p = &self.procs[&e.pid];
+        let reparented = e
+            .ppid
+            .filter(|&pp| self.parent_pid(p.info.ppid, p.parent_thread) != pp);
         let p = self.procs.get_mut(&e.pid).expect("ensured above");
+        if reparented.is_some() {
+            p.parent_thread = 0;
+        }
         p.threads = 1;
         p.fds.retain(|_, fd| fd.open_flags & O_CLOEXEC == 0);
         if let Some(cg) = e.facts.cgroups {
@@ -488,7 +521,7 @@ impl State {
         };
         self.new_version(e.pid, e.ts, |info| {
             Self::apply_facts(info, &e.facts);
-            if let Some(pp) = e.ppid {
+            if let Some(pp) = reparented {
                 info.ppid = pp;
             }
             info.exe = e.exe.to_vec();

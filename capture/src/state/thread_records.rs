@@ -45,7 +45,8 @@ pub(crate) struct ThreadRecord {
     /// Its user and group ids, once they differed from the process's.
     ids: Option<Ids>,
     /// Whether it forked a process (whose parent it is then): only then does its end look
-    /// for children.
+    /// for children. A thread that forked has a record for that alone, if it has no facts
+    /// of its own.
     forked: bool,
     /// The process's record as this thread shows it, and the id of the process version it
     /// copies.
@@ -57,9 +58,8 @@ impl ThreadRecord {
         self.pid
     }
 
-    /// It forked a process.
-    pub fn forked(&mut self) {
-        self.forked = true;
+    pub fn forked(&self) -> bool {
+        self.forked
     }
 }
 
@@ -99,6 +99,36 @@ impl State {
                 record: None,
             },
         );
+    }
+
+    /// Thread `tid` forked a process whose parent is `pid`: returns `tid` if that is a thread
+    /// of `pid` other than its leader (the child's parent then, as libsinsp sees it), else 0.
+    pub(super) fn forked_by_thread(&mut self, tid: i64, pid: i64) -> i64 {
+        if tid == pid || self.threads.get(&tid) != Some(&pid) {
+            return 0;
+        }
+        match self.thread_records.get_mut(&tid) {
+            Some(t) if t.pid == pid => t.forked = true,
+            _ => {
+                self.drop_thread_record(tid);
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.own_threads += 1;
+                }
+                self.thread_records.insert(
+                    tid,
+                    ThreadRecord {
+                        pid,
+                        comm: None,
+                        start_ts: 0,
+                        program: None,
+                        ids: None,
+                        forked: true,
+                        record: None,
+                    },
+                );
+            }
+        }
+        tid
     }
 
     /// A set*id call of thread `tid` (not its process's leader) succeeded: `change` applies it
@@ -199,9 +229,13 @@ impl State {
     /// children from now on (the kernel hands them to another thread of the group, normally
     /// the leader, and libsinsp follows).
     pub(super) fn forget_thread(&mut self, tid: i64, ts: u64) {
-        if !self.drop_thread_record(tid).is_some_and(|t| t.forked) {
-            return;
+        if let Some(t) = self.drop_thread_record(tid).filter(|t| t.forked) {
+            self.hand_children_over(tid, t.pid, ts);
         }
+    }
+
+    /// The processes thread `tid` forked are its process `pid`'s children from now on.
+    pub(super) fn hand_children_over(&mut self, tid: i64, pid: i64, ts: u64) {
         let children: Vec<i64> = self
             .procs
             .iter()
@@ -212,7 +246,7 @@ impl State {
             if let Some(p) = self.procs.get_mut(&c) {
                 p.parent_thread = 0;
             }
-            self.new_version(c, ts, |_| {});
+            self.new_version(c, ts, |i| i.ppid = pid);
         }
     }
 
@@ -388,10 +422,12 @@ mod tests {
     fn a_process_forked_by_a_thread_has_it_as_parent() {
         let mut s = jvm();
         fork(&mut s, 100 * SEC, 101, 200, 200, b"VM Thread");
+        // A live exec names the parent process (the kernel's getppid): the same one.
         s.exec(&Exec {
             ts: 101 * SEC,
             tid: 200,
             pid: 200,
+            ppid: Some(100),
             exe: b"sh",
             facts: TaskFacts {
                 comm: b"sh",
@@ -401,7 +437,10 @@ mod tests {
         });
         let sh = s.process(200).unwrap().clone();
         let parent = sh.parent.as_ref().unwrap();
-        assert_eq!(sh.ppid, 100, "proc.ppid is the process's pid");
+        assert_eq!(
+            sh.ppid, 101,
+            "proc.ppid is the thread's id, as libsinsp's m_ptid"
+        );
         assert_eq!(
             parent.comm, b"VM Thread",
             "proc.pname: the thread that forked it"
@@ -411,12 +450,29 @@ mod tests {
         fork(&mut s, 102 * SEC, 103, 201, 201, b"java");
         let child = s.process(201).unwrap().clone();
         assert_eq!(child.parent.as_ref().unwrap().start_ts, 50 * SEC);
+        assert_eq!(child.ppid, 103);
+        // A thread with no facts of its own is the parent too (by its id; its name and start
+        // are the process's), and the process's end finds the child.
+        fork(&mut s, 102 * SEC, 102, 202, 202, b"java");
+        let child = s.process(202).unwrap().clone();
+        assert_eq!(child.ppid, 102);
+        assert!(Arc::ptr_eq(
+            child.parent.as_ref().unwrap(),
+            s.process(100).unwrap()
+        ));
+        let mut children = s.children_of(100);
+        children.sort();
+        assert_eq!(children, [200, 201, 202]);
         // When the thread ends, the process is the parent.
         assert_eq!(exit(&mut s, 103 * SEC, 101), b"VM Thread");
+        let sh = s.process(200).unwrap();
         assert_eq!(
-            s.process(200).unwrap().parent.as_ref().unwrap().comm,
-            b"java"
+            (sh.ppid, &sh.parent.as_ref().unwrap().comm[..]),
+            (100, &b"java"[..])
         );
+        exit(&mut s, 104 * SEC, 102);
+        assert_eq!(s.process(202).unwrap().ppid, 100);
+        assert_eq!(s.process(201).unwrap().ppid, 103, "its thread lives");
     }
 
     #[test]
