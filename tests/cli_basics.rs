@@ -678,9 +678,17 @@ fn an_output_that_is_an_input_is_refused_even_with_force() {
     let c = dir.path().join("c.scap");
     std::fs::copy(&scap, &c).unwrap();
     let case = dir.path().join("x.case.yaml");
-    std::fs::write(&case, "traces: [t.rts]\nexpect:\n  counts: {}\n").unwrap();
+    std::fs::write(
+        &case,
+        "traces: [t.rts]\nrules: [r.yaml]\nexpect:\n  counts: {}\n",
+    )
+    .unwrap();
+    let rules = dir.path().join("r.yaml");
+    let rules_text = "- rule: R\n  desc: d\n  condition: evt.type=open\n  output: o\n  \
+                      priority: INFO\n";
+    std::fs::write(&rules, rules_text).unwrap();
     let d = dir.path().to_str().unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["replay", "--parquet", "./t.rts", "--force", "t.rts"],
             "--parquet: ./t.rts is the trace t.rts this run reads",
@@ -705,6 +713,15 @@ fn an_output_that_is_an_input_is_refused_even_with_force() {
             &["test", "--junit", "x.case.yaml", "."],
             "--junit: x.case.yaml is the case ./x.case.yaml this run reads",
         ),
+        // What the case reads: the report would replace them once the cases ran.
+        (
+            &["test", "--junit", "link.rts", "x.case.yaml"],
+            "--junit: link.rts is the trace",
+        ),
+        (
+            &["test", "--junit", "./r.yaml", "."],
+            "--junit: ./r.yaml is the rules file",
+        ),
     ];
     for (args, want) in cases {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_rtsec"))
@@ -722,6 +739,7 @@ fn an_output_that_is_an_input_is_refused_even_with_force() {
         assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
         assert_eq!(std::fs::read(&t).unwrap(), std::fs::read(sample()).unwrap());
         assert_eq!(std::fs::read(&c).unwrap(), std::fs::read(&scap).unwrap());
+        assert_eq!(std::fs::read_to_string(&rules).unwrap(), rules_text);
         assert!(
             std::fs::read_to_string(&case)
                 .unwrap()

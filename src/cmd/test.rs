@@ -54,10 +54,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         eoutln!("rtsec test: note: {n}");
     }
     if let Some(j) = &args.junit {
+        // The traces and rules files the cases read, too: `--junit t.rts` would replace the
+        // recording with the report after judging it. A case that does not load is reported
+        // as such later.
+        let loaded: Vec<harness::Case> = cases
+            .iter()
+            .filter_map(|c| harness::Case::load(c).ok())
+            .collect();
+        let read = loaded.iter().flat_map(|c| {
+            let traces = c.traces.iter().map(|(_, p)| (p.as_path(), "trace"));
+            traces.chain(c.rules.iter().map(|p| (p.as_path(), "rules file")))
+        });
         crate::output::check_not_an_input(
             j,
             "--junit",
-            cases.iter().map(|c| (c.as_path(), "case")),
+            cases.iter().map(|c| (c.as_path(), "case")).chain(read),
         )?;
     }
     let captures = CaptureImports::new("test");
