@@ -18,15 +18,13 @@ pub struct WindowArgs {
 impl WindowArgs {
     /// The window; one that ends before it starts is refused.
     pub fn window(&self) -> anyhow::Result<TimeWindow> {
-        use TimeBound::{At, FromStart};
-        if let (Some(a), Some(b)) = (self.since, self.until)
-            && matches!((a, b), (At(x), At(y)) | (FromStart(x), FromStart(y)) if x > y)
-        {
-            anyhow::bail!("--since {a} is after --until {b}: no event can be in that window");
-        }
-        Ok(TimeWindow {
+        let window = TimeWindow {
             since: self.since,
             until: self.until,
-        })
+        };
+        if let Some((a, b)) = window.inverted() {
+            anyhow::bail!("--since {a} is after --until {b}: no event can be in that window");
+        }
+        Ok(window)
     }
 }

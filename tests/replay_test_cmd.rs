@@ -461,6 +461,23 @@ fn a_case_can_judge_a_time_window_only() {
     assert_ne!(code(&o), 0, "{out}");
     assert!(out.contains("bad.case.yaml:2:8"), "{out}");
     assert!(out.contains("since: `last tuesday` is not a time"), "{out}");
+    // A window that ends before it starts holds no event: its counts of 0 cannot fail.
+    let inverted = write(
+        dir.path(),
+        "cases/inverted.case.yaml",
+        &case("since: +12ms\nuntil: +5ms", 0),
+    );
+    let o = rtsec(&["test", &inverted]);
+    let out = stdout(&o) + &stderr(&o);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("ERROR") && out.contains("inverted.case.yaml:2:8"),
+        "{out}"
+    );
+    assert!(
+        out.contains("since `+12ms` is after until `+5ms`: no event can be in that window"),
+        "{out}"
+    );
 }
 
 #[test]

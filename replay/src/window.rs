@@ -28,6 +28,14 @@ impl TimeWindow {
         self.since.is_none() && self.until.is_none()
     }
 
+    /// Its bounds, if it ends before it starts (both absolute, or both from the start of each
+    /// trace): no event can be in it.
+    pub fn inverted(&self) -> Option<(TimeBound, TimeBound)> {
+        use TimeBound::{At, FromStart};
+        let (a, b) = (self.since?, self.until?);
+        matches!((a, b), (At(x), At(y)) | (FromStart(x), FromStart(y)) if x > y).then_some((a, b))
+    }
+
     /// The window of a trace whose first event is at `start` (ns since the epoch).
     pub fn span(&self, start: u64) -> Span {
         let at = |b: TimeBound| match b {

@@ -389,6 +389,18 @@ impl Case {
             since: bound(&raw.since, "since")?,
             until: bound(&raw.until, "until")?,
         };
+        // Its counts of 0 would pass without judging an event.
+        if let (Some(_), Some(s), Some(u)) = (window.inverted(), &raw.since, &raw.until) {
+            return Err(err(
+                s.referenced.line() as usize,
+                s.referenced.column() as usize,
+                format!(
+                    "since `{}` is after until `{}`: no event can be in that window (fix one \
+                     of them)",
+                    s.value, u.value
+                ),
+            ));
+        }
         let has_expect = raw.expect.is_some();
         let rx = raw.expect.unwrap_or_default();
         let hits = rx
