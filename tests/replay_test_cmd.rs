@@ -52,6 +52,28 @@ fn a_passing_case_passes_and_exits_0() {
     );
 }
 
+/// A trace named twice in a case is judged once, as `rtsec replay` judges it: its hits would
+/// count twice. A case named twice (by itself and in its directory) runs once.
+#[test]
+fn what_is_named_twice_is_judged_once() {
+    let dir = setup();
+    let twice = PASSING.replace(
+        "traces: [../traces/credentials.rts]",
+        "traces: [../traces/credentials.rts, ../traces/./credentials.rts]",
+    );
+    let case = write(dir.path(), "cases/pass.case.yaml", &twice);
+    let cases = dir.path().join("cases");
+    let o = rtsec(&["test", &case, cases.to_str().unwrap()]);
+    let out = stdout(&o) + &stderr(&o);
+    assert_eq!(code(&o), 0, "{out}");
+    assert!(out.contains("1 case: 1 passed"), "{out}");
+    assert!(
+        out.contains("trace ../traces/./credentials.rts is named twice: judged once"),
+        "{out}"
+    );
+    assert!(out.contains(" again: run once"), "{out}");
+}
+
 #[test]
 fn a_failing_case_prints_a_readable_diff_and_exits_1() {
     let dir = setup();

@@ -16,6 +16,7 @@ pub mod junit;
 pub mod update;
 mod why_not;
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -164,6 +165,28 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Replay
             ));
         }
     }
+    // A case named twice (by itself and in its directory) runs once: twice, it would be
+    // counted and reported twice.
+    let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = Default::default();
+    out.retain(|c| {
+        let Ok(m) = std::fs::metadata(c) else {
+            return true;
+        };
+        match seen.entry((m.dev(), m.ino())) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                notes.push(format!(
+                    "{} is {} again: run once",
+                    c.display(),
+                    first.get().display()
+                ));
+                false
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(c.clone());
+                true
+            }
+        }
+    });
     Ok((out, notes))
 }
 
@@ -250,7 +273,18 @@ pub fn run_case(
         Err(e) => return error(r, format!("rules: {e}")),
     };
     let mut inputs = Vec::with_capacity(case.traces.len());
+    let mut names = Vec::with_capacity(case.traces.len());
+    // A trace named twice is judged once, as by `rtsec replay`: its hits would count twice.
+    let mut seen = std::collections::HashSet::new();
     for (written, resolved) in &case.traces {
+        if let Ok(m) = std::fs::metadata(resolved)
+            && m.is_file()
+            && !seen.insert((m.dev(), m.ino()))
+        {
+            r.notes
+                .push(format!("trace {written} is named twice: judged once"));
+            continue;
+        }
         if !resolved.exists() {
             return error(
                 r,
@@ -279,6 +313,7 @@ pub fn run_case(
             _ => Input::new(resolved.clone()),
         };
         inputs.push(input);
+        names.push(written);
     }
     if case.expect.is_nothing() && !update {
         return error(
@@ -342,7 +377,7 @@ pub fn run_case(
     }
     for (i, t) in summary.traces.iter().enumerate() {
         if let Some(e) = &t.error {
-            return error(r, format!("trace {}: {e}", case.traces[i].0));
+            return error(r, format!("trace {}: {e}", names[i]));
         }
     }
     let cmp = check::compare(&case, &set, &engine, &summary, &hits);
