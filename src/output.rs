@@ -83,6 +83,13 @@ pub fn check_output_location(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: {} is a file, not a directory; name a file in a directory",
+            path.display(),
+            dir.display()
+        );
+    }
     if !dir.is_dir() {
         anyhow::bail!(
             "cannot write {}: the directory {} does not exist (create it first)",

@@ -530,7 +530,7 @@ fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
     let scap = "../shared/scap/falcosecurity-falco/test/trace_files/cat_write.scap";
     let scap = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(scap);
     let scap = scap.to_str().unwrap();
-    let cases: [(&[&str], String); 7] = [
+    let cases: [(&[&str], String); 8] = [
         (
             &["import", scap, "-o", &d, "--force"],
             format!("{d} is a directory: name the trace to write, such as {d}/trace.rts"),
@@ -538,6 +538,13 @@ fn an_output_that_cannot_be_a_file_is_refused_before_any_work() {
         (
             &["import", scap, "-o", &missing],
             format!("the directory {d}/no/such/dir does not exist (create it first)"),
+        ),
+        // A file where a directory should be: not "create it first".
+        (
+            &["export", "testdata/sample.rts", "-o", "testdata/sample.rts/x.parquet"],
+            "cannot write testdata/sample.rts/x.parquet: testdata/sample.rts is a file, not a \
+             directory"
+                .into(),
         ),
         (
             &["capture", "-o", &d, "--force", "--duration", "1s"],
