@@ -16,6 +16,8 @@ use crate::output::lossless;
 use crate::window_args::WindowArgs;
 
 /// Print the events of a trace, one per line (or as JSON lines).
+///
+/// Exits 3 when events were lost: damaged blocks skipped (--salvage), or a truncated trace.
 #[derive(clap::Args)]
 pub struct Args {
     /// The .rts trace to read, or a .scap capture (imported for the run).
@@ -64,14 +66,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !window.is_unbounded() {
         blocks = blocks.only_between(span.first, span.last);
     }
+    let mut skipped = 0u64;
     for raw in &mut blocks {
         let block = match raw.and_then(|r| r.decode()) {
             Ok(b) => b,
             Err(e) if args.salvage => {
-                eoutln!("warning: {e}: skipped");
+                eoutln!("warning: {}: {e}: skipped", args.trace.display());
+                skipped += 1;
                 continue;
             }
-            Err(e) => return Err(super::stopped_at_damage(e)),
+            Err(e) => return Err(super::stopped_at_damage(&args.trace, e)),
         };
         if !p.block(&block)? {
             break;
@@ -80,10 +84,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !p.flush()? {
         return Ok(ExitCode::SUCCESS);
     }
-    for n in blocks.notices() {
+    let notices = blocks.notices();
+    for n in notices {
         eoutln!("notice: {}: {n}", args.trace.display());
     }
-    Ok(ExitCode::SUCCESS)
+    if skipped > 0 {
+        eoutln!(
+            "notice: {}: {} skipped: {} events are not shown",
+            args.trace.display(),
+            crate::output::count(skipped, "damaged block", "damaged blocks"),
+            if skipped == 1 { "its" } else { "their" }
+        );
+    }
+    // As `replay` and `export`: what was printed is not the whole trace.
+    Ok(if skipped > 0 || !notices.is_empty() {
+        ExitCode::from(rtsec_replay::EXIT_INCOMPLETE)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `--follow`: the events of each block as the writer adds it.

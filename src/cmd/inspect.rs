@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut report = if args.quick && reader.footer().is_some() {
         from_footer(&reader)
     } else {
-        scan(&reader, args.salvage).map_err(super::stopped_at_damage)?
+        scan(&reader, args.salvage).map_err(|e| super::stopped_at_damage(&args.trace, e))?
     };
     // An imported capture is named as the user named it, not by its temporary trace.
     report.path = args.trace.display().to_string();

@@ -77,11 +77,11 @@ pub fn trace_inputs(paths: &[std::path::PathBuf]) -> Vec<rtsec_replay::Input> {
 }
 
 /// A damaged block that stopped `inspect` or `events`, with what reads past it.
-pub fn stopped_at_damage(e: rtsec_format::FormatError) -> anyhow::Error {
+pub fn stopped_at_damage(trace: &std::path::Path, e: rtsec_format::FormatError) -> anyhow::Error {
     match e {
         e @ rtsec_format::FormatError::CorruptBlock { .. } => {
-            anyhow::anyhow!("{e}; `--salvage` reads past it")
+            anyhow::anyhow!("{}: {e}; `--salvage` reads past it", trace.display())
         }
-        e => e.into(),
+        e => anyhow::Error::from(e).context(trace.display().to_string()),
     }
 }
