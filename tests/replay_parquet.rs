@@ -328,6 +328,38 @@ fn a_parquet_output_that_cannot_be_written_leaves_nothing() {
     }
 }
 
+/// When no input could be judged, no Parquet file is left (an empty one would read as a
+/// result with no rows); when one of two could, its rows are written, and the exit code says
+/// the other failed.
+#[test]
+fn a_parquet_output_of_no_judged_input_is_not_written() {
+    let dir = tempdir();
+    let missing = dir.path().join("missing.rts");
+    let missing = missing.to_str().unwrap();
+    let parquet = dir.path().join("x.parquet");
+    let parquet = parquet.to_str().unwrap();
+    let sample = scenario("credentials");
+    let sample = sample.to_str().unwrap();
+    for args in [
+        &["replay", "--parquet", parquet, missing][..],
+        &["export", missing, "-o", parquet],
+    ] {
+        let o = rtsec(args);
+        let err = stderr(&o);
+        assert_eq!(code(&o), 1, "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "Parquet: {parquet} not written: no input could be judged"
+            )),
+            "{args:?}: {err}"
+        );
+        assert!(!std::path::Path::new(parquet).exists(), "{args:?}");
+    }
+    let o = rtsec(&["replay", "-q", "--parquet", parquet, missing, sample]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(std::path::Path::new(parquet).exists(), "{}", stderr(&o));
+}
+
 /// Ctrl-C (or SIGTERM) during a long replay or export ends it with a summary of what was
 /// read and exit code 128 + the signal, and its Parquet output (part of the input) is not
 /// kept; a second one ends it at once: the process dies of the signal, and the unreadable

@@ -230,8 +230,8 @@ impl SharedParquet {
 
     /// Finishes the output (the summary's line about it) and saves the state of its last
     /// block; `result` is the run's, unless the idle follower met an error. The output of a
-    /// run that failed, or was interrupted (its rows are of part of the input, under the name
-    /// of the whole), is removed.
+    /// run that failed, was interrupted (its rows are of part of the input, under the name
+    /// of the whole), or could judge none of its inputs, is removed.
     pub fn finish(
         self,
         base: &Path,
@@ -262,6 +262,19 @@ impl SharedParquet {
             out.abandon();
             let line = format!(
                 "Parquet: {} not written: the run was interrupted\n",
+                base.display()
+            );
+            return (result, Ok(line));
+        }
+        // An empty file would look like a result (a job that reads it finds no rows, not
+        // an error); with some inputs judged, their rows are written.
+        if let Ok(s) = &result
+            && !s.traces.is_empty()
+            && s.failed().count() == s.traces.len()
+        {
+            out.abandon();
+            let line = format!(
+                "Parquet: {} not written: no input could be judged\n",
                 base.display()
             );
             return (result, Ok(line));
