@@ -86,6 +86,11 @@ fn a_pattern_keeps_the_fields_whose_name_has_it() {
         .collect();
     assert_eq!(names, ["fd.sip", "fd.sip.name"]);
 
+    // As rules write a field, with its argument.
+    let o = rtsec(&["fields", "proc.aname[2]"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("  proc.aname[N] "), "{}", stdout(&o));
+
     let o = rtsec(&["fields", "proc.nosuch"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());

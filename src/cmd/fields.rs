@@ -10,7 +10,8 @@ use rtsec_rules::{FieldInfo, field_list, static_field_info, unsupported_fields};
 /// `falco --list`).
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only fields whose name contains this (case-insensitive): `proc.`, `ip`.
+    /// Only fields whose name contains this (case-insensitive): `proc.`, `ip`,
+    /// `proc.aname[2]`.
     pub pattern: Option<String>,
     /// One JSON object per field, one per line.
     #[arg(long)]
@@ -33,6 +34,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let config =
         crate::rule_selection::config(args.falco_config.as_deref(), &args.falco_options.options)?;
     let pattern = args.pattern.as_deref().unwrap_or("").to_lowercase();
+    // A field as rules write it, argument included (`proc.aname[2]`, `evt.arg.fd`), finds
+    // its entry (`proc.aname[N]`).
+    let pattern = match pattern.split_once('[') {
+        Some((name, _)) if !name.is_empty() => name.to_string(),
+        _ => pattern,
+    };
     let wanted = |name: &str| name.to_lowercase().contains(&pattern);
     let mut fields: Vec<(String, FieldInfo, Option<&str>)> = field_list()
         .filter(|f| wanted(f.name))
