@@ -378,12 +378,14 @@ impl Iterator for RawBlocks<'_> {
                 let mut head = [0u8; 4];
                 let _ = self.reader.file.read_exact_at(&mut head, pos);
                 if head == FOOTER_MAGIC {
-                    // A footer we could not use (damaged or cut short): the blocks are all here.
+                    // A footer we could not use (its trailer damaged or cut short): the blocks
+                    // are all here, no event was lost.
                     self.done = true;
                     if self.reader.footer_notice.is_none() {
-                        self.notices.push(Notice::Truncated {
-                            after_events: self.events,
-                            bytes_lost: end - pos,
+                        self.notices.push(Notice::FooterCorrupt {
+                            offset: pos,
+                            reason: "its trailer, the file's last bytes, is damaged or cut short"
+                                .into(),
                         });
                     }
                     return None;

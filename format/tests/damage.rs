@@ -59,11 +59,18 @@ fn truncation_at_every_offset_of_the_last_block_keeps_the_others() {
             } => Some((*after_events, *bytes_lost)),
             _ => None,
         });
+        let footer_end = (last.offset + last.len as u64) as usize;
         match truncated {
             Some((after, lost)) => {
                 assert_eq!(after, expect, "cut at {len}");
                 assert!(lost > 0, "cut at {len}");
             }
+            // Cut inside the footer: every block is there; the footer is what is damaged.
+            None if len > footer_end => assert!(
+                notices.iter().any(|n| matches!(n,
+                    Notice::FooterCorrupt { offset, .. } if *offset == footer_end as u64)),
+                "cut at {len}: {notices:?}"
+            ),
             // Cut exactly at a block boundary: nothing is partial, but the footer is missing.
             None => assert!(
                 notices.contains(&Notice::Unfinished {
@@ -165,19 +172,24 @@ fn a_damaged_frame_header_is_skipped_in_salvage_mode() {
 #[test]
 fn a_damaged_footer_falls_back_to_scanning() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut bytes, per_block) = small_trace(dir.path());
+    let (bytes, per_block) = small_trace(dir.path());
     let n = bytes.len();
-    bytes[n - 20] ^= 0x01; // inside the footer body
-    let bad = dir.path().join("bad.rts");
-    std::fs::write(&bad, &bytes).unwrap();
-    let r = TraceReader::open(&bad).unwrap();
-    assert!(r.footer().is_none());
-    let (events, notices) = read_all(&bad, false).unwrap();
-    assert_eq!(events, per_block.iter().sum::<u64>());
-    assert!(
-        matches!(notices[0], Notice::FooterCorrupt { .. }),
-        "{notices:?}"
-    );
+    // Inside the footer body, then in the trailer (the file's last bytes, which say where the
+    // footer is): every event is read, and the notice is the footer's, not a truncation.
+    for at in [n - 20, n - 2] {
+        let mut bytes = bytes.clone();
+        bytes[at] ^= 0x01;
+        let bad = dir.path().join("bad.rts");
+        std::fs::write(&bad, &bytes).unwrap();
+        let r = TraceReader::open(&bad).unwrap();
+        assert!(r.footer().is_none());
+        let (events, notices) = read_all(&bad, false).unwrap();
+        assert_eq!(events, per_block.iter().sum::<u64>());
+        assert!(
+            matches!(notices[..], [Notice::FooterCorrupt { .. }]),
+            "byte {at}: {notices:?}"
+        );
+    }
 }
 
 #[test]
