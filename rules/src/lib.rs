@@ -132,3 +132,4 @@ pub use priority::Priority;
 pub use recorded::{RecordedTypes, UnresolvedNames, UnseenTypes, WatchedSyscalls};
 pub use source::{BUNDLED_NAME, BUNDLED_RULES, RuleSource, rules_files};
 pub use yaml::clean_message as yaml_message;
+pub use yaml::error_at as yaml_error_at;

@@ -82,12 +82,38 @@ pub(crate) fn parse(file: &SourceFile) -> Result<Vec<Node>, YamlError> {
     let docs: Vec<Spanned<Raw>> = serde_saphyr::from_multiple_with_options(&file.text, options)
         .map_err(|e| {
             let offset = e.location().map(|l| locate(file, &l, true).0).unwrap_or(0);
+            let message = clean_message(&e.without_snippet().to_string());
             YamlError {
-                message: clean_message(&e.without_snippet().to_string()),
-                offset,
+                offset: at_the_tab(&file.text, offset, &message),
+                message,
             }
         })?;
     Ok(docs.into_iter().map(|d| convert(file, d)).collect())
+}
+
+/// Where a YAML error is: the parser's position, except for a tab, which it places at the start
+/// of the scalar it was reading (`condition: evt.type=open` on line 3 for a tab that starts
+/// line 4): there, the first tab after it.
+fn at_the_tab(text: &str, offset: usize, message: &str) -> usize {
+    if !message.contains("found a tab") {
+        return offset;
+    }
+    text.get(offset..)
+        .and_then(|rest| rest.find('\t'))
+        .map_or(offset, |i| offset + i)
+}
+
+/// A YAML error of `text` as `(line, column, message)`: 1-based, where [`parse`] would place
+/// it, the message without the parser's own position.
+pub fn error_at(text: &str, e: &serde_saphyr::Error) -> (u32, u32, String) {
+    let message = clean_message(&e.without_snippet().to_string());
+    let Some(l) = e.location() else {
+        return (1, 1, message);
+    };
+    let file = SourceFile::new(String::new(), text.to_string());
+    let offset = at_the_tab(text, locate(&file, &l, true).0, &message);
+    let (line, column) = file.line_col(offset);
+    (line, column, message)
 }
 
 /// A serde-saphyr error message without its position, which the caller prints its own way:
@@ -298,6 +324,14 @@ mod tests {
 
     fn file(s: &str) -> SourceFile {
         SourceFile::new("t".into(), s.into())
+    }
+
+    #[test]
+    fn a_tab_is_placed_where_it_is() {
+        let f = file("- rule: r1\n  desc: x\n  condition: evt.type=open\n\toutput: o\n");
+        let e = parse(&f).unwrap_err();
+        assert_eq!(f.line_col(e.offset), (4, 1), "{}", e.message);
+        assert!(e.message.contains("found a tab"), "{}", e.message);
     }
 
     #[test]

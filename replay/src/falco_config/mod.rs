@@ -318,7 +318,11 @@ fn document(
     notes: &mut Vec<String>,
 ) -> Result<Map<String, Value>, ReplayError> {
     let invalid = |e: serde_saphyr::Error| {
-        ReplayError::Config(format!("{}: not valid YAML: {e}", path.display()))
+        let (line, column, message) = rtsec_rules::yaml_error_at(text, &e);
+        ReplayError::Config(format!(
+            "{}:{line}:{column}: not valid YAML: {message}",
+            path.display()
+        ))
     };
     let mut doc: Value = if text.trim().is_empty() {
         Value::Null
@@ -774,6 +778,11 @@ mod tests {
             ),
             ("- just\n- a list\n", "expected a map of settings"),
             ("rules: [\n", "not valid YAML"),
+            // Where the tab is, once, not where the scalar before it started.
+            (
+                "json_output: true\n\tpriority: error\n",
+                "falco.yaml:2:1: not valid YAML: while scanning a plain scalar, found a tab",
+            ),
             (
                 "http_output: {enabled: true, url: https://h/, mtls: sometimes}\n",
                 "`http_output.mtls`: expected true or false",
