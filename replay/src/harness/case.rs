@@ -106,6 +106,39 @@ pub enum TimeSpec {
     Iso(String),
 }
 
+/// Whether `name` names a field, as an alert's output fields name it: `proc.name`,
+/// `proc.aname[2]`, `evt.arg.fd`, `container.label.app`, `static.env`, or one of Falco's that
+/// rtsec does not evaluate.
+fn is_a_field(name: &str) -> bool {
+    let base = name.split('[').next().unwrap_or(name);
+    name.starts_with("static.")
+        || rtsec_rules::field_list().any(|f| {
+            f.name == base
+                || (f.argument.is_some() && base.starts_with(f.name) && {
+                    base.as_bytes().get(f.name.len()) == Some(&b'.')
+                })
+        })
+        || rtsec_rules::unsupported_fields().any(|(n, _)| n == base)
+}
+
+impl TimeSpec {
+    /// The time in ns since the epoch: an `Iso` text is any RFC 3339 time (Falco's JSON
+    /// `time`, another offset or fraction), else an error saying what is wanted.
+    pub fn ns(&self) -> Result<u64, String> {
+        let text = match self {
+            TimeSpec::Ns(n) => return Ok(*n),
+            TimeSpec::Iso(s) => s,
+        };
+        match text.parse::<crate::window::TimeBound>() {
+            Ok(crate::window::TimeBound::At(ns)) if !text.trim().starts_with("now") => Ok(ns),
+            _ => Err(format!(
+                "time `{text}` is not a time: write Falco's JSON `time` \
+                 (2026-11-30T06:00:00.123456789Z) or ns since the epoch"
+            )),
+        }
+    }
+}
+
 /// An expected field value.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -195,14 +228,31 @@ pub(crate) fn yaml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
+/// A list of paths, or one path written without brackets (`traces: t.rts`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Paths {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Paths {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Paths::One(p) => vec![p],
+            Paths::Many(v) => v,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCase {
     #[serde(default)]
     description: Option<String>,
-    traces: Vec<String>,
+    traces: Paths,
     #[serde(default)]
-    rules: Vec<String>,
+    rules: Option<Paths>,
     #[serde(default)]
     falco_config: Option<Spanned<String>>,
     #[serde(default)]
@@ -310,7 +360,21 @@ impl Case {
             )
         })?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        if raw.traces.is_empty() {
+        let raw_traces = raw.traces.into_vec();
+        // `rules: []` is not "the bundled rules" (leaving it out is): it names no file.
+        let raw_rules = match raw.rules.map(Paths::into_vec) {
+            Some(v) if v.is_empty() => {
+                return Err(err(
+                    line_of(text, "rules:"),
+                    1,
+                    "`rules` is empty: name the rules files (relative to this file), or leave \
+                     `rules` out for the bundled rules (or the falco_config's)"
+                        .into(),
+                ));
+            }
+            v => v.unwrap_or_default(),
+        };
+        if raw_traces.is_empty() {
             return Err(err(
                 line_of(text, "traces:"),
                 1,
@@ -415,8 +479,30 @@ impl Case {
                 fields: h.value.fields.into_iter().collect(),
             })
             .collect::<Vec<_>>();
-        let traces = expand_directories(&raw.traces, dir);
+        let traces = expand_directories(&raw_traces, dir);
         for h in &hits {
+            if let Some(Err(e)) = h.time.as_ref().map(TimeSpec::ns) {
+                return Err(err(h.line, 1, format!("expected hit: {e}")));
+            }
+            // falco.yaml's `append_output` may add output fields of any name.
+            let extra = |k: &str| {
+                config
+                    .append_output
+                    .iter()
+                    .flatten()
+                    .any(|a| a.extra_fields.iter().any(|f| f.key() == k))
+            };
+            if let Some((k, _)) = h.fields.iter().find(|(k, _)| !is_a_field(k) && !extra(k)) {
+                return Err(err(
+                    h.line,
+                    1,
+                    format!(
+                        "expected hit: `{k}` is not a field (`rtsec fields` lists them; an \
+                         output field is named as the rule's output writes it) nor an \
+                         `extra_fields` key of the falco_config"
+                    ),
+                ));
+            }
             if let Some(t) = &h.trace
                 && !traces.iter().any(|(written, _)| written == t)
             {
@@ -435,12 +521,12 @@ impl Case {
             path: path.to_path_buf(),
             description: raw.description,
             traces,
-            rules: if raw.rules.is_empty()
+            rules: if raw_rules.is_empty()
                 && let Some(files) = &config.rules_files
             {
                 files.clone()
             } else {
-                raw.rules
+                raw_rules
                     .iter()
                     .map(|r| {
                         if r == crate::rules::BUNDLED {
@@ -596,6 +682,52 @@ expect:
             e.contains("c.yaml:4:") && e.contains("a whole number, 0 or more"),
             "{e}"
         );
+    }
+
+    /// What a hit can never match is refused at its line, not reported as a failed match:
+    /// a time that is not one, a field that does not exist. `rules: []` names no file (it
+    /// ran the bundled rules); a single path may be written without brackets.
+    #[test]
+    fn expectations_that_cannot_match_are_refused() {
+        let hit = |line: &str| {
+            Case::parse(
+                Path::new("c.yaml"),
+                &format!("traces: [a.rts]\nexpect:\n  hits:\n    - rule: r\n      {line}\n"),
+            )
+            .map_err(|e| e.to_string())
+        };
+        let e = hit("time: yesterday").unwrap_err();
+        assert!(
+            e.contains("c.yaml:4:") && e.contains("time `yesterday` is not a time"),
+            "{e}"
+        );
+        let e = hit("fields: {nosuch.field: x}").unwrap_err();
+        assert!(
+            e.contains("c.yaml:4:") && e.contains("`nosuch.field` is not a field"),
+            "{e}"
+        );
+        for ok in [
+            "time: 2026-01-01T00:00:00.000000001Z",
+            "time: 2026-01-01T01:00:00.000000001+01:00",
+            "time: 1767225600000000001",
+            "fields: {\"proc.aname[2]\": a, evt.arg.fd: 3, container.label.app: x, static.env: y}",
+            "fields: {proc.nthreads: 1}",
+        ] {
+            let c = hit(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            if let Some(t) = &c.expect.hits[0].time {
+                assert_eq!(t.ns(), Ok(1_767_225_600_000_000_001), "{ok}");
+            }
+        }
+        let e = Case::parse(Path::new("c.yaml"), "traces: [a.rts]\nrules: []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c.yaml:2:1") && e.contains("`rules` is empty"),
+            "{e}"
+        );
+        let c = Case::parse(Path::new("c.yaml"), "traces: a.rts\nrules: r.yaml\n").unwrap();
+        assert_eq!(c.traces, [("a.rts".to_string(), PathBuf::from("a.rts"))]);
+        assert_eq!(c.rules, [PathBuf::from("r.yaml")]);
     }
 
     /// A directory in `traces` stands for its traces and captures (recursively, sorted, as

@@ -343,8 +343,8 @@ fn hit_matches(e: &ExpectedHit, h: &Hit, case: &Case) -> Vec<String> {
     }
     match &e.time {
         Some(TimeSpec::Ns(t)) if h.ts != *t => d.push(format!("time {} (expected {t})", h.ts)),
-        Some(TimeSpec::Iso(t)) if iso8601_text(h.ts) != *t => {
-            d.push(format!("time {} (expected {t})", iso8601_text(h.ts)))
+        Some(t @ TimeSpec::Iso(text)) if t.ns() != Ok(h.ts) => {
+            d.push(format!("time {} (expected {text})", iso8601_text(h.ts)))
         }
         _ => {}
     }
