@@ -290,3 +290,37 @@ fn alerts_an_output_cannot_take_are_counted_and_fail_the_run() {
         stderr(&o)
     );
 }
+
+/// A replay a script started in the background (SIGINT ignored, so that the terminal's Ctrl-C
+/// meant for the foreground job does not end it) starts its `program_output` commands with
+/// SIGINT ignored too: rtsec handles SIGINT, and an exec resets a handled signal to its
+/// default, so the program would have died of that Ctrl-C, and the alerts it could not take
+/// been counted as failed.
+#[test]
+fn a_program_output_keeps_sigint_ignored_where_the_replay_did() {
+    let dir = tempdir();
+    let d = dir.path();
+    let seen = d.join("sigign");
+    let cfg = config(
+        d,
+        &format!(
+            "stdout_output:\n  enabled: false\nprogram_output:\n  enabled: true\n  \
+             program: \"grep ^SigIgn: /proc/$$/status > {}; cat > /dev/null\"\n",
+            seen.display()
+        ),
+    );
+    let trace = scenario("credentials");
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' INT; exec {RTSEC} replay -c {} --falco-outputs {}",
+            cfg.display(),
+            trace.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let line = std::fs::read_to_string(&seen).unwrap();
+    let mask = u64::from_str_radix(line.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    assert_ne!(mask & 1 << 1, 0, "SIGINT (2) not ignored: {line}");
+}

@@ -21,6 +21,7 @@ mod https_tests;
 use std::fmt::Write as _;
 
 pub use config::{FileConfig, HttpConfig, OutputsConfig, ProgramConfig, TlsConfig};
+pub use program::prepare_programs_with;
 
 use crate::error::ReplayError;
 use crate::summary::group;

@@ -3,8 +3,20 @@
 
 use std::io::Write;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
 
 use super::{ProgramConfig, Sink, each_alert};
+
+/// What the program's command gets before it starts (see [`prepare_programs_with`]).
+static PREPARE: OnceLock<fn(&mut Command)> = OnceLock::new();
+
+/// Has every `program_output` command go through `prepare` before it starts: the binary
+/// gives it back the signals rtsec was started with ignored (a script's background job
+/// ignores the terminal's Ctrl-C, and rtsec, which handles SIGINT, would otherwise start
+/// the program with it at its default, ended by a Ctrl-C meant for the foreground job).
+pub fn prepare_programs_with(prepare: fn(&mut Command)) {
+    let _ = PREPARE.set(prepare);
+}
 
 pub(super) struct ProgramSink {
     program: String,
@@ -23,12 +35,12 @@ impl ProgramSink {
     }
 
     fn start(&self) -> Result<(Child, ChildStdin), String> {
-        let mut child = Command::new("/bin/sh")
-            .arg("-c")
-            .arg(&self.program)
-            .stdin(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run it: {e}"))?;
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c").arg(&self.program).stdin(Stdio::piped());
+        if let Some(prepare) = PREPARE.get() {
+            prepare(&mut cmd);
+        }
+        let mut child = cmd.spawn().map_err(|e| format!("cannot run it: {e}"))?;
         let stdin = child.stdin.take().ok_or("no standard input")?;
         Ok((child, stdin))
     }

@@ -223,6 +223,10 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     };
     let mut outputs = match args.falco_outputs {
         true => {
+            // The signals rtsec started with ignored (known once its handlers are in) are
+            // ignored by `program_output`'s commands too, as by a capture's command.
+            crate::interrupt::stop_flag();
+            rtsec_replay::outputs::prepare_programs_with(crate::interrupt::pass_ignored_to);
             let outputs = Outputs::open(&config.outputs, format == LineFormat::Json)?;
             for n in config.outputs.not_sent.iter().chain(&outputs.left_out) {
                 eoutln!("rtsec: note: {}: {n}", config.path.display());
