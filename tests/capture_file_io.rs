@@ -123,8 +123,9 @@ fn helper_file_io() {
 
 /// Captures the helper with `extra` capture arguments and returns, for each of its calls,
 /// `%evt.type %evt.rawres %evt.arg.size %evt.arg.pos %evt.is_io_read [%evt.buffer] %evt.arg.fd`
-/// as `rtsec replay` prints it, and the file and socket names it resolves to.
-fn record(extra: &[&str]) -> (Vec<String>, String, String) {
+/// as `rtsec replay` prints it, and the file and socket names it resolves to, and how many
+/// events' data the trace counts as cut to the snaplen.
+fn record(extra: &[&str]) -> (Vec<String>, String, String, u64) {
     let dir = tempdir();
     let out = dir.path().join("t.rts");
     let file = std::fs::canonicalize(dir.path()).unwrap().join("data.bin");
@@ -168,10 +169,17 @@ fn record(extra: &[&str]) -> (Vec<String>, String, String) {
         // Not the dynamic loader's preads of the libraries.
         .filter(|l| !l.contains(".so"))
         .collect();
+    let cut = read(&out)
+        .losses
+        .truncated
+        .iter()
+        .find(|(what, _)| what == rtsec_format::DATA_CUT)
+        .map_or(0, |(_, n)| *n);
     (
         got,
         format!("<f>{}", file.display()),
         format!("<4t>{client}->{server}"),
+        cut,
     )
 }
 
@@ -180,7 +188,7 @@ fn positioned_and_vectored_io_is_recorded() {
     if !can_capture() {
         return;
     }
-    let (got, file, sock) = record(&[]);
+    let (got, file, sock, cut) = record(&[]);
     let a80 = "a".repeat(80);
     let want = [
         format!("pwrite 5 5 100 false [hello] {file}"),
@@ -206,6 +214,9 @@ fn positioned_and_vectored_io_is_recorded() {
         "read -9 10 <NA> true [] E2BIG".to_string(),
     ];
     assert_eq!(got, want);
+    // The cut data is counted in the trace's losses (the sendto, the recvfrom, and reads of
+    // the libraries' headers): nothing is cut silently.
+    assert!(cut >= 2, "{cut} events counted as cut");
 }
 
 /// `--snaplen` (`-s`) sets how much data is kept, as Falco's does: all 100 bytes with 200, none
@@ -224,16 +235,18 @@ fn the_snaplen_is_the_users_to_choose() {
     if !can_capture() {
         return;
     }
-    let (got, _, sock) = record(&["--snaplen", "200"]);
+    let (got, _, sock, _) = record(&["--snaplen", "200"]);
     let a100 = "a".repeat(100);
     assert!(
         got.contains(&format!("sendto 100 100 <NA> false [{a100}] {sock}")),
         "{got:#?}"
     );
-    let (got, file, _) = record(&["-s", "0"]);
+    let (got, file, _, cut) = record(&["-s", "0"]);
     assert!(
         got.contains(&format!("writev 4 4 <NA> false [] {file}")),
         "{got:#?}"
     );
     assert!(got.iter().all(|l| l.contains(" [] ")), "{got:#?}");
+    // Every transfer's data is beyond a snaplen of 0, and counted so.
+    assert!(cut >= 10, "{cut} events counted as cut");
 }

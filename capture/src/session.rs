@@ -547,6 +547,7 @@ impl Capture {
             ("unreadable arguments", d.unreadable_args),
             ("records out of probe scratch space", d.records_full),
             ("env", d.env_truncated),
+            (rtsec_format::DATA_CUT, d.data_truncated),
         ] {
             if n > 0 {
                 truncated.push((what.to_string(), n));

@@ -36,7 +36,7 @@ pub use error::FormatError;
 pub use file::{Notice, OutsideWindow, RawBlock, RawBlocks, TRACE_MAGIC, TraceReader};
 pub use follow::{Followed, TraceFollower};
 pub use kind::Kind;
-pub use meta::{CaptureSettings, Footer, Header, KEPT_INCOMPLETE, Losses, not_recorded};
+pub use meta::{CaptureSettings, DATA_CUT, Footer, Header, KEPT_INCOMPLETE, Losses, not_recorded};
 pub use record::{
     Bytes, ContainerInfo, FdInfo, FdType, GroupInfo, IdGen, L4Proto, LocalSide, MountInfo,
     ProcessInfo, UserInfo,

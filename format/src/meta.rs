@@ -88,6 +88,10 @@ pub mod not_recorded {
 /// them.
 pub const KEPT_INCOMPLETE: &str = "kept incomplete: ";
 
+/// The [`Losses::truncated`] entry of the events whose data (`evt.buffer`) was kept only in
+/// part: its first snaplen bytes (`DATA_TRUNCATED`), as Falco's drivers keep it.
+pub const DATA_CUT: &str = "data beyond the snaplen (evt.buffer holds the first part)";
+
 /// Everything a source knows it lost. Cumulative: the last value written wins.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct Losses {

@@ -35,6 +35,8 @@ pub struct Feeder {
     pub(super) cgroups: Vec<Cgroup>,
     /// Threads first seen in an event that neither the tables nor a clone introduced.
     pub unknown_processes: u64,
+    /// Events whose data the capture kept only in part (its snaplen).
+    pub data_truncated: u64,
 }
 
 impl Feeder {
@@ -233,6 +235,9 @@ impl Feeder {
             sock: built.sock,
             ..base(kind, built.args)
         };
+        if ev.flags & rtsec_format::wire::event_flags::DATA_TRUNCATED != 0 {
+            self.data_truncated += 1;
+        }
         out.push(&state.syscall(&ev))?;
         Ok(Outcome::Written)
     }

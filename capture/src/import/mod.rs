@@ -268,6 +268,7 @@ pub fn import(
     }
     out.set_losses(Losses {
         skipped: skipped_losses,
+        truncated: data_cut(feeder.data_truncated),
         ..Losses::default()
     });
     let (written, _) = out.finish()?;
@@ -279,6 +280,14 @@ pub fn import(
         events_written: summary.events_written,
     });
     Ok(summary)
+}
+
+/// The count of events whose data was kept in part, as [`Losses::truncated`] names it.
+pub fn data_cut(events: u64) -> Vec<(String, u64)> {
+    match events {
+        0 => Vec::new(),
+        n => vec![(rtsec_format::DATA_CUT.to_string(), n)],
+    }
 }
 
 /// A capture that cannot be read at all, as the crate's error: the scap reader names the file,

@@ -26,6 +26,8 @@ pub struct DecodeStats {
     pub records_full: u64,
     /// Environments cut at `MAX_ENV_BYTES`.
     pub env_truncated: u64,
+    /// Events whose data was longer than the snaplen (`DATA_TRUNCATED`).
+    pub data_truncated: u64,
     /// Syscalls whose path or address argument another thread changed while the call ran
     /// (the event carries the entry copy and `ARG_CHANGED`).
     pub args_changed: u64,
@@ -225,6 +227,7 @@ impl Decoder {
             && args::data_cut(nr, data.len(), r.res)
         {
             ev_flags |= event_flags::DATA_TRUNCATED;
+            self.stats.data_truncated += 1;
         }
         if !self.orphans.is_empty()
             && let Some(dead) = self.orphans.remove(&pid)
