@@ -178,6 +178,10 @@ const CONDITIONS: &[&str] = &[
     "evt.type in (pipe,pipe2,socketpair) and fd.num>=4",
     // A task the capture never introduced: libsinsp's placeholder has ppid, sid, vpgid -1.
     "proc.ppid=-1 and proc.sid=-1 and proc.vpgid=-1",
+    // Ids an old capture's process table does not have are -1 (libscap's default).
+    "proc.sid=-1",
+    "proc.vpgid=-1",
+    "proc.sid=0",
     // The return value of an I/O-category event (close, dup, fcntl, ioctl, reads, writes) on a
     // known fd.
     "evt.buflen>=0",

@@ -177,9 +177,11 @@ fn process_seed(t: ThreadEntry) -> ProcessSeed {
         threads: Vec::new(),
         thread_facts: Vec::new(),
         vpid: if t.vpid > 0 { t.vpid } else { t.pid },
-        sid: t.sid.max(0),
+        // Unknown (a capture older than these fields) is -1, as libscap's process table has
+        // it and `proc.sid`/`proc.vpgid` show it.
+        sid: t.sid,
         pgid: if t.pgid >= 0 { t.pgid } else { 0 },
-        vpgid: t.vpgid.max(0),
+        vpgid: t.vpgid,
         comm: t.comm,
         exe: t.exe,
         exepath: t.exepath,

@@ -342,6 +342,9 @@ impl State {
             id: self.ids.next(),
             pid,
             vpid: pid,
+            // Unknown, as libsinsp's new thread has them until an event tells.
+            sid: -1,
+            vpgid: -1,
             loginuid: u32::MAX,
             cwd: Vec::new(),
             comm: UNKNOWN_NAME.to_vec(),

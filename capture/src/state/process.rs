@@ -378,6 +378,8 @@ impl State {
             }
             None => {
                 let mut info = ProcessInfo {
+                    sid: -1,
+                    vpgid: -1,
                     loginuid: u32::MAX,
                     comm: UNKNOWN_NAME.to_vec(),
                     flags: proc_flags::PLACEHOLDER,
