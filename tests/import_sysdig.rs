@@ -130,7 +130,6 @@ const CONDITIONS: &[&str] = &[
     // evt.*
     "evt.res=ENOENT",
     "evt.rawres>0 and evt.type in (read,write,recvfrom,sendto)",
-    "evt.failed=true",
     "evt.is_open_read=true",
     // user.*: names of uids the capture's user table lacks are `<NA>` in libsinsp (§6.7) but
     // missing in sysdig 0.29.3, so `!=` is compared away from them.
@@ -182,6 +181,10 @@ const CONDITIONS: &[&str] = &[
     "proc.sid=-1",
     "proc.vpgid=-1",
     "proc.sid=0",
+    // A return value is only where the event has one (`res`): not on generic events.
+    "evt.rawres<0 or evt.rawres>=0",
+    "evt.res=SUCCESS",
+    "evt.res!=SUCCESS",
     // The return value of an I/O-category event (close, dup, fcntl, ioctl, reads, writes) on a
     // known fd.
     "evt.buflen>=0",

@@ -44,6 +44,10 @@ pub mod event_flags {
     /// The event gave its fd a name or changed it (a new fd with a name, a connect, a bind to a
     /// port, a datagram to a new peer): libsinsp's `fd.name_changed`.
     pub const FD_NAME_CHANGED: u8 = 32;
+    /// The source's event had no return value (an imported generic event, an old capture's
+    /// `getuid` exit, an exit without parameters): `res` is 0 and means nothing, and
+    /// `evt.res`, `evt.rawres` and `evt.failed` have no value, as in libsinsp.
+    pub const NO_RETURN_VALUE: u8 = 64;
 }
 
 /// One completed syscall (or lifecycle event) as stored.

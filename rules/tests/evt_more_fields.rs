@@ -86,3 +86,52 @@ fn buflen_is_the_return_value_of_io_events_on_known_fds() {
     // Not an I/O event.
     assert!(!holds(&exec(&p), "evt.buflen exists"));
 }
+
+/// `evt.res`, `evt.rawres` and `evt.failed` exist where libsinsp's event has a return value:
+/// not on a generic event (`PPME_GENERIC_X` has only the syscall id), except for the syscalls
+/// rtsec records generically that Falco's drivers give events of their own with a `res`
+/// (`access`, `prlimit` for the kernel's `prlimit64`); not on an imported event whose source
+/// had none (`NO_RETURN_VALUE`).
+#[test]
+fn a_return_value_is_where_the_event_has_one() {
+    let p = P::new("app").build();
+    let generic = |nr: u16, res: i64, flags: u8| {
+        flagged_block(
+            Kind::Generic,
+            &p,
+            None,
+            Args::Generic { nr, args: [0; 6] },
+            res,
+            flags,
+        )
+    };
+    // getpid (39) is generic in Falco too.
+    let b = generic(39, 1234, 0);
+    for c in [
+        "evt.res exists",
+        "evt.rawres exists",
+        "evt.failed = true",
+        "evt.res = SUCCESS",
+    ] {
+        assert!(!holds(&b, c), "getpid: {c}");
+    }
+    assert!(holds(&b, "evt.failed = false"));
+    // access (21) and prlimit64 (302) have events of their own with a res.
+    let b = generic(21, -2, 0);
+    assert!(holds(
+        &b,
+        "evt.res = ENOENT and evt.rawres = -2 and evt.failed = true"
+    ));
+    assert!(holds(&generic(302, 0, 0), "evt.res = SUCCESS"));
+    // The same access from a capture whose event had no return value.
+    let none = rtsec_format::wire::event_flags::NO_RETURN_VALUE;
+    assert!(!holds(&generic(21, 0, none), "evt.res exists"));
+    assert!(!holds(
+        &flagged_block(Kind::Close, &p, None, Args::Fd { fd: 3 }, 0, none),
+        "evt.rawres exists"
+    ));
+    assert!(holds(
+        &block(Kind::Close, &p, None, Args::Fd { fd: 3 }, 0),
+        "evt.rawres = 0"
+    ));
+}

@@ -6,6 +6,7 @@
 //! and user/group events update the engine's tables. Everything else is counted with the reason
 //! it is not in the trace.
 
+use rtsec_format::wire::event_flags;
 use rtsec_format::{AT_FDCWD, Args, Kind, TraceWriter, not_recorded, syscalls};
 use rtsec_scap::table::ids;
 use rtsec_scap::{Direction, Event, Value};
@@ -108,11 +109,18 @@ impl Feeder {
             return Ok(Outcome::Skipped(why, info.name));
         }
 
-        // libs' generic exits have no return value (their first parameter is the syscall id).
-        let res = if info.id == ids::PPME_GENERIC_X {
-            0
-        } else {
-            e.param(0).as_i64().unwrap_or(0)
+        // libsinsp's return value is the exit's `res`, or the `fd` an event that creates one
+        // gives first (open, socket, accept). Generic exits (their first parameter is the
+        // syscall id), an old getuid's (`uid`) and exits without parameters have none.
+        let returned = match info.params.first().map(|p| p.name) {
+            _ if info.id == ids::PPME_GENERIC_X => None,
+            Some("res" | "fd") => e.param(0).as_i64(),
+            _ => None,
+        };
+        let res = returned.unwrap_or(0);
+        let no_res = match returned {
+            Some(_) => 0,
+            None => event_flags::NO_RETURN_VALUE,
         };
         if e.tid > 0 && !state.knows_tid(e.tid) && !state.knows(e.tid) && !creates_task(info.name) {
             self.unknown_process(state, e.tid);
@@ -132,7 +140,7 @@ impl Feeder {
             pid,
             cpu: e.cpu,
             kind,
-            flags: 0,
+            flags: no_res,
             res,
             args,
             sock: None,
@@ -158,14 +166,14 @@ impl Feeder {
             // (mprotect, chmod, …): the kind, its arguments flagged as not recorded.
             let ev = match args::unrecorded(Kind::from_syscall(nr)) {
                 Some((kind, args)) => Syscall {
-                    flags: rtsec_format::wire::event_flags::ARG_UNREADABLE,
+                    flags: event_flags::ARG_UNREADABLE | no_res,
                     ..base(kind, args)
                 },
                 // libs' generic events carry no arguments; its own events for syscalls rtsec
                 // records generically (fstat, writev, ioctl, …) give at least the fd they use,
                 // which is the syscall's first argument.
                 None if libs_generic => Syscall {
-                    flags: rtsec_format::wire::event_flags::ARG_UNREADABLE,
+                    flags: event_flags::ARG_UNREADABLE | no_res,
                     ..base(Kind::Generic, Args::Generic { nr, args: [0; 6] })
                 },
                 None => {
@@ -231,11 +239,11 @@ impl Feeder {
             ));
         };
         let ev = Syscall {
-            flags: built.flags,
+            flags: built.flags | no_res,
             sock: built.sock,
             ..base(kind, built.args)
         };
-        if ev.flags & rtsec_format::wire::event_flags::DATA_TRUNCATED != 0 {
+        if ev.flags & event_flags::DATA_TRUNCATED != 0 {
             self.data_truncated += 1;
         }
         out.push(&state.syscall(&ev))?;

@@ -10,7 +10,7 @@ use super::container::{self, Ctr, MountPart};
 use super::local::LocalAddrs;
 use super::proc::{self, ancestor};
 use super::{Field, FieldArg, FieldId as F};
-use super::{fd, io};
+use super::{fd, io, return_value};
 use crate::dns::HostTable;
 use crate::render::params::BufferFormat;
 use crate::render::{caps, errno, flags, params};
@@ -130,7 +130,7 @@ pub(crate) fn extract<'e>(
             Some(Val::Buf)
         }
         F::EvtRes => {
-            if ev.kind() == Kind::ProcExit {
+            if !return_value::has_return_value(ev) {
                 return None;
             }
             if e.res >= 0 {
@@ -143,12 +143,12 @@ pub(crate) fn extract<'e>(
             Some(Val::Buf)
         }
         F::EvtRawres => {
-            if ev.kind() == Kind::ProcExit {
+            if !return_value::has_return_value(ev) {
                 return None;
             }
             Some(Val::I64(e.res))
         }
-        F::EvtFailed => Some(Val::Bool(ev.kind() != Kind::ProcExit && e.res < 0)),
+        F::EvtFailed => Some(Val::Bool(return_value::has_return_value(ev) && e.res < 0)),
         F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec | F::EvtIsOpenCreate => {
             // libsinsp: creat counts only for exec; open_by_handle_at (no mode) not for exec.
             let (fl, mode) = match (ev.kind(), ev.args()) {

@@ -164,7 +164,7 @@ getters! { NumGet, i64;
     FdNum => |ev| fd::num(ev);
     UserUid => |ev| Some(ev.process()?.euid as i64);
     ProcTty => |ev| Some(ev.process()?.tty as i64);
-    EvtRawres => |ev| (ev.kind() != rtsec_format::Kind::ProcExit).then_some(ev.event.res);
+    EvtRawres => |ev| super::return_value::has_return_value(ev).then_some(ev.event.res);
     FdSport => |ev| Some(fd::view(ev)?.rec()?.server?.port() as i64);
     ProcDuration => |ev| {
         let p = ev.process()?;

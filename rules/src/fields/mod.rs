@@ -11,6 +11,7 @@ mod fspath;
 mod io;
 pub(crate) mod local;
 pub(crate) mod proc;
+mod return_value;
 pub(crate) mod sock;
 mod unsupported;
 pub(crate) mod user;

@@ -1,0 +1,197 @@
+//! Whether an event has a return value: libsinsp's `evt.res`, `evt.rawres` and `evt.failed`
+//! come from the exit event's `res` parameter (or the `fd` of an event that creates one), and
+//! are absent where it has none, as for a generic event (`PPME_GENERIC_X`: `ID`, `nativeID`).
+//!
+//! rtsec records some syscalls as generic events (by number) that Falco's drivers give
+//! events of their own, with a `res`: those keep theirs. The names are the current (not
+//! `OLD_VERSION`) exit events of libs' `event_table.c` with a `res` or a created `fd`
+//! (`../shared/reference/scap-event-table.tsv`). An imported event whose source had no return
+//! value is flagged so (`NO_RETURN_VALUE`: an old capture's generic `mprotect`, its `getuid`).
+
+use rtsec_format::wire::event_flags::NO_RETURN_VALUE;
+use rtsec_format::{Args, EventView, Kind};
+
+/// Syscalls with an exit event of their own in Falco's drivers that has a return value, sorted.
+const WITH_RES: &[&str] = &[
+    "accept",
+    "accept4",
+    "access",
+    "bind",
+    "bpf",
+    "brk",
+    "capset",
+    "chdir",
+    "chmod",
+    "chown",
+    "chroot",
+    "clone",
+    "clone3",
+    "close",
+    "close_range",
+    "connect",
+    "copy_file_range",
+    "creat",
+    "delete_module",
+    "dup",
+    "dup2",
+    "dup3",
+    "epoll_create",
+    "epoll_create1",
+    "epoll_wait",
+    "eventfd",
+    "eventfd2",
+    "execve",
+    "execveat",
+    "fchdir",
+    "fchmod",
+    "fchmodat",
+    "fchown",
+    "fchownat",
+    "fcntl",
+    "finit_module",
+    "flock",
+    "fork",
+    "fsconfig",
+    "fstat",
+    "fstat64",
+    "futex",
+    "getcwd",
+    "getdents",
+    "getdents64",
+    "getresgid",
+    "getresuid",
+    "getrlimit",
+    "getsockopt",
+    "init_module",
+    "inotify_init",
+    "inotify_init1",
+    "io_uring_enter",
+    "io_uring_register",
+    "io_uring_setup",
+    "ioctl",
+    "keyctl",
+    "kill",
+    "lchown",
+    "link",
+    "linkat",
+    "listen",
+    "llseek",
+    "lseek",
+    "lstat",
+    "lstat64",
+    "memfd_create",
+    "mkdir",
+    "mkdirat",
+    "mknod",
+    "mknodat",
+    "mlock",
+    "mlock2",
+    "mlockall",
+    "mmap",
+    "mmap2",
+    "mount",
+    "mprotect",
+    "munlock",
+    "munlockall",
+    "munmap",
+    "nanosleep",
+    "newfstatat",
+    "open",
+    "open_by_handle_at",
+    "openat",
+    "openat2",
+    "pidfd_getfd",
+    "pidfd_open",
+    "pipe",
+    "pipe2",
+    "poll",
+    "ppoll",
+    "prctl",
+    "pread",
+    "preadv",
+    "prlimit",
+    "process_vm_readv",
+    "process_vm_writev",
+    "ptrace",
+    "pwrite",
+    "pwritev",
+    "quotactl",
+    "read",
+    "readv",
+    "recv",
+    "recvfrom",
+    "recvmmsg",
+    "recvmsg",
+    "rename",
+    "renameat",
+    "renameat2",
+    "rmdir",
+    "seccomp",
+    "select",
+    "semctl",
+    "semget",
+    "semop",
+    "send",
+    "sendfile",
+    "sendmmsg",
+    "sendmsg",
+    "sendto",
+    "setgid",
+    "setns",
+    "setpgid",
+    "setregid",
+    "setresgid",
+    "setresuid",
+    "setreuid",
+    "setrlimit",
+    "setsid",
+    "setsockopt",
+    "setuid",
+    "shutdown",
+    "signalfd",
+    "signalfd4",
+    "socket",
+    "socketpair",
+    "splice",
+    "stat",
+    "stat64",
+    "symlink",
+    "symlinkat",
+    "tgkill",
+    "timerfd_create",
+    "tkill",
+    "umount",
+    "umount2",
+    "unlink",
+    "unlinkat",
+    "unshare",
+    "userfaultfd",
+    "vfork",
+    "write",
+    "writev",
+];
+
+/// Whether `ev` has a return value for `evt.res` and its kin.
+pub(crate) fn has_return_value(ev: &EventView<'_>) -> bool {
+    if ev.event.flags & NO_RETURN_VALUE != 0 {
+        return false;
+    }
+    match (ev.kind(), ev.args()) {
+        (Kind::ProcExit, _) => false,
+        // By Falco's name of the syscall (`prlimit` for the kernel's `prlimit64`).
+        (_, Args::Generic { .. }) => WITH_RES
+            .binary_search(&crate::evttype::type_name(ev))
+            .is_ok(),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_names_are_sorted() {
+        assert!(WITH_RES.windows(2).all(|w| w[0] < w[1]));
+    }
+}
