@@ -26,14 +26,7 @@ fn threads_made_during_the_capture_have_their_creators_name() {
     }
     let dir = tempdir();
     let out = dir.path().join("t.rts");
-    let marks: Vec<String> = ["early", "late", "leader"]
-        .iter()
-        .map(|m| {
-            let p = dir.path().join(m);
-            std::fs::write(&p, b"x").unwrap();
-            p.to_str().unwrap().to_string()
-        })
-        .collect();
+    let marks = marks(dir.path(), &["early", "late", "leader"]);
     // A thread made before the leader renames itself, then one made after (it gets the new
     // name, and forks cat), then the leader itself (still python3 to libsinsp).
     let script = format!(
@@ -186,14 +179,7 @@ fn a_threads_raw_setuid_is_its_own() {
     }
     let dir = tempdir();
     let out = dir.path().join("t.rts");
-    let marks: Vec<String> = ["thread", "its-thread", "leader"]
-        .iter()
-        .map(|m| {
-            let p = dir.path().join(m);
-            std::fs::write(&p, b"x").unwrap();
-            p.to_str().unwrap().to_string()
-        })
-        .collect();
+    let marks = marks(dir.path(), &["thread", "its-thread", "leader"]);
     open_to_all(dir.path(), &[]);
     let script = format!(
         "import sys, threading\n{SETUID}\
@@ -243,6 +229,18 @@ fn open_to_all(dir: &Path, files: &[&Path]) {
 
 const THREAD: u32 = rtsec_format::record::proc_flags::THREAD;
 const FROM_SCAN: u32 = rtsec_format::record::proc_flags::FROM_SCAN;
+
+/// Files named `names` in `dir`, for the scenario to open: their paths.
+fn marks(dir: &Path, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|m| {
+            let p = dir.join(m);
+            std::fs::write(&p, b"x").unwrap();
+            p.to_str().unwrap().to_string()
+        })
+        .collect()
+}
 
 fn wait_for(path: &Path) {
     let start = Instant::now();

@@ -54,6 +54,19 @@ pub(crate) struct ThreadRecord {
 }
 
 impl ThreadRecord {
+    /// A thread of process `pid` with nothing of its own yet.
+    fn bare(pid: i64) -> ThreadRecord {
+        ThreadRecord {
+            pid,
+            comm: None,
+            start_ts: 0,
+            program: None,
+            ids: None,
+            forked: false,
+            record: None,
+        }
+    }
+
     pub fn pid(&self) -> i64 {
         self.pid
     }
@@ -84,21 +97,25 @@ impl State {
         if comm.is_none() && start_ts == 0 && program.is_none() && ids.is_none() {
             return;
         }
-        if let Some(p) = self.procs.get_mut(&pid) {
-            p.own_threads += 1;
-        }
-        self.thread_records.insert(
+        self.insert_record(
             t.tid,
             ThreadRecord {
-                pid,
                 comm,
                 start_ts,
                 program,
                 ids,
-                forked: false,
-                record: None,
+                ..ThreadRecord::bare(pid)
             },
         );
+    }
+
+    /// Gives thread `tid` the entry `t` (replacing one it had), counted by its process.
+    fn insert_record(&mut self, tid: i64, t: ThreadRecord) {
+        self.drop_thread_record(tid);
+        if let Some(p) = self.procs.get_mut(&t.pid) {
+            p.own_threads += 1;
+        }
+        self.thread_records.insert(tid, t);
     }
 
     /// Thread `tid` forked a process whose parent is `pid`: returns `tid` if that is a thread
@@ -109,24 +126,13 @@ impl State {
         }
         match self.thread_records.get_mut(&tid) {
             Some(t) if t.pid == pid => t.forked = true,
-            _ => {
-                self.drop_thread_record(tid);
-                if let Some(p) = self.procs.get_mut(&pid) {
-                    p.own_threads += 1;
-                }
-                self.thread_records.insert(
-                    tid,
-                    ThreadRecord {
-                        pid,
-                        comm: None,
-                        start_ts: 0,
-                        program: None,
-                        ids: None,
-                        forked: true,
-                        record: None,
-                    },
-                );
-            }
+            _ => self.insert_record(
+                tid,
+                ThreadRecord {
+                    forked: true,
+                    ..ThreadRecord::bare(pid)
+                },
+            ),
         }
         tid
     }
@@ -152,20 +158,11 @@ impl State {
         if ids == process {
             return;
         }
-        self.drop_thread_record(tid);
-        if let Some(p) = self.procs.get_mut(&pid) {
-            p.own_threads += 1;
-        }
-        self.thread_records.insert(
+        self.insert_record(
             tid,
             ThreadRecord {
-                pid,
-                comm: None,
-                start_ts: 0,
-                program: None,
                 ids: Some(ids),
-                forked: false,
-                record: None,
+                ..ThreadRecord::bare(pid)
             },
         );
     }
