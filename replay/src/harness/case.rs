@@ -229,19 +229,37 @@ pub(crate) fn yaml_string(s: &str) -> String {
 }
 
 /// A list of paths, or one path written without brackets (`traces: t.rts`).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Paths {
-    One(String),
-    Many(Vec<String>),
-}
+struct Paths(Vec<String>);
 
 impl Paths {
     fn into_vec(self) -> Vec<String> {
-        match self {
-            Paths::One(p) => vec![p],
-            Paths::Many(v) => v,
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Paths;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a path or a list of paths")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Paths, E> {
+                Ok(Paths(vec![v.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Paths, A::Error> {
+                let mut v = Vec::new();
+                while let Some(p) = seq.next_element::<String>()? {
+                    v.push(p);
+                }
+                Ok(Paths(v))
+            }
         }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -728,6 +746,13 @@ expect:
         let c = Case::parse(Path::new("c.yaml"), "traces: a.rts\nrules: r.yaml\n").unwrap();
         assert_eq!(c.traces, [("a.rts".to_string(), PathBuf::from("a.rts"))]);
         assert_eq!(c.rules, [PathBuf::from("r.yaml")]);
+        let e = Case::parse(Path::new("c.yaml"), "traces: {a: 1}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c.yaml:1:") && e.contains("a path or a list of paths"),
+            "{e}"
+        );
     }
 
     /// A directory in `traces` stands for its traces and captures (recursively, sorted, as
