@@ -38,13 +38,7 @@ fn threads_made_during_the_capture_have_their_creators_name() {
          run(late)\n\
          open(sys.argv[3]).close()\n"
     );
-    let o = capture(
-        &out,
-        &[],
-        &[PYTHON, "-c", &script, &marks[0], &marks[1], &marks[2]],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let t = read(&out);
+    let t = capture_python(&out, &script, &marks);
     let early = t.open_of(&marks[0]);
     let late = t.open_of(&marks[1]);
     let leader = t.open_of(&marks[2]);
@@ -189,13 +183,7 @@ fn a_threads_raw_setuid_is_its_own() {
          run(worker)\n\
          open(sys.argv[3]).close()\n"
     );
-    let o = capture(
-        &out,
-        &[],
-        &[PYTHON, "-c", &script, &marks[0], &marks[1], &marks[2]],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let t = read(&out);
+    let t = capture_python(&out, &script, &marks);
     let ids = |e: &Ev| (e.euid, e.user.clone().unwrap_or_default());
     let thread = t.open_of(&marks[0]);
     let its_thread = t.open_of(&marks[1]);
@@ -229,6 +217,15 @@ fn open_to_all(dir: &Path, files: &[&Path]) {
 
 const THREAD: u32 = rtsec_format::record::proc_flags::THREAD;
 const FROM_SCAN: u32 = rtsec_format::record::proc_flags::FROM_SCAN;
+
+/// Captures `python3 -c SCRIPT MARKS...` to `out`, and reads the trace.
+fn capture_python(out: &Path, script: &str, marks: &[String]) -> Trace {
+    let mut cmd = vec![PYTHON, "-c", script];
+    cmd.extend(marks.iter().map(String::as_str));
+    let o = capture(out, &[], &cmd);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    read(out)
+}
 
 /// Files named `names` in `dir`, for the scenario to open: their paths.
 fn marks(dir: &Path, names: &[&str]) -> Vec<String> {

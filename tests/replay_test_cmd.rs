@@ -61,9 +61,11 @@ fn what_is_named_twice_is_judged_once() {
         "traces: [../traces/credentials.rts]",
         "traces: [../traces/credentials.rts, ../traces/./credentials.rts]",
     );
-    let case = write(dir.path(), "cases/pass.case.yaml", &twice);
+    write(dir.path(), "cases/pass.case.yaml", &twice);
+    // The case by another name of the same file, then in its directory.
+    let case = dir.path().join("cases/../cases/pass.case.yaml");
     let cases = dir.path().join("cases");
-    let o = rtsec(&["test", &case, cases.to_str().unwrap()]);
+    let o = rtsec(&["test", case.to_str().unwrap(), cases.to_str().unwrap()]);
     let out = stdout(&o) + &stderr(&o);
     assert_eq!(code(&o), 0, "{out}");
     assert!(out.contains("1 case: 1 passed"), "{out}");

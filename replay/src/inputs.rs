@@ -106,19 +106,37 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
 /// `./t.rts`, `-` and `/dev/stdin`), which would otherwise be judged, and its hits counted,
 /// twice. Returns a note for each one removed.
 pub fn drop_repeats(inputs: &mut Vec<Input>) -> Vec<String> {
+    drop_same_files(
+        inputs,
+        |i| {
+            // Standard input too: read once, it can be judged only once.
+            let stat = if is_stdin(&i.path) {
+                Path::new("/dev/stdin")
+            } else {
+                &i.path
+            };
+            i.problem.is_none().then_some((stat, i.path.as_path()))
+        },
+        "judged once",
+    )
+}
+
+/// Removes every item whose file (`key`: the path to look at and the one to name, or none to
+/// keep the item) is one an earlier item has, by device and inode; a directory, or a path that
+/// cannot be looked at, is kept. Returns a note for each one removed, ending in `done`.
+pub(crate) fn drop_same_files<T>(
+    items: &mut Vec<T>,
+    key: impl Fn(&T) -> Option<(&Path, &Path)>,
+    done: &str,
+) -> Vec<String> {
     use std::os::unix::fs::MetadataExt;
     let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = Default::default();
     let mut notes = Vec::new();
-    inputs.retain(|i| {
-        if i.problem.is_some() {
+    items.retain(|item| {
+        let Some((stat, named)) = key(item) else {
             return true;
-        }
-        // Standard input too: read once, it can be judged only once.
-        let Ok(m) = std::fs::metadata(if is_stdin(&i.path) {
-            Path::new("/dev/stdin")
-        } else {
-            &i.path
-        }) else {
+        };
+        let Ok(m) = std::fs::metadata(stat) else {
             return true;
         };
         if m.is_dir() {
@@ -126,19 +144,19 @@ pub fn drop_repeats(inputs: &mut Vec<Input>) -> Vec<String> {
         }
         match seen.entry((m.dev(), m.ino())) {
             std::collections::hash_map::Entry::Occupied(first) => {
-                notes.push(if first.get() == &i.path {
-                    format!("{} is named twice: judged once", i.path.display())
+                notes.push(if first.get() == named {
+                    format!("{} is named twice: {done}", named.display())
                 } else {
                     format!(
-                        "{} is {} again: judged once",
-                        i.path.display(),
+                        "{} is {} again: {done}",
+                        named.display(),
                         first.get().display()
                     )
                 });
                 false
             }
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i.path.clone());
+                v.insert(named.to_path_buf());
                 true
             }
         }

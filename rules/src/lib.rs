@@ -118,7 +118,9 @@ pub use engine::{
 };
 pub use error::{Diagnostic, ItemKind, ItemRef, RulesError, Warning};
 pub use explain::{Closeness, Explainer, NameKind, Step, StepKind};
-pub use fields::{FieldInfo, StaticFields, field_list, static_field_info, unsupported_fields};
+pub use fields::{
+    FieldInfo, StaticFields, field_list, is_field, static_field_info, unsupported_fields,
+};
 pub use loader::{
     Counts, ENGINE_VERSION, ExceptionSite, FILTER_NAME, LoadFailure, LoadOptions, PROVIDED_PLUGINS,
     RuleInfo, RuleSet, load, load_files, load_files_with, load_with,

@@ -112,12 +112,7 @@ pub enum TimeSpec {
 fn is_a_field(name: &str) -> bool {
     let base = name.split('[').next().unwrap_or(name);
     name.starts_with("static.")
-        || rtsec_rules::field_list().any(|f| {
-            f.name == base
-                || (f.argument.is_some() && base.starts_with(f.name) && {
-                    base.as_bytes().get(f.name.len()) == Some(&b'.')
-                })
-        })
+        || rtsec_rules::is_field(name)
         || rtsec_rules::unsupported_fields().any(|(n, _)| n == base)
 }
 

@@ -167,26 +167,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Replay
     }
     // A case named twice (by itself and in its directory) runs once: twice, it would be
     // counted and reported twice.
-    let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = Default::default();
-    out.retain(|c| {
-        let Ok(m) = std::fs::metadata(c) else {
-            return true;
-        };
-        match seen.entry((m.dev(), m.ino())) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                notes.push(format!(
-                    "{} is {} again: run once",
-                    c.display(),
-                    first.get().display()
-                ));
-                false
-            }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(c.clone());
-                true
-            }
-        }
-    });
+    notes.extend(crate::inputs::drop_same_files(
+        &mut out,
+        |c| Some((c.as_path(), c.as_path())),
+        "run once",
+    ));
     Ok((out, notes))
 }
 

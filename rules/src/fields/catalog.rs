@@ -53,6 +53,20 @@ pub fn field_list() -> impl Iterator<Item = FieldInfo> {
     })
 }
 
+/// Whether `text` names a built-in field, written as rules and alerts' output fields write it:
+/// `proc.name`, `proc.aname[2]`, `evt.arg.fd`, `container.label.app` (resolved as a
+/// condition's field is).
+pub fn is_field(text: &str) -> bool {
+    let (name, arg) = match text.split_once('[') {
+        Some((name, rest)) => match rest.strip_suffix(']') {
+            Some(arg) => (name, Some(arg)),
+            None => return false,
+        },
+        None => (text, None),
+    };
+    super::resolve(name, arg, &super::StaticFields::new()).is_ok()
+}
+
 /// What `static.NAME` fields are (falco.yaml's `static_fields`), under the name `static`: the
 /// configuration names them.
 pub fn static_field_info() -> FieldInfo {

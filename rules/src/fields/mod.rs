@@ -18,7 +18,7 @@ pub(crate) mod user;
 
 use rtsec_format::Kind;
 
-pub use catalog::{FieldInfo, field_list, static_field_info};
+pub use catalog::{FieldInfo, field_list, is_field, static_field_info};
 
 /// Falco's fields rtsec does not evaluate, each with why (`rtsec fields --unsupported`).
 pub fn unsupported_fields() -> impl Iterator<Item = (&'static str, &'static str)> {
